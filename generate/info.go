@@ -1,0 +1,33 @@
+package generate
+
+import "net/http"
+
+// ProviderInfo describes a provider and builds it. Each provider package
+// exports one ProviderInfo; generate/providers lists them all in one place.
+type ProviderInfo struct {
+	Name    string   // the name used in genmint.yaml: provider.name
+	Summary string   // one line for `genmint providers`
+	Records []string // what the provider records in provenance, for `genmint providers`
+	Paid    bool     // whether requests cost money
+	// KeyEnv is the environment variable holding the credential by default
+	// (e.g. OPENAI_API_KEY); empty when none is needed. The spec may name
+	// another variable with provider.api_key_env, never the secret itself.
+	KeyEnv string
+	// DefaultBaseURL is the public endpoint; empty means provider.base_url is
+	// required (local servers).
+	DefaultBaseURL string
+	// New builds the provider. It validates cfg and returns an error that
+	// names the offending spec field; it performs no I/O.
+	New func(cfg ProviderConfig) (Provider, error)
+}
+
+// ProviderConfig is what a provider is built from.
+type ProviderConfig struct {
+	Model   string
+	BaseURL string // already defaulted to DefaultBaseURL
+	// APIKey was read from the environment by the caller. Providers send it
+	// only in request headers and never put it in errors, results or logs.
+	APIKey     string
+	Params     Params
+	HTTPClient *http.Client // nil means a client with sane timeouts
+}

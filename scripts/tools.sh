@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs the real programs genmint's tests run against, on a fresh machine:
+#   - exiftool, vips, tmux (Debian packages)
+#   - anvil, solc, OpenZeppelin, ERC721A, ethers (npm, pinned by tools/package-lock.json)
+#   - Kubo, built from its own module in tools/kubo (never a dependency of genmint)
+# It is idempotent: what is already installed and current is left alone.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+command -v exiftool >/dev/null 2>&1 || need+=(libimage-exiftool-perl)
+command -v vips >/dev/null 2>&1 || need+=(libvips-tools)
+command -v tmux >/dev/null 2>&1 || need+=(tmux)
+if ((${#need[@]})); then
+	sudo=""
+	[ "$(id -u)" = 0 ] || sudo="sudo"
+	echo "tools: installing ${need[*]} with apt-get" >&2
+	$sudo apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+if [ ! -x tools/node_modules/.bin/anvil ] || [ tools/package-lock.json -nt tools/node_modules/.package-lock.json ]; then
+	echo "tools: npm ci in tools/" >&2
+	(cd tools && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+if [ ! -x tools/bin/ipfs ] || [ tools/kubo/go.mod -nt tools/bin/ipfs ]; then
+	echo "tools: building Kubo from tools/kubo (about 2 minutes on 2 cores)" >&2
+	(cd tools/kubo && go build -trimpath -o ../bin/ipfs github.com/ipfs/kubo/cmd/ipfs)
+fi
+echo "tools: ready ($(tools/bin/ipfs version), $(tools/node_modules/.bin/anvil --version | head -1), solc $(tools/node_modules/.bin/solcjs --version))" >&2

@@ -1,0 +1,97 @@
+package state
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+)
+
+// Request outcomes in the journal.
+const (
+	RequestStarted   = "started"   // sent (or about to be); no answer recorded — a crash leaves it here
+	RequestSucceeded = "succeeded" // an image came back and is stored
+	RequestRefused   = "refused"
+	RequestFailed    = "failed"
+	RequestCancelled = "cancelled"
+)
+
+// Request is one provider call in the journal. Every call is recorded before
+// it is sent, so paid work is always accounted for, even across crashes.
+type Request struct {
+	ID         int64
+	ItemID     int
+	Provider   string
+	Model      string
+	Paid       bool
+	CostUSD    float64
+	Outcome    string
+	ServiceID  string // the service's request id
+	Error      string
+	StartedAt  time.Time
+	FinishedAt time.Time
+}
+
+// StartRequest journals a provider call before it is sent.
+func (d *DB) StartRequest(ctx context.Context, itemID int, provider, model string, paid bool, costUSD float64) (int64, error) {
+	var id int64
+	err := d.Tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `INSERT INTO requests(item_id, provider, model, paid, cost_usd, started_at)
+			VALUES(?, ?, ?, ?, ?, ?)`, itemID, provider, model, paid, costUSD, formatTime(d.Now()))
+		if err != nil {
+			return fmt.Errorf("journal request for item %d: %w", itemID, err)
+		}
+		id, err = res.LastInsertId()
+		return err
+	})
+	return id, err
+}
+
+// FinishRequest records a journalled call's outcome.
+func (d *DB) FinishRequest(ctx context.Context, id int64, outcome, serviceID, errMsg string, costUSD float64) error {
+	return d.Tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE requests SET outcome = ?, service_id = ?, error = ?, cost_usd = ?, finished_at = ?
+			WHERE id = ?`, outcome, serviceID, errMsg, costUSD, formatTime(d.Now()), id)
+		if err != nil {
+			return fmt.Errorf("journal request %d: %w", id, err)
+		}
+		return nil
+	})
+}
+
+// Requests lists the journal, for one item or (itemID 0) all items, oldest first.
+func (d *DB) Requests(ctx context.Context, itemID int) ([]Request, error) {
+	q := `SELECT id, item_id, provider, model, paid, cost_usd, outcome, service_id, error, started_at, finished_at FROM requests`
+	var args []any
+	if itemID != 0 {
+		q += ` WHERE item_id = ?`
+		args = append(args, itemID)
+	}
+	rows, err := d.db.QueryContext(ctx, q+` ORDER BY id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read request journal: %w", err)
+	}
+	defer rows.Close()
+	var out []Request
+	for rows.Next() {
+		var r Request
+		var started, finished string
+		if err := rows.Scan(&r.ID, &r.ItemID, &r.Provider, &r.Model, &r.Paid, &r.CostUSD, &r.Outcome, &r.ServiceID, &r.Error, &started, &finished); err != nil {
+			return nil, err
+		}
+		r.StartedAt = parseTime(started)
+		if finished != "" {
+			r.FinishedAt = parseTime(finished)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// Spent sums the estimated cost of every paid request ever journalled,
+// including those whose answer was lost in a crash.
+func (d *DB) Spent(ctx context.Context) (float64, error) {
+	var usd sql.NullFloat64
+	err := d.db.QueryRowContext(ctx, `SELECT sum(cost_usd) FROM requests WHERE paid <> 0`).Scan(&usd)
+	return usd.Float64, err
+}
