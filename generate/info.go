@@ -16,6 +16,10 @@ type ProviderInfo struct {
 	// DefaultBaseURL is the public endpoint; empty means provider.base_url is
 	// required (local servers).
 	DefaultBaseURL string
+	// EstimateUSD returns the list price of one request for a model and its
+	// parameters, and whether the price is known. Nil for free providers.
+	// The spec's provider.price_usd overrides it.
+	EstimateUSD func(model string, params Params) (usd float64, known bool)
 	// New builds the provider. It validates cfg and returns an error that
 	// names the offending spec field; it performs no I/O.
 	New func(cfg ProviderConfig) (Provider, error)
