@@ -55,7 +55,7 @@ func Traits(id int) []spec.Trait {
 // Prompt returns item id's deterministic prompt.
 func Prompt(id int) string {
 	t := Traits(id)
-	return fmt.Sprintf("a %s %s on a %s background, flat vector art", t[1].Value, t[1].Value, t[0].Value)
+	return fmt.Sprintf("a %s on a %s background, flat vector art", t[1].Value, t[0].Value)
 }
 
 // Seed returns item id's deterministic seed.
