@@ -21,7 +21,13 @@ import (
 	"github.com/genmint/genmint/tui/preview"
 )
 
-var update = flag.Bool("update", false, "rewrite golden files")
+// updating reports whether golden files should be rewritten: go test
+// -update (the flag is defined by teatest's golden package, which this test
+// binary links).
+func updating() bool {
+	f := flag.Lookup("update")
+	return f != nil && f.Value.String() == "true"
+}
 
 var bg = context.Background()
 
@@ -188,7 +194,7 @@ func screenLines(t testing.TB, screen string, w, h int) []string {
 func golden(t *testing.T, name, got string) {
 	t.Helper()
 	p := filepath.Join("testdata", name)
-	if *update {
+	if updating() {
 		os.MkdirAll("testdata", 0o755)
 		if err := os.WriteFile(p, []byte(got), 0o644); err != nil {
 			t.Fatal(err)
