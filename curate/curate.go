@@ -106,7 +106,8 @@ const (
 )
 
 // Entry is one item as the curation list shows it: light enough that a
-// 10,000-item collection loads in a few milliseconds. Details has the rest.
+// 10,000-item collection loads in a few tens of milliseconds. Details has
+// the rest. Traits may be shared between entries: treat them as read-only.
 type Entry struct {
 	ID       int
 	Status   state.Status
@@ -155,14 +156,19 @@ func (s *Store) Entries(ctx context.Context) ([]Entry, error) {
 // Entries lists every item of the collection in id order.
 func Entries(ctx context.Context, db *state.DB) ([]Entry, error) {
 	rows, err := db.SQL().QueryContext(ctx, `SELECT i.id, i.status, i.traits, i.final_path, i.final_sha256, i.error,
-			EXISTS(SELECT 1 FROM curate_stars s WHERE s.item_id = i.id),
-			(SELECT count(*) FROM curate_variants v WHERE v.item_id = i.id)
-		FROM items i ORDER BY i.id`)
+			s.item_id IS NOT NULL, coalesce(v.n, 0)
+		FROM items i
+		LEFT JOIN curate_stars s ON s.item_id = i.id
+		LEFT JOIN (SELECT item_id, count(*) AS n FROM curate_variants GROUP BY item_id) v ON v.item_id = i.id
+		ORDER BY i.id`)
 	if err != nil {
 		return nil, fmt.Errorf("list items: %w", err)
 	}
 	defer rows.Close()
 	var out []Entry
+	// Items share trait combinations: decode each distinct one once (the
+	// slices are shared and must not be modified).
+	seen := map[string][]spec.Trait{}
 	for rows.Next() {
 		var e Entry
 		var traits string
@@ -170,9 +176,14 @@ func Entries(ctx context.Context, db *state.DB) ([]Entry, error) {
 			return nil, fmt.Errorf("list items: %w", err)
 		}
 		if traits != "" && traits != "[]" {
-			if err := json.Unmarshal([]byte(traits), &e.Traits); err != nil {
-				return nil, fmt.Errorf("item %d: traits: %w", e.ID, err)
+			t, ok := seen[traits]
+			if !ok {
+				if err := json.Unmarshal([]byte(traits), &t); err != nil {
+					return nil, fmt.Errorf("item %d: traits: %w", e.ID, err)
+				}
+				seen[traits] = t
 			}
+			e.Traits = t
 		}
 		out = append(out, e)
 	}

@@ -202,7 +202,12 @@ type Model struct {
 	quitArmed bool // q pressed once while regenerations run
 	quitting  bool
 
-	paint *paintState // render bookkeeping for graphics previews (see view.go)
+	paint     *paintState // render bookkeeping for graphics previews (see view.go)
+	helpCache struct {
+		key  helpKey
+		text string
+	}
+	sized bool // a WindowSizeMsg has arrived: previews can be sized
 }
 
 // New builds the curation view over opts.Entries.
@@ -319,6 +324,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
+		m.sized = true
 		m.help.Width = msg.Width
 		m.textIn.Width = max(msg.Width-12, 10)
 		m.clampScroll()
@@ -679,7 +685,7 @@ func (m *Model) selectionChanged() tea.Cmd {
 func (m *Model) wantFrame() (frameKey, preview.Source, bool) {
 	e := m.selected()
 	l := m.layout()
-	if e == nil || !e.HasImage() || m.opts.Previewer == nil || l.previewRows <= 0 || l.previewCols <= 0 {
+	if e == nil || !e.HasImage() || m.opts.Previewer == nil || !m.sized || l.previewRows <= 0 || l.previewCols <= 0 {
 		return frameKey{}, preview.Source{}, false
 	}
 	src := preview.Source{Path: filepath.Join(m.opts.Dir, filepath.FromSlash(e.Final.Path)), SHA256: e.Final.SHA256}
