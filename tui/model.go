@@ -387,6 +387,15 @@ func (m *Model) setErr(s string) { m.message, m.msgIsErr = s, true }
 
 // onKey dispatches a key press.
 func (m *Model) onKey(msg tea.KeyMsg) tea.Cmd {
+	// Keys typed faster than the input is read (or sent by tmux send-keys)
+	// arrive as one message with several runes: take them one by one.
+	if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !msg.Paste && m.input == inputNone {
+		cmds := make([]tea.Cmd, 0, len(msg.Runes))
+		for _, r := range msg.Runes {
+			cmds = append(cmds, m.onKey(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}, Alt: msg.Alt}))
+		}
+		return tea.Batch(cmds...)
+	}
 	if m.input != inputNone {
 		return m.onInputKey(msg)
 	}

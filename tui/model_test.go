@@ -808,3 +808,28 @@ type errPreviewer struct{}
 func (errPreviewer) Frame(context.Context, preview.Source, int, int) (preview.Frame, error) {
 	return preview.Frame{}, errors.New("preview x.png: damaged image (unexpected EOF)")
 }
+
+// Several runes in one key message (fast typing, tmux send-keys) are taken
+// one by one, in order, and runes after / go to the trait prompt.
+func TestRunesInOneMessage(t *testing.T) {
+	f := newFixture(t, curatetest.Options{N: 12})
+	m := f.model(t, nil)
+	drive(t, m, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("jpx/gold")})
+	if f.status(t, 2) != state.Kept || f.status(t, 3) != state.Rejected {
+		t.Errorf("jpx: item 2 %s, item 3 %s", f.status(t, 2), f.status(t, 3))
+	}
+	if m.input != inputTrait || m.textIn.Value() != "gold" {
+		t.Errorf("after /gold: input %v, %q", m.input, m.textIn.Value())
+	}
+	press(t, m, "enter")
+	if got := m.visibleIDs(); !reflect.DeepEqual(got, []int{4, 9}) {
+		t.Errorf("gold: %v", got)
+	}
+	// A paste into the prompt stays whole.
+	press(t, m, "/", "ctrl+u")
+	drive(t, m, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("Shape=square"), Paste: true})
+	press(t, m, "enter")
+	if got := m.visibleIDs(); !reflect.DeepEqual(got, []int{2, 5, 8, 11}) {
+		t.Errorf("pasted Shape=square: %v", got)
+	}
+}
