@@ -463,10 +463,13 @@ func (m *Model) footer(l layout) []string {
 	if e == nil {
 		return []string{strings.Repeat(" ", m.width), strings.Repeat(" ", m.width)}
 	}
-	first := fmt.Sprintf("#%d %s seed ", e.ID, badges[e.Status])
+	first := fmt.Sprintf("#%d %s", e.ID, badges[e.Status])
+	if e.Starred {
+		first += " ★"
+	}
 	second := traitsText(e)
 	if d, ok := m.details[e.ID]; ok {
-		first += strconv.FormatUint(uint64(d.Item.Seed), 10)
+		first += " seed " + strconv.FormatUint(uint64(d.Item.Seed), 10)
 		second = d.Item.Prompt
 	}
 	return []string{pad(m.st.label.Render(first), m.width), pad(m.st.dim.Render(second), m.width)}
