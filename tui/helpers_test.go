@@ -258,6 +258,10 @@ func big(t testing.TB) *fixture {
 }
 
 func TestMain(m *testing.M) {
+	if os.Getenv("GENMINT_TUI_HELPER") == "1" {
+		helperMain()
+		os.Exit(0)
+	}
 	code := m.Run()
 	if bigFix != nil {
 		bigFix.db.Close()

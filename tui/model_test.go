@@ -833,3 +833,14 @@ func TestRunesInOneMessage(t *testing.T) {
 		t.Errorf("pasted Shape=square: %v", got)
 	}
 }
+
+func TestNarrowHeader(t *testing.T) {
+	f := newFixture(t, curatetest.Options{N: 12, Status: mixedStatus})
+	m := f.model(t, nil)
+	drive(t, m, tea.WindowSizeMsg{Width: 40, Height: 12})
+	press(t, m, "s")
+	lines := screenLines(t, m.View(), 40, 12)
+	if !strings.HasSuffix(lines[0], "✓1 ✗1 ·7 ★1") {
+		t.Errorf("narrow header %q", lines[0])
+	}
+}

@@ -148,6 +148,13 @@ func (m *Model) header() string {
 	if n := c[state.Pinned] + c[state.Minted]; n > 0 {
 		right += fmt.Sprintf(" · pinned/minted %d", n)
 	}
+	if ansi.StringWidth(title)+1+ansi.StringWidth(right) > m.width {
+		// Narrow: the counts in badge shorthand.
+		right = fmt.Sprintf("✓%d ✗%d ·%d", c[state.Kept], c[state.Rejected], c[state.Generated])
+		if m.starred > 0 {
+			right += fmt.Sprintf(" ★%d", m.starred)
+		}
+	}
 	return m.spread(m.st.title.Render(title), m.st.dim.Render(right), m.width)
 }
 
