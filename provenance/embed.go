@@ -45,7 +45,9 @@ func Embed(final []byte, mediaType string, c *Content) (out []byte, contentSHA25
 		return nil, "", fmt.Errorf("embed provenance: %w", err)
 	}
 	xmp := XMP(c, h)
-	params := Infotext(c)
+	// PNG text cannot hold NUL; the infotext is a courtesy copy (the XMP
+	// Content keeps the exact text), so a NUL there becomes U+FFFD.
+	params := strings.ReplaceAll(Infotext(c), "\x00", "\uFFFD")
 	switch mediaType {
 	case MediaPNG:
 		out, err = EmbedPNG(final, []TextChunk{

@@ -79,6 +79,35 @@ func TestExtractWithoutProvenance(t *testing.T) {
 	}
 }
 
+func TestEmbedOddText(t *testing.T) {
+	// Any valid UTF-8 content embeds and verifies, NUL and control
+	// characters included.
+	c := fixtureContent()
+	c.Prompt = "nul\x00 bell\x07 cr\r del\x7f \uFFFE \u2028"
+	c.Creator = "\x00"
+	for _, mt := range []string{MediaPNG, MediaJPEG} {
+		c.Output.MediaType = mt
+		in := readTestdata(t, "base.png")
+		if mt == MediaJPEG {
+			in = readTestdata(t, "base.jpg")
+		}
+		out, rec, err := Seal(c, in, "final", Times{})
+		if err != nil {
+			t.Fatalf("%s: %v", mt, err)
+		}
+		if err := Verify(rec, out); err != nil {
+			t.Errorf("%s: %v", mt, err)
+		}
+		e, err := Extract(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e.Content.Prompt != c.Prompt || !strings.HasPrefix(e.Parameters, "nul\uFFFD bell\x07") {
+			t.Errorf("%s: prompt %q, parameters %q", mt, e.Content.Prompt, e.Parameters)
+		}
+	}
+}
+
 func TestEmbedRefuses(t *testing.T) {
 	base := readTestdata(t, "base.png")
 	c := fixtureContent()
