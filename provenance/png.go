@@ -130,6 +130,9 @@ func EmbedPNG(png []byte, chunks []TextChunk) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
+		if len(data) > 1<<31-1 {
+			return nil, fmt.Errorf("%w: png text %q is %d bytes, over PNG's chunk limit", ErrTooBig, tc.Keyword, len(data))
+		}
 		writeChunk(&fresh, typ, data)
 	}
 	out := make([]byte, 0, len(png)+fresh.Len())
@@ -192,8 +195,7 @@ func encodeTextChunk(kw []byte, tc TextChunk) (typ string, data []byte, err erro
 	if tc.Compressed && !xmp {
 		return "iTXt", append(header(1, 0, 0, 0), deflate([]byte(tc.Text))...), nil
 	}
-	data = append(header(0, 0, 0, 0), tc.Text...)
-	return "iTXt", data, nil
+	return "iTXt", append(header(0, 0, 0, 0), tc.Text...), nil
 }
 
 func deflate(b []byte) []byte {
