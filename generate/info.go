@@ -9,6 +9,9 @@ type ProviderInfo struct {
 	Summary string   // one line for `genmint providers`
 	Records []string // what the provider records in provenance, for `genmint providers`
 	Paid    bool     // whether requests cost money
+	// Algorithmic marks output made by an algorithm rather than a trained
+	// model (IPTC digital source type algorithmicMedia).
+	Algorithmic bool
 	// KeyEnv is the environment variable holding the credential by default
 	// (e.g. OPENAI_API_KEY); empty when none is needed. The spec may name
 	// another variable with provider.api_key_env, never the secret itself.
