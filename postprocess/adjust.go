@@ -35,7 +35,7 @@ func (a *args) number(key string) (float64, error) {
 		return 0, err
 	}
 	if !ok {
-		return 0, a.fail(key, "is missing", "write e.g. "+a.example)
+		return 0, a.missing(key, "write e.g. "+a.example)
 	}
 	return v, nil
 }

@@ -84,6 +84,12 @@ func (a *args) fail(param, msg, hint string) *ParamError {
 	return &ParamError{Op: a.op, Param: param, Msg: msg, Hint: hint}
 }
 
+// missing reports an absent required parameter. It belongs to the whole
+// entry: the YAML has no line for a parameter that is not there.
+func (a *args) missing(param, hint string) *ParamError {
+	return &ParamError{Op: a.op, Msg: param + " is missing", Hint: hint}
+}
+
 func (a *args) has(key string) bool {
 	_, ok := a.m[key]
 	return ok

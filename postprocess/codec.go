@@ -104,7 +104,10 @@ func Decode(data []byte, maxPixels int) (image.Image, string, error) {
 
 // decodeFailure turns a decoder's error into a DecodeError.
 func decodeFailure(format string, n int, err error) error {
-	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+	// A cut-short file shows as EOF, or (png, when the zlib stream of a
+	// complete chunk runs out) as missing pixel data.
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) ||
+		strings.Contains(err.Error(), "not enough pixel data") {
 		return &DecodeError{Format: format, Err: ErrCorrupt,
 			Msg: fmt.Sprintf("truncated: the data ends early, after %d bytes", n)}
 	}

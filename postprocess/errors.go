@@ -21,8 +21,9 @@ var (
 // ParamError is a problem with one post-process entry of the spec, found
 // by Parse or ParseOutput. Param names the parameter at fault ("width",
 // "anchor", …) so the spec package can point at its YAML line; it is empty
-// when the whole entry is at fault (unknown op, wrong shape, a shorthand
-// scalar such as `sharpen: -1`).
+// when the whole entry is at fault: an unknown op, a wrong shape, a
+// required parameter that is missing (the message names it), or a
+// shorthand scalar such as `sharpen: -1`.
 type ParamError struct {
 	Op    string // the entry's op, e.g. "crop" ("" if the op itself is unknown)
 	Param string // "" for the whole entry

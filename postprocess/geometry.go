@@ -29,7 +29,7 @@ func (a *args) size(optional bool) (w, h int, err error) {
 	}{{"width", w, wok}, {"height", h, hok}} {
 		switch {
 		case !p.ok && !optional:
-			return 0, 0, a.fail(p.key, "is missing", "give both width and height in pixels")
+			return 0, 0, a.missing(p.key, "give both width and height in pixels")
 		case p.ok && p.v < 0, p.ok && p.v == 0 && !optional:
 			return 0, 0, a.fail(p.key, fmt.Sprintf("must be a positive number of pixels, not %d", p.v), "")
 		}
@@ -298,7 +298,7 @@ func parseBorder(a *args, _ string) (Step, error) {
 	}
 	switch {
 	case !ok:
-		return nil, a.fail("width", "is missing", `give the border's width in pixels, e.g. border: {width: 8, color: "#111111"}`)
+		return nil, a.missing("width", `give the border's width in pixels, e.g. border: {width: 8, color: "#111111"}`)
 	case w < 1 || w > MaxBorder:
 		return nil, a.fail("width", fmt.Sprintf("%d is out of range", w), fmt.Sprintf("use 1–%d pixels", MaxBorder))
 	}

@@ -47,7 +47,7 @@ var ops = map[string]opSpec{
 		example: `border: {width: 8, color: "#111111"}`, parse: parseBorder},
 	"watermark": {params: []string{"text", "size", "color", "image", "opacity", "scale", "anchor", "margin"}, short: "text",
 		example: `watermark: {text: "genmint", size: 18, color: "#ffffffaa", anchor: bottom-right, margin: 12}`,
-		parse: parseWatermark},
+		parse:   parseWatermark},
 }
 
 // FormatOp is the spec entry that sets the output encoding (ParseOutput).
@@ -121,7 +121,7 @@ func ParseOutput(value any) (Output, error) {
 		return Output{}, err
 	}
 	if !ok {
-		return Output{}, a.fail("type", "is missing", "write type: png or type: jpeg")
+		return Output{}, a.missing("type", "write type: png or type: jpeg")
 	}
 	var out Output
 	switch strings.ToLower(strings.TrimSpace(t)) {
