@@ -170,8 +170,8 @@ func (s *textWatermark) Apply(img image.Image) (image.Image, error) {
 	x0, y0 := ink.Min.X.Floor(), ink.Min.Y.Floor()
 	w, h := ink.Max.X.Ceil()-x0, ink.Max.Y.Ceil()-y0
 	b := img.Bounds()
-	area := image.Rect(s.margin, s.margin, b.Dx()-s.margin, b.Dy()-s.margin)
-	if w > area.Dx() || h > area.Dy() {
+	area, ok := inset(b, s.margin)
+	if !ok || w > area.Dx() || h > area.Dy() {
 		return nil, fmt.Errorf("watermark: text %q at size %s is %d×%d, which does not fit in the %d×%d image with %d px margins: lower size or margin",
 			s.text, fmtNum(s.size), w, h, b.Dx(), b.Dy(), s.margin)
 	}
@@ -182,6 +182,16 @@ func (s *textWatermark) Apply(img image.Image) (image.Image, error) {
 		Dot: fixed.P(pt.X-x0, pt.Y-y0)}
 	d.DrawString(s.text)
 	return dst, nil
+}
+
+// inset returns the image's area (from 0,0) less margin on every side;
+// ok is false when the margins leave nothing.
+func inset(b image.Rectangle, margin int) (image.Rectangle, bool) {
+	if 2*margin >= b.Dx() || 2*margin >= b.Dy() {
+		return image.Rectangle{}, false
+	}
+	// Not image.Rect, which would swap inverted corners into a valid box.
+	return image.Rectangle{Min: image.Pt(margin, margin), Max: image.Pt(b.Dx()-margin, b.Dy()-margin)}, true
 }
 
 // --- image ---
@@ -304,8 +314,8 @@ func (s *imageWatermark) Apply(img image.Image) (image.Image, error) {
 		w = int(math.Max(1, math.Floor(s.scale*float64(b.Dx())+0.5)))
 		h = int(math.Max(1, math.Floor(float64(w)*float64(lb.Dy())/float64(lb.Dx())+0.5)))
 	}
-	area := image.Rect(s.margin, s.margin, b.Dx()-s.margin, b.Dy()-s.margin)
-	if w > area.Dx() || h > area.Dy() {
+	area, ok := inset(b, s.margin)
+	if !ok || w > area.Dx() || h > area.Dy() {
 		return nil, fmt.Errorf("watermark: the logo %s is %d×%d, which does not fit in the %d×%d image with %d px margins: lower scale or margin",
 			s.path, w, h, b.Dx(), b.Dy(), s.margin)
 	}
