@@ -162,8 +162,11 @@ func isText(b []byte) bool {
 }
 
 // PNGCompression is the fixed zlib level of every PNG genmint writes: part
-// of what makes the final bytes reproducible.
-const PNGCompression = png.DefaultCompression
+// of what makes the final bytes reproducible. BestSpeed, because on a
+// photographic 1024×1024 image it encodes about 4× faster than the default
+// level for files about 6% larger (measured with Go 1.26; see
+// BenchmarkEncodePNG1024), and encoding is most of post-processing's time.
+const PNGCompression = png.BestSpeed
 
 // Encode writes img in the output's format. The bytes depend only on the
 // pixels, the output settings and the Go version:
