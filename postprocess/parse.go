@@ -2,6 +2,7 @@ package postprocess
 
 import (
 	"fmt"
+	"path/filepath"
 	"strconv"
 	"strings"
 )
@@ -21,7 +22,27 @@ type opSpec struct {
 }
 
 // ops lists every step op. `format` is not a step: it is the output
-// encoding, read by ParseOutput.
+// encoding, read by ParseOutput. The reference, with defaults:
+//
+//	resize     {width, height, filter: lanczos}   either side 0/absent follows the aspect ratio; "WxH"
+//	fit        {width, height, filter: lanczos}   shrink to fit inside the box, never enlarge; "WxH"
+//	fill       {width, height, anchor: center, filter: lanczos}  cover the box, crop the overflow; "WxH"
+//	crop       {width, height, anchor: center} or {x, y, width, height}  never scales; "WxH"
+//	sharpen    {sigma} (0, 50]                     shorthand: sharpen: 0.8
+//	blur       {sigma} (0, 50]                     shorthand: blur: 1.5
+//	contrast   {percent} [-100, 100]               shorthand: contrast: 10
+//	saturation {percent} [-100, 100]               shorthand: saturation: 15
+//	brightness {percent} [-100, 100]               shorthand: brightness: -5
+//	gamma      {gamma} (0, 10]                     shorthand: gamma: 1.2
+//	border     {width 1–4096, color: "#000000"}    grows the image by 2×width; shorthand: border: 8
+//	watermark  {text, size: 24, color: "#ffffff", anchor: bottom-right, margin: 12}
+//	           shorthand: watermark: "© 2026 studio"
+//	watermark  {image, opacity: 1, scale (logo width ÷ image width; absent: natural size),
+//	           anchor: bottom-right, margin: 12}  shorthand: watermark: assets/logo.png
+//
+// Anchors: top-left, top, top-right, left, center, right, bottom-left,
+// bottom, bottom-right. Filters: see filters in values.go. Colours: "#RGB",
+// "#RRGGBB", "#RRGGBBAA", quoted (YAML reads a bare # as a comment).
 var ops = map[string]opSpec{
 	"resize": {params: []string{"width", "height", "filter"}, sizeStr: true,
 		example: "resize: {width: 768, height: 768, filter: lanczos}", parse: parseResize},
@@ -87,11 +108,29 @@ func Parse(op string, value any, baseDir string) (Step, error) {
 		}
 		value = map[string]any{"width": w, "height": h}
 	}
-	a, err := newArgs(op, value, spec.params, spec.short, spec.example)
+	short := spec.short
+	if op == "watermark" && looksLikeImagePath(value) {
+		short = "image" // `watermark: assets/logo.png`
+	}
+	a, err := newArgs(op, value, spec.params, short, spec.example)
 	if err != nil {
 		return nil, err
 	}
 	return spec.parse(a, baseDir)
+}
+
+// looksLikeImagePath reports whether a watermark shorthand names an image
+// file rather than text to draw.
+func looksLikeImagePath(v any) bool {
+	s, ok := v.(string)
+	if !ok {
+		return false
+	}
+	switch strings.ToLower(filepath.Ext(s)) {
+	case ".png", ".jpg", ".jpeg", ".gif", ".webp":
+		return true
+	}
+	return false
 }
 
 // parseWxH reads the "768x768" shorthand.

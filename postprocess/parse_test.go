@@ -70,6 +70,8 @@ func TestParseValid(t *testing.T) {
 			m{"text": "Ünïcødé Ωμέγα Привет", "size": 24.0, "color": "#ffffff", "anchor": "top", "margin": 0}},
 		{"watermark image", "watermark", m{"image": "assets/logo.png", "anchor": "bottom-right", "opacity": 0.5, "scale": 0.15, "margin": 12},
 			m{"image": "assets/logo.png", "sha256": logoSum, "anchor": "bottom-right", "opacity": 0.5, "scale": 0.15, "margin": 12}},
+		{"watermark image shorthand", "watermark", "assets/logo.png",
+			m{"image": "assets/logo.png", "sha256": logoSum, "anchor": "bottom-right", "opacity": 1.0, "margin": 12}},
 		{"watermark image defaults", "watermark", m{"image": "./assets/../assets/logo.png"},
 			m{"image": "assets/logo.png", "sha256": logoSum, "anchor": "bottom-right", "opacity": 1.0, "margin": 12}},
 	}
@@ -206,6 +208,7 @@ func TestParseErrors(t *testing.T) {
 		{"watermark image opacity over", "watermark", m{"image": "logo.png", "opacity": 1.5}, "opacity", "out of range"},
 		{"watermark image scale", "watermark", m{"image": "logo.png", "scale": 2}, "scale", "fraction of the image's"},
 		{"watermark image scale zero", "watermark", m{"image": "logo.png", "scale": 0}, "scale", "out of range"},
+		{"watermark image shorthand missing", "watermark", "assets/nope.PNG", "", `image "assets/nope.PNG" does not exist`},
 		{"watermark image path not text", "watermark", m{"image": 5}, "image", "must be text"},
 	}
 	for _, tt := range tests {
