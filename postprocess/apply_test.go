@@ -151,16 +151,19 @@ func TestFillSmallExtremeSourceStaysBounded(t *testing.T) {
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
-	out, err := mustParse(t, "fill", "2000x2000", "").Apply(photo(1, 99))
-	runtime.ReadMemStats(&after)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if b := out.Bounds(); b.Dx() != 2000 || b.Dy() != 2000 {
-		t.Errorf("size %v", b)
-	}
-	if got := after.TotalAlloc - before.TotalAlloc; got > 256<<20 {
-		t.Errorf("fill allocated %d MB", got>>20)
+	for _, src := range []image.Image{photo(1, 99), photo(99, 1)} {
+		out, err := mustParse(t, "fill", "2000x2000", "").Apply(src)
+		runtime.ReadMemStats(&after)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b := out.Bounds(); b.Dx() != 2000 || b.Dy() != 2000 {
+			t.Errorf("size %v", b)
+		}
+		if got := after.TotalAlloc - before.TotalAlloc; got > 256<<20 {
+			t.Errorf("fill of %v allocated %d MB", src.Bounds(), got>>20)
+		}
+		before = after
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -163,6 +164,11 @@ func TestParseErrors(t *testing.T) {
 		{"sharpen text", "sharpen", "soft", "", `sigma must be a number, not text "soft"`},
 		{"sharpen bool", "sharpen", true, "", "must be a number, not true"},
 		{"sharpen empty map", "sharpen", m{}, "", "sigma is missing"},
+		{"sharpen infinite", "sharpen", math.Inf(1), "", "sigma must be a finite number"},
+		{"contrast NaN", "contrast", m{"percent": math.NaN()}, "percent", "must be a finite number"},
+		{"contrast list", "contrast", m{"percent": []any{1}}, "percent", "must be a number, not a list"},
+		{"width mapping", "resize", m{"width": m{"px": 1}}, "width", "must be a whole number, not a mapping"},
+		{"filter null", "resize", m{"width": 1, "filter": nil}, "filter", "has no value"},
 		{"blur zero", "blur", 0.0, "", "out of range"},
 		{"contrast over", "contrast", 150, "", "percent 150 is out of range"},
 		{"contrast under", "contrast", m{"percent": -101}, "percent", "use a percentage change from -100 to 100"},
