@@ -3,7 +3,7 @@ package postprocess
 import (
 	"fmt"
 	"math"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -18,6 +18,9 @@ type args struct {
 	// is {sigma: 0.8}); problems with it belong to the whole entry, since
 	// the YAML has no line of its own for the parameter.
 	short string
+	// fromScalar is set when the whole mapping came from one scalar (the
+	// "768x512" size shorthand): every problem belongs to the entry.
+	fromScalar bool
 	// example is a well-formed entry of the op, for hints.
 	example string
 }
@@ -55,9 +58,9 @@ func newArgs(op string, value any, allowed []string, shortKey, example string) (
 	for k := range a.m {
 		keys = append(keys, k)
 	}
-	sort.Strings(keys)
+	slices.Sort(keys)
 	for _, k := range keys {
-		if !contains(allowed, k) {
+		if !slices.Contains(allowed, k) {
 			return nil, &ParamError{Op: op, Param: k, Msg: "unknown parameter " + strconv.Quote(k),
 				Hint: didYouMeanParam(k, allowed)}
 		}
@@ -78,7 +81,7 @@ func didYouMeanParam(got string, allowed []string) string {
 // fail builds the error for a parameter. Problems with a shorthand scalar
 // name the parameter in the message and point at the whole entry.
 func (a *args) fail(param, msg, hint string) *ParamError {
-	if param != "" && param == a.short {
+	if param != "" && (param == a.short || a.fromScalar) {
 		return &ParamError{Op: a.op, Msg: param + " " + msg, Hint: hint}
 	}
 	return &ParamError{Op: a.op, Param: param, Msg: msg, Hint: hint}
@@ -189,15 +192,6 @@ func describe(v any) string {
 		return "a list"
 	}
 	return fmt.Sprintf("%T", v)
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // fmtNum formats a float for messages: 0.5, 10, 1e-06.

@@ -2,7 +2,7 @@ package postprocess
 
 import (
 	"errors"
-	"sort"
+	"slices"
 	"strings"
 )
 
@@ -121,7 +121,7 @@ func editDistance(a, b string) int {
 }
 
 func sorted(s []string) []string {
-	c := append([]string(nil), s...)
-	sort.Strings(c)
+	c := slices.Clone(s)
+	slices.Sort(c)
 	return c
 }

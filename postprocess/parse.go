@@ -101,12 +101,13 @@ func Parse(op string, value any, baseDir string) (Step, error) {
 		}
 		return nil, &ParamError{Msg: "unknown post-process step " + strconv.Quote(op), Hint: didYouMean(op, Ops())}
 	}
+	fromScalar := false
 	if s, isStr := value.(string); isStr && spec.sizeStr {
 		w, h, err := parseWxH(s)
 		if err != nil {
 			return nil, &ParamError{Op: op, Msg: err.Error(), Hint: "write e.g. " + spec.example + ` or ` + op + `: "768x768"`}
 		}
-		value = map[string]any{"width": w, "height": h}
+		value, fromScalar = map[string]any{"width": w, "height": h}, true
 	}
 	short := spec.short
 	if op == "watermark" && looksLikeImagePath(value) {
@@ -116,6 +117,7 @@ func Parse(op string, value any, baseDir string) (Step, error) {
 	if err != nil {
 		return nil, err
 	}
+	a.fromScalar = fromScalar
 	return spec.parse(a, baseDir)
 }
 

@@ -131,6 +131,8 @@ func TestParseErrors(t *testing.T) {
 		{"list value", "resize", []any{1, 2}, "", "not a list"},
 		{"scalar without shorthand", "resize", 512, "", "takes a mapping of parameters, not 512"},
 		{"bad WxH", "resize", "768by768", "", `size "768by768" is not WIDTHxHEIGHT`},
+		{"WxH with a zero", "fit", "0x10", "", "fit: width must be a positive number of pixels, not 0"},
+		{"WxH negative", "crop", "10x-10", "", "crop: height must be a positive number of pixels, not -10"},
 		{"non-text key", "resize", map[any]any{1: 2}, "", "parameter name 1 is not text"},
 		{"unknown param", "resize", m{"widht": 10}, "widht", "did you mean width?"},
 		{"unknown param far", "resize", m{"colour": 10}, "colour", "parameters are width, height, filter"},
