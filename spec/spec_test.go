@@ -295,7 +295,7 @@ royalty:
 		`genmint.yaml:8:16: prompt.template: unknown trait "palete" (did you mean "palette"?)`,
 		`genmint.yaml:10:3: traits.palette: empty trait list (add at least one value, or remove the trait)`,
 		`genmint.yaml:13:22: rules[0].exclude.motif: trait "motif" has no value "ringz" (did you mean "rings"?)`,
-		`genmint.yaml:15:12: postprocess[0].bogus: unknown step "bogus"`,
+		`genmint.yaml:15:12: postprocess[0].bogus: unknown post-process step "bogus" (use one of blur, border, brightness, contrast, crop, fill, fit, format, gamma, resize, saturation, sharpen, watermark)`,
 		`genmint.yaml:17:13: royalty.receiver: "0x1234" is not an address (an Ethereum address is 0x followed by 40 hex digits)`,
 		`genmint.yaml:18:8: royalty.bps: must be between 0 and 10000, got 20000`,
 	}
@@ -442,5 +442,35 @@ func TestChecksumAddress(t *testing.T) {
 		if got := ChecksumAddress(strings.ToLower(a)); got != a {
 			t.Errorf("ChecksumAddress(%s) = %s", strings.ToLower(a), got)
 		}
+	}
+}
+
+func TestPostProcessErrorsPointAtTheParameter(t *testing.T) {
+	spec := `name: P
+symbol: P
+count: 1
+seed: 1
+prompt: "x"
+postprocess:
+  - resize: {width: 512, height: 512}
+  - crop:
+      width: 100
+      anchr: top
+  - format: png
+  - sharpen: 1
+`
+	_, problems, err := Load(write(t, spec), Options{})
+	if err == nil {
+		t.Fatal("loaded")
+	}
+	var got []string
+	for _, p := range problems {
+		got = append(got, p.String())
+	}
+	text := strings.Join(got, "\n")
+	if len(problems) != 2 ||
+		!strings.HasPrefix(got[0], "genmint.yaml:10:") || !strings.Contains(got[0], "postprocess[1].crop.anchr") ||
+		!strings.HasPrefix(got[1], "genmint.yaml:12:5: postprocess[3].sharpen: a step after format: would not be encoded") {
+		t.Errorf("problems:\n%s", text)
 	}
 }
