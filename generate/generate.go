@@ -65,10 +65,10 @@ type Summary struct {
 	Reprocessed int         `json:"reprocessed"`  // final images remade from stored originals
 	Refused     int         `json:"refused"`      // refused now, or earlier and unchanged since
 	Failed      int         `json:"failed"`
-	Pending     int         `json:"pending"`   // still without an image (interrupted, spend cap)
-	Requests    int         `json:"requests"`  // provider calls made (or, dry run, to be made)
-	Paid        bool        `json:"paid"`      // whether those calls cost money
-	CostUSD     float64     `json:"cost_usd"`  // estimated cost of those calls
+	Pending     int         `json:"pending"`  // still without an image (interrupted, spend cap)
+	Requests    int         `json:"requests"` // provider calls made (or, dry run, to be made)
+	Paid        bool        `json:"paid"`     // whether those calls cost money
+	CostUSD     float64     `json:"cost_usd"` // estimated cost of those calls
 	PriceKnown  bool        `json:"price_known"`
 	SpentUSD    float64     `json:"spent_usd"` // everything journalled for this collection, all runs
 	Stale       []int       `json:"stale,omitempty"`

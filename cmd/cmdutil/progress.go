@@ -112,7 +112,7 @@ func (p *Progress) render(now time.Time) string {
 	}
 	eta := "–"
 	if rate > 0 && p.done < p.total {
-		eta = (time.Duration(float64(p.total-p.done)/rate*float64(time.Second))).Round(time.Second).String()
+		eta = (time.Duration(float64(p.total-p.done) / rate * float64(time.Second))).Round(time.Second).String()
 	} else if p.done >= p.total {
 		eta = "0s"
 	}
