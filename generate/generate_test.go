@@ -1,13 +1,8 @@
 package generate_test
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
-	"image"
-	"image/color"
-	"image/png"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,74 +11,11 @@ import (
 	"time"
 
 	"github.com/genmint/genmint/generate"
+	"github.com/genmint/genmint/generate/generatetest"
 	"github.com/genmint/genmint/provenance"
 	"github.com/genmint/genmint/spec"
 	"github.com/genmint/genmint/state"
 )
-
-// fakeProvider is a test double of the Provider seam: it draws a small PNG
-// from the seed and counts calls per item.
-type fakeProvider struct {
-	mu     sync.Mutex
-	calls  map[int]int
-	refuse map[int]bool
-	fail   map[int]bool
-	// hook runs inside Generate before it answers (e.g. to cancel the run).
-	hook func(ctx context.Context, req generate.Request) error
-}
-
-func newFake() *fakeProvider {
-	return &fakeProvider{calls: map[int]int{}, refuse: map[int]bool{}, fail: map[int]bool{}}
-}
-
-func (f *fakeProvider) Generate(ctx context.Context, req generate.Request) (*generate.Result, error) {
-	f.mu.Lock()
-	f.calls[req.Item]++
-	refuse, fail := f.refuse[req.Item], f.fail[req.Item]
-	f.mu.Unlock()
-	if f.hook != nil {
-		if err := f.hook(ctx, req); err != nil {
-			return nil, err
-		}
-	}
-	if refuse {
-		return nil, &generate.RefusedError{Provider: "fake", Code: "content_policy_violation", Message: "no"}
-	}
-	if fail {
-		return nil, errors.New("the server burned down")
-	}
-	img := image.NewNRGBA(image.Rect(0, 0, 16, 16))
-	for i := range img.Pix {
-		img.Pix[i] = byte(int(req.Seed>>(i%24)) + i)
-	}
-	for i := 3; i < len(img.Pix); i += 4 {
-		img.Pix[i] = 255
-	}
-	img.Set(0, 0, color.NRGBA{1, 2, 3, 255})
-	var b bytes.Buffer
-	if err := png.Encode(&b, img); err != nil {
-		return nil, err
-	}
-	seed := uint64(req.Seed)
-	return &generate.Result{Image: b.Bytes(), MediaType: "image/png", Seed: &seed, Reproducible: true,
-		Model: "fake-1", RequestID: fmt.Sprintf("req-%d", req.Item), Params: generate.Params{"steps": 3}}, nil
-}
-
-func (f *fakeProvider) callsFor(id int) int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.calls[id]
-}
-
-func (f *fakeProvider) total() int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	n := 0
-	for _, c := range f.calls {
-		n += c
-	}
-	return n
-}
 
 const testSpec = `name: Test Collection
 symbol: TEST
@@ -159,7 +91,7 @@ func (c *collection) items(t *testing.T) []state.Item {
 
 func TestRunGeneratesEveryItemOnce(t *testing.T) {
 	c := newCollection(t, testSpec)
-	fake := newFake()
+	fake := generatetest.New()
 	sum := c.run(t, fake, nil)
 	if sum.Generated != 8 || sum.Scope != 8 || sum.Failed != 0 || sum.Pending != 0 {
 		t.Fatalf("summary: %+v", sum)
@@ -194,8 +126,8 @@ func TestRunGeneratesEveryItemOnce(t *testing.T) {
 			rec.Content.RequestID != fmt.Sprintf("req-%d", it.ID) || rec.ContentSHA256 != it.RecordSHA256 || rec.Final.SHA256 != it.Final.SHA256 {
 			t.Errorf("item %d provenance does not match state: %+v", it.ID, rec)
 		}
-		if fake.callsFor(it.ID) != 1 {
-			t.Errorf("item %d asked %d times", it.ID, fake.callsFor(it.ID))
+		if fake.Calls(it.ID) != 1 {
+			t.Errorf("item %d asked %d times", it.ID, fake.Calls(it.ID))
 		}
 		reqs, _ := c.db.Requests(context.Background(), it.ID)
 		if len(reqs) != 1 || reqs[0].Outcome != state.RequestSucceeded || reqs[0].ServiceID != fmt.Sprintf("req-%d", it.ID) {
@@ -205,30 +137,30 @@ func TestRunGeneratesEveryItemOnce(t *testing.T) {
 
 	// A second run finds nothing to do.
 	sum = c.run(t, fake, nil)
-	if sum.Generated != 0 || sum.AlreadyDone != 8 || fake.total() != 8 {
-		t.Fatalf("second run: %+v, %d calls", sum, fake.total())
+	if sum.Generated != 0 || sum.AlreadyDone != 8 || fake.Total() != 8 {
+		t.Fatalf("second run: %+v, %d calls", sum, fake.Total())
 	}
 }
 
 func TestRunCountAndOnly(t *testing.T) {
 	c := newCollection(t, testSpec)
-	fake := newFake()
+	fake := generatetest.New()
 	sum := c.run(t, fake, func(o *generate.Options) { o.Count = 3 })
-	if sum.Generated != 3 || fake.total() != 3 {
+	if sum.Generated != 3 || fake.Total() != 3 {
 		t.Fatalf("--count 3: %+v", sum)
 	}
 	sum = c.run(t, fake, func(o *generate.Options) { o.Only = []int{7, 8} })
-	if sum.Generated != 2 || fake.callsFor(7) != 1 || fake.callsFor(4) != 0 {
+	if sum.Generated != 2 || fake.Calls(7) != 1 || fake.Calls(4) != 0 {
 		t.Fatalf("--only 7,8: %+v", sum)
 	}
 	// --only of a done item without --force does nothing.
 	sum = c.run(t, fake, func(o *generate.Options) { o.Only = []int{7} })
-	if sum.Generated != 0 || fake.callsFor(7) != 1 {
+	if sum.Generated != 0 || fake.Calls(7) != 1 {
 		t.Fatalf("re-run --only 7: %+v", sum)
 	}
 	// --force regenerates it.
 	sum = c.run(t, fake, func(o *generate.Options) { o.Only = []int{7}; o.Force = true })
-	if sum.Generated != 1 || fake.callsFor(7) != 2 {
+	if sum.Generated != 1 || fake.Calls(7) != 2 {
 		t.Fatalf("--force --only 7: %+v", sum)
 	}
 	if _, err := generate.Run(context.Background(), generate.Options{Spec: c.s, DB: c.db, Provider: fake, Count: 9}); err == nil ||
@@ -239,9 +171,9 @@ func TestRunCountAndOnly(t *testing.T) {
 
 func TestRunRefusalsAndFailures(t *testing.T) {
 	c := newCollection(t, testSpec)
-	fake := newFake()
-	fake.refuse[2] = true
-	fake.fail[5] = true
+	fake := generatetest.New()
+	fake.Refuse[2] = true
+	fake.Fail[5] = true
 	sum := c.run(t, fake, nil)
 	if sum.Generated != 6 || sum.Refused != 1 || sum.Failed != 1 || !sum.Incomplete() {
 		t.Fatalf("summary: %+v", sum)
@@ -255,21 +187,21 @@ func TestRunRefusalsAndFailures(t *testing.T) {
 		t.Errorf("item 5: %s %q", it5.Status, it5.Error)
 	}
 	// Re-run: the failure is retried, the unchanged refusal is not.
-	delete(fake.fail, 5)
+	delete(fake.Fail, 5)
 	sum = c.run(t, fake, nil)
-	if sum.Generated != 1 || sum.Refused != 1 || fake.callsFor(5) != 2 || fake.callsFor(2) != 1 {
-		t.Fatalf("re-run: %+v calls(5)=%d calls(2)=%d", sum, fake.callsFor(5), fake.callsFor(2))
+	if sum.Generated != 1 || sum.Refused != 1 || fake.Calls(5) != 2 || fake.Calls(2) != 1 {
+		t.Fatalf("re-run: %+v calls(5)=%d calls(2)=%d", sum, fake.Calls(5), fake.Calls(2))
 	}
 }
 
 func TestRunResumesAfterInterruptWithoutAskingTwice(t *testing.T) {
 	c := newCollection(t, testSpec)
-	fake := newFake()
+	fake := generatetest.New()
 	ctx, cancel := context.WithCancel(context.Background())
 	var once sync.Once
 	// Cancel while item 4's answer is on its way back: its original must be
 	// stored and never asked for again.
-	fake.hook = func(_ context.Context, req generate.Request) error {
+	fake.Hook = func(_ context.Context, req generate.Request) error {
 		if req.Item == 4 {
 			once.Do(cancel)
 		}
@@ -287,21 +219,21 @@ func TestRunResumesAfterInterruptWithoutAskingTwice(t *testing.T) {
 	if !it4.HasOriginal() || it4.Status != state.Pending {
 		t.Fatalf("item 4 after interrupt: %+v", it4)
 	}
-	fake.hook = nil
+	fake.Hook = nil
 	sum = c.run(t, fake, nil)
 	if sum.Generated != 4 || sum.Reprocessed != 1 || sum.Pending != 0 {
 		t.Fatalf("resumed run: %+v", sum)
 	}
 	for id := 1; id <= 8; id++ {
-		if fake.callsFor(id) != 1 {
-			t.Errorf("item %d asked %d times", id, fake.callsFor(id))
+		if fake.Calls(id) != 1 {
+			t.Errorf("item %d asked %d times", id, fake.Calls(id))
 		}
 	}
 }
 
 func TestRunSpendCap(t *testing.T) {
 	c := newCollection(t, testSpec)
-	fake := newFake()
+	fake := generatetest.New()
 	paid := func(o *generate.Options) {
 		o.Info = generate.ProviderInfo{Name: "fake", Paid: true,
 			EstimateUSD: func(string, generate.Params) (float64, bool) { return 0.04, true }}
@@ -322,31 +254,31 @@ func TestRunSpendCap(t *testing.T) {
 		t.Fatalf("second capped run: %+v", sum)
 	}
 	sum = c.run(t, fake, func(o *generate.Options) { paid(o); o.MaxSpendUSD = 1 })
-	if sum.Generated != 6 || fake.total() != 8 {
+	if sum.Generated != 6 || fake.Total() != 8 {
 		t.Fatalf("raised cap: %+v", sum)
 	}
 }
 
 func TestRunDryRunWritesNothing(t *testing.T) {
 	c := newCollection(t, testSpec)
-	fake := newFake()
+	fake := generatetest.New()
 	sum := c.run(t, fake, func(o *generate.Options) {
 		o.DryRun = true
 		o.Info = generate.ProviderInfo{Name: "fake", Paid: true,
 			EstimateUSD: func(string, generate.Params) (float64, bool) { return 0.25, true }}
 	})
-	if sum.Requests != 8 || sum.CostUSD != 2 || fake.total() != 0 || len(c.items(t)) != 0 {
-		t.Fatalf("dry run: %+v, %d calls, %d items", sum, fake.total(), len(c.items(t)))
+	if sum.Requests != 8 || sum.CostUSD != 2 || fake.Total() != 0 || len(c.items(t)) != 0 {
+		t.Fatalf("dry run: %+v, %d calls, %d items", sum, fake.Total(), len(c.items(t)))
 	}
 }
 
 func TestRunReportsStaleItems(t *testing.T) {
 	c := newCollection(t, testSpec)
-	fake := newFake()
+	fake := generatetest.New()
 	c.run(t, fake, func(o *generate.Options) { o.Count = 4 })
 	c.writeSpec(t, strings.Replace(testSpec, `"{{.color}} {{.shape}}"`, `"a {{.color}} {{.shape}}"`, 1))
 	sum := c.run(t, fake, nil)
-	if len(sum.Stale) != 4 || sum.Generated != 4 || fake.total() != 8 {
+	if len(sum.Stale) != 4 || sum.Generated != 4 || fake.Total() != 8 {
 		t.Fatalf("after a prompt edit: %+v", sum)
 	}
 	it, _ := c.db.Item(context.Background(), 1)

@@ -144,6 +144,9 @@ func (r *runner) ask(ctx context.Context, j job) ([]byte, *storedResult, error) 
 	if err != nil {
 		return nil, nil, err
 	}
+	r.mu.Lock()
+	r.sum.Requests++
+	r.mu.Unlock()
 	keep := context.WithoutCancel(ctx)
 	requested := r.o.Now().UTC()
 	width, _ := intParam(s.Provider.Params, "width")
