@@ -22,14 +22,26 @@ import (
 // image that came back blurred by a content filter (Stability's
 // CONTENT_FILTERED), an output that expired or could not be downloaded after
 // the prediction succeeded, an image that failed genmint's checks.
-// errors.As and errors.Is see through it to the underlying error.
+// errors.Is and errors.As see through it to the underlying error, except
+// that errors.As never finds a *generate.TemporaryError in it.
 type ChargedError struct {
 	Err error
 	USD float64 // the estimate of what was billed
 }
 
 func (e *ChargedError) Error() string { return e.Err.Error() }
-func (e *ChargedError) Unwrap() error { return e.Err }
+
+// Is reports whether the underlying error matches target.
+func (e *ChargedError) Is(target error) bool { return errors.Is(e.Err, target) }
+
+// As finds target in the underlying error, except a *generate.TemporaryError:
+// a billed request is never retried, or it would be paid for twice.
+func (e *ChargedError) As(target any) bool {
+	if _, ok := target.(**generate.TemporaryError); ok {
+		return false
+	}
+	return errors.As(e.Err, target)
+}
 
 // Charge wraps err as billed at usd, unless err is nil.
 func Charge(err error, usd float64) error {

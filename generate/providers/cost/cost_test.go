@@ -39,6 +39,13 @@ func TestChargedSeesThrough(t *testing.T) {
 	if !errors.Is(err, generate.ErrRefused) {
 		t.Fatal("a charged refusal is still a refusal")
 	}
+	temp := fmt.Errorf("item 2: %w", Charge(fmt.Errorf("download: %w", &generate.TemporaryError{Err: errors.New("reset")}), 0.5))
+	if generate.IsTemporary(temp) {
+		t.Fatal("a charged error must never be retried")
+	}
+	if usd, ok := Charged(temp); !ok || usd != 0.5 {
+		t.Fatal("Charged must find the amount")
+	}
 	if Charge(nil, 1) != nil {
 		t.Fatal("Charge(nil) must be nil")
 	}

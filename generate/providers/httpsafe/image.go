@@ -35,28 +35,28 @@ func CheckImage(data []byte, maxPixels int64) (ImageInfo, error) {
 		maxPixels = DefaultMaxPixels
 	}
 	if len(data) == 0 {
-		return ImageInfo{}, fmt.Errorf("no image bytes: %w", ErrBadImage)
+		return ImageInfo{}, fmt.Errorf("%w: no image bytes", ErrBadImage)
 	}
 	var mt string
 	switch sniffed := http.DetectContentType(data); sniffed {
 	case "image/png", "image/jpeg", "image/webp":
 		mt = sniffed
 	default:
-		return ImageInfo{}, fmt.Errorf("the bytes are not a PNG, JPEG or WebP image (they look like %s): %w", sniffed, ErrBadImage)
+		return ImageInfo{}, fmt.Errorf("%w: the bytes are not a PNG, JPEG or WebP image (they look like %s)", ErrBadImage, sniffed)
 	}
 	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
 	if err != nil {
-		return ImageInfo{}, fmt.Errorf("unreadable %s header: %v: %w", mt, err, ErrBadImage)
+		return ImageInfo{}, fmt.Errorf("%w: unreadable %s header (%v)", ErrBadImage, mt, err)
 	}
 	if cfg.Width <= 0 || cfg.Height <= 0 {
-		return ImageInfo{}, fmt.Errorf("%s declares %d×%d pixels: %w", format, cfg.Width, cfg.Height, ErrBadImage)
+		return ImageInfo{}, fmt.Errorf("%w: %s declares %d×%d pixels", ErrBadImage, format, cfg.Width, cfg.Height)
 	}
 	if px := int64(cfg.Width) * int64(cfg.Height); px > maxPixels {
-		return ImageInfo{}, fmt.Errorf("%s declares %d×%d pixels (%.1f MP), over the %.1f MP cap; not decoding it (a decompression bomb?): %w",
-			format, cfg.Width, cfg.Height, float64(px)/1e6, float64(maxPixels)/1e6, ErrBadImage)
+		return ImageInfo{}, fmt.Errorf("%w: %s declares %d×%d pixels (%.1f MP), over the %.1f MP cap; not decoding it (a decompression bomb?)",
+			ErrBadImage, format, cfg.Width, cfg.Height, float64(px)/1e6, float64(maxPixels)/1e6)
 	}
 	if _, _, err := image.Decode(bytes.NewReader(data)); err != nil {
-		return ImageInfo{}, fmt.Errorf("%s image is truncated or corrupt: %v: %w", format, err, ErrBadImage)
+		return ImageInfo{}, fmt.Errorf("%w: %s image is truncated or corrupt (%v)", ErrBadImage, format, err)
 	}
 	return ImageInfo{MediaType: mt, Width: cfg.Width, Height: cfg.Height}, nil
 }

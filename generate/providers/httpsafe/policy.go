@@ -54,20 +54,20 @@ type Policy struct {
 // URL and every redirect target.
 func (p Policy) CheckURL(u *url.URL) error {
 	if u == nil {
-		return fmt.Errorf("no URL: %w", ErrUnsafeURL)
+		return fmt.Errorf("%w: no URL", ErrUnsafeURL)
 	}
 	if u.User != nil {
-		return fmt.Errorf("URL %s carries credentials: %w", Redacted(u), ErrUnsafeURL)
+		return fmt.Errorf("%w: URL %s carries credentials", ErrUnsafeURL, Redacted(u))
 	}
 	if p.isBase(u) {
 		return nil
 	}
 	if u.Scheme != "https" {
-		return fmt.Errorf("URL %s is not https: %w", Redacted(u), ErrUnsafeURL)
+		return fmt.Errorf("%w: URL %s is not https", ErrUnsafeURL, Redacted(u))
 	}
 	host := strings.ToLower(u.Hostname())
 	if ip, err := netip.ParseAddr(host); err == nil && !IsPublic(ip) {
-		return fmt.Errorf("URL %s points at a non-public address (%s) that is not the configured server: %w", Redacted(u), ip, ErrUnsafeURL)
+		return fmt.Errorf("%w: URL %s points at a non-public address (%s) that is not the configured server", ErrUnsafeURL, Redacted(u), ip)
 	}
 	if p.Base != nil && strings.EqualFold(p.Base.Hostname(), host) && u.Port() == p.Base.Port() {
 		return nil // the provider's own host over https
@@ -84,7 +84,7 @@ func (p Policy) CheckURL(u *url.URL) error {
 			return nil
 		}
 	}
-	return fmt.Errorf("URL %s is not on %s: %w", Redacted(u), p.allowedList(), ErrUnsafeURL)
+	return fmt.Errorf("%w: URL %s is not on %s", ErrUnsafeURL, Redacted(u), p.allowedList())
 }
 
 func (p Policy) allowedList() string {
@@ -232,10 +232,10 @@ func (d *dialer) DialContext(ctx context.Context, network, addr string) (net.Con
 	nd.Control = func(network, address string, _ syscall.RawConn) error {
 		ap, err := netip.ParseAddrPort(address)
 		if err != nil {
-			return fmt.Errorf("dial %s: unparsable address %q: %w", addr, address, ErrUnsafeURL)
+			return fmt.Errorf("%w: dial %s: unparsable address %q", ErrUnsafeURL, addr, address)
 		}
 		if !IsPublic(ap.Addr()) {
-			return fmt.Errorf("dial %s: it resolves to the non-public address %s, which is not the configured server: %w", addr, ap.Addr(), ErrUnsafeURL)
+			return fmt.Errorf("%w: %s resolves to the non-public address %s, which is not the configured server", ErrUnsafeURL, addr, ap.Addr())
 		}
 		return nil
 	}

@@ -28,6 +28,10 @@ const (
 // ErrTooLarge is returned (wrapped) when a body exceeds its cap.
 var ErrTooLarge = errors.New("answer too large")
 
+// ErrMalformed is wrapped by errors about answers that cannot be parsed
+// (malformed JSON, missing fields).
+var ErrMalformed = errors.New("malformed answer")
+
 // ErrContentType is returned (wrapped) when a response has an unexpected
 // content type.
 var ErrContentType = errors.New("unexpected content type")
@@ -38,14 +42,14 @@ var ErrContentType = errors.New("unexpected content type")
 func ReadBody(resp *http.Response, limit int64) ([]byte, error) {
 	defer resp.Body.Close()
 	if resp.ContentLength > limit {
-		return nil, fmt.Errorf("the answer declares %d bytes, over the %d-byte cap: %w", resp.ContentLength, limit, ErrTooLarge)
+		return nil, fmt.Errorf("%w: it declares %d bytes, over the %d-byte cap", ErrTooLarge, resp.ContentLength, limit)
 	}
 	b, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
 	if err != nil {
 		return nil, Transport(fmt.Errorf("read the answer: %w", err))
 	}
 	if int64(len(b)) > limit {
-		return nil, fmt.Errorf("the answer is over the %d-byte cap: %w", limit, ErrTooLarge)
+		return nil, fmt.Errorf("%w: over the %d-byte cap", ErrTooLarge, limit)
 	}
 	return b, nil
 }
@@ -78,7 +82,7 @@ func ExpectJSON(resp *http.Response) error {
 	if IsJSON(resp) {
 		return nil
 	}
-	return fmt.Errorf("expected JSON, got %q: %w", resp.Header.Get("Content-Type"), ErrContentType)
+	return fmt.Errorf("%w: expected JSON, got %q", ErrContentType, resp.Header.Get("Content-Type"))
 }
 
 // ExpectImage returns the image media type of resp, or an error wrapping
@@ -89,7 +93,7 @@ func ExpectImage(resp *http.Response) (string, error) {
 	case "image/png", "image/jpeg", "image/webp":
 		return mt, nil
 	}
-	return "", fmt.Errorf("expected an image (image/png, image/jpeg or image/webp), got %q: %w", resp.Header.Get("Content-Type"), ErrContentType)
+	return "", fmt.Errorf("%w: expected an image (image/png, image/jpeg or image/webp), got %q", ErrContentType, resp.Header.Get("Content-Type"))
 }
 
 // RetryAfter is how long a response asks the client to wait: the
