@@ -36,6 +36,7 @@ import (
 	"github.com/genmint/genmint/generate/providers/observe"
 	"github.com/genmint/genmint/generate/providers/openai"
 	"github.com/genmint/genmint/generate/providers/retry"
+	"github.com/genmint/genmint/generate/providers/stability"
 	"github.com/genmint/genmint/generate/providers/timeout"
 )
 
@@ -45,6 +46,7 @@ func All() []generate.ProviderInfo {
 		// procedural.Info goes here (the default, offline provider): the lead
 		// adds it when merging the procedural branch.
 		openai.Info,
+		stability.Info,
 	}
 }
 

@@ -278,3 +278,17 @@ func bombPNG(w, h uint32) []byte {
 	chunk("IEND", nil)
 	return buf.Bytes()
 }
+
+func TestMediaTypeLenient(t *testing.T) {
+	for ct, want := range map[string][2]string{
+		"application/json; type=image/png":    {"application/json", "image/png"},
+		"Image/PNG":                           {"image/png", ""},
+		`application/json; type="image/webp"`: {"application/json", "image/webp"},
+		"garbage":                             {"", ""},
+	} {
+		mt, ps := MediaType(&http.Response{Header: http.Header{"Content-Type": {ct}}})
+		if mt != want[0] || ps["type"] != want[1] {
+			t.Errorf("MediaType(%q) = %q %v", ct, mt, ps)
+		}
+	}
+}

@@ -62,13 +62,29 @@ func Discard(resp *http.Response) {
 }
 
 // MediaType is resp's Content-Type without parameters, lower case, and its
-// parameters.
+// parameters. It is lenient where services are: Stability sends
+// "application/json; type=image/png", whose unquoted "/" RFC 2045 forbids.
 func MediaType(resp *http.Response) (string, map[string]string) {
-	mt, params, err := mime.ParseMediaType(resp.Header.Get("Content-Type"))
-	if err != nil {
+	ct := resp.Header.Get("Content-Type")
+	if mt, params, err := mime.ParseMediaType(ct); err == nil {
+		if !strings.Contains(mt, "/") {
+			return "", nil
+		}
+		return strings.ToLower(mt), params
+	}
+	parts := strings.Split(ct, ";")
+	mt := strings.ToLower(strings.TrimSpace(parts[0]))
+	if !strings.Contains(mt, "/") {
 		return "", nil
 	}
-	return strings.ToLower(mt), params
+	params := map[string]string{}
+	for _, p := range parts[1:] {
+		k, v, ok := strings.Cut(p, "=")
+		if ok {
+			params[strings.ToLower(strings.TrimSpace(k))] = strings.Trim(strings.TrimSpace(v), `"`)
+		}
+	}
+	return mt, params
 }
 
 // IsJSON reports whether resp says it carries JSON.
