@@ -35,6 +35,7 @@ import (
 	"github.com/genmint/genmint/generate/providers/limit"
 	"github.com/genmint/genmint/generate/providers/observe"
 	"github.com/genmint/genmint/generate/providers/openai"
+	"github.com/genmint/genmint/generate/providers/replicate"
 	"github.com/genmint/genmint/generate/providers/retry"
 	"github.com/genmint/genmint/generate/providers/stability"
 	"github.com/genmint/genmint/generate/providers/timeout"
@@ -47,6 +48,7 @@ func All() []generate.ProviderInfo {
 		// adds it when merging the procedural branch.
 		openai.Info,
 		stability.Info,
+		replicate.Info,
 	}
 }
 

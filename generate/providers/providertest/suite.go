@@ -486,3 +486,15 @@ func Generate(t *testing.T, h Harness, item int) *generate.Result {
 	}
 	return res
 }
+
+// Open starts h's fake and returns the provider stack pointed at it (with
+// the suite's limits) and the fake's Control, for provider-specific tests.
+// Request builds the request the suite sends for an item.
+func Open(t *testing.T, h Harness) (generate.Provider, *Control) {
+	t.Helper()
+	e := newEnv(t, h)
+	return e.prov, e.ctl
+}
+
+// Request is the request the suite sends for item.
+func Request(item int) generate.Request { return request(item) }
