@@ -31,6 +31,7 @@ import (
 	"time"
 
 	"github.com/genmint/genmint/generate"
+	"github.com/genmint/genmint/generate/providers/automatic1111"
 	"github.com/genmint/genmint/generate/providers/guard"
 	"github.com/genmint/genmint/generate/providers/limit"
 	"github.com/genmint/genmint/generate/providers/observe"
@@ -49,6 +50,7 @@ func All() []generate.ProviderInfo {
 		openai.Info,
 		stability.Info,
 		replicate.Info,
+		automatic1111.Info,
 	}
 }
 

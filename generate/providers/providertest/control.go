@@ -14,6 +14,7 @@ package providertest
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -181,6 +182,12 @@ func (c *Control) Bearer(r *http.Request) bool {
 	return c.authorized(r, "Bearer ")
 }
 
+// Basic checks an "Authorization: Basic <base64(Key)>" header (Key is
+// user:password).
+func (c *Control) Basic(r *http.Request) bool {
+	return c.authorized(r, "Basic ")
+}
+
 func (c *Control) authorized(r *http.Request, scheme string) bool {
 	h := r.Header.Get("Authorization")
 	c.mu.Lock()
@@ -188,6 +195,9 @@ func (c *Control) authorized(r *http.Request, scheme string) bool {
 		c.seenKeys[h] = true
 	}
 	c.mu.Unlock()
+	if scheme == "Basic " {
+		return h == scheme+base64.StdEncoding.EncodeToString([]byte(c.Key))
+	}
 	return h == scheme+c.Key
 }
 

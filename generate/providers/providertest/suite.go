@@ -3,6 +3,7 @@ package providertest
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -183,9 +184,9 @@ func (e *env) generate(ctx context.Context, t *testing.T, item int) (*generate.R
 // noLeak checks that the key is in none of err, res and the logs.
 func (e *env) noLeak(t *testing.T, res *generate.Result, err error) {
 	t.Helper()
-	secrets := []string{Canary}
+	secrets := []string{Canary, base64.StdEncoding.EncodeToString([]byte(Canary))}
 	if e.h.Key != "" && e.h.Key != Canary {
-		secrets = append(secrets, e.h.Key)
+		secrets = append(secrets, e.h.Key, base64.StdEncoding.EncodeToString([]byte(e.h.Key)))
 	}
 	var texts []string
 	if err != nil {

@@ -29,15 +29,16 @@ type Client struct {
 	Base     *url.URL
 	Policy   httpsafe.Policy
 	HTTP     *http.Client
-	secret   string
+	secrets  []string
 	auth     func(http.Header)
 }
 
 // New parses baseURL (the spec's provider.base_url) and builds a client
 // whose fetch policy allows it and fetchHosts. auth, if set, adds the
 // credential to a request's headers; secret is the credential, removed from
-// any text a response puts into an error.
-func New(provider, baseURL string, fetchHosts []string, base *http.Client, secret string, auth func(http.Header)) (*Client, error) {
+// any text a response puts into an error, as are the other forms of it in
+// more (such as its base64 encoding in a Basic Authorization header).
+func New(provider, baseURL string, fetchHosts []string, base *http.Client, secret string, auth func(http.Header), more ...string) (*Client, error) {
 	if strings.TrimSpace(baseURL) == "" {
 		return nil, fmt.Errorf("provider.base_url: %s needs the address of its server, e.g. http://127.0.0.1:PORT", provider)
 	}
@@ -51,17 +52,18 @@ func New(provider, baseURL string, fetchHosts []string, base *http.Client, secre
 	u.RawQuery, u.Fragment = "", ""
 	u.Path = strings.TrimRight(u.Path, "/")
 	p := httpsafe.Policy{Base: u, FetchHosts: fetchHosts}
-	return &Client{Provider: provider, Base: u, Policy: p, HTTP: httpsafe.NewClient(p, base), secret: secret, auth: auth}, nil
+	secrets := append([]string{secret}, more...)
+	return &Client{Provider: provider, Base: u, Policy: p, HTTP: httpsafe.NewClient(p, base), secrets: secrets, auth: auth}, nil
 }
 
 // URL is the base URL joined with path (which starts with "/").
 func (c *Client) URL(path string) string { return c.Base.String() + path }
 
 // Snippet makes response text safe for an error message.
-func (c *Client) Snippet(b []byte) string { return httpsafe.Snippet(b, c.secret) }
+func (c *Client) Snippet(b []byte) string { return httpsafe.Snippet(b, c.secrets...) }
 
 // Redact removes the credential from s.
-func (c *Client) Redact(s string) string { return httpsafe.Redact(s, c.secret) }
+func (c *Client) Redact(s string) string { return httpsafe.Redact(s, c.secrets...) }
 
 // Do sends a request after checking its URL against the policy. The
 // credential is added only when withAuth is set (API calls; and downloads
