@@ -32,6 +32,7 @@ import (
 
 	"github.com/genmint/genmint/generate"
 	"github.com/genmint/genmint/generate/providers/automatic1111"
+	"github.com/genmint/genmint/generate/providers/comfyui"
 	"github.com/genmint/genmint/generate/providers/guard"
 	"github.com/genmint/genmint/generate/providers/limit"
 	"github.com/genmint/genmint/generate/providers/observe"
@@ -51,6 +52,7 @@ func All() []generate.ProviderInfo {
 		stability.Info,
 		replicate.Info,
 		automatic1111.Info,
+		comfyui.Info,
 	}
 }
 
