@@ -9,6 +9,7 @@ import (
 
 	"github.com/genmint/genmint/generate"
 	"github.com/genmint/genmint/generate/providers/internal/fakeprov"
+	"github.com/genmint/genmint/generate/providers/retry"
 )
 
 func TestConcurrencyBound(t *testing.T) {
@@ -42,7 +43,13 @@ func TestConcurrencyCancelWhileWaiting(t *testing.T) {
 	c := NewConcurrency(b, 1)
 	done := make(chan struct{})
 	go func() { c.Generate(context.Background(), generate.Request{Item: 1}); close(done) }()
-	for len(c.sem) == 0 {
+	for {
+		c.mu.Lock()
+		taken := c.free == 0
+		c.mu.Unlock()
+		if taken {
+			break
+		}
 		time.Sleep(time.Millisecond)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -87,3 +94,56 @@ func TestDeferHoldsEveryone(t *testing.T) {
 		t.Fatalf("err = %v calls = %d", err, f.Calls(2))
 	}
 }
+
+// Slots go to waiting calls in order, retries first.
+func TestConcurrencyOrder(t *testing.T) {
+	b := &blocker{release: make(chan struct{})}
+	rec := &recorder{}
+	c := NewConcurrency(rec, 1)
+	rec.next = b
+	first := make(chan struct{})
+	go func() { c.Generate(context.Background(), generate.Request{Item: 0}); close(first) }()
+	for rec.count() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	var wg sync.WaitGroup
+	start := func(item int, ctx context.Context) {
+		wg.Add(1)
+		go func() { defer wg.Done(); c.Generate(ctx, generate.Request{Item: item}) }()
+		for c.waiting() < item {
+			time.Sleep(time.Millisecond)
+		}
+	}
+	start(1, context.Background())
+	start(2, context.Background())
+	start(3, retryCtx(2))
+	close(b.release)
+	<-first
+	wg.Wait()
+	if got := rec.order(); len(got) != 4 || got[1] != 3 || got[2] != 1 || got[3] != 2 {
+		t.Fatalf("order %v, want [0 3 1 2]: the retry first, then in arrival order", got)
+	}
+}
+
+type recorder struct {
+	next generate.Provider
+	mu   sync.Mutex
+	seen []int
+}
+
+func (r *recorder) Generate(ctx context.Context, req generate.Request) (*generate.Result, error) {
+	r.mu.Lock()
+	r.seen = append(r.seen, req.Item)
+	r.mu.Unlock()
+	return r.next.Generate(ctx, req)
+}
+
+func (r *recorder) count() int { r.mu.Lock(); defer r.mu.Unlock(); return len(r.seen) }
+
+func (r *recorder) order() []int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]int(nil), r.seen...)
+}
+
+func retryCtx(n int) context.Context { return retry.WithAttempt(context.Background(), n) }

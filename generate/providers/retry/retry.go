@@ -81,11 +81,17 @@ func Attempt(ctx context.Context) int {
 	return n
 }
 
+// WithAttempt marks ctx as belonging to attempt n (1-based), as Retry does
+// for each attempt.
+func WithAttempt(ctx context.Context, n int) context.Context {
+	return context.WithValue(ctx, attemptKey{}, n)
+}
+
 // Generate calls the inner provider until it succeeds, fails finally, or
 // the retries are spent.
 func (r *Retry) Generate(ctx context.Context, req generate.Request) (*generate.Result, error) {
 	for n := 0; ; n++ {
-		res, err := r.next.Generate(context.WithValue(ctx, attemptKey{}, n+1), req)
+		res, err := r.next.Generate(WithAttempt(ctx, n+1), req)
 		if err == nil {
 			return res, nil
 		}
