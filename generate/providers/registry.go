@@ -33,6 +33,7 @@ import (
 	"github.com/genmint/genmint/generate"
 	"github.com/genmint/genmint/generate/providers/automatic1111"
 	"github.com/genmint/genmint/generate/providers/comfyui"
+	"github.com/genmint/genmint/generate/providers/cost"
 	"github.com/genmint/genmint/generate/providers/guard"
 	"github.com/genmint/genmint/generate/providers/limit"
 	"github.com/genmint/genmint/generate/providers/observe"
@@ -64,6 +65,20 @@ func Lookup(name string) (generate.ProviderInfo, bool) {
 		}
 	}
 	return generate.ProviderInfo{}, false
+}
+
+// Prices returns the dated price table a paid provider's EstimateUSD reads,
+// for `genmint providers` and dry runs.
+func Prices(name string) (cost.Table, bool) {
+	switch name {
+	case openai.Name:
+		return openai.Prices, true
+	case stability.Name:
+		return stability.Prices, true
+	case replicate.Name:
+		return replicate.Prices, true
+	}
+	return cost.Table{}, false
 }
 
 // Names lists the provider names, for messages.
@@ -127,14 +142,12 @@ func DefaultLimits(name string) Limits {
 }
 
 // Open builds info's provider from cfg and wraps it in the stack described
-// in the package comment. cfg.BaseURL defaults to info.DefaultBaseURL; a
-// local server without one is an error naming provider.base_url.
+// in the package comment. cfg.BaseURL defaults to info.DefaultBaseURL; the
+// clients of local servers refuse to start without one, naming
+// provider.base_url.
 func Open(info generate.ProviderInfo, cfg generate.ProviderConfig, lim Limits) (generate.Provider, error) {
 	if cfg.BaseURL == "" {
 		cfg.BaseURL = info.DefaultBaseURL
-	}
-	if cfg.BaseURL == "" && info.DefaultBaseURL == "" && info.Name != "procedural" {
-		return nil, fmt.Errorf("provider.base_url: %s is a server you run yourself; set its address, e.g. base_url: http://127.0.0.1:PORT", info.Name)
 	}
 	p, err := info.New(cfg)
 	if err != nil {

@@ -31,6 +31,9 @@ func TestRegistry(t *testing.T) {
 		if got, ok := Lookup(info.Name); !ok || got.Name != info.Name {
 			t.Errorf("Lookup(%q) failed", info.Name)
 		}
+		if table, ok := Prices(info.Name); info.Paid && (!ok || table.Date == "" || table.Source == "" || len(table.Prices) == 0) {
+			t.Errorf("%s: a paid provider needs a dated, sourced price table", info.Name)
+		}
 		if _, ok := defaults[info.Name]; !ok {
 			t.Errorf("%s has no documented default limits", info.Name)
 		}
