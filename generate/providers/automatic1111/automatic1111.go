@@ -3,7 +3,8 @@
 // --api: POST {base_url}/sdapi/v1/txt2img. base_url is required (the
 // server runs on the user's machine, usually http://127.0.0.1:7860).
 //
-// Shapes follow the web UI's own source (modules/api/api.py and
+// Shapes follow the web UI's own source (github.com/AUTOMATIC1111/
+// stable-diffusion-webui, v1.10 line: modules/api/api.py,
 // modules/api/models.py, and Processed.js() in modules/processing.py):
 //   - the request is the StableDiffusionProcessingTxt2Img fields (prompt,
 //     negative_prompt, seed, steps, sampler_name, scheduler, cfg_scale,

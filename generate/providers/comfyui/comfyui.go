@@ -1,8 +1,9 @@
 // Package comfyui is genmint's client for a ComfyUI server running an
 // API-format workflow. base_url is required (usually http://127.0.0.1:8188).
 //
-// Shapes follow ComfyUI's own server (server.py routes and execution.py's
-// PromptQueue and validate_prompt):
+// Shapes follow ComfyUI's own server (github.com/comfyanonymous/ComfyUI
+// server.py at commit 005f3ba: its routes; execution.py: PromptQueue and
+// validate_prompt):
 //   - POST /prompt {"prompt": <API-format workflow>, "client_id"} answers
 //     {"prompt_id", "number", "node_errors"}; an invalid workflow answers
 //     400 {"error": {"type", "message", "details", "extra_info"},

@@ -3,7 +3,8 @@
 // https://api.openai.com/v1, the SDKs' convention).
 //
 // Shapes follow OpenAI's OpenAPI description (github.com/openai/openai-openapi,
-// openapi.yaml as of 2026-08-21): CreateImageRequest, ImagesResponse
+// openapi.yaml at commit f85dbe2, 2026-08-21), which the API reference at
+// platform.openai.com/docs/api-reference/images is generated from: CreateImageRequest, ImagesResponse
 // {created, data[{b64_json|url, revised_prompt}], background, output_format,
 // size, quality, usage}, and ErrorResponse {error{message, type, param,
 // code}}. The request id comes from the x-request-id response header.

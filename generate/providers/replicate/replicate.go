@@ -2,8 +2,10 @@
 // (base_url defaults to https://api.replicate.com/v1).
 //
 // Shapes follow Replicate's OpenAPI description (api.replicate.com
-// openapi.json, as mirrored in github.com/tryAGI/Replicate) and its official
-// Go client (github.com/replicate/replicate-go, error.go and client.go):
+// openapi.json, the source of replicate.com/docs/reference/http; read as
+// mirrored in github.com/tryAGI/Replicate src/libs/Replicate/openapi.json)
+// and its official Go client (github.com/replicate/replicate-go at commit
+// d30ddaf, 2024-10-11: error.go, client.go):
 //   - a prediction is created with POST /predictions {"version", "input"}
 //     for a model version, or POST /models/{owner}/{name}/predictions
 //     {"input"} for a versionless (official) model; "Prefer: wait=N" (1..60)

@@ -3,9 +3,11 @@
 // (base_url defaults to https://api.stability.ai).
 //
 // Shapes follow Stability's OpenAPI description of the v2beta Stable Image
-// endpoints (https://api.stability.ai/v2alpha/openapi, as generated into
-// github.com/tadasant/mcp-server-stability-ai src/stabilityAi/types.ts and
-// github.com/tryAGI/StabilityAI openapi.yaml):
+// endpoints (https://api.stability.ai/v2alpha/openapi, the source of
+// platform.stability.ai/docs/api-reference; read as generated into
+// github.com/tadasant/mcp-server-stability-ai src/stabilityAi/types.ts at
+// commit d2f0a57, 2025-06-24, and github.com/tryAGI/StabilityAI
+// src/libs/StabilityAI/openapi.yaml):
 //   - the request is multipart/form-data: prompt, negative_prompt,
 //     aspect_ratio, seed (0..4294967294; 0 means random), output_format,
 //     style_preset (core), and for sd3 model, mode and cfg_scale;
