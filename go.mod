@@ -11,6 +11,7 @@ require (
 	golang.org/x/crypto v0.55.0
 	golang.org/x/image v0.47.0
 	golang.org/x/term v0.47.0
+	golang.org/x/time v0.16.0
 	modernc.org/sqlite v1.61.1
 )
 

@@ -35,10 +35,20 @@ const MaxPixels = 64 << 20
 
 // Options configure Run.
 type Options struct {
-	Spec     *spec.Spec
-	DB       *state.DB // nil only with DryRun on a collection never generated
-	Provider Provider  // already wrapped with retries and limits; unused by DryRun
-	Info     ProviderInfo
+	Spec *spec.Spec
+	DB   *state.DB // nil only with DryRun on a collection never generated
+	Info ProviderInfo
+
+	// Open builds the provider around the run's journal, which the provider
+	// stack must call for every attempt it sends (providers.Limits.Observer).
+	// When Open is nil, Provider is used as is and journalled once per call.
+	// Neither is used by DryRun.
+	Open     func(journal Observer) (Provider, error)
+	Provider Provider
+	// Settle returns what a finished attempt cost, given its estimate (the
+	// provider stack's cost.Settle). Nil: the Result's cost, nothing for a
+	// refusal, else the estimate.
+	Settle func(res *Result, err error, estimate float64) float64
 
 	Concurrency int   // parallel items; 0 means the provider's default, else 4
 	Count       int   // only the first Count items of the collection; 0 means all
@@ -232,12 +242,22 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 		return nil, fmt.Errorf("no price is known for %s model %q: set provider.price_usd in %s to use --max-spend", o.Info.Name, s.Provider.Model, spec.FileName)
 	}
 
-	// 5. Work through the items in parallel.
+	// 5. Work through the items in parallel, every provider attempt journalled.
 	r := &runner{o: o, sum: sum, price: price, postHash: postHash}
+	r.provider, r.observed = o.Provider, false
+	if o.Open != nil {
+		if r.provider, err = o.Open(journal{r}); err != nil {
+			return nil, err
+		}
+		r.observed = true
+	}
 	if o.Progress != nil {
 		o.Progress.Start(len(jobs), sum.AlreadyDone)
 	}
 	err = r.work(ctx, jobs)
+	if err == nil {
+		err = r.journalErr
+	}
 	if errors.Is(err, context.Canceled) || ctx.Err() != nil {
 		sum.Interrupted = true
 		err = nil
@@ -254,9 +274,6 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 		if it.Status == state.Pending || (it.Status == state.Failed && !hasProblem(sum, it.ID)) {
 			sum.Pending++
 		}
-	}
-	if spent, err := o.DB.Spent(context.WithoutCancel(ctx)); err == nil {
-		sum.SpentUSD = spent
 	}
 	return sum, nil
 }
@@ -387,11 +404,14 @@ func ItemDir(id int) string {
 type runner struct {
 	o        Options
 	sum      *Summary
-	price    float64
+	price    float64 // estimated cost of one attempt
 	postHash string
+	provider Provider
+	observed bool // provider calls the journal itself, per attempt
 
-	mu        sync.Mutex // guards sum, budget and Progress calls
-	committed float64    // spend reserved by this run
+	mu         sync.Mutex // guards sum, reserved, journalErr and Progress calls
+	reserved   float64    // estimates of attempts in flight
+	journalErr error
 }
 
 func (r *runner) work(ctx context.Context, jobs []job) error {
@@ -419,10 +439,7 @@ func (r *runner) work(ctx context.Context, jobs []job) error {
 	}
 feed:
 	for _, j := range jobs {
-		if j.kind == jobGenerate && !r.reserve() {
-			r.mu.Lock()
-			r.sum.SpendCapHit = true
-			r.mu.Unlock()
+		if j.kind == jobGenerate && !r.canAfford() {
 			continue
 		}
 		select {
@@ -440,20 +457,6 @@ feed:
 	return ctx.Err()
 }
 
-// reserve holds one request's estimated cost against the spend cap.
-func (r *runner) reserve() bool {
-	if r.o.MaxSpendUSD <= 0 || !r.o.Info.Paid {
-		return true
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.sum.SpentUSD+r.committed+r.price > r.o.MaxSpendUSD+1e-9 {
-		return false
-	}
-	r.committed += r.price
-	return true
-}
-
 func (r *runner) event(e Event) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -469,7 +472,6 @@ func (r *runner) event(e Event) {
 		r.sum.Failed++
 		r.sum.Problems = append(r.sum.Problems, ItemError{ID: e.ID, Status: state.Failed, Error: e.Err.Error()})
 	}
-	r.sum.CostUSD += e.CostUSD
 	if r.o.Progress != nil {
 		r.o.Progress.Item(e)
 	}

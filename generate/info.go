@@ -34,7 +34,10 @@ type ProviderConfig struct {
 	BaseURL string // already defaulted to DefaultBaseURL
 	// APIKey was read from the environment by the caller. Providers send it
 	// only in request headers and never put it in errors, results or logs.
-	APIKey     string
-	Params     Params
+	APIKey string
+	Params Params
+	// Dir is the collection folder: files the spec names (a ComfyUI
+	// workflow) are relative to it.
+	Dir        string
 	HTTPClient *http.Client // nil means a client with sane timeouts
 }

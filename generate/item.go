@@ -81,17 +81,19 @@ func (r *runner) do(ctx context.Context, j job) error {
 			if ferr := db.ForgetOriginal(ctx, id); ferr != nil {
 				return ferr
 			}
-			if !r.reserve() {
+			if !r.canAfford() {
 				return nil
 			}
 			j.kind = jobGenerate
 		}
 	}
 	outcome := OutcomeReprocessed
-	var cost float64
 	if j.kind == jobGenerate {
 		var err error
 		original, res, err = r.ask(ctx, j)
+		if errors.Is(err, ErrSpendCap) {
+			return nil // stays pending; the summary says the cap was hit
+		}
 		if err != nil {
 			var ie *errItem
 			if errors.As(err, &ie) {
@@ -100,7 +102,6 @@ func (r *runner) do(ctx context.Context, j job) error {
 			return err
 		}
 		outcome = OutcomeGenerated
-		cost = res.CostUSD
 	}
 	if ctx.Err() != nil {
 		return ctx.Err() // the original is safe; the next run post-processes it
@@ -114,6 +115,10 @@ func (r *runner) do(ctx context.Context, j job) error {
 			return r.fail(ctx, id, ie, time.Since(start))
 		}
 		return err
+	}
+	var cost float64
+	if outcome == OutcomeGenerated {
+		cost = res.CostUSD
 	}
 	r.event(Event{ID: id, Outcome: outcome, Duration: time.Since(start), CostUSD: cost})
 	return nil
@@ -135,61 +140,52 @@ func oneLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")
 }
 
-// ask journals and makes the provider request, then stores the original.
+// ask makes the provider request (every attempt journalled), then stores
+// the original before anything else can go wrong.
 func (r *runner) ask(ctx context.Context, j job) ([]byte, *storedResult, error) {
 	db, s, id := r.o.DB, r.o.Spec, j.item.ID
-	// The journal entry is written (and survives a cancelled ctx) before the
-	// request leaves, so paid work is always accounted for.
-	reqID, err := db.StartRequest(ctx, id, r.o.Info.Name, s.Provider.Model, r.o.Info.Paid, r.price)
-	if err != nil {
-		return nil, nil, err
-	}
-	r.mu.Lock()
-	r.sum.Requests++
-	r.mu.Unlock()
 	keep := context.WithoutCancel(ctx)
 	requested := r.o.Now().UTC()
 	width, _ := intParam(s.Provider.Params, "width")
 	height, _ := intParam(s.Provider.Params, "height")
-	res, err := r.o.Provider.Generate(ctx, Request{
+	req := Request{
 		Item: id, Prompt: j.item.Prompt, NegativePrompt: j.item.NegativePrompt, Seed: j.item.Seed,
 		Model: s.Provider.Model, Width: width, Height: height, Params: s.Provider.Params, Traits: j.item.Traits,
-	})
+	}
+	var res *Result
+	var err error
+	if r.observed {
+		res, err = r.provider.Generate(ctx, req)
+	} else {
+		// A plain provider makes one attempt per call: journal the call.
+		finish, berr := journal{r}.Begin(ctx, req, 1)
+		if berr != nil {
+			return nil, nil, berr
+		}
+		res, err = r.provider.Generate(ctx, req)
+		finish(res, err)
+	}
 	if err != nil {
-		msg := oneLine(err.Error())
 		switch {
+		case errors.Is(err, ErrSpendCap):
+			return nil, nil, ErrSpendCap
 		case ctx.Err() != nil:
-			_ = db.FinishRequest(keep, reqID, state.RequestCancelled, "", msg, r.price)
 			return nil, nil, ctx.Err()
 		case errors.Is(err, ErrRefused):
-			if ferr := db.FinishRequest(keep, reqID, state.RequestRefused, "", msg, r.price); ferr != nil {
-				return nil, nil, ferr
-			}
 			return nil, nil, &errItem{state.Refused, err}
 		default:
-			if ferr := db.FinishRequest(keep, reqID, state.RequestFailed, "", msg, r.price); ferr != nil {
-				return nil, nil, ferr
-			}
 			return nil, nil, &errItem{state.Failed, fmt.Errorf("%s: %w", r.o.Info.Name, err)}
 		}
-	}
-	cost := res.CostUSD
-	if cost == 0 && r.o.Info.Paid {
-		cost = r.price
 	}
 	stored := &storedResult{
 		MediaType: res.MediaType, Seed: res.Seed, Reproducible: res.Reproducible,
 		Model: res.Model, ModelVersion: res.ModelVersion, ModelHash: res.ModelHash, RequestID: res.RequestID,
 		RevisedPrompt: res.RevisedPrompt, Infotext: res.Infotext, Params: res.Params, Facts: res.Facts,
-		Paid: r.o.Info.Paid, CostUSD: cost, RequestedAt: requested, GeneratedAt: r.o.Now().UTC(),
+		Paid: r.o.Info.Paid, CostUSD: r.costOf(res, nil), RequestedAt: requested, GeneratedAt: r.o.Now().UTC(),
 	}
 	ext, ok := extensions[res.MediaType]
 	if !ok || len(res.Image) == 0 {
-		err := fmt.Errorf("%s returned %s instead of a PNG, JPEG or WebP image", r.o.Info.Name, describeMedia(res.MediaType, len(res.Image)))
-		if ferr := db.FinishRequest(keep, reqID, state.RequestFailed, res.RequestID, err.Error(), cost); ferr != nil {
-			return nil, nil, ferr
-		}
-		return nil, nil, &errItem{state.Failed, err}
+		return nil, nil, &errItem{state.Failed, fmt.Errorf("%s returned %s instead of a PNG, JPEG or WebP image", r.o.Info.Name, describeMedia(res.MediaType, len(res.Image)))}
 	}
 	// Paid output is stored whatever happens to ctx from here on.
 	rel := filepath.Join(ItemDir(id), "original"+ext)
@@ -201,9 +197,6 @@ func (r *runner) ask(ctx context.Context, j job) ([]byte, *storedResult, error) 
 		return nil, nil, fmt.Errorf("item %d: record provider result: %w", id, err)
 	}
 	if err := db.SaveOriginal(keep, id, j.genHash, state.File{Path: filepath.ToSlash(rel), SHA256: sha256hex(res.Image), MediaType: res.MediaType}, facts); err != nil {
-		return nil, nil, err
-	}
-	if err := db.FinishRequest(keep, reqID, state.RequestSucceeded, res.RequestID, "", cost); err != nil {
 		return nil, nil, err
 	}
 	return res.Image, stored, nil

@@ -27,7 +27,7 @@ type Options struct {
 	// CheckProvider validates the provider section beyond its shape (the
 	// provider's own parameter checks). Its error is reported at
 	// provider.params, or at the path a *FieldError names.
-	CheckProvider func(Provider) error
+	CheckProvider func(p Provider, dir string) error
 }
 
 // FieldError lets CheckProvider point at a field, e.g. Path "provider.params.size".
@@ -186,7 +186,7 @@ func (l *loader) load(data []byte) {
 	l.checkRules()
 	l.checkSpace(seen["count"])
 	if l.opts.CheckProvider != nil && len(l.problems.Errors()) == 0 {
-		if err := l.opts.CheckProvider(l.s.Provider); err != nil {
+		if err := l.opts.CheckProvider(l.s.Provider, l.dir); err != nil {
 			path, hint := "provider", ""
 			var fe *FieldError
 			if errors.As(err, &fe) {

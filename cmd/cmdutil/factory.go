@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -73,12 +74,12 @@ func SpecOptions() spec.Options {
 	}
 	return spec.Options{
 		Providers: names,
-		CheckProvider: func(p spec.Provider) error {
+		CheckProvider: func(p spec.Provider, dir string) error {
 			info, ok := providers.Lookup(p.Name)
 			if !ok {
 				return nil // reported with a hint already
 			}
-			_, err := info.New(ProviderConfig(info, p, ""))
+			_, err := info.New(ProviderConfig(info, p, dir, ""))
 			if err != nil {
 				return &spec.FieldError{Path: "provider.params", Err: err}
 			}
@@ -88,17 +89,22 @@ func SpecOptions() spec.Options {
 }
 
 // ProviderConfig turns the spec's provider section into a provider config.
-func ProviderConfig(info generate.ProviderInfo, p spec.Provider, apiKey string) generate.ProviderConfig {
+func ProviderConfig(info generate.ProviderInfo, p spec.Provider, dir, apiKey string) generate.ProviderConfig {
 	base := p.BaseURL
 	if base == "" {
 		base = info.DefaultBaseURL
 	}
-	return generate.ProviderConfig{Model: p.Model, BaseURL: base, APIKey: apiKey, Params: p.Params}
+	return generate.ProviderConfig{Model: p.Model, BaseURL: base, APIKey: apiKey, Params: p.Params, Dir: dir}
 }
 
-// Provider builds the spec's provider with its retry and limit wrappers,
-// reading its credential from the environment.
-func (f *Factory) Provider(s *spec.Spec) (generate.Provider, generate.ProviderInfo, error) {
+// Opener builds a provider around the run's journal (see generate.Options.Open).
+type Opener func(journal generate.Observer) (generate.Provider, error)
+
+// Provider checks the spec's provider and reads its credential from the
+// environment, then returns an opener that builds it with the shared
+// wrappers (retries, limits, timeouts, image guard) around the run's
+// journal. Retry notes go to logger.
+func (f *Factory) Provider(s *spec.Spec, logger *slog.Logger) (Opener, generate.ProviderInfo, error) {
 	info, ok := providers.Lookup(s.Provider.Name)
 	if !ok {
 		return nil, info, UsageError("unknown provider %q: see 'genmint providers'", s.Provider.Name)
@@ -107,16 +113,28 @@ func (f *Factory) Provider(s *spec.Spec) (generate.Provider, generate.ProviderIn
 	if err != nil {
 		return nil, info, AsUsage(err)
 	}
-	p, err := providers.Open(info, ProviderConfig(info, s.Provider, key), providers.Limits{
+	cfg := ProviderConfig(info, s.Provider, s.Dir, key)
+	retries := s.Provider.Retries
+	if retries < 0 {
+		retries = 0 // 0 means the provider's default to providers.Open
+	} else if retries == 0 {
+		retries = -1 // retries: 0 in the spec means none
+	}
+	lim := providers.Limits{
 		Concurrency:       s.Provider.Concurrency,
 		RequestsPerMinute: s.Provider.RequestsPerMinute,
 		Timeout:           s.Provider.Timeout,
-		MaxRetries:        s.Provider.Retries,
-	})
-	if err != nil {
-		return nil, info, AsUsage(fmt.Errorf("%s: %w", spec.FileName, err))
+		MaxRetries:        retries,
+		Logger:            logger,
 	}
-	return p, info, nil
+	if _, err := info.New(cfg); err != nil {
+		return nil, info, AsUsage(fmt.Errorf("%s: provider.params: %w", spec.FileName, err))
+	}
+	return func(journal generate.Observer) (generate.Provider, error) {
+		l := lim
+		l.Observer = journal
+		return providers.Open(info, cfg, l)
+	}, info, nil
 }
 
 // OpenState opens the collection's state database. create makes it when

@@ -70,8 +70,8 @@ func Run(ctx context.Context, o *DemoOptions) error {
 	}
 	sub := *f
 	sub.Dir = o.Dir
-	gen := &generatecmd.GenerateOptions{IO: f.IO, JSON: f.JSON, Quiet: f.Quiet, Dir: o.Dir, Version: f.Version, Now: f.Now,
-		Spec: sub.LoadSpec, State: sub.OpenState, Provider: sub.Provider, KeepAll: true}
+	gen := generatecmd.NewOptions(&sub)
+	gen.KeepAll = true
 	if err := generatecmd.Run(ctx, gen); err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ package generatecmd
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"runtime"
 	"strings"
 	"time"
@@ -13,23 +14,24 @@ import (
 	"github.com/genmint/genmint/cmd/cmdutil"
 	"github.com/genmint/genmint/generate"
 	"github.com/genmint/genmint/generate/providers"
+	"github.com/genmint/genmint/generate/providers/cost"
 	"github.com/genmint/genmint/spec"
 	"github.com/genmint/genmint/state"
 )
 
 // GenerateOptions are `genmint generate`'s inputs.
 type GenerateOptions struct {
-	IO      *cmdutil.IOStreams
-	JSON    bool
-	Quiet   bool
-	Dir     string
-	Version string
-	Now     func() time.Time
+	IO    *cmdutil.IOStreams
+	JSON  bool
+	Quiet bool
+	Dir   string
+	Now   func() time.Time
 
 	Spec     func() (*spec.Spec, error)
 	State    func(ctx context.Context, create bool) (*state.DB, error)
-	Provider func(*spec.Spec) (generate.Provider, generate.ProviderInfo, error)
+	Provider func(*spec.Spec, *slog.Logger) (cmdutil.Opener, generate.ProviderInfo, error)
 	Lookup   func(name string) (generate.ProviderInfo, bool)
+	Settle   func(res *generate.Result, err error, estimate float64) float64
 
 	Count       int
 	Concurrency int
@@ -40,9 +42,15 @@ type GenerateOptions struct {
 	KeepAll     bool
 }
 
+// NewOptions returns options wired to f's collection, with no flags set.
+func NewOptions(f *cmdutil.Factory) *GenerateOptions {
+	return &GenerateOptions{IO: f.IO, JSON: f.JSON, Quiet: f.Quiet, Dir: f.Dir, Now: f.Now,
+		Spec: f.LoadSpec, State: f.OpenState, Provider: f.Provider, Lookup: providers.Lookup, Settle: cost.Settle}
+}
+
 // NewCmdGenerate builds `genmint generate`.
 func NewCmdGenerate(f *cmdutil.Factory, runF func(*GenerateOptions) error) *cobra.Command {
-	opts := &GenerateOptions{IO: f.IO, Spec: f.LoadSpec, State: f.OpenState, Provider: f.Provider, Lookup: providers.Lookup}
+	opts := NewOptions(f)
 	var only string
 	cmd := &cobra.Command{
 		Use:   "generate",
@@ -66,7 +74,7 @@ refused (re-run to retry failures), 130 interrupted (re-run to resume).`,
   genmint generate --only 3,7-9 --force     # regenerate these items`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.JSON, opts.Quiet, opts.Dir, opts.Version, opts.Now = f.JSON, f.Quiet, f.Dir, f.Version, f.Now
+			opts.JSON, opts.Quiet, opts.Dir, opts.Now = f.JSON, f.Quiet, f.Dir, f.Now
 			if only != "" {
 				ids, err := cmdutil.ParseIDs(only)
 				if err != nil {
@@ -134,11 +142,12 @@ func Run(ctx context.Context, o *GenerateOptions) error {
 		return err
 	}
 	defer unlock()
-	provider, info, err := o.Provider(s)
+	prog := &progress{p: cmdutil.NewProgress(o.IO, "img", o.Quiet), io: o.IO}
+	open, info, err := o.Provider(s, prog.logger())
 	if err != nil {
 		return err
 	}
-	run.Provider, run.Info = provider, info
+	run.Open, run.Info, run.Settle = open, info, o.Settle
 	run.Concurrency = o.Concurrency
 	if run.Concurrency == 0 {
 		run.Concurrency = s.Provider.Concurrency
@@ -155,7 +164,6 @@ func Run(ctx context.Context, o *GenerateOptions) error {
 	}
 	defer db.Close()
 	run.DB = db
-	prog := &progress{p: cmdutil.NewProgress(o.IO, "img", o.Quiet), io: o.IO}
 	run.Progress = prog
 	sum, err := generate.Run(ctx, run)
 	prog.p.Finish()
@@ -209,6 +217,26 @@ func (g *progress) Start(todo, done int) {
 		g.p.Log(fmt.Sprintf("%d items already done; generating %d", done, todo))
 	}
 	g.p.Start(todo)
+}
+
+// logger shows the provider stack's retry notes as lines above the bar.
+func (g *progress) logger() *slog.Logger {
+	return slog.New(slog.NewTextHandler(lineWriter(g.p.Log), &slog.HandlerOptions{
+		ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
+			if a.Key == slog.TimeKey || a.Key == slog.LevelKey {
+				return slog.Attr{}
+			}
+			return a
+		},
+	}))
+}
+
+// lineWriter turns writes of whole lines into calls of fn.
+type lineWriter func(string)
+
+func (w lineWriter) Write(b []byte) (int, error) {
+	w(strings.TrimRight(string(b), "\n"))
+	return len(b), nil
 }
 
 func (g *progress) Item(e generate.Event) {

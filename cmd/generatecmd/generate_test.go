@@ -3,6 +3,7 @@ package generatecmd
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -78,9 +79,11 @@ func options(t *testing.T, fake *generatetest.Fake, info generate.ProviderInfo) 
 			s, _, err := spec.Load(dir, spec.Options{})
 			return s, err
 		},
-		State:    f.OpenState,
-		Provider: func(*spec.Spec) (generate.Provider, generate.ProviderInfo, error) { return fake, info, nil },
-		Lookup:   func(string) (generate.ProviderInfo, bool) { return info, true },
+		State: f.OpenState,
+		Provider: func(*spec.Spec, *slog.Logger) (cmdutil.Opener, generate.ProviderInfo, error) {
+			return fake.Opener(), info, nil
+		},
+		Lookup: func(string) (generate.ProviderInfo, bool) { return info, true },
 	}, io
 }
 

@@ -99,3 +99,26 @@ func (f *Fake) Set(fn func(f *Fake)) {
 	defer f.mu.Unlock()
 	fn(f)
 }
+
+// Opener returns an opener (see generate.Options.Open) that wraps f so the
+// run's journal sees each call as one attempt, like the real provider stack.
+func (f *Fake) Opener() func(generate.Observer) (generate.Provider, error) {
+	return func(journal generate.Observer) (generate.Provider, error) {
+		return observed{f, journal}, nil
+	}
+}
+
+type observed struct {
+	next    generate.Provider
+	journal generate.Observer
+}
+
+func (o observed) Generate(ctx context.Context, req generate.Request) (*generate.Result, error) {
+	finish, err := o.journal.Begin(ctx, req, 1)
+	if err != nil {
+		return nil, err
+	}
+	res, err := o.next.Generate(ctx, req)
+	finish(res, err)
+	return res, err
+}
