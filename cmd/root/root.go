@@ -17,6 +17,7 @@ import (
 	"github.com/genmint/genmint/cmd/generatecmd"
 	"github.com/genmint/genmint/cmd/initcmd"
 	"github.com/genmint/genmint/cmd/listcmd"
+	"github.com/genmint/genmint/cmd/providerscmd"
 	"github.com/genmint/genmint/cmd/showcmd"
 	"github.com/genmint/genmint/cmd/validatecmd"
 	"github.com/genmint/genmint/cmd/versioncmd"
@@ -69,6 +70,7 @@ plain lines, --json documents and exit codes:
 		generatecmd.NewCmdGenerate(f, nil),
 		listcmd.NewCmdList(f, nil),
 		showcmd.NewCmdShow(f, nil),
+		providerscmd.NewCmdProviders(f),
 		democmd.NewCmdDemo(f, nil),
 		versioncmd.NewCmdVersion(f),
 	)
