@@ -9,6 +9,9 @@ type ProviderInfo struct {
 	Summary string   // one line for `genmint providers`
 	Records []string // what the provider records in provenance, for `genmint providers`
 	Paid    bool     // whether requests cost money
+	// Algorithmic marks output made by an algorithm rather than a trained
+	// model (IPTC digital source type algorithmicMedia).
+	Algorithmic bool
 	// KeyEnv is the environment variable holding the credential by default
 	// (e.g. OPENAI_API_KEY); empty when none is needed. The spec may name
 	// another variable with provider.api_key_env, never the secret itself.
@@ -31,7 +34,10 @@ type ProviderConfig struct {
 	BaseURL string // already defaulted to DefaultBaseURL
 	// APIKey was read from the environment by the caller. Providers send it
 	// only in request headers and never put it in errors, results or logs.
-	APIKey     string
-	Params     Params
+	APIKey string
+	Params Params
+	// Dir is the collection folder: files the spec names (a ComfyUI
+	// workflow) are relative to it.
+	Dir        string
 	HTTPClient *http.Client // nil means a client with sane timeouts
 }

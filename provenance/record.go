@@ -9,13 +9,16 @@
 // varies between runs: the final file's own hash, genmint's version and
 // timestamps.
 //
-// The final PNG carries three text chunks, which survive because genmint
-// rewrites them after every re-encode (imaging drops them):
-//   - tEXt "parameters": Automatic1111 infotext, for A1111 PNG Info and exiftool;
+// The final PNG carries two text chunks, which survive because genmint
+// writes them after the last re-encode (imaging drops them):
+//   - tEXt "parameters" (iTXt when the text is not Latin-1): Automatic1111
+//     infotext, for A1111 PNG Info and exiftool;
 //   - iTXt "XML:com.adobe.xmp": an XMP packet with IPTC DigitalSourceType,
-//     the creator, and genmint:RecordSHA256 = ContentSHA256;
-//   - iTXt "genmint:provenance" (compressed): the canonical Content JSON, so
-//     the image alone is enough to verify it.
+//     the creator, genmint:RecordSHA256 = ContentSHA256, and genmint:Content,
+//     the Content JSON itself, so the image alone is enough to verify it.
+//
+// A final JPEG carries the same two: the infotext as the Exif UserComment
+// (the way A1111 writes it) and the XMP packet in an APP1 segment.
 package provenance
 
 import (

@@ -348,6 +348,22 @@ func (d *DB) ForgetOriginal(ctx context.Context, id int) error {
 	})
 }
 
+// Reset returns an item with an image (or a refusal) to pending, to
+// regenerate it. Kept, pinned and minted items are never reset.
+func (d *DB) Reset(ctx context.Context, id int) error {
+	return d.Tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE items SET status = 'pending', error = '', attempts = 0,
+				original_path = '', original_sha256 = '', original_type = '', result = '',
+				final_path = '', final_sha256 = '', provenance_path = '', record_sha256 = '', post_hash = '',
+				updated_at = ?
+			WHERE id = ? AND status IN ('pending', 'failed', 'refused', 'generated', 'rejected')`, formatTime(d.Now()), id)
+		if err != nil {
+			return fmt.Errorf("reset item %d: %w", id, err)
+		}
+		return mustChange(res, id)
+	})
+}
+
 // Fail records a failed attempt (status failed) or a refusal (status refused)
 // with a one-line reason.
 func (d *DB) Fail(ctx context.Context, id int, status Status, reason string) error {

@@ -11,7 +11,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
-	"github.com/charmbracelet/x/term"
+	"golang.org/x/term"
 
 	"github.com/genmint/genmint/curate"
 	"github.com/genmint/genmint/state"
@@ -26,7 +26,7 @@ var ErrNoTerminal = errors.New(curate.FlagsUsage())
 // screen, normally stderr). Call it before Run: without a terminal Bubble Tea
 // would fail with "could not open a new TTY" or wait on a pipe.
 func CheckTerminal(in, out *os.File) error {
-	if in == nil || out == nil || !term.IsTerminal(in.Fd()) || !term.IsTerminal(out.Fd()) {
+	if in == nil || out == nil || !term.IsTerminal(int(in.Fd())) || !term.IsTerminal(int(out.Fd())) {
 		return ErrNoTerminal
 	}
 	return nil

@@ -6,8 +6,8 @@
 // the pinned npm packages in tools/. Each can be overridden by an environment
 // variable naming the binary.
 //
-// A missing tool fails the test under CI=true, and skips it elsewhere with a
-// message saying how to install it: never silently.
+// A missing tool fails the test under CI=true and under `make test`, and
+// skips it elsewhere with a message saying how to install it: never silently.
 package testenv
 
 import (
@@ -46,11 +46,11 @@ var (
 	Tmux = Tool{Name: "tmux", Env: "GENMINT_TEST_TMUX", PATH: "tmux", Install: "apt-get install tmux"}
 )
 
-// InCI reports whether tests run under CI=true, where nothing may be skipped
-// for want of a tool.
+// InCI reports whether tests run under CI=true, or under `make test`
+// (GENMINT_REQUIRE_TOOLS=1), where nothing may be skipped for want of a tool.
 func InCI() bool {
 	v := strings.ToLower(os.Getenv("CI"))
-	return v == "true" || v == "1"
+	return v == "true" || v == "1" || os.Getenv("GENMINT_REQUIRE_TOOLS") == "1"
 }
 
 // Path returns the tool's path, or fails (CI) or skips (elsewhere) the test

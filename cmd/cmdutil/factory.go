@@ -1,0 +1,221 @@
+package cmdutil
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/genmint/genmint/generate"
+	"github.com/genmint/genmint/generate/providers"
+	"github.com/genmint/genmint/spec"
+	"github.com/genmint/genmint/state"
+)
+
+// Factory builds what commands depend on, lazily, from the global flags.
+type Factory struct {
+	IO      *IOStreams
+	Getenv  func(string) string
+	Now     func() time.Time
+	Version string
+
+	// Global flags, filled in by the root command before any command runs.
+	Dir   string // -C/--dir: the collection folder
+	JSON  bool   // --json
+	Quiet bool   // -q/--quiet
+}
+
+// New returns the Factory for a real process.
+func New(version string) *Factory {
+	return &Factory{IO: System(), Getenv: os.Getenv, Now: Clock(os.Getenv), Version: version, Dir: "."}
+}
+
+// Clock returns time.Now, or a fixed time when SOURCE_DATE_EPOCH is set, so
+// provenance timestamps can be reproducible.
+func Clock(getenv func(string) string) func() time.Time {
+	if v := getenv("SOURCE_DATE_EPOCH"); v != "" {
+		if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
+			t := time.Unix(secs, 0).UTC()
+			return func() time.Time { return t }
+		}
+	}
+	return time.Now
+}
+
+// LoadSpec reads the collection's genmint.yaml. An invalid spec is a usage
+// error whose message is its first problem; warnings are printed to stderr
+// unless quiet.
+func (f *Factory) LoadSpec() (*spec.Spec, error) {
+	s, problems, err := spec.Load(f.Dir, SpecOptions())
+	if err != nil {
+		return nil, AsUsage(err)
+	}
+	if !f.Quiet {
+		for _, w := range problems.Warnings() {
+			fmt.Fprintln(f.IO.ErrOut, f.IO.Color(Yellow, w.String()))
+		}
+	}
+	return s, nil
+}
+
+// SpecOptions checks provider names and parameters against the registry.
+func SpecOptions() spec.Options {
+	var names []string
+	for _, p := range providers.All() {
+		names = append(names, p.Name)
+	}
+	return spec.Options{
+		Providers: names,
+		CheckProvider: func(p spec.Provider, dir string) error {
+			info, ok := providers.Lookup(p.Name)
+			if !ok {
+				return nil // reported with a hint already
+			}
+			_, err := info.New(ProviderConfig(info, p, dir, ""))
+			if err != nil {
+				return &spec.FieldError{Path: "provider.params", Err: err}
+			}
+			return nil
+		},
+	}
+}
+
+// ProviderConfig turns the spec's provider section into a provider config.
+func ProviderConfig(info generate.ProviderInfo, p spec.Provider, dir, apiKey string) generate.ProviderConfig {
+	base := p.BaseURL
+	if base == "" {
+		base = info.DefaultBaseURL
+	}
+	return generate.ProviderConfig{Model: p.Model, BaseURL: base, APIKey: apiKey, Params: p.Params, Dir: dir}
+}
+
+// Opener builds a provider around the run's journal (see generate.Options.Open).
+type Opener func(journal generate.Observer) (generate.Provider, error)
+
+// Provider checks the spec's provider and reads its credential from the
+// environment, then returns an opener that builds it with the shared
+// wrappers (retries, limits, timeouts, image guard) around the run's
+// journal. Retry notes go to logger.
+func (f *Factory) Provider(s *spec.Spec, logger *slog.Logger) (Opener, generate.ProviderInfo, error) {
+	info, ok := providers.Lookup(s.Provider.Name)
+	if !ok {
+		return nil, info, UsageError("unknown provider %q: see 'genmint providers'", s.Provider.Name)
+	}
+	key, err := providers.APIKey(info, s.Provider.APIKeyEnv, f.Getenv)
+	if err != nil {
+		return nil, info, AsUsage(err)
+	}
+	cfg := ProviderConfig(info, s.Provider, s.Dir, key)
+	retries := s.Provider.Retries
+	if retries < 0 {
+		retries = 0 // 0 means the provider's default to providers.Open
+	} else if retries == 0 {
+		retries = -1 // retries: 0 in the spec means none
+	}
+	lim := providers.Limits{
+		Concurrency:       s.Provider.Concurrency,
+		RequestsPerMinute: s.Provider.RequestsPerMinute,
+		Timeout:           s.Provider.Timeout,
+		MaxRetries:        retries,
+		Logger:            logger,
+	}
+	if _, err := info.New(cfg); err != nil {
+		return nil, info, AsUsage(fmt.Errorf("%s: provider.params: %w", spec.FileName, err))
+	}
+	return func(journal generate.Observer) (generate.Provider, error) {
+		l := lim
+		l.Observer = journal
+		return providers.Open(info, cfg, l)
+	}, info, nil
+}
+
+// OpenState opens the collection's state database. create makes it when
+// missing; otherwise a folder never generated is reported with the fix.
+func (f *Factory) OpenState(ctx context.Context, create bool) (*state.DB, error) {
+	db, err := state.Open(ctx, f.Dir, state.Options{Create: create, Now: f.Now})
+	if errors.Is(err, state.ErrNoCollection) {
+		if _, serr := os.Stat(filepath.Join(f.Dir, spec.FileName)); serr != nil {
+			return nil, AsUsage(fmt.Errorf("no genmint collection in %s: run 'genmint init' first, or pass -C DIR", displayDir(f.Dir)))
+		}
+		return nil, AsUsage(fmt.Errorf("nothing generated yet in %s: run 'genmint generate' first", displayDir(f.Dir)))
+	}
+	return db, err
+}
+
+func displayDir(dir string) string {
+	if dir == "." || dir == "" {
+		return "the current folder"
+	}
+	return dir
+}
+
+// PrintJSON writes v as one indented JSON document.
+func PrintJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// ParseIDs reads an item list like "1-20,25" into sorted, unique ids.
+func ParseIDs(s string) ([]int, error) {
+	seen := map[int]bool{}
+	var ids []int
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		lo, hi, isRange := strings.Cut(part, "-")
+		a, err := strconv.Atoi(strings.TrimSpace(lo))
+		b := a
+		if err == nil && isRange {
+			b, err = strconv.Atoi(strings.TrimSpace(hi))
+		}
+		if err != nil || a < 1 || b < a {
+			return nil, fmt.Errorf("bad item list %q at %q: write ids and ranges like 1-20,25", s, part)
+		}
+		if b-a > 1_000_000 {
+			return nil, fmt.Errorf("item range %q is too large", part)
+		}
+		for id := a; id <= b; id++ {
+			if !seen[id] {
+				seen[id] = true
+				ids = append(ids, id)
+			}
+		}
+	}
+	if len(ids) == 0 {
+		return nil, fmt.Errorf("empty item list: write ids and ranges like 1-20,25")
+	}
+	slices.Sort(ids)
+	return ids, nil
+}
+
+// FormatIDs writes sorted ids compactly: 1-4,7,9-10.
+func FormatIDs(ids []int) string {
+	s := slices.Clone(ids)
+	slices.Sort(s)
+	var parts []string
+	for i := 0; i < len(s); {
+		j := i
+		for j+1 < len(s) && s[j+1] == s[j]+1 {
+			j++
+		}
+		if j > i {
+			parts = append(parts, fmt.Sprintf("%d-%d", s[i], s[j]))
+		} else {
+			parts = append(parts, strconv.Itoa(s[i]))
+		}
+		i = j + 1
+	}
+	return strings.Join(parts, ",")
+}

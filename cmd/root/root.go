@@ -1,0 +1,138 @@
+// Package root is genmint's top-level command: global flags, the command
+// tree, signal handling and the mapping of errors to exit codes.
+package root
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/genmint/genmint/cmd/cmdutil"
+	"github.com/genmint/genmint/cmd/democmd"
+	"github.com/genmint/genmint/cmd/generatecmd"
+	"github.com/genmint/genmint/cmd/initcmd"
+	"github.com/genmint/genmint/cmd/listcmd"
+	"github.com/genmint/genmint/cmd/providerscmd"
+	"github.com/genmint/genmint/cmd/showcmd"
+	"github.com/genmint/genmint/cmd/validatecmd"
+	"github.com/genmint/genmint/cmd/versioncmd"
+	"github.com/genmint/genmint/internal/build"
+)
+
+// NewCmdRoot builds the command tree around f.
+func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
+	var noColor bool
+	cmd := &cobra.Command{
+		Use:   "genmint <command>",
+		Short: "Turn prompts into a minted, verifiable generative-art collection",
+		Long: `genmint turns a prompt spec (genmint.yaml) into a generative-art collection:
+generate → post-process → provenance → curate → pin → mint → verify.
+
+Every command works on the collection in the current folder (or -C DIR).
+On a terminal you get colour and progress bars; in a pipe or with CI=true,
+plain lines, --json documents and exit codes:
+  0 ok   1 failure   2 usage or spec error   3 partial (some items failed)   130 interrupted`,
+		Example: `  genmint demo                  # a demo collection, generated offline
+  genmint init my-drop && cd my-drop
+  genmint validate
+  genmint generate --concurrency 4
+  genmint list --status generated --json`,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		Version:       build.String(),
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			if noColor {
+				f.IO.SetColorEnabled(false)
+			}
+			return nil
+		},
+	}
+	cmd.SetVersionTemplate("genmint {{.Version}}\n")
+	pf := cmd.PersistentFlags()
+	pf.StringVarP(&f.Dir, "dir", "C", ".", "the collection `folder`")
+	pf.BoolVar(&f.JSON, "json", false, "print the result as one JSON document on stdout")
+	pf.BoolVarP(&f.Quiet, "quiet", "q", false, "print only errors and the result")
+	pf.BoolVar(&noColor, "no-color", false, "never colour output (NO_COLOR is honoured too)")
+	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return cmdutil.UsageError("%v (see 'genmint %s --help')", err, c.Name())
+	})
+	cmd.SetOut(f.IO.Out)
+	cmd.SetErr(f.IO.ErrOut)
+
+	cmd.AddCommand(
+		initcmd.NewCmdInit(f, nil),
+		validatecmd.NewCmdValidate(f, nil),
+		generatecmd.NewCmdGenerate(f, nil),
+		listcmd.NewCmdList(f, nil),
+		showcmd.NewCmdShow(f, nil),
+		providerscmd.NewCmdProviders(f),
+		democmd.NewCmdDemo(f, nil),
+		versioncmd.NewCmdVersion(f),
+	)
+	// Unknown commands and bad arguments are usage errors too.
+	for _, c := range cmd.Commands() {
+		wrapArgs(c)
+	}
+	return cmd
+}
+
+func wrapArgs(c *cobra.Command) {
+	if c.Args == nil {
+		return
+	}
+	check := c.Args
+	c.Args = func(cmd *cobra.Command, args []string) error {
+		return cmdutil.AsUsage(check(cmd, args))
+	}
+}
+
+// Main runs genmint and returns its exit code. The first SIGINT or SIGTERM
+// cancels the work (everything finished is kept); a second one exits at once.
+func Main() cmdutil.ExitCode {
+	f := cmdutil.New(build.String())
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-sigs
+		fmt.Fprintln(f.IO.ErrOut, "\ninterrupted: finishing the item in flight (press Ctrl-C again to quit now)")
+		cancel()
+		<-sigs
+		os.Exit(int(cmdutil.ExitInterrupted))
+	}()
+	return Run(ctx, f, os.Args[1:])
+}
+
+// Run executes one command line with f and reports errors on stderr (and,
+// with --json, as a JSON document on stdout).
+func Run(ctx context.Context, f *cmdutil.Factory, args []string) cmdutil.ExitCode {
+	cmd := NewCmdRoot(f)
+	cmd.SetArgs(args)
+	err := cmd.ExecuteContext(ctx)
+	if err == nil {
+		return cmdutil.ExitOK
+	}
+	code := cmdutil.CodeOf(err)
+	if errors.Is(err, context.Canceled) || (ctx.Err() != nil && code == cmdutil.ExitFailure) {
+		code = cmdutil.ExitInterrupted
+	}
+	var ee *cmdutil.ExitError
+	if errors.As(err, &ee) && ee.Err == nil {
+		return code // the command printed its own explanation
+	}
+	msg := err.Error()
+	if code == cmdutil.ExitInterrupted {
+		msg = "interrupted: everything finished so far is kept; run the command again to resume"
+	}
+	fmt.Fprintln(f.IO.ErrOut, f.IO.Color(cmdutil.Red, "genmint: ")+msg)
+	if f.JSON {
+		_ = cmdutil.PrintJSON(f.IO.Out, map[string]any{"error": msg, "exit_code": int(code)})
+	}
+	return code
+}

@@ -1,0 +1,162 @@
+// Package showcmd implements `genmint show`.
+package showcmd
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/genmint/genmint/cmd/cmdutil"
+	"github.com/genmint/genmint/cmd/listcmd"
+	"github.com/genmint/genmint/provenance"
+	"github.com/genmint/genmint/state"
+)
+
+// ShowOptions are `genmint show`'s inputs.
+type ShowOptions struct {
+	IO    *cmdutil.IOStreams
+	JSON  bool
+	Dir   string
+	State func(ctx context.Context, create bool) (*state.DB, error)
+	ID    int
+}
+
+// NewCmdShow builds `genmint show`.
+func NewCmdShow(f *cmdutil.Factory, runF func(*ShowOptions) error) *cobra.Command {
+	opts := &ShowOptions{IO: f.IO, State: f.OpenState}
+	return &cobra.Command{
+		Use:   "show ID",
+		Short: "Show one item: prompt, seed, traits, files, hashes and provenance",
+		Example: `  genmint show 3
+  genmint show 3 --json | jq .provenance.content.seed`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := strconv.Atoi(strings.TrimLeft(args[0], "#"))
+			if err != nil || id < 1 {
+				return cmdutil.UsageError("item id must be a positive number, got %q", args[0])
+			}
+			opts.ID, opts.JSON, opts.Dir = id, f.JSON, f.Dir
+			if runF != nil {
+				return runF(opts)
+			}
+			return Run(cmd.Context(), opts)
+		},
+	}
+}
+
+// Detail is show's JSON document.
+type Detail struct {
+	listcmd.Entry
+	Provenance json.RawMessage `json:"provenance,omitempty"`
+	Requests   []state.Request `json:"requests"`
+}
+
+// Run prints one item.
+func Run(ctx context.Context, o *ShowOptions) error {
+	db, err := o.State(ctx, false)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	it, err := db.Item(ctx, o.ID)
+	if errors.Is(err, state.ErrNoItem) {
+		return cmdutil.UsageError("no item %d in this collection: see 'genmint list'", o.ID)
+	}
+	if err != nil {
+		return err
+	}
+	reqs, err := db.Requests(ctx, o.ID)
+	if err != nil {
+		return err
+	}
+	var rec *provenance.Record
+	var raw []byte
+	if it.ProvenancePath != "" {
+		raw, err = os.ReadFile(filepath.Join(o.Dir, it.ProvenancePath))
+		if err != nil {
+			return fmt.Errorf("item %d: read provenance: %w", o.ID, err)
+		}
+		rec = &provenance.Record{}
+		if err := json.Unmarshal(raw, rec); err != nil {
+			return fmt.Errorf("item %d: %s is not a provenance record: %w", o.ID, it.ProvenancePath, err)
+		}
+	}
+	if o.JSON {
+		if reqs == nil {
+			reqs = []state.Request{}
+		}
+		return cmdutil.PrintJSON(o.IO.Out, Detail{Entry: listcmd.NewEntry(it), Provenance: raw, Requests: reqs})
+	}
+	w := o.IO.Out
+	row := func(k, v string) {
+		if v != "" {
+			fmt.Fprintf(w, "%-11s %s\n", k+":", v)
+		}
+	}
+	fmt.Fprintf(w, "%s  %s\n", o.IO.Color(cmdutil.Bold, fmt.Sprintf("Item %04d", it.ID)), listcmd.StatusColor(o.IO, it.Status))
+	row("Prompt", it.Prompt)
+	row("Negative", it.NegativePrompt)
+	seed := strconv.FormatUint(uint64(it.Seed), 10)
+	if rec != nil {
+		switch a := rec.Content.Seed.Actual; {
+		case a == nil:
+			seed += " requested; the provider has no seed (not reproducible)"
+		case *a != uint64(it.Seed):
+			seed = fmt.Sprintf("%d (requested %d)", *a, it.Seed)
+		}
+	}
+	row("Seed", seed)
+	var traits []string
+	for _, t := range it.Traits {
+		traits = append(traits, t.Type+"="+t.Value)
+	}
+	row("Traits", strings.Join(traits, ", "))
+	if rec != nil {
+		c := rec.Content
+		model := c.Model
+		if c.ModelVersion != "" {
+			model += " (version " + c.ModelVersion + ")"
+		}
+		if c.ModelHash != "" {
+			model += " (hash " + c.ModelHash + ")"
+		}
+		row("Provider", c.Provider+", model "+model)
+		row("Revised", c.RevisedPrompt)
+		row("Request", c.RequestID)
+		var steps []string
+		for _, s := range c.PostProcess {
+			steps = append(steps, s.Op)
+		}
+		row("Post", strings.Join(steps, " → "))
+	}
+	row("Original", fileLine(it.Original))
+	row("Final", fileLine(it.Final))
+	if it.ProvenancePath != "" {
+		row("Record", it.ProvenancePath+"  content sha256 "+it.RecordSHA256)
+	}
+	if it.Error != "" {
+		row("Error", it.Error)
+	}
+	if len(reqs) > 0 {
+		var outcomes []string
+		for _, r := range reqs {
+			outcomes = append(outcomes, r.Outcome)
+		}
+		row("Requests", fmt.Sprintf("%d (%s)", len(reqs), strings.Join(outcomes, ", ")))
+	}
+	return nil
+}
+
+func fileLine(f state.File) string {
+	if f.Path == "" {
+		return ""
+	}
+	return f.Path + "  sha256 " + f.SHA256
+}

@@ -1,0 +1,103 @@
+// Package validatecmd implements `genmint validate`.
+package validatecmd
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/genmint/genmint/cmd/cmdutil"
+	"github.com/genmint/genmint/spec"
+)
+
+// ValidateOptions are `genmint validate`'s inputs.
+type ValidateOptions struct {
+	IO   *cmdutil.IOStreams
+	JSON bool
+	Dir  string
+}
+
+// NewCmdValidate builds `genmint validate`.
+func NewCmdValidate(f *cmdutil.Factory, runF func(*ValidateOptions) error) *cobra.Command {
+	opts := &ValidateOptions{IO: f.IO}
+	return &cobra.Command{
+		Use:   "validate",
+		Short: "Check genmint.yaml and report every problem at once",
+		Long: `Check the collection's genmint.yaml: every problem is reported at once, each
+as file:line:column with a hint. Exit code 2 when there are errors; warnings
+alone exit 0.`,
+		Example: `  genmint validate
+  genmint validate --json | jq '.problems[] | "\(.line): \(.message)"'`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.JSON, opts.Dir = f.JSON, f.Dir
+			if runF != nil {
+				return runF(opts)
+			}
+			return validateRun(opts)
+		},
+	}
+}
+
+// Report is validate's JSON document.
+type Report struct {
+	Valid        bool          `json:"valid"`
+	Problems     spec.Problems `json:"problems"`
+	Name         string        `json:"name,omitempty"`
+	Count        int           `json:"count,omitempty"`
+	Provider     string        `json:"provider,omitempty"`
+	Combinations string        `json:"combinations,omitempty"`
+	Steps        int           `json:"postprocess_steps"`
+}
+
+func validateRun(o *ValidateOptions) error {
+	s, problems, err := spec.Load(o.Dir, cmdutil.SpecOptions())
+	if err != nil && problems == nil {
+		return cmdutil.AsUsage(err) // no spec at all, or unreadable
+	}
+	rep := Report{Valid: err == nil, Problems: problems}
+	if rep.Problems == nil {
+		rep.Problems = spec.Problems{}
+	}
+	if s != nil {
+		rep.Name, rep.Count, rep.Provider, rep.Steps = s.Name, s.Count, s.Provider.Name, len(s.PostProcess)
+		if len(s.Traits) > 0 {
+			rep.Combinations = s.Combinations().String()
+		}
+	}
+	if o.JSON {
+		if err := cmdutil.PrintJSON(o.IO.Out, rep); err != nil {
+			return err
+		}
+	} else {
+		for _, p := range problems {
+			color := cmdutil.Red
+			if p.Severity == spec.SeverityWarning {
+				color = cmdutil.Yellow
+			}
+			fmt.Fprintln(o.IO.Out, o.IO.Color(color, p.String()))
+		}
+		if rep.Valid {
+			combos := ""
+			if rep.Combinations != "" {
+				combos = fmt.Sprintf(", %s trait combinations", rep.Combinations)
+			}
+			fmt.Fprintf(o.IO.Out, "%s is valid: %q, %d items, provider %s%s, %d post-process steps\n",
+				spec.FileName, rep.Name, rep.Count, rep.Provider, combos, rep.Steps)
+		} else {
+			n := len(problems.Errors())
+			fmt.Fprintf(o.IO.Out, "%s has %d error%s\n", spec.FileName, n, plural(n))
+		}
+	}
+	if !rep.Valid {
+		return cmdutil.Silent(cmdutil.ExitUsage)
+	}
+	return nil
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}

@@ -1,0 +1,478 @@
+// Package generate fills a collection with images: it plans every item from
+// the spec, asks the provider for the missing ones, post-processes them,
+// embeds their provenance, and records each step in the state database.
+//
+// Run is resumable at any point. Work is recorded in this order, each record
+// written only once what it describes is durable on disk:
+//
+//  1. the request journal entry, before the provider is called;
+//  2. the provider's original output (items/NNNN/original.*), then its
+//     record — from here on the provider is never asked again for this item;
+//  3. the final image and provenance.json, then the item's "generated" status.
+//
+// A crash between any two steps loses at most the step in flight, and the
+// next Run redoes only that.
+package generate
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/genmint/genmint/spec"
+	"github.com/genmint/genmint/state"
+)
+
+// MaxPixels caps the size of any image genmint decodes (decompression bombs).
+const MaxPixels = 64 << 20
+
+// Options configure Run.
+type Options struct {
+	Spec *spec.Spec
+	DB   *state.DB // nil only with DryRun on a collection never generated
+	Info ProviderInfo
+
+	// Open builds the provider around the run's journal, which the provider
+	// stack must call for every attempt it sends (providers.Limits.Observer).
+	// When Open is nil, Provider is used as is and journalled once per call.
+	// Neither is used by DryRun.
+	Open     func(journal Observer) (Provider, error)
+	Provider Provider
+	// Settle returns what a finished attempt cost, given its estimate (the
+	// provider stack's cost.Settle). Nil: the Result's cost, nothing for a
+	// refusal, else the estimate.
+	Settle func(res *Result, err error, estimate float64) float64
+
+	Concurrency int   // parallel items; 0 means the provider's default, else 4
+	Count       int   // only the first Count items of the collection; 0 means all
+	Only        []int // only these items; nil means all
+	// Force regenerates items in Only even when they are done (never kept,
+	// pinned or minted ones).
+	Force bool
+	// DryRun plans and prices the run without calling the provider or
+	// writing anything.
+	DryRun bool
+	// MaxSpendUSD stops before the estimated spend, including what earlier
+	// runs spent, would exceed it. 0 means no cap.
+	MaxSpendUSD float64
+
+	Progress Progress // nil means silent
+	Now      func() time.Time
+}
+
+// Summary is what a Run did.
+type Summary struct {
+	Scope       int         `json:"scope"`        // items this run looked at
+	AlreadyDone int         `json:"already_done"` // had a final image already
+	Generated   int         `json:"generated"`    // new images from the provider
+	Reprocessed int         `json:"reprocessed"`  // final images remade from stored originals
+	Refused     int         `json:"refused"`      // refused now, or earlier and unchanged since
+	Failed      int         `json:"failed"`
+	Pending     int         `json:"pending"`  // still without an image (interrupted, spend cap)
+	Requests    int         `json:"requests"` // provider calls made (or, dry run, to be made)
+	Paid        bool        `json:"paid"`     // whether those calls cost money
+	CostUSD     float64     `json:"cost_usd"` // estimated cost of those calls
+	PriceKnown  bool        `json:"price_known"`
+	SpentUSD    float64     `json:"spent_usd"` // everything journalled for this collection, all runs
+	Stale       []int       `json:"stale,omitempty"`
+	SpendCapHit bool        `json:"spend_cap_hit,omitempty"`
+	Interrupted bool        `json:"interrupted,omitempty"`
+	Problems    []ItemError `json:"problems,omitempty"`
+	DryRun      bool        `json:"dry_run,omitempty"`
+}
+
+// ItemError is one item that did not succeed.
+type ItemError struct {
+	ID     int          `json:"id"`
+	Status state.Status `json:"status"`
+	Error  string       `json:"error"`
+}
+
+// Incomplete reports whether some items in scope still lack an image
+// because of failures or refusals (exit code 3: partial).
+func (s *Summary) Incomplete() bool { return s.Failed > 0 || s.Refused > 0 || s.SpendCapHit }
+
+// Progress receives events as Run works. Calls come from several goroutines
+// but never at once (Run serialises them).
+type Progress interface {
+	// Start is called once with the number of items in scope that will be
+	// worked on and the number already done.
+	Start(todo, done int)
+	// Item is called when an item finishes, fails or is refused.
+	Item(e Event)
+}
+
+// Event is one item's outcome.
+type Event struct {
+	ID       int
+	Outcome  Outcome
+	Err      error
+	Duration time.Duration
+	CostUSD  float64
+}
+
+// Outcome is what happened to an item.
+type Outcome string
+
+const (
+	OutcomeGenerated   Outcome = "generated"
+	OutcomeReprocessed Outcome = "reprocessed"
+	OutcomeRefused     Outcome = "refused"
+	OutcomeFailed      Outcome = "failed"
+)
+
+type jobKind int
+
+const (
+	jobGenerate jobKind = iota // ask the provider, then post-process
+	jobProcess                 // post-process the stored original
+)
+
+type job struct {
+	kind    jobKind
+	item    spec.Item
+	genHash string
+	force   bool // reset a done item first
+}
+
+// Run generates what is missing. Its error is for failures of the run itself
+// (state, disk, a cancelled context); items that fail or are refused are
+// counted in the Summary instead.
+func Run(ctx context.Context, o Options) (*Summary, error) {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	s := o.Spec
+	n := s.Count
+	if o.Count > 0 {
+		if o.Count > s.Count {
+			return nil, fmt.Errorf("--count %d is more than the collection's count %d: raise count in %s", o.Count, s.Count, spec.FileName)
+		}
+		n = o.Count
+	}
+	for _, id := range o.Only {
+		if id < 1 || id > s.Count {
+			return nil, fmt.Errorf("item %d is not in the collection (1–%d)", id, s.Count)
+		}
+	}
+
+	// 1. Plan every item from the spec: traits, prompt, seed.
+	plan, err := s.Plan(max(n, slices.Max(append([]int{0}, o.Only...))))
+	if err != nil {
+		return nil, err
+	}
+	postHash := PostHash(s)
+	planned := make([]state.Planned, len(plan))
+	hashes := make(map[int]string, len(plan))
+	for i, it := range plan {
+		h := GenHash(s, it)
+		hashes[it.ID] = h
+		planned[i] = state.Planned{ID: it.ID, Seed: it.Seed, Prompt: it.Prompt, NegativePrompt: it.NegativePrompt, Traits: it.Traits, GenHash: h}
+	}
+
+	// 2. Record the plan (never touching items that have an image), unless
+	//    this is a dry run.
+	if !o.DryRun {
+		if err := o.DB.Plan(ctx, planned); err != nil {
+			return nil, err
+		}
+		if err := o.DB.SetMeta(ctx, "plan_version", spec.PlanVersion); err != nil {
+			return nil, err
+		}
+	}
+
+	// 3. Decide what each item in scope needs.
+	existing := map[int]state.Item{}
+	if o.DB != nil {
+		items, err := o.DB.Items(ctx, state.Query{})
+		if err != nil {
+			return nil, err
+		}
+		for _, it := range items {
+			existing[it.ID] = it
+		}
+	}
+	sum := &Summary{DryRun: o.DryRun, Paid: o.Info.Paid}
+	inOnly := func(id int) bool { return len(o.Only) == 0 || slices.Contains(o.Only, id) }
+	var jobs []job
+	for _, it := range plan {
+		if !inOnly(it.ID) || (len(o.Only) == 0 && it.ID > n) {
+			continue
+		}
+		sum.Scope++
+		j, skip, err := classify(it, hashes[it.ID], postHash, existing, o.Force && len(o.Only) > 0, sum)
+		if err != nil {
+			return nil, err
+		}
+		if !skip {
+			jobs = append(jobs, j)
+		}
+	}
+
+	// 4. Price the provider calls, and hold them to the spend cap.
+	price, known := Price(s, o.Info)
+	sum.PriceKnown = known || !o.Info.Paid
+	if o.DB != nil {
+		if sum.SpentUSD, err = o.DB.Spent(ctx); err != nil {
+			return nil, err
+		}
+	}
+	calls := 0
+	for _, j := range jobs {
+		if j.kind == jobGenerate {
+			calls++
+		}
+	}
+	if o.DryRun {
+		sum.Requests = calls
+		if o.Info.Paid {
+			sum.CostUSD = float64(calls) * price
+		}
+		sum.Pending = calls
+		return sum, nil
+	}
+	if o.MaxSpendUSD > 0 && o.Info.Paid && !known {
+		return nil, fmt.Errorf("no price is known for %s model %q: set provider.price_usd in %s to use --max-spend", o.Info.Name, s.Provider.Model, spec.FileName)
+	}
+
+	// 5. Work through the items in parallel, every provider attempt journalled.
+	r := &runner{o: o, sum: sum, price: price, postHash: postHash}
+	r.provider, r.observed = o.Provider, false
+	if o.Open != nil {
+		if r.provider, err = o.Open(journal{r}); err != nil {
+			return nil, err
+		}
+		r.observed = true
+	}
+	if o.Progress != nil {
+		o.Progress.Start(len(jobs), sum.AlreadyDone)
+	}
+	err = r.work(ctx, jobs)
+	if err == nil {
+		err = r.journalErr
+	}
+	if errors.Is(err, context.Canceled) || ctx.Err() != nil {
+		sum.Interrupted = true
+		err = nil
+	}
+	if err != nil {
+		return sum, err
+	}
+	// 6. Count what is still missing.
+	items, ierr := o.DB.Items(context.WithoutCancel(ctx), state.Query{IDs: scopeIDs(plan, o.Only, n)})
+	if ierr != nil {
+		return sum, ierr
+	}
+	for _, it := range items {
+		if it.Status == state.Pending || (it.Status == state.Failed && !hasProblem(sum, it.ID)) {
+			sum.Pending++
+		}
+	}
+	return sum, nil
+}
+
+func hasProblem(s *Summary, id int) bool {
+	for _, p := range s.Problems {
+		if p.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+func scopeIDs(plan []spec.Item, only []int, n int) []int {
+	if len(only) > 0 {
+		return only
+	}
+	ids := make([]int, 0, n)
+	for _, it := range plan {
+		if it.ID <= n {
+			ids = append(ids, it.ID)
+		}
+	}
+	return ids
+}
+
+// classify decides what one item needs.
+func classify(it spec.Item, genHash, postHash string, existing map[int]state.Item, force bool, sum *Summary) (j job, skip bool, err error) {
+	j = job{kind: jobGenerate, item: it, genHash: genHash}
+	cur, ok := existing[it.ID]
+	if !ok {
+		return j, false, nil
+	}
+	switch cur.Status {
+	case state.Pinned, state.Minted:
+		if force {
+			return j, true, fmt.Errorf("item %d is %s: regenerating it would change what is on IPFS or on chain", it.ID, cur.Status)
+		}
+		if cur.GenHash != genHash || cur.PostHash != postHash {
+			sum.Stale = append(sum.Stale, it.ID)
+		}
+		sum.AlreadyDone++
+		return j, true, nil
+	case state.Generated, state.Kept, state.Rejected:
+		switch {
+		case force && cur.Status == state.Kept:
+			return j, true, fmt.Errorf("item %d is kept: reject it first ('genmint curate --reject %d') to regenerate it", it.ID, it.ID)
+		case force:
+			j.force = true
+			return j, false, nil
+		case cur.GenHash != genHash:
+			sum.Stale = append(sum.Stale, it.ID)
+			sum.AlreadyDone++
+			return j, true, nil
+		case cur.PostHash != postHash:
+			j.kind = jobProcess
+			return j, false, nil
+		}
+		sum.AlreadyDone++
+		return j, true, nil
+	case state.Refused:
+		if cur.GenHash == genHash && !force {
+			sum.Refused++
+			sum.Problems = append(sum.Problems, ItemError{ID: it.ID, Status: state.Refused, Error: cur.Error})
+			return j, true, nil
+		}
+		j.force = force
+		return j, false, nil
+	}
+	// pending or failed
+	if cur.GenHash == genHash && cur.HasOriginal() {
+		j.kind = jobProcess
+	}
+	return j, false, nil
+}
+
+// GenHash identifies everything the provider request depends on.
+func GenHash(s *spec.Spec, it spec.Item) string {
+	return hashJSON(map[string]any{
+		"plan":     spec.PlanVersion,
+		"provider": s.Provider.Name,
+		"model":    s.Provider.Model,
+		"params":   s.Provider.Params,
+		"prompt":   it.Prompt,
+		"negative": it.NegativePrompt,
+		"seed":     it.Seed,
+	})
+}
+
+// PostHash identifies the post-process steps and output encoding.
+func PostHash(s *spec.Spec) string {
+	steps := make([]map[string]any, len(s.PostProcess))
+	for i, st := range s.PostProcess {
+		steps[i] = map[string]any{"op": st.Op(), "params": st.Params()}
+	}
+	return hashJSON(map[string]any{"steps": steps, "format": s.Output.Format, "quality": s.Output.Quality})
+}
+
+func hashJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("hash: %v", err)) // values come from YAML and always marshal
+	}
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:])
+}
+
+// Price returns the estimated cost of one request: the spec's price_usd,
+// else the provider's price table.
+func Price(s *spec.Spec, info ProviderInfo) (usd float64, known bool) {
+	if s.Provider.PriceUSD != nil {
+		return *s.Provider.PriceUSD, true
+	}
+	if !info.Paid {
+		return 0, true
+	}
+	if info.EstimateUSD != nil {
+		return info.EstimateUSD(s.Provider.Model, s.Provider.Params)
+	}
+	return 0, false
+}
+
+// ItemDir is an item's folder, relative to the collection.
+func ItemDir(id int) string {
+	return filepath.Join("items", fmt.Sprintf("%04d", id))
+}
+
+type runner struct {
+	o        Options
+	sum      *Summary
+	price    float64 // estimated cost of one attempt
+	postHash string
+	provider Provider
+	observed bool // provider calls the journal itself, per attempt
+
+	mu         sync.Mutex // guards sum, reserved, journalErr and Progress calls
+	reserved   float64    // estimates of attempts in flight
+	journalErr error
+}
+
+func (r *runner) work(ctx context.Context, jobs []job) error {
+	workers := r.o.Concurrency
+	if workers <= 0 {
+		workers = 4
+	}
+	ch := make(chan job)
+	errc := make(chan error, workers)
+	var wg sync.WaitGroup
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range ch {
+				if err := r.do(ctx, j); err != nil {
+					errc <- err
+					cancel(err)
+					return
+				}
+			}
+		}()
+	}
+feed:
+	for _, j := range jobs {
+		if j.kind == jobGenerate && !r.canAfford() {
+			continue
+		}
+		select {
+		case ch <- j:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(ch)
+	wg.Wait()
+	close(errc)
+	if err := <-errc; err != nil {
+		return err
+	}
+	return ctx.Err()
+}
+
+func (r *runner) event(e Event) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	switch e.Outcome {
+	case OutcomeGenerated:
+		r.sum.Generated++
+	case OutcomeReprocessed:
+		r.sum.Reprocessed++
+	case OutcomeRefused:
+		r.sum.Refused++
+		r.sum.Problems = append(r.sum.Problems, ItemError{ID: e.ID, Status: state.Refused, Error: e.Err.Error()})
+	case OutcomeFailed:
+		r.sum.Failed++
+		r.sum.Problems = append(r.sum.Problems, ItemError{ID: e.ID, Status: state.Failed, Error: e.Err.Error()})
+	}
+	if r.o.Progress != nil {
+		r.o.Progress.Item(e)
+	}
+}

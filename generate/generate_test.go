@@ -1,0 +1,292 @@
+package generate_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/genmint/genmint/generate"
+	"github.com/genmint/genmint/generate/generatetest"
+	"github.com/genmint/genmint/provenance"
+	"github.com/genmint/genmint/spec"
+	"github.com/genmint/genmint/state"
+)
+
+const testSpec = `name: Test Collection
+symbol: TEST
+count: 8
+seed: 99
+provider:
+  name: fake
+prompt:
+  template: "{{.color}} {{.shape}}"
+  negative: "blurry"
+traits:
+  color: [red, green, blue, gold]
+  shape: [circle, square, star]
+`
+
+type collection struct {
+	dir string
+	db  *state.DB
+	s   *spec.Spec
+}
+
+func newCollection(t *testing.T, specText string) *collection {
+	t.Helper()
+	dir := t.TempDir()
+	c := &collection{dir: dir}
+	c.writeSpec(t, specText)
+	db, err := state.Open(context.Background(), dir, state.Options{Create: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	c.db = db
+	return c
+}
+
+func (c *collection) writeSpec(t *testing.T, specText string) {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(c.dir, spec.FileName), []byte(specText), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, problems, err := spec.Load(c.dir, spec.Options{})
+	if err != nil {
+		t.Fatalf("spec: %v %v", err, problems)
+	}
+	c.s = s
+}
+
+func (c *collection) run(t *testing.T, p generate.Provider, mod func(*generate.Options)) *generate.Summary {
+	t.Helper()
+	o := generate.Options{
+		Spec: c.s, DB: c.db, Provider: p, Concurrency: 3,
+		Info: generate.ProviderInfo{Name: "fake"},
+		Now:  func() time.Time { return time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC) },
+	}
+	if mod != nil {
+		mod(&o)
+	}
+	sum, err := generate.Run(context.Background(), o)
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	return sum
+}
+
+func (c *collection) items(t *testing.T) []state.Item {
+	t.Helper()
+	items, err := c.db.Items(context.Background(), state.Query{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return items
+}
+
+func TestRunGeneratesEveryItemOnce(t *testing.T) {
+	c := newCollection(t, testSpec)
+	fake := generatetest.New()
+	sum := c.run(t, fake, nil)
+	if sum.Generated != 8 || sum.Scope != 8 || sum.Failed != 0 || sum.Pending != 0 {
+		t.Fatalf("summary: %+v", sum)
+	}
+	items := c.items(t)
+	if len(items) != 8 {
+		t.Fatalf("%d items", len(items))
+	}
+	for _, it := range items {
+		if it.Status != state.Generated {
+			t.Errorf("item %d is %s", it.ID, it.Status)
+		}
+		want := fmt.Sprintf("items/%04d/final.png", it.ID)
+		if it.Final.Path != want || it.Original.Path != fmt.Sprintf("items/%04d/original.png", it.ID) {
+			t.Errorf("item %d paths %q %q", it.ID, it.Final.Path, it.Original.Path)
+		}
+		for _, p := range []string{it.Final.Path, it.Original.Path, it.ProvenancePath} {
+			if _, err := os.Stat(filepath.Join(c.dir, p)); err != nil {
+				t.Errorf("item %d: %v", it.ID, err)
+			}
+		}
+		b, _ := os.ReadFile(filepath.Join(c.dir, it.ProvenancePath))
+		rec, err := provenance.ParseRecord(b)
+		if err != nil {
+			t.Fatalf("item %d provenance: %v", it.ID, err)
+		}
+		final, _ := os.ReadFile(filepath.Join(c.dir, it.Final.Path))
+		if err := provenance.Verify(rec, final); err != nil {
+			t.Errorf("item %d: final image does not verify against its record: %v", it.ID, err)
+		}
+		if rec.Content.Prompt != it.Prompt || rec.Content.Seed.Requested != it.Seed || *rec.Content.Seed.Actual != uint64(it.Seed) ||
+			rec.Content.RequestID != fmt.Sprintf("req-%d", it.ID) || rec.ContentSHA256 != it.RecordSHA256 || rec.Final.SHA256 != it.Final.SHA256 {
+			t.Errorf("item %d provenance does not match state: %+v", it.ID, rec)
+		}
+		if fake.Calls(it.ID) != 1 {
+			t.Errorf("item %d asked %d times", it.ID, fake.Calls(it.ID))
+		}
+		reqs, _ := c.db.Requests(context.Background(), it.ID)
+		if len(reqs) != 1 || reqs[0].Outcome != state.RequestSucceeded || reqs[0].ServiceID != fmt.Sprintf("req-%d", it.ID) {
+			t.Errorf("item %d journal: %+v", it.ID, reqs)
+		}
+	}
+
+	// A second run finds nothing to do.
+	sum = c.run(t, fake, nil)
+	if sum.Generated != 0 || sum.AlreadyDone != 8 || fake.Total() != 8 {
+		t.Fatalf("second run: %+v, %d calls", sum, fake.Total())
+	}
+}
+
+func TestRunCountAndOnly(t *testing.T) {
+	c := newCollection(t, testSpec)
+	fake := generatetest.New()
+	sum := c.run(t, fake, func(o *generate.Options) { o.Count = 3 })
+	if sum.Generated != 3 || fake.Total() != 3 {
+		t.Fatalf("--count 3: %+v", sum)
+	}
+	sum = c.run(t, fake, func(o *generate.Options) { o.Only = []int{7, 8} })
+	if sum.Generated != 2 || fake.Calls(7) != 1 || fake.Calls(4) != 0 {
+		t.Fatalf("--only 7,8: %+v", sum)
+	}
+	// --only of a done item without --force does nothing.
+	sum = c.run(t, fake, func(o *generate.Options) { o.Only = []int{7} })
+	if sum.Generated != 0 || fake.Calls(7) != 1 {
+		t.Fatalf("re-run --only 7: %+v", sum)
+	}
+	// --force regenerates it.
+	sum = c.run(t, fake, func(o *generate.Options) { o.Only = []int{7}; o.Force = true })
+	if sum.Generated != 1 || fake.Calls(7) != 2 {
+		t.Fatalf("--force --only 7: %+v", sum)
+	}
+	if _, err := generate.Run(context.Background(), generate.Options{Spec: c.s, DB: c.db, Provider: fake, Count: 9}); err == nil ||
+		!strings.Contains(err.Error(), "raise count") {
+		t.Errorf("--count 9 of 8: %v", err)
+	}
+}
+
+func TestRunRefusalsAndFailures(t *testing.T) {
+	c := newCollection(t, testSpec)
+	fake := generatetest.New()
+	fake.Refuse[2] = true
+	fake.Fail[5] = true
+	sum := c.run(t, fake, nil)
+	if sum.Generated != 6 || sum.Refused != 1 || sum.Failed != 1 || !sum.Incomplete() {
+		t.Fatalf("summary: %+v", sum)
+	}
+	it2, _ := c.db.Item(context.Background(), 2)
+	it5, _ := c.db.Item(context.Background(), 5)
+	if it2.Status != state.Refused || !strings.Contains(it2.Error, "content_policy_violation") {
+		t.Errorf("item 2: %s %q", it2.Status, it2.Error)
+	}
+	if it5.Status != state.Failed || !strings.Contains(it5.Error, "burned down") || it5.Attempts != 1 {
+		t.Errorf("item 5: %s %q", it5.Status, it5.Error)
+	}
+	// Re-run: the failure is retried, the unchanged refusal is not.
+	delete(fake.Fail, 5)
+	sum = c.run(t, fake, nil)
+	if sum.Generated != 1 || sum.Refused != 1 || fake.Calls(5) != 2 || fake.Calls(2) != 1 {
+		t.Fatalf("re-run: %+v calls(5)=%d calls(2)=%d", sum, fake.Calls(5), fake.Calls(2))
+	}
+}
+
+func TestRunResumesAfterInterruptWithoutAskingTwice(t *testing.T) {
+	c := newCollection(t, testSpec)
+	fake := generatetest.New()
+	ctx, cancel := context.WithCancel(context.Background())
+	var once sync.Once
+	// Cancel while item 4's answer is on its way back: its original must be
+	// stored and never asked for again.
+	fake.Hook = func(_ context.Context, req generate.Request) error {
+		if req.Item == 4 {
+			once.Do(cancel)
+		}
+		return nil
+	}
+	o := generate.Options{Spec: c.s, DB: c.db, Provider: fake, Concurrency: 1, Info: generate.ProviderInfo{Name: "fake"}}
+	sum, err := generate.Run(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sum.Interrupted || sum.Generated != 3 {
+		t.Fatalf("interrupted run: %+v", sum)
+	}
+	it4, _ := c.db.Item(context.Background(), 4)
+	if !it4.HasOriginal() || it4.Status != state.Pending {
+		t.Fatalf("item 4 after interrupt: %+v", it4)
+	}
+	fake.Hook = nil
+	sum = c.run(t, fake, nil)
+	if sum.Generated != 4 || sum.Reprocessed != 1 || sum.Pending != 0 {
+		t.Fatalf("resumed run: %+v", sum)
+	}
+	for id := 1; id <= 8; id++ {
+		if fake.Calls(id) != 1 {
+			t.Errorf("item %d asked %d times", id, fake.Calls(id))
+		}
+	}
+}
+
+func TestRunSpendCap(t *testing.T) {
+	c := newCollection(t, testSpec)
+	fake := generatetest.New()
+	paid := func(o *generate.Options) {
+		o.Info = generate.ProviderInfo{Name: "fake", Paid: true,
+			EstimateUSD: func(string, generate.Params) (float64, bool) { return 0.04, true }}
+		o.MaxSpendUSD = 0.10
+		o.Concurrency = 1
+	}
+	sum := c.run(t, fake, paid)
+	if sum.Generated != 2 || !sum.SpendCapHit || sum.Pending != 6 {
+		t.Fatalf("capped run: %+v", sum)
+	}
+	spent, _ := c.db.Spent(context.Background())
+	if spent < 0.079 || spent > 0.081 {
+		t.Errorf("spent %v, want 0.08", spent)
+	}
+	// The cap counts what earlier runs spent.
+	sum = c.run(t, fake, paid)
+	if sum.Generated != 0 || !sum.SpendCapHit {
+		t.Fatalf("second capped run: %+v", sum)
+	}
+	sum = c.run(t, fake, func(o *generate.Options) { paid(o); o.MaxSpendUSD = 1 })
+	if sum.Generated != 6 || fake.Total() != 8 {
+		t.Fatalf("raised cap: %+v", sum)
+	}
+}
+
+func TestRunDryRunWritesNothing(t *testing.T) {
+	c := newCollection(t, testSpec)
+	fake := generatetest.New()
+	sum := c.run(t, fake, func(o *generate.Options) {
+		o.DryRun = true
+		o.Info = generate.ProviderInfo{Name: "fake", Paid: true,
+			EstimateUSD: func(string, generate.Params) (float64, bool) { return 0.25, true }}
+	})
+	if sum.Requests != 8 || sum.CostUSD != 2 || fake.Total() != 0 || len(c.items(t)) != 0 {
+		t.Fatalf("dry run: %+v, %d calls, %d items", sum, fake.Total(), len(c.items(t)))
+	}
+}
+
+func TestRunReportsStaleItems(t *testing.T) {
+	c := newCollection(t, testSpec)
+	fake := generatetest.New()
+	c.run(t, fake, func(o *generate.Options) { o.Count = 4 })
+	c.writeSpec(t, strings.Replace(testSpec, `"{{.color}} {{.shape}}"`, `"a {{.color}} {{.shape}}"`, 1))
+	sum := c.run(t, fake, nil)
+	if len(sum.Stale) != 4 || sum.Generated != 4 || fake.Total() != 8 {
+		t.Fatalf("after a prompt edit: %+v", sum)
+	}
+	it, _ := c.db.Item(context.Background(), 1)
+	if strings.HasPrefix(it.Prompt, "a ") {
+		t.Errorf("a generated item's prompt was rewritten: %q", it.Prompt)
+	}
+	it, _ = c.db.Item(context.Background(), 5)
+	if !strings.HasPrefix(it.Prompt, "a ") {
+		t.Errorf("a new item kept the old prompt: %q", it.Prompt)
+	}
+}

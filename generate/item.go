@@ -1,0 +1,354 @@
+package generate
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/genmint/genmint/internal/fsatomic"
+	"github.com/genmint/genmint/postprocess"
+	"github.com/genmint/genmint/provenance"
+	"github.com/genmint/genmint/state"
+)
+
+// storedResult is a provider Result without its image, as kept in state so
+// that a re-run can post-process the original without asking again.
+type storedResult struct {
+	MediaType     string         `json:"media_type"`
+	Seed          *uint64        `json:"seed"`
+	Reproducible  bool           `json:"reproducible"`
+	Model         string         `json:"model,omitempty"`
+	ModelVersion  string         `json:"model_version,omitempty"`
+	ModelHash     string         `json:"model_hash,omitempty"`
+	RequestID     string         `json:"request_id,omitempty"`
+	RevisedPrompt string         `json:"revised_prompt,omitempty"`
+	Infotext      string         `json:"infotext,omitempty"`
+	Params        Params         `json:"params,omitempty"`
+	Facts         map[string]any `json:"facts,omitempty"`
+	Paid          bool           `json:"paid"`
+	CostUSD       float64        `json:"cost_usd"`
+	RequestedAt   time.Time      `json:"requested_at"`
+	GeneratedAt   time.Time      `json:"generated_at"`
+}
+
+// errItem marks a failure of one item, as opposed to the whole run.
+type errItem struct {
+	status state.Status
+	err    error
+}
+
+func (e *errItem) Error() string { return e.err.Error() }
+func (e *errItem) Unwrap() error { return e.err }
+
+// do works one item. It returns an error only when the run must stop
+// (state or disk failures, cancellation); item failures become events.
+func (r *runner) do(ctx context.Context, j job) error {
+	start := time.Now()
+	db := r.o.DB
+	id := j.item.ID
+	dir := filepath.Join(r.o.Spec.Dir, ItemDir(id))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fsatomic.Explain(fmt.Errorf("create %s: %w", dir, err))
+	}
+	if err := fsatomic.Clean(dir); err != nil {
+		return fsatomic.Explain(fmt.Errorf("clean %s: %w", dir, err))
+	}
+	if j.force {
+		if err := db.Reset(ctx, id); err != nil {
+			return err
+		}
+	}
+
+	// Load the stored original when there is one; a missing or changed file
+	// sends the item back to the provider.
+	var original []byte
+	var res *storedResult
+	if j.kind == jobProcess {
+		it, err := db.Item(ctx, id)
+		if err != nil {
+			return err
+		}
+		original, res, err = r.loadOriginal(it)
+		if err != nil {
+			if ferr := db.ForgetOriginal(ctx, id); ferr != nil {
+				return ferr
+			}
+			if !r.canAfford() {
+				return nil
+			}
+			j.kind = jobGenerate
+		}
+	}
+	outcome := OutcomeReprocessed
+	if j.kind == jobGenerate {
+		var err error
+		original, res, err = r.ask(ctx, j)
+		if errors.Is(err, ErrSpendCap) {
+			return nil // stays pending; the summary says the cap was hit
+		}
+		if err != nil {
+			var ie *errItem
+			if errors.As(err, &ie) {
+				return r.fail(ctx, id, ie, time.Since(start))
+			}
+			return err
+		}
+		outcome = OutcomeGenerated
+	}
+	if ctx.Err() != nil {
+		return ctx.Err() // the original is safe; the next run post-processes it
+	}
+	if err := r.finish(ctx, j, original, res); err != nil {
+		var ie *errItem
+		if errors.As(err, &ie) {
+			if ferr := db.ForgetOriginal(context.WithoutCancel(ctx), id); ferr != nil {
+				return ferr
+			}
+			return r.fail(ctx, id, ie, time.Since(start))
+		}
+		return err
+	}
+	var cost float64
+	if outcome == OutcomeGenerated {
+		cost = res.CostUSD
+	}
+	r.event(Event{ID: id, Outcome: outcome, Duration: time.Since(start), CostUSD: cost})
+	return nil
+}
+
+func (r *runner) fail(ctx context.Context, id int, ie *errItem, d time.Duration) error {
+	if err := r.o.DB.Fail(context.WithoutCancel(ctx), id, ie.status, oneLine(ie.err.Error())); err != nil {
+		return err
+	}
+	outcome := OutcomeFailed
+	if ie.status == state.Refused {
+		outcome = OutcomeRefused
+	}
+	r.event(Event{ID: id, Outcome: outcome, Err: ie.err, Duration: d})
+	return nil
+}
+
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// ask makes the provider request (every attempt journalled), then stores
+// the original before anything else can go wrong.
+func (r *runner) ask(ctx context.Context, j job) ([]byte, *storedResult, error) {
+	db, s, id := r.o.DB, r.o.Spec, j.item.ID
+	keep := context.WithoutCancel(ctx)
+	requested := r.o.Now().UTC()
+	width, _ := intParam(s.Provider.Params, "width")
+	height, _ := intParam(s.Provider.Params, "height")
+	req := Request{
+		Item: id, Prompt: j.item.Prompt, NegativePrompt: j.item.NegativePrompt, Seed: j.item.Seed,
+		Model: s.Provider.Model, Width: width, Height: height, Params: s.Provider.Params, Traits: j.item.Traits,
+	}
+	var res *Result
+	var err error
+	if r.observed {
+		res, err = r.provider.Generate(ctx, req)
+	} else {
+		// A plain provider makes one attempt per call: journal the call.
+		finish, berr := journal{r}.Begin(ctx, req, 1)
+		if berr != nil {
+			return nil, nil, berr
+		}
+		res, err = r.provider.Generate(ctx, req)
+		finish(res, err)
+	}
+	if err != nil {
+		switch {
+		case errors.Is(err, ErrSpendCap):
+			return nil, nil, ErrSpendCap
+		case ctx.Err() != nil:
+			return nil, nil, ctx.Err()
+		case errors.Is(err, ErrRefused):
+			return nil, nil, &errItem{state.Refused, err}
+		default:
+			return nil, nil, &errItem{state.Failed, fmt.Errorf("%s: %w", r.o.Info.Name, err)}
+		}
+	}
+	stored := &storedResult{
+		MediaType: res.MediaType, Seed: res.Seed, Reproducible: res.Reproducible,
+		Model: res.Model, ModelVersion: res.ModelVersion, ModelHash: res.ModelHash, RequestID: res.RequestID,
+		RevisedPrompt: res.RevisedPrompt, Infotext: res.Infotext, Params: res.Params, Facts: res.Facts,
+		Paid: r.o.Info.Paid, CostUSD: r.costOf(res, nil), RequestedAt: requested, GeneratedAt: r.o.Now().UTC(),
+	}
+	ext, ok := extensions[res.MediaType]
+	if !ok || len(res.Image) == 0 {
+		return nil, nil, &errItem{state.Failed, fmt.Errorf("%s returned %s instead of a PNG, JPEG or WebP image", r.o.Info.Name, describeMedia(res.MediaType, len(res.Image)))}
+	}
+	// Paid output is stored whatever happens to ctx from here on.
+	rel := filepath.Join(ItemDir(id), "original"+ext)
+	if err := fsatomic.WriteFile(filepath.Join(s.Dir, rel), res.Image, 0o644); err != nil {
+		return nil, nil, err
+	}
+	facts, err := json.Marshal(stored)
+	if err != nil {
+		return nil, nil, fmt.Errorf("item %d: record provider result: %w", id, err)
+	}
+	if err := db.SaveOriginal(keep, id, j.genHash, state.File{Path: filepath.ToSlash(rel), SHA256: sha256hex(res.Image), MediaType: res.MediaType}, facts); err != nil {
+		return nil, nil, err
+	}
+	return res.Image, stored, nil
+}
+
+var extensions = map[string]string{"image/png": ".png", "image/jpeg": ".jpg", "image/webp": ".webp"}
+
+func describeMedia(mt string, n int) string {
+	if n == 0 {
+		return "an empty body"
+	}
+	if mt == "" {
+		mt = "an unknown type"
+	}
+	return fmt.Sprintf("%d bytes of %s", n, mt)
+}
+
+func sha256hex(b []byte) string {
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:])
+}
+
+func intParam(p Params, key string) (int, bool) {
+	switch v := p[key].(type) {
+	case int:
+		return v, true
+	case int64:
+		return int(v), true
+	case float64:
+		return int(v), v == float64(int(v))
+	}
+	return 0, false
+}
+
+// loadOriginal reads a stored original and checks it is what was recorded.
+func (r *runner) loadOriginal(it state.Item) ([]byte, *storedResult, error) {
+	data, err := os.ReadFile(filepath.Join(r.o.Spec.Dir, it.Original.Path))
+	if err != nil {
+		return nil, nil, err
+	}
+	if sha256hex(data) != it.Original.SHA256 {
+		return nil, nil, fmt.Errorf("%s changed since it was generated", it.Original.Path)
+	}
+	var res storedResult
+	if err := json.Unmarshal(it.Result, &res); err != nil {
+		return nil, nil, fmt.Errorf("item %d: stored provider result: %w", it.ID, err)
+	}
+	return data, &res, nil
+}
+
+// finish post-processes the original, embeds provenance, and writes the
+// final image and the sidecar record, then marks the item generated.
+func (r *runner) finish(ctx context.Context, j job, original []byte, res *storedResult) error {
+	s, id := r.o.Spec, j.item.ID
+	img, _, err := postprocess.Decode(original, MaxPixels)
+	if err != nil {
+		return &errItem{state.Failed, fmt.Errorf("%s's image cannot be used: %w", r.o.Info.Name, err)}
+	}
+	ob := img.Bounds()
+	out, err := postprocess.Run(img, s.PostProcess)
+	if err != nil {
+		return &errItem{state.Failed, fmt.Errorf("post-process: %w", err)}
+	}
+	var buf bytes.Buffer
+	if err := postprocess.Encode(&buf, out, s.Output); err != nil {
+		return &errItem{state.Failed, fmt.Errorf("encode final image: %w", err)}
+	}
+
+	params := res.Params
+	if params == nil {
+		params = s.Provider.Params
+	}
+	if params == nil {
+		params = Params{}
+	}
+	facts := res.Facts
+	if res.Infotext != "" {
+		facts = mergeFacts(facts, "infotext", res.Infotext)
+	}
+	model := res.Model
+	if model == "" {
+		model = s.Provider.Model
+	}
+	source := provenance.SourceTrainedAlgorithmic
+	if r.o.Info.Algorithmic {
+		source = provenance.SourceAlgorithmic
+	}
+	origExt := extensions[res.MediaType]
+	content := &provenance.Content{
+		Collection: s.Name, Creator: s.Creator, Item: id,
+		Provider: r.o.Info.Name, Model: model, ModelVersion: res.ModelVersion, ModelHash: res.ModelHash,
+		Prompt: j.item.Prompt, RevisedPrompt: res.RevisedPrompt, NegativePrompt: j.item.NegativePrompt,
+		Seed:         provenance.Seed{Requested: j.item.Seed, Actual: res.Seed},
+		Reproducible: res.Reproducible, Parameters: params, RequestID: res.RequestID, Traits: j.item.Traits,
+		DigitalSourceType: source,
+		Original: provenance.FileFact{Path: "original" + origExt, MediaType: res.MediaType, SHA256: sha256hex(original),
+			Bytes: int64(len(original)), Width: ob.Dx(), Height: ob.Dy()},
+		PostProcess:   steps(s.PostProcess),
+		Output:        provenance.Output{MediaType: s.Output.MediaType(), Width: out.Bounds().Dx(), Height: out.Bounds().Dy(), Quality: quality(s.Output)},
+		ProviderFacts: facts,
+	}
+	finalName := "final" + s.Output.Ext()
+	final, rec, err := provenance.Seal(*content, buf.Bytes(), finalName,
+		provenance.Times{Requested: res.RequestedAt, Generated: res.GeneratedAt, Processed: r.o.Now().UTC()})
+	if err != nil {
+		return &errItem{state.Failed, fmt.Errorf("embed provenance: %w", err)}
+	}
+	sidecar, err := provenance.MarshalRecord(rec)
+	if err != nil {
+		return fmt.Errorf("item %d: provenance record: %w", id, err)
+	}
+	dir := ItemDir(id)
+	if err := fsatomic.WriteFile(filepath.Join(s.Dir, dir, finalName), final, 0o644); err != nil {
+		return err
+	}
+	if err := fsatomic.WriteFile(filepath.Join(s.Dir, dir, "provenance.json"), sidecar, 0o644); err != nil {
+		return err
+	}
+	// A changed output format leaves the other final behind: remove it.
+	for _, other := range []string{"final.png", "final.jpg"} {
+		if other != finalName {
+			_ = os.Remove(filepath.Join(s.Dir, dir, other))
+		}
+	}
+	return r.o.DB.SaveFinal(context.WithoutCancel(ctx), id, state.Finished{
+		Final:          state.File{Path: filepath.ToSlash(filepath.Join(dir, finalName)), SHA256: rec.Final.SHA256, MediaType: rec.Final.MediaType},
+		ProvenancePath: filepath.ToSlash(filepath.Join(dir, "provenance.json")),
+		RecordSHA256:   rec.ContentSHA256,
+		PostHash:       r.postHash,
+	})
+}
+
+func steps(ss []postprocess.Step) []provenance.Step {
+	out := make([]provenance.Step, len(ss))
+	for i, st := range ss {
+		out[i] = provenance.Step{Op: st.Op(), Params: st.Params()}
+	}
+	return out
+}
+
+func quality(o postprocess.Output) int {
+	if o.Format == "jpeg" {
+		return o.Quality
+	}
+	return 0
+}
+
+func mergeFacts(f map[string]any, k string, v any) map[string]any {
+	out := make(map[string]any, len(f)+1)
+	for kk, vv := range f {
+		out[kk] = vv
+	}
+	out[k] = v
+	return out
+}

@@ -1,0 +1,128 @@
+package generate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/genmint/genmint/state"
+)
+
+// Observer is told about every attempt a provider sends to its service. The
+// provider stack calls it from inside its retry wrapper (see
+// generate/providers/observe), so an attempt the wrapper repeats is seen —
+// and paid for — again.
+//
+// Begin runs just before the attempt is sent; an error from it means the
+// attempt is not sent. finish runs once with the attempt's outcome.
+type Observer interface {
+	Begin(ctx context.Context, req Request, attempt int) (finish func(res *Result, err error), err error)
+}
+
+// ErrSpendCap is returned by the journal when sending one more request would
+// take the estimated spend past --max-spend. The item stays pending.
+var ErrSpendCap = errors.New("the spend cap would be exceeded")
+
+// journal records every attempt in the state's request journal before it is
+// sent, and holds attempts to the spend cap. It is the run's Observer.
+type journal struct {
+	r *runner
+}
+
+var _ Observer = journal{}
+
+func (j journal) Begin(ctx context.Context, req Request, attempt int) (func(*Result, error), error) {
+	r := j.r
+	if !r.reserve() {
+		return nil, ErrSpendCap
+	}
+	id, err := r.o.DB.StartRequest(ctx, req.Item, r.o.Info.Name, r.o.Spec.Provider.Model, r.o.Info.Paid, r.price)
+	if err != nil {
+		r.settle(0)
+		return nil, err
+	}
+	r.mu.Lock()
+	r.sum.Requests++
+	r.mu.Unlock()
+	return func(res *Result, err error) {
+		cost := r.costOf(res, err)
+		outcome, serviceID, msg := state.RequestSucceeded, "", ""
+		if res != nil {
+			serviceID = res.RequestID
+		}
+		switch {
+		case err == nil:
+		case ctx.Err() != nil:
+			outcome, msg = state.RequestCancelled, oneLine(err.Error())
+		case errors.Is(err, ErrRefused):
+			outcome, msg = state.RequestRefused, oneLine(err.Error())
+		default:
+			outcome, msg = state.RequestFailed, oneLine(err.Error())
+		}
+		// The outcome is recorded even when the run is being cancelled.
+		if ferr := r.o.DB.FinishRequest(context.WithoutCancel(ctx), id, outcome, serviceID, msg, cost); ferr != nil {
+			r.journalFailed(fmt.Errorf("journal request for item %d: %w", req.Item, ferr))
+		}
+		r.settle(cost)
+	}, nil
+}
+
+// costOf is what an attempt is accounted at once it ended: the provider
+// stack's settlement when given, else the Result's own cost, nothing for a
+// refusal, and the estimate otherwise (the service may have billed it).
+func (r *runner) costOf(res *Result, err error) float64 {
+	if !r.o.Info.Paid {
+		return 0
+	}
+	if r.o.Settle != nil {
+		return r.o.Settle(res, err, r.price)
+	}
+	switch {
+	case err == nil && res != nil && res.CostUSD > 0:
+		return res.CostUSD
+	case errors.Is(err, ErrRefused):
+		return 0
+	}
+	return r.price
+}
+
+// reserve holds one attempt's estimated cost against the spend cap.
+func (r *runner) reserve() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.o.MaxSpendUSD > 0 && r.o.Info.Paid && r.sum.SpentUSD+r.reserved+r.price > r.o.MaxSpendUSD+1e-9 {
+		r.sum.SpendCapHit = true
+		return false
+	}
+	r.reserved += r.price
+	return true
+}
+
+// settle replaces an attempt's reservation with what it cost.
+func (r *runner) settle(cost float64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.reserved -= r.price
+	r.sum.SpentUSD += cost
+	r.sum.CostUSD += cost
+}
+
+// canAfford reports whether one more attempt fits under the spend cap,
+// without reserving it.
+func (r *runner) canAfford() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.o.MaxSpendUSD > 0 && r.o.Info.Paid && r.sum.SpentUSD+r.reserved+r.price > r.o.MaxSpendUSD+1e-9 {
+		r.sum.SpendCapHit = true
+		return false
+	}
+	return true
+}
+
+func (r *runner) journalFailed(err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.journalErr == nil {
+		r.journalErr = err
+	}
+}
