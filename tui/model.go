@@ -69,7 +69,9 @@ var _ Store = (*curate.Store)(nil)
 //
 // Contract:
 //   - newSeed and newPrompt, when not nil, replace the item's seed and
-//     prompt; nil keeps them. The view never passes both nil.
+//     prompt; nil keeps them. The view never passes both nil, and asks only
+//     for items that are generated (undecided), rejected, refused or failed
+//     — never kept, pinned, minted or pending (state.DB.Reset's rule).
 //   - Before anything is overwritten, the current candidate (if the item has
 //     an image) is kept as a variant (curate.ArchiveCandidate) — never
 //     deleted. On success the item holds the new candidate with status
@@ -761,6 +763,9 @@ func (m *Model) regenerate(editPrompt bool) tea.Cmd {
 		return nil
 	case e.Status == state.Pinned || e.Status == state.Minted:
 		m.setErr(fmt.Sprintf("item %d is %s: it cannot be regenerated", e.ID, e.Status))
+		return nil
+	case e.Status == state.Kept:
+		m.setErr(fmt.Sprintf("item %d is kept: reject it (x) or undo (u) first, then regenerate", e.ID))
 		return nil
 	case e.Status == state.Pending:
 		m.setErr(fmt.Sprintf("item %d has not been generated yet: run 'genmint generate'", e.ID))

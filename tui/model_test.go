@@ -556,6 +556,10 @@ func TestRegenerateFailures(t *testing.T) {
 	if !strings.Contains(m.message, "item 11 has not been generated yet") {
 		t.Errorf("pending: %q", m.message)
 	}
+	press(t, m, "g", "down", "down", "down", "down", "down", "r") // item 6, kept
+	if !strings.Contains(m.message, "item 6 is kept: reject it (x) or undo (u) first") || len(rg.Calls()) != 0 {
+		t.Errorf("pending: %q", m.message)
+	}
 	press(t, m, "g", "r")
 	if !m.msgIsErr || m.message != "regenerate item 1: openai refused the prompt (content_policy_violation)" {
 		t.Errorf("refused regeneration: %q", m.message)
