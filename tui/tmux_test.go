@@ -1,0 +1,180 @@
+package tui
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/genmint/genmint/curate"
+	"github.com/genmint/genmint/curate/curatetest"
+	"github.com/genmint/genmint/internal/testenv"
+	"github.com/genmint/genmint/state"
+	"github.com/genmint/genmint/tui/preview"
+)
+
+// The test binary doubles as a tiny `genmint curate` (tui.CheckTerminal,
+// then tui.Run, the summary as JSON on stdout) when GENMINT_TUI_HELPER=1, so
+// the real terminal path — raw mode, alternate screen, drawing on stderr —
+// runs inside tmux before the command itself exists. The end-to-end test of
+// `genmint curate` in tmux replaces it once cmd/curatecmd lands.
+func helperMain() {
+	if err := CheckTerminal(os.Stdin, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	ctx := context.Background()
+	dir := os.Getenv("GENMINT_TUI_DIR")
+	db, err := state.Open(ctx, dir, state.Options{})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	defer db.Close()
+	sum, err := Run(ctx, RunOptions{DB: db, Dir: dir, Title: "tmux", Preview: preview.Auto})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	json.NewEncoder(os.Stdout).Encode(sum)
+}
+
+func helperCmd(t *testing.T, dir string) []string {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return []string{"env", "GENMINT_TUI_HELPER=1", "GENMINT_TUI_DIR=" + dir, exe}
+}
+
+// Without a terminal the view refuses at once, exit 2, naming the flags.
+func TestNoTerminalExits2(t *testing.T) {
+	f := newFixture(t, curatetest.Options{N: 2})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	args := helperCmd(t, f.dir)
+	cmd := exec.CommandContext(ctx, args[0], args[1:]...)
+	cmd.Stdin = nil // /dev/null
+	out, err := cmd.CombinedOutput()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 2 {
+		t.Fatalf("without a terminal: %v (output %q), want exit 2", err, out)
+	}
+	if !strings.Contains(string(out), "--keep 1-20,25") || !strings.Contains(string(out), "--reject-refused") ||
+		strings.Contains(string(out), "could not open a new TTY") {
+		t.Errorf("output %q", out)
+	}
+}
+
+// tmuxSession is a private tmux server (its own socket) for one test.
+type tmuxSession struct {
+	t    *testing.T
+	bin  string
+	sock string
+}
+
+func newTmux(t *testing.T, w, h int, command string) *tmuxSession {
+	bin := testenv.Path(t, testenv.Tmux)
+	s := &tmuxSession{t: t, bin: bin, sock: filepath.Join(t.TempDir(), "tmux.sock")}
+	s.run("-f", "/dev/null", "new-session", "-d", "-s", "curate", "-x", fmt.Sprint(w), "-y", fmt.Sprint(h), command)
+	t.Cleanup(func() { exec.Command(bin, "-S", s.sock, "kill-server").Run() })
+	return s
+}
+
+func (s *tmuxSession) run(args ...string) string {
+	s.t.Helper()
+	out, err := exec.Command(s.bin, append([]string{"-S", s.sock}, args...)...).CombinedOutput()
+	if err != nil {
+		s.t.Fatalf("tmux %s: %v: %s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+func (s *tmuxSession) pane() string { return s.run("capture-pane", "-p", "-t", "curate") }
+
+func (s *tmuxSession) keys(keys ...string) {
+	s.run(append([]string{"send-keys", "-t", "curate"}, keys...)...)
+}
+
+// waitPane polls the pane until it shows every string.
+func (s *tmuxSession) waitPane(want ...string) string {
+	s.t.Helper()
+	var p string
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		p = s.pane()
+		ok := true
+		for _, w := range want {
+			ok = ok && strings.Contains(p, w)
+		}
+		if ok {
+			return p
+		}
+	}
+	s.t.Fatalf("the pane never showed %q; it shows:\n%s", want, p)
+	return ""
+}
+
+func TestTmux(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the view in tmux")
+	}
+	f := newFixture(t, curatetest.Options{N: 40, Sidecars: true, Status: func(id int) state.Status {
+		if id == 5 {
+			return state.Refused
+		}
+		return state.Generated
+	}})
+	out := filepath.Join(t.TempDir(), "summary.json")
+	args := helperCmd(t, f.dir)
+	s := newTmux(t, 100, 30, strings.Join(args, " ")+" > "+out)
+
+	pane := s.waitPane("genmint curate · tmux", "▸ 0001", "#0001", "prompt")
+	if !strings.Contains(pane, "▀") {
+		t.Errorf("no half-block preview in tmux (detection should pick blocks):\n%s", pane)
+	}
+	s.keys("j", "p", "s", "x") // keep 2, star 3, reject 3
+	s.waitPane("0002 ✓ kept", "0003 ✗ rejected  ★", "rejected item 3")
+	s.keys("f") // undecided only
+	s.waitPane("showing undecided: 37 items")
+	s.keys("P") // keep all shown
+	s.waitPane("kept 37 items")
+	s.keys("u") // undo the bulk keep
+	s.waitPane("undid the last decision")
+
+	// Shrink to 40×12 and keep one more.
+	s.run("resize-window", "-t", "curate", "-x", "40", "-y", "12")
+	s.keys("escape")
+	s.waitPane("filters cleared")
+	s.keys("G", "p")
+	s.waitPane("kept item 40")
+	s.keys("q")
+
+	var sum curate.Summary
+	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		b, _ := os.ReadFile(out)
+		if json.Unmarshal(b, &sum) == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no summary on stdout after q; pane:\n%s", s.pane())
+		}
+	}
+	if sum.Kept != 2 || sum.Rejected != 1 || sum.Starred != 1 || sum.Changed != 4 || sum.Total != 40 {
+		t.Errorf("summary %+v, want kept 2, rejected 1, starred 1, changed 4", sum)
+	}
+	for id, want := range map[int]state.Status{2: state.Kept, 3: state.Rejected, 40: state.Kept, 1: state.Generated, 5: state.Refused} {
+		if got := f.status(t, id); got != want {
+			t.Errorf("item %d: %s, want %s", id, got, want)
+		}
+	}
+	// The thumbnail cache persisted for the next session.
+	if files, _ := filepath.Glob(filepath.Join(preview.DiskDir(f.dir), "*.png")); len(files) == 0 {
+		t.Error("no thumbnails cached on disk")
+	}
+}
