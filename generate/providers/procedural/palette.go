@@ -1,0 +1,147 @@
+package procedural
+
+// rgb is an sRGB colour with 8-bit channels held in int32 for arithmetic.
+type rgb struct{ r, g, b int32 }
+
+func hex(v uint32) rgb { return rgb{int32(v >> 16 & 255), int32(v >> 8 & 255), int32(v & 255)} }
+
+// mix returns a + (b-a)*t for t in Q16.
+func mix(a, b rgb, t int32) rgb {
+	return rgb{lerp(a.r, b.r, t), lerp(a.g, b.g, t), lerp(a.b, b.b, t)}
+}
+
+// scale multiplies every channel by f/256, clamping at 255.
+func (c rgb) scale(f int32) rgb {
+	return rgb{min(c.r*f>>8, 255), min(c.g*f>>8, 255), min(c.b*f>>8, 255)}
+}
+
+// luma is Rec. 709 luma of c, 0..255.
+func (c rgb) luma() int32 { return (54*c.r + 183*c.g + 19*c.b) >> 8 }
+
+// A palette is a set of inks and two pairs of background tones. The inks are
+// ordered so that stepping through them reads as a gradient; renderers
+// either pick inks by index or sample the gradient with ramp.
+type palette struct {
+	name  string
+	dark  [2]rgb // background in dark mode: top, bottom
+	light [2]rgb // background in light mode: top, bottom
+	inks  []rgb
+	// preferDark is the background used when neither a keyword nor the
+	// background parameter picks one.
+	preferDark bool
+}
+
+// palettes lists every palette by name, in the order documented in doc.go.
+// Changing a colour here changes output bytes: bump algorithmVersion.
+var palettes = []palette{
+	{name: "ocean", preferDark: true,
+		dark: [2]rgb{hex(0x041523), hex(0x0a2c40)}, light: [2]rgb{hex(0xf0f5f3), hex(0xd8e8e5)},
+		inks: []rgb{hex(0x08415c), hex(0x1a7f9c), hex(0x2bb3b1), hex(0x7fd6c9), hex(0xe3f4ef), hex(0xf4d58d)}},
+	{name: "ember", preferDark: true,
+		dark: [2]rgb{hex(0x120404), hex(0x2a0c07)}, light: [2]rgb{hex(0xf8efe4), hex(0xf0dac4)},
+		inks: []rgb{hex(0x5c0a0a), hex(0xa4161a), hex(0xe5383b), hex(0xf48c06), hex(0xffba08), hex(0xffe8a3)}},
+	{name: "forest", preferDark: true,
+		dark: [2]rgb{hex(0x06110b), hex(0x112619)}, light: [2]rgb{hex(0xf0f3e8), hex(0xdfe7d2)},
+		inks: []rgb{hex(0x1b4332), hex(0x2d6a4f), hex(0x40916c), hex(0x74c69d), hex(0xb7e4c7), hex(0xe9c46a)}},
+	{name: "neon", preferDark: true,
+		dark: [2]rgb{hex(0x07021a), hex(0x170836)}, light: [2]rgb{hex(0xf5f2fb), hex(0xe6e0f6)},
+		inks: []rgb{hex(0x7209b7), hex(0xb5179e), hex(0xf72585), hex(0x4361ee), hex(0x4cc9f0), hex(0xf9f871)}},
+	{name: "pastel", preferDark: false,
+		dark: [2]rgb{hex(0x1e1b2e), hex(0x2d2742)}, light: [2]rgb{hex(0xfcf8f3), hex(0xf3ebe3)},
+		inks: []rgb{hex(0xbdb2ff), hex(0xa0c4ff), hex(0x9bf6ff), hex(0xcaffbf), hex(0xfdffb6), hex(0xffd6a5), hex(0xffadad)}},
+	{name: "mono", preferDark: false,
+		dark: [2]rgb{hex(0x0b0b0b), hex(0x1b1b1b)}, light: [2]rgb{hex(0xf4f1ea), hex(0xe8e3d7)},
+		inks: []rgb{hex(0x111111), hex(0x3b3b3b), hex(0x6b6b6b), hex(0x9e9e9e), hex(0xd0d0d0), hex(0xf6f6f6)}},
+	{name: "desert", preferDark: false,
+		dark: [2]rgb{hex(0x1c120b), hex(0x2f2015)}, light: [2]rgb{hex(0xf7ecd6), hex(0xeed7b0)},
+		inks: []rgb{hex(0x264653), hex(0x2a9d8f), hex(0xe9c46a), hex(0xf4a261), hex(0xe76f51), hex(0x9c4a2f)}},
+	{name: "aurora", preferDark: true,
+		dark: [2]rgb{hex(0x020712), hex(0x08182e)}, light: [2]rgb{hex(0xeef6f8), hex(0xdbeaf0)},
+		inks: []rgb{hex(0x05668d), hex(0x00a896), hex(0x02c39a), hex(0x7dffb0), hex(0xc77dff), hex(0x7b2cbf)}},
+	{name: "regal", preferDark: true,
+		dark: [2]rgb{hex(0x0e0519), hex(0x1f0c33)}, light: [2]rgb{hex(0xf7f1e5), hex(0xecdec4)},
+		inks: []rgb{hex(0x3c096c), hex(0x5a189a), hex(0x9d4edd), hex(0x800f2f), hex(0xc9a227), hex(0xf1d98b)}},
+	{name: "rust", preferDark: false,
+		dark: [2]rgb{hex(0x190e09), hex(0x2c1a11)}, light: [2]rgb{hex(0xf4ebda), hex(0xe9d8bc)},
+		inks: []rgb{hex(0x4a2511), hex(0x8c3b12), hex(0xbc5a1e), hex(0xd9822b), hex(0xeab05e), hex(0x6b705c)}},
+	{name: "bloom", preferDark: false,
+		dark: [2]rgb{hex(0x1d0911), hex(0x33101f)}, light: [2]rgb{hex(0xfff5f4), hex(0xfce1e3)},
+		inks: []rgb{hex(0x590d22), hex(0xa4133c), hex(0xff4d6d), hex(0xff8fa3), hex(0xffccd5), hex(0x84a98c)}},
+	{name: "storm", preferDark: true,
+		dark: [2]rgb{hex(0x0a1017), hex(0x18222e)}, light: [2]rgb{hex(0xedf0f3), hex(0xd6dce3)},
+		inks: []rgb{hex(0x1b263b), hex(0x415a77), hex(0x778da9), hex(0xb8c4d4), hex(0xe0e1dd), hex(0xf2d06b)}},
+	{name: "citrus", preferDark: false,
+		dark: [2]rgb{hex(0x0e1a10), hex(0x1a2a17)}, light: [2]rgb{hex(0xfffbec), hex(0xfcefc7)},
+		inks: []rgb{hex(0x1982c4), hex(0x6a4c93), hex(0xff595e), hex(0xff924c), hex(0xffca3a), hex(0x8ac926)}},
+	{name: "cosmic", preferDark: true,
+		dark: [2]rgb{hex(0x04030d), hex(0x130b2c)}, light: [2]rgb{hex(0xf2eff8), hex(0xe2dcf0)},
+		inks: []rgb{hex(0x2e1760), hex(0x6a2c91), hex(0xb83b8c), hex(0xf0668f), hex(0xffb38a), hex(0x7df9ff)}},
+}
+
+func paletteByName(name string) *palette {
+	for i := range palettes {
+		if palettes[i].name == name {
+			return &palettes[i]
+		}
+	}
+	return nil
+}
+
+// scheme is a palette resolved against a background: the background tones
+// and the inks that stand out from it.
+type scheme struct {
+	bg   [2]rgb
+	inks []rgb // at most maxInks, filtered for contrast with bg
+	dark bool
+}
+
+const maxInks = 8
+
+// newScheme keeps the inks whose luma differs from the background's by
+// enough to be seen, but never fewer than three (the least contrasting are
+// dropped first). buf provides the storage, so no allocation happens.
+func newScheme(p *palette, dark bool, buf *[maxInks]rgb) scheme {
+	s := scheme{bg: p.light, dark: dark}
+	if dark {
+		s.bg = p.dark
+	}
+	bl := mix(s.bg[0], s.bg[1], one/2).luma()
+	n := 0
+	for _, c := range p.inks {
+		if n < maxInks && abs32(c.luma()-bl) >= 28 {
+			buf[n] = c
+			n++
+		}
+	}
+	if n < 3 {
+		// Too few: keep the palette as it is, in its own order.
+		n = copy(buf[:], p.inks)
+	}
+	s.inks = buf[:n]
+	return s
+}
+
+// ramp samples the inks as a continuous gradient at t in Q16 [0, one].
+func (s *scheme) ramp(t int32) rgb {
+	t = clamp(t, 0, one-1)
+	pos := int64(t) * int64(len(s.inks)-1) // Q16 position along the inks
+	i := int(pos >> 16)
+	if i >= len(s.inks)-1 {
+		return s.inks[len(s.inks)-1]
+	}
+	return mix(s.inks[i], s.inks[i+1], int32(pos&(one-1)))
+}
+
+// ink returns ink i, wrapping around.
+func (s *scheme) ink(i int) rgb {
+	i %= len(s.inks)
+	if i < 0 {
+		i += len(s.inks)
+	}
+	return s.inks[i]
+}
+
+// bgAt returns the background colour at row y of h.
+func (s *scheme) bgAt(y, h int) rgb {
+	return mix(s.bg[0], s.bg[1], int32(int64(y)*one/int64(max(h-1, 1))))
+}
