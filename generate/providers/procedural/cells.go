@@ -6,14 +6,12 @@ package procedural
 // For each pixel the nearest and second-nearest points among the 3×3
 // neighbouring grid cells give the cell and the exact distance to the
 // border between the two (the bisector), which anti-aliases the leading.
-// Styles (chosen by the seed):
+// Styles:
 //   - stained: jewel-coloured cells in dark leading, each glowing from
 //     its middle;
 //   - crystal: each cell cut into facets lit from one side, thin bright
 //     seams;
 //   - mosaic:  flat tesserae with slightly varied tones and light grout.
-
-var cellStyles = [...]string{"stained", "crystal", "mosaic"}
 
 type cellPainter struct {
 	c     *canvas
@@ -33,8 +31,8 @@ type cellPainter struct {
 	colours [3][]rgb
 }
 
-func renderCells(c *canvas, s *scheme, r *rng, density int, n *notes) error {
-	cp := cellPainter{c: c, s: s, style: cellStyles[r.intn(len(cellStyles))], seed: uint32(r.u64())}
+func renderCells(c *canvas, s *scheme, r *rng, style string, density int, n *notes) error {
+	cp := cellPainter{c: c, s: s, style: style, seed: uint32(r.u64())}
 	sizes := [3][2]int32{{110, 170}, {58, 90}, {28, 44}}[density]
 	cp.size = c.px(r.between(sizes[0], sizes[1]))
 	cp.size = max(cp.size, 4*sub)
@@ -66,7 +64,6 @@ func renderCells(c *canvas, s *scheme, r *rng, density int, n *notes) error {
 	gx := newGridField(c.w, gridShift, func(x, y int32) int32 { return mulQ(warp.at(x, y, 2), wamp) })
 	gy := newGridField(c.w, gridShift, func(x, y int32) int32 { return mulQ(warp.at(x+1<<22, y, 2), wamp) })
 
-	n.add("style", cp.style)
 	n.add("cell_px", int(cp.size/sub))
 	n.add("cells", int(int64(c.w)*int64(c.h)*sub*sub/(int64(cp.size)*int64(cp.size))))
 	n.add("warp_px", int(wamp/sub))

@@ -2,7 +2,7 @@ package procedural
 
 // Flow: particles follow a noise-driven vector field and leave trails.
 //
-// Styles (chosen by the seed):
+// Styles:
 //   - ribbons: tapered opaque strokes that never cross, each stopping when
 //     it comes near another (Tyler Hobbs's well-known treatment);
 //   - beads:   the same collision-free paths drawn as strings of dots whose
@@ -13,8 +13,6 @@ package procedural
 // The alpha channel of the canvas is the occupancy map for ribbons and
 // beads: 255 is free, anything else is the id of the stroke covering that
 // pixel. finish resets it.
-
-var flowStyles = [...]string{"ribbons", "beads", "silk"}
 
 type flowField struct {
 	f     field
@@ -44,8 +42,7 @@ type flowPainter struct {
 	rnd    rng
 }
 
-func renderFlow(c *canvas, s *scheme, r *rng, density int, n *notes) error {
-	style := flowStyles[r.intn(len(flowStyles))]
+func renderFlow(c *canvas, s *scheme, r *rng, style string, density int, n *notes) error {
 	cells := r.between(2, 5)
 	if density == 0 {
 		cells = r.between(1, 3)
@@ -62,7 +59,6 @@ func renderFlow(c *canvas, s *scheme, r *rng, density int, n *notes) error {
 	if r.chance(12) {
 		fp.ff.quant = turn / int32(6+2*r.intn(3)) // 6, 8 or 10 directions: a circuit-board look
 	}
-	n.add("style", style)
 	n.add("field_cells", int(cells))
 	n.add("field_turns_q16", int(fp.ff.gain))
 	if fp.ff.quant > 0 {
@@ -272,15 +268,35 @@ func (fp *flowPainter) paint(x, y, r int32, col rgb, id uint8) {
 }
 
 // silk draws many faint hairline trails with bilinear splats.
+//
+// Thousands of particles take hundreds of steps each, so the field is
+// sampled once per pixel beforehand (bilinearly from a coarse grid) and
+// stored as a direction index 0..255 in the alpha channel, which silk does
+// not otherwise need; a step then costs a table lookup.
 func (fp *flowPainter) silk(density int, n *notes) error {
 	c := fp.c
+	ff := &fp.ff
+	g := newGridField(c.w, gridShift, func(x, y int32) int32 { return ff.f.at(x, y, ff.oct) })
+	for y := 0; y < c.h; y++ {
+		g.row(y)
+		for x := 0; x < c.w; x++ {
+			a := ff.base + mulQ(g.at(x), ff.gain)
+			if ff.quant > 0 {
+				a = (a + ff.quant/2) / ff.quant * ff.quant
+			}
+			c.pix[(y*c.w+x)*4+3] = uint8((a + 128) >> 8)
+		}
+	}
+	if err := c.check(); err != nil {
+		return err
+	}
 	area := int64(c.w) * int64(c.h)
 	// Particles per megapixel and steps per particle.
-	per := [3]int64{1500, 3500, 7000}[density]
+	per := [3]int64{2500, 5000, 9000}[density]
 	particles := int(area * per >> 20)
-	steps := 120 + fp.rnd.intn(160)
+	steps := 140 + fp.rnd.intn(160)
 	fp.step = c.px(1) * 3 / 4
-	alpha := int32([3]int{70, 50, 36}[density])
+	alpha := int32([3]int{110, 80, 60}[density])
 	n.add("particles", particles)
 	n.add("steps", steps)
 	for p := 0; p < particles; p++ {
@@ -304,9 +320,9 @@ func (fp *flowPainter) silk(density int, n *notes) error {
 			if !fp.splat(x, y, col, a) {
 				break
 			}
-			dx, dy := fp.ff.dir(x, y)
-			x += mulQ(dx, fp.step)
-			y += mulQ(dy, fp.step)
+			dir := int32(c.pix[(int(y/sub)*c.w+int(x/sub))*4+3]) << 8
+			x += mulQ(cos16(dir), fp.step)
+			y += mulQ(sin16(dir), fp.step)
 		}
 	}
 	return nil

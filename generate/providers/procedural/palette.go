@@ -48,7 +48,7 @@ var palettes = []palette{
 		inks: []rgb{hex(0x7209b7), hex(0xb5179e), hex(0xf72585), hex(0x4361ee), hex(0x4cc9f0), hex(0xf9f871)}},
 	{name: "pastel", preferDark: false,
 		dark: [2]rgb{hex(0x1e1b2e), hex(0x2d2742)}, light: [2]rgb{hex(0xfcf8f3), hex(0xf3ebe3)},
-		inks: []rgb{hex(0xbdb2ff), hex(0xa0c4ff), hex(0x9bf6ff), hex(0xcaffbf), hex(0xfdffb6), hex(0xffd6a5), hex(0xffadad)}},
+		inks: []rgb{hex(0xb5a8ec), hex(0x93bff0), hex(0x8fd8d2), hex(0xa9dca0), hex(0xf0d27a), hex(0xf6b48f), hex(0xf29fb0)}},
 	{name: "mono", preferDark: false,
 		dark: [2]rgb{hex(0x0b0b0b), hex(0x1b1b1b)}, light: [2]rgb{hex(0xf4f1ea), hex(0xe8e3d7)},
 		inks: []rgb{hex(0x111111), hex(0x3b3b3b), hex(0x6b6b6b), hex(0x9e9e9e), hex(0xd0d0d0), hex(0xf6f6f6)}},

@@ -63,6 +63,7 @@ type options struct {
 	width, height int
 	palette       string
 	motif         string
+	style         string
 	density       string
 	background    string // "", "dark" or "light" ("auto" parses to "")
 	grain         *bool
@@ -87,7 +88,7 @@ func checkModel(m, field string) error {
 	return fmt.Errorf("%s: unknown model %q for provider procedural; the only model is %q (or leave it empty)", field, m, Model)
 }
 
-var paramNames = []string{"background", "density", "grain", "height", "motif", "palette", "width"}
+var paramNames = []string{"background", "density", "grain", "height", "motif", "palette", "style", "width"}
 
 // parseParams reads provider.params. Every error names the field to fix.
 func parseParams(p generate.Params, field string) (options, error) {
@@ -125,8 +126,29 @@ func parseParams(p generate.Params, field string) (options, error) {
 	if o.palette, err = choiceParam(p, "palette", field, names, paletteWords); err != nil {
 		return o, err
 	}
-	if o.motif, err = choiceParam(p, "motif", field, motifNames[:], motifWords); err != nil {
+	var motifNames, styleNames []string
+	for _, m := range motifs {
+		motifNames = append(motifNames, m.name)
+		styleNames = append(styleNames, m.styles...)
+	}
+	if o.motif, err = choiceParam(p, "motif", field, motifNames, motifVocab); err != nil {
 		return o, err
+	}
+	if o.style, err = choiceParam(p, "style", field, styleNames, styleWords); err != nil {
+		return o, err
+	}
+	if o.style != "" {
+		m := motifOf(o.style)
+		if o.motif != "" && o.motif != m {
+			var ok []string
+			for _, k := range motifs {
+				if k.name == o.motif {
+					ok = k.styles
+				}
+			}
+			return o, fmt.Errorf("%s.style: style %q belongs to motif %s, not %s; for %s choose one of %s (or remove %s.motif)",
+				field, o.style, m, o.motif, o.motif, strings.Join(ok, ", "), field)
+		}
 	}
 	if o.density, err = choiceParam(p, "density", field, densities[:], densityWords); err != nil {
 		return o, err
@@ -157,9 +179,6 @@ func parseParams(p generate.Params, field string) (options, error) {
 	}
 	return o, nil
 }
-
-// motifNames lists the motifs, in the order the seed chooses among them.
-var motifNames = [...]string{"flow", "rings", "cells", "ridges", "tiles"}
 
 func sideParam(p generate.Params, name, field string) (int, error) {
 	v, ok := p[name]
@@ -263,65 +282,84 @@ func editDistance(a, b string) int {
 	return prev[len(b)]
 }
 
-// choice is a resolved decision and what made it.
+// choice is a resolved decision and what made it: "param", "seed",
+// `keyword "sea" in trait "Water"`, …
 type choice struct{ value, by string }
 
+// decisions are the resolved choices of one request, for Result.Params.
+type decisions struct {
+	palette, motif, style, density, background, grain choice
+}
+
 // resolve decides the look of one request: an explicit parameter wins, then
-// a keyword in the traits or the prompt, then the seed.
-func (o *options) resolve(req generate.Request) (look, [5]choice) {
-	var ch [5]choice
-	pick := func(param string, table []keyword, fromSeed func() string) choice {
+// a keyword in the traits (in spec order) or else the prompt, then the seed.
+// Each seed-based choice draws from its own stream, so fixing one choice
+// does not change the others.
+func (o *options) resolve(req generate.Request) (look, decisions) {
+	var d decisions
+	pick := func(param string, table []keyword, fromSeed func() choice) choice {
 		if param != "" {
 			return choice{param, "param"}
 		}
 		if m, ok := scan(table, req.Prompt, req.Traits); ok {
 			return choice{m.value, m.String()}
 		}
-		if fromSeed == nil {
-			return choice{}
-		}
-		return choice{fromSeed(), "seed"}
+		return fromSeed()
 	}
-	ch[0] = pick(o.palette, paletteWords, func() string {
+	d.palette = pick(o.palette, paletteWords, func() choice {
 		r := stream(req.Seed, streamPalette)
-		return palettes[r.intn(len(palettes))].name
+		return choice{palettes[r.intn(len(palettes))].name, "seed"}
 	})
-	ch[1] = pick(o.motif, motifWords, func() string {
-		r := stream(req.Seed, streamMotif)
-		return motifNames[r.intn(len(motifNames))]
-	})
-	ch[2] = pick(o.density, densityWords, func() string {
-		r := stream(req.Seed, streamDensity)
-		return [...]string{"sparse", "medium", "medium", "dense"}[r.intn(4)]
-	})
-	pal := paletteByName(ch[0].value)
-	ch[3] = pick(o.background, backgroundWords, func() string {
-		if pal.preferDark {
-			return "dark"
-		}
-		return "light"
-	})
-	if ch[3].by == "seed" {
-		ch[3].by = "palette " + pal.name
+	motifParam := o.motif
+	if motifParam == "" && o.style != "" {
+		motifParam = motifOf(o.style)
 	}
+	d.motif = pick(motifParam, motifVocab, func() choice {
+		r := stream(req.Seed, streamMotif)
+		return choice{motifs[r.intn(len(motifs))].name, "seed"}
+	})
+	if d.motif.by == "param" && o.motif == "" {
+		d.motif.by = "param style"
+	}
+	d.style = pick(o.style, stylesOf(d.motif.value), func() choice {
+		r := stream(req.Seed, streamStyle^strhash(d.motif.value))
+		for _, m := range motifs {
+			if m.name == d.motif.value {
+				return choice{m.styles[r.intn(len(m.styles))], "seed"}
+			}
+		}
+		return choice{}
+	})
+	d.density = pick(o.density, densityWords, func() choice {
+		r := stream(req.Seed, streamDensity)
+		return choice{[...]string{"sparse", "medium", "medium", "dense"}[r.intn(4)], "seed"}
+	})
+	pal := paletteByName(d.palette.value)
+	d.background = pick(o.background, backgroundWords, func() choice {
+		if pal.preferDark {
+			return choice{"dark", "palette " + pal.name}
+		}
+		return choice{"light", "palette " + pal.name}
+	})
 	var grainParam string
 	if o.grain != nil {
-		grainParam = map[bool]string{true: "on", false: "off"}[*o.grain]
+		grainParam = "off"
+		if *o.grain {
+			grainParam = "on"
+		}
 	}
-	ch[4] = pick(grainParam, grainWords, func() string { return "off" })
-	if ch[4].by == "seed" {
-		ch[4].by = "default"
-	}
+	d.grain = pick(grainParam, grainWords, func() choice { return choice{"off", "default"} })
 
 	l := look{
 		width: o.width, height: o.height,
 		palette: pal,
-		motif:   ch[1].value,
-		dark:    ch[3].value == "dark",
-		grain:   ch[4].value == "on",
+		motif:   d.motif.value,
+		style:   d.style.value,
+		dark:    d.background.value == "dark",
+		grain:   d.grain.value == "on",
 	}
-	for i, d := range densities {
-		if d == ch[2].value {
+	for i, name := range densities {
+		if name == d.density.value {
 			l.density = i
 		}
 	}
@@ -337,7 +375,7 @@ func (o *options) resolve(req generate.Request) (look, [5]choice) {
 	if req.Height > 0 {
 		l.height = req.Height
 	}
-	return l, ch
+	return l, d
 }
 
 // Generate renders the request. The same request always gives the same PNG
@@ -359,7 +397,7 @@ func (p *Provider) Generate(ctx context.Context, req generate.Request) (*generat
 		}
 		opts = o
 	}
-	l, ch := opts.resolve(req)
+	l, d := opts.resolve(req)
 	if err := checkSide(l.width, "provider.params.width"); err != nil {
 		return nil, err
 	}
@@ -378,16 +416,18 @@ func (p *Provider) Generate(ctx context.Context, req generate.Request) (*generat
 	}
 
 	params := generate.Params{
-		"palette":       ch[0].value,
-		"palette_by":    ch[0].by,
-		"motif":         ch[1].value,
-		"motif_by":      ch[1].by,
-		"density":       ch[2].value,
-		"density_by":    ch[2].by,
-		"background":    ch[3].value,
-		"background_by": ch[3].by,
+		"palette":       d.palette.value,
+		"palette_by":    d.palette.by,
+		"motif":         d.motif.value,
+		"motif_by":      d.motif.by,
+		"style":         d.style.value,
+		"style_by":      d.style.by,
+		"density":       d.density.value,
+		"density_by":    d.density.by,
+		"background":    d.background.value,
+		"background_by": d.background.by,
 		"grain":         l.grain,
-		"grain_by":      ch[4].by,
+		"grain_by":      d.grain.by,
 		"width":         l.width,
 		"height":        l.height,
 	}

@@ -11,6 +11,7 @@ type look struct {
 	width, height int
 	palette       *palette
 	motif         string
+	style         string
 	density       int // 0 sparse, 1 medium, 2 dense
 	dark          bool
 	grain         bool
@@ -46,6 +47,7 @@ const (
 	streamDensity
 	streamBackground
 	streamLayout
+	streamStyle
 )
 
 // render paints l at seed into img, whose bounds must be l.width×l.height.
@@ -77,15 +79,15 @@ func render(ctx context.Context, img *image.RGBA, l look, seed uint32, n *notes)
 	var err error
 	switch l.motif {
 	case "flow":
-		err = renderFlow(c, &s, &r, l.density, n)
+		err = renderFlow(c, &s, &r, l.style, l.density, n)
 	case "rings":
-		err = renderRings(c, &s, &r, l.density, n)
+		err = renderRings(c, &s, &r, l.style, l.density, n)
 	case "cells":
-		err = renderCells(c, &s, &r, l.density, n)
+		err = renderCells(c, &s, &r, l.style, l.density, n)
 	case "ridges":
-		err = renderRidges(c, &s, &r, l.density, n)
+		err = renderRidges(c, &s, &r, l.style, l.density, n)
 	case "tiles":
-		err = renderTiles(c, &s, &r, l.density, n)
+		err = renderTiles(c, &s, &r, l.style, l.density, n)
 	default:
 		panic("procedural: unknown motif " + l.motif)
 	}

@@ -7,7 +7,7 @@ package procedural
 // painted independently: layer k shows on the rows between its own edge
 // and the highest edge of the layers in front of it, so each pixel is
 // painted about once; edges are anti-aliased using the slope.
-// Styles (chosen by the seed):
+// Styles:
 //   - mountains: ridged fractal peaks fading into haze with distance,
 //     mist pooling at the foot of each range, sometimes a sun or moon;
 //   - dunes:     smooth crests; faces towards the light lit, the others
@@ -15,8 +15,6 @@ package procedural
 //   - lines:     many thin ridgelines, each hiding those behind it, their
 //     peaks gathered towards the middle ("Unknown Pleasures");
 //   - waves:     pointed crests with a line of foam.
-
-var ridgeStyles = [...]string{"mountains", "dunes", "lines", "waves"}
 
 const maxLayers = 64
 
@@ -37,8 +35,8 @@ type ridgePainter struct {
 	lx     int32 // light direction for dunes: +one from the left, -one from the right
 }
 
-func renderRidges(c *canvas, s *scheme, r *rng, density int, n *notes) error {
-	rp := ridgePainter{c: c, s: s, style: ridgeStyles[r.intn(len(ridgeStyles))], seed: uint32(r.u64())}
+func renderRidges(c *canvas, s *scheme, r *rng, style string, density int, n *notes) error {
+	rp := ridgePainter{c: c, s: s, style: style, seed: uint32(r.u64())}
 	switch rp.style {
 	case "lines":
 		rp.layers = [3]int{22, 38, 60}[density] + r.intn(6)
@@ -46,6 +44,9 @@ func renderRidges(c *canvas, s *scheme, r *rng, density int, n *notes) error {
 		rp.layers = [3]int{4, 7, 12}[density] + r.intn(3+density*2)
 	}
 	rp.freq = r.between(2, 5)
+	if rp.style == "mountains" {
+		rp.freq = r.between(2, 4)
+	}
 	if rp.style == "lines" {
 		rp.freq = r.between(6, 12)
 	}
@@ -74,7 +75,7 @@ func renderRidges(c *canvas, s *scheme, r *rng, density int, n *notes) error {
 		rp.phase[k] = r.unit()
 		switch rp.style {
 		case "mountains":
-			rp.amp[k] = (bottom - top) * (4 + int32(k)*6/int32(L)) / 10 / 2
+			rp.amp[k] = (bottom - top) * (6 + int32(k)*8/int32(L)) / 20
 		case "dunes":
 			rp.amp[k] = (bottom - top) / int32(L) * 3
 		case "lines":
@@ -104,7 +105,6 @@ func renderRidges(c *canvas, s *scheme, r *rng, density int, n *notes) error {
 			rp.fill[k] = mix(rp.haze, ink, one/4+depth*3/4)
 		}
 	}
-	n.add("style", rp.style)
 	n.add("layers", L)
 	n.add("profile_cells", int(rp.freq))
 
@@ -155,18 +155,23 @@ func (rp *ridgePainter) heights(x int, h *[maxLayers]int32) {
 		switch rp.style {
 		case "mountains":
 			// Ridged multifractal: peaks where the noise crosses zero.
-			var sum, amp int32 = 0, one
+			// Later octaves are weighted by the earlier ones, so detail
+			// gathers on the high ground and valleys stay smooth.
+			var sum, amp, wgt int32 = 0, one, one
 			xu, yu := u, row
-			for o := 0; o < 5; o++ {
+			for o := 0; o < 6; o++ {
 				v := one - abs32(noise2(xu, yu, ks+uint32(o)))
-				sum += mulQ(mulQ(v, v), amp)
-				amp = amp * 45 / 100
+				v = mulQ(v, v)
+				sum += mulQ(mulQ(v, amp), wgt)
+				wgt = clamp(v*2, 0, one)
+				amp = amp * 42 / 100
 				xu, yu = xu*2+0x1234, yu*2+0x777
 			}
-			p = sum*10/16 - one/5
+			p = sum*3/4 - one/8
 		case "dunes":
-			v := fbm(u/2+rp.phase[k], row, ks, 3)
-			p = (v + one) / 2
+			// Sharp crests where the noise crosses zero, long soft flanks.
+			v := one - abs32(noise2(u/2+rp.phase[k], row, ks)+noise2(u*2, row, ks^0x77)/10)
+			p = mulQ(v, v)
 		case "lines":
 			// Peaks gathered in the middle third: a bell-shaped window.
 			t := int32((int64(x)*2 + 1) * one / (2 * w))
@@ -213,7 +218,7 @@ func (rp *ridgePainter) column(x int, prev, cur, next *[maxLayers]int32) {
 				continue
 			}
 			i := (y*c.w + x) * 4
-			col := rp.shade(k, py-h, slope)
+			col := rp.shade(k, py, py-h, slope)
 			cov := int32(256)
 			if d < halfSub {
 				cov = (d + halfSub) * 256 / sub
@@ -232,19 +237,24 @@ func (rp *ridgePainter) column(x int, prev, cur, next *[maxLayers]int32) {
 	}
 }
 
-// shade is layer k's colour at depth d (subpixels) straight below its edge.
-func (rp *ridgePainter) shade(k int, d, slope int32) rgb {
+// shade is layer k's colour at row py (subpixels), d straight below its edge.
+func (rp *ridgePainter) shade(k int, py, d, slope int32) rgb {
 	col := rp.fill[k]
 	switch rp.style {
 	case "mountains":
-		// Mist pools below each ridge: mix towards the haze with depth.
-		t := clamp(ratio(d, max(rp.amp[k]*3/2, sub)), 0, one)
-		return mix(col, rp.haze, mulQ(smooth(t), one*45/100))
+		// Mist pools in the valleys: mix towards the haze lower down,
+		// measured from the layer's mean level so it lies flat.
+		level := rp.base[k] - rp.amp[k]*2/3
+		t := clamp(ratio(py-level, max(rp.amp[k], sub)), 0, one)
+		return mix(col, rp.haze, mulQ(smooth(t), one/2))
 	case "dunes":
-		// Lit or shaded by the slope, with a soft terminator.
-		lit := clamp(ratio(-slope, sub/2)*(rp.lx/one), -one, one)
-		f := 236 + lit*40>>16
-		t := clamp(ratio(d, max(rp.amp[k]*2, sub)), 0, one)
+		// Lit or shaded by the slope, with a soft terminator; the
+		// effect fades with depth below the crest, into the sand's own
+		// tone with a breath of haze.
+		lit := clamp(ratio(-slope, sub/3)*(rp.lx/one), -one, one)
+		t := clamp(ratio(d, max(rp.amp[k]*3/2, sub)), 0, one)
+		lit = mulQ(lit, one-smooth(t))
+		f := 232 + lit*48>>16
 		return mix(col.scale(f), rp.haze, mulQ(t, one/5))
 	case "waves":
 		t := clamp(ratio(d, max(rp.amp[k], sub)), 0, one)

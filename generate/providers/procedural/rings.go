@@ -5,14 +5,12 @@ package procedural
 //
 // Every pixel computes a distance field f = min over centres of the
 // distance to the centre, plus a noise warp; bands are f / spacing.
-// Styles (chosen by the seed):
+// Styles:
 //   - bands:   filled bands stepping through the palette, with fine
 //     contour lines between them;
-//   - lines:   contour lines only, of varied weights, on the background;
+//   - contours: contour lines only, of varied weights, on the background;
 //   - halo:    filled bands shaded from light at the inner edge to dark at
 //     the outer, like ripples catching the light.
-
-var ringStyles = [...]string{"bands", "lines", "halo"}
 
 type ringPainter struct {
 	c       *canvas
@@ -27,8 +25,8 @@ type ringPainter struct {
 	order   int // colour order: 0 ramp outwards, 1 bounce through inks, 2 scattered
 }
 
-func renderRings(c *canvas, s *scheme, r *rng, density int, n *notes) error {
-	rp := ringPainter{c: c, s: s, style: ringStyles[r.intn(len(ringStyles))], seed: uint32(r.u64())}
+func renderRings(c *canvas, s *scheme, r *rng, style string, density int, n *notes) error {
+	rp := ringPainter{c: c, s: s, style: style, seed: uint32(r.u64())}
 	rp.nc = 1
 	if r.chance(35) {
 		rp.nc = 2 + r.intn(2)
@@ -53,7 +51,6 @@ func renderRings(c *canvas, s *scheme, r *rng, density int, n *notes) error {
 	warp := newField(uint32(r.u64()), cells, min(c.w, c.h))
 	g := newGridField(c.w, gridShift, func(x, y int32) int32 { return mulQ(warp.at(x, y, 3), amp) })
 
-	n.add("style", rp.style)
 	n.add("centres", rp.nc)
 	n.add("ring_spacing_px", int(rp.spacing/sub))
 	n.add("warp_px", int(amp/sub))
@@ -95,7 +92,7 @@ func (rp *ringPainter) shade(i, y int, f int32) {
 	edge := min(frac, rp.spacing-frac)
 
 	switch rp.style {
-	case "lines":
+	case "contours":
 		// Line weight varies by band: every fourth line heavier.
 		w := rp.line
 		if band%4 == 0 {

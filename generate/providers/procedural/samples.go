@@ -40,9 +40,9 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	for _, prompt := range prompts {
+	for pi, prompt := range prompts {
 		for s := 0; s < *seeds; s++ {
-			seed := uint32(*first + s)
+			seed := uint32(*first + pi**seeds + s)
 			t := time.Now()
 			res, err := p.Generate(context.Background(), generate.Request{Prompt: prompt, Seed: seed})
 			if err != nil {

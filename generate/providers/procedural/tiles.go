@@ -3,7 +3,7 @@ package procedural
 // Tiles: a grid of square tiles, each turned or chosen by its hash, whose
 // edges join into continuous patterns.
 //
-// Styles (chosen by the seed):
+// Styles:
 //   - truchet: Smith's quarter-circle tiles; the regions they make are
 //     two-coloured consistently (region colour = inside-arc XOR tile
 //     orientation XOR checkerboard parity) and the arcs drawn as ribbons;
@@ -13,8 +13,6 @@ package procedural
 //     with stripes like a tartan;
 //   - bauhaus: each tile a quarter disc, half disc, disc or triangle in
 //     two inks, a mid-century quilt.
-
-var tileStyles = [...]string{"truchet", "maze", "weave", "bauhaus"}
 
 type tilePainter struct {
 	c      *canvas
@@ -32,8 +30,8 @@ type tilePainter struct {
 	nstripes  int
 }
 
-func renderTiles(c *canvas, s *scheme, r *rng, density int, n *notes) error {
-	tp := tilePainter{c: c, s: s, style: tileStyles[r.intn(len(tileStyles))], seed: uint32(r.u64())}
+func renderTiles(c *canvas, s *scheme, r *rng, style string, density int, n *notes) error {
+	tp := tilePainter{c: c, s: s, style: style, seed: uint32(r.u64())}
 	sizes := [3][2]int32{{120, 180}, {64, 100}, {32, 52}}[density]
 	want := c.px(r.between(sizes[0], sizes[1]))
 	// A whole number of tiles across; centred vertically.
@@ -65,7 +63,6 @@ func renderTiles(c *canvas, s *scheme, r *rng, density int, n *notes) error {
 		}
 		tp.line = tp.size * r.between(34, 44) / 100 // thread half-width
 	}
-	n.add("style", tp.style)
 	n.add("tile_px", int(tp.size/sub))
 	n.add("tiles", int(across*rows))
 

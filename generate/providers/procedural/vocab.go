@@ -44,21 +44,92 @@ var paletteWords = []keyword{
 	{"cosmos", "cosmic"}, {"astral", "cosmic"}, {"celestial", "cosmic"}, {"planet", "cosmic"}, {"universe", "cosmic"},
 }
 
+// motifWords name a motif without naming a style.
 var motifWords = []keyword{
 	{"flow", "flow"}, {"stream", "flow"}, {"current", "flow"}, {"wind", "flow"}, {"drift", "flow"},
-	{"river", "flow"}, {"hair", "flow"}, {"silk", "flow"}, {"swirl", "flow"}, {"breeze", "flow"}, {"flux", "flow"},
-	{"rings", "rings"}, {"ring", "rings"}, {"orbit", "rings"}, {"ripple", "rings"}, {"circle", "rings"},
-	{"halo", "rings"}, {"contour", "rings"}, {"topographic", "rings"}, {"topo", "rings"}, {"tree", "rings"},
-	{"pulse", "rings"}, {"vortex", "rings"}, {"ripples", "rings"}, {"rippling", "rings"},
-	{"cells", "cells"}, {"cell", "cells"}, {"mosaic", "cells"}, {"voronoi", "cells"}, {"crystal", "cells"},
-	{"glass", "cells"}, {"stained", "cells"}, {"shard", "cells"}, {"facet", "cells"}, {"gem", "cells"},
-	{"scale", "cells"}, {"pebble", "cells"}, {"honeycomb", "cells"}, {"shatter", "cells"},
-	{"waves", "ridges"}, {"ridge", "ridges"}, {"ridges", "ridges"}, {"mountain", "ridges"}, {"horizon", "ridges"},
-	{"wave", "ridges"}, {"dune", "ridges"}, {"hill", "ridges"}, {"peak", "ridges"}, {"valley", "ridges"}, {"landscape", "ridges"},
-	{"dunes", "ridges"}, {"layer", "ridges"}, {"strata", "ridges"}, {"skyline", "ridges"},
-	{"tiles", "tiles"}, {"tile", "tiles"}, {"maze", "tiles"}, {"truchet", "tiles"}, {"weave", "tiles"},
-	{"labyrinth", "tiles"}, {"grid", "tiles"}, {"lattice", "tiles"}, {"quilt", "tiles"}, {"plaid", "tiles"},
-	{"textile", "tiles"}, {"basket", "tiles"}, {"circuit", "tiles"}, {"knot", "tiles"},
+	{"river", "flow"}, {"swirl", "flow"}, {"breeze", "flow"}, {"flux", "flow"}, {"turbulence", "flow"},
+	{"rings", "rings"}, {"ring", "rings"}, {"orbit", "rings"}, {"circle", "rings"}, {"concentric", "rings"},
+	{"vortex", "rings"}, {"whirlpool", "rings"}, {"eye", "rings"},
+	{"cells", "cells"}, {"cell", "cells"}, {"voronoi", "cells"}, {"shard", "cells"}, {"scale", "cells"},
+	{"honeycomb", "cells"}, {"shatter", "cells"}, {"cracked", "cells"}, {"tessellation", "cells"},
+	{"ridges", "ridges"}, {"ridge", "ridges"}, {"horizon", "ridges"}, {"landscape", "ridges"},
+	{"valley", "ridges"}, {"layer", "ridges"}, {"strata", "ridges"}, {"skyline", "ridges"}, {"vista", "ridges"},
+	{"tiles", "tiles"}, {"tile", "tiles"}, {"grid", "tiles"}, {"lattice", "tiles"}, {"tiling", "tiles"},
+}
+
+// styleWords name one style of one motif; they choose the motif too.
+var styleWords = []keyword{
+	{"ribbon", "ribbons"}, {"brush", "ribbons"}, {"stroke", "ribbons"}, {"brushstroke", "ribbons"},
+	{"bead", "beads"}, {"dot", "beads"}, {"dotted", "beads"}, {"pearl", "beads"}, {"pointillism", "beads"},
+	{"stipple", "beads"},
+	{"silk", "silk"}, {"silky", "silk"}, {"hair", "silk"}, {"thread", "silk"}, {"fiber", "silk"},
+	{"fibre", "silk"}, {"wisp", "silk"}, {"feather", "silk"}, {"smoke", "silk"},
+	{"bands", "bands"}, {"agate", "bands"}, {"target", "bands"}, {"hypnotic", "bands"}, {"psychedelic", "bands"},
+	{"contour", "contours"}, {"contours", "contours"}, {"topographic", "contours"}, {"topo", "contours"},
+	{"map", "contours"}, {"tree", "contours"}, {"wood", "contours"}, {"timber", "contours"},
+	{"halo", "halo"}, {"ripple", "halo"}, {"rippling", "halo"}, {"pond", "halo"}, {"droplet", "halo"},
+	{"puddle", "halo"},
+	{"stained", "stained"}, {"glass", "stained"}, {"window", "stained"}, {"cathedral", "stained"},
+	{"crystal", "crystal"}, {"gem", "crystal"}, {"facet", "crystal"}, {"faceted", "crystal"},
+	{"diamond", "crystal"}, {"prism", "crystal"}, {"quartz", "crystal"},
+	{"mosaic", "mosaic"}, {"tesserae", "mosaic"}, {"pebble", "mosaic"}, {"cobble", "mosaic"},
+	{"cobblestone", "mosaic"}, {"terrazzo", "mosaic"},
+	{"mountain", "mountains"}, {"peak", "mountains"}, {"alps", "mountains"}, {"summit", "mountains"},
+	{"cliff", "mountains"}, {"highland", "mountains"},
+	{"dune", "dunes"}, {"hill", "dunes"}, {"rolling", "dunes"},
+	{"pulse", "lines"}, {"pulsar", "lines"}, {"signal", "lines"}, {"waveform", "lines"},
+	{"radio", "lines"}, {"lines", "lines"}, {"frequency", "lines"},
+	{"wave", "waves"}, {"surf", "waves"}, {"breaker", "waves"}, {"swell", "waves"},
+	{"truchet", "truchet"}, {"arc", "truchet"}, {"knot", "truchet"}, {"loop", "truchet"}, {"pipe", "truchet"},
+	{"maze", "maze"}, {"labyrinth", "maze"}, {"circuit", "maze"},
+	{"weave", "weave"}, {"woven", "weave"}, {"textile", "weave"}, {"basket", "weave"}, {"tartan", "weave"},
+	{"plaid", "weave"}, {"fabric", "weave"}, {"cloth", "weave"},
+	{"bauhaus", "bauhaus"}, {"quilt", "bauhaus"}, {"geometric", "bauhaus"}, {"modernist", "bauhaus"},
+	{"midcentury", "bauhaus"}, {"shapes", "bauhaus"},
+}
+
+// motifs lists each motif and its styles, in the order the seed chooses
+// among them. Style names are unique across motifs.
+var motifs = []struct {
+	name   string
+	styles []string
+}{
+	{"flow", []string{"ribbons", "beads", "silk"}},
+	{"rings", []string{"bands", "contours", "halo"}},
+	{"cells", []string{"stained", "crystal", "mosaic"}},
+	{"ridges", []string{"mountains", "dunes", "lines", "waves"}},
+	{"tiles", []string{"truchet", "maze", "weave", "bauhaus"}},
+}
+
+// motifOf returns the motif a style belongs to, or "".
+func motifOf(style string) string {
+	for _, m := range motifs {
+		if contains(m.styles, style) {
+			return m.name
+		}
+	}
+	return ""
+}
+
+// motifVocab is motifWords followed by every style word, mapped to its
+// motif: "a stained glass window" chooses cells.
+var motifVocab = func() []keyword {
+	v := append([]keyword(nil), motifWords...)
+	for _, k := range styleWords {
+		v = append(v, keyword{k.word, motifOf(k.value)})
+	}
+	return v
+}()
+
+// stylesOf returns the style words of one motif.
+func stylesOf(motif string) []keyword {
+	var v []keyword
+	for _, k := range styleWords {
+		if motifOf(k.value) == motif {
+			v = append(v, k)
+		}
+	}
+	return v
 }
 
 var densityWords = []keyword{
