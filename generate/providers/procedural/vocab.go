@@ -50,7 +50,7 @@ var motifWords = []keyword{
 	{"river", "flow"}, {"swirl", "flow"}, {"breeze", "flow"}, {"flux", "flow"}, {"turbulence", "flow"},
 	{"rings", "rings"}, {"ring", "rings"}, {"orbit", "rings"}, {"circle", "rings"}, {"concentric", "rings"},
 	{"vortex", "rings"}, {"whirlpool", "rings"}, {"eye", "rings"},
-	{"cells", "cells"}, {"cell", "cells"}, {"voronoi", "cells"}, {"shard", "cells"}, {"scale", "cells"},
+	{"cells", "cells"}, {"cell", "cells"}, {"voronoi", "cells"}, {"shard", "cells"},
 	{"honeycomb", "cells"}, {"shatter", "cells"}, {"cracked", "cells"}, {"tessellation", "cells"},
 	{"ridges", "ridges"}, {"ridge", "ridges"}, {"horizon", "ridges"}, {"landscape", "ridges"},
 	{"valley", "ridges"}, {"layer", "ridges"}, {"strata", "ridges"}, {"skyline", "ridges"}, {"vista", "ridges"},
@@ -153,7 +153,7 @@ var backgroundWords = []keyword{
 var grainWords = []keyword{
 	{"grain", "on"}, {"grainy", "on"}, {"film", "on"}, {"noise", "on"}, {"noisy", "on"},
 	{"texture", "on"}, {"textured", "on"}, {"analog", "on"}, {"analogue", "on"}, {"vintage", "on"},
-	{"print", "on"}, {"risograph", "on"}, {"riso", "on"}, {"gritty", "on"}, {"dust", "on"},
+	{"risograph", "on"}, {"riso", "on"}, {"gritty", "on"}, {"dust", "on"},
 	{"smooth", "off"}, {"clean", "off"}, {"crisp", "off"}, {"digital", "off"}, {"glossy", "off"},
 }
 
