@@ -102,8 +102,8 @@ func (cp *cellPainter) colour(i, j, x, y int32) rgb {
 	if cp.style == "mosaic" {
 		col = col.scale(236 + int32(h>>16&31))
 	}
-	if h>>24 < 18 { // rare accents from anywhere in the palette
-		col = cp.s.ink(int(h >> 20))
+	if h>>24 < 10 { // a rare accent
+		col = cp.s.accent
 	}
 	return col
 }
@@ -170,7 +170,7 @@ func (cp *cellPainter) pixel(i int, x, y int32) {
 		lit := int32((int64(dx)*int64(cp.lx) + int64(dy)*int64(cp.ly)) / int64(l1)) // ±one
 		col = col.scale(210 + lit*60>>16)
 		c.set(i, col)
-		seam := s.inks[len(s.inks)-1]
+		seam := s.ramp(one)
 		if !s.dark {
 			seam = s.bg[0]
 		}

@@ -47,9 +47,10 @@ func renderFlow(c *canvas, s *scheme, r *rng, style string, density int, n *note
 	if density == 0 {
 		cells = r.between(1, 3)
 	}
+	fseed := uint32(r.u64())
 	fp := flowPainter{c: c, s: s, rnd: stream(uint32(r.u64()), 0xf10),
 		ff: flowField{
-			f:    newField(uint32(r.u64()), cells, min(c.w, c.h)),
+			f:    newField(fseed, cells, min(c.w, c.h)),
 			base: r.unit(),
 			gain: r.between(one/2, 2*one),
 			oct:  2,
@@ -59,7 +60,10 @@ func renderFlow(c *canvas, s *scheme, r *rng, style string, density int, n *note
 	if r.chance(12) {
 		fp.ff.quant = turn / int32(6+2*r.intn(3)) // 6, 8 or 10 directions: a circuit-board look
 	}
+	// The field itself, enough to recompute it (the tests do).
+	n.add("field_seed", int(fseed))
 	n.add("field_cells", int(cells))
+	n.add("field_base_q16", int(fp.ff.base))
 	n.add("field_turns_q16", int(fp.ff.gain))
 	if fp.ff.quant > 0 {
 		n.add("field_directions", int(turn/fp.ff.quant))
@@ -153,7 +157,10 @@ type stroke struct {
 // pick chooses a stroke's ink: mostly from a smooth field over the canvas,
 // so neighbouring strokes share colours, sometimes at random for accents.
 func (fp *flowPainter) pick(x, y int32, h uint32) rgb {
-	if h>>24 < 40 { // about one in six: an accent
+	switch {
+	case h>>24 < 14: // about one in eighteen: the accent
+		return fp.s.accent
+	case h>>24 < 40: // one in ten: any ink, for variety
 		return fp.s.ink(int(h >> 12 % 64))
 	}
 	t := fp.hue.at(x, y, 2)/2 + one/2

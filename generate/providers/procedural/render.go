@@ -40,6 +40,16 @@ func (n *notes) add(key string, vals ...any) {
 	n.kv = append(n.kv, noteKV{key, vals})
 }
 
+// covers reports whether a style paints every pixel with inks, leaving no
+// background in view.
+func covers(style string) bool {
+	switch style {
+	case "bands", "halo", "stained", "crystal", "mosaic", "truchet", "weave", "bauhaus":
+		return true
+	}
+	return false
+}
+
 // Decision streams: each independent choice draws from its own generator.
 const (
 	streamPalette uint64 = iota + 1
@@ -55,7 +65,7 @@ const (
 func render(ctx context.Context, img *image.RGBA, l look, seed uint32, n *notes) error {
 	c := newCanvas(ctx, img.Pix, l.width, l.height)
 	var buf [maxInks]rgb
-	s := newScheme(l.palette, l.dark, &buf)
+	s := newScheme(l.palette, l.dark, covers(l.style), &buf)
 	// The layout stream depends on the seed and the motif only, so the same
 	// seed recoloured with another palette keeps its composition.
 	r := stream(seed, streamLayout^strhash(l.motif))
@@ -64,7 +74,7 @@ func render(ctx context.Context, img *image.RGBA, l look, seed uint32, n *notes)
 	if l.motif != "cells" && l.motif != "tiles" {
 		gx := int32(int64(c.w) * sub * int64(r.between(25, 75)) / 100)
 		gy := int32(int64(c.h) * sub * int64(r.between(20, 60)) / 100)
-		glow := s.inks[r.intn(len(s.inks))]
+		glow := s.ink(r.intn(len(s.inks)))
 		strength := int32(one / 7)
 		if !s.dark {
 			strength = one / 10

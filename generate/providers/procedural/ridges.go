@@ -32,6 +32,7 @@ type ridgePainter struct {
 	phase  [maxLayers]int32
 	stroke int32 // stroke half-width, subpixels
 	haze   rgb   // colour of the distance and the mist
+	rim    rgb   // light along the mountain ridges
 	lx     int32 // light direction for dunes: +one from the left, -one from the right
 }
 
@@ -57,6 +58,10 @@ func renderRidges(c *canvas, s *scheme, r *rng, style string, density int, n *no
 	}
 	H := int32(c.h) * sub
 	rp.haze = mix(s.bg[1], s.bg[0], one/3)
+	rp.rim = s.ramp(one)
+	if !s.dark {
+		rp.rim = s.bg[0]
+	}
 	// Horizon: where the farthest layer sits, 25–50% down (lines fill more).
 	top := H * r.between(25, 50) / 100
 	bottom := H * 98 / 100
@@ -96,7 +101,7 @@ func renderRidges(c *canvas, s *scheme, r *rng, style string, density int, n *no
 			rp.edge[k] = ink
 		case "waves":
 			rp.fill[k] = mix(rp.haze, ink, one/2+depth/2)
-			rp.edge[k] = mix(rp.fill[k], s.inks[len(s.inks)-1], one*3/4)
+			rp.edge[k] = mix(rp.fill[k], s.ramp(one), one*3/4)
 			if !s.dark {
 				rp.edge[k] = mix(rp.fill[k], s.bg[0], one*3/4)
 			}
@@ -114,10 +119,7 @@ func renderRidges(c *canvas, s *scheme, r *rng, style string, density int, n *no
 			sx := int32(int64(c.w) * sub * int64(r.between(18, 82)) / 100)
 			sy := top - H*r.between(2, 16)/100
 			sr := c.px(r.between(50, 130))
-			orb := s.ink(len(s.inks) - 1)
-			if !s.dark {
-				orb = s.ink(len(s.inks) / 2)
-			}
+			orb := s.accent
 			c.disc(sx, sy, sr*13/10, mix(s.bgAt(int(sy/sub), c.h), orb, one/5), 256)
 			c.disc(sx, sy, sr, orb, 256)
 			n.add("sun_px", int(sr/sub))
@@ -233,6 +235,10 @@ func (rp *ridgePainter) column(x int, prev, cur, next *[maxLayers]int32) {
 				continue
 			}
 			c.blend(i, col, cov)
+			if rp.style == "mountains" {
+				// A rim of light along each ridge line separates the ranges.
+				c.blend(i, rp.rim, coverage(abs32(d-rp.stroke), rp.stroke)/3)
+			}
 		}
 	}
 }

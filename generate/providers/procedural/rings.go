@@ -1,5 +1,7 @@
 package procedural
 
+import "fmt"
+
 // Rings: concentric rings around one to three centres, displaced by noise,
 // like tree rings, ripples on water or a topographic map.
 //
@@ -52,6 +54,9 @@ func renderRings(c *canvas, s *scheme, r *rng, style string, density int, n *not
 	g := newGridField(c.w, gridShift, func(x, y int32) int32 { return mulQ(warp.at(x, y, 3), amp) })
 
 	n.add("centres", rp.nc)
+	for i := 0; i < rp.nc; i++ {
+		n.add(fmt.Sprintf("centre_%d_px", i+1), int(rp.cx[i]/sub), int(rp.cy[i]/sub))
+	}
 	n.add("ring_spacing_px", int(rp.spacing/sub))
 	n.add("warp_px", int(amp/sub))
 	n.add("rings", int(int64(max(c.w, c.h))*sub*3/2/int64(rp.spacing)))

@@ -44,27 +44,39 @@ func renderTiles(c *canvas, s *scheme, r *rng, style string, density int, n *not
 	switch tp.style {
 	case "truchet":
 		tp.line = tp.size * r.between(5, 14) / 100
-		i := r.intn(len(s.inks))
-		j := (i + 1 + r.intn(len(s.inks)-1)) % len(s.inks)
-		tp.a, tp.b = s.inks[i], mix(s.bgAt(c.h/2, c.h), s.inks[j], one/3)
+		// One region light, one deep, the ribbon from between or the accent.
+		light := s.ramp(r.between(one*55/100, one))
+		deep := mix(s.bgAt(c.h/2, c.h), s.ramp(r.between(0, one*45/100)), one*2/3)
+		tp.a, tp.b = light, deep
 		if r.chance(50) {
 			tp.a, tp.b = tp.b, tp.a
 		}
-		tp.ink = s.inks[(j+1+r.intn(len(s.inks)-1))%len(s.inks)]
-		if tp.ink == tp.a {
-			tp.ink = s.inks[(j+len(s.inks)-1)%len(s.inks)]
+		tp.ink = s.ramp(r.between(one/4, one*3/4))
+		if r.chance(35) {
+			tp.ink = s.accent
 		}
 	case "maze":
 		tp.line = tp.size * r.between(8, 22) / 100
 	case "weave":
 		tp.nstripes = 2 + r.intn(5)
+		// Neighbouring stripes walk along the ramp: harmonious, like a
+		// dyed yarn set, rather than random.
+		t0, step := r.unit(), r.between(one/10, one/4)
 		for k := 0; k < tp.nstripes; k++ {
-			tp.stripes[k] = s.ink(r.intn(len(s.inks)))
+			t := (t0 + int32(k)*step) % (2 * one)
+			if t > one {
+				t = 2*one - t
+			}
+			tp.stripes[k] = s.ramp(t)
+		}
+		if r.chance(40) { // one thread in the accent
+			tp.stripes[r.intn(tp.nstripes)] = s.accent
 		}
 		tp.line = tp.size * r.between(34, 44) / 100 // thread half-width
 	}
 	n.add("tile_px", int(tp.size/sub))
-	n.add("tiles", int(across*rows))
+	n.add("tiles_across", int(across))
+	n.add("tile_rows", int(rows))
 
 	for y := 0; y < c.h; y++ {
 		if y&63 == 0 {
@@ -211,6 +223,9 @@ func (tp *tilePainter) pixel(i int, tx, ty, u, v int32, y int) {
 		n := len(s.inks)
 		base := s.inks[int(h>>4)%n]
 		fg := s.inks[(int(h>>4)%n+1+int(h>>8)%(n-1))%n]
+		if h>>26 == 0 { // one tile in 64 carries the accent
+			fg = s.accent
+		}
 		c.set(i, base)
 		shape := h >> 12 & 7
 		k := int32(h >> 16 & 3) // rotation: which corner or side
