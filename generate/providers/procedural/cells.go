@@ -29,6 +29,9 @@ type cellPainter struct {
 	gy      int32
 	px, py  [3][]int32
 	colours [3][]rgb
+	// The last pair of points and their distance.
+	lastA, lastB [2]int32
+	lastAB       int64
 }
 
 func renderCells(c *canvas, s *scheme, r *rng, style string, density int, n *notes) error {
@@ -147,8 +150,13 @@ func (cp *cellPainter) pixel(i int, x, y int32) {
 	ax, ay := cp.px[ar][ak], cp.py[ar][ak]
 	bx, by := cp.px[br][bk], cp.py[br][bk]
 	// Distance to the bisector of a and b: (|p-b|² - |p-a|²) / 2|b-a|.
-	abx, aby := int64(bx-ax), int64(by-ay)
-	ab := int64(isqrt(uint64(abx*abx + aby*aby)))
+	// Neighbouring pixels mostly share a and b, so |b-a| is remembered.
+	if ax != cp.lastA[0] || ay != cp.lastA[1] || bx != cp.lastB[0] || by != cp.lastB[1] {
+		abx, aby := int64(bx-ax), int64(by-ay)
+		cp.lastAB = int64(isqrt(uint64(abx*abx + aby*aby)))
+		cp.lastA, cp.lastB = [2]int32{ax, ay}, [2]int32{bx, by}
+	}
+	ab := cp.lastAB
 	edge := int32((d2 - d1) / max(2*ab, 1))
 	col := cp.colours[ar][ak]
 	c, s := cp.c, cp.s

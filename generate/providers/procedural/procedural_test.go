@@ -266,3 +266,21 @@ func TestResolve(t *testing.T) {
 		t.Errorf("200 seeds reached %d palettes and styles, want all %d", len(seen), len(palettes)+17)
 	}
 }
+
+// TestOddSizes renders every style at the smallest and most lopsided sizes:
+// nothing may panic or index outside the canvas, and the PNG must have the
+// requested size.
+func TestOddSizes(t *testing.T) {
+	sizes := [][2]int{{16, 16}, {17, 301}, {301, 17}, {16, 2000}, {2000, 16}}
+	for _, m := range motifs {
+		for _, st := range m.styles {
+			for _, sz := range sizes {
+				p := mustNew(t, generate.Params{"width": sz[0], "height": sz[1], "style": st})
+				_, img := generateImage(t, p, generate.Request{Seed: uint32(sz[0] * sz[1]), Prompt: "dense"})
+				if b := img.Bounds(); b.Dx() != sz[0] || b.Dy() != sz[1] {
+					t.Errorf("%s at %v: got %v", st, sz, b)
+				}
+			}
+		}
+	}
+}

@@ -28,6 +28,17 @@ type tilePainter struct {
 	a, b, ink rgb
 	stripes   [8]rgb
 	nstripes  int
+	// maze: each tile's stroke colour, for tiles -1..across, -1..rows.
+	colours []rgb
+	across  int32
+	rows    int32
+}
+
+// tileColour is tile (tx, ty)'s stroke colour in the maze, sampled once per
+// tile from the smooth hue field.
+func (tp *tilePainter) tileColour(tx, ty int32) rgb {
+	tx, ty = clamp(tx, -1, tp.across), clamp(ty, -1, tp.rows)
+	return tp.colours[int(ty+1)*int(tp.across+2)+int(tx+1)]
 }
 
 func renderTiles(c *canvas, s *scheme, r *rng, style string, density int, n *notes) error {
@@ -57,6 +68,14 @@ func renderTiles(c *canvas, s *scheme, r *rng, style string, density int, n *not
 		}
 	case "maze":
 		tp.line = tp.size * r.between(8, 22) / 100
+		tp.across, tp.rows = across, rows
+		tp.colours = make([]rgb, (across+2)*(rows+2))
+		for ty := int32(-1); ty <= rows; ty++ {
+			for tx := int32(-1); tx <= across; tx++ {
+				t := tp.hue.at(tx*tp.size+tp.size/2, ty*tp.size+tp.size/2+tp.oy, 2)*3/4 + one/2
+				tp.colours[int(ty+1)*int(across+2)+int(tx+1)] = s.ramp(t)
+			}
+		}
 	case "weave":
 		tp.nstripes = 2 + r.intn(5)
 		// Neighbouring stripes walk along the ramp: harmonious, like a
@@ -183,8 +202,7 @@ func (tp *tilePainter) pixel(i int, tx, ty, u, v int32, y int) {
 		}
 		bg := s.bgAt(y, c.h)
 		c.set(i, bg)
-		t := tp.hue.at(bx*sz+sz/2, by*sz+sz/2, 2)*3/4 + one/2
-		col := s.ramp(t)
+		col := tp.tileColour(bx, by)
 		// A soft shadow, then the stroke.
 		c.blend(i, bg.scale(150), coverage(best, tp.line+tp.line/3)/3)
 		c.blend(i, col, coverage(best, tp.line))
