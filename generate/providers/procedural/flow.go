@@ -114,7 +114,8 @@ func (fp *flowPainter) strokes(beads bool, density int, r *rng, n *notes) error 
 				return err
 			}
 		}
-		cell := (k*prime + offset) % total
+		// 64-bit on purpose: int is 32 bits on 386 and must not overflow there.
+		cell := int((uint64(k)*uint64(prime) + uint64(offset)) % uint64(total))
 		cx, cy := int32(cell)%gx, int32(cell)/gx
 		h := hash32(cx, cy, uint32(fp.rnd.s))
 		x := cx*spacing*sub + int32(h&255)*spacing
@@ -128,19 +129,19 @@ func (fp *flowPainter) strokes(beads bool, density int, r *rng, n *notes) error 
 		if fp.occupied(x, y, w+fp.gap, id) {
 			continue
 		}
-		fwd := fp.trace(x, y, w, one, id, -1, 0, nil)
-		bwd := fp.trace(x, y, w, -one, id, -1, 0, nil)
+		fwd := fp.trace(x, y, w, 1, id, -1, 0, nil)
+		bwd := fp.trace(x, y, w, -1, id, -1, 0, nil)
 		if fwd+bwd < minLen {
 			continue
 		}
 		col := fp.pick(x, y, h)
 		total := fwd + bwd
 		if beads {
-			fp.trace(x, y, w, -one, id, total, bwd, &stroke{col: col, beads: true, phase: int32(h >> 24)})
-			fp.trace(x, y, w, one, id, total, bwd, &stroke{col: col, beads: true, phase: int32(h >> 24)})
+			fp.trace(x, y, w, -1, id, total, bwd, &stroke{col: col, beads: true, phase: int32(h >> 24)})
+			fp.trace(x, y, w, 1, id, total, bwd, &stroke{col: col, beads: true, phase: int32(h >> 24)})
 		} else {
-			fp.trace(x, y, w, -one, id, total, bwd, &stroke{col: col})
-			fp.trace(x, y, w, one, id, total, bwd, &stroke{col: col})
+			fp.trace(x, y, w, -1, id, total, bwd, &stroke{col: col})
+			fp.trace(x, y, w, 1, id, total, bwd, &stroke{col: col})
 		}
 		drawn++
 	}
@@ -195,7 +196,7 @@ func (fp *flowPainter) taken(x, y int32, id uint8) bool {
 	return a != 255 && a != id
 }
 
-// trace follows the field from (x, y) in direction sign (±one). Measuring
+// trace follows the field from (x, y) forwards (sign 1) or backwards (-1). Measuring
 // (st == nil), it returns how many steps fit before the path leaves the
 // canvas, comes within the gap of another stroke, or reaches maxLen.
 // Drawing, it repeats exactly the same path and paints it; total and
@@ -234,12 +235,13 @@ func (fp *flowPainter) trace(x, y, w, sign int32, id uint8, total, before int32,
 			}
 		}
 		dx, dy := fp.ff.dir(x, y)
-		nx := x + mulQ(dx, fp.step)*sign/one
-		ny := y + mulQ(dy, fp.step)*sign/one
+		dx, dy = dx*sign, dy*sign
+		nx := x + mulQ(dx, fp.step)
+		ny := y + mulQ(dy, fp.step)
 		if st == nil {
 			// Look ahead one stroke half-width plus the gap, straight and to both sides.
 			ahead := w + fp.gap
-			lx, ly := nx+mulQ(dx, ahead)*sign/one, ny+mulQ(dy, ahead)*sign/one
+			lx, ly := nx+mulQ(dx, ahead), ny+mulQ(dy, ahead)
 			sx, sy := mulQ(-dy, ahead), mulQ(dx, ahead)
 			if fp.taken(lx, ly, id) || fp.taken(nx+sx, ny+sy, id) || fp.taken(nx-sx, ny-sy, id) {
 				break
@@ -312,7 +314,7 @@ func (fp *flowPainter) silk(density int, n *notes) error {
 				return err
 			}
 		}
-		x := int32(fp.rnd.intn(c.w*sub)) - 0
+		x := int32(fp.rnd.intn(c.w * sub))
 		y := int32(fp.rnd.intn(c.h * sub))
 		t := fp.hue.at(x, y, 2)*3/4 + one/2 + (fp.rnd.unit()-one/2)/5
 		col := fp.s.ramp(t)

@@ -29,8 +29,9 @@ type ringPainter struct {
 
 func renderRings(c *canvas, s *scheme, r *rng, style string, density int, n *notes) error {
 	rp := ringPainter{c: c, s: s, style: style, seed: uint32(r.u64())}
+	// Contours read as a map: usually several summits.
 	rp.nc = 1
-	if r.chance(35) {
+	if r.chance([2]int{35, 65}[b2i(style == "contours")]) {
 		rp.nc = 2 + r.intn(2)
 	}
 	for i := 0; i < rp.nc; i++ {
@@ -50,6 +51,10 @@ func renderRings(c *canvas, s *scheme, r *rng, style string, density int, n *not
 	// Warp amplitude: part in proportion to the spacing, part absolute, so
 	// dense rings wobble as visibly as sparse ones.
 	amp := rp.spacing*r.between(4, 16)/10 + c.px(r.between(8, 48))
+	if style == "contours" {
+		// Terrain: bold, broad warping.
+		amp = amp*3/2 + c.px(r.between(30, 90))
+	}
 	warp := newField(uint32(r.u64()), cells, min(c.w, c.h))
 	g := newGridField(c.w, gridShift, func(x, y int32) int32 { return mulQ(warp.at(x, y, 3), amp) })
 
@@ -140,6 +145,13 @@ func (rp *ringPainter) shade(i, y int, f int32) {
 			c.blend(i, s.bgAt(y, c.h), coverage(edge, rp.line)*3/4)
 		}
 	}
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // coverage returns how much of a pixel whose centre lies dist subpixels from
