@@ -8,7 +8,8 @@ import (
 // canvas is the picture being painted: an RGBA buffer (the *image.RGBA that
 // gets encoded) plus a little state. Colour channels hold the picture; the
 // alpha channel is scratch space renderers may use during painting (flow
-// uses it as an occupancy map) and finish sets it to 255.
+// keeps an occupancy map or a direction map there) and finish sets it to
+// 255.
 type canvas struct {
 	w, h int
 	pix  []uint8 // RGBA, stride 4*w

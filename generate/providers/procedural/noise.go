@@ -58,8 +58,8 @@ func fbm(x, y int32, seed uint32, octaves int) int32 {
 }
 
 // field samples fbm noise at pixel positions, scaled so that a given number
-// of lattice cells spans the image whatever its size in pixels, so renderers
-// scale consistently at any image size.
+// of lattice cells spans the image whatever its size in pixels: a picture
+// looks the same at any resolution.
 type field struct {
 	seed uint32
 	// k converts subpixels to Q16 lattice units: lattice = subpx * k >> 8.

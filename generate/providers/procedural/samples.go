@@ -5,7 +5,10 @@
 //
 //	go run samples.go -out /tmp/procedural-samples [-size 1024] [-seeds 3] [prompt ...]
 //
-// With no prompts it renders one image per palette×motif pair it picks.
+// With no prompts it renders a few defaults. Each prompt gets -seeds
+// consecutive seeds, and the next prompt carries on counting from there.
+// Each line printed gives the file, the time taken, the size and the
+// resolved Params.
 package main
 
 import (
