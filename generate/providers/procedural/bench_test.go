@@ -6,9 +6,17 @@ import (
 	"image/png"
 	"io"
 	"testing"
+	"time"
 
 	"github.com/genmint/genmint/generate"
 )
+
+// reportCPU adds a cpu-ms/op metric to b, measured from start.
+func reportCPU(b *testing.B, start time.Duration, ok bool) {
+	if end, ok2 := processCPU(); ok && ok2 && b.N > 0 {
+		b.ReportMetric(float64(end-start)/float64(time.Millisecond)/float64(b.N), "cpu-ms/op")
+	}
+}
 
 // benchRequests cover every motif; each benchmark iteration renders the
 // next one, so ns/op is the average over motifs.
@@ -25,13 +33,14 @@ func BenchmarkRender1024(b *testing.B) {
 	var o options
 	img := image.NewRGBA(image.Rect(0, 0, 1024, 1024))
 	b.ReportAllocs()
-	b.ResetTimer()
+	cpu, ok := processCPU()
 	for i := 0; b.Loop(); i++ {
 		l, _ := o.resolve(benchRequests[i%len(benchRequests)])
 		if err := render(context.Background(), img, l, benchRequests[i%len(benchRequests)].Seed, nil); err != nil {
 			b.Fatal(err)
 		}
 	}
+	reportCPU(b, cpu, ok)
 }
 
 // BenchmarkGenerate1024 measures a whole Generate call: render and PNG encode.
@@ -41,11 +50,13 @@ func BenchmarkGenerate1024(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
+	cpu, ok := processCPU()
 	for i := 0; b.Loop(); i++ {
 		if _, err := p.Generate(context.Background(), benchRequests[i%len(benchRequests)]); err != nil {
 			b.Fatal(err)
 		}
 	}
+	reportCPU(b, cpu, ok)
 }
 
 // BenchmarkRenderStyle renders one 1024×1024 picture of each style at
@@ -82,9 +93,11 @@ func BenchmarkReferencePNG1024(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
+	cpu, ok := processCPU()
 	for b.Loop() {
 		if err := png.Encode(io.Discard, img); err != nil {
 			b.Fatal(err)
 		}
 	}
+	reportCPU(b, cpu, ok)
 }
