@@ -38,6 +38,7 @@ import (
 	"github.com/genmint/genmint/generate/providers/limit"
 	"github.com/genmint/genmint/generate/providers/observe"
 	"github.com/genmint/genmint/generate/providers/openai"
+	"github.com/genmint/genmint/generate/providers/procedural"
 	"github.com/genmint/genmint/generate/providers/replicate"
 	"github.com/genmint/genmint/generate/providers/retry"
 	"github.com/genmint/genmint/generate/providers/stability"
@@ -47,8 +48,7 @@ import (
 // All lists every provider, in the order `genmint providers` shows them.
 func All() []generate.ProviderInfo {
 	return []generate.ProviderInfo{
-		// procedural.Info goes here (the default, offline provider): the lead
-		// adds it when merging the procedural branch.
+		procedural.Info,
 		openai.Info,
 		stability.Info,
 		replicate.Info,

@@ -45,8 +45,9 @@ var Info = generate.ProviderInfo{
 		"which trait or prompt keyword chose each of them",
 		"the renderer's internal choices and step counts",
 	},
-	Paid: false,
-	New:  New,
+	Paid:        false,
+	Algorithmic: true,
+	New:         New,
 }
 
 // Provider renders images on the CPU. It is immutable once built, so one
