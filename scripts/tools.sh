@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the real programs genmint's tests run against, on a fresh machine:
-#   - exiftool, vips, tmux (Debian packages)
+#   - exiftool, vips, tmux, qemu-user (Debian packages; qemu runs the arm64 determinism check)
 #   - anvil, solc, OpenZeppelin, ERC721A, ethers (npm, pinned by tools/package-lock.json)
 #   - Kubo, built from its own module in tools/kubo (never a dependency of genmint)
 # It is idempotent: what is already installed and current is left alone.
@@ -11,6 +11,7 @@ need=()
 command -v exiftool >/dev/null 2>&1 || need+=(libimage-exiftool-perl)
 command -v vips >/dev/null 2>&1 || need+=(libvips-tools)
 command -v tmux >/dev/null 2>&1 || need+=(tmux)
+command -v qemu-aarch64 >/dev/null 2>&1 || need+=(qemu-user)
 if ((${#need[@]})); then
 	sudo=""
 	[ "$(id -u)" = 0 ] || sudo="sudo"

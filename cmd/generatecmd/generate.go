@@ -13,6 +13,7 @@ import (
 
 	"github.com/genmint/genmint/cmd/cmdutil"
 	"github.com/genmint/genmint/generate"
+	"github.com/genmint/genmint/generate/pipeline"
 	"github.com/genmint/genmint/generate/providers"
 	"github.com/genmint/genmint/generate/providers/cost"
 	"github.com/genmint/genmint/spec"
@@ -114,7 +115,7 @@ func Run(ctx context.Context, o *GenerateOptions) error {
 	if err != nil {
 		return err
 	}
-	run := generate.Options{Spec: s, Count: o.Count, Only: o.Only, Force: o.Force, DryRun: o.DryRun,
+	run := pipeline.Options{Spec: s, Count: o.Count, Only: o.Only, Force: o.Force, DryRun: o.DryRun,
 		MaxSpendUSD: o.MaxSpend, Now: o.Now}
 
 	if o.DryRun {
@@ -130,7 +131,7 @@ func Run(ctx context.Context, o *GenerateOptions) error {
 		} else if cmdutil.CodeOf(err) != cmdutil.ExitUsage { // "nothing generated yet" is fine here
 			return err
 		}
-		sum, err := generate.Run(ctx, run)
+		sum, err := pipeline.Run(ctx, run)
 		if err != nil {
 			return err
 		}
@@ -165,7 +166,7 @@ func Run(ctx context.Context, o *GenerateOptions) error {
 	defer db.Close()
 	run.DB = db
 	run.Progress = prog
-	sum, err := generate.Run(ctx, run)
+	sum, err := pipeline.Run(ctx, run)
 	prog.p.Finish()
 	if err != nil {
 		return err
@@ -239,19 +240,19 @@ func (w lineWriter) Write(b []byte) (int, error) {
 	return len(b), nil
 }
 
-func (g *progress) Item(e generate.Event) {
+func (g *progress) Item(e pipeline.Event) {
 	d := e.Duration.Round(10 * time.Millisecond)
 	switch e.Outcome {
-	case generate.OutcomeFailed:
+	case pipeline.OutcomeFailed:
 		g.p.Step(g.io.Color(cmdutil.Red, fmt.Sprintf("item %04d failed: %v", e.ID, e.Err)), true)
-	case generate.OutcomeRefused:
+	case pipeline.OutcomeRefused:
 		g.p.Step(g.io.Color(cmdutil.Yellow, fmt.Sprintf("item %04d refused: %v", e.ID, e.Err)), true)
 	default:
 		g.p.Step(fmt.Sprintf("item %04d %s (%s)", e.ID, e.Outcome, d), false)
 	}
 }
 
-func printSummary(o *GenerateOptions, sum *generate.Summary, info generate.ProviderInfo) error {
+func printSummary(o *GenerateOptions, sum *pipeline.Summary, info generate.ProviderInfo) error {
 	if o.JSON {
 		return cmdutil.PrintJSON(o.IO.Out, sum)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/genmint/genmint/cmd/cmdutil"
 	"github.com/genmint/genmint/generate"
 	"github.com/genmint/genmint/generate/generatetest"
+	"github.com/genmint/genmint/generate/pipeline"
 	"github.com/genmint/genmint/spec"
 	"github.com/genmint/genmint/state"
 )
@@ -125,7 +126,7 @@ func TestPartialRunExitsThreeWithJSON(t *testing.T) {
 	if cmdutil.CodeOf(err) != cmdutil.ExitPartial {
 		t.Fatalf("err = %v, want exit 3", err)
 	}
-	var sum generate.Summary
+	var sum pipeline.Summary
 	if err := json.Unmarshal(io.Out.(interface{ Bytes() []byte }).Bytes(), &sum); err != nil {
 		t.Fatalf("stdout is not one JSON document: %v", err)
 	}

@@ -44,6 +44,10 @@ var (
 	Vips = Tool{Name: "vips", Env: "GENMINT_TEST_VIPS", PATH: "vips",
 		Install: "apt-get install libvips-tools (make tools does it)"}
 	Tmux = Tool{Name: "tmux", Env: "GENMINT_TEST_TMUX", PATH: "tmux", Install: "apt-get install tmux"}
+	// QemuI386 and QemuAarch64 run other architectures' test binaries, to
+	// prove the procedural generator is byte-identical everywhere.
+	QemuI386    = Tool{Name: "qemu-i386", Env: "GENMINT_TEST_QEMU_I386", PATH: "qemu-i386", Install: "apt-get install qemu-user (make tools does it)"}
+	QemuAarch64 = Tool{Name: "qemu-aarch64", Env: "GENMINT_TEST_QEMU_AARCH64", PATH: "qemu-aarch64", Install: "apt-get install qemu-user (make tools does it)"}
 )
 
 // InCI reports whether tests run under CI=true, or under `make test`

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"os"
 	"os/exec"
+
+	"github.com/genmint/genmint/internal/testenv"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -72,27 +74,12 @@ func TestCrossArch(t *testing.T) {
 			run(t, bin)
 			return
 		}
-		qemu, err := exec.LookPath("qemu-i386")
-		if err != nil {
-			msg := "this kernel cannot run 386 binaries and qemu-i386 is not installed: apt-get install qemu-user"
-			if ci := strings.ToLower(os.Getenv("CI")); ci == "true" || ci == "1" {
-				t.Fatal(msg)
-			}
-			t.Skip(msg)
-		}
-		run(t, qemu, bin)
+		run(t, testenv.Path(t, testenv.QemuI386), bin)
 	})
 	t.Run("arm64", func(t *testing.T) {
 		if runtime.GOARCH == "arm64" {
 			t.Skip("this host is arm64: TestGolden already ran natively")
 		}
-		qemu, err := exec.LookPath("qemu-aarch64")
-		if err != nil {
-			qemu, err = exec.LookPath("qemu-aarch64-static")
-		}
-		if err != nil {
-			t.Skip("qemu-aarch64 not found: install qemu-user to check arm64 too")
-		}
-		run(t, qemu, build(t, "arm64"))
+		run(t, testenv.Path(t, testenv.QemuAarch64), build(t, "arm64"))
 	})
 }

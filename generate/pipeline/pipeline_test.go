@@ -1,4 +1,4 @@
-package generate_test
+package pipeline_test
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 
 	"github.com/genmint/genmint/generate"
 	"github.com/genmint/genmint/generate/generatetest"
+	"github.com/genmint/genmint/generate/pipeline"
 	"github.com/genmint/genmint/provenance"
 	"github.com/genmint/genmint/spec"
 	"github.com/genmint/genmint/state"
@@ -63,9 +64,9 @@ func (c *collection) writeSpec(t *testing.T, specText string) {
 	c.s = s
 }
 
-func (c *collection) run(t *testing.T, p generate.Provider, mod func(*generate.Options)) *generate.Summary {
+func (c *collection) run(t *testing.T, p generate.Provider, mod func(*pipeline.Options)) *pipeline.Summary {
 	t.Helper()
-	o := generate.Options{
+	o := pipeline.Options{
 		Spec: c.s, DB: c.db, Provider: p, Concurrency: 3,
 		Info: generate.ProviderInfo{Name: "fake"},
 		Now:  func() time.Time { return time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC) },
@@ -73,7 +74,7 @@ func (c *collection) run(t *testing.T, p generate.Provider, mod func(*generate.O
 	if mod != nil {
 		mod(&o)
 	}
-	sum, err := generate.Run(context.Background(), o)
+	sum, err := pipeline.Run(context.Background(), o)
 	if err != nil {
 		t.Fatalf("run: %v", err)
 	}
@@ -145,25 +146,25 @@ func TestRunGeneratesEveryItemOnce(t *testing.T) {
 func TestRunCountAndOnly(t *testing.T) {
 	c := newCollection(t, testSpec)
 	fake := generatetest.New()
-	sum := c.run(t, fake, func(o *generate.Options) { o.Count = 3 })
+	sum := c.run(t, fake, func(o *pipeline.Options) { o.Count = 3 })
 	if sum.Generated != 3 || fake.Total() != 3 {
 		t.Fatalf("--count 3: %+v", sum)
 	}
-	sum = c.run(t, fake, func(o *generate.Options) { o.Only = []int{7, 8} })
+	sum = c.run(t, fake, func(o *pipeline.Options) { o.Only = []int{7, 8} })
 	if sum.Generated != 2 || fake.Calls(7) != 1 || fake.Calls(4) != 0 {
 		t.Fatalf("--only 7,8: %+v", sum)
 	}
 	// --only of a done item without --force does nothing.
-	sum = c.run(t, fake, func(o *generate.Options) { o.Only = []int{7} })
+	sum = c.run(t, fake, func(o *pipeline.Options) { o.Only = []int{7} })
 	if sum.Generated != 0 || fake.Calls(7) != 1 {
 		t.Fatalf("re-run --only 7: %+v", sum)
 	}
 	// --force regenerates it.
-	sum = c.run(t, fake, func(o *generate.Options) { o.Only = []int{7}; o.Force = true })
+	sum = c.run(t, fake, func(o *pipeline.Options) { o.Only = []int{7}; o.Force = true })
 	if sum.Generated != 1 || fake.Calls(7) != 2 {
 		t.Fatalf("--force --only 7: %+v", sum)
 	}
-	if _, err := generate.Run(context.Background(), generate.Options{Spec: c.s, DB: c.db, Provider: fake, Count: 9}); err == nil ||
+	if _, err := pipeline.Run(context.Background(), pipeline.Options{Spec: c.s, DB: c.db, Provider: fake, Count: 9}); err == nil ||
 		!strings.Contains(err.Error(), "raise count") {
 		t.Errorf("--count 9 of 8: %v", err)
 	}
@@ -207,8 +208,8 @@ func TestRunResumesAfterInterruptWithoutAskingTwice(t *testing.T) {
 		}
 		return nil
 	}
-	o := generate.Options{Spec: c.s, DB: c.db, Provider: fake, Concurrency: 1, Info: generate.ProviderInfo{Name: "fake"}}
-	sum, err := generate.Run(ctx, o)
+	o := pipeline.Options{Spec: c.s, DB: c.db, Provider: fake, Concurrency: 1, Info: generate.ProviderInfo{Name: "fake"}}
+	sum, err := pipeline.Run(ctx, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -234,7 +235,7 @@ func TestRunResumesAfterInterruptWithoutAskingTwice(t *testing.T) {
 func TestRunSpendCap(t *testing.T) {
 	c := newCollection(t, testSpec)
 	fake := generatetest.New()
-	paid := func(o *generate.Options) {
+	paid := func(o *pipeline.Options) {
 		o.Info = generate.ProviderInfo{Name: "fake", Paid: true,
 			EstimateUSD: func(string, generate.Params) (float64, bool) { return 0.04, true }}
 		o.MaxSpendUSD = 0.10
@@ -253,7 +254,7 @@ func TestRunSpendCap(t *testing.T) {
 	if sum.Generated != 0 || !sum.SpendCapHit {
 		t.Fatalf("second capped run: %+v", sum)
 	}
-	sum = c.run(t, fake, func(o *generate.Options) { paid(o); o.MaxSpendUSD = 1 })
+	sum = c.run(t, fake, func(o *pipeline.Options) { paid(o); o.MaxSpendUSD = 1 })
 	if sum.Generated != 6 || fake.Total() != 8 {
 		t.Fatalf("raised cap: %+v", sum)
 	}
@@ -262,7 +263,7 @@ func TestRunSpendCap(t *testing.T) {
 func TestRunDryRunWritesNothing(t *testing.T) {
 	c := newCollection(t, testSpec)
 	fake := generatetest.New()
-	sum := c.run(t, fake, func(o *generate.Options) {
+	sum := c.run(t, fake, func(o *pipeline.Options) {
 		o.DryRun = true
 		o.Info = generate.ProviderInfo{Name: "fake", Paid: true,
 			EstimateUSD: func(string, generate.Params) (float64, bool) { return 0.25, true }}
@@ -275,7 +276,7 @@ func TestRunDryRunWritesNothing(t *testing.T) {
 func TestRunReportsStaleItems(t *testing.T) {
 	c := newCollection(t, testSpec)
 	fake := generatetest.New()
-	c.run(t, fake, func(o *generate.Options) { o.Count = 4 })
+	c.run(t, fake, func(o *pipeline.Options) { o.Count = 4 })
 	c.writeSpec(t, strings.Replace(testSpec, `"{{.color}} {{.shape}}"`, `"a {{.color}} {{.shape}}"`, 1))
 	sum := c.run(t, fake, nil)
 	if len(sum.Stale) != 4 || sum.Generated != 4 || fake.Total() != 8 {

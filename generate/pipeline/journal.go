@@ -1,37 +1,27 @@
-package generate
+package pipeline
 
 import (
 	"context"
 	"errors"
 	"fmt"
 
+	"github.com/genmint/genmint/generate"
 	"github.com/genmint/genmint/state"
 )
-
-// Observer is told about every attempt a provider sends to its service. The
-// provider stack calls it from inside its retry wrapper (see
-// generate/providers/observe), so an attempt the wrapper repeats is seen —
-// and paid for — again.
-//
-// Begin runs just before the attempt is sent; an error from it means the
-// attempt is not sent. finish runs once with the attempt's outcome.
-type Observer interface {
-	Begin(ctx context.Context, req Request, attempt int) (finish func(res *Result, err error), err error)
-}
 
 // ErrSpendCap is returned by the journal when sending one more request would
 // take the estimated spend past --max-spend. The item stays pending.
 var ErrSpendCap = errors.New("the spend cap would be exceeded")
 
 // journal records every attempt in the state's request journal before it is
-// sent, and holds attempts to the spend cap. It is the run's Observer.
+// sent, and holds attempts to the spend cap. It is the run's generate.Observer.
 type journal struct {
 	r *runner
 }
 
-var _ Observer = journal{}
+var _ generate.Observer = journal{}
 
-func (j journal) Begin(ctx context.Context, req Request, attempt int) (func(*Result, error), error) {
+func (j journal) Begin(ctx context.Context, req generate.Request, attempt int) (func(*generate.Result, error), error) {
 	r := j.r
 	if !r.reserve() {
 		return nil, ErrSpendCap
@@ -44,7 +34,7 @@ func (j journal) Begin(ctx context.Context, req Request, attempt int) (func(*Res
 	r.mu.Lock()
 	r.sum.Requests++
 	r.mu.Unlock()
-	return func(res *Result, err error) {
+	return func(res *generate.Result, err error) {
 		cost := r.costOf(res, err)
 		outcome, serviceID, msg := state.RequestSucceeded, "", ""
 		if res != nil {
@@ -54,7 +44,7 @@ func (j journal) Begin(ctx context.Context, req Request, attempt int) (func(*Res
 		case err == nil:
 		case ctx.Err() != nil:
 			outcome, msg = state.RequestCancelled, oneLine(err.Error())
-		case errors.Is(err, ErrRefused):
+		case errors.Is(err, generate.ErrRefused):
 			outcome, msg = state.RequestRefused, oneLine(err.Error())
 		default:
 			outcome, msg = state.RequestFailed, oneLine(err.Error())
@@ -68,9 +58,9 @@ func (j journal) Begin(ctx context.Context, req Request, attempt int) (func(*Res
 }
 
 // costOf is what an attempt is accounted at once it ended: the provider
-// stack's settlement when given, else the Result's own cost, nothing for a
+// stack's settlement when given, else the generate.Result's own cost, nothing for a
 // refusal, and the estimate otherwise (the service may have billed it).
-func (r *runner) costOf(res *Result, err error) float64 {
+func (r *runner) costOf(res *generate.Result, err error) float64 {
 	if !r.o.Info.Paid {
 		return 0
 	}
@@ -80,7 +70,7 @@ func (r *runner) costOf(res *Result, err error) float64 {
 	switch {
 	case err == nil && res != nil && res.CostUSD > 0:
 		return res.CostUSD
-	case errors.Is(err, ErrRefused):
+	case errors.Is(err, generate.ErrRefused):
 		return 0
 	}
 	return r.price

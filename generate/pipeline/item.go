@@ -1,4 +1,4 @@
-package generate
+package pipeline
 
 import (
 	"bytes"
@@ -13,30 +13,31 @@ import (
 	"strings"
 	"time"
 
+	"github.com/genmint/genmint/generate"
 	"github.com/genmint/genmint/internal/fsatomic"
 	"github.com/genmint/genmint/postprocess"
 	"github.com/genmint/genmint/provenance"
 	"github.com/genmint/genmint/state"
 )
 
-// storedResult is a provider Result without its image, as kept in state so
+// storedResult is a provider generate.Result without its image, as kept in state so
 // that a re-run can post-process the original without asking again.
 type storedResult struct {
-	MediaType     string         `json:"media_type"`
-	Seed          *uint64        `json:"seed"`
-	Reproducible  bool           `json:"reproducible"`
-	Model         string         `json:"model,omitempty"`
-	ModelVersion  string         `json:"model_version,omitempty"`
-	ModelHash     string         `json:"model_hash,omitempty"`
-	RequestID     string         `json:"request_id,omitempty"`
-	RevisedPrompt string         `json:"revised_prompt,omitempty"`
-	Infotext      string         `json:"infotext,omitempty"`
-	Params        Params         `json:"params,omitempty"`
-	Facts         map[string]any `json:"facts,omitempty"`
-	Paid          bool           `json:"paid"`
-	CostUSD       float64        `json:"cost_usd"`
-	RequestedAt   time.Time      `json:"requested_at"`
-	GeneratedAt   time.Time      `json:"generated_at"`
+	MediaType     string          `json:"media_type"`
+	Seed          *uint64         `json:"seed"`
+	Reproducible  bool            `json:"reproducible"`
+	Model         string          `json:"model,omitempty"`
+	ModelVersion  string          `json:"model_version,omitempty"`
+	ModelHash     string          `json:"model_hash,omitempty"`
+	RequestID     string          `json:"request_id,omitempty"`
+	RevisedPrompt string          `json:"revised_prompt,omitempty"`
+	Infotext      string          `json:"infotext,omitempty"`
+	Params        generate.Params `json:"params,omitempty"`
+	Facts         map[string]any  `json:"facts,omitempty"`
+	Paid          bool            `json:"paid"`
+	CostUSD       float64         `json:"cost_usd"`
+	RequestedAt   time.Time       `json:"requested_at"`
+	GeneratedAt   time.Time       `json:"generated_at"`
 }
 
 // errItem marks a failure of one item, as opposed to the whole run.
@@ -148,11 +149,11 @@ func (r *runner) ask(ctx context.Context, j job) ([]byte, *storedResult, error) 
 	requested := r.o.Now().UTC()
 	width, _ := intParam(s.Provider.Params, "width")
 	height, _ := intParam(s.Provider.Params, "height")
-	req := Request{
+	req := generate.Request{
 		Item: id, Prompt: j.item.Prompt, NegativePrompt: j.item.NegativePrompt, Seed: j.item.Seed,
 		Model: s.Provider.Model, Width: width, Height: height, Params: s.Provider.Params, Traits: j.item.Traits,
 	}
-	var res *Result
+	var res *generate.Result
 	var err error
 	if r.observed {
 		res, err = r.provider.Generate(ctx, req)
@@ -171,7 +172,7 @@ func (r *runner) ask(ctx context.Context, j job) ([]byte, *storedResult, error) 
 			return nil, nil, ErrSpendCap
 		case ctx.Err() != nil:
 			return nil, nil, ctx.Err()
-		case errors.Is(err, ErrRefused):
+		case errors.Is(err, generate.ErrRefused):
 			return nil, nil, &errItem{state.Refused, err}
 		default:
 			return nil, nil, &errItem{state.Failed, fmt.Errorf("%s: %w", r.o.Info.Name, err)}
@@ -219,7 +220,7 @@ func sha256hex(b []byte) string {
 	return hex.EncodeToString(h[:])
 }
 
-func intParam(p Params, key string) (int, bool) {
+func intParam(p generate.Params, key string) (int, bool) {
 	switch v := p[key].(type) {
 	case int:
 		return v, true
@@ -270,7 +271,7 @@ func (r *runner) finish(ctx context.Context, j job, original []byte, res *stored
 		params = s.Provider.Params
 	}
 	if params == nil {
-		params = Params{}
+		params = generate.Params{}
 	}
 	facts := res.Facts
 	if res.Infotext != "" {

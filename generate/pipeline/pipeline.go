@@ -1,4 +1,4 @@
-// Package generate fills a collection with images: it plans every item from
+// Package pipeline fills a collection with images: it plans every item from
 // the spec, asks the provider for the missing ones, post-processes them,
 // embeds their provenance, and records each step in the state database.
 //
@@ -12,7 +12,7 @@
 //
 // A crash between any two steps loses at most the step in flight, and the
 // next Run redoes only that.
-package generate
+package pipeline
 
 import (
 	"context"
@@ -26,6 +26,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/genmint/genmint/generate"
 	"github.com/genmint/genmint/spec"
 	"github.com/genmint/genmint/state"
 )
@@ -37,18 +38,18 @@ const MaxPixels = 64 << 20
 type Options struct {
 	Spec *spec.Spec
 	DB   *state.DB // nil only with DryRun on a collection never generated
-	Info ProviderInfo
+	Info generate.ProviderInfo
 
 	// Open builds the provider around the run's journal, which the provider
 	// stack must call for every attempt it sends (providers.Limits.Observer).
-	// When Open is nil, Provider is used as is and journalled once per call.
+	// When Open is nil, generate.Provider is used as is and journalled once per call.
 	// Neither is used by DryRun.
-	Open     func(journal Observer) (Provider, error)
-	Provider Provider
+	Open     func(journal generate.Observer) (generate.Provider, error)
+	Provider generate.Provider
 	// Settle returns what a finished attempt cost, given its estimate (the
-	// provider stack's cost.Settle). Nil: the Result's cost, nothing for a
+	// provider stack's cost.Settle). Nil: the generate.Result's cost, nothing for a
 	// refusal, else the estimate.
-	Settle func(res *Result, err error, estimate float64) float64
+	Settle func(res *generate.Result, err error, estimate float64) float64
 
 	Concurrency int   // parallel items; 0 means the provider's default, else 4
 	Count       int   // only the first Count items of the collection; 0 means all
@@ -383,7 +384,7 @@ func hashJSON(v any) string {
 
 // Price returns the estimated cost of one request: the spec's price_usd,
 // else the provider's price table.
-func Price(s *spec.Spec, info ProviderInfo) (usd float64, known bool) {
+func Price(s *spec.Spec, info generate.ProviderInfo) (usd float64, known bool) {
 	if s.Provider.PriceUSD != nil {
 		return *s.Provider.PriceUSD, true
 	}
@@ -406,7 +407,7 @@ type runner struct {
 	sum      *Summary
 	price    float64 // estimated cost of one attempt
 	postHash string
-	provider Provider
+	provider generate.Provider
 	observed bool // provider calls the journal itself, per attempt
 
 	mu         sync.Mutex // guards sum, reserved, journalErr and Progress calls
