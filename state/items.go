@@ -98,6 +98,8 @@ var itemsMigrations = []Migration{
 		finished_at TEXT NOT NULL DEFAULT ''
 	) STRICT;
 	CREATE INDEX requests_item ON requests(item_id);`,
+	// 2: items regenerated with their own seed or prompt keep them.
+	`ALTER TABLE items ADD COLUMN custom INTEGER NOT NULL DEFAULT 0;`,
 }
 
 // Item is one row of the items table.
@@ -120,6 +122,10 @@ type Item struct {
 	ProvenancePath string          // the sidecar record, relative to the collection
 	RecordSHA256   string          // the hash embedded in the final image's XMP
 
+	// Custom items were regenerated with their own seed or prompt (in
+	// curation): the spec's plan no longer applies to them.
+	Custom bool
+
 	Error     string // the last failure or refusal, one line
 	Attempts  int
 	CreatedAt time.Time
@@ -140,7 +146,7 @@ func (it *Item) HasOriginal() bool { return it.Original.SHA256 != "" }
 const itemColumns = `id, status, seed, prompt, negative_prompt, traits, gen_hash, post_hash,
 	original_path, original_sha256, original_type, result,
 	final_path, final_sha256, provenance_path, record_sha256,
-	error, attempts, created_at, updated_at`
+	error, attempts, created_at, updated_at, custom`
 
 func scanItem(sc interface{ Scan(...any) error }) (Item, error) {
 	var it Item
@@ -149,7 +155,7 @@ func scanItem(sc interface{ Scan(...any) error }) (Item, error) {
 	err := sc.Scan(&it.ID, &it.Status, &seed, &it.Prompt, &it.NegativePrompt, &traits, &it.GenHash, &it.PostHash,
 		&it.Original.Path, &it.Original.SHA256, &it.Original.MediaType, &result,
 		&it.Final.Path, &it.Final.SHA256, &it.ProvenancePath, &it.RecordSHA256,
-		&it.Error, &it.Attempts, &created, &updated)
+		&it.Error, &it.Attempts, &created, &updated, &it.Custom)
 	if err != nil {
 		return it, err
 	}
@@ -266,8 +272,9 @@ type Planned struct {
 
 // Plan records the spec's plan. New items are inserted as pending. Items
 // without an image yet (pending, failed, refused) take the new plan, losing
-// their error only when their inputs changed. Items with an image are never
-// touched here: the caller compares GenHash to report them as stale.
+// their error only when their inputs changed. Items with an image, and
+// custom items, are never touched here: the caller compares GenHash to
+// report them as stale.
 func (d *DB) Plan(ctx context.Context, items []Planned) error {
 	now := formatTime(d.Now())
 	return d.Tx(ctx, func(tx *sql.Tx) error {
@@ -279,7 +286,7 @@ func (d *DB) Plan(ctx context.Context, items []Planned) error {
 				status = CASE WHEN items.status = 'refused' THEN 'pending' ELSE items.status END,
 				error = '', attempts = 0,
 				original_path = '', original_sha256 = '', original_type = '', result = ''
-			WHERE items.status IN ('pending', 'failed', 'refused') AND items.gen_hash <> excluded.gen_hash`)
+			WHERE items.status IN ('pending', 'failed', 'refused') AND items.gen_hash <> excluded.gen_hash AND items.custom = 0`)
 		if err != nil {
 			return err
 		}
@@ -359,6 +366,26 @@ func (d *DB) Reset(ctx context.Context, id int) error {
 			WHERE id = ? AND status IN ('pending', 'failed', 'refused', 'generated', 'rejected')`, formatTime(d.Now()), id)
 		if err != nil {
 			return fmt.Errorf("reset item %d: %w", id, err)
+		}
+		return mustChange(res, id)
+	})
+}
+
+// Override gives an item its own seed and prompt (a curation
+// regenerate) and returns it to pending without an image, marked custom so
+// later plans leave it alone. The caller archives the old candidate first.
+// Kept, pinned and minted items are never overridden.
+func (d *DB) Override(ctx context.Context, id int, seed uint32, prompt, genHash string) error {
+	return d.Tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE items SET status = 'pending', seed = ?, prompt = ?, gen_hash = ?, custom = 1,
+				error = '', attempts = 0,
+				original_path = '', original_sha256 = '', original_type = '', result = '',
+				final_path = '', final_sha256 = '', provenance_path = '', record_sha256 = '', post_hash = '',
+				updated_at = ?
+			WHERE id = ? AND status IN ('pending', 'failed', 'refused', 'generated', 'rejected')`,
+			int64(seed), prompt, genHash, formatTime(d.Now()), id)
+		if err != nil {
+			return fmt.Errorf("override item %d: %w", id, err)
 		}
 		return mustChange(res, id)
 	})

@@ -244,26 +244,7 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 	}
 
 	// 5. Work through the items in parallel, every provider attempt journalled.
-	r := &runner{o: o, sum: sum, price: price, postHash: postHash}
-	r.provider, r.observed = o.Provider, false
-	if o.Open != nil {
-		if r.provider, err = o.Open(journal{r}); err != nil {
-			return nil, err
-		}
-		r.observed = true
-	}
-	if o.Progress != nil {
-		o.Progress.Start(len(jobs), sum.AlreadyDone)
-	}
-	err = r.work(ctx, jobs)
-	if err == nil {
-		err = r.journalErr
-	}
-	if errors.Is(err, context.Canceled) || ctx.Err() != nil {
-		sum.Interrupted = true
-		err = nil
-	}
-	if err != nil {
+	if err := execute(ctx, o, sum, jobs, price, postHash); err != nil {
 		return sum, err
 	}
 	// 6. Count what is still missing.
@@ -275,6 +256,78 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 		if it.Status == state.Pending || (it.Status == state.Failed && !hasProblem(sum, it.ID)) {
 			sum.Pending++
 		}
+	}
+	return sum, nil
+}
+
+// execute works through jobs, every provider attempt journalled; a
+// cancelled ctx ends it early with sum.Interrupted set.
+func execute(ctx context.Context, o Options, sum *Summary, jobs []job, price float64, postHash string) error {
+	r := &runner{o: o, sum: sum, price: price, postHash: postHash}
+	r.provider = o.Provider
+	if o.Open != nil {
+		p, err := o.Open(journal{r})
+		if err != nil {
+			return err
+		}
+		r.provider, r.observed = p, true
+	}
+	if o.Progress != nil {
+		o.Progress.Start(len(jobs), sum.AlreadyDone)
+	}
+	err := r.work(ctx, jobs)
+	if err == nil {
+		err = r.journalErr
+	}
+	if errors.Is(err, context.Canceled) || ctx.Err() != nil {
+		sum.Interrupted = true
+		return nil
+	}
+	return err
+}
+
+// Override is a curation regenerate's change to an item: a new seed, a new
+// prompt, or both (nil keeps the current one).
+type Override struct {
+	Seed   *uint32
+	Prompt *string
+}
+
+// Regenerate remakes one item with an override, through the same journal,
+// spend cap and post-processing as Run. The item must be generated,
+// rejected, refused or failed; the caller has already archived its current
+// candidate (curate.ArchiveCandidate), since its files are overwritten.
+// Afterwards the item is custom: later runs keep its seed and prompt.
+func Regenerate(ctx context.Context, o Options, id int, ov Override) (*Summary, error) {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	cur, err := o.DB.Item(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	it := spec.Item{ID: id, Seed: cur.Seed, Traits: cur.Traits, Prompt: cur.Prompt, NegativePrompt: cur.NegativePrompt}
+	if ov.Seed != nil {
+		it.Seed = *ov.Seed
+	}
+	if ov.Prompt != nil {
+		it.Prompt = *ov.Prompt
+	}
+	genHash := GenHash(o.Spec, it)
+	if err := o.DB.Override(ctx, id, it.Seed, it.Prompt, genHash); err != nil {
+		return nil, err
+	}
+	sum := &Summary{Scope: 1, Paid: o.Info.Paid}
+	price, known := Price(o.Spec, o.Info)
+	sum.PriceKnown = known || !o.Info.Paid
+	if sum.SpentUSD, err = o.DB.Spent(ctx); err != nil {
+		return nil, err
+	}
+	if err := execute(ctx, o, sum, []job{{kind: jobGenerate, item: it, genHash: genHash}}, price, PostHash(o.Spec)); err != nil {
+		return sum, err
+	}
+	if after, err := o.DB.Item(context.WithoutCancel(ctx), id); err == nil && after.Status == state.Pending {
+		sum.Pending = 1
 	}
 	return sum, nil
 }
@@ -307,6 +360,13 @@ func classify(it spec.Item, genHash, postHash string, existing map[int]state.Ite
 	cur, ok := existing[it.ID]
 	if !ok {
 		return j, false, nil
+	}
+	if cur.Custom {
+		// Regenerated in curation with its own seed or prompt: its recorded
+		// inputs are its plan.
+		it = spec.Item{ID: cur.ID, Seed: cur.Seed, Traits: cur.Traits, Prompt: cur.Prompt, NegativePrompt: cur.NegativePrompt}
+		genHash = cur.GenHash
+		j = job{kind: jobGenerate, item: it, genHash: genHash}
 	}
 	switch cur.Status {
 	case state.Pinned, state.Minted:

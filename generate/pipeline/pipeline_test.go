@@ -291,3 +291,31 @@ func TestRunReportsStaleItems(t *testing.T) {
 		t.Errorf("a new item kept the old prompt: %q", it.Prompt)
 	}
 }
+
+func TestRegenerateKeepsItsOverride(t *testing.T) {
+	c := newCollection(t, testSpec)
+	fake := generatetest.New()
+	c.run(t, fake, nil)
+	before, _ := c.db.Item(context.Background(), 3)
+	seed := uint32(777)
+	prompt := "a hand-written prompt"
+	o := pipeline.Options{Spec: c.s, DB: c.db, Provider: fake, Info: generatetest.Info()}
+	sum, err := pipeline.Regenerate(context.Background(), o, 3, pipeline.Override{Seed: &seed, Prompt: &prompt})
+	if err != nil || sum.Generated != 1 {
+		t.Fatalf("regenerate: %+v %v", sum, err)
+	}
+	after, _ := c.db.Item(context.Background(), 3)
+	if after.Seed != 777 || after.Prompt != prompt || !after.Custom || after.Status != state.Generated || after.Final.SHA256 == before.Final.SHA256 {
+		t.Fatalf("after regenerate: %+v", after)
+	}
+	// A later run neither reports it stale nor redoes it.
+	sum = c.run(t, fake, nil)
+	if len(sum.Stale) != 0 || sum.Generated != 0 || fake.Calls(3) != 2 {
+		t.Fatalf("later run: %+v, calls(3)=%d", sum, fake.Calls(3))
+	}
+	// A kept item is never regenerated.
+	c.db.SetStatus(context.Background(), []int{4}, state.Kept, state.Generated)
+	if _, err := pipeline.Regenerate(context.Background(), o, 4, pipeline.Override{Seed: &seed}); err == nil {
+		t.Fatal("regenerated a kept item")
+	}
+}
