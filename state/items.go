@@ -304,19 +304,38 @@ func (d *DB) Plan(ctx context.Context, items []Planned) error {
 	})
 }
 
+// Answer is the journal entry of the request that produced an original.
+type Answer struct {
+	Request   int64 // the journal row, from StartRequest
+	ServiceID string
+	CostUSD   float64
+}
+
 // SaveOriginal records the provider's output, already durable on disk at
 // original.Path, and what the provider said about it. From now on a re-run
-// post-processes this file instead of asking the provider again.
-func (d *DB) SaveOriginal(ctx context.Context, id int, genHash string, original File, result json.RawMessage) error {
+// post-processes this file instead of asking the provider again. When
+// answer is given, its journal row is marked succeeded in the same
+// transaction, so the journal never says "succeeded" for an answer that a
+// crash lost: such a request stays "started" (in doubt, and counted).
+func (d *DB) SaveOriginal(ctx context.Context, id int, genHash string, original File, result json.RawMessage, answer *Answer) error {
 	return d.Tx(ctx, func(tx *sql.Tx) error {
+		now := formatTime(d.Now())
 		res, err := tx.ExecContext(ctx, `UPDATE items SET original_path = ?, original_sha256 = ?, original_type = ?,
 				result = ?, error = '', updated_at = ?
 			WHERE id = ? AND gen_hash = ?`,
-			original.Path, original.SHA256, original.MediaType, string(result), formatTime(d.Now()), id, genHash)
+			original.Path, original.SHA256, original.MediaType, string(result), now, id, genHash)
 		if err != nil {
 			return fmt.Errorf("record original of item %d: %w", id, err)
 		}
-		return mustChange(res, id)
+		if err := mustChange(res, id); err != nil {
+			return err
+		}
+		if answer == nil {
+			return nil
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE requests SET outcome = ?, service_id = ?, error = '', cost_usd = ?, finished_at = ?
+			WHERE id = ?`, RequestSucceeded, answer.ServiceID, answer.CostUSD, now, answer.Request)
+		return err
 	})
 }
 

@@ -41,7 +41,7 @@ func TestPlanKeepsFinishedWorkAndReplansTheRest(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Item 1 finishes, item 2 is refused, item 3 has its original stored.
-	if err := db.SaveOriginal(ctx, 1, "h1", File{Path: "o1", SHA256: "s1", MediaType: "image/png"}, json.RawMessage(`{}`)); err != nil {
+	if err := db.SaveOriginal(ctx, 1, "h1", File{Path: "o1", SHA256: "s1", MediaType: "image/png"}, json.RawMessage(`{}`), nil); err != nil {
 		t.Fatal(err)
 	}
 	if err := db.SaveFinal(ctx, 1, Finished{Final: File{Path: "f1.png", SHA256: "fs1"}, PostHash: "p"}); err != nil {
@@ -50,7 +50,7 @@ func TestPlanKeepsFinishedWorkAndReplansTheRest(t *testing.T) {
 	if err := db.Fail(ctx, 2, Refused, "nope"); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.SaveOriginal(ctx, 3, "h1", File{Path: "o3", SHA256: "s3"}, json.RawMessage(`{}`)); err != nil {
+	if err := db.SaveOriginal(ctx, 3, "h1", File{Path: "o3", SHA256: "s3"}, json.RawMessage(`{}`), nil); err != nil {
 		t.Fatal(err)
 	}
 	// The same plan again changes nothing.
@@ -80,7 +80,7 @@ func TestPlanKeepsFinishedWorkAndReplansTheRest(t *testing.T) {
 		t.Errorf("an original for old inputs survived a replan: %+v", items[2])
 	}
 	// SaveOriginal for stale inputs is refused.
-	if err := db.SaveOriginal(ctx, 3, "h1", File{Path: "o3"}, nil); err == nil {
+	if err := db.SaveOriginal(ctx, 3, "h1", File{Path: "o3"}, nil, nil); err == nil {
 		t.Error("saved an original for outdated inputs")
 	}
 	counts, _ := db.Counts(ctx)
@@ -93,7 +93,7 @@ func TestSetStatusOnlyFromAllowedStatuses(t *testing.T) {
 	ctx := context.Background()
 	db := open(t, t.TempDir())
 	db.Plan(ctx, []Planned{planned(1, "h"), planned(2, "h")})
-	db.SaveOriginal(ctx, 1, "h", File{Path: "o", SHA256: "s"}, nil)
+	db.SaveOriginal(ctx, 1, "h", File{Path: "o", SHA256: "s"}, nil, nil)
 	db.SaveFinal(ctx, 1, Finished{Final: File{Path: "f.png"}})
 	n, err := db.SetStatus(ctx, []int{1, 2}, Kept, Generated)
 	if err != nil || n != 1 {

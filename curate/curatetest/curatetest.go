@@ -187,7 +187,7 @@ func Build(ctx context.Context, dir string, o Options) (*state.DB, error) {
 		}
 		img := imgs[(id-1)%o.Images]
 		result, _ := json.Marshal(map[string]any{"model": "procedural-v1"})
-		if err := db.SaveOriginal(ctx, id, planned[id-1].GenHash, img.file, result); err != nil {
+		if err := db.SaveOriginal(ctx, id, planned[id-1].GenHash, img.file, result, nil); err != nil {
 			return fail(err)
 		}
 		prov := img.prov

@@ -186,7 +186,13 @@ func (r *runner) ask(ctx context.Context, j job) ([]byte, *storedResult, error) 
 	}
 	ext, ok := extensions[res.MediaType]
 	if !ok || len(res.Image) == 0 {
-		return nil, nil, &errItem{state.Failed, fmt.Errorf("%s returned %s instead of a PNG, JPEG or WebP image", r.o.Info.Name, describeMedia(res.MediaType, len(res.Image)))}
+		err := fmt.Errorf("%s returned %s instead of a PNG, JPEG or WebP image", r.o.Info.Name, describeMedia(res.MediaType, len(res.Image)))
+		if a := r.takeAnswer(id); a != nil {
+			if ferr := db.FinishRequest(keep, a.Request, state.RequestFailed, a.ServiceID, err.Error(), a.CostUSD); ferr != nil {
+				return nil, nil, ferr
+			}
+		}
+		return nil, nil, &errItem{state.Failed, err}
 	}
 	// Paid output is stored whatever happens to ctx from here on.
 	rel := filepath.Join(ItemDir(id), "original"+ext)
@@ -197,7 +203,7 @@ func (r *runner) ask(ctx context.Context, j job) ([]byte, *storedResult, error) 
 	if err != nil {
 		return nil, nil, fmt.Errorf("item %d: record provider result: %w", id, err)
 	}
-	if err := db.SaveOriginal(keep, id, j.genHash, state.File{Path: filepath.ToSlash(rel), SHA256: sha256hex(res.Image), MediaType: res.MediaType}, facts); err != nil {
+	if err := db.SaveOriginal(keep, id, j.genHash, state.File{Path: filepath.ToSlash(rel), SHA256: sha256hex(res.Image), MediaType: res.MediaType}, facts, r.takeAnswer(id)); err != nil {
 		return nil, nil, err
 	}
 	return res.Image, stored, nil

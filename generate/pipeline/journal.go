@@ -36,25 +36,45 @@ func (j journal) Begin(ctx context.Context, req generate.Request, attempt int) (
 	r.mu.Unlock()
 	return func(res *generate.Result, err error) {
 		cost := r.costOf(res, err)
-		outcome, serviceID, msg := state.RequestSucceeded, "", ""
-		if res != nil {
-			serviceID = res.RequestID
+		r.settle(cost)
+		if err == nil {
+			// The row is marked succeeded together with the stored original
+			// (state.SaveOriginal), never before the image is durable.
+			r.answered(req.Item, &state.Answer{Request: id, ServiceID: res.RequestID, CostUSD: cost})
+			return
 		}
+		outcome, msg := state.RequestFailed, oneLine(err.Error())
 		switch {
-		case err == nil:
 		case ctx.Err() != nil:
-			outcome, msg = state.RequestCancelled, oneLine(err.Error())
+			outcome = state.RequestCancelled
 		case errors.Is(err, generate.ErrRefused):
-			outcome, msg = state.RequestRefused, oneLine(err.Error())
-		default:
-			outcome, msg = state.RequestFailed, oneLine(err.Error())
+			outcome = state.RequestRefused
 		}
 		// The outcome is recorded even when the run is being cancelled.
-		if ferr := r.o.DB.FinishRequest(context.WithoutCancel(ctx), id, outcome, serviceID, msg, cost); ferr != nil {
+		if ferr := r.o.DB.FinishRequest(context.WithoutCancel(ctx), id, outcome, "", msg, cost); ferr != nil {
 			r.journalFailed(fmt.Errorf("journal request for item %d: %w", req.Item, ferr))
 		}
-		r.settle(cost)
 	}, nil
+}
+
+// answered keeps a successful attempt's journal entry until its original is
+// stored.
+func (r *runner) answered(item int, a *state.Answer) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.answers == nil {
+		r.answers = map[int]*state.Answer{}
+	}
+	r.answers[item] = a
+}
+
+// takeAnswer returns (and forgets) an item's successful attempt.
+func (r *runner) takeAnswer(item int) *state.Answer {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	a := r.answers[item]
+	delete(r.answers, item)
+	return a
 }
 
 // costOf is what an attempt is accounted at once it ended: the provider

@@ -470,8 +470,9 @@ type runner struct {
 	provider generate.Provider
 	observed bool // provider calls the journal itself, per attempt
 
-	mu         sync.Mutex // guards sum, reserved, journalErr and Progress calls
+	mu         sync.Mutex // guards sum, reserved, answers, journalErr and Progress calls
 	reserved   float64    // estimates of attempts in flight
+	answers    map[int]*state.Answer
 	journalErr error
 }
 
