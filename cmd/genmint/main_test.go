@@ -15,8 +15,15 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the scripts' expected output files")
 
+// runMainEnv makes this test binary run the real Main instead of the tests,
+// so Go tests can start genmint as a process (and kill it).
+const runMainEnv = "GENMINT_TEST_RUN_MAIN"
+
 // TestMain lets the scripts run the real Main as the `genmint` command.
 func TestMain(m *testing.M) {
+	if os.Getenv(runMainEnv) == "1" {
+		os.Exit(int(root.Main()))
+	}
 	testscript.Main(m, map[string]func(){
 		"genmint": func() { os.Exit(int(root.Main())) },
 	})
