@@ -200,4 +200,3 @@ func readTree(t *testing.T, dir string) map[string][]byte {
 	}
 	return files
 }
-
