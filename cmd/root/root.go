@@ -18,6 +18,7 @@ import (
 	"github.com/genmint/genmint/cmd/initcmd"
 	"github.com/genmint/genmint/cmd/listcmd"
 	"github.com/genmint/genmint/cmd/providerscmd"
+	"github.com/genmint/genmint/cmd/repaircmd"
 	"github.com/genmint/genmint/cmd/showcmd"
 	"github.com/genmint/genmint/cmd/validatecmd"
 	"github.com/genmint/genmint/cmd/versioncmd"
@@ -71,6 +72,7 @@ plain lines, --json documents and exit codes:
 		listcmd.NewCmdList(f, nil),
 		showcmd.NewCmdShow(f, nil),
 		providerscmd.NewCmdProviders(f),
+		repaircmd.NewCmdRepair(f, nil),
 		democmd.NewCmdDemo(f, nil),
 		versioncmd.NewCmdVersion(f),
 	)
