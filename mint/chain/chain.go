@@ -48,14 +48,21 @@ type InterfaceID [4]byte
 
 // The interfaces GenmintCollection reports through supportsInterface.
 var (
-	InterfaceERC165                = InterfaceID{0x01, 0xff, 0xc9, 0xa7}
-	InterfaceERC721                = InterfaceID{0x80, 0xac, 0x58, 0xcd}
-	InterfaceERC721Metadata        = InterfaceID{0x5b, 0x5e, 0x13, 0x9f}
-	InterfaceERC2981               = InterfaceID{0x2a, 0x55, 0x20, 0x5a} // royalties
-	InterfaceERC4906               = InterfaceID{0x49, 0x06, 0x49, 0x06} // metadata update events
-	InterfaceERC7007               = InterfaceID{0x70, 0x2c, 0x55, 0xa6} // AI-generated content; only when Config.AIGC
-	MaxSupplyLimit          uint64 = math.MaxUint32 - 1                  // the contract's largest supply cap
+	InterfaceERC165         = InterfaceID{0x01, 0xff, 0xc9, 0xa7}
+	InterfaceERC721         = InterfaceID{0x80, 0xac, 0x58, 0xcd}
+	InterfaceERC721Metadata = InterfaceID{0x5b, 0x5e, 0x13, 0x9f}
+	InterfaceERC2981        = InterfaceID{0x2a, 0x55, 0x20, 0x5a} // royalties
+	InterfaceERC4906        = InterfaceID{0x49, 0x06, 0x49, 0x06} // metadata update events
+	InterfaceERC7007        = InterfaceID{0x70, 0x2c, 0x55, 0xa6} // AI-generated content; only when Config.AIGC
 )
+
+// MaxSupplyLimit is the largest supply cap the contract accepts (ids are uint32).
+const MaxSupplyLimit uint64 = math.MaxUint32 - 1
+
+// MaxMintPerTx is a safe quantity for one MintBatch transaction: each token
+// costs about 2,000 gas (one Transfer event), and since Osaka (EIP-7825) a
+// transaction may use at most 2^24 = 16,777,216 gas. Split larger later mints.
+const MaxMintPerTx = 5000
 
 // Royalty is the collection-wide ERC-2981 royalty.
 type Royalty struct {
@@ -384,7 +391,8 @@ func AigcProof(id uint64) []byte {
 }
 
 // MintBatch mints quantity new tokens to `to` (ids TotalSupply()+1 onwards).
-// Owner only; reverts beyond MaxSupply.
+// Owner only; reverts beyond MaxSupply. Keep quantity at or below
+// MaxMintPerTx. Like ERC721A's _mint it does not call onERC721Received.
 func (c *Collection) MintBatch(ctx context.Context, opts *bind.TransactOpts, to common.Address, quantity uint64) (*types.Transaction, error) {
 	return c.transact(ctx, opts, "mintBatch", abiGC.PackMintBatch(to, u(quantity)))
 }

@@ -72,7 +72,7 @@ func TestOwnershipAcrossBatchBoundaries(t *testing.T) {
 				mark(id)
 			}
 			rng := rand.New(rand.NewPCG(7, initial))
-			for range 1500 {
+			for range 600 {
 				check[1+rng.Uint64N(total)] = true
 			}
 

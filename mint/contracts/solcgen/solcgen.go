@@ -10,8 +10,9 @@
 //     inlined. Imports are followed here, the way solc resolves them, so solc
 //     needs no import callback and nothing on disk outside the input. No
 //     absolute path can reach the compiler, and the metadata hash is not
-//     appended (bytecodeHash "none"), so the output does not depend on where
-//     the repository is checked out.
+//     appended (bytecodeHash "none"; the CBOR trailer keeps only the solc
+//     version), so the output does not depend on where the repository is
+//     checked out.
 //  2. Run `node solcjs --standard-json` with that input on stdin.
 //  3. Turn the output into artifact files (ABI JSON, creation and runtime
 //     bytecode hex, storage layout) and abigen v2 bindings.
@@ -38,11 +39,17 @@ import (
 )
 
 // Pinned compiler settings. Changing any of them changes every artifact.
+//
+// The optimizer runs through the IR pipeline with the default 200 runs. In
+// mint/gasbench this deploys GenmintCollection for 2.16 M gas (8.4 KB of code)
+// against 2.89 M (11.7 KB) for the legacy pipeline at 10,000 runs, while
+// mintBatch and first transfers stay within 1% of it; the legacy pipeline at
+// 200 runs made the mintBatch event loop 1.2% dearer than ERC721A's.
 const (
 	SolcVersion   = "0.8.30"
-	EVMVersion    = "cancun" // runs on every chain since March 2024; no newer opcode is needed
+	EVMVersion    = "cancun" // runs on every chain upgraded since March 2024; nothing newer is needed
 	OptimizerRuns = 200
-	ViaIR         = true // transfers and reads dominate a collection's life: favour runtime gas
+	ViaIR         = true
 )
 
 // Repository-relative locations.

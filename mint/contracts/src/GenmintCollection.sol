@@ -42,6 +42,13 @@ import {IERC7572} from "./IERC7572.sol";
 /// four cold storage reads whatever the number or size of batches. See the
 /// LATER BATCHES section below.
 ///
+/// Measured by mint/gasbench on anvil: a 10,000-item constructor mint adds under
+/// 3 gas per token to the deployment; a first transfer to an account that
+/// already holds a token costs about 57,000 gas for an initial token and at
+/// most about 66,500 for a later one (an account holding none adds the same
+/// 17,100 as on any ERC-721); mintBatch costs about 1% less per token than
+/// ERC721A's _mint at batches of 100.
+///
 /// Approvals: the per-token approval slot is only read when bit 160 of the token's
 /// ownership word says an approval may exist, so a plain transfer does not pay a
 /// cold read (or a clearing write) of the approval slot.
