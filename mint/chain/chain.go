@@ -182,7 +182,7 @@ func WaitMined(ctx context.Context, backend bind.DeployBackend, tx *types.Transa
 		r, err := backend.TransactionReceipt(ctx, tx.Hash())
 		if err == nil {
 			if r.Status != types.ReceiptStatusSuccessful {
-				return r, fmt.Errorf("%w: %s in block %d (gas used %d of %d)", ErrReverted, tx.Hash(), r.BlockNumber, r.GasUsed, tx.Gas())
+				return r, fmt.Errorf("%w: %s in block %d (gas used %d of %d)%s", ErrReverted, tx.Hash(), r.BlockNumber, r.GasUsed, tx.Gas(), replayReason(ctx, backend, tx, r))
 			}
 			if tx.To() == nil {
 				code, err := backend.CodeAt(ctx, r.ContractAddress, r.BlockNumber)
@@ -206,6 +206,30 @@ func WaitMined(ctx context.Context, backend bind.DeployBackend, tx *types.Transa
 		case <-t.C:
 		}
 	}
+}
+
+// replayReason re-runs a failed transaction as a call on the state before its
+// block, when the backend can make calls, to recover the revert reason. It is
+// best effort: transactions earlier in the same block are not replayed.
+func replayReason(ctx context.Context, backend bind.DeployBackend, tx *types.Transaction, r *types.Receipt) string {
+	caller, ok := backend.(ethereum.ContractCaller)
+	if !ok || r.BlockNumber == nil || r.BlockNumber.Sign() == 0 {
+		return ""
+	}
+	from, err := types.Sender(types.LatestSignerForChainID(tx.ChainId()), tx)
+	if err != nil {
+		return ""
+	}
+	msg := ethereum.CallMsg{From: from, To: tx.To(), Gas: tx.Gas(), Value: tx.Value(), Data: tx.Data()}
+	_, err = caller.CallContract(ctx, msg, new(big.Int).Sub(r.BlockNumber, big.NewInt(1)))
+	if err == nil {
+		return ""
+	}
+	var re *RevertError
+	if errors.As(DecodeRevert(err), &re) {
+		return ": " + re.Error()
+	}
+	return ": " + err.Error()
 }
 
 // Collection is a deployed GenmintCollection.

@@ -6,6 +6,7 @@ import (
 	"math/big"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ethereum/go-ethereum/accounts/abi/bind/v2"
 	"github.com/ethereum/go-ethereum/common"
@@ -676,6 +677,18 @@ func TestRevertErrorMessage(t *testing.T) {
 	want := "contract reverted with MaxSupplyExceeded(MaxSupply=300, RequestedLastId=302): the supply cap is fixed at deployment, mint fewer items"
 	if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "\n") {
 		t.Fatalf("error %q\nwant it to contain %q", err, want)
+	}
+	// A transaction that is mined and fails reports the decoded reason too.
+	opts := *e.owner.opts
+	opts.GasLimit = 200_000 // skip estimation, which would catch the revert before sending
+	tx, err := c.MintBatch(e.ctx, &opts, e.owner.addr, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.sim.Commit()
+	_, err = WaitMined(e.ctx, e.cl, tx, time.Millisecond)
+	if !errors.Is(err, ErrReverted) || !strings.Contains(err.Error(), want) {
+		t.Fatalf("WaitMined: %v", err)
 	}
 	// Errors that carry no revert data pass through unchanged.
 	plain := errors.New("connection refused")
