@@ -90,6 +90,9 @@ func NormalizeKuboAPI(s string) (string, error) {
 		if network == "unix" {
 			return "", fmt.Errorf("kubo API address %q: unix sockets are not supported: use a TCP address", s)
 		}
+		if _, err := m.ValueForProtocol(ma.P_TCP); err != nil {
+			return "", fmt.Errorf("kubo API address %q has no /tcp/PORT", s)
+		}
 		return scheme + "://" + host, nil
 	case strings.HasPrefix(s, "http://"), strings.HasPrefix(s, "https://"):
 		u, err := url.Parse(s)
@@ -122,11 +125,10 @@ type Kubo struct {
 	addr string
 	sh   *shell.Shell
 
-	once    sync.Once
-	nodeDir struct {
+	mu      sync.Mutex
+	nodeDir *struct {
 		threshold  int
 		estimation string
-		err        error
 	}
 }
 
@@ -296,12 +298,19 @@ func (k *Kubo) Pin(ctx context.Context, r Root) (cid.Cid, error) {
 // the root under the node's settings: only if that changes the CID is the
 // node unusable for this root.
 func (k *Kubo) checkDirectorySettings(ctx context.Context, r Root) error {
-	k.once.Do(func() {
-		k.nodeDir.threshold, k.nodeDir.estimation, k.nodeDir.err = k.directorySettings(ctx)
-	})
-	if k.nodeDir.err != nil {
-		return k.nodeDir.err
+	k.mu.Lock()
+	if k.nodeDir == nil {
+		threshold, estimation, err := k.directorySettings(ctx)
+		if err != nil {
+			k.mu.Unlock()
+			return err
+		}
+		k.nodeDir = &struct {
+			threshold  int
+			estimation string
+		}{threshold, estimation}
 	}
+	k.mu.Unlock()
 	p := r.Profile
 	if k.nodeDir.threshold == p.HAMTThreshold && k.nodeDir.estimation == p.HAMTEstimation {
 		return nil

@@ -317,3 +317,45 @@ func (s *slowReader) Read(p []byte) (int, error) {
 	return n, nil
 }
 func (s *slowReader) Close() error { return nil }
+
+// Kubo first, then a pinning service asked to keep the same roots, with
+// the node's addresses as origins.
+func TestRunKuboThenPinningService(t *testing.T) {
+	k := testenv.StartKubo(t)
+	kp := kuboPinner(t, k)
+	ctx := context.Background()
+	origins, err := kp.Origins(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := newPSAServer(t)
+	srv.throttle = 1 // one 429 without Retry-After on the way
+	psa, err := NewPinningService(srv.URL, psaToken, PinningServiceOptions{Poll: time.Millisecond, Origins: origins})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir, db := newCollection(t, 4, 32)
+	opts := Options{Dir: dir, DB: db, Collection: testCollection,
+		Pinners: []Pinner{WithRetry(kp, testRetry), WithRetry(psa, testRetry)}}
+	res, err := Run(ctx, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Destinations) != 2 || len(res.Destinations[1].Pinned) != 5 || srv.posts != 5 {
+		t.Fatalf("destinations %+v, %d posts", res.Destinations, srv.posts)
+	}
+	rec, err := Latest(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rec.Pinned) != 10 {
+		t.Fatalf("recorded %d root pins, want 10: %+v", len(rec.Pinned), rec.Pinned)
+	}
+	res2, err := Run(ctx, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if srv.posts != 5 || len(res2.Destinations[1].Already) != 5 || res2.Roots != res.Roots {
+		t.Fatalf("re-run posted again: %d posts, %+v", srv.posts, res2.Destinations)
+	}
+}

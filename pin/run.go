@@ -726,13 +726,19 @@ type hashCheck struct {
 	label string
 	id    int
 	eof   bool
+	got   string
 }
 
 func (hc *hashCheck) Read(p []byte) (int, error) {
+	if hc.eof {
+		return 0, io.EOF
+	}
 	n, err := hc.r.Read(p)
 	hc.h.Write(p[:n])
 	if err == io.EOF {
 		hc.eof = true
+		hc.got = hex.EncodeToString(hc.h.Sum(nil))
+		hc.h, hc.r = nil, nil // keep only the verdict
 		if err := hc.verdict(); err != nil {
 			return n, err
 		}
@@ -744,9 +750,9 @@ func (hc *hashCheck) verdict() error {
 	if !hc.eof {
 		return fmt.Errorf("item %d: %s was not read to the end", hc.id, hc.label)
 	}
-	if got := hex.EncodeToString(hc.h.Sum(nil)); got != hc.want {
+	if hc.got != hc.want {
 		return fmt.Errorf("item %d: %w: %s has sha256 %s, the state recorded %s: restore it, or re-run 'genmint generate' for the item",
-			hc.id, ErrFileChanged, hc.label, short(got), short(hc.want))
+			hc.id, ErrFileChanged, hc.label, short(hc.got), short(hc.want))
 	}
 	return nil
 }

@@ -118,7 +118,7 @@ func kuboAddArgs(p Profile) []string {
 	}
 }
 
-var cidCases = []struct {
+type cidCase struct {
 	name string
 	tree tree
 	// band: the directory is sharded under block-size estimation but not
@@ -127,24 +127,30 @@ var cidCases = []struct {
 	band bool
 	// sharded: the root must come out as a HAMT.
 	sharded bool
-}{
-	{name: "small file", tree: tree{files: map[string][]byte{"a.txt": []byte("hello genmint\n")}}},
-	{name: "empty file", tree: tree{files: map[string][]byte{"empty": {}}}},
-	{name: "exactly one chunk", tree: tree{files: map[string][]byte{"one": randBytes(1, 1<<20)}}},
-	{name: "file over one chunk", tree: tree{files: map[string][]byte{"big.bin": randBytes(2, 3<<20+12345)}}},
-	{name: "empty dir", tree: tree{dirs: []string{"nothing"}}},
-	{name: "nested dirs", tree: tree{
-		files: map[string][]byte{
-			"a/b/c/deep.txt":   []byte("deep"),
-			"a/b/sibling.json": []byte(`{"x":1}`),
-			"a/top.png":        randBytes(3, 70000),
-			"z.txt":            []byte("last"),
-		},
-		dirs: []string{"a/b/empty", "y/also-empty"},
-	}},
-	{name: "1000 entries", tree: manyFiles(1000, func(i int) string { return fmt.Sprintf("%d.png", i+1) })},
-	{name: "sharded 7000 entries", sharded: true, tree: manyFiles(7000, func(i int) string { return fmt.Sprintf("%d.json", i+1) })},
-	{name: "threshold band 5400 entries", band: true, sharded: true, tree: manyFiles(5400, func(i int) string { return fmt.Sprintf("%05d.png", i) })},
+}
+
+// cidCases builds the trees on demand (not at package init: the test binary
+// doubles as a pin process whose memory is measured).
+func cidCases() []cidCase {
+	return []cidCase{
+		{name: "small file", tree: tree{files: map[string][]byte{"a.txt": []byte("hello genmint\n")}}},
+		{name: "empty file", tree: tree{files: map[string][]byte{"empty": {}}}},
+		{name: "exactly one chunk", tree: tree{files: map[string][]byte{"one": randBytes(1, 1<<20)}}},
+		{name: "file over one chunk", tree: tree{files: map[string][]byte{"big.bin": randBytes(2, 3<<20+12345)}}},
+		{name: "empty dir", tree: tree{dirs: []string{"nothing"}}},
+		{name: "nested dirs", tree: tree{
+			files: map[string][]byte{
+				"a/b/c/deep.txt":   []byte("deep"),
+				"a/b/sibling.json": []byte(`{"x":1}`),
+				"a/top.png":        randBytes(3, 70000),
+				"z.txt":            []byte("last"),
+			},
+			dirs: []string{"a/b/empty", "y/also-empty"},
+		}},
+		{name: "1000 entries", tree: manyFiles(1000, func(i int) string { return fmt.Sprintf("%d.png", i+1) })},
+		{name: "sharded 7000 entries", sharded: true, tree: manyFiles(7000, func(i int) string { return fmt.Sprintf("%d.json", i+1) })},
+		{name: "threshold band 5400 entries", band: true, sharded: true, tree: manyFiles(5400, func(i int) string { return fmt.Sprintf("%05d.png", i) })},
+	}
 }
 
 // Local CIDs equal the ones a real Kubo 0.42 computes with the same
@@ -153,7 +159,7 @@ var cidCases = []struct {
 // add option can set) match too.
 func TestLocalCIDsMatchKubo(t *testing.T) {
 	k := testenv.StartKubo(t, testenv.WithKuboProfiles("unixfs-v1-2025"))
-	for _, tc := range cidCases {
+	for _, tc := range cidCases() {
 		t.Run(tc.name, func(t *testing.T) {
 			root := filepath.Join(t.TempDir(), "root")
 			tc.tree.write(t, root)
@@ -196,7 +202,7 @@ func isHAMT(t *testing.T, b blocks.Block) bool {
 // is why the Kubo adapter checks the node's configuration first.
 func TestDefaultKuboDiffersOnlyInThresholdBand(t *testing.T) {
 	k := testenv.StartKubo(t)
-	for _, tc := range cidCases {
+	for _, tc := range cidCases() {
 		if !tc.band && !tc.sharded {
 			continue // covered above; keep this test short
 		}
