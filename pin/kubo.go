@@ -316,7 +316,7 @@ func (k *Kubo) checkDirectorySettings(ctx context.Context, r Root) error {
 		return nil
 	}
 	nodeProfile := p.withDirectorySettings(k.nodeDir.threshold, k.nodeDir.estimation)
-	c, _, err := ImportDir(ctx, r.Dir, nodeProfile, ImportOptions{})
+	c, _, err := ImportDir(ctx, r.Dir, nodeProfile, ImportOptions{Known: r.Known})
 	if err != nil {
 		return fmt.Errorf("check kubo directory settings: %w", err)
 	}

@@ -29,6 +29,10 @@ type Root struct {
 	Profile Profile
 	// PinName labels the pin where a destination supports names.
 	PinName string
+	// Known, when set, answers the CID and cumulative size genmint
+	// computed for each file below a directory root, so a destination that
+	// must re-import under other directory settings need not read files.
+	Known func(path string) (cid.Cid, uint64, bool)
 	// Entry, when set, is told the CID the destination computed for each
 	// file below a directory root (path relative to the root), as the
 	// destination learns them. A non-nil error aborts the Pin: Run uses it

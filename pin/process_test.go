@@ -25,7 +25,11 @@ func TestMain(m *testing.M) {
 	if os.Getenv("GENMINT_PIN_HELPER") == "1" {
 		os.Exit(helperMain())
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	if benchDir != "" {
+		os.RemoveAll(benchDir)
+	}
+	os.Exit(code)
 }
 
 // helperMain is what cmd/pincmd will do, minus flags: lock the collection,

@@ -16,6 +16,7 @@ import (
 	"strings"
 
 	"github.com/ipfs/go-cid"
+	mh "github.com/multiformats/go-multihash"
 
 	"github.com/genmint/genmint/provenance"
 	"github.com/genmint/genmint/state"
@@ -252,9 +253,9 @@ func pinAll(ctx context.Context, db *state.DB, runID int64, p Pinner, roots []Ro
 			if !ok {
 				return fmt.Errorf("%s returned %s for %s/%s, which genmint did not send", dest, c, r.Name, path)
 			}
-			if !w.Equals(c) {
+			if !w.CID.Equals(c) {
 				return fmt.Errorf("%w: %s computed %s for %s/%s, genmint computed %s with profile %s: the node imports differently; nothing was marked pinned (report it with the output of 'ipfs version --all')",
-					ErrCIDMismatch, dest, c, r.Name, path, w, r.Profile.Name)
+					ErrCIDMismatch, dest, c, r.Name, path, w.CID, r.Profile.Name)
 			}
 			done++
 			progress(Event{Kind: EventUploading, Root: r.Name, Destination: dest, Path: path, CID: c.String(), Done: done, Total: len(want)})
@@ -338,7 +339,7 @@ type plan struct {
 	coverName, coverPath string
 
 	roots   map[string]cid.Cid
-	entries map[string]map[string]cid.Cid // root → path → CID, to check destinations file by file
+	entries map[string]map[string]Imported // root → path → CID and size, to check destinations file by file
 }
 
 type planItem struct {
@@ -350,11 +351,12 @@ type planItem struct {
 	imageCID, originalCID     cid.Cid
 	provCID, metaCID          cid.Cid
 	finalSHA, originalSHA     string
+	finalSize, originalSize   int64
 	finalMedia, originalMedia string
 }
 
 func newPlan(dir string, items []state.Item, c Collection, p Profile) (*plan, error) {
-	pl := &plan{dir: dir, coll: c, profile: p, roots: map[string]cid.Cid{}, entries: map[string]map[string]cid.Cid{}}
+	pl := &plan{dir: dir, coll: c, profile: p, roots: map[string]cid.Cid{}, entries: map[string]map[string]Imported{}}
 	for _, it := range items {
 		id := strconv.Itoa(it.ID)
 		switch {
@@ -385,9 +387,16 @@ func newPlan(dir string, items []state.Item, c Collection, p Profile) (*plan, er
 		if pi.originalMedia == "" {
 			pi.originalMedia = mediaTypeOfName(it.Original.Path)
 		}
-		for _, f := range []string{pi.finalPath, pi.originalPath, pi.provPath} {
-			if _, err := os.Stat(f); err != nil {
+		for i, f := range []string{pi.finalPath, pi.originalPath, pi.provPath} {
+			fi, err := os.Stat(f)
+			if err != nil {
 				return nil, fmt.Errorf("item %d: %w: restore it, or re-run 'genmint generate' for the item", it.ID, err)
+			}
+			switch i {
+			case 0:
+				pi.finalSize = fi.Size()
+			case 1:
+				pi.originalSize = fi.Size()
 			}
 		}
 		pl.items = append(pl.items, pi)
@@ -474,18 +483,30 @@ func (pl *plan) compute(ctx context.Context, progress func(Event)) ([]Root, erro
 	index(RootProvenance, func(pi *planItem) string { return pi.provName })
 	index(RootMetadata, func(pi *planItem) string { return pi.metaName })
 
-	importRoot := func(name string, d *Dir, set func(*planItem, cid.Cid), verify func(*planItem) (want, label string)) (cid.Cid, error) {
+	// A file of at most one chunk, imported with raw leaves and sha2-256,
+	// has the file's own sha256 as its CID's digest: it is checked against
+	// the state for free. Larger files are hashed as they are read.
+	digestIsSHA256 := pl.profile.RawLeaves && pl.profile.Hash == "sha2-256"
+	importRoot := func(name string, d *Dir, set func(*planItem, cid.Cid), verify func(*planItem) (want, label string, size int64)) (cid.Cid, error) {
 		if err := d.Check(); err != nil {
 			return cid.Undef, fmt.Errorf("%s: %w", name, err)
 		}
-		entries := map[string]cid.Cid{}
+		entries := map[string]Imported{}
 		total := d.Len()
 		var checks []*hashCheck
 		opts := ImportOptions{
 			Entry: func(e Imported) error {
-				entries[e.Path] = e.CID
+				entries[e.Path] = e
 				if pi := byName[name][e.Path]; pi != nil {
 					set(pi, e.CID)
+					if verify != nil {
+						if want, label, size := verify(pi); want != "" && digestIsSHA256 && size <= pl.profile.ChunkSize {
+							if got := sha256Of(e.CID); got != want {
+								return fmt.Errorf("item %d: %w: %s has sha256 %s, the state recorded %s: restore it, or re-run 'genmint generate' for the item",
+									pi.it.ID, ErrFileChanged, label, short(got), short(want))
+							}
+						}
+					}
 				}
 				progress(Event{Kind: EventComputing, Root: name, Path: e.Path, CID: e.CID.String(), Done: len(entries), Total: total})
 				return nil
@@ -497,8 +518,8 @@ func (pl *plan) compute(ctx context.Context, progress func(Event)) ([]Root, erro
 				if pi == nil {
 					return r
 				}
-				want, label := verify(pi)
-				if want == "" {
+				want, label, size := verify(pi)
+				if want == "" || (digestIsSHA256 && size <= pl.profile.ChunkSize) {
 					return r
 				}
 				hc := &hashCheck{r: r, h: sha256.New(), want: want, label: label, id: pi.it.ID}
@@ -529,18 +550,25 @@ func (pl *plan) compute(ctx context.Context, progress func(Event)) ([]Root, erro
 	}
 	var roots []Root
 	add := func(name string, d *Dir, c cid.Cid) {
-		roots = append(roots, Root{Name: name, CID: c, Dir: d, Profile: pl.profile, PinName: pl.pinName(name)})
+		known := pl.entries[name]
+		roots = append(roots, Root{Name: name, CID: c, Dir: d, Profile: pl.profile, PinName: pl.pinName(name),
+			Known: func(path string) (cid.Cid, uint64, bool) {
+				e, ok := known[path]
+				return e.CID, e.Size, ok && !e.Dir
+			}})
 	}
 
 	// 1. The files.
 	c, err := importRoot(RootImages, pl.imagesDir(), func(pi *planItem, c cid.Cid) { pi.imageCID = c },
-		func(pi *planItem) (string, string) { return pi.finalSHA, rel(pi.finalPath) })
+		func(pi *planItem) (string, string, int64) { return pi.finalSHA, rel(pi.finalPath), pi.finalSize })
 	if err != nil {
 		return nil, err
 	}
 	add(RootImages, pl.imagesDir(), c)
 	c, err = importRoot(RootOriginals, pl.originalsDir(), func(pi *planItem, c cid.Cid) { pi.originalCID = c },
-		func(pi *planItem) (string, string) { return pi.originalSHA, rel(pi.originalPath) })
+		func(pi *planItem) (string, string, int64) {
+			return pi.originalSHA, rel(pi.originalPath), pi.originalSize
+		})
 	if err != nil {
 		return nil, err
 	}
@@ -568,7 +596,7 @@ func (pl *plan) compute(ctx context.Context, progress func(Event)) ([]Root, erro
 		return nil, fmt.Errorf("compute contract metadata CID: %w", err)
 	}
 	pl.roots[RootContract] = cc
-	pl.entries[RootContract] = map[string]cid.Cid{}
+	pl.entries[RootContract] = map[string]Imported{}
 	progress(Event{Kind: EventComputed, Root: RootContract, CID: cc.String(), Done: 1, Total: 1})
 	roots = append(roots, Root{Name: RootContract, CID: cc, File: open, Profile: pl.profile, PinName: pl.pinName(RootContract)})
 	return roots, nil
@@ -755,6 +783,15 @@ func (hc *hashCheck) verdict() error {
 			hc.id, ErrFileChanged, hc.label, short(hc.got), short(hc.want))
 	}
 	return nil
+}
+
+// sha256Of returns the hex digest of a sha2-256 CID ("" for other hashes).
+func sha256Of(c cid.Cid) string {
+	d, err := mh.Decode(c.Hash())
+	if err != nil || d.Code != mh.SHA2_256 {
+		return ""
+	}
+	return hex.EncodeToString(d.Digest)
 }
 
 func short(h string) string {

@@ -442,3 +442,36 @@ func TestRunNeedsADestination(t *testing.T) {
 		t.Fatal("ran without a destination")
 	}
 }
+
+// Files over one chunk are hashed while read; files within one chunk are
+// checked through their raw-leaf CID. Both catch a change.
+func TestRefusesChangedLargeFiles(t *testing.T) {
+	dir, db := newCollection(t, 2, 16)
+	ctx := context.Background()
+	it, err := db.Item(ctx, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	big := randBytes(42, 3<<20)
+	writeFile(t, filepath.Join(dir, it.Final.Path), big)
+	if err := db.SaveFinal(ctx, 2, state.Finished{Final: state.File{Path: it.Final.Path, SHA256: sha(big), MediaType: "image/png"},
+		ProvenancePath: it.ProvenancePath, RecordSHA256: it.RecordSHA256, PostHash: it.PostHash}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Run(ctx, Options{Dir: dir, DB: db, Collection: testCollection, DryRun: true}); err != nil {
+		t.Fatalf("a large final image as recorded: %v", err)
+	}
+	big[len(big)/2] ^= 1
+	writeFile(t, filepath.Join(dir, it.Final.Path), big)
+	_, err = Run(ctx, Options{Dir: dir, DB: db, Collection: testCollection, DryRun: true})
+	if !errors.Is(err, ErrFileChanged) || !strings.Contains(err.Error(), "item 2") {
+		t.Fatalf("err = %v", err)
+	}
+	big[len(big)/2] ^= 1 // restored
+	writeFile(t, filepath.Join(dir, it.Final.Path), big)
+	writeFile(t, filepath.Join(dir, "items/0001/original.png"), []byte("tampered"))
+	_, err = Run(ctx, Options{Dir: dir, DB: db, Collection: testCollection, DryRun: true})
+	if !errors.Is(err, ErrFileChanged) || !strings.Contains(err.Error(), "items/0001/original.png") {
+		t.Fatalf("err = %v", err)
+	}
+}

@@ -3,6 +3,7 @@ package pin
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -114,6 +115,12 @@ type ImportOptions struct {
 	Entry func(Imported) error
 	// Wrap wraps each file's reader (hash checks, byte counters).
 	Wrap func(path string, r io.Reader) io.Reader
+	// Known, when set, may answer a file's CID and cumulative size from an
+	// earlier import under the same file parameters; such a file is not
+	// read again. Only directories are rebuilt, which is how a Kubo node's
+	// own directory settings are checked cheaply. Blocks of known files are
+	// not passed to Put.
+	Known func(path string) (cid.Cid, uint64, bool)
 }
 
 // ImportDir computes the UnixFS DAG of d under profile p the way Kubo's
@@ -216,6 +223,8 @@ func (b *importer) dir(ctx context.Context, p string, d *Dir) (ipld.Node, error)
 		var child ipld.Node
 		if e.Dir != nil {
 			child, err = b.dir(ctx, cp, e.Dir)
+		} else if c, size, ok := b.known(cp); ok {
+			child = &knownNode{c: c, size: size}
 		} else {
 			child, err = b.file(ctx, cp, e.Open)
 		}
@@ -256,6 +265,40 @@ func (b *importer) dir(ctx context.Context, p string, d *Dir) (ipld.Node, error)
 	return nd, nil
 }
 
+func (b *importer) known(p string) (cid.Cid, uint64, bool) {
+	if b.opts.Known == nil {
+		return cid.Undef, 0, false
+	}
+	return b.opts.Known(p)
+}
+
+// knownNode stands for a file imported before: the directory code only
+// asks a child for its CID and cumulative size (to make its link).
+type knownNode struct {
+	c    cid.Cid
+	size uint64
+}
+
+var _ ipld.Node = (*knownNode)(nil)
+
+func (n *knownNode) RawData() []byte          { return nil }
+func (n *knownNode) Cid() cid.Cid             { return n.c }
+func (n *knownNode) String() string           { return n.c.String() }
+func (n *knownNode) Loggable() map[string]any { return map[string]any{"cid": n.c} }
+func (n *knownNode) Resolve([]string) (any, []string, error) {
+	return nil, nil, errors.New("known node: not resolvable")
+}
+func (n *knownNode) Tree(string, int) []string { return nil }
+func (n *knownNode) ResolveLink([]string) (*ipld.Link, []string, error) {
+	return nil, nil, errors.New("known node: not resolvable")
+}
+func (n *knownNode) Copy() ipld.Node     { c := *n; return &c }
+func (n *knownNode) Links() []*ipld.Link { return nil }
+func (n *knownNode) Stat() (*ipld.NodeStat, error) {
+	return &ipld.NodeStat{CumulativeSize: int(n.size)}, nil
+}
+func (n *knownNode) Size() (uint64, error) { return n.size, nil }
+
 // sinkDAG is a write-only DAGService: blocks go to put (or nowhere), reads
 // find nothing. Building a directory or file from scratch never reads back.
 type sinkDAG struct {
@@ -274,7 +317,7 @@ func (s *sinkDAG) GetMany(_ context.Context, cids []cid.Cid) <-chan *ipld.NodeOp
 }
 
 func (s *sinkDAG) Add(ctx context.Context, n ipld.Node) error {
-	if s.put == nil {
+	if _, known := n.(*knownNode); known || s.put == nil {
 		return nil
 	}
 	return s.put(ctx, n)

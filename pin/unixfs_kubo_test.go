@@ -2,7 +2,9 @@ package pin
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -13,6 +15,7 @@ import (
 	unixfs "github.com/ipfs/boxo/ipld/unixfs"
 	uio "github.com/ipfs/boxo/ipld/unixfs/io"
 	blocks "github.com/ipfs/go-block-format"
+	"github.com/ipfs/go-cid"
 
 	"github.com/genmint/genmint/internal/testenv"
 )
@@ -230,5 +233,47 @@ func TestDefaultKuboDiffersOnlyInThresholdBand(t *testing.T) {
 				t.Fatalf("with node settings: local %s, kubo %s", got2, want)
 			}
 		})
+	}
+}
+
+// Rebuilding directories from known file CIDs gives the same roots as
+// reading the files, under either directory setting — and reads nothing.
+func TestImportWithKnownFiles(t *testing.T) {
+	for _, tc := range cidCases() {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			known := map[string]Imported{}
+			_, _, err := ImportDir(ctx, tc.tree.dir(), DefaultProfile, ImportOptions{Entry: func(e Imported) error { known[e.Path] = e; return nil }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			noRead := tc.tree.dir()
+			poison(noRead)
+			lookup := func(p string) (cid.Cid, uint64, bool) { e, ok := known[p]; return e.CID, e.Size, ok && !e.Dir }
+			for _, p := range []Profile{DefaultProfile, DefaultProfile.withDirectorySettings(256<<10, "links")} {
+				want, _, err := ImportDir(ctx, tc.tree.dir(), p, ImportOptions{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, _, err := ImportDir(ctx, noRead, p, ImportOptions{Known: lookup})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !got.Equals(want) {
+					t.Fatalf("%s: from known files %s, from the files %s", p.Name, got, want)
+				}
+			}
+		})
+	}
+}
+
+// poison makes every file in d fail to open.
+func poison(d *Dir) {
+	for i := range d.entries {
+		if d.entries[i].Dir != nil {
+			poison(d.entries[i].Dir)
+			continue
+		}
+		d.entries[i].Open = func() (io.ReadCloser, error) { return nil, errors.New("read a known file") }
 	}
 }
