@@ -75,7 +75,12 @@ func BenchmarkPinVsIPFSAdd(b *testing.B) {
 	}
 	ours := func() time.Duration {
 		start := time.Now()
-		res, err := Run(ctx, Options{Dir: dir, DB: db, Collection: testCollection, Pinners: []Pinner{kp}})
+		trace := func(e Event) {
+			if os.Getenv("GENMINT_BENCH_TRACE") != "" && e.Kind != EventComputing && e.Kind != EventUploading {
+				fmt.Fprintf(os.Stderr, "%7.3fs %s %s\n", time.Since(start).Seconds(), e.Kind, e.Root)
+			}
+		}
+		res, err := Run(ctx, Options{Dir: dir, DB: db, Collection: testCollection, Pinners: []Pinner{kp}, Progress: trace})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -134,5 +139,20 @@ func warm(b *testing.B, dir string) {
 	})
 	if err != nil {
 		b.Fatal(err)
+	}
+}
+
+// BenchmarkDryRun measures the local CID computation alone (what
+// `genmint pin --dry-run` does), in bytes of item files per second.
+func BenchmarkDryRun(b *testing.B) {
+	dir, _ := benchCollection(b)
+	db := openDB(b, dir)
+	warm(b, filepath.Join(dir, "items"))
+	b.SetBytes(dirBytes(b, filepath.Join(dir, "items")))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := Run(context.Background(), Options{Dir: dir, DB: db, Collection: testCollection, DryRun: true}); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

@@ -49,6 +49,9 @@ type Root struct {
 //     blocks itself, asks for the root's CID) and keeps them pinned, then
 //     returns the root CID the destination computed or holds. It never
 //     decides CIDs: the caller compares the returned CID with Root.CID.
+//   - Pin and Pinned are safe to call concurrently for different roots
+//     (Run pins a run's independent roots side by side), except on a
+//     Committer, which Run drives one root at a time.
 //   - Pin and Pinned are idempotent: pinning a root that is already pinned
 //     changes nothing and is cheap; a Pin cut short (kill -9, Ctrl-C, a
 //     dropped connection) leaves nothing that a later Pin of the same root
@@ -125,8 +128,23 @@ func WithRetry(p Pinner, pol RetryPolicy) Pinner {
 	if pol.Max <= 0 {
 		pol.Max = time.Minute
 	}
-	return &retrying{p: p, pol: pol}
+	r := &retrying{p: p, pol: pol}
+	if c, ok := p.(Committer); ok {
+		return &retryingCommitter{retrying: r, c: c}
+	}
+	return r
 }
+
+// retryingCommitter keeps a wrapped Committer visible as one.
+type retryingCommitter struct {
+	*retrying
+	c Committer
+}
+
+var _ Committer = (*retryingCommitter)(nil)
+
+func (r *retryingCommitter) Commit(ctx context.Context) error { return r.c.Commit(ctx) }
+func (r *retryingCommitter) Abort()                           { r.c.Abort() }
 
 type retrying struct {
 	p   Pinner
@@ -147,20 +165,6 @@ func (r *retrying) Pin(ctx context.Context, root Root) (cid.Cid, error) {
 	var got cid.Cid
 	err := r.do(ctx, func() (err error) { got, err = r.p.Pin(ctx, root); return err })
 	return got, err
-}
-
-// Commit and Abort pass through when the wrapped Pinner has them.
-func (r *retrying) Commit(ctx context.Context) error {
-	if c, ok := r.p.(Committer); ok {
-		return c.Commit(ctx)
-	}
-	return nil
-}
-
-func (r *retrying) Abort() {
-	if c, ok := r.p.(Committer); ok {
-		c.Abort()
-	}
 }
 
 func (r *retrying) do(ctx context.Context, f func() error) error {

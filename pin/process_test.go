@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -228,10 +229,10 @@ func TestKillDashNineMidPinResumesWithSameCIDs(t *testing.T) {
 					t.Fatalf("%s not pinned after the re-run", c)
 				}
 			}
-			if tc.hang == "uploading:originals:30" || tc.hang == "pinned:metadata:1" {
+			if tc.hang == "pinned:metadata:1" {
 				// What was finished before the kill is not redone.
-				if len(res.Destinations[0].Already) == 0 {
-					t.Fatalf("re-run redid everything: %+v", res.Destinations[0])
+				if !slices.Contains(res.Destinations[0].Already, RootMetadata) {
+					t.Fatalf("re-run pinned the metadata again: %+v", res.Destinations[0])
 				}
 			}
 		})
@@ -268,7 +269,7 @@ func TestPeakMemoryIsFlat(t *testing.T) {
 	}
 }
 
-func dirBytes(t *testing.T, dir string) int64 {
+func dirBytes(t testing.TB, dir string) int64 {
 	var n int64
 	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
 		if err != nil || d.IsDir() {

@@ -11,12 +11,15 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/ipfs/go-cid"
 	mh "github.com/multiformats/go-multihash"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/genmint/genmint/provenance"
 	"github.com/genmint/genmint/state"
@@ -61,10 +64,17 @@ type Options struct {
 	// CAR, when set, writes every block to this CAR file as a destination
 	// (after any Pinners). No node is needed.
 	CAR string
-	// Progress, when set, hears what Run is doing. It is called from Run's
-	// goroutine and must not block.
+	// Concurrency is how many roots go to one destination at once
+	// (default DefaultConcurrency); a CAR file takes them one by one.
+	Concurrency int
+	// Progress, when set, hears what Run is doing. Calls never overlap,
+	// and it must not block.
 	Progress func(Event)
 }
+
+// DefaultConcurrency: the images, originals and provenance directories
+// upload side by side, which keeps a Kubo node's disk and CPUs busy.
+const DefaultConcurrency = 3
 
 // EventKind says what an Event reports.
 type EventKind string
@@ -144,9 +154,17 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			return nil, err
 		}
 	}
-	progress := o.Progress
-	if progress == nil {
-		progress = func(Event) {}
+	// Progress is never called concurrently, whatever runs in parallel.
+	var progressMu sync.Mutex
+	progress := func(e Event) {
+		if o.Progress != nil {
+			progressMu.Lock()
+			defer progressMu.Unlock()
+			o.Progress(e)
+		}
+	}
+	if o.Concurrency == 0 {
+		o.Concurrency = DefaultConcurrency
 	}
 
 	items, err := o.DB.Items(ctx, state.Query{Statuses: []state.Status{state.Kept, state.Pinned, state.Minted}})
@@ -197,7 +215,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		pinners = append(slices.Clone(pinners), car)
 	}
 	for _, p := range pinners {
-		dr, err := pinAll(ctx, o.DB, runID, p, roots, pl, progress)
+		dr, err := pinAll(ctx, o.DB, runID, p, roots, pl, progress, o.Concurrency)
 		if err != nil {
 			return nil, err
 		}
@@ -226,67 +244,45 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	return res, nil
 }
 
-// pinAll pins every root at one destination.
-func pinAll(ctx context.Context, db *state.DB, runID int64, p Pinner, roots []Root, pl *plan, progress func(Event)) (DestinationResult, error) {
+// pinAll pins every root at one destination: several at once (roots are
+// independent and their CIDs known), or one after another into a
+// Committer, which is then committed.
+func pinAll(ctx context.Context, db *state.DB, runID int64, p Pinner, roots []Root, pl *plan, progress func(Event), parallel int) (DestinationResult, error) {
 	dest := p.Destination()
 	dr := DestinationResult{Destination: dest}
-	var toRecord []Root
-	for _, r := range roots {
-		ok, err := p.Pinned(ctx, r.CID)
-		if err != nil {
-			abort(p)
-			return dr, err
+	committer, buffered := p.(Committer)
+	if buffered || parallel < 1 {
+		parallel = 1
+	}
+	already := make([]bool, len(roots))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(parallel)
+	for i, r := range roots {
+		g.Go(func() error {
+			var err error
+			already[i], err = pinOne(gctx, db, runID, p, r, pl, progress, !buffered)
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		if buffered {
+			committer.Abort()
 		}
-		if ok {
-			dr.Already = append(dr.Already, r.Name)
-			progress(Event{Kind: EventAlreadyThere, Root: r.Name, Destination: dest, CID: r.CID.String()})
-			if err := savePinned(context.WithoutCancel(ctx), db, runID, dest, r.Name, r.CID.String()); err != nil {
-				return dr, err
-			}
-			continue
-		}
-		r := r
-		want := pl.entries[r.Name]
-		done := 0
-		r.Entry = func(path string, c cid.Cid) error {
-			w, ok := want[path]
-			if !ok {
-				return fmt.Errorf("%s returned %s for %s/%s, which genmint did not send", dest, c, r.Name, path)
-			}
-			if !w.CID.Equals(c) {
-				return fmt.Errorf("%w: %s computed %s for %s/%s, genmint computed %s with profile %s: the node imports differently; nothing was marked pinned (report it with the output of 'ipfs version --all')",
-					ErrCIDMismatch, dest, c, r.Name, path, w.CID, r.Profile.Name)
-			}
-			done++
-			progress(Event{Kind: EventUploading, Root: r.Name, Destination: dest, Path: path, CID: c.String(), Done: done, Total: len(want)})
-			return nil
-		}
-		got, err := p.Pin(ctx, r)
-		if err != nil {
-			abort(p)
-			return dr, fmt.Errorf("pin %s to %s: %w", r.Name, dest, err)
-		}
-		if !got.Equals(r.CID) {
-			abort(p)
-			return dr, fmt.Errorf("%w: %s holds %s as %s, genmint computed %s with profile %s: nothing was marked pinned",
-				ErrCIDMismatch, dest, r.Name, got, r.CID, r.Profile.Name)
-		}
-		dr.Pinned = append(dr.Pinned, r.Name)
-		progress(Event{Kind: EventPinned, Root: r.Name, Destination: dest, CID: got.String()})
-		if _, buffered := p.(Committer); buffered {
-			toRecord = append(toRecord, r)
-			continue
-		}
-		if err := savePinned(context.WithoutCancel(ctx), db, runID, dest, r.Name, got.String()); err != nil {
+		return dr, err
+	}
+	if buffered {
+		if err := committer.Commit(ctx); err != nil {
+			committer.Abort()
 			return dr, err
 		}
 	}
-	if c, ok := p.(Committer); ok {
-		if err := c.Commit(ctx); err != nil {
-			c.Abort()
-			return dr, err
+	for i, r := range roots {
+		if already[i] {
+			dr.Already = append(dr.Already, r.Name)
+			continue
 		}
-		for _, r := range toRecord {
+		dr.Pinned = append(dr.Pinned, r.Name)
+		if buffered { // durable only now
 			if err := savePinned(context.WithoutCancel(ctx), db, runID, dest, r.Name, r.CID.String()); err != nil {
 				return dr, err
 			}
@@ -295,10 +291,46 @@ func pinAll(ctx context.Context, db *state.DB, runID int64, p Pinner, roots []Ro
 	return dr, nil
 }
 
-func abort(p Pinner) {
-	if c, ok := p.(Committer); ok {
-		c.Abort()
+// pinOne pins one root unless the destination has it, checking every CID
+// the destination reports against the local ones.
+func pinOne(ctx context.Context, db *state.DB, runID int64, p Pinner, r Root, pl *plan, progress func(Event), record bool) (already bool, err error) {
+	dest := p.Destination()
+	ok, err := p.Pinned(ctx, r.CID)
+	if err != nil {
+		return false, err
 	}
+	if ok {
+		progress(Event{Kind: EventAlreadyThere, Root: r.Name, Destination: dest, CID: r.CID.String()})
+		return true, savePinned(context.WithoutCancel(ctx), db, runID, dest, r.Name, r.CID.String())
+	}
+	want := pl.entries[r.Name]
+	done := 0
+	r.Entry = func(path string, c cid.Cid) error {
+		w, ok := want[path]
+		if !ok {
+			return fmt.Errorf("%s returned %s for %s/%s, which genmint did not send", dest, c, r.Name, path)
+		}
+		if !w.CID.Equals(c) {
+			return fmt.Errorf("%w: %s computed %s for %s/%s, genmint computed %s with profile %s: the node imports differently; nothing was marked pinned (report it with the output of 'ipfs version --all')",
+				ErrCIDMismatch, dest, c, r.Name, path, w.CID, r.Profile.Name)
+		}
+		done++
+		progress(Event{Kind: EventUploading, Root: r.Name, Destination: dest, Path: path, CID: c.String(), Done: done, Total: len(want)})
+		return nil
+	}
+	got, err := p.Pin(ctx, r)
+	if err != nil {
+		return false, fmt.Errorf("pin %s to %s: %w", r.Name, dest, err)
+	}
+	if !got.Equals(r.CID) {
+		return false, fmt.Errorf("%w: %s holds %s as %s, genmint computed %s with profile %s: nothing was marked pinned",
+			ErrCIDMismatch, dest, r.Name, got, r.CID, r.Profile.Name)
+	}
+	progress(Event{Kind: EventPinned, Root: r.Name, Destination: dest, CID: got.String()})
+	if record {
+		return false, savePinned(context.WithoutCancel(ctx), db, runID, dest, r.Name, got.String())
+	}
+	return false, nil
 }
 
 // checkMinted refuses a run that would change the baseURI minted tokens use.
@@ -494,7 +526,9 @@ func (pl *plan) compute(ctx context.Context, progress func(Event)) ([]Root, erro
 		entries := map[string]Imported{}
 		total := d.Len()
 		var checks []*hashCheck
+		var mu sync.Mutex // Wrap runs on the importer's goroutines
 		opts := ImportOptions{
+			Parallel: runtime.GOMAXPROCS(0),
 			Entry: func(e Imported) error {
 				entries[e.Path] = e
 				if pi := byName[name][e.Path]; pi != nil {
@@ -523,7 +557,9 @@ func (pl *plan) compute(ctx context.Context, progress func(Event)) ([]Root, erro
 					return r
 				}
 				hc := &hashCheck{r: r, h: sha256.New(), want: want, label: label, id: pi.it.ID}
+				mu.Lock()
 				checks = append(checks, hc)
+				mu.Unlock()
 				return hc
 			}
 		}

@@ -115,6 +115,9 @@ type ImportOptions struct {
 	Entry func(Imported) error
 	// Wrap wraps each file's reader (hash checks, byte counters).
 	Wrap func(path string, r io.Reader) io.Reader
+	// Parallel > 1 imports that many files at once when Put is nil (a
+	// dry run, or checking before an upload); the result is identical.
+	Parallel int
 	// Known, when set, may answer a file's CID and cumulative size from an
 	// earlier import under the same file parameters; such a file is not
 	// read again. Only directories are rebuilt, which is how a Kubo node's
@@ -215,18 +218,26 @@ func (b *importer) dir(ctx context.Context, p string, d *Dir) (ipld.Node, error)
 	// The threshold is per directory here; Kubo sets boxo's global from
 	// its configuration at start-up. Same number, no shared state.
 	ud.SetHAMTShardingSize(b.p.HAMTThreshold)
-	for _, e := range d.Entries() {
+	entries := d.Entries()
+	ahead := b.readAhead(ctx, p, entries)
+	defer ahead.stop()
+	for i, e := range entries {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
 		cp := path.Join(p, e.Name)
 		var child ipld.Node
-		if e.Dir != nil {
+		switch {
+		case e.Dir != nil:
 			child, err = b.dir(ctx, cp, e.Dir)
-		} else if c, size, ok := b.known(cp); ok {
-			child = &knownNode{c: c, size: size}
-		} else {
-			child, err = b.file(ctx, cp, e.Open)
+		case ahead != nil:
+			child, err = ahead.take(i)
+		default:
+			if c, size, ok := b.known(cp); ok {
+				child = &knownNode{c: c, size: size}
+			} else {
+				child, err = b.file(ctx, cp, e.Open)
+			}
 		}
 		if err != nil {
 			return nil, err
@@ -263,6 +274,72 @@ func (b *importer) dir(ctx context.Context, p string, d *Dir) (ipld.Node, error)
 		}
 	}
 	return nd, nil
+}
+
+type fileResult struct {
+	nd  ipld.Node
+	err error
+}
+
+// lookahead imports a directory's files on several goroutines, at most
+// 2×Parallel files ahead of the caller, who takes the results in entry
+// order: the directory is assembled exactly as a sequential import would.
+type lookahead struct {
+	results []chan fileResult
+	slots   chan struct{}
+	cancel  context.CancelFunc
+}
+
+// readAhead starts a lookahead over entries, or returns nil when the import
+// is sequential. It is used only when blocks are not kept (Put is nil), so
+// block order (a CAR file's bytes) never depends on scheduling.
+func (b *importer) readAhead(ctx context.Context, p string, entries []Entry) *lookahead {
+	if b.opts.Parallel < 2 || b.opts.Put != nil {
+		return nil
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	la := &lookahead{results: make([]chan fileResult, len(entries)), slots: make(chan struct{}, 2*b.opts.Parallel), cancel: cancel}
+	for i, e := range entries {
+		if e.Dir == nil {
+			la.results[i] = make(chan fileResult, 1)
+		}
+	}
+	go func() {
+		for i, e := range entries {
+			if la.results[i] == nil {
+				continue
+			}
+			select {
+			case la.slots <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			go func(i int, e Entry) {
+				cp := path.Join(p, e.Name)
+				var r fileResult
+				if c, size, ok := b.known(cp); ok {
+					r.nd = &knownNode{c: c, size: size}
+				} else {
+					r.nd, r.err = b.file(ctx, cp, e.Open)
+				}
+				la.results[i] <- r
+			}(i, e)
+		}
+	}()
+	return la
+}
+
+// take waits for entry i's file and frees its slot.
+func (la *lookahead) take(i int) (ipld.Node, error) {
+	r := <-la.results[i]
+	<-la.slots
+	return r.nd, r.err
+}
+
+func (la *lookahead) stop() {
+	if la != nil {
+		la.cancel()
+	}
 }
 
 func (b *importer) known(p string) (cid.Cid, uint64, bool) {

@@ -277,3 +277,40 @@ func poison(d *Dir) {
 		d.entries[i].Open = func() (io.ReadCloser, error) { return nil, errors.New("read a known file") }
 	}
 }
+
+// Importing files on several goroutines gives the same directory as one by
+// one, and stops at the first failing file.
+func TestParallelImportIsIdentical(t *testing.T) {
+	for _, tc := range cidCases() {
+		seq, _, err := ImportDir(context.Background(), tc.tree.dir(), DefaultProfile, ImportOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var order []string
+		par, _, err := ImportDir(context.Background(), tc.tree.dir(), DefaultProfile, ImportOptions{Parallel: 4,
+			Entry: func(e Imported) error { order = append(order, e.Path); return nil }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !par.Equals(seq) {
+			t.Fatalf("%s: parallel %s, sequential %s", tc.name, par, seq)
+		}
+		for i := 1; i < len(order); i++ {
+			if dirOf(order[i]) == dirOf(order[i-1]) && order[i] < order[i-1] {
+				t.Fatalf("%s: entries reported out of order: %s after %s", tc.name, order[i], order[i-1])
+			}
+		}
+	}
+	d := manyFiles(500, func(i int) string { return fmt.Sprintf("%03d", i) }).dir()
+	d.Entries()[250].Open = func() (io.ReadCloser, error) { return nil, errors.New("disk on fire") }
+	if _, _, err := ImportDir(context.Background(), d, DefaultProfile, ImportOptions{Parallel: 4}); err == nil || !strings.Contains(err.Error(), "disk on fire") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func dirOf(p string) string {
+	if i := strings.LastIndex(p, "/"); i >= 0 {
+		return p[:i]
+	}
+	return ""
+}
