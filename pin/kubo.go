@@ -122,8 +122,9 @@ func NormalizeKuboAPI(s string) (string, error) {
 // estimation) come from the node's configuration; Pin reads them first and
 // refuses, naming the fix, when they would change this root's CID.
 type Kubo struct {
-	addr string
-	sh   *shell.Shell
+	addr    string
+	sh      *shell.Shell
+	version string // as reported by Version, once asked
 
 	mu      sync.Mutex
 	nodeDir *struct {
@@ -142,7 +143,7 @@ func NewKubo(addr string) (*Kubo, error) {
 		return nil, err
 	}
 	client := &http.Client{Transport: &http.Transport{
-		Proxy:               nil, // a local daemon: never through a proxy
+		Proxy:               http.ProxyFromEnvironment, // never used for loopback
 		DialContext:         (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
 		MaxIdleConnsPerHost: 4,
 		IdleConnTimeout:     90 * time.Second,
@@ -162,6 +163,9 @@ func (k *Kubo) Version(ctx context.Context) (string, error) {
 	if err := k.sh.Request("version").Exec(ctx, &out); err != nil {
 		return "", k.wrap("version", err)
 	}
+	k.mu.Lock()
+	k.version = out.Version
+	k.mu.Unlock()
 	return out.Version, nil
 }
 
@@ -310,6 +314,7 @@ func (k *Kubo) checkDirectorySettings(ctx context.Context, r Root) error {
 			estimation string
 		}{threshold, estimation}
 	}
+	version := k.version
 	k.mu.Unlock()
 	p := r.Profile
 	if k.nodeDir.threshold == p.HAMTThreshold && k.nodeDir.estimation == p.HAMTEstimation {
@@ -322,6 +327,10 @@ func (k *Kubo) checkDirectorySettings(ctx context.Context, r Root) error {
 	}
 	if c.Equals(r.CID) {
 		return nil
+	}
+	if v := version; v != "" && olderThan(v, 0, 40) {
+		return fmt.Errorf("%w: kubo %s at %s cannot shard directories the way %s does (Kubo 0.40 added it), so its CID for %s would differ from %s: upgrade Kubo, or use --car FILE",
+			ErrCIDMismatch, v, k.addr, p.Name, r.Name, r.CID)
 	}
 	var fix []string
 	if k.nodeDir.estimation != p.HAMTEstimation {
@@ -486,6 +495,21 @@ func (f *lazyFile) Close() error {
 		return err
 	}
 	return nil
+}
+
+// olderThan reports whether a Kubo version ("0.39.2", "0.42.0-rc1") is
+// below major.minor.
+func olderThan(v string, major, minor int) bool {
+	parts := strings.SplitN(strings.TrimPrefix(v, "v"), ".", 3)
+	if len(parts) < 2 {
+		return false
+	}
+	ma, err1 := strconv.Atoi(parts[0])
+	mi, err2 := strconv.Atoi(strings.SplitN(parts[1], "-", 2)[0])
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	return ma < major || (ma == major && mi < minor)
 }
 
 // kuboBytes writes a byte count the way Kubo's config does ("256KiB").

@@ -54,3 +54,11 @@ func TestNormalizeKuboAPI(t *testing.T) {
 		}
 	}
 }
+
+func TestOlderThan(t *testing.T) {
+	for v, want := range map[string]bool{"0.39.2": true, "0.40.0": false, "0.42.0-rc1": false, "0.9.1": true, "1.0.0": false, "garbage": false} {
+		if got := olderThan(v, 0, 40); got != want {
+			t.Errorf("olderThan(%q) = %t", v, got)
+		}
+	}
+}
