@@ -93,6 +93,7 @@ func TestKuboPinCollectionAndFetchBack(t *testing.T) {
 	}
 
 	pl := planFor(t, dir, db, testCollection)
+	tokenSchema := compileSchema(t, "token.schema.json", TokenSchema)
 	for _, pi := range pl.items {
 		id := strconv.Itoa(pi.it.ID)
 		want, err := pl.tokenJSON(pi)
@@ -104,6 +105,7 @@ func TestKuboPinCollectionAndFetchBack(t *testing.T) {
 			t.Fatalf("token %s via ipfs cat differs:\n%s\nwant\n%s", id, got, want)
 		}
 		raw := gatewayGet(t, k, "/ipfs/"+res.Roots.Metadata+"/"+id)
+		validate(t, tokenSchema, raw)
 		var md TokenMetadata
 		if err := json.Unmarshal(raw, &md); err != nil {
 			t.Fatal(err)
