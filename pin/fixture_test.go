@@ -97,7 +97,7 @@ func makeCollection(t testing.TB, dir string, n, size int) {
 		rb, _ := json.MarshalIndent(rec, "", "  ")
 		writeFile(t, filepath.Join(dir, itemDir, "provenance.json"), append(rb, '\n'))
 
-		if err := db.SaveOriginal(ctx, p.ID, p.GenHash, state.File{Path: itemDir + "/original.png", SHA256: origSHA, MediaType: "image/png"}, json.RawMessage(`{"seed":`+fmt.Sprint(actual)+`}`)); err != nil {
+		if err := db.SaveOriginal(ctx, p.ID, p.GenHash, state.File{Path: itemDir + "/original.png", SHA256: origSHA, MediaType: "image/png"}, json.RawMessage(`{"seed":`+fmt.Sprint(actual)+`}`), nil); err != nil {
 			t.Fatal(err)
 		}
 		if err := db.SaveFinal(ctx, p.ID, state.Finished{
