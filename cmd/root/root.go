@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -17,6 +18,7 @@ import (
 	"github.com/genmint/genmint/cmd/generatecmd"
 	"github.com/genmint/genmint/cmd/initcmd"
 	"github.com/genmint/genmint/cmd/listcmd"
+	"github.com/genmint/genmint/cmd/pincmd"
 	"github.com/genmint/genmint/cmd/providerscmd"
 	"github.com/genmint/genmint/cmd/repaircmd"
 	"github.com/genmint/genmint/cmd/showcmd"
@@ -71,6 +73,7 @@ plain lines, --json documents and exit codes:
 		generatecmd.NewCmdGenerate(f, nil),
 		listcmd.NewCmdList(f, nil),
 		showcmd.NewCmdShow(f, nil),
+		pincmd.NewCmdPin(f, nil),
 		providerscmd.NewCmdProviders(f),
 		repaircmd.NewCmdRepair(f, nil),
 		democmd.NewCmdDemo(f, nil),
@@ -121,6 +124,9 @@ func Run(ctx context.Context, f *cmdutil.Factory, args []string) cmdutil.ExitCod
 		return cmdutil.ExitOK
 	}
 	code := cmdutil.CodeOf(err)
+	if strings.HasPrefix(err.Error(), "unknown command") {
+		code = cmdutil.ExitUsage // cobra's own usage error
+	}
 	if errors.Is(err, context.Canceled) || (ctx.Err() != nil && code == cmdutil.ExitFailure) {
 		code = cmdutil.ExitInterrupted
 	}
