@@ -348,17 +348,10 @@ func (c *Client) statusError(resp *http.Response) error {
 			msg = c.http.Snippet(d)
 		}
 	}
-	if httpsafe.Retryable(resp.StatusCode) {
-		return httpsafe.Temporary(Name, resp, msg)
+	hints := map[int]string{
+		http.StatusUnauthorized:        "the server uses --api-auth: put user:password in a variable and name it with provider.api_key_env",
+		http.StatusNotFound:            "start the web UI with --api, and check provider.base_url, provider.model and the sampler name",
+		http.StatusUnprocessableEntity: "check provider.params",
 	}
-	hint := ""
-	switch resp.StatusCode {
-	case http.StatusUnauthorized:
-		hint = "the server uses --api-auth: put user:password in a variable and name it with provider.api_key_env"
-	case http.StatusNotFound:
-		hint = "start the web UI with --api, and check provider.base_url, provider.model and the sampler name"
-	case http.StatusUnprocessableEntity:
-		hint = "check provider.params"
-	}
-	return &httpsafe.StatusError{Provider: Name, Code: resp.StatusCode, Message: msg, Hint: hint}
+	return httpsafe.StatusErr(Name, resp, msg, hints)
 }

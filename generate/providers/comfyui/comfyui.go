@@ -147,11 +147,7 @@ func New(cfg generate.ProviderConfig) (generate.Provider, error) {
 	if err := r.Err(); err != nil {
 		return nil, err
 	}
-	var auth func(http.Header)
-	if key := cfg.APIKey; key != "" {
-		auth = func(h http.Header) { h.Set("Authorization", "Bearer "+key) }
-	}
-	h, err := httpc.New(Name, cfg.BaseURL, nil, cfg.HTTPClient, cfg.APIKey, auth)
+	h, err := httpc.New(Name, cfg.BaseURL, nil, cfg.HTTPClient, cfg.APIKey, httpc.Bearer(cfg.APIKey))
 	if err != nil {
 		return nil, err
 	}

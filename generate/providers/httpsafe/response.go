@@ -169,6 +169,16 @@ func Temporary(provider string, resp *http.Response, message string) error {
 	return &generate.TemporaryError{Err: err, StatusCode: resp.StatusCode, RetryAfter: RetryAfter(resp.Header, time.Now())}
 }
 
+// StatusErr turns an error status into the error the retry wrapper acts on:
+// a *generate.TemporaryError for statuses worth retrying, else a final
+// *StatusError carrying hints[status] as what to do next.
+func StatusErr(provider string, resp *http.Response, message string, hints map[int]string) error {
+	if Retryable(resp.StatusCode) {
+		return Temporary(provider, resp, message)
+	}
+	return &StatusError{Provider: provider, Code: resp.StatusCode, Message: message, Hint: hints[resp.StatusCode]}
+}
+
 // Retryable reports whether an HTTP status is worth retrying: 408, 409
 // (OpenAI's SDK retries lock timeouts), 425, 429 and 5xx.
 func Retryable(code int) bool {

@@ -120,12 +120,7 @@ func New(cfg generate.ProviderConfig) (generate.Provider, error) {
 	if err := r.Err(); err != nil {
 		return nil, err
 	}
-	key := cfg.APIKey
-	c, err := httpc.New(Name, cfg.BaseURL, hosts, cfg.HTTPClient, key, func(h http.Header) {
-		if key != "" {
-			h.Set("Authorization", "Bearer "+key)
-		}
-	})
+	c, err := httpc.New(Name, cfg.BaseURL, hosts, cfg.HTTPClient, cfg.APIKey, httpc.Bearer(cfg.APIKey))
 	if err != nil {
 		return nil, err
 	}
@@ -326,19 +321,11 @@ func (c *Client) statusError(resp *http.Response, requestID string) error {
 	case "false":
 		return &httpsafe.StatusError{Provider: Name, Code: resp.StatusCode, Message: msg}
 	}
-	if httpsafe.Retryable(resp.StatusCode) {
-		return httpsafe.Temporary(Name, resp, msg)
+	hints := map[int]string{
+		http.StatusUnauthorized: "check the key in OPENAI_API_KEY, or in the variable provider.api_key_env names",
+		http.StatusForbidden:    "this key's project or organization may not use the model; check provider.model and the organization's verification",
+		http.StatusNotFound:     "check provider.model and provider.base_url",
+		http.StatusBadRequest:   "check provider.model and provider.params",
 	}
-	hint := ""
-	switch resp.StatusCode {
-	case http.StatusUnauthorized:
-		hint = "check the key in OPENAI_API_KEY, or in the variable provider.api_key_env names"
-	case http.StatusForbidden:
-		hint = "this key's project or organization may not use the model; check provider.model and the organization's verification"
-	case http.StatusNotFound:
-		hint = "check provider.model and provider.base_url"
-	case http.StatusBadRequest:
-		hint = "check provider.model and provider.params"
-	}
-	return &httpsafe.StatusError{Provider: Name, Code: resp.StatusCode, Message: msg, Hint: hint}
+	return httpsafe.StatusErr(Name, resp, msg, hints)
 }

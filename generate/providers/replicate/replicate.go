@@ -160,12 +160,7 @@ func New(cfg generate.ProviderConfig) (generate.Provider, error) {
 	if err := r.Err(); err != nil {
 		return nil, err
 	}
-	key := cfg.APIKey
-	h, err := httpc.New(Name, cfg.BaseURL, hosts, cfg.HTTPClient, key, func(h http.Header) {
-		if key != "" {
-			h.Set("Authorization", "Bearer "+key)
-		}
-	})
+	h, err := httpc.New(Name, cfg.BaseURL, hosts, cfg.HTTPClient, cfg.APIKey, httpc.Bearer(cfg.APIKey))
 	if err != nil {
 		return nil, err
 	}
@@ -467,21 +462,13 @@ func (c *Client) statusError(resp *http.Response) error {
 		}
 		msg = c.http.Snippet([]byte(strings.Join(parts, ": ")))
 	}
-	if httpsafe.Retryable(resp.StatusCode) {
-		return httpsafe.Temporary(Name, resp, msg)
+	hints := map[int]string{
+		http.StatusUnauthorized:        "check the token in REPLICATE_API_TOKEN, or in the variable provider.api_key_env names",
+		http.StatusPaymentRequired:     "add credit at https://replicate.com/account/billing",
+		http.StatusNotFound:            "check provider.model (owner/name, owner/name:version or a version id)",
+		http.StatusUnprocessableEntity: "the model rejected its input: check provider.params.input and the model's input schema",
 	}
-	hint := ""
-	switch resp.StatusCode {
-	case http.StatusUnauthorized:
-		hint = "check the token in REPLICATE_API_TOKEN, or in the variable provider.api_key_env names"
-	case http.StatusPaymentRequired:
-		hint = "add credit at https://replicate.com/account/billing"
-	case http.StatusNotFound:
-		hint = "check provider.model (owner/name, owner/name:version or a version id)"
-	case http.StatusUnprocessableEntity:
-		hint = "the model rejected its input: check provider.params.input and the model's input schema"
-	}
-	return &httpsafe.StatusError{Provider: Name, Code: resp.StatusCode, Message: msg, Hint: hint}
+	return httpsafe.StatusErr(Name, resp, msg, hints)
 }
 
 // Prices are per-image list prices of official (versionless) image models

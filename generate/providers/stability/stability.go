@@ -129,12 +129,7 @@ func New(cfg generate.ProviderConfig) (generate.Provider, error) {
 	if err := r.Err(); err != nil {
 		return nil, err
 	}
-	key := cfg.APIKey
-	h, err := httpc.New(Name, cfg.BaseURL, nil, cfg.HTTPClient, key, func(h http.Header) {
-		if key != "" {
-			h.Set("Authorization", "Bearer "+key)
-		}
-	})
+	h, err := httpc.New(Name, cfg.BaseURL, nil, cfg.HTTPClient, cfg.APIKey, httpc.Bearer(cfg.APIKey))
 	if err != nil {
 		return nil, err
 	}
@@ -312,21 +307,12 @@ func (c *Client) statusError(resp *http.Response, requestID string) error {
 	if resp.StatusCode == http.StatusForbidden && eb.Name == "content_moderation" {
 		return &generate.RefusedError{Provider: Name, Code: "content_moderation", Message: msg}
 	}
-	if httpsafe.Retryable(resp.StatusCode) {
-		return httpsafe.Temporary(Name, resp, msg)
+	hints := map[int]string{
+		http.StatusUnauthorized:    "check the key in STABILITY_API_KEY, or in the variable provider.api_key_env names",
+		http.StatusPaymentRequired: "the account is out of credits: buy more at https://platform.stability.ai/account/credits",
+		http.StatusNotFound:        "check provider.model (ultra, core, or an sd3 model such as sd3.5-large) and provider.base_url",
 	}
-	hint := ""
-	switch resp.StatusCode {
-	case http.StatusUnauthorized:
-		hint = "check the key in STABILITY_API_KEY, or in the variable provider.api_key_env names"
-	case http.StatusPaymentRequired:
-		hint = "the account is out of credits: buy more at https://platform.stability.ai/account/credits"
-	case http.StatusBadRequest, http.StatusUnprocessableEntity:
-		hint = "check provider.model and provider.params"
-	case http.StatusNotFound:
-		hint = "check provider.model (ultra, core, or an sd3 model such as sd3.5-large) and provider.base_url"
-	}
-	return &httpsafe.StatusError{Provider: Name, Code: resp.StatusCode, Message: msg, Hint: hint}
+	return httpsafe.StatusErr(Name, resp, msg, hints)
 }
 
 // Prices are Stability's per-image prices: 1 credit is $0.01. The credits

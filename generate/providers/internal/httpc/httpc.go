@@ -167,3 +167,13 @@ func (c *Client) download(ctx context.Context, rawURL string, withAuth bool) ([]
 	}
 	return data, mt, nil
 }
+
+// Bearer returns the auth func for services taking "Authorization: Bearer
+// <key>"; with no key it sends nothing.
+func Bearer(key string) func(http.Header) {
+	return func(h http.Header) {
+		if key != "" {
+			h.Set("Authorization", "Bearer "+key)
+		}
+	}
+}
