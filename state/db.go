@@ -113,6 +113,9 @@ func (d *DB) check(ctx context.Context) error {
 		if isCorrupt(err) || res != "" {
 			return fmt.Errorf("%w: %s (%v): run 'genmint repair' to rebuild it from items/, or restore it from a backup", ErrCorrupt, d.path, cleanSQLiteErr(err))
 		}
+		if isUnwritable(err) {
+			return fmt.Errorf("open state %s: the collection folder is read-only or not accessible: make it writable (or copy the collection somewhere writable) and re-run", d.path)
+		}
 		return fmt.Errorf("open state %s: %w", d.path, err)
 	}
 	return nil
@@ -123,6 +126,19 @@ func isCorrupt(err error) bool {
 	if errors.As(err, &se) {
 		switch se.Code() & 0xff {
 		case sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB:
+			return true
+		}
+	}
+	return false
+}
+
+// isUnwritable reports SQLite failing to open or write its files (a
+// read-only folder: WAL mode needs to create the -wal and -shm files).
+func isUnwritable(err error) bool {
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() & 0xff {
+		case sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_READONLY, sqlite3.SQLITE_PERM:
 			return true
 		}
 	}
