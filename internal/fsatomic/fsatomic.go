@@ -19,9 +19,16 @@ const TempPrefix = ".tmp-genmint-"
 // WriteFile atomically replaces path with data.
 func WriteFile(path string, data []byte, perm os.FileMode) (err error) {
 	dir := filepath.Dir(path)
+	fail := func(err error) error {
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err // the temporary file's name says nothing useful
+		}
+		return Explain(fmt.Errorf("write %s: %w", path, err))
+	}
 	f, err := os.CreateTemp(dir, TempPrefix+filepath.Base(path)+"-")
 	if err != nil {
-		return Explain(fmt.Errorf("write %s: %w", path, err))
+		return fail(err)
 	}
 	defer func() {
 		if err != nil {
@@ -30,19 +37,19 @@ func WriteFile(path string, data []byte, perm os.FileMode) (err error) {
 		}
 	}()
 	if _, err = f.Write(data); err != nil {
-		return Explain(fmt.Errorf("write %s: %w", path, err))
+		return fail(err)
 	}
 	if err = f.Chmod(perm); err != nil {
-		return Explain(fmt.Errorf("write %s: %w", path, err))
+		return fail(err)
 	}
 	if err = f.Sync(); err != nil {
-		return Explain(fmt.Errorf("write %s: %w", path, err))
+		return fail(err)
 	}
 	if err = f.Close(); err != nil {
-		return Explain(fmt.Errorf("write %s: %w", path, err))
+		return fail(err)
 	}
 	if err = os.Rename(f.Name(), path); err != nil {
-		return Explain(fmt.Errorf("write %s: %w", path, err))
+		return fail(err)
 	}
 	return SyncDir(dir)
 }
