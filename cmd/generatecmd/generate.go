@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/genmint/genmint/cmd/cmdutil"
+	"github.com/genmint/genmint/curate"
 	"github.com/genmint/genmint/generate"
 	"github.com/genmint/genmint/generate/pipeline"
 	"github.com/genmint/genmint/generate/providers"
@@ -77,7 +78,7 @@ refused (re-run to retry failures), 130 interrupted (re-run to resume).`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.JSON, opts.Quiet, opts.Dir, opts.Now = f.JSON, f.Quiet, f.Dir, f.Now
 			if only != "" {
-				ids, err := cmdutil.ParseIDs(only)
+				ids, err := curate.ParseIDs(only)
 				if err != nil {
 					return cmdutil.AsUsage(fmt.Errorf("--only: %w", err))
 				}
@@ -301,8 +302,8 @@ func printSummary(o *GenerateOptions, sum *pipeline.Summary, info generate.Provi
 		fmt.Fprintf(out, "Stopped at the spend cap of $%.2f: raise --max-spend to go on.\n", o.MaxSpend)
 	}
 	if len(sum.Stale) > 0 {
-		ids := cmdutil.FormatIDs(sum.Stale)
-		fmt.Fprintf(out, "Stale: items %s were made from an earlier genmint.yaml; 'genmint generate --force --only %s' remakes them.\n", ids, ids)
+		fmt.Fprintf(out, "Stale: items %s were made from an earlier genmint.yaml; 'genmint generate --force --only %s' remakes them.\n",
+			curate.FormatIDs(sum.Stale), curate.ArgIDs(sum.Stale))
 	}
 	if sum.Failed > 0 {
 		fmt.Fprintln(out, "Failed items are retried by the next 'genmint generate'; 'genmint list --status failed' shows why.")
