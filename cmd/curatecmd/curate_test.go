@@ -98,7 +98,7 @@ func collection(t *testing.T) string {
 
 // options builds CurateOptions over dir with test streams. The TUI fails the
 // test unless replaced.
-func options(t *testing.T, dir string) (*CurateOptions, *cmdutil.IOStreams) {
+func options(t testing.TB, dir string) (*CurateOptions, *cmdutil.IOStreams) {
 	t.Helper()
 	io, _, _, _ := cmdutil.Test()
 	f := &cmdutil.Factory{IO: io, Dir: dir, Getenv: func(string) string { return "" }, Now: cmdutil.Clock(func(string) string { return "" })}
