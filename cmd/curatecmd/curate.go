@@ -134,7 +134,11 @@ func Run(ctx context.Context, o *CurateOptions) error {
 	// Checked first: without a terminal the view would wait on a pipe or
 	// fail to open a TTY. Name the flags that work instead.
 	if interactive && !o.IO.Interactive() {
-		return cmdutil.UsageError("%s", strings.TrimPrefix(curate.FlagsUsage(), "genmint ")) // root adds "genmint: "
+		msg := strings.TrimPrefix(curate.FlagsUsage(), "genmint ") // root adds "genmint: "
+		if o.Getenv != nil && cmdutil.IsCI(o.Getenv) {
+			msg = "CI is set: " + msg
+		}
+		return cmdutil.UsageError("%s", msg)
 	}
 	db, err := o.State(ctx, false)
 	if err != nil {

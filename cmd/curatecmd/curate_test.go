@@ -242,6 +242,11 @@ func TestNoTerminalNamesTheFlags(t *testing.T) {
 			t.Errorf("not one line for 'genmint: …': %q", err)
 		}
 	}
+	// Under CI the message says why a terminal is not used.
+	o.Getenv = func(k string) string { return map[string]string{"CI": "true"}[k] }
+	if err := Run(bg, o); cmdutil.CodeOf(err) != cmdutil.ExitUsage || !strings.HasPrefix(err.Error(), "CI is set: curate needs a terminal") {
+		t.Errorf("under CI: %v", err)
+	}
 }
 
 func TestNoCollection(t *testing.T) {
