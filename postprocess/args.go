@@ -1,6 +1,8 @@
 package postprocess
 
 import (
+	"github.com/genmint/genmint/internal/suggest"
+
 	"fmt"
 	"math"
 	"slices"
@@ -69,7 +71,7 @@ func newArgs(op string, value any, allowed []string, shortKey, example string) (
 }
 
 func didYouMeanParam(got string, allowed []string) string {
-	if best := closest(got, allowed); best != "" {
+	if best := suggest.Closest(got, allowed); best != "" {
 		return "did you mean " + best + "?"
 	}
 	if len(allowed) == 1 {

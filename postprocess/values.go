@@ -1,6 +1,8 @@
 package postprocess
 
 import (
+	"github.com/genmint/genmint/internal/suggest"
+
 	"fmt"
 	"image"
 	"image/color"
@@ -49,7 +51,7 @@ func (a *args) anchor(key, def string) (string, error) {
 		}
 	}
 	hint := "valid anchors: " + strings.Join(anchorNames(), ", ")
-	if best := closest(n, anchorNames()); best != "" {
+	if best := suggest.Closest(n, anchorNames()); best != "" {
 		hint = "did you mean " + best + "? " + hint
 	}
 	return "", a.fail(key, "unknown anchor "+strconv.Quote(s), hint)

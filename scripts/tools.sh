@@ -12,6 +12,7 @@ command -v exiftool >/dev/null 2>&1 || need+=(libimage-exiftool-perl)
 command -v vips >/dev/null 2>&1 || need+=(libvips-tools)
 command -v tmux >/dev/null 2>&1 || need+=(tmux)
 command -v qemu-aarch64 >/dev/null 2>&1 || need+=(qemu-user)
+[ -x /usr/bin/time ] || need+=(time)
 if ((${#need[@]})); then
 	sudo=""
 	[ "$(id -u)" = 0 ] || sudo="sudo"

@@ -151,6 +151,7 @@ func (l *loader) load(data []byte) {
 		"description":  func(k, v *yaml.Node) { l.s.Description = l.str(v, "description") },
 		"external_url": func(k, v *yaml.Node) { l.s.ExternalURL = l.str(v, "external_url") },
 		"creator":      func(k, v *yaml.Node) { l.s.Creator = l.str(v, "creator") },
+		"image":        func(k, v *yaml.Node) { l.s.Image = l.str(v, "image") },
 		"count":        func(k, v *yaml.Node) { l.s.Count = l.int(v, "count", 1, MaxCount) },
 		"seed":         func(k, v *yaml.Node) { l.s.Seed = l.uint64(v, "seed") },
 		"unique":       func(k, v *yaml.Node) { l.s.Unique = l.bool(v, "unique") },

@@ -27,6 +27,9 @@ type Spec struct {
 	Description string
 	ExternalURL string
 	Creator     string // artist name, written into each image's XMP dc:creator
+	// Image is the collection's own image for its contract metadata: a file
+	// in the collection folder or a URI; empty uses the first token's image.
+	Image string
 
 	Count int
 	// Seed is the base seed; every item's seed and the trait draw derive

@@ -111,7 +111,7 @@ func (d *DB) check(ctx context.Context) error {
 	}
 	if err != nil {
 		if isCorrupt(err) || res != "" {
-			return fmt.Errorf("%w: %s (%v): restore it from a backup, or move it aside and run 'genmint repair' to rebuild it from items/", ErrCorrupt, d.path, cleanSQLiteErr(err))
+			return fmt.Errorf("%w: %s (%v): run 'genmint repair' to rebuild it from items/, or restore it from a backup", ErrCorrupt, d.path, cleanSQLiteErr(err))
 		}
 		return fmt.Errorf("open state %s: %w", d.path, err)
 	}
@@ -183,7 +183,7 @@ func (d *DB) wrapWriteErr(err error) error {
 		case sqlite3.SQLITE_BUSY:
 			return fmt.Errorf("write state %s: another genmint holds the database: wait for it to finish", d.path)
 		case sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB:
-			return fmt.Errorf("%w: %s: restore it from a backup, or move it aside and run 'genmint repair'", ErrCorrupt, d.path)
+			return fmt.Errorf("%w: %s: run 'genmint repair' to rebuild it from items/, or restore it from a backup", ErrCorrupt, d.path)
 		}
 	}
 	return fmt.Errorf("write state %s: %w", d.path, err)

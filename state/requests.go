@@ -19,17 +19,17 @@ const (
 // Request is one provider call in the journal. Every call is recorded before
 // it is sent, so paid work is always accounted for, even across crashes.
 type Request struct {
-	ID         int64
-	ItemID     int
-	Provider   string
-	Model      string
-	Paid       bool
-	CostUSD    float64
-	Outcome    string
-	ServiceID  string // the service's request id
-	Error      string
-	StartedAt  time.Time
-	FinishedAt time.Time
+	ID         int64     `json:"id"`
+	ItemID     int       `json:"item_id"`
+	Provider   string    `json:"provider"`
+	Model      string    `json:"model,omitempty"`
+	Paid       bool      `json:"paid"`
+	CostUSD    float64   `json:"cost_usd"`
+	Outcome    string    `json:"outcome"`
+	ServiceID  string    `json:"service_id,omitempty"` // the service's request id
+	Error      string    `json:"error,omitempty"`
+	StartedAt  time.Time `json:"started_at"`
+	FinishedAt time.Time `json:"finished_at,omitzero"`
 }
 
 // StartRequest journals a provider call before it is sent.

@@ -209,7 +209,7 @@ func TestCorruptDatabaseNamesTheFix(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := Open(context.Background(), dir, Options{})
-	if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "restore it from a backup") {
+	if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "run 'genmint repair' to rebuild it from items/") {
 		t.Fatalf("err = %v", err)
 	}
 	if strings.Count(err.Error(), "\n") != 0 {

@@ -1,8 +1,11 @@
 package main
 
 import (
+	"bytes"
+	"encoding/binary"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"os/exec"
 	"strconv"
@@ -42,6 +45,15 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			// pngchunks FILE: print the PNG's chunks (type, text keyword, length).
+			"pngchunks": func(ts *testscript.TestScript, neg bool, args []string) {
+				if neg || len(args) != 1 {
+					ts.Fatalf("usage: pngchunks FILE")
+				}
+				layout, err := pngLayout(ts.MkAbs(args[0]))
+				ts.Check(err)
+				ts.Stdout().Write([]byte(layout))
+			},
 			// exits N cmd args…: run cmd and require exit status N.
 			"exits": func(ts *testscript.TestScript, neg bool, args []string) {
 				if neg || len(args) < 2 {
@@ -65,4 +77,33 @@ func TestScripts(t *testing.T) {
 			},
 		},
 	})
+}
+
+// pngLayout lists a PNG's chunks: type, the keyword of text chunks, length.
+func pngLayout(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	if len(b) < 8 || !bytes.Equal(b[:8], []byte("\x89PNG\r\n\x1a\n")) {
+		return "", fmt.Errorf("%s is not a PNG", path)
+	}
+	var out bytes.Buffer
+	for i := 8; i+8 <= len(b); {
+		n := int(binary.BigEndian.Uint32(b[i:]))
+		typ := string(b[i+4 : i+8])
+		if i+12+n > len(b) {
+			return "", fmt.Errorf("%s: truncated %s chunk", path, typ)
+		}
+		data := b[i+8 : i+8+n]
+		switch typ {
+		case "tEXt", "iTXt", "zTXt":
+			kw, _, _ := bytes.Cut(data, []byte{0})
+			fmt.Fprintf(&out, "%s %s %d\n", typ, kw, n)
+		default:
+			fmt.Fprintf(&out, "%s %d\n", typ, n)
+		}
+		i += 12 + n
+	}
+	return out.String(), nil
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -18,7 +19,9 @@ import (
 	"github.com/genmint/genmint/cmd/generatecmd"
 	"github.com/genmint/genmint/cmd/initcmd"
 	"github.com/genmint/genmint/cmd/listcmd"
+	"github.com/genmint/genmint/cmd/pincmd"
 	"github.com/genmint/genmint/cmd/providerscmd"
+	"github.com/genmint/genmint/cmd/repaircmd"
 	"github.com/genmint/genmint/cmd/showcmd"
 	"github.com/genmint/genmint/cmd/validatecmd"
 	"github.com/genmint/genmint/cmd/versioncmd"
@@ -73,7 +76,9 @@ plain lines, --json documents and exit codes:
 		curatecmd.NewCmdCurate(f, nil),
 		listcmd.NewCmdList(f, nil),
 		showcmd.NewCmdShow(f, nil),
+		pincmd.NewCmdPin(f, nil),
 		providerscmd.NewCmdProviders(f),
+		repaircmd.NewCmdRepair(f, nil),
 		democmd.NewCmdDemo(f, nil),
 		versioncmd.NewCmdVersion(f),
 	)
@@ -122,6 +127,9 @@ func Run(ctx context.Context, f *cmdutil.Factory, args []string) cmdutil.ExitCod
 		return cmdutil.ExitOK
 	}
 	code := cmdutil.CodeOf(err)
+	if strings.HasPrefix(err.Error(), "unknown command") {
+		code = cmdutil.ExitUsage // cobra's own usage error
+	}
 	if errors.Is(err, context.Canceled) || (ctx.Err() != nil && code == cmdutil.ExitFailure) {
 		code = cmdutil.ExitInterrupted
 	}

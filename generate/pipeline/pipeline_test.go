@@ -319,3 +319,44 @@ func TestRegenerateKeepsItsOverride(t *testing.T) {
 		t.Fatal("regenerated a kept item")
 	}
 }
+
+func TestRepairRebuildsStateFromFiles(t *testing.T) {
+	c := newCollection(t, testSpec+"postprocess:\n  - sharpen: 0.6\n  - border: {width: 2, color: \"#101010\"}\n  - format: {type: jpeg, quality: 85}\n")
+	fake := generatetest.New()
+	c.run(t, fake, nil)
+	seed := uint32(4242)
+	o := pipeline.Options{Spec: c.s, DB: c.db, Provider: fake, Info: generatetest.Info()}
+	if _, err := pipeline.Regenerate(context.Background(), o, 5, pipeline.Override{Seed: &seed}); err != nil {
+		t.Fatal(err)
+	}
+	// Damage item 2's final image; lose the database.
+	final2 := filepath.Join(c.dir, "items/0002/final.jpg")
+	b, _ := os.ReadFile(final2)
+	b[len(b)/2] ^= 0xff
+	os.WriteFile(final2, b, 0o644)
+	c.db.Close()
+	os.Remove(state.Path(c.dir))
+
+	db, err := state.Open(context.Background(), c.dir, state.Options{Create: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.db = db
+	rep, err := pipeline.Repair(context.Background(), c.s, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Planned != 8 || rep.Adopted != 7 || rep.Custom != 1 || len(rep.Skipped) != 1 || rep.Skipped[0].ID != 2 {
+		t.Fatalf("report: %+v", rep)
+	}
+	it5, _ := db.Item(context.Background(), 5)
+	if !it5.Custom || it5.Seed != 4242 || it5.Status != state.Generated {
+		t.Errorf("item 5 after repair: %+v", it5)
+	}
+	// The next run remakes only the damaged item: nothing stale, nothing reprocessed.
+	calls := fake.Total()
+	sum := c.run(t, fake, nil)
+	if sum.Generated != 1 || sum.Reprocessed != 0 || len(sum.Stale) != 0 || fake.Total() != calls+1 || fake.Calls(2) != 2 {
+		t.Fatalf("run after repair: %+v", sum)
+	}
+}

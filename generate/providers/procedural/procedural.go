@@ -1,6 +1,8 @@
 package procedural
 
 import (
+	"github.com/genmint/genmint/internal/suggest"
+
 	"bytes"
 	"context"
 	"fmt"
@@ -105,7 +107,7 @@ func parseParams(p generate.Params, field string) (options, error) {
 		sort.Strings(unknown)
 		k := unknown[0]
 		msg := fmt.Sprintf("%s.%s: unknown parameter", field, k)
-		if s := suggest(k, paramNames); s != "" {
+		if s := suggest.Closest(k, paramNames); s != "" {
 			msg += fmt.Sprintf("; did you mean %q?", s)
 		}
 		if len(unknown) > 1 {
@@ -235,7 +237,7 @@ func choiceParam(p generate.Params, name, field string, names []string, vocab []
 		return k.value, nil
 	}
 	msg := fmt.Sprintf("%s.%s: unknown %s %q", field, name, name, s)
-	if sg := suggest(s, names); sg != "" {
+	if sg := suggest.Closest(s, names); sg != "" {
 		msg += fmt.Sprintf("; did you mean %q?", sg)
 	}
 	return "", fmt.Errorf("%s (choose one of %s)", msg, strings.Join(names, ", "))
@@ -248,39 +250,6 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
-}
-
-// suggest returns the candidate closest to s by edit distance, if it is
-// close enough to be a likely typo.
-func suggest(s string, candidates []string) string {
-	best, bestD := "", 3
-	for _, c := range candidates {
-		d := editDistance(s, c)
-		if d < bestD || (strings.HasPrefix(c, s) && len(s) >= 3 && bestD > 1) {
-			best, bestD = c, min(d, 1)
-		}
-	}
-	return best
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // choice is a resolved decision and what made it: "param", "seed",

@@ -59,8 +59,12 @@ func TestReader(t *testing.T) {
 }
 
 func TestSuggest(t *testing.T) {
-	if s := Suggest("sampler", []string{"sampler_name", "steps"}); s != "" {
-		t.Errorf("Suggest = %q; sampler→sampler_name is 5 edits, too far", s)
+	// An unambiguous prefix is a likely intent (the rule every genmint hint shares).
+	if s := Suggest("sampler", []string{"sampler_name", "steps"}); s != "sampler_name" {
+		t.Errorf("Suggest = %q, want sampler_name", s)
+	}
+	if s := Suggest("sampler", []string{"sampler_name", "sampler_index"}); s != "" {
+		t.Errorf("Suggest = %q for an ambiguous prefix", s)
 	}
 	if s := Suggest("cfg_scal", []string{"cfg_scale", "steps"}); s != "cfg_scale" {
 		t.Errorf("Suggest = %q", s)

@@ -1,0 +1,169 @@
+// Package pincmd implements `genmint pin`.
+package pincmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/genmint/genmint/cmd/cmdutil"
+	"github.com/genmint/genmint/pin"
+	"github.com/genmint/genmint/spec"
+	"github.com/genmint/genmint/state"
+)
+
+// PinOptions are `genmint pin`'s inputs.
+type PinOptions struct {
+	IO     *cmdutil.IOStreams
+	JSON   bool
+	Quiet  bool
+	Dir    string
+	Getenv func(string) string
+	Spec   func() (*spec.Spec, error)
+	State  func(ctx context.Context, create bool) (*state.DB, error)
+
+	IPFSAPI         string
+	CAR             string
+	PinningService  string
+	ServiceTokenEnv string
+	DryRun          bool
+}
+
+// NewCmdPin builds `genmint pin`.
+func NewCmdPin(f *cmdutil.Factory, runF func(*PinOptions) error) *cobra.Command {
+	opts := &PinOptions{IO: f.IO, Spec: f.LoadSpec, State: f.OpenState}
+	cmd := &cobra.Command{
+		Use:   "pin",
+		Short: "Put the kept items on IPFS and compute the collection's baseURI",
+		Long: `Pin every kept item: the final images, the originals and the provenance
+records as three UnixFS directories (CIDv1, raw leaves, profile
+unixfs-v1-2025), one ERC-721 metadata file per token named by its id, and the
+contract metadata. Every CID is computed locally first and checked against
+what the node returns. The items become pinned, with baseURI
+ipfs://<metadata CID>/ ready for minting.
+
+Destinations: a Kubo node (--ipfs-api, else $IPFS_API, else ~/.ipfs/api,
+else 127.0.0.1:5001); --car FILE writes a CAR file instead, with no node
+(import it anywhere with 'ipfs dag import'); --pinning-service URL also asks
+an IPFS Pinning Service API to pin the roots, with its token read from the
+environment variable named by --pinning-service-token-env.
+
+Re-running pins nothing new and changes no CID.`,
+		Example: `  genmint pin                                  # the local Kubo node
+  genmint pin --car collection.car             # no node needed
+  genmint pin --dry-run                        # print the baseURI, upload nothing
+  PINATA_JWT=… genmint pin --pinning-service https://api.pinata.cloud/psa --pinning-service-token-env PINATA_JWT`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.JSON, opts.Quiet, opts.Dir, opts.Getenv = f.JSON, f.Quiet, f.Dir, f.Getenv
+			if opts.DryRun && (opts.CAR != "" || opts.PinningService != "" || opts.IPFSAPI != "") {
+				return cmdutil.UsageError("--dry-run uploads nothing: drop --ipfs-api, --car and --pinning-service")
+			}
+			if opts.PinningService != "" && opts.ServiceTokenEnv == "" {
+				return cmdutil.UsageError("--pinning-service needs --pinning-service-token-env NAME: the environment variable holding its access token")
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return Run(cmd.Context(), opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&opts.IPFSAPI, "ipfs-api", "", "Kubo RPC `address` (multiaddr or URL)")
+	fl.StringVar(&opts.CAR, "car", "", "write every block to this CAR `file` (no node needed)")
+	fl.StringVar(&opts.PinningService, "pinning-service", "", "also pin the roots on this Pinning Service API `URL`")
+	fl.StringVar(&opts.ServiceTokenEnv, "pinning-service-token-env", "", "the environment variable `NAME` holding the pinning service's token")
+	fl.BoolVar(&opts.DryRun, "dry-run", false, "compute every CID and print the baseURI; upload nothing, change nothing")
+	return cmd
+}
+
+// Collection turns the spec's facts into pin's.
+func Collection(s *spec.Spec) pin.Collection {
+	return pin.Collection{Name: s.Name, Symbol: s.Symbol, Description: s.Description, ExternalURL: s.ExternalURL,
+		Creator: s.Creator, Image: s.Image, RoyaltyReceiver: s.Royalty.Receiver, RoyaltyBPS: s.Royalty.BPS, ERC7007: s.ERC7007}
+}
+
+// Run pins the kept items and prints the baseURI.
+func Run(ctx context.Context, o *PinOptions) error {
+	s, err := o.Spec()
+	if err != nil {
+		return err
+	}
+	if !o.DryRun {
+		unlock, err := state.Lock(o.Dir)
+		if err != nil {
+			return err
+		}
+		defer unlock()
+	}
+	db, err := o.State(ctx, false)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	run := pin.Options{Dir: o.Dir, DB: db, Collection: Collection(s), DryRun: o.DryRun, Progress: o.progress()}
+	if !o.DryRun {
+		token := ""
+		if o.ServiceTokenEnv != "" {
+			token = o.Getenv(o.ServiceTokenEnv)
+			if token == "" {
+				return cmdutil.UsageError("the environment variable %s is empty: put the pinning service's token in it", o.ServiceTokenEnv)
+			}
+		}
+		dest, err := pin.OpenDestinations(ctx, pin.DestinationOptions{IPFSAPI: o.IPFSAPI, CAR: o.CAR,
+			PinningService: o.PinningService, PinningServiceToken: token, Getenv: o.Getenv})
+		if err != nil {
+			return classify(err)
+		}
+		run.Pinners, run.CAR = dest.Pinners, dest.CAR
+	}
+	res, err := pin.Run(ctx, run)
+	if err != nil {
+		return classify(err)
+	}
+	if o.JSON {
+		return cmdutil.PrintJSON(o.IO.Out, res)
+	}
+	w := o.IO.Out
+	if res.DryRun {
+		fmt.Fprintf(w, "Dry run: %d items would be pinned; nothing was uploaded.\n", len(res.Items))
+	} else {
+		var where []string
+		for _, d := range res.Destinations {
+			where = append(where, fmt.Sprintf("%s (%d new, %d already there)", d.Destination, len(d.Pinned), len(d.Already)))
+		}
+		fmt.Fprintf(w, "Pinned %d items (%d newly) to %s.\n", len(res.Items), res.NewlyPinned, strings.Join(where, "; "))
+	}
+	fmt.Fprintf(w, "baseURI:     %s\ncontractURI: %s\n", res.BaseURI, res.ContractURI)
+	return nil
+}
+
+// progress prints one line per root reaching a destination.
+func (o *PinOptions) progress() func(pin.Event) {
+	if o.Quiet {
+		return nil
+	}
+	return func(e pin.Event) {
+		switch e.Kind {
+		case pin.EventComputed:
+			fmt.Fprintf(o.IO.ErrOut, "%-10s %s\n", e.Root, e.CID)
+		case pin.EventPinned:
+			fmt.Fprintf(o.IO.ErrOut, "%-10s pinned to %s\n", e.Root, e.Destination)
+		case pin.EventAlreadyThere:
+			fmt.Fprintf(o.IO.ErrOut, "%-10s already on %s\n", e.Root, e.Destination)
+		}
+	}
+}
+
+// classify maps pin's errors to exit codes: bad flag combinations and
+// nothing to pin are usage errors (2); everything else fails (1).
+func classify(err error) error {
+	switch {
+	case errors.Is(err, pin.ErrUsage), errors.Is(err, pin.ErrNothingToPin):
+		return cmdutil.AsUsage(err)
+	}
+	return err
+}

@@ -1,0 +1,187 @@
+package pin
+
+import (
+	"bytes"
+	_ "embed"
+	"encoding/json"
+	"strconv"
+	"strings"
+)
+
+// Collection is what pin needs to know about the collection beyond its
+// items: the facts from genmint.yaml that go into token and contract
+// metadata. The caller fills it from the spec; pin never reads genmint.yaml.
+type Collection struct {
+	Name        string // tokens are named "<Name> #<id>"
+	Symbol      string
+	Description string
+	// ExternalURL is the collection's web site. Each token's external_url is
+	// ExternalURL with "{id}" replaced by the token id (as is without it);
+	// the contract metadata's external_link is ExternalURL without "{id}".
+	ExternalURL string
+	Creator     string
+	// Image is the collection's image for the contract metadata: a URI
+	// (ipfs://, ar://, https://) used as is, or a file relative to the
+	// collection folder, added to the images directory as
+	// "collection<ext>". Empty uses the first token's image.
+	Image string
+	// RoyaltyReceiver and RoyaltyBPS are the ERC-2981 royalty; they also go
+	// into the contract metadata as seller_fee_basis_points/fee_recipient.
+	RoyaltyReceiver string
+	RoyaltyBPS      int
+	// ERC7007 adds the ERC-7007 AIGC fields (prompt, aigc_type, aigc_data)
+	// to token metadata.
+	ERC7007 bool
+}
+
+// TokenMetadata is one token's ERC-721 metadata JSON, following the OpenSea
+// metadata standard, with genmint's generation facts under properties and,
+// when enabled, the ERC-7007 AIGC fields. Field order here is the order in
+// the file; the file is a pure function of the item, its provenance record
+// and the CIDs, so re-running never changes its CID.
+type TokenMetadata struct {
+	Name        string      `json:"name"`
+	Description string      `json:"description,omitempty"`
+	Image       string      `json:"image"`
+	ExternalURL string      `json:"external_url,omitempty"`
+	Attributes  []Attribute `json:"attributes"`
+	// ERC-7007 (only with Collection.ERC7007).
+	Prompt   string `json:"prompt,omitempty"`
+	AIGCType string `json:"aigc_type,omitempty"`
+	AIGCData string `json:"aigc_data,omitempty"`
+
+	Properties TokenProperties `json:"properties"`
+}
+
+// Attribute is an OpenSea trait.
+type Attribute struct {
+	TraitType string `json:"trait_type"`
+	Value     string `json:"value"`
+}
+
+// TokenProperties links everything needed to re-derive the token: how the
+// image was made, the final image, the provider's original and the
+// provenance record, each by CID and hash.
+type TokenProperties struct {
+	Generation Generation    `json:"generation"`
+	Image      FileRef       `json:"image"`
+	Original   FileRef       `json:"original"`
+	Provenance ProvenanceRef `json:"provenance"`
+	Creator    string        `json:"creator,omitempty"`
+}
+
+// Generation holds the generation facts from the provenance record.
+type Generation struct {
+	Provider       string `json:"provider"`
+	Model          string `json:"model"`
+	ModelVersion   string `json:"model_version,omitempty"`
+	Prompt         string `json:"prompt"`
+	RevisedPrompt  string `json:"revised_prompt,omitempty"`
+	NegativePrompt string `json:"negative_prompt,omitempty"`
+	// Seed is the seed the provider used (the requested one when it did not
+	// say); SeedRequested is genmint's.
+	Seed              uint64 `json:"seed"`
+	SeedRequested     uint32 `json:"seed_requested"`
+	Reproducible      bool   `json:"reproducible"`
+	DigitalSourceType string `json:"digital_source_type"`
+}
+
+// FileRef names a file by its IPFS URI, its own CID and its sha256.
+type FileRef struct {
+	URI       string `json:"uri"`
+	CID       string `json:"cid"`
+	SHA256    string `json:"sha256"`
+	MediaType string `json:"media_type"`
+}
+
+// ProvenanceRef links the provenance record. ContentSHA256 is the hash the
+// final image embeds (XMP genmint:RecordSHA256).
+type ProvenanceRef struct {
+	URI           string `json:"uri"`
+	CID           string `json:"cid"`
+	Schema        string `json:"schema"`
+	ContentSHA256 string `json:"content_sha256"`
+}
+
+// ContractMetadata is the ERC-7572 contractURI JSON, plus OpenSea's
+// royalty fields.
+type ContractMetadata struct {
+	Name                 string `json:"name"`
+	Symbol               string `json:"symbol,omitempty"`
+	Description          string `json:"description,omitempty"`
+	Image                string `json:"image,omitempty"`
+	ExternalLink         string `json:"external_link,omitempty"`
+	SellerFeeBasisPoints *int   `json:"seller_fee_basis_points,omitempty"`
+	FeeRecipient         string `json:"fee_recipient,omitempty"`
+}
+
+// TokenSchema is the JSON Schema (draft 2020-12) every token metadata file
+// genmint writes conforms to: the OpenSea metadata standard's fields, typed,
+// with ERC-7007's fields and genmint's properties. `genmint verify` and the
+// tests check files against it.
+//
+//go:embed schema/token.schema.json
+var TokenSchema []byte
+
+// ContractSchema is the JSON Schema of the contract metadata (ERC-7572).
+//
+//go:embed schema/contract.schema.json
+var ContractSchema []byte
+
+// tokenName is "<collection> #<id>".
+func tokenName(c Collection, id int) string {
+	if c.Name == "" {
+		return "#" + strconv.Itoa(id)
+	}
+	return c.Name + " #" + strconv.Itoa(id)
+}
+
+func tokenExternalURL(c Collection, id int) string {
+	return strings.ReplaceAll(c.ExternalURL, "{id}", strconv.Itoa(id))
+}
+
+func contractExternalLink(c Collection) string {
+	if strings.Contains(c.ExternalURL, "{id}") {
+		// A per-token pattern: the site is what comes before the token part.
+		u := c.ExternalURL[:strings.Index(c.ExternalURL, "{id}")]
+		return strings.TrimRight(u, "/#?=")
+	}
+	return c.ExternalURL
+}
+
+// marshalMetadata writes v as indented JSON with a final newline, without
+// HTML escaping (prompts keep their & and <), byte-identical every time.
+func marshalMetadata(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// mediaTypeOfName guesses a media type from a file name's extension.
+func mediaTypeOfName(name string) string {
+	switch strings.ToLower(extOf(name)) {
+	case ".png":
+		return "image/png"
+	case ".jpg", ".jpeg":
+		return "image/jpeg"
+	case ".webp":
+		return "image/webp"
+	case ".gif":
+		return "image/gif"
+	case ".json":
+		return "application/json"
+	}
+	return "application/octet-stream"
+}
+
+func extOf(name string) string {
+	if i := strings.LastIndexByte(name, '.'); i >= 0 && !strings.ContainsRune(name[i:], '/') {
+		return name[i:]
+	}
+	return ""
+}
