@@ -79,7 +79,7 @@ func ApplyFlags(ctx context.Context, db *state.DB, f Flags) (Summary, error) {
 				return err
 			}
 			if strict && len(ch.Skipped) > 0 {
-				return fmt.Errorf("%w: %s (from %s)", ErrCannotDecide, describeSkips(string(op), ch.Skipped), flag)
+				return cannotDecide(fmt.Sprintf("%s (from %s)", describeSkips(string(op), ch.Skipped), flag))
 			}
 			for _, u := range ch.Updated {
 				changed[u.ID] = true
@@ -136,6 +136,13 @@ func ApplyFlags(ctx context.Context, db *state.DB, f Flags) (Summary, error) {
 	}
 	return sum, nil
 }
+
+// cannotDecide is ErrCannotDecide with its message alone ("cannot keep item
+// 9: not in this collection (from --keep)"), not prefixed by the sentinel's.
+type cannotDecide string
+
+func (e cannotDecide) Error() string { return string(e) }
+func (e cannotDecide) Unwrap() error { return ErrCannotDecide }
 
 func selectIDs(ctx context.Context, tx *sql.Tx, q string) ([]int, error) {
 	rows, err := tx.QueryContext(ctx, q)

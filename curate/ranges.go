@@ -85,8 +85,9 @@ func parseID(s string) (int, error) {
 	return n, nil
 }
 
-// FormatIDs writes ids compactly, the way ParseIDs reads them: "1-3, 7, 9-12".
-// Long lists are cut after 12 runs with a count of the rest.
+// FormatIDs writes ids compactly for people, the way ParseIDs reads them:
+// "1-3, 7, 9-12". Long lists are cut after 12 runs with a count of the rest.
+// Use ArgIDs for a list meant to be pasted into a flag.
 func FormatIDs(ids []int) string {
 	if len(ids) == 0 {
 		return "none"
@@ -95,21 +96,48 @@ func FormatIDs(ids []int) string {
 	sort.Ints(s)
 	var parts []string
 	shown := 0
-	for i := 0; i < len(s); {
-		j := i
-		for j+1 < len(s) && s[j+1] <= s[j]+1 {
-			j++
-		}
+	for lo, hi := range runs(s) {
 		if len(parts) == 12 {
 			return strings.Join(parts, ", ") + fmt.Sprintf(" and %d more", len(dedupe(s))-shown)
 		}
-		if s[i] == s[j] {
-			parts = append(parts, strconv.Itoa(s[i]))
-		} else {
-			parts = append(parts, fmt.Sprintf("%d-%d", s[i], s[j]))
-		}
-		shown += s[j] - s[i] + 1
-		i = j + 1
+		parts = append(parts, run(lo, hi))
+		shown += hi - lo + 1
 	}
 	return strings.Join(parts, ", ")
+}
+
+// ArgIDs writes ids as one flag value ParseIDs reads back exactly, never
+// cut: "1-3,7,9-12" (for messages like "genmint generate --only 1-3,7").
+func ArgIDs(ids []int) string {
+	s := append([]int(nil), ids...)
+	sort.Ints(s)
+	var parts []string
+	for lo, hi := range runs(s) {
+		parts = append(parts, run(lo, hi))
+	}
+	return strings.Join(parts, ",")
+}
+
+// runs yields the runs of consecutive ids in sorted s (duplicates join
+// their run).
+func runs(s []int) func(yield func(lo, hi int) bool) {
+	return func(yield func(lo, hi int) bool) {
+		for i := 0; i < len(s); {
+			j := i
+			for j+1 < len(s) && s[j+1] <= s[j]+1 {
+				j++
+			}
+			if !yield(s[i], s[j]) {
+				return
+			}
+			i = j + 1
+		}
+	}
+}
+
+func run(lo, hi int) string {
+	if lo == hi {
+		return strconv.Itoa(lo)
+	}
+	return fmt.Sprintf("%d-%d", lo, hi)
 }

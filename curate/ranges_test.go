@@ -3,6 +3,7 @@ package curate
 import (
 	"errors"
 	"reflect"
+	"sort"
 	"strings"
 	"testing"
 )
@@ -90,6 +91,28 @@ func TestFormatIDs(t *testing.T) {
 	back, err := ParseIDs(strings.ReplaceAll(FormatIDs(ids), " ", ""))
 	if err != nil || !reflect.DeepEqual(back, ids) {
 		t.Errorf("round trip %v → %q → %v, %v", ids, FormatIDs(ids), back, err)
+	}
+}
+
+func TestArgIDs(t *testing.T) {
+	var many []int
+	for i := 1; i <= 40; i += 2 {
+		many = append(many, i)
+	}
+	for _, ids := range [][]int{{3}, {3, 1, 2, 7, 9, 10, 11}, {5, 5, 6}, many} {
+		arg := ArgIDs(ids)
+		if strings.ContainsAny(arg, " ") {
+			t.Errorf("ArgIDs(%v) = %q: a flag value has no spaces", ids, arg)
+		}
+		back, err := ParseIDs(arg)
+		want := dedupe(append([]int(nil), ids...))
+		sort.Ints(want)
+		if err != nil || !reflect.DeepEqual(back, want) {
+			t.Errorf("round trip %v → %q → %v, %v", ids, arg, back, err)
+		}
+	}
+	if got := ArgIDs([]int{3, 1, 2, 7, 9, 10, 11}); got != "1-3,7,9-11" {
+		t.Errorf("ArgIDs = %q", got)
 	}
 }
 

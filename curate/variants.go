@@ -112,6 +112,78 @@ func ArchiveCandidate(ctx context.Context, db *state.DB, collectionDir string, i
 	return v, nil
 }
 
+// RestoreCandidate undoes a regeneration that did not finish (refused,
+// failed, cancelled): before is the item as read just before
+// ArchiveCandidate, and v the variant that call returned (nil when the item
+// had no image). It copies the variant's files back over the item's (the
+// regeneration may have overwritten the original already), restores the
+// item's row (state.DB.Restore), then forgets the variant, whose files are
+// the item's again, and removes its folder. An item the regeneration never
+// changed is left as it is and only the variant is forgotten.
+//
+// Each step is durable before the next: a crash part-way leaves either the
+// unfinished regeneration (which 'genmint generate' completes, the old
+// candidate safe as a variant) or the old candidate back with at most a
+// spare copy of it as a variant.
+func RestoreCandidate(ctx context.Context, db *state.DB, collectionDir string, before state.Item, v *Variant) error {
+	cur, err := db.Item(ctx, before.ID)
+	if err != nil {
+		return err
+	}
+	untouched := cur.Status == before.Status && cur.GenHash == before.GenHash && cur.Final == before.Final &&
+		cur.Original == before.Original && cur.RecordSHA256 == before.RecordSHA256
+	if !untouched {
+		switch cur.Status {
+		case state.Pending, state.Failed, state.Refused:
+		default:
+			// It finished after all, or moved on: its files are not ours to overwrite.
+			return fmt.Errorf("put back item %d's candidate: it is %s now, not left unfinished", before.ID, cur.Status)
+		}
+		if v != nil {
+			for _, pair := range [][2]string{{v.Original.Path, before.Original.Path}, {v.Final.Path, before.Final.Path},
+				{v.ProvenancePath, before.ProvenancePath}} {
+				if pair[0] == "" || pair[1] == "" {
+					continue
+				}
+				if err := copyDurable(filepath.Join(collectionDir, filepath.FromSlash(pair[0])),
+					filepath.Join(collectionDir, filepath.FromSlash(pair[1]))); err != nil {
+					return fmt.Errorf("put back item %d's candidate: %w", before.ID, err)
+				}
+			}
+		}
+		if err := db.Restore(ctx, before); err != nil {
+			return err
+		}
+	}
+	if v == nil {
+		return nil
+	}
+	err = db.Tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `DELETE FROM curate_variants WHERE item_id = ? AND variant = ?`, v.ItemID, v.No)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("put back item %d's candidate: %w", before.ID, err)
+	}
+	if dir := variantDir(v); dir != "" {
+		_ = os.RemoveAll(filepath.Join(collectionDir, filepath.FromSlash(dir)))
+	}
+	return nil
+}
+
+// variantDir is the folder ArchiveCandidate copied v's files into.
+func variantDir(v *Variant) string {
+	for _, p := range []string{v.Final.Path, v.Original.Path, v.ProvenancePath} {
+		if p != "" {
+			d := path.Dir(p)
+			if path.Base(d) == strconv.Itoa(v.No) && path.Base(path.Dir(d)) == "variants" {
+				return d
+			}
+		}
+	}
+	return ""
+}
+
 // Variants lists item id's earlier candidates, oldest first.
 func Variants(ctx context.Context, db *state.DB, id int) ([]Variant, error) {
 	rows, err := db.SQL().QueryContext(ctx, `SELECT variant, status, seed, prompt, negative_prompt, gen_hash, post_hash,

@@ -84,3 +84,92 @@ func TestArchiveCandidateMissingFile(t *testing.T) {
 		t.Errorf("a failed archive recorded %d variants", len(vs))
 	}
 }
+
+// A regeneration that did not finish puts the old candidate back: files,
+// row and all, and forgets the variant.
+func TestRestoreCandidate(t *testing.T) {
+	s, dir := newStore(t, curatetest.Options{N: 3, Sidecars: true, Status: func(id int) state.Status {
+		if id == 2 {
+			return state.Rejected
+		}
+		return state.Generated
+	}})
+	db := s.DB()
+	read := func(rel string) []byte {
+		b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(rel)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+
+	// Item 2: refused with a new prompt after the pipeline overwrote files.
+	before, _ := db.Item(ctx, 2)
+	final, prov := read(before.Final.Path), read(before.ProvenancePath)
+	v, err := curate.ArchiveCandidate(ctx, db, dir, 2)
+	if err != nil || v == nil {
+		t.Fatal(v, err)
+	}
+	if err := db.Override(ctx, 2, 77, "a new prompt", "gen-new"); err != nil {
+		t.Fatal(err)
+	}
+	for _, rel := range []string{before.Final.Path, before.ProvenancePath} {
+		if err := os.WriteFile(filepath.Join(dir, filepath.FromSlash(rel)), []byte("half-written"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.Fail(ctx, 2, state.Refused, "content filter"); err != nil {
+		t.Fatal(err)
+	}
+	if err := curate.RestoreCandidate(ctx, db, dir, before, v); err != nil {
+		t.Fatal(err)
+	}
+	after, _ := db.Item(ctx, 2)
+	if after.Status != state.Rejected || after.Seed != before.Seed || after.Prompt != before.Prompt || after.Custom ||
+		after.Final != before.Final || after.Original != before.Original || after.RecordSHA256 != before.RecordSHA256 {
+		t.Errorf("item not restored: %+v", after)
+	}
+	if !bytes.Equal(read(before.Final.Path), final) || !bytes.Equal(read(before.ProvenancePath), prov) {
+		t.Error("files not put back")
+	}
+	if vs, _ := curate.Variants(ctx, db, 2); len(vs) != 0 {
+		t.Errorf("%d variants left", len(vs))
+	}
+	if _, err := os.Stat(filepath.Join(dir, "shared", "variants", "1")); !os.IsNotExist(err) {
+		t.Errorf("variant folder left behind: %v", err)
+	}
+
+	// Item 1: the regeneration never started (the item is untouched): only
+	// the variant goes.
+	before, _ = db.Item(ctx, 1)
+	v, err = curate.ArchiveCandidate(ctx, db, dir, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := curate.RestoreCandidate(ctx, db, dir, before, v); err != nil {
+		t.Fatal(err)
+	}
+	if after, _ := db.Item(ctx, 1); after.Status != state.Generated || after.Final != before.Final {
+		t.Errorf("untouched item changed: %+v", after)
+	}
+	if vs, _ := curate.Variants(ctx, db, 1); len(vs) != 0 {
+		t.Errorf("%d variants left", len(vs))
+	}
+
+	// Item 3: the regeneration finished after all: nothing is overwritten.
+	before, _ = db.Item(ctx, 3)
+	v, _ = curate.ArchiveCandidate(ctx, db, dir, 3)
+	db.Override(ctx, 3, 5, "p", "gen-5")
+	newFinal := state.File{Path: "items/0003/final.png", SHA256: "new", MediaType: "image/png"}
+	db.SaveOriginal(ctx, 3, "gen-5", newFinal, nil, nil)
+	db.SaveFinal(ctx, 3, state.Finished{Final: newFinal})
+	if err := curate.RestoreCandidate(ctx, db, dir, before, v); err == nil {
+		t.Error("restored over a finished regeneration")
+	}
+	if after, _ := db.Item(ctx, 3); after.Final != newFinal || after.Status != state.Generated {
+		t.Errorf("finished regeneration changed: %+v", after)
+	}
+	if vs, _ := curate.Variants(ctx, db, 3); len(vs) != 1 {
+		t.Errorf("the old candidate of a finished regeneration is gone: %d variants", len(vs))
+	}
+}

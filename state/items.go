@@ -410,6 +410,39 @@ func (d *DB) Override(ctx context.Context, id int, seed uint32, prompt, genHash 
 	})
 }
 
+// Restore puts an item back exactly as it was before an Override whose
+// regeneration did not finish (refused, failed, cancelled, stopped by the
+// spend cap), so its earlier candidate stands again. before is the item as
+// read by Item before the Override; the caller has already put its files
+// back on disk. It writes only while the item is pending, failed or refused
+// — what an unfinished regeneration leaves — and otherwise changes nothing
+// and returns an error. The request journal is never touched: what the
+// attempt cost stays recorded.
+func (d *DB) Restore(ctx context.Context, before Item) error {
+	traits, err := json.Marshal(before.Traits)
+	if err != nil {
+		return fmt.Errorf("restore item %d: %w", before.ID, err)
+	}
+	if before.Traits == nil {
+		traits = []byte("[]")
+	}
+	return d.Tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE items SET status = ?, seed = ?, prompt = ?, negative_prompt = ?, traits = ?,
+				gen_hash = ?, post_hash = ?, original_path = ?, original_sha256 = ?, original_type = ?, result = ?,
+				final_path = ?, final_sha256 = ?, provenance_path = ?, record_sha256 = ?, custom = ?,
+				error = ?, attempts = ?, updated_at = ?
+			WHERE id = ? AND status IN ('pending', 'failed', 'refused')`,
+			string(before.Status), int64(before.Seed), before.Prompt, before.NegativePrompt, string(traits),
+			before.GenHash, before.PostHash, before.Original.Path, before.Original.SHA256, before.Original.MediaType, string(before.Result),
+			before.Final.Path, before.Final.SHA256, before.ProvenancePath, before.RecordSHA256, before.Custom,
+			before.Error, before.Attempts, formatTime(d.Now()), before.ID)
+		if err != nil {
+			return fmt.Errorf("restore item %d: %w", before.ID, err)
+		}
+		return mustChange(res, before.ID)
+	})
+}
+
 // Fail records a failed attempt (status failed) or a refusal (status refused)
 // with a one-line reason.
 func (d *DB) Fail(ctx context.Context, id int, status Status, reason string) error {

@@ -7,8 +7,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/genmint/genmint/spec"
 )
@@ -105,6 +107,39 @@ func TestSetStatusOnlyFromAllowedStatuses(t *testing.T) {
 	}
 	if err := db.Reset(ctx, 1); err == nil {
 		t.Errorf("a kept item was reset")
+	}
+}
+
+// Restore undoes an Override whose regeneration did not finish, field for
+// field, and never touches an item that moved on.
+func TestRestoreAfterAnUnfinishedOverride(t *testing.T) {
+	ctx := context.Background()
+	db := open(t, t.TempDir())
+	db.Plan(ctx, []Planned{planned(1, "h"), planned(2, "h")})
+	db.SaveOriginal(ctx, 1, "h", File{Path: "items/0001/original.png", SHA256: "o1", MediaType: "image/png"}, json.RawMessage(`{"seed":1}`), nil)
+	db.SaveFinal(ctx, 1, Finished{Final: File{Path: "items/0001/final.png", SHA256: "f1"}, ProvenancePath: "items/0001/provenance.json", RecordSHA256: "r1", PostHash: "p1"})
+	db.SetStatus(ctx, []int{1}, Rejected, Generated)
+	before, err := db.Item(ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Override(ctx, 1, 99, "new prompt", "h99"); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Fail(ctx, 1, Refused, "content filter"); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Restore(ctx, before); err != nil {
+		t.Fatal(err)
+	}
+	after, _ := db.Item(ctx, 1)
+	before.UpdatedAt, after.UpdatedAt = time.Time{}, time.Time{}
+	if !reflect.DeepEqual(before, after) {
+		t.Errorf("restored item differs:\nbefore %+v\nafter  %+v", before, after)
+	}
+	// A finished item (here: still rejected, never overridden) is left alone.
+	if err := db.Restore(ctx, before); err == nil {
+		t.Error("Restore overwrote an item that was not left unfinished")
 	}
 }
 

@@ -21,9 +21,9 @@ import (
 
 // The test binary doubles as a tiny `genmint curate` (tui.CheckTerminal,
 // then tui.Run, the summary as JSON on stdout) when GENMINT_TUI_HELPER=1, so
-// the real terminal path — raw mode, alternate screen, drawing on stderr —
-// runs inside tmux before the command itself exists. The end-to-end test of
-// `genmint curate` in tmux replaces it once cmd/curatecmd lands.
+// the view's real terminal path — raw mode, alternate screen, drawing on
+// stderr — is tested inside tmux with this package alone. The end-to-end
+// test of the real `genmint curate` binary in tmux is in cmd/curatecmd.
 func helperMain() {
 	if err := CheckTerminal(os.Stdin, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, err)

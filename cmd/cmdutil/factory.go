@@ -9,9 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/genmint/genmint/generate"
@@ -163,59 +161,4 @@ func PrintJSON(w io.Writer, v any) error {
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
-}
-
-// ParseIDs reads an item list like "1-20,25" into sorted, unique ids.
-func ParseIDs(s string) ([]int, error) {
-	seen := map[int]bool{}
-	var ids []int
-	for _, part := range strings.Split(s, ",") {
-		part = strings.TrimSpace(part)
-		if part == "" {
-			continue
-		}
-		lo, hi, isRange := strings.Cut(part, "-")
-		a, err := strconv.Atoi(strings.TrimSpace(lo))
-		b := a
-		if err == nil && isRange {
-			b, err = strconv.Atoi(strings.TrimSpace(hi))
-		}
-		if err != nil || a < 1 || b < a {
-			return nil, fmt.Errorf("bad item list %q at %q: write ids and ranges like 1-20,25", s, part)
-		}
-		if b-a > 1_000_000 {
-			return nil, fmt.Errorf("item range %q is too large", part)
-		}
-		for id := a; id <= b; id++ {
-			if !seen[id] {
-				seen[id] = true
-				ids = append(ids, id)
-			}
-		}
-	}
-	if len(ids) == 0 {
-		return nil, fmt.Errorf("empty item list: write ids and ranges like 1-20,25")
-	}
-	slices.Sort(ids)
-	return ids, nil
-}
-
-// FormatIDs writes sorted ids compactly: 1-4,7,9-10.
-func FormatIDs(ids []int) string {
-	s := slices.Clone(ids)
-	slices.Sort(s)
-	var parts []string
-	for i := 0; i < len(s); {
-		j := i
-		for j+1 < len(s) && s[j+1] == s[j]+1 {
-			j++
-		}
-		if j > i {
-			parts = append(parts, fmt.Sprintf("%d-%d", s[i], s[j]))
-		} else {
-			parts = append(parts, strconv.Itoa(s[i]))
-		}
-		i = j + 1
-	}
-	return strings.Join(parts, ",")
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/genmint/genmint/cmd/cmdutil"
+	"github.com/genmint/genmint/curate"
 	"github.com/genmint/genmint/generate"
 	"github.com/genmint/genmint/generate/pipeline"
 	"github.com/genmint/genmint/generate/providers"
@@ -77,7 +78,7 @@ refused (re-run to retry failures), 130 interrupted (re-run to resume).`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.JSON, opts.Quiet, opts.Dir, opts.Now = f.JSON, f.Quiet, f.Dir, f.Now
 			if only != "" {
-				ids, err := cmdutil.ParseIDs(only)
+				ids, err := curate.ParseIDs(only)
 				if err != nil {
 					return cmdutil.AsUsage(fmt.Errorf("--only: %w", err))
 				}
@@ -144,21 +145,11 @@ func Run(ctx context.Context, o *GenerateOptions) error {
 	}
 	defer unlock()
 	prog := &progress{p: cmdutil.NewProgress(o.IO, "img", o.Quiet), io: o.IO}
-	open, info, err := o.Provider(s, prog.logger())
+	run, err = o.Pipeline(s, prog.logger())
 	if err != nil {
 		return err
 	}
-	run.Open, run.Info, run.Settle = open, info, o.Settle
-	run.Concurrency = o.Concurrency
-	if run.Concurrency == 0 {
-		run.Concurrency = s.Provider.Concurrency
-	}
-	if run.Concurrency == 0 {
-		run.Concurrency = 4
-		if info.Algorithmic {
-			run.Concurrency = runtime.NumCPU()
-		}
-	}
+	info := run.Info
 	db, err := o.State(ctx, true)
 	if err != nil {
 		return err
@@ -187,6 +178,33 @@ func Run(ctx context.Context, o *GenerateOptions) error {
 		return cmdutil.Partial()
 	}
 	return nil
+}
+
+// Pipeline returns the options of a real (not dry) run over s: the
+// provider, opened around each run's journal with its retry notes going to
+// logger, cost settling, and the concurrency (--concurrency, else the
+// spec's, else the CPU count for an algorithmic provider and 4 for others).
+// The caller sets DB and Progress. `genmint curate` regenerates through it
+// too, so both commands make an item the same way.
+func (o *GenerateOptions) Pipeline(s *spec.Spec, logger *slog.Logger) (pipeline.Options, error) {
+	run := pipeline.Options{Spec: s, Count: o.Count, Only: o.Only, Force: o.Force,
+		MaxSpendUSD: o.MaxSpend, Now: o.Now, Settle: o.Settle}
+	open, info, err := o.Provider(s, logger)
+	if err != nil {
+		return run, err
+	}
+	run.Open, run.Info = open, info
+	run.Concurrency = o.Concurrency
+	if run.Concurrency == 0 {
+		run.Concurrency = s.Provider.Concurrency
+	}
+	if run.Concurrency == 0 {
+		run.Concurrency = 4
+		if info.Algorithmic {
+			run.Concurrency = runtime.NumCPU()
+		}
+	}
+	return run, nil
 }
 
 func scope(s *spec.Spec, o *GenerateOptions) []int {
@@ -301,8 +319,8 @@ func printSummary(o *GenerateOptions, sum *pipeline.Summary, info generate.Provi
 		fmt.Fprintf(out, "Stopped at the spend cap of $%.2f: raise --max-spend to go on.\n", o.MaxSpend)
 	}
 	if len(sum.Stale) > 0 {
-		ids := cmdutil.FormatIDs(sum.Stale)
-		fmt.Fprintf(out, "Stale: items %s were made from an earlier genmint.yaml; 'genmint generate --force --only %s' remakes them.\n", ids, ids)
+		fmt.Fprintf(out, "Stale: items %s were made from an earlier genmint.yaml; 'genmint generate --force --only %s' remakes them.\n",
+			curate.FormatIDs(sum.Stale), curate.ArgIDs(sum.Stale))
 	}
 	if sum.Failed > 0 {
 		fmt.Fprintln(out, "Failed items are retried by the next 'genmint generate'; 'genmint list --status failed' shows why.")

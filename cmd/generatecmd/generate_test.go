@@ -41,7 +41,7 @@ func TestParsing(t *testing.T) {
 			return o.Count == 4 && o.Concurrency == 2 && o.MaxSpend == 2.5 && o.DryRun
 		}},
 		{args: []string{"--force"}, wantErr: "--force needs --only IDS"},
-		{args: []string{"--only", "x"}, wantErr: "--only: bad item list"},
+		{args: []string{"--only", "x"}, wantErr: `--only: bad item ids in "x": "x" is not an item id`},
 		{args: []string{"--count", "2", "--only", "1"}, wantErr: "give --count or --only, not both"},
 	}
 	for _, tc := range cases {

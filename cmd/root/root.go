@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/genmint/genmint/cmd/cmdutil"
+	"github.com/genmint/genmint/cmd/curatecmd"
 	"github.com/genmint/genmint/cmd/democmd"
 	"github.com/genmint/genmint/cmd/generatecmd"
 	"github.com/genmint/genmint/cmd/initcmd"
@@ -44,6 +45,7 @@ plain lines, --json documents and exit codes:
   genmint init my-drop && cd my-drop
   genmint validate
   genmint generate --concurrency 4
+  genmint curate                # keep, reject, star, regenerate in a terminal view
   genmint list --status generated --json`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
@@ -71,6 +73,7 @@ plain lines, --json documents and exit codes:
 		initcmd.NewCmdInit(f, nil),
 		validatecmd.NewCmdValidate(f, nil),
 		generatecmd.NewCmdGenerate(f, nil),
+		curatecmd.NewCmdCurate(f, nil),
 		listcmd.NewCmdList(f, nil),
 		showcmd.NewCmdShow(f, nil),
 		pincmd.NewCmdPin(f, nil),
