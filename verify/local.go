@@ -134,16 +134,20 @@ func (l *local) recompute(ctx context.Context) ([]Failure, error) {
 		{pin.RootOriginals, rec.Roots.Originals, res.Roots.Originals},
 		{pin.RootProvenance, rec.Roots.Provenance, res.Roots.Provenance},
 		{pin.RootMetadata, rec.Roots.Metadata, res.Roots.Metadata},
-		{pin.RootContract, rec.Roots.Contract, res.Roots.Contract},
+		{"contract metadata", rec.Roots.Contract, res.Roots.Contract},
 	} {
 		if c.want == c.got {
 			continue
 		}
 		fix := "a file changed since pinning: restore it (the items below say which), or re-pin with 'genmint pin' if the collection is not minted yet"
-		if c.name == pin.RootMetadata || c.name == pin.RootContract {
+		what := "the " + c.name + " directory"
+		if c.name == "contract metadata" {
+			what = "the contract metadata"
+		}
+		if c.name == pin.RootMetadata || c.name == "contract metadata" {
 			fix = "genmint.yaml's collection facts (name, description, external_url, creator, royalty, image, erc7007) or an item changed since pinning: restore them, or re-pin with 'genmint pin' if the collection is not minted yet"
 		}
-		fails = append(fails, Failure{Link: LinkPin, Check: "root", Message: "the " + c.name + " directory recomputes from the files to another CID than the pin record",
+		fails = append(fails, Failure{Link: LinkPin, Check: "root", Message: what + " recomputes from the files to another CID than the pin record",
 			Expected: c.want, Got: c.got, Fix: fix})
 	}
 	if len(fails) > 0 {
@@ -187,7 +191,7 @@ func idList(items []pin.ItemCIDs) string {
 
 // item checks one item's files, then, when pinned, its token.
 func (l *local) item(ctx context.Context, id int) (TokenResult, error) {
-	t := &tokenRun{id: id, res: TokenResult{ID: id}}
+	t := &tokenRun{id: id, res: TokenResult{ID: id}, item: true}
 	err := l.files(ctx, t)
 	if err == nil && l.tokens != nil {
 		if _, ok := l.pinned[id]; ok {
@@ -219,10 +223,6 @@ func (l *local) files(ctx context.Context, t *tokenRun) error {
 		return t.fail(LinkImage, "missing", fmt.Sprintf("%s cannot be read (%v)", it.Final.Path, unwrapPath(err)), "", "", fixRestore(it))
 	}
 	t.res.ImageSHA256 = sha256Hex(final)
-	if it.Final.SHA256 != "" && t.res.ImageSHA256 != it.Final.SHA256 {
-		return t.fail(LinkImage, "sha256", it.Final.Path+" is not the image generate recorded", it.Final.SHA256, t.res.ImageSHA256,
-			"the image was changed after generation: "+fixRestore(it))
-	}
 	rb, err := os.ReadFile(filepath.Join(l.o.Dir, filepath.FromSlash(it.ProvenancePath)))
 	if err != nil {
 		return t.fail(LinkProvenance, "missing", fmt.Sprintf("%s cannot be read (%v)", it.ProvenancePath, unwrapPath(err)), "", "", fixRestore(it))
@@ -240,6 +240,10 @@ func (l *local) files(ctx context.Context, t *tokenRun) error {
 	}
 	if rec.Content.Item != it.ID {
 		return t.fail(LinkProvenance, "item", it.ProvenancePath+" describes another item", strconv.Itoa(it.ID), strconv.Itoa(rec.Content.Item), fixRestore(it))
+	}
+	if it.Final.SHA256 != "" && t.res.ImageSHA256 != it.Final.SHA256 {
+		return t.fail(LinkImage, "sha256", it.Final.Path+" is not the image generate recorded in the state", it.Final.SHA256, t.res.ImageSHA256,
+			"the image and its record were replaced together after generation: "+fixRestore(it))
 	}
 	if it.RecordSHA256 != "" && it.RecordSHA256 != rec.ContentSHA256 {
 		return t.fail(LinkProvenance, "record-hash", it.ProvenancePath+" is not the record generate wrote", it.RecordSHA256, rec.ContentSHA256, fixRestore(it))

@@ -42,15 +42,20 @@ type Failure struct {
 	Expected string `json:"expected,omitempty"`
 	Got      string `json:"got,omitempty"`
 	Fix      string `json:"fix"`
+
+	item bool // a file of the collection folder: "item N", not "token N"
 }
 
 // String is the failure's one line:
 // "token 3: image: <message>: expected X, got Y: <fix>".
 func (f Failure) String() string {
 	var b strings.Builder
-	if f.Token > 0 {
+	switch {
+	case f.Token > 0 && f.item:
+		fmt.Fprintf(&b, "item %d: ", f.Token)
+	case f.Token > 0:
 		fmt.Fprintf(&b, "token %d: ", f.Token)
-	} else {
+	default:
 		b.WriteString("collection: ")
 	}
 	fmt.Fprintf(&b, "%s: %s", f.Link, f.Message)

@@ -46,14 +46,15 @@ func (v *verifier) token(ctx context.Context, id int) (TokenResult, error) {
 }
 
 type tokenRun struct {
-	v   *verifier
-	id  int
-	res TokenResult
+	v    *verifier
+	id   int
+	res  TokenResult
+	item bool // failures name an item of the folder, not a token
 }
 
 // fail records a failure and stops the token.
 func (t *tokenRun) fail(link Link, check, msg, expected, got, fix string) error {
-	t.res.Failures = append(t.res.Failures, Failure{Token: t.id, Link: link, Check: check, Message: msg, Expected: expected, Got: got, Fix: fix})
+	t.res.Failures = append(t.res.Failures, Failure{Token: t.id, Link: link, Check: check, Message: msg, Expected: expected, Got: got, Fix: fix, item: t.item})
 	return errStop
 }
 
