@@ -32,7 +32,9 @@ type LocalOptions struct {
 	IDs []int
 	// Concurrency is how many items are checked at once.
 	Concurrency int
-	// Progress hears each item's result in id order (see Options.Progress).
+	// Started and Progress hear the number of items, then each item's
+	// result in id order (see Options).
+	Started  func(items int)
 	Progress func(TokenResult)
 }
 
@@ -83,6 +85,9 @@ func Local(ctx context.Context, o LocalOptions) (*Report, error) {
 			return nil, err
 		}
 		r.Collection = fails
+	}
+	if o.Started != nil {
+		o.Started(len(ids))
 	}
 	res, err := runOrdered(ctx, ids, o.Concurrency, l.item, o.Progress)
 	if err != nil {

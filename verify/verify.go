@@ -54,6 +54,9 @@ type Options struct {
 	// RequireAIGC fails tokens without ERC-7007 data on chain (by default
 	// the check runs only where the contract has data for the token).
 	RequireAIGC bool
+	// Started, when set, hears how many tokens will be checked, once, before
+	// the first Progress call.
+	Started func(tokens int)
 	// Progress, when set, hears each token's result in id order, as soon
 	// as it and every token before it are done. Calls never overlap.
 	Progress func(TokenResult)
@@ -117,6 +120,9 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 	slices.Sort(ids)
 	ids = slices.Compact(ids)
+	if o.Started != nil {
+		o.Started(len(ids))
+	}
 
 	res, err := runOrdered(ctx, ids, o.Concurrency, v.token, o.Progress)
 	if err != nil {
