@@ -131,5 +131,5 @@ func chainError(src string, err error) error {
 	if reason, ok := unreachable(err); ok {
 		return unavailable(err, "cannot reach the chain (%s, %s): check --rpc", src, reason)
 	}
-	return fmt.Errorf("%s: %w", src, err)
+	return fmt.Errorf("%s: %w", src, bareError(err))
 }

@@ -35,8 +35,8 @@ func NewGateway(rawURL string, client *http.Client) (*Gateway, error) {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("gateway %q is not an http(s) URL: give one like https://ipfs.io or http://127.0.0.1:8080", rawURL)
 	}
-	if u.RawQuery != "" || u.Fragment != "" {
-		return nil, fmt.Errorf("gateway %q: give the gateway's base URL, without a query", rawURL)
+	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		return nil, fmt.Errorf("gateway %s://%s: give the gateway's base URL, without credentials or a query", u.Scheme, u.Host)
 	}
 	p := strings.TrimRight(u.Path, "/")
 	p = strings.TrimSuffix(p, "/ipfs")

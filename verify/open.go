@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/ethclient"
@@ -67,9 +68,10 @@ func DialChain(ctx context.Context, rpcURL, contract string) (*CollectionChain, 
 		return nil, fmt.Errorf("%w: --contract %q is not an address (0x and 40 hex digits)", ErrUsage, contract)
 	}
 	addr := common.HexToAddress(contract)
+	shown := RedactURL(rpcURL)
 	cl, err := ethclient.DialContext(ctx, rpcURL)
 	if err != nil {
-		return nil, fmt.Errorf("%w: --rpc %s: %v", ErrUsage, rpcURL, err)
+		return nil, fmt.Errorf("%w: --rpc %s: %v", ErrUsage, shown, bareError(err))
 	}
 	id, err := cl.ChainID(ctx)
 	if err != nil {
@@ -78,18 +80,42 @@ func DialChain(ctx context.Context, rpcURL, contract string) (*CollectionChain, 
 			return nil, ctx.Err()
 		}
 		if reason, ok := unreachable(err); ok {
-			return nil, unavailable(err, "cannot reach the chain at %s (%s): check --rpc", rpcURL, reason)
+			return nil, unavailable(err, "cannot reach the chain at %s (%s): check --rpc", shown, reason)
 		}
-		return nil, unavailable(err, "the chain at %s does not answer eth_chainId (%v): check --rpc", rpcURL, err)
+		return nil, unavailable(err, "the chain at %s does not answer eth_chainId (%v): check --rpc", shown, bareError(err))
 	}
 	code, err := cl.CodeAt(ctx, addr, nil)
 	if err != nil {
 		cl.Close()
-		return nil, unavailable(err, "read the code at %s from %s: %v", addr.Hex(), rpcURL, err)
+		return nil, unavailable(err, "read the code at %s from %s: %v", addr.Hex(), shown, bareError(err))
 	}
 	if len(code) == 0 {
 		cl.Close()
-		return nil, fmt.Errorf("%w: no contract at %s on chain %s (%s): check --contract and --rpc", ErrUsage, addr.Hex(), id, rpcURL)
+		return nil, fmt.Errorf("%w: no contract at %s on chain %s (%s): check --contract and --rpc", ErrUsage, addr.Hex(), id, shown)
 	}
-	return OpenChain(cl, addr, rpcURL, cl.Close), nil
+	return OpenChain(cl, addr, shown, cl.Close), nil
+}
+
+// RedactURL shows an endpoint without what may be a credential: RPC
+// providers put API keys in the path (https://host/v3/KEY), the query or
+// the user info. It keeps the scheme and host: https://host/….
+func RedactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return "(the --rpc endpoint)"
+	}
+	s := u.Scheme + "://" + u.Host
+	if (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.User != nil || u.Fragment != "" {
+		s += "/…"
+	}
+	return s
+}
+
+// bareError drops the request URL a *url.Error repeats (it may hold a key).
+func bareError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
 }

@@ -270,8 +270,9 @@ func TestAnvil(t *testing.T) {
 	l, _ := net.Listen("tcp", "127.0.0.1:0")
 	dead := "http://" + l.Addr().String()
 	l.Close()
-	r = run(false, "verify", "--rpc", dead, "--contract", addr.Hex(), "--car", car)
-	if r.code != cmdutil.ExitFailure || strings.Count(strings.TrimSpace(r.err), "\n") != 0 || !strings.Contains(r.err, "cannot reach the chain at "+dead+" (connection refused): check --rpc") {
+	r = run(false, "verify", "--rpc", dead+"/v3/SECRETKEY", "--contract", addr.Hex(), "--car", car)
+	if r.code != cmdutil.ExitFailure || strings.Count(strings.TrimSpace(r.err), "\n") != 0 || !strings.Contains(r.err, "cannot reach the chain at "+dead+"/… (connection refused): check --rpc") ||
+		strings.Contains(r.err+r.out, "SECRETKEY") {
 		t.Fatalf("dead RPC: %+v", r)
 	}
 
