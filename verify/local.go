@@ -28,7 +28,8 @@ type LocalOptions struct {
 	// Collection holds genmint.yaml's collection facts, with which the
 	// token metadata is rebuilt exactly as `genmint pin` wrote it.
 	Collection pin.Collection
-	// IDs limits the items checked (nil: every item with a final image).
+	// IDs limits the items checked (nil: every item with a final image
+	// that was not rejected, and every pinned item).
 	IDs []int
 	// Concurrency is how many items are checked at once.
 	Concurrency int
@@ -62,11 +63,12 @@ func Local(ctx context.Context, o LocalOptions) (*Report, error) {
 	for _, it := range items {
 		if it.Status.Done() {
 			byID[it.ID] = it
-			ids = append(ids, it.ID)
+			// Rejected items are not part of the collection: checked only
+			// when named.
+			if it.Status != state.Rejected {
+				ids = append(ids, it.ID)
+			}
 		}
-	}
-	if o.IDs != nil {
-		ids = slices.Compact(slices.Sorted(slices.Values(o.IDs)))
 	}
 	r := &Report{Mode: ModeLocal, Links: []Link{LinkImage, LinkProvenance, LinkOriginal}}
 
@@ -76,6 +78,16 @@ func Local(ctx context.Context, o LocalOptions) (*Report, error) {
 	} else if err != nil {
 		return nil, err
 	}
+	if rec != nil {
+		// Pinned items are tokens whatever their status says now.
+		for _, it := range rec.Items {
+			ids = append(ids, it.ID)
+		}
+	}
+	if o.IDs != nil {
+		ids = o.IDs
+	}
+	ids = slices.Compact(slices.Sorted(slices.Values(ids)))
 	l := &local{o: o, items: byID, rec: rec}
 	if rec != nil {
 		r.Links = append(r.Links, LinkPin, LinkMetadata)
@@ -131,8 +143,9 @@ func (l *local) recompute(ctx context.Context) ([]Failure, error) {
 	}
 	var fails []Failure
 	if got, want := idList(res.Items), idList(rec.Items); got != want {
-		fails = append(fails, Failure{Link: LinkPin, Check: "items", Message: "the kept, pinned and minted items are not the set that was pinned",
-			Expected: want, Got: got, Fix: "restore the items' statuses (genmint curate), or re-pin with 'genmint pin' if the collection is not minted yet"})
+		// Every root differs then; the set is the one cause to report.
+		return []Failure{{Link: LinkPin, Check: "items", Message: "the kept, pinned and minted items are not the set that was pinned",
+			Expected: want, Got: got, Fix: "restore the items' statuses (genmint curate), or re-pin with 'genmint pin' if the collection is not minted yet"}}, nil
 	}
 	for _, c := range []struct{ name, want, got string }{
 		{pin.RootImages, rec.Roots.Images, res.Roots.Images},

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/genmint/genmint/provenance"
+	"github.com/genmint/genmint/state"
 )
 
 func localRun(t *testing.T, f *fixture, ids ...int) *Report {
@@ -49,6 +50,17 @@ func TestLocalNotPinned(t *testing.T) {
 	if want := "verified 3 of 3 items: image → provenance → original (offline; not pinned yet, so no CIDs to check)"; r.Summary() != want {
 		t.Fatalf("summary %q", r.Summary())
 	}
+	// Rejected items are not part of the collection, unless named.
+	if _, err := f.db.SetStatus(context.Background(), []int{3}, state.Rejected, state.Kept); err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(f.path(3, "final.png"))
+	if r := localRun(t, f); !r.OK || r.Tokens != 2 {
+		t.Fatalf("rejected item checked: %+v", r)
+	}
+	if r := localRun(t, f, 3); r.OK || only(t, r).Check != "missing" {
+		t.Fatalf("named rejected item: %+v", r)
+	}
 }
 
 func TestLocalPinned(t *testing.T) {
@@ -69,6 +81,12 @@ func TestLocalPinned(t *testing.T) {
 	}
 	if r := localRun(t, f, 2, 9); r.Tokens != 2 || r.Verified != 1 || only(t, r).Check != "missing" || only(t, r).Token != 9 {
 		t.Fatalf("--only 2,9: %+v", r)
+	}
+	if _, err := f.db.SetStatus(context.Background(), []int{3}, state.Rejected, state.Pinned); err != nil {
+		t.Fatal(err)
+	}
+	if r := localRun(t, f); r.Tokens != 3 || r.OK || only(t, r).Check != "items" {
+		t.Fatalf("a rejected item is checked, or the changed set is not reported: %+v", r)
 	}
 }
 
@@ -134,7 +152,7 @@ func TestLocalTampered(t *testing.T) {
 			if _, err := f.db.SQL().Exec(`UPDATE items SET status = 'rejected' WHERE id = 3`); err != nil {
 				t.Fatal(err)
 			}
-		}, want: []string{"0/pin/items", "0/pin/root", "0/pin/root", "0/pin/root", "0/pin/root", "0/pin/root"}},
+		}, want: []string{"0/pin/items"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
