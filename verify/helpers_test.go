@@ -53,21 +53,27 @@ seed: 77
 erc7007: %t
 provider:
   name: procedural
-  params: {width: 32, height: 32}
+  params: {width: %d, height: %d}
 prompt:
   template: "{{.motif}} in {{.palette}} tones"
   negative: "blurry"
 traits:
   palette: [ocean, ember, forest, neon]
   motif: [flow, rings, cells]
+  density: [sparse, dense]
 `
 
-// newFixture generates n items and keeps them all.
+// newFixture generates n items of 32×32 pixels and keeps them all.
 func newFixture(t testing.TB, n int, erc7007 bool) *fixture {
+	t.Helper()
+	return newFixtureSized(t, n, 32, erc7007)
+}
+
+func newFixtureSized(t testing.TB, n, size int, erc7007 bool) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, spec.FileName), fmt.Appendf(nil, fixtureSpec, n, erc7007), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, spec.FileName), fmt.Appendf(nil, fixtureSpec, n, erc7007, size, size), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	s, problems, err := spec.Load(dir, spec.Options{})

@@ -119,6 +119,7 @@ type local struct {
 	// the token checker over the folder, and the record's items by id.
 	tokens *verifier
 	pinned map[int]pin.ItemCIDs
+	stale  map[int]Failure // items whose CIDs in the record are not the recomputed ones
 }
 
 // recompute redoes `genmint pin`'s computation (a dry run) and compares
@@ -170,6 +171,25 @@ func (l *local) recompute(ctx context.Context) ([]Failure, error) {
 	}
 	if len(fails) > 0 {
 		return fails, nil
+	}
+
+	// The roots agree; so must every item's CIDs in the record (mint and
+	// show read those).
+	l.stale = map[int]Failure{}
+	for _, it := range res.Items {
+		p := l.pinned[it.ID]
+		for _, c := range []struct{ what, want, got string }{
+			{"final image", p.ImageCID, it.ImageCID},
+			{"original", p.OriginalCID, it.OriginalCID},
+			{"provenance record", p.ProvenanceCID, it.ProvenanceCID},
+			{"metadata", p.MetadataCID, it.MetadataCID},
+		} {
+			if c.want != c.got {
+				l.stale[it.ID] = Failure{Token: it.ID, Link: LinkPin, Check: "cid", Message: "the pin record's CID of the item's " + c.what + " is not the one its files re-derive",
+					Expected: c.want, Got: c.got, Fix: "the state database was edited: run 'genmint pin' again to rewrite the record (it changes no CID)", item: true}
+				break
+			}
+		}
 	}
 
 	// The folder re-derives the pinned roots: serve the pinned tree from
@@ -282,8 +302,15 @@ func (l *local) files(ctx context.Context, t *tokenRun) error {
 		return t.fail(LinkOriginal, "sha256", it.Original.Path+" is not the original generate recorded", it.Original.SHA256, sum, fixRestore(it))
 	}
 
+	// CIDs against the pin record. When the roots recomputed to the
+	// record's, the token check re-derives every file anyway; otherwise
+	// this says which item's file changed.
+	if f, ok := l.stale[it.ID]; ok {
+		t.res.Failures = append(t.res.Failures, f)
+		return errStop
+	}
 	p, ok := l.pinned[it.ID]
-	if !ok {
+	if !ok || l.tokens != nil {
 		return nil
 	}
 	for _, f := range []struct {
