@@ -7,11 +7,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/ipfs/go-cid"
 
@@ -131,10 +131,9 @@ func (l *local) recompute(ctx context.Context) ([]Failure, error) {
 	for _, it := range rec.Items {
 		l.pinned[it.ID] = it
 	}
-	var mu sync.Mutex
-	meta := map[int][]byte{}
+	meta := map[int][]byte{} // pin never calls Metadata concurrently
 	res, err := pin.Run(ctx, pin.Options{Dir: l.o.Dir, DB: l.o.DB, Collection: l.o.Collection, Profile: rec.Profile, DryRun: true,
-		Metadata: func(id int, b []byte) { mu.Lock(); meta[id] = bytes.Clone(b); mu.Unlock() }})
+		Metadata: func(id int, b []byte) { meta[id] = bytes.Clone(b) }})
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
@@ -258,48 +257,48 @@ func (l *local) files(ctx context.Context, t *tokenRun) error {
 	finalPath := filepath.FromSlash(it.Final.Path)
 	final, err := os.ReadFile(filepath.Join(l.o.Dir, finalPath))
 	if err != nil {
-		return t.fail(LinkImage, "missing", fmt.Sprintf("%s cannot be read (%v)", it.Final.Path, unwrapPath(err)), "", "", fixRestore(it))
+		return t.fail(LinkImage, "missing", fmt.Sprintf("%s cannot be read (%v)", it.Final.Path, unwrapPath(err)), "", "", l.fixRestore(it))
 	}
 	t.res.ImageSHA256 = sha256Hex(final)
 	rb, err := os.ReadFile(filepath.Join(l.o.Dir, filepath.FromSlash(it.ProvenancePath)))
 	if err != nil {
-		return t.fail(LinkProvenance, "missing", fmt.Sprintf("%s cannot be read (%v)", it.ProvenancePath, unwrapPath(err)), "", "", fixRestore(it))
+		return t.fail(LinkProvenance, "missing", fmt.Sprintf("%s cannot be read (%v)", it.ProvenancePath, unwrapPath(err)), "", "", l.fixRestore(it))
 	}
 	rec, err := provenance.ParseRecord(rb)
 	if err != nil {
-		return t.fail(LinkProvenance, "json", it.ProvenancePath+" does not parse ("+err.Error()+")", "", "", fixRestore(it))
+		return t.fail(LinkProvenance, "json", it.ProvenancePath+" does not parse ("+err.Error()+")", "", "", l.fixRestore(it))
 	}
 	t.res.ContentSHA256 = rec.ContentSHA256
 	if err := provenance.Verify(rec, final); err != nil {
 		msg := err.Error()
 		msg = strings.TrimPrefix(msg, provenance.ErrMismatch.Error()+": ")
 		return t.fail(LinkProvenance, "mismatch", it.Final.Path+" and "+it.ProvenancePath+" disagree: "+msg, "", "",
-			"one of them was edited after genmint sealed them: "+fixRestore(it))
+			"one of them was edited after genmint sealed them: "+l.fixRestore(it))
 	}
 	if rec.Content.Item != it.ID {
-		return t.fail(LinkProvenance, "item", it.ProvenancePath+" describes another item", strconv.Itoa(it.ID), strconv.Itoa(rec.Content.Item), fixRestore(it))
+		return t.fail(LinkProvenance, "item", it.ProvenancePath+" describes another item", strconv.Itoa(it.ID), strconv.Itoa(rec.Content.Item), l.fixRestore(it))
 	}
 	if it.Final.SHA256 != "" && t.res.ImageSHA256 != it.Final.SHA256 {
 		return t.fail(LinkImage, "sha256", it.Final.Path+" is not the image generate recorded in the state", it.Final.SHA256, t.res.ImageSHA256,
-			"the image and its record were replaced together after generation: "+fixRestore(it))
+			"the image and its record were replaced together after generation: "+l.fixRestore(it))
 	}
 	if it.RecordSHA256 != "" && it.RecordSHA256 != rec.ContentSHA256 {
-		return t.fail(LinkProvenance, "record-hash", it.ProvenancePath+" is not the record generate wrote", it.RecordSHA256, rec.ContentSHA256, fixRestore(it))
+		return t.fail(LinkProvenance, "record-hash", it.ProvenancePath+" is not the record generate wrote", it.RecordSHA256, rec.ContentSHA256, l.fixRestore(it))
 	}
 	orig, err := os.ReadFile(filepath.Join(l.o.Dir, filepath.FromSlash(it.Original.Path)))
 	if err != nil {
-		return t.fail(LinkOriginal, "missing", fmt.Sprintf("%s cannot be read (%v)", it.Original.Path, unwrapPath(err)), "", "", fixRestore(it))
+		return t.fail(LinkOriginal, "missing", fmt.Sprintf("%s cannot be read (%v)", it.Original.Path, unwrapPath(err)), "", "", l.fixRestore(it))
 	}
 	sum := sha256Hex(orig)
 	if sum != rec.Content.Original.SHA256 {
 		return t.fail(LinkOriginal, "sha256", it.Original.Path+" is not the original the provenance record names", rec.Content.Original.SHA256, sum,
-			"the provider's original was replaced: "+fixRestore(it))
+			"the provider's original was replaced: "+l.fixRestore(it))
 	}
 	if int64(len(orig)) != rec.Content.Original.Bytes {
-		return t.fail(LinkOriginal, "size", it.Original.Path+" is not the size the provenance record states", strconv.FormatInt(rec.Content.Original.Bytes, 10), strconv.Itoa(len(orig)), fixRestore(it))
+		return t.fail(LinkOriginal, "size", it.Original.Path+" is not the size the provenance record states", strconv.FormatInt(rec.Content.Original.Bytes, 10), strconv.Itoa(len(orig)), l.fixRestore(it))
 	}
 	if it.Original.SHA256 != "" && sum != it.Original.SHA256 {
-		return t.fail(LinkOriginal, "sha256", it.Original.Path+" is not the original generate recorded", it.Original.SHA256, sum, fixRestore(it))
+		return t.fail(LinkOriginal, "sha256", it.Original.Path+" is not the original generate recorded", it.Original.SHA256, sum, l.fixRestore(it))
 	}
 
 	// CIDs against the pin record. When the roots recomputed to the
@@ -335,8 +334,17 @@ func (l *local) files(ctx context.Context, t *tokenRun) error {
 	return nil
 }
 
-func fixRestore(it state.Item) string {
-	return fmt.Sprintf("restore items/%s from a backup (or, once pinned, from IPFS), then run 'genmint repair'", filepath.Base(filepath.Dir(filepath.FromSlash(it.Final.Path))))
+// fixRestore says where the item's sealed files can come back from: a
+// backup, or, once pinned, IPFS.
+func (l *local) fixRestore(it state.Item) string {
+	folder := path.Dir(it.Final.Path)
+	p, ok := l.pinned[it.ID]
+	if !ok || l.rec == nil {
+		return "restore " + folder + " from a backup"
+	}
+	r := l.rec.Roots
+	return fmt.Sprintf("restore %s from a backup, or from what was pinned: ipfs://%s/%s, ipfs://%s/%s and ipfs://%s/%s",
+		folder, r.Images, p.ImageName, r.Provenance, p.ProvenanceName, r.Originals, p.OriginalName)
 }
 
 func unwrapPath(err error) error {

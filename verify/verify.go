@@ -155,7 +155,8 @@ type verifier struct {
 	profile pin.Profile
 	files   tokenFiles
 	byID    map[int]pin.ItemCIDs
-	// tokenURI returns token id's URI; nil means from the chain.
+	// tokenURI returns token id's URI when there is no chain; nil means
+	// from the pin record (byID).
 	tokenURI func(id int) (string, bool)
 }
 
