@@ -41,4 +41,6 @@ fi
 if [[ $what == all || $what == providers ]]; then
 	echo "== 200 items through the provider wrappers, 300 ms fake latency, concurrency 8 (ratio to the ideal 7.5 s)"
 	bench ./generate/providers 'Stack' 1x
+	echo "== the same through the whole pipeline (journal, fsync'd files, provenance); 5% 503s retried, lost items must be 0"
+	bench ./generate/pipeline 'Latency200' 1x
 fi

@@ -2,6 +2,7 @@ package state
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"os"
@@ -247,4 +248,39 @@ func TestLockChild(t *testing.T) {
 	}
 	_, err := Lock(dir)
 	t.Log(err)
+}
+
+// TestOpensAFirstReleaseCollection builds a database the way genmint's first
+// release wrote it (items schema 1, before custom items) and opens it with
+// this one: it migrates, and every item keeps its data.
+func TestOpensAFirstReleaseCollection(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, Dir), 0o755)
+	sdb, err := sql.Open("sqlite", "file:"+Path(dir)+"?_pragma=journal_mode(WAL)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := &DB{db: sdb, path: Path(dir), now: time.Now}
+	if err := old.Migrate(ctx, "items", itemsMigrations[:1]); err != nil {
+		t.Fatal(err)
+	}
+	_, err = sdb.ExecContext(ctx, `INSERT INTO items(id, status, seed, prompt, traits, gen_hash, final_path, final_sha256, created_at, updated_at)
+		VALUES(1, 'generated', 42, 'an old prompt', '[{"trait_type":"a","value":"x"}]', 'h', 'items/0001/final.png', 'abc', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sdb.Close()
+
+	db := open(t, dir)
+	if v, _ := db.SchemaVersion(ctx, "items"); v != len(itemsMigrations) {
+		t.Fatalf("items schema %d after open, want %d", v, len(itemsMigrations))
+	}
+	it, err := db.Item(ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if it.Status != Generated || it.Seed != 42 || it.Prompt != "an old prompt" || it.Custom || it.Final.SHA256 != "abc" || it.Traits[0].Value != "x" {
+		t.Fatalf("item after migration: %+v", it)
+	}
 }
