@@ -70,6 +70,12 @@ type Options struct {
 	// Progress, when set, hears what Run is doing. Calls never overlap,
 	// and it must not block.
 	Progress func(Event)
+	// Metadata, when set, receives each token's metadata JSON as it is
+	// built from the files on disk (once per token in a dry run; again
+	// for each destination that uploads the metadata). Calls never
+	// overlap; b must not be modified. `genmint verify --local` checks
+	// the files' links with it.
+	Metadata func(id int, b []byte)
 }
 
 // DefaultConcurrency: the images, originals and provenance directories
@@ -177,6 +183,14 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	pl, err := newPlan(o.Dir, items, o.Collection, o.Profile)
 	if err != nil {
 		return nil, err
+	}
+	if o.Metadata != nil {
+		var mu sync.Mutex
+		pl.onMetadata = func(id int, b []byte) {
+			mu.Lock()
+			defer mu.Unlock()
+			o.Metadata(id, b)
+		}
 	}
 
 	// Steps 1–3: every CID, locally.
@@ -372,6 +386,8 @@ type plan struct {
 
 	roots   map[string]cid.Cid
 	entries map[string]map[string]Imported // root → path → CID and size, to check destinations file by file
+
+	onMetadata func(id int, b []byte) // Options.Metadata, serialised
 }
 
 type planItem struct {
@@ -493,6 +509,9 @@ func (pl *plan) metadataDir() *Dir {
 			b, err := pl.tokenJSON(pi)
 			if err != nil {
 				return nil, err
+			}
+			if pl.onMetadata != nil {
+				pl.onMetadata(pi.it.ID, b)
 			}
 			return io.NopCloser(strings.NewReader(string(b))), nil
 		})

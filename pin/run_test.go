@@ -492,3 +492,26 @@ func TestRefusesChangedLargeFiles(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// TestMetadataHook: Options.Metadata hears every token's metadata file, and
+// those bytes are exactly the files whose CIDs the run reports.
+func TestMetadataHook(t *testing.T) {
+	dir, db := newCollection(t, 4, 24)
+	ctx := context.Background()
+	got := map[int][]byte{}
+	res, err := Run(ctx, Options{Dir: dir, DB: db, Collection: testCollection, DryRun: true,
+		Metadata: func(id int, b []byte) { got[id] = bytes.Clone(b) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(res.Items) {
+		t.Fatalf("heard %d metadata files for %d items", len(got), len(res.Items))
+	}
+	for _, it := range res.Items {
+		b := got[it.ID]
+		c, _, err := ImportFile(ctx, func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }, DefaultProfile, ImportOptions{})
+		if err != nil || c.String() != it.MetadataCID {
+			t.Fatalf("token %d: metadata heard hashes to %s, the run reports %s (%v)", it.ID, c, it.MetadataCID, err)
+		}
+	}
+}

@@ -14,6 +14,7 @@ const (
 	ExitFailure     ExitCode = 1   // something failed at run time: a node, the disk, a provider
 	ExitUsage       ExitCode = 2   // bad flags or a bad genmint.yaml: fix the input
 	ExitPartial     ExitCode = 3   // finished, but some items failed or were refused: re-run or curate
+	ExitNotVerified ExitCode = 4   // verify found a broken link: the collection is not what it claims (1 means it could not check)
 	ExitInterrupted ExitCode = 130 // Ctrl-C or SIGTERM; everything finished so far is kept
 )
 

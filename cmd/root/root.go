@@ -24,6 +24,7 @@ import (
 	"github.com/genmint/genmint/cmd/repaircmd"
 	"github.com/genmint/genmint/cmd/showcmd"
 	"github.com/genmint/genmint/cmd/validatecmd"
+	"github.com/genmint/genmint/cmd/verifycmd"
 	"github.com/genmint/genmint/cmd/versioncmd"
 	"github.com/genmint/genmint/internal/build"
 )
@@ -40,7 +41,8 @@ generate → post-process → provenance → curate → pin → mint → verify.
 Every command works on the collection in the current folder (or -C DIR).
 On a terminal you get colour and progress bars; in a pipe or with CI=true,
 plain lines, --json documents and exit codes:
-  0 ok   1 failure   2 usage or spec error   3 partial (some items failed)   130 interrupted`,
+  0 ok   1 failure   2 usage or spec error   3 partial (some items failed)
+  4 verify found a broken link   130 interrupted`,
 		Example: `  genmint demo                  # a demo collection, generated offline
   genmint init my-drop && cd my-drop
   genmint validate
@@ -77,6 +79,7 @@ plain lines, --json documents and exit codes:
 		listcmd.NewCmdList(f, nil),
 		showcmd.NewCmdShow(f, nil),
 		pincmd.NewCmdPin(f, nil),
+		verifycmd.NewCmdVerify(f, nil),
 		providerscmd.NewCmdProviders(f),
 		repaircmd.NewCmdRepair(f, nil),
 		democmd.NewCmdDemo(f, nil),

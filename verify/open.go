@@ -1,0 +1,121 @@
+package verify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/ethclient"
+
+	"github.com/genmint/genmint/pin"
+)
+
+// ErrUsage marks a flag value that cannot work (a malformed URL or
+// address, an address without a contract); the command exits 2.
+var ErrUsage = errors.New("usage")
+
+// ContentOptions are the verify command's content flags, as given.
+type ContentOptions struct {
+	// CAR is --car FILE; Gateway is --gateway URL; IPFSAPI is --ipfs-api
+	// ADDR. At most one is set; with none, the Kubo node is resolved like
+	// `genmint pin` does (IPFS_API, the local repo's api file,
+	// 127.0.0.1:5001).
+	CAR, Gateway, IPFSAPI string
+	// Getenv reads the environment (default os.Getenv).
+	Getenv func(string) string
+	// Retry wraps a gateway (zero: DefaultRetry).
+	Retry RetryPolicy
+}
+
+// OpenContent opens the source the flags name. A Kubo node is checked to
+// answer (ErrUnavailable, in one line naming the fixes, when it does not).
+// Close the result when it has a Close method.
+func OpenContent(ctx context.Context, o ContentOptions) (Content, error) {
+	if o.Retry.Attempts == 0 {
+		o.Retry = DefaultRetry
+	}
+	switch {
+	case o.CAR != "":
+		return OpenCAR(o.CAR)
+	case o.Gateway != "":
+		g, err := NewGateway(o.Gateway, nil)
+		if err != nil {
+			return nil, fmt.Errorf("%w: --gateway: %v", ErrUsage, err)
+		}
+		return WithRetry(g, o.Retry), nil
+	}
+	addr, source, err := pin.ResolveKuboAPI(o.IPFSAPI, o.Getenv)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v (from %s)", ErrUsage, err, source)
+	}
+	k, err := NewKubo(addr)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrUsage, err)
+	}
+	if err := k.Check(ctx); err != nil {
+		return nil, err
+	}
+	return k, nil
+}
+
+// DialChain connects to the JSON-RPC endpoint rpcURL with go-ethereum's
+// ethclient and binds the collection at contract, after checking that the
+// endpoint answers and that the address holds code. Close the result.
+func DialChain(ctx context.Context, rpcURL, contract string) (*CollectionChain, error) {
+	if !common.IsHexAddress(contract) {
+		return nil, fmt.Errorf("%w: --contract %q is not an address (0x and 40 hex digits)", ErrUsage, contract)
+	}
+	addr := common.HexToAddress(contract)
+	shown := RedactURL(rpcURL)
+	cl, err := ethclient.DialContext(ctx, rpcURL)
+	if err != nil {
+		return nil, fmt.Errorf("%w: --rpc %s: %v", ErrUsage, shown, bareError(err))
+	}
+	id, err := cl.ChainID(ctx)
+	if err != nil {
+		cl.Close()
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		if reason, ok := unreachable(err); ok {
+			return nil, unavailable(err, "cannot reach the chain at %s (%s): check --rpc", shown, reason)
+		}
+		return nil, unavailable(err, "the chain at %s does not answer eth_chainId (%v): check --rpc", shown, bareError(err))
+	}
+	code, err := cl.CodeAt(ctx, addr, nil)
+	if err != nil {
+		cl.Close()
+		return nil, unavailable(err, "read the code at %s from %s: %v", addr.Hex(), shown, bareError(err))
+	}
+	if len(code) == 0 {
+		cl.Close()
+		return nil, fmt.Errorf("%w: no contract at %s on chain %s (%s): check --contract and --rpc", ErrUsage, addr.Hex(), id, shown)
+	}
+	return OpenChain(cl, addr, shown, cl.Close), nil
+}
+
+// RedactURL shows an endpoint without what may be a credential: RPC
+// providers put API keys in the path (https://host/v3/KEY), the query or
+// the user info. It keeps the scheme and host: https://host/….
+func RedactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return "(the --rpc endpoint)"
+	}
+	s := u.Scheme + "://" + u.Host
+	if (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.User != nil || u.Fragment != "" {
+		s += "/…"
+	}
+	return s
+}
+
+// bareError drops the request URL a *url.Error repeats (it may hold a key).
+func bareError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}

@@ -1,0 +1,56 @@
+package verify
+
+import (
+	"context"
+	"errors"
+	"net"
+	"strings"
+	"testing"
+)
+
+func TestRedactURL(t *testing.T) {
+	for in, want := range map[string]string{
+		"http://127.0.0.1:8545":                  "http://127.0.0.1:8545",
+		"http://127.0.0.1:8545/":                 "http://127.0.0.1:8545",
+		"https://mainnet.infura.io/v3/0123abcd":  "https://mainnet.infura.io/…",
+		"https://rpc.example?key=s3cret":         "https://rpc.example/…",
+		"https://user:pass@rpc.example":          "https://rpc.example/…",
+		"wss://eth-mainnet.g.alchemy.com/v2/KEY": "wss://eth-mainnet.g.alchemy.com/…",
+		"/var/run/geth.ipc":                      "(the --rpc endpoint)",
+	} {
+		if got := RedactURL(in); got != want {
+			t.Errorf("RedactURL(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestOpenContent(t *testing.T) {
+	ctx := context.Background()
+	if _, err := OpenContent(ctx, ContentOptions{Gateway: "https://u:p@gw.example"}); !errors.Is(err, ErrUsage) || strings.Contains(err.Error(), "u:p") {
+		t.Fatalf("gateway with credentials: %v", err)
+	}
+	c, err := OpenContent(ctx, ContentOptions{Gateway: "https://gw.example/ipfs/"})
+	if err != nil || c.Source() != "gateway https://gw.example" {
+		t.Fatalf("gateway: %v %v", c, err)
+	}
+	if _, ok := c.(*retrying); !ok {
+		t.Fatalf("the gateway is not wrapped with retries: %T", c)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := l.Addr().String()
+	l.Close()
+	env := map[string]string{"IPFS_API": "/ip4/127.0.0.1/tcp/" + dead[strings.LastIndexByte(dead, ':')+1:]}
+	_, err = OpenContent(ctx, ContentOptions{Getenv: func(k string) string { return env[k] }})
+	if !errors.Is(err, ErrUnavailable) || !strings.Contains(err.Error(), "http://"+dead) {
+		t.Fatalf("IPFS_API to a dead node: %v", err)
+	}
+	if _, err := OpenContent(ctx, ContentOptions{IPFSAPI: "not an address"}); !errors.Is(err, ErrUsage) {
+		t.Fatalf("bad --ipfs-api: %v", err)
+	}
+	if _, err := DialChain(ctx, "http://127.0.0.1:1", "0x123"); !errors.Is(err, ErrUsage) {
+		t.Fatalf("bad address: %v", err)
+	}
+}

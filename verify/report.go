@@ -1,0 +1,200 @@
+package verify
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Link names a link of the chain of trust. The names are part of the
+// --json report: keep them stable.
+type Link string
+
+// The links, in the order a token is verified.
+const (
+	LinkChain      Link = "chain"      // the contract: totalSupply, ownerOf
+	LinkTokenURI   Link = "tokenURI"   // the token's URI and its metadata root
+	LinkMetadata   Link = "metadata"   // the metadata file and its JSON
+	LinkImage      Link = "image"      // the final image
+	LinkProvenance Link = "provenance" // the embedded provenance and the record
+	LinkOriginal   Link = "original"   // the provider's original
+	LinkERC7007    Link = "erc7007"    // the prompt and content hash on chain
+	LinkPin        Link = "pin"        // local: the files against the pin record
+)
+
+// Mode says what a report verified.
+type Mode string
+
+// Modes.
+const (
+	ModeChain Mode = "chain" // a deployed contract, its tokens' content on IPFS
+	ModePin   Mode = "pin"   // the pinned collection on IPFS, from the pin record (not on chain)
+	ModeLocal Mode = "local" // the collection folder alone
+)
+
+// Failure is one broken link. Check is a short stable name of the check
+// that failed (e.g. "cid", "sha256", "schema", "missing"); Message says what
+// differs, Expected and Got show it, Fix says what to do.
+type Failure struct {
+	Token    int    `json:"token"` // 0: the collection as a whole
+	Link     Link   `json:"link"`
+	Check    string `json:"check"`
+	Message  string `json:"message"`
+	Expected string `json:"expected,omitempty"`
+	Got      string `json:"got,omitempty"`
+	Fix      string `json:"fix"`
+
+	item bool // a file of the collection folder: "item N", not "token N"
+}
+
+// String is the failure's one line:
+// "token 3: image: <message>: expected X, got Y: <fix>".
+func (f Failure) String() string {
+	var b strings.Builder
+	switch {
+	case f.Token > 0 && f.item:
+		fmt.Fprintf(&b, "item %d: ", f.Token)
+	case f.Token > 0:
+		fmt.Fprintf(&b, "token %d: ", f.Token)
+	default:
+		b.WriteString("collection: ")
+	}
+	fmt.Fprintf(&b, "%s: %s", f.Link, f.Message)
+	if f.Expected != "" || f.Got != "" {
+		fmt.Fprintf(&b, ": expected %s, got %s", orNone(f.Expected), orNone(f.Got))
+	}
+	if f.Fix != "" {
+		b.WriteString(": " + f.Fix)
+	}
+	return b.String()
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return s
+}
+
+// TokenResult is what verifying one token (or, locally, one item) found.
+// The CIDs are the ones re-derived from the bytes.
+type TokenResult struct {
+	ID            int       `json:"id"`
+	OK            bool      `json:"ok"`
+	TokenURI      string    `json:"token_uri,omitempty"`
+	Owner         string    `json:"owner,omitempty"`
+	MetadataCID   string    `json:"metadata_cid,omitempty"`
+	ImageCID      string    `json:"image_cid,omitempty"`
+	ProvenanceCID string    `json:"provenance_cid,omitempty"`
+	OriginalCID   string    `json:"original_cid,omitempty"`
+	ImageSHA256   string    `json:"image_sha256,omitempty"`
+	ContentSHA256 string    `json:"content_sha256,omitempty"` // the provenance hash the image embeds
+	ERC7007       string    `json:"erc7007,omitempty"`        // what the ERC-7007 check found, when it ran
+	Failures      []Failure `json:"failures"`
+}
+
+// Report is the outcome of a verification: the --json document.
+type Report struct {
+	Mode Mode `json:"mode"`
+	// Links are the links checked, in order.
+	Links []Link `json:"links"`
+	// Contract, Chain: the collection on chain (chain mode).
+	Contract    string  `json:"contract,omitempty"`
+	Chain       string  `json:"chain,omitempty"`
+	TotalSupply *uint64 `json:"total_supply,omitempty"`
+	// Content is the IPFS source read (chain and pin modes).
+	Content string `json:"content,omitempty"`
+	// Profile is the import profile CIDs were re-derived under.
+	Profile string `json:"profile,omitempty"`
+	// BaseURI is the pinned baseURI, when the collection's pin record was
+	// read.
+	BaseURI string `json:"base_uri,omitempty"`
+	// Tokens is how many tokens (items, locally) were checked; Verified how
+	// many passed every check.
+	Tokens   int  `json:"tokens"`
+	Verified int  `json:"verified"`
+	OK       bool `json:"ok"`
+	// Collection holds failures that are not about one token (the supply,
+	// the pin record's roots).
+	Collection []Failure     `json:"collection_failures"`
+	Results    []TokenResult `json:"results"`
+}
+
+// Failures lists every failure: the collection's, then each token's.
+func (r *Report) Failures() []Failure {
+	out := append([]Failure(nil), r.Collection...)
+	for _, t := range r.Results {
+		out = append(out, t.Failures...)
+	}
+	return out
+}
+
+// Summary is the one-line outcome, e.g.
+// "verified 24 of 24 tokens: chain → tokenURI → metadata → image → provenance".
+func (r *Report) Summary() string {
+	noun := "tokens"
+	if r.Mode == ModeLocal {
+		noun = "items"
+	}
+	names := make([]string, len(r.Links))
+	for i, l := range r.Links {
+		names[i] = string(l)
+	}
+	s := fmt.Sprintf("verified %d of %d %s: %s", r.Verified, r.Tokens, noun, strings.Join(names, " → "))
+	switch r.Mode {
+	case ModePin:
+		s += " (pinned, not read from a chain: pass --rpc URL --contract ADDR once minted)"
+	case ModeLocal:
+		if r.BaseURI == "" {
+			s += " (offline; not pinned yet, so no CIDs to check)"
+		} else {
+			s += " (offline)"
+		}
+	}
+	return s
+}
+
+// finish counts the results and sets OK.
+func (r *Report) finish() {
+	r.Tokens, r.Verified = len(r.Results), 0
+	for i := range r.Results {
+		t := &r.Results[i]
+		if t.Failures == nil {
+			t.Failures = []Failure{}
+		}
+		t.OK = len(t.Failures) == 0
+		if t.OK {
+			r.Verified++
+		}
+	}
+	if r.Collection == nil {
+		r.Collection = []Failure{}
+	}
+	if r.Results == nil {
+		r.Results = []TokenResult{}
+	}
+	r.OK = len(r.Collection) == 0 && r.Verified == r.Tokens
+}
+
+// formatIDs writes sorted ids compactly: 1-4,7,9-10.
+func formatIDs(ids []int) string {
+	var b strings.Builder
+	for i := 0; i < len(ids); {
+		j := i
+		for j+1 < len(ids) && ids[j+1] == ids[j]+1 {
+			j++
+		}
+		if b.Len() > 0 {
+			b.WriteByte(',')
+		}
+		if j > i {
+			fmt.Fprintf(&b, "%d-%d", ids[i], ids[j])
+		} else {
+			fmt.Fprintf(&b, "%d", ids[i])
+		}
+		i = j + 1
+	}
+	if b.Len() == 0 {
+		return "none"
+	}
+	return b.String()
+}
