@@ -76,6 +76,7 @@ plain lines, --json documents and exit codes:
 		validatecmd.NewCmdValidate(f, nil),
 		generatecmd.NewCmdGenerate(f, nil),
 		curatecmd.NewCmdCurate(f, nil),
+		curatecmd.NewCmdKeep(f, nil),
 		listcmd.NewCmdList(f, nil),
 		showcmd.NewCmdShow(f, nil),
 		pincmd.NewCmdPin(f, nil),
