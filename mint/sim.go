@@ -295,8 +295,17 @@ func DryRun(ctx context.Context, o DryRunOptions) (*DryRunResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	if dep != nil && o.Live == nil {
-		return nil, ErrDryRunNeedsRPC
+	if dep != nil {
+		pinned, err := o.DB.Items(ctx, state.Query{Statuses: []state.Status{state.Pinned}})
+		if err != nil {
+			return nil, err
+		}
+		if len(pinned) == 0 {
+			return &DryRunResult{Network: o.Network, Contract: dep.Contract, Txs: []SimTx{}}, nil
+		}
+		if o.Live == nil {
+			return nil, ErrDryRunNeedsRPC
+		}
 	}
 	from := o.From
 	if dep != nil {

@@ -18,12 +18,15 @@ import (
 	"github.com/genmint/genmint/cmd/generatecmd"
 	"github.com/genmint/genmint/cmd/initcmd"
 	"github.com/genmint/genmint/cmd/listcmd"
+	"github.com/genmint/genmint/cmd/mintcmd"
 	"github.com/genmint/genmint/cmd/pincmd"
 	"github.com/genmint/genmint/cmd/providerscmd"
 	"github.com/genmint/genmint/cmd/repaircmd"
 	"github.com/genmint/genmint/cmd/showcmd"
+	"github.com/genmint/genmint/cmd/statuscmd"
 	"github.com/genmint/genmint/cmd/validatecmd"
 	"github.com/genmint/genmint/cmd/versioncmd"
+	"github.com/genmint/genmint/cmd/walletcmd"
 	"github.com/genmint/genmint/internal/build"
 )
 
@@ -44,7 +47,10 @@ plain lines, --json documents and exit codes:
   genmint init my-drop && cd my-drop
   genmint validate
   genmint generate --concurrency 4
-  genmint list --status generated --json`,
+  genmint list --status generated --json
+  genmint pin --car collection.car
+  genmint mint --rpc http://127.0.0.1:8545 --account 0x…
+  genmint status`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		Version:       build.String(),
@@ -74,6 +80,9 @@ plain lines, --json documents and exit codes:
 		listcmd.NewCmdList(f, nil),
 		showcmd.NewCmdShow(f, nil),
 		pincmd.NewCmdPin(f, nil),
+		mintcmd.NewCmdMint(f, nil),
+		statuscmd.NewCmdStatus(f, nil),
+		walletcmd.NewCmdWallet(f, nil),
 		providerscmd.NewCmdProviders(f),
 		repaircmd.NewCmdRepair(f, nil),
 		democmd.NewCmdDemo(f, nil),
@@ -87,6 +96,9 @@ plain lines, --json documents and exit codes:
 }
 
 func wrapArgs(c *cobra.Command) {
+	for _, sub := range c.Commands() {
+		wrapArgs(sub)
+	}
 	if c.Args == nil {
 		return
 	}
