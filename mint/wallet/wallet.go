@@ -175,7 +175,7 @@ func fileAddress(keyJSON []byte) (string, error) {
 		Version int             `json:"version"`
 	}
 	if err := json.Unmarshal(keyJSON, &f); err != nil || (f.Crypto == nil && f.Crypto2 == nil) {
-		return "", fmt.Errorf("%w: not a keystore (v3 JSON) file", ErrBadKey)
+		return "", fmt.Errorf("%w: not a keystore (v3 JSON) file (for a raw hex private key, use --private-key-file)", ErrBadKey)
 	}
 	if f.Version != 3 {
 		return "", fmt.Errorf("%w: keystore file version %d, genmint reads version 3", ErrBadKey, f.Version)
