@@ -43,6 +43,9 @@ func (e *FieldError) Unwrap() error { return e.Err }
 // MaxCount bounds a collection's size.
 const MaxCount = 100_000
 
+// MaxSupplyLimit bounds max_supply: the contract's token ids are uint32.
+const MaxSupplyLimit uint64 = 1<<32 - 2
+
 // Load reads and checks dir/genmint.yaml. When the spec has errors it
 // returns them all as Problems (with a nil *Spec); warnings come back with a
 // valid spec.
@@ -162,6 +165,13 @@ func (l *loader) load(data []byte) {
 		"postprocess":  func(k, v *yaml.Node) { l.postprocess(v) },
 		"royalty":      func(k, v *yaml.Node) { l.royalty(v) },
 		"erc7007":      func(k, v *yaml.Node) { l.s.ERC7007 = l.bool(v, "erc7007") },
+		"network":      func(k, v *yaml.Node) { l.network(v) },
+		"max_supply": func(k, v *yaml.Node) {
+			l.s.MaxSupply = l.uint64(v, "max_supply")
+			if l.s.MaxSupply > MaxSupplyLimit {
+				l.errorf(v, "max_supply", "the contract's token ids are 32-bit", "must be at most %d, got %d", uint64(MaxSupplyLimit), l.s.MaxSupply)
+			}
+		},
 	}
 	seen := l.mapping(root, "", fields)
 
@@ -182,6 +192,14 @@ func (l *loader) load(data []byte) {
 	}
 	if seen["postprocess"] == nil {
 		l.s.Output = postprocess.Output{Format: "png"}
+	}
+	if seen["network"] == nil {
+		l.s.Network = DefaultNetwork
+	}
+	if l.s.MaxSupply == 0 && seen["max_supply"] == nil {
+		l.s.MaxSupply = uint64(l.s.Count)
+	} else if l.s.Count > 0 && l.s.MaxSupply < uint64(l.s.Count) {
+		l.errorf(seen["max_supply"], "max_supply", "raise it to at least count, or drop it (it defaults to count)", "%d is below count (%d)", l.s.MaxSupply, l.s.Count)
 	}
 	l.checkTemplates()
 	l.checkRules()

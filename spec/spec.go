@@ -51,6 +51,12 @@ type Spec struct {
 	// addAigcData on the contract.
 	ERC7007 bool
 
+	// Network is the chain to mint on (default DefaultNetwork, a local anvil).
+	Network Network
+	// MaxSupply is the contract's supply cap, fixed at deployment: at least
+	// Count (the default), larger to leave room for items added later.
+	MaxSupply uint64
+
 	positions map[string]Pos
 }
 

@@ -474,3 +474,46 @@ postprocess:
 		t.Errorf("problems:\n%s", text)
 	}
 }
+
+func TestNetwork(t *testing.T) {
+	const head = "name: N\nsymbol: N\ncount: 3\nseed: 1\nprompt: \"{{.a}}\"\ntraits:\n  a: [x, y, z]\n"
+	for _, tc := range []struct {
+		name, yaml string
+		want       Network
+		supply     uint64
+		problem    string
+	}{
+		{name: "default", yaml: "", want: Network{Name: "local", ChainID: 31337, Test: true}, supply: 3},
+		{name: "named", yaml: "network: Base-Sepolia\nmax_supply: 10\n", want: Network{Name: "base-sepolia", ChainID: 84532, Test: true}, supply: 10},
+		{name: "mainnet", yaml: "network: mainnet\n", want: Network{Name: "mainnet", ChainID: 1}, supply: 3},
+		{name: "custom", yaml: "network: {name: devnet, chain_id: 0x1e240, test: true}\n", want: Network{Name: "devnet", ChainID: 123456, Test: true}, supply: 3},
+		{name: "typo", yaml: "network: sepolai\n",
+			problem: `genmint.yaml:8:10: network: unknown network "sepolai" (did you mean "sepolia"?; or describe the chain: {name: …, chain_id: …, test: true|false})`},
+		{name: "no test flag", yaml: "network: {name: devnet, chain_id: 5}\n",
+			problem: `genmint.yaml:8:10: network.test: missing (add test: true for a test chain (no confirmation before minting), false when its ether is real)`},
+		{name: "mainnet as test", yaml: "network:\n  chain_id: 1\n  test: true\n",
+			problem: `genmint.yaml:10:9: network.test: chain 1 is mainnet, which is not a test chain (write network: mainnet)`},
+		{name: "known name, other id", yaml: "network: {name: sepolia, chain_id: 5, test: true}\n",
+			problem: `genmint.yaml:8:17: network.name: sepolia is chain 11155111, not 5 (use another name for a custom chain, or write network: sepolia)`},
+		{name: "supply below count", yaml: "max_supply: 2\n",
+			problem: `genmint.yaml:8:13: max_supply: 2 is below count (3) (raise it to at least count, or drop it (it defaults to count))`},
+		{name: "supply too large", yaml: "max_supply: 4294967295\n",
+			problem: `genmint.yaml:8:13: max_supply: must be at most 4294967294, got 4294967295 (the contract's token ids are 32-bit)`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, problems, err := Load(write(t, head+tc.yaml), Options{})
+			if tc.problem != "" {
+				if err == nil || len(problems) == 0 || problems[0].String() != tc.problem {
+					t.Fatalf("problems = %v\nwant %s", problems, tc.problem)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s.Network != tc.want || s.MaxSupply != tc.supply {
+				t.Errorf("network %+v, max supply %d; want %+v, %d", s.Network, s.MaxSupply, tc.want, tc.supply)
+			}
+		})
+	}
+}

@@ -78,7 +78,7 @@ func Open(ctx context.Context, dir string, opts Options) (*DB, error) {
 	}
 	// _txlock=immediate takes the write lock at BEGIN, so two writers queue on
 	// busy_timeout instead of failing on a lock upgrade.
-	dsn := "file:" + path + "?_txlock=immediate" +
+	dsn := "file:" + uriPath(path) + "?_txlock=immediate" +
 		"&_pragma=busy_timeout(15000)" +
 		"&_pragma=journal_mode(WAL)" +
 		"&_pragma=synchronous(FULL)" +
@@ -100,6 +100,13 @@ func Open(ctx context.Context, dir string, opts Options) (*DB, error) {
 		return nil, err
 	}
 	return d, nil
+}
+
+// uriPath escapes the characters a SQLite URI filename gives a meaning to,
+// so a collection folder named "drop #2" or "what?" opens its own database
+// and not one at the path cut short.
+func uriPath(path string) string {
+	return strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
 }
 
 // check proves the file is a SQLite database in good order.

@@ -284,3 +284,32 @@ func TestOpensAFirstReleaseCollection(t *testing.T) {
 		t.Fatalf("item after migration: %+v", it)
 	}
 }
+
+// TestOpenPathWithURICharacters: a folder name with # or ? (special in a
+// SQLite URI) holds its own database, not one at the truncated path.
+func TestOpenPathWithURICharacters(t *testing.T) {
+	ctx := context.Background()
+	parent := t.TempDir()
+	for _, name := range []string{"drop #2", "what?", "100% done"} {
+		dir := filepath.Join(parent, name)
+		db, err := Open(ctx, dir, Options{Create: true})
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if err := db.SetMeta(ctx, "k", name); err != nil {
+			t.Fatal(err)
+		}
+		db.Close()
+		if _, err := os.Stat(Path(dir)); err != nil {
+			t.Fatalf("%s: the database is not in the folder: %v", name, err)
+		}
+	}
+	entries, _ := os.ReadDir(parent)
+	if len(entries) != 3 {
+		var names []string
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		t.Fatalf("files beside the folders: %v", names)
+	}
+}

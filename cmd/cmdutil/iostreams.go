@@ -24,6 +24,7 @@ type IOStreams struct {
 	color                 bool
 	ci                    bool
 	width                 func() int
+	readSecret            func(prompt string) (string, error)
 }
 
 // System returns streams on the process's stdin, stdout and stderr.

@@ -7,13 +7,20 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/genmint/genmint/cmd/cmdutil"
 	"github.com/genmint/genmint/cmd/generatecmd"
 	"github.com/genmint/genmint/cmd/initcmd"
+	"github.com/genmint/genmint/cmd/mintcmd"
+	"github.com/genmint/genmint/cmd/pincmd"
+	"github.com/genmint/genmint/mint"
+	"github.com/genmint/genmint/mint/chain"
+	"github.com/genmint/genmint/pin"
 	"github.com/genmint/genmint/spec"
+	"github.com/genmint/genmint/state"
 	"github.com/genmint/genmint/templates"
 )
 
@@ -29,15 +36,23 @@ const DefaultDir = "genmint-demo"
 // DemoSeed makes every demo collection the same.
 const DemoSeed = 20261122
 
+// CARFile is the demo's pin destination inside its folder.
+const CARFile = "collection.car"
+
 // NewCmdDemo builds `genmint demo`.
 func NewCmdDemo(f *cmdutil.Factory, runF func(*DemoOptions) error) *cobra.Command {
 	opts := &DemoOptions{F: f}
 	return &cobra.Command{
 		Use:   "demo [DIR]",
-		Short: "Create and generate a demo collection, offline",
+		Short: "Run the whole pipeline on a demo collection, offline",
 		Long: `Create a demo collection in DIR (default ./genmint-demo) from the procedural
-starter and generate it, with no network, API key or node. Running it again
-resumes where it stopped.`,
+starter and run the whole pipeline with no network, API key, node or wallet:
+generate every item, keep them all, pin them into a CAR file
+(DIR/collection.car), then deploy the contract and mint every token on an
+in-process Ethereum chain (go-ethereum's simulated backend, mainnet's rules,
+a throwaway key). It ends with the token URIs and the gas used.
+
+Running it again resumes where it stopped.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Dir = DefaultDir
@@ -55,11 +70,28 @@ resumes where it stopped.`,
 	}
 }
 
-// Run creates the demo collection if needed, then generates it.
+// Result is demo's JSON document.
+type Result struct {
+	Dir       string   `json:"dir"`
+	Items     int      `json:"items"`
+	CAR       string   `json:"car"`
+	BaseURI   string   `json:"base_uri"`
+	Contract  string   `json:"contract"`
+	TokenURIs []string `json:"token_uris"`
+	GasUsed   uint64   `json:"gas_used"`
+}
+
+// Run takes the demo collection through every step that is not done yet:
+//
+//  1. create it from the procedural starter (once);
+//  2. generate every item and keep them all;
+//  3. pin them into DIR/collection.car;
+//  4. deploy and mint on the in-process chain;
+//  5. print the token URIs and the gas used.
 func Run(ctx context.Context, o *DemoOptions) error {
 	f := o.F
 	if _, err := os.Stat(filepath.Join(o.Dir, spec.FileName)); os.IsNotExist(err) {
-		err := initcmd.Run(ctx, &initcmd.InitOptions{IO: quietIO(f), Dir: o.Dir, Template: templates.Default,
+		err := initcmd.Run(ctx, &initcmd.InitOptions{IO: quietIO(), Dir: o.Dir, Template: templates.Default,
 			Name: "genmint demo", Seed: DemoSeed, SeedSet: true, Creator: "genmint demo"})
 		if err != nil {
 			return err
@@ -68,20 +100,132 @@ func Run(ctx context.Context, o *DemoOptions) error {
 			fmt.Fprintf(f.IO.ErrOut, "Created a demo collection in %s (procedural starter).\n", o.Dir)
 		}
 	}
+	// The steps' own summaries are progress here: they go to stderr, and
+	// the demo's result alone to stdout.
 	sub := *f
-	sub.Dir = o.Dir
+	sub.Dir, sub.JSON = o.Dir, false
+	steps := *f.IO
+	steps.Out = f.IO.ErrOut
+	sub.IO = &steps
+
 	gen := generatecmd.NewOptions(&sub)
 	gen.KeepAll = true
 	if err := generatecmd.Run(ctx, gen); err != nil {
 		return err
 	}
-	if !f.Quiet && !f.JSON {
-		fmt.Fprintf(f.IO.Out, "Images, originals and provenance are in %s/items/. Try: genmint -C %s list\n", o.Dir, o.Dir)
+	car := filepath.Join(o.Dir, CARFile)
+	if err := pincmd.Run(ctx, &pincmd.PinOptions{IO: sub.IO, Quiet: true, Dir: o.Dir, Getenv: f.Getenv,
+		Spec: sub.LoadSpec, State: sub.OpenState, CAR: car}); err != nil {
+		return err
 	}
+	res, err := mintOnSimulatedChain(ctx, &sub)
+	if err != nil {
+		return err
+	}
+	res.Dir, res.CAR = o.Dir, car
+	if f.JSON {
+		return cmdutil.PrintJSON(f.IO.Out, res)
+	}
+	w := f.IO.Out
+	fmt.Fprintf(w, "Minted %d tokens of %s on an in-process chain (contract %s), %s gas in all.\n",
+		res.Items, o.Dir, res.Contract, group(res.GasUsed))
+	for _, u := range res.TokenURIs {
+		fmt.Fprintln(w, "  "+u)
+	}
+	fmt.Fprintf(w, "Images, metadata and provenance are in %s/items/ and %s. Try: genmint -C %s status\n", o.Dir, car, o.Dir)
 	return nil
 }
 
-func quietIO(f *cmdutil.Factory) *cmdutil.IOStreams {
+// mintOnSimulatedChain deploys and mints whatever is pinned on a fresh
+// in-process chain with the throwaway key. The journal makes it resumable
+// like a real run: a transaction signed before a crash is sent again,
+// byte-identical, to the new chain.
+func mintOnSimulatedChain(ctx context.Context, f *cmdutil.Factory) (*Result, error) {
+	s, err := f.LoadSpec()
+	if err != nil {
+		return nil, err
+	}
+	unlock, err := state.Lock(f.Dir)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	db, err := f.OpenState(ctx, false)
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	rec, err := pin.Latest(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Items: len(rec.ItemIDs), BaseURI: rec.BaseURI}
+	pinned, err := db.Items(ctx, state.Query{Statuses: []state.Status{state.Pinned}})
+	if err != nil {
+		return nil, err
+	}
+	st, err := mint.ReadStatus(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	var fromChain *chain.Collection
+	if len(pinned) > 0 || st.Open > 0 {
+		sim := mint.NewSimulated()
+		defer sim.Close()
+		out, err := mint.Run(ctx, mint.Options{DB: db, Backend: sim, Signer: mint.SimulatedSigner(), Network: mint.SimulatedNetwork,
+			Collection: mintcmd.Collection(s), Pin: rec, Poll: 10 * time.Millisecond})
+		if err != nil {
+			return nil, err
+		}
+		if out.Deployed {
+			fromChain = chain.Open(sim, out.Contract)
+		}
+		if st, err = mint.ReadStatus(ctx, db); err != nil {
+			return nil, err
+		}
+	}
+	if st.Deployment == nil {
+		return nil, fmt.Errorf("the demo collection has no deployment recorded: delete %s and run 'genmint demo' again", f.Dir)
+	}
+	res.Contract = st.Deployment.Contract.Hex()
+	for _, t := range st.Txs {
+		if t.Status == mint.TxMined || t.Status == mint.TxReverted {
+			res.GasUsed += t.GasUsed
+		}
+	}
+	// A few token URIs, read back from the chain when it still exists.
+	ids := rec.ItemIDs
+	if len(ids) > 4 {
+		ids = append(append([]int{}, ids[:3]...), ids[len(ids)-1])
+	}
+	for i, id := range ids {
+		uri := fmt.Sprintf("%s%d", rec.BaseURI, id)
+		if fromChain != nil {
+			if uri, err = fromChain.TokenURI(ctx, uint64(id)); err != nil {
+				return nil, err
+			}
+		}
+		if i == 3 {
+			res.TokenURIs = append(res.TokenURIs, "…")
+		}
+		res.TokenURIs = append(res.TokenURIs, fmt.Sprintf("tokenURI(%d) = %s", id, uri))
+	}
+	return res, nil
+}
+
+func quietIO() *cmdutil.IOStreams {
 	io, _, _, _ := cmdutil.Test()
 	return io
+}
+
+func group(v uint64) string {
+	s := fmt.Sprint(v)
+	out := ""
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			out += ","
+		}
+		out += string(c)
+	}
+	return out
 }

@@ -34,7 +34,7 @@ id, status, seed, final image path, prompt.`,
 		Example: `  genmint list
   genmint list --status failed,refused
   genmint list --json | jq '.items[] | select(.status == "generated") | .id'`,
-		Aliases: []string{"ls", "status"},
+		Aliases: []string{"ls"},
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.JSON = f.JSON

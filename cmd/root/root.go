@@ -19,13 +19,16 @@ import (
 	"github.com/genmint/genmint/cmd/generatecmd"
 	"github.com/genmint/genmint/cmd/initcmd"
 	"github.com/genmint/genmint/cmd/listcmd"
+	"github.com/genmint/genmint/cmd/mintcmd"
 	"github.com/genmint/genmint/cmd/pincmd"
 	"github.com/genmint/genmint/cmd/providerscmd"
 	"github.com/genmint/genmint/cmd/repaircmd"
 	"github.com/genmint/genmint/cmd/showcmd"
+	"github.com/genmint/genmint/cmd/statuscmd"
 	"github.com/genmint/genmint/cmd/validatecmd"
 	"github.com/genmint/genmint/cmd/verifycmd"
 	"github.com/genmint/genmint/cmd/versioncmd"
+	"github.com/genmint/genmint/cmd/walletcmd"
 	"github.com/genmint/genmint/internal/build"
 )
 
@@ -48,7 +51,10 @@ plain lines, --json documents and exit codes:
   genmint validate
   genmint generate --concurrency 4
   genmint curate                # keep, reject, star, regenerate in a terminal view
-  genmint list --status generated --json`,
+  genmint pin --car collection.car
+  genmint mint --rpc http://127.0.0.1:8545 --account 0x…
+  genmint verify --rpc http://127.0.0.1:8545 --car collection.car
+  genmint status --json`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		Version:       build.String(),
@@ -81,6 +87,9 @@ plain lines, --json documents and exit codes:
 		showcmd.NewCmdShow(f, nil),
 		pincmd.NewCmdPin(f, nil),
 		verifycmd.NewCmdVerify(f, nil),
+		mintcmd.NewCmdMint(f, nil),
+		statuscmd.NewCmdStatus(f, nil),
+		walletcmd.NewCmdWallet(f, nil),
 		providerscmd.NewCmdProviders(f),
 		repaircmd.NewCmdRepair(f, nil),
 		democmd.NewCmdDemo(f, nil),
@@ -94,6 +103,9 @@ plain lines, --json documents and exit codes:
 }
 
 func wrapArgs(c *cobra.Command) {
+	for _, sub := range c.Commands() {
+		wrapArgs(sub)
+	}
 	if c.Args == nil {
 		return
 	}

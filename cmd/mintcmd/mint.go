@@ -1,0 +1,507 @@
+// Package mintcmd implements `genmint mint`.
+package mintcmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"math/big"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/ethclient"
+	"github.com/ethereum/go-ethereum/params"
+	"github.com/spf13/cobra"
+
+	"github.com/genmint/genmint/cmd/cmdutil"
+	"github.com/genmint/genmint/mint"
+	"github.com/genmint/genmint/mint/chain"
+	"github.com/genmint/genmint/mint/wallet"
+	"github.com/genmint/genmint/pin"
+	"github.com/genmint/genmint/spec"
+	"github.com/genmint/genmint/state"
+)
+
+// CrashEnv names the test hook: "POINT:N" makes genmint kill itself with
+// SIGKILL the N-th time `genmint mint` reaches POINT (one of mint.Points).
+// Only the fault tests set it.
+const CrashEnv = "GENMINT_TEST_CRASH"
+
+// RPCEnv is read when --rpc is not given (Foundry's name for it), so a URL
+// holding a provider key need not be in argv.
+const RPCEnv = "ETH_RPC_URL"
+
+// MintOptions are `genmint mint`'s inputs.
+type MintOptions struct {
+	IO     *cmdutil.IOStreams
+	JSON   bool
+	Quiet  bool
+	Dir    string
+	Getenv func(string) string
+	Spec   func() (*spec.Spec, error)
+	State  func(ctx context.Context, create bool) (*state.DB, error)
+	// Dial connects to a node (ethclient by default).
+	Dial func(ctx context.Context, rawURL string) (mint.Backend, func(), error)
+
+	Keys          cmdutil.KeyFlags
+	RPC           string
+	Account       string
+	To            string
+	Yes           bool
+	MaxFeeGwei    float64
+	Confirmations uint64
+	StuckAfter    time.Duration
+	Poll          time.Duration
+	BatchSize     int
+	NoERC2309     bool
+	DryRun        bool
+	GasPriceGwei  float64
+}
+
+// NewCmdMint builds `genmint mint`.
+func NewCmdMint(f *cmdutil.Factory, runF func(*MintOptions) error) *cobra.Command {
+	opts := &MintOptions{IO: f.IO, Spec: f.LoadSpec, State: f.OpenState, Dial: Dial}
+	cmd := &cobra.Command{
+		Use:   "mint",
+		Short: "Deploy the collection and mint its pinned items, exactly once",
+		Long: `Deploy the collection's contract (if it has none yet) and mint every pinned
+item that is not minted, signing with a keystore account (see 'genmint wallet').
+
+The node behind --rpc (or $ETH_RPC_URL) must serve genmint.yaml's network:
+its chain id is checked first. On a chain not marked test (mainnet, base…)
+genmint shows the estimated cost and asks before sending anything; without a
+terminal it needs --yes.
+
+The constructor mints all pinned items (ids 1..N) in one ERC-2309 range;
+items pinned later are minted with mintBatch, in batches sized from a gas
+estimate to stay well under the block gas limit. Fees are EIP-1559 from the
+node and never exceed --max-fee-gwei. Every signed transaction is written to
+the collection's state before it is broadcast; a run killed at any moment
+is resumed by running it again, which settles the journalled transactions
+(mined, pending, lost, replaced) before sending anything new. A transaction
+stuck for --stuck-after is replaced with a 12.5% higher fee. After each
+receipt, totalSupply and ownerOf are read back from the chain.
+
+--dry-run deploys and mints on an in-process chain at mainnet's rules with a
+throwaway key and prints the gas and its cost at the live network's fees
+(with --rpc) or at --gas-price-gwei. Nothing is sent and no key is needed.
+
+The passphrase comes from --password-file, --password-env, or a prompt on a
+terminal; never from an argument.
+
+Exit codes: 0 done; 1 a chain failure (unreachable node, insufficient funds,
+fees above the cap, a reverted transaction); 2 bad input: flags, spec, wrong
+chain, unknown account, wrong passphrase, confirmation needed; 130
+interrupted (re-run to resume).`,
+		Example: `  genmint mint --rpc http://127.0.0.1:8545 --account 0xf39F…2266
+  genmint mint --dry-run --gas-price-gwei 20
+  ETH_RPC_URL=https://… genmint mint --dry-run                 # cost at the network's fees now
+  genmint mint --account 0xab…cd --password-env KEY_PASS --max-fee-gwei 40 --yes`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.JSON, opts.Quiet, opts.Dir, opts.Getenv = f.JSON, f.Quiet, f.Dir, f.Getenv
+			if opts.RPC == "" && opts.Getenv != nil {
+				opts.RPC = opts.Getenv(RPCEnv)
+			}
+			if err := opts.Keys.Check(); err != nil {
+				return err
+			}
+			if opts.MaxFeeGwei < 0 || opts.GasPriceGwei < 0 || opts.BatchSize < 0 || opts.StuckAfter < 0 {
+				return cmdutil.UsageError("--max-fee-gwei, --gas-price-gwei, --batch-size and --stuck-after must not be negative")
+			}
+			if opts.GasPriceGwei > 0 && !opts.DryRun {
+				return cmdutil.UsageError("--gas-price-gwei prices a --dry-run; for a real run, cap fees with --max-fee-gwei")
+			}
+			if opts.Account != "" && !common.IsHexAddress(opts.Account) {
+				if wallet.LooksLikePrivateKey(opts.Account) {
+					return cmdutil.UsageError("--account takes an address (0x and 40 hex digits); that looks like a private key: never put one on the command line")
+				}
+				return cmdutil.UsageError("--account %q is not an address (0x and 40 hex digits)", opts.Account)
+			}
+			if opts.To != "" && !common.IsHexAddress(opts.To) {
+				return cmdutil.UsageError("--to %q is not an address (0x and 40 hex digits)", opts.To)
+			}
+			if !opts.DryRun {
+				if opts.RPC == "" {
+					return cmdutil.UsageError("--rpc URL is needed: the JSON-RPC endpoint of a node on the collection's network (or set %s; --dry-run needs none)", RPCEnv)
+				}
+				if opts.Account == "" {
+					return cmdutil.UsageError("--account ADDRESS is needed: the keystore account that deploys and owns the collection (see 'genmint wallet list')")
+				}
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return Run(cmd.Context(), opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&opts.RPC, "rpc", "", "the node's JSON-RPC `URL` (default $"+RPCEnv+")")
+	fl.StringVar(&opts.Account, "account", "", "the keystore account that signs (`ADDRESS`)")
+	fl.StringVar(&opts.To, "to", "", "who receives the tokens (`ADDRESS`; default --account)")
+	fl.BoolVarP(&opts.Yes, "yes", "y", false, "do not ask before spending on a chain that is not a test chain")
+	fl.Float64Var(&opts.MaxFeeGwei, "max-fee-gwei", 0, "never pay more than `GWEI` per gas (default: no cap)")
+	fl.Uint64Var(&opts.Confirmations, "confirmations", 1, "blocks a transaction needs (its own included) before it counts as final")
+	fl.DurationVar(&opts.StuckAfter, "stuck-after", mint.DefaultStuckAfter, "replace a transaction with a higher fee after waiting this `long`")
+	fl.IntVar(&opts.BatchSize, "batch-size", 0, "at most `N` tokens per mintBatch transaction (default: sized from a gas estimate)")
+	fl.BoolVar(&opts.NoERC2309, "no-erc2309", false, "deploy empty and mint every token with mintBatch (one Transfer event each), for indexers that ignore ERC-2309")
+	fl.BoolVar(&opts.DryRun, "dry-run", false, "deploy and mint on an in-process chain and print gas and cost; send nothing")
+	fl.Float64Var(&opts.GasPriceGwei, "gas-price-gwei", 0, "with --dry-run: price the gas at `GWEI` per gas instead of the network's fees")
+	fl.DurationVar(&opts.Poll, "poll-interval", 0, "how often to ask the node for receipts (default 2s)")
+	_ = fl.MarkHidden("poll-interval")
+	opts.Keys.Register(fl)
+	return cmd
+}
+
+// Dial connects to a node over JSON-RPC.
+func Dial(ctx context.Context, rawURL string) (mint.Backend, func(), error) {
+	cl, err := ethclient.DialContext(ctx, rawURL)
+	if err != nil {
+		return nil, nil, err
+	}
+	return cl, cl.Close, nil
+}
+
+// Collection turns the spec's facts into the contract's.
+func Collection(s *spec.Spec) mint.Collection {
+	c := mint.Collection{Name: s.Name, Symbol: s.Symbol, AIGC: s.ERC7007, MaxSupply: s.MaxSupply}
+	if s.Royalty.Receiver != "" {
+		c.Royalty = chain.Royalty{Receiver: common.HexToAddress(s.Royalty.Receiver), Bps: uint16(s.Royalty.BPS)}
+	}
+	return c
+}
+
+// Run mints, or with DryRun simulates, and prints the result.
+func Run(ctx context.Context, o *MintOptions) error {
+	s, err := o.Spec()
+	if err != nil {
+		return err
+	}
+	if o.DryRun {
+		return dryRun(ctx, o, s)
+	}
+	nw := s.Network
+	if !nw.Test && !o.Yes && !o.IO.Interactive() {
+		return cmdutil.UsageError("%s (chain %d) is not a test chain and minting there spends real ether: confirm on a terminal, or pass --yes", nw.Name, nw.ChainID)
+	}
+	unlock, err := state.Lock(o.Dir)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	db, err := o.State(ctx, false)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+
+	// The node first: no passphrase is asked for a run that cannot start.
+	backend, closeFn, err := o.connect(ctx, nw)
+	if err != nil {
+		return err
+	}
+	defer closeFn()
+
+	// Then the key, unlocked for this run only.
+	dir, err := o.Keys.Dir()
+	if err != nil {
+		return err
+	}
+	ks, err := wallet.Open(dir, wallet.Standard)
+	if err != nil {
+		return err
+	}
+	account := common.HexToAddress(o.Account)
+	if _, err := ks.Find(account); err != nil {
+		return cmdutil.KeyError(err)
+	}
+	pw, err := o.Keys.Passphrase(o.IO, o.Getenv).Get(fmt.Sprintf("Passphrase for %s: ", account.Hex()), false)
+	if err != nil {
+		return cmdutil.AsUsage(err)
+	}
+	signer, err := ks.Unlock(account, pw, new(big.Int).SetUint64(nw.ChainID))
+	if err != nil {
+		return cmdutil.KeyError(err)
+	}
+	defer signer.Lock()
+
+	run := mint.Options{
+		DB: db, Backend: backend, Signer: signer.Opts, Network: nw, Collection: Collection(s),
+		NoERC2309: o.NoERC2309, MaxFeePerGas: gweiToWei(o.MaxFeeGwei), Confirmations: o.Confirmations,
+		StuckAfter: o.StuckAfter, Poll: o.Poll, BatchSize: o.BatchSize, Progress: o.progress(), Hook: o.crashHook(),
+	}
+	if o.To != "" {
+		run.Recipient = common.HexToAddress(o.To)
+	}
+	if !nw.Test && !o.Yes {
+		run.Confirm = o.confirm
+	}
+	res, err := mint.Run(ctx, run)
+	if err != nil {
+		if res != nil && res.Minted > 0 && !o.Quiet {
+			fmt.Fprintf(o.IO.ErrOut, "%d tokens were minted before the error; re-run to continue.\n", res.Minted)
+		}
+		return classify(err)
+	}
+	if o.JSON {
+		return cmdutil.PrintJSON(o.IO.Out, res)
+	}
+	w := o.IO.Out
+	switch {
+	case res.Minted == 0 && len(res.Txs) == 0:
+		fmt.Fprintf(w, "Nothing to mint: %d items are minted at %s on %s (chain %d).\n", res.Total, res.Contract.Hex(), nw.Name, nw.ChainID)
+	default:
+		fmt.Fprintf(w, "Minted %d tokens on %s (chain %d); %d items minted in all.\n", res.Minted, nw.Name, nw.ChainID, res.Total)
+		fmt.Fprintf(w, "Contract: %s\n", res.Contract.Hex())
+		fmt.Fprintf(w, "Gas used: %s in %d transactions, fees %s ETH\n", group(res.GasUsed), len(res.Txs), mint.FormatETH(res.FeesWei))
+	}
+	return nil
+}
+
+// connect dials the node and checks its chain id, with one clear line when
+// it cannot be reached or serves another chain.
+func (o *MintOptions) connect(ctx context.Context, nw spec.Network) (mint.Backend, func(), error) {
+	where := redact(o.RPC)
+	pctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	b, closeFn, err := o.Dial(pctx, o.RPC)
+	if err != nil {
+		return nil, nil, cmdutil.AsUsage(fmt.Errorf("bad --rpc %s: %v", where, scrub(err, o.RPC)))
+	}
+	id, err := b.ChainID(pctx)
+	if err != nil {
+		closeFn()
+		if ctx.Err() != nil {
+			return nil, nil, ctx.Err()
+		}
+		return nil, nil, fmt.Errorf("cannot reach the node at %s: %v: check --rpc and that the node is running", where, scrub(err, o.RPC))
+	}
+	if id.Uint64() != nw.ChainID {
+		closeFn()
+		name := ""
+		if known, ok := spec.NetworkByChainID(id.Uint64()); ok {
+			name = " (" + known.Name + ")"
+		}
+		return nil, nil, cmdutil.AsUsage(fmt.Errorf("wrong chain: the node at %s is chain %d%s, but genmint.yaml's network is %s (chain %d): point --rpc at a %s node, or change network: in genmint.yaml",
+			where, id.Uint64(), name, nw.Name, nw.ChainID, nw.Name))
+	}
+	return b, closeFn, nil
+}
+
+// confirm asks before spending on a chain that is not a test chain.
+func (o *MintOptions) confirm(ctx context.Context, p mint.Plan) error {
+	what := fmt.Sprintf("mint %d tokens", p.Tokens)
+	if p.Deploy {
+		what = fmt.Sprintf("deploy the collection and mint %d tokens", p.Tokens)
+	}
+	q := fmt.Sprintf("%s on %s (chain %d) from %s, estimated cost %s ETH (at most %s ETH, %d transactions, %s gas)?",
+		what, p.Network.Name, p.Network.ChainID, p.From.Hex(), mint.FormatETH(p.ExpectedCost), mint.FormatETH(p.MaxCost), p.Txs, group(p.Gas))
+	ok, err := o.IO.Confirm(q)
+	if errors.Is(err, cmdutil.ErrNoTTY) {
+		return cmdutil.UsageError("%s: confirm on a terminal, or pass --yes", q)
+	}
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return fmt.Errorf("%w: nothing was sent", mint.ErrDeclined)
+	}
+	return nil
+}
+
+func dryRun(ctx context.Context, o *MintOptions, s *spec.Spec) error {
+	db, err := o.State(ctx, false)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	dro := mint.DryRunOptions{DB: db, Collection: Collection(s), Network: s.Network, NoERC2309: o.NoERC2309,
+		BatchSize: o.BatchSize, GasPrice: gweiToWei(o.GasPriceGwei)}
+	if o.Account != "" {
+		dro.From = common.HexToAddress(o.Account)
+	}
+	if o.To != "" {
+		dro.Recipient = common.HexToAddress(o.To)
+	}
+	if o.RPC != "" {
+		b, closeFn, err := o.connect(ctx, s.Network)
+		if err != nil {
+			return err
+		}
+		defer closeFn()
+		dro.Live = b
+	}
+	res, err := mint.DryRun(ctx, dro)
+	if err != nil {
+		return classify(err)
+	}
+	if o.JSON {
+		return cmdutil.PrintJSON(o.IO.Out, res)
+	}
+	w := o.IO.Out
+	if len(res.Txs) == 0 {
+		fmt.Fprintf(w, "Nothing to mint: every pinned item is minted at %s.\n", res.Contract.Hex())
+		return nil
+	}
+	fmt.Fprintf(w, "Dry run on an in-process chain at mainnet's rules; nothing was sent.\n")
+	for _, t := range res.Txs {
+		fmt.Fprintf(w, "  %-34s %12s gas\n", describe(t), group(t.Gas))
+	}
+	fmt.Fprintf(w, "Total: %d transactions, %s gas for %d tokens on %s.\n", len(res.Txs), group(res.Gas), res.Tokens, s.Network.Name)
+	switch res.FeeSource {
+	case "gas-price":
+		fmt.Fprintf(w, "Cost at %s gwei: %s ETH\n", mint.FormatGwei(res.FeePerGas), mint.FormatETH(res.Cost))
+	case "network":
+		fmt.Fprintf(w, "Cost at %s's fees now (%s gwei): %s ETH\n", s.Network.Name, mint.FormatGwei(res.FeePerGas), mint.FormatETH(res.Cost))
+	default:
+		fmt.Fprintf(w, "For a cost, pass --gas-price-gwei G or --rpc URL (the network's fees now).\n")
+	}
+	return nil
+}
+
+func describe(t mint.SimTx) string {
+	switch t.Kind {
+	case mint.KindDeploy:
+		if t.Last == 0 {
+			return "deploy"
+		}
+		return fmt.Sprintf("deploy with tokens %d–%d", t.First, t.Last)
+	case mint.KindSetBaseURI:
+		return "setBaseURI"
+	}
+	return fmt.Sprintf("mintBatch tokens %d–%d", t.First, t.Last)
+}
+
+// progress prints one line per transaction event to stderr.
+func (o *MintOptions) progress() func(mint.Event) {
+	if o.Quiet {
+		return nil
+	}
+	w := o.IO.ErrOut
+	return func(e mint.Event) {
+		t := e.Tx
+		switch e.Kind {
+		case mint.EventPlanned:
+			p := e.Plan
+			fmt.Fprintf(w, "plan: %d transactions, %d tokens, ~%s gas, about %s ETH at current fees (at most %s)\n",
+				p.Txs, p.Tokens, group(p.Gas), mint.FormatETH(p.ExpectedCost), mint.FormatETH(p.MaxCost))
+		case mint.EventPending:
+			fmt.Fprintf(w, "settling %s (nonce %d) from an earlier run\n", t.Hash.Hex(), t.Nonce)
+		case mint.EventSent:
+			fmt.Fprintf(w, "sent     %s %s (nonce %d)\n", what(t), t.Hash.Hex(), t.Nonce)
+		case mint.EventRebroadcast:
+			fmt.Fprintf(w, "re-sent  %s: the node did not have it\n", t.Hash.Hex())
+		case mint.EventReplaced:
+			fmt.Fprintf(w, "stuck    %s: replaced by %s with a higher fee\n", t.Hash.Hex(), e.New.Hash.Hex())
+		case mint.EventFeeCapped:
+			fmt.Fprintf(w, "stuck    %s: --max-fee-gwei leaves no room for a higher fee; waiting (Ctrl-C and re-run later is safe)\n", t.Hash.Hex())
+		case mint.EventDropped:
+			fmt.Fprintf(w, "dropped  %s: its nonce was used by a transaction genmint did not send; planning again\n", t.Hash.Hex())
+		case mint.EventMined:
+			fmt.Fprintf(w, "mined    %s %s in block %d, %s gas (%d minted)\n", what(t), t.Hash.Hex(), t.Block, group(t.GasUsed), e.Minted)
+		}
+	}
+}
+
+func what(t mint.TxRecord) string {
+	switch t.Kind {
+	case mint.KindDeploy:
+		if t.Last == 0 {
+			return "deploy"
+		}
+		return fmt.Sprintf("deploy+mint %d–%d", t.First, t.Last)
+	case mint.KindSetBaseURI:
+		return "setBaseURI"
+	}
+	return fmt.Sprintf("mint %d–%d", t.First, t.Last)
+}
+
+// crashHook reads CrashEnv (tests only).
+func (o *MintOptions) crashHook() func(mint.Point) {
+	if o.Getenv == nil {
+		return nil
+	}
+	spec := o.Getenv(CrashEnv)
+	if spec == "" {
+		return nil
+	}
+	point, nth, _ := strings.Cut(spec, ":")
+	n, err := strconv.Atoi(nth)
+	if err != nil || n < 1 {
+		n = 1
+	}
+	hits := 0
+	return func(p mint.Point) {
+		if string(p) != point {
+			return
+		}
+		if hits++; hits == n {
+			self, _ := os.FindProcess(os.Getpid())
+			_ = self.Kill() // SIGKILL: no deferred function, no flush
+			select {}
+		}
+	}
+}
+
+// classify maps mint's errors to exit codes: input problems are usage
+// errors (2), the rest failures (1).
+func classify(err error) error {
+	switch {
+	case errors.Is(err, mint.ErrWrongChain), errors.Is(err, mint.ErrOtherChain), errors.Is(err, mint.ErrNothingPinned),
+		errors.Is(err, mint.ErrNotContiguous), errors.Is(err, mint.ErrNotOwner), errors.Is(err, pin.ErrNoPinRun),
+		errors.Is(err, chain.ErrInvalidParameters), errors.Is(err, mint.ErrDryRunNeedsRPC):
+		return cmdutil.AsUsage(err)
+	}
+	return err
+}
+
+func gweiToWei(g float64) *big.Int {
+	if g <= 0 || math.IsInf(g, 0) || math.IsNaN(g) {
+		return nil
+	}
+	v, _ := new(big.Float).Mul(big.NewFloat(g), big.NewFloat(params.GWei)).Int(nil)
+	return v
+}
+
+// redact shows where a URL points without what may be a key in its path,
+// query or user info (provider URLs often carry one).
+func redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return "the given URL"
+	}
+	s := u.Scheme + "://" + u.Host
+	if (u.Path != "" && u.Path != "/") || u.RawQuery != "" {
+		s += "/…"
+	}
+	return s
+}
+
+// scrub removes the full URL from an error text.
+func scrub(err error, raw string) string {
+	msg := err.Error()
+	if raw != "" {
+		msg = strings.ReplaceAll(msg, raw, redact(raw))
+		if u, perr := url.Parse(raw); perr == nil && u.Host != "" {
+			msg = strings.ReplaceAll(msg, strings.TrimSuffix(raw, "/"), redact(raw))
+		}
+	}
+	return msg
+}
+
+func group(v uint64) string {
+	s := strconv.FormatUint(v, 10)
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}

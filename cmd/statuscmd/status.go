@@ -1,0 +1,136 @@
+// Package statuscmd implements `genmint status`.
+package statuscmd
+
+import (
+	"context"
+	"fmt"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/genmint/genmint/cmd/cmdutil"
+	"github.com/genmint/genmint/cmd/listcmd"
+	"github.com/genmint/genmint/mint"
+	"github.com/genmint/genmint/state"
+)
+
+// StatusOptions are `genmint status`'s inputs.
+type StatusOptions struct {
+	IO    *cmdutil.IOStreams
+	JSON  bool
+	State func(ctx context.Context, create bool) (*state.DB, error)
+}
+
+// NewCmdStatus builds `genmint status`.
+func NewCmdStatus(f *cmdutil.Factory, runF func(*StatusOptions) error) *cobra.Command {
+	opts := &StatusOptions{IO: f.IO, State: f.OpenState}
+	return &cobra.Command{
+		Use:   "status",
+		Short: "Show where each item stands, with its token and mint transaction",
+		Long: `Show the collection's progress: how many items are in each status, the
+contract, and per item its status, token id and the transaction that minted
+it, as recorded in the state (no node is asked). In a pipe each item is one
+tab-separated line: id, status, token id, transaction hash ("-" when not
+minted).`,
+		Example: `  genmint status
+  genmint status --json | jq '.items[] | select(.status == "minted") | .tx_hash'`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.JSON = f.JSON
+			if runF != nil {
+				return runF(opts)
+			}
+			return Run(cmd.Context(), opts)
+		},
+	}
+}
+
+// Item is one item in status's JSON document.
+type Item struct {
+	ID      int          `json:"id"`
+	Status  state.Status `json:"status"`
+	TokenID uint64       `json:"token_id,omitempty"`
+	TxHash  string       `json:"tx_hash,omitempty"`
+}
+
+// Document is status's JSON document.
+type Document struct {
+	Counts     map[state.Status]int `json:"counts"`
+	Deployment *mint.Deployment     `json:"deployment,omitempty"`
+	// Open counts transactions whose outcome is not known yet: the next
+	// `genmint mint` settles them first.
+	Open         int             `json:"open_transactions"`
+	Items        []Item          `json:"items"`
+	Transactions []mint.TxRecord `json:"transactions"`
+}
+
+// Run prints the status.
+func Run(ctx context.Context, o *StatusOptions) error {
+	db, err := o.State(ctx, false)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	items, err := db.Items(ctx, state.Query{})
+	if err != nil {
+		return err
+	}
+	counts, err := db.Counts(ctx)
+	if err != nil {
+		return err
+	}
+	ms, err := mint.ReadStatus(ctx, db)
+	if err != nil {
+		return err
+	}
+	doc := Document{Counts: counts, Deployment: ms.Deployment, Open: ms.Open, Items: make([]Item, len(items)), Transactions: ms.Txs}
+	if doc.Transactions == nil {
+		doc.Transactions = []mint.TxRecord{}
+	}
+	for i, it := range items {
+		doc.Items[i] = Item{ID: it.ID, Status: it.Status}
+		if tok, ok := ms.Tokens[it.ID]; ok {
+			doc.Items[i].TokenID, doc.Items[i].TxHash = tok.TokenID, tok.TxHash.Hex()
+		}
+	}
+	if o.JSON {
+		return cmdutil.PrintJSON(o.IO.Out, doc)
+	}
+	if !o.IO.IsStdoutTTY() {
+		for _, it := range doc.Items {
+			tok, tx := "-", "-"
+			if it.TxHash != "" {
+				tok, tx = fmt.Sprint(it.TokenID), it.TxHash
+			}
+			fmt.Fprintf(o.IO.Out, "%d\t%s\t%s\t%s\n", it.ID, it.Status, tok, tx)
+		}
+		return nil
+	}
+	w := o.IO.Out
+	var line string
+	for _, s := range state.Statuses {
+		if n := counts[s]; n > 0 {
+			line += fmt.Sprintf("%s %d   ", listcmd.StatusColor(o.IO, s), n)
+		}
+	}
+	fmt.Fprintf(w, "%d items: %s\n", len(items), line)
+	if d := ms.Deployment; d != nil {
+		fmt.Fprintf(w, "Contract %s on chain %d (deployed in %s, block %d)\n", d.Contract.Hex(), d.ChainID, d.TxHash.Hex(), d.Block)
+	}
+	if ms.Open > 0 {
+		fmt.Fprintln(w, o.IO.Color(cmdutil.Yellow, fmt.Sprintf("%d transaction(s) in flight from an interrupted run: 'genmint mint' settles them first", ms.Open)))
+	}
+	if len(items) == 0 {
+		return nil
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, o.IO.Color(cmdutil.Bold, "ID\tSTATUS\tTOKEN\tTX"))
+	for _, it := range doc.Items {
+		tok, tx := "", ""
+		if it.TxHash != "" {
+			tok, tx = fmt.Sprint(it.TokenID), it.TxHash
+		}
+		fmt.Fprintf(tw, "%04d\t%s\t%s\t%s\n", it.ID, listcmd.StatusColor(o.IO, it.Status), tok, tx)
+	}
+	return tw.Flush()
+}

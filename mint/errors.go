@@ -1,0 +1,101 @@
+package mint
+
+import (
+	"errors"
+	"fmt"
+	"math/big"
+	"strings"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/params"
+)
+
+// Sentinels callers branch on (match with errors.Is). Every error Run returns
+// is one line that says what to do next.
+var (
+	// ErrWrongChain: the node serves another chain than the spec's network.
+	ErrWrongChain = errors.New("wrong chain")
+	// ErrOtherChain: the collection was deployed on another chain.
+	ErrOtherChain = errors.New("the collection is deployed on another chain")
+	// ErrNothingPinned: no item is pinned or minted.
+	ErrNothingPinned = errors.New("nothing to mint: no item is pinned yet: run 'genmint pin'")
+	// ErrNotContiguous: the items to mint are not the next token ids.
+	ErrNotContiguous = errors.New("the items to mint are not the next token ids")
+	// ErrSupplyMismatch: the chain and the state disagree on what is minted.
+	ErrSupplyMismatch = errors.New("the chain and the state disagree on what is minted")
+	// ErrInsufficientFunds: the account cannot pay for the next transaction.
+	ErrInsufficientFunds = errors.New("insufficient funds")
+	// ErrFeeCap: the network's base fee is above MaxFeePerGas.
+	ErrFeeCap = errors.New("the network's fees are above the cap")
+	// ErrDeclined: Options.Confirm said no.
+	ErrDeclined = errors.New("declined")
+	// ErrNotOwner: the signer does not own the deployed collection.
+	ErrNotOwner = errors.New("not the collection owner")
+	// ErrNoEIP1559: the chain has no base fee.
+	ErrNoEIP1559 = errors.New("the chain does not support EIP-1559 fees")
+)
+
+// InsufficientFundsError says how much the next transaction needs.
+type InsufficientFundsError struct {
+	Account common.Address
+	Network string
+	What    string   // e.g. "deploying the collection"
+	Have    *big.Int // balance, wei
+	Need    *big.Int // gas × max fee per gas, wei
+	Gas     uint64
+	MaxFee  *big.Int // wei per gas
+}
+
+func (e *InsufficientFundsError) Error() string {
+	return fmt.Sprintf("insufficient funds: %s has %s ETH on %s; %s needs up to %s ETH (%s gas at up to %s gwei): send at least %s ETH to it and re-run",
+		e.Account.Hex(), FormatETH(e.Have), e.Network, e.What, FormatETH(e.Need), group(e.Gas), FormatGwei(e.MaxFee),
+		FormatETH(new(big.Int).Sub(e.Need, e.Have)))
+}
+
+func (e *InsufficientFundsError) Unwrap() error { return ErrInsufficientFunds }
+
+// FormatETH writes wei as ETH with up to 6 decimals (rounded up, so a
+// "needs" figure is never understated), e.g. "0.052341".
+func FormatETH(wei *big.Int) string {
+	if wei == nil {
+		return "0"
+	}
+	unit := big.NewInt(params.Ether / 1_000_000) // 1e12 wei: the 6th decimal
+	q, r := new(big.Int).QuoRem(wei, unit, new(big.Int))
+	if r.Sign() > 0 {
+		q.Add(q, big.NewInt(1))
+	}
+	s := fmt.Sprintf("%07s", q.String())
+	whole, frac := s[:len(s)-6], strings.TrimRight(s[len(s)-6:], "0")
+	if frac == "" {
+		return whole
+	}
+	return whole + "." + frac
+}
+
+// FormatGwei writes wei per gas as gwei with up to 3 decimals, e.g. "21.5".
+func FormatGwei(wei *big.Int) string {
+	if wei == nil {
+		return "0"
+	}
+	milli := new(big.Int).Quo(wei, big.NewInt(params.GWei/1000))
+	s := fmt.Sprintf("%04s", milli.String())
+	whole, frac := s[:len(s)-3], strings.TrimRight(s[len(s)-3:], "0")
+	if frac == "" {
+		return whole
+	}
+	return whole + "." + frac
+}
+
+// group writes 2615000 as 2,615,000.
+func group(v uint64) string {
+	s := fmt.Sprint(v)
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}

@@ -1,0 +1,364 @@
+package mint
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"errors"
+	"fmt"
+	"math/big"
+	"sync"
+
+	"github.com/ethereum/go-ethereum"
+	"github.com/ethereum/go-ethereum/accounts/abi/bind/v2"
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/core/types"
+	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/ethereum/go-ethereum/eth/ethconfig"
+	"github.com/ethereum/go-ethereum/ethclient/simulated"
+	"github.com/ethereum/go-ethereum/node"
+	"github.com/ethereum/go-ethereum/params"
+
+	"github.com/genmint/genmint/mint/chain"
+	"github.com/genmint/genmint/pin"
+	"github.com/genmint/genmint/spec"
+	"github.com/genmint/genmint/state"
+)
+
+// SimulatedNetwork is the in-process chain `genmint mint --dry-run` and
+// `genmint demo` use.
+var SimulatedNetwork = spec.Network{Name: "simulated", ChainID: 1337, Test: true}
+
+// simulatedKey is the throwaway account funded on every simulated chain. It
+// is public knowledge (derived from a fixed phrase) and worthless: never use
+// it on a real network.
+var simulatedKey = func() *ecdsa.PrivateKey {
+	k, err := crypto.ToECDSA(crypto.Keccak256([]byte("genmint simulated chain: a throwaway key, worthless anywhere else")))
+	if err != nil {
+		panic(err)
+	}
+	return k
+}()
+
+// SimulatedSigner signs as the simulated chain's funded throwaway account.
+func SimulatedSigner() *bind.TransactOpts {
+	return bind.NewKeyedTransactor(simulatedKey, new(big.Int).SetUint64(SimulatedNetwork.ChainID))
+}
+
+// SimulatedAccount is the simulated chain's funded throwaway account.
+func SimulatedAccount() common.Address { return crypto.PubkeyToAddress(simulatedKey.PublicKey) }
+
+// Simulated is an in-process go-ethereum chain (the simulated backend) with
+// mainnet's current fork rules (Osaka: the gas schedule and EIP-7825's
+// per-transaction gas cap) and its 60M block gas limit, which mines a block
+// after every transaction it accepts, like anvil. Gas used on it is what
+// mainnet would charge. It implements Backend.
+type Simulated struct {
+	simulated.Client
+	sim *simulated.Backend
+	mu  sync.Mutex
+}
+
+// NewSimulated starts a simulated chain. SimulatedAccount and the funded
+// addresses hold 10^9 ETH each. Close it when done.
+func NewSimulated(funded ...common.Address) *Simulated {
+	return NewSimulatedWith(nil, funded...)
+}
+
+// NewSimulatedWith is NewSimulated with extra go-ethereum options (tests:
+// simulated.WithMinerMinTip, a smaller block gas limit).
+func NewSimulatedWith(options []func(*node.Config, *ethconfig.Config), funded ...common.Address) *Simulated {
+	rich := new(big.Int).Mul(big.NewInt(1_000_000_000), big.NewInt(params.Ether))
+	alloc := types.GenesisAlloc{SimulatedAccount(): {Balance: rich}}
+	for _, a := range funded {
+		alloc[a] = types.Account{Balance: rich}
+	}
+	opts := append([]func(*node.Config, *ethconfig.Config){func(_ *node.Config, ec *ethconfig.Config) {
+		// The dev config enables forks mainnet does not run yet (Bogota),
+		// with other gas costs: stop at Osaka, mainnet's current rules.
+		cfg := *ec.Genesis.Config
+		cfg.BogotaTime, cfg.AmsterdamTime, cfg.UBTTime = nil, nil, nil
+		ec.Genesis.Config = &cfg
+	}, simulated.WithBlockGasLimit(60_000_000)}, options...)
+	sim := simulated.NewBackend(alloc, opts...)
+	return &Simulated{Client: sim.Client(), sim: sim}
+}
+
+// SendTransaction sends tx and mines a block with it.
+func (s *Simulated) SendTransaction(ctx context.Context, tx *types.Transaction) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.Client.SendTransaction(ctx, tx); err != nil {
+		return err
+	}
+	s.sim.Commit()
+	return nil
+}
+
+// Sim is the underlying simulated backend (tests commit, fork and roll back).
+func (s *Simulated) Sim() *simulated.Backend { return s.sim }
+
+// Close stops the chain.
+func (s *Simulated) Close() error { return s.sim.Close() }
+
+var _ Backend = (*Simulated)(nil)
+
+// SimTx is one transaction of a simulated plan.
+type SimTx struct {
+	Kind  Kind   `json:"kind"`
+	First uint64 `json:"first_token,omitempty"`
+	Last  uint64 `json:"last_token,omitempty"`
+	Gas   uint64 `json:"gas_used"`
+}
+
+// simulate runs a plan on a fresh simulated chain and returns each
+// transaction's gas. A deployed collection is stood in for by a copy with
+// the same supply, cap and metadata, deployed first and not counted.
+func simulate(ctx context.Context, p *planned, recipient common.Address, batch int) ([]SimTx, error) {
+	sb := NewSimulated()
+	defer sb.Close()
+	signer := SimulatedSigner()
+	from := signer.From
+	if recipient == (common.Address{}) {
+		recipient = from
+	}
+	var contract common.Address
+	if p.dep != nil {
+		info := p.info
+		cfg := chain.Config{Name: info.Name, Symbol: info.Symbol, BaseURI: info.BaseURI, ContractURI: info.ContractURI,
+			Owner: from, InitialHolder: recipient, InitialSupply: info.TotalSupply, MaxSupply: info.MaxSupply,
+			Royalty: info.Royalty, AIGC: info.AIGC}
+		var err error
+		if contract, _, err = simSend(ctx, sb, signer, nil, deployData(cfg)); err != nil {
+			return nil, fmt.Errorf("simulate: stand in for the deployed collection: %w", err)
+		}
+	}
+	var out []SimTx
+	for _, st := range p.steps {
+		switch st.kind {
+		case KindDeploy:
+			cfg := p.cfg
+			cfg.Owner, cfg.InitialHolder = from, recipient
+			addr, gas, err := simSend(ctx, sb, signer, nil, deployData(cfg))
+			if err != nil {
+				return nil, fmt.Errorf("simulate deploying the collection: %w", err)
+			}
+			contract = addr
+			out = append(out, SimTx{Kind: KindDeploy, First: st.first, Last: st.last, Gas: gas})
+		case KindSetBaseURI:
+			_, gas, err := simSend(ctx, sb, signer, &contract, abiGC.PackSetBaseURI(st.baseURI))
+			if err != nil {
+				return nil, fmt.Errorf("simulate setBaseURI: %w", err)
+			}
+			out = append(out, SimTx{Kind: KindSetBaseURI, Gas: gas})
+		case KindMint:
+			for first := st.first; first <= st.last; {
+				q, _, err := batchSize(ctx, sb, from, contract, recipient, st.last-first+1, batch)
+				if err != nil {
+					return nil, err
+				}
+				_, gas, err := simSend(ctx, sb, signer, &contract, abiGC.PackMintBatch(recipient, new(big.Int).SetUint64(q)))
+				if err != nil {
+					return nil, fmt.Errorf("simulate minting tokens %d–%d: %w", first, first+q-1, err)
+				}
+				out = append(out, SimTx{Kind: KindMint, First: first, Last: first + q - 1, Gas: gas})
+				first += q
+			}
+		}
+	}
+	return out, nil
+}
+
+// simSend sends one transaction on the simulated chain and returns the
+// created contract (for a deployment) and the gas it used.
+func simSend(ctx context.Context, sb *Simulated, signer *bind.TransactOpts, to *common.Address, data []byte) (common.Address, uint64, error) {
+	gas, err := sb.EstimateGas(ctx, ethereum.CallMsg{From: signer.From, To: to, Data: data})
+	if err != nil {
+		return common.Address{}, 0, chain.DecodeRevert(err)
+	}
+	tip, maxFee, err := fees(ctx, sb, nil)
+	if err != nil {
+		return common.Address{}, 0, err
+	}
+	nonce, err := sb.PendingNonceAt(ctx, signer.From)
+	if err != nil {
+		return common.Address{}, 0, err
+	}
+	tx, err := signer.Signer(signer.From, types.NewTx(&types.DynamicFeeTx{ChainID: new(big.Int).SetUint64(SimulatedNetwork.ChainID),
+		Nonce: nonce, GasTipCap: tip, GasFeeCap: maxFee, Gas: withMargin(gas), To: to, Data: data}))
+	if err != nil {
+		return common.Address{}, 0, err
+	}
+	if err := sb.SendTransaction(ctx, tx); err != nil {
+		return common.Address{}, 0, err
+	}
+	rc, err := chain.WaitMined(ctx, sb, tx, 0)
+	if err != nil {
+		return common.Address{}, 0, err
+	}
+	return rc.ContractAddress, rc.GasUsed, nil
+}
+
+// estimate prices a plan for Options.Confirm: gas from a simulation, fees
+// from the node.
+func (r *runner) estimate(ctx context.Context, p *planned) (*Plan, error) {
+	txs, err := simulate(ctx, p, r.recipient(), r.o.BatchSize)
+	if err != nil {
+		return nil, err
+	}
+	est := &Plan{Network: r.o.Network, From: r.from, Contract: p.contract}
+	for _, t := range txs {
+		est.Gas += t.Gas
+		est.Txs++
+		switch t.Kind {
+		case KindDeploy:
+			est.Deploy = true
+		case KindSetBaseURI:
+			est.SetBaseURI = p.baseURI
+		}
+		if t.Last > 0 {
+			est.Tokens += int(t.Last - t.First + 1)
+		}
+	}
+	if est.Deploy {
+		n, err := r.nextNonce(ctx)
+		if err != nil {
+			return nil, err
+		}
+		est.Contract = crypto.CreateAddress(r.from, n)
+	}
+	tip, maxFee, err := fees(ctx, r.b, r.o.MaxFeePerGas)
+	if err != nil {
+		return nil, err
+	}
+	head, err := r.b.HeaderByNumber(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("read the latest block: %w", err)
+	}
+	gas := new(big.Int).SetUint64(est.Gas)
+	est.BaseFee, est.Tip, est.MaxFeePerGas = head.BaseFee, tip, maxFee
+	est.ExpectedCost = new(big.Int).Mul(gas, new(big.Int).Add(head.BaseFee, tip))
+	if est.ExpectedCost.Cmp(new(big.Int).Mul(gas, maxFee)) > 0 {
+		est.ExpectedCost = new(big.Int).Mul(gas, maxFee)
+	}
+	est.MaxCost = new(big.Int).Mul(gas, maxFee)
+	return est, nil
+}
+
+// DryRunOptions are DryRun's inputs.
+type DryRunOptions struct {
+	DB         *state.DB
+	Collection Collection
+	Pin        *pin.Record // nil: the latest completed pin run
+	Network    spec.Network
+	// From is the account that would deploy (zero: a throwaway one); for a
+	// deployed collection, its owner is used.
+	From      common.Address
+	Recipient common.Address
+	NoERC2309 bool
+	BatchSize int
+	// Live, when set, is the real network: a deployed collection is read
+	// from it, and the cost uses its current fees. A dry run of a collection
+	// already deployed needs it.
+	Live Backend
+	// GasPrice, when set, prices the gas instead of Live's fees (wei per gas).
+	GasPrice *big.Int
+}
+
+// DryRunResult is what a real run would send and cost.
+type DryRunResult struct {
+	Network  spec.Network   `json:"network"`
+	Contract common.Address `json:"contract,omitempty"` // the deployed collection, if any
+	Deploy   bool           `json:"deploy"`
+	Tokens   int            `json:"tokens"`
+	Txs      []SimTx        `json:"transactions"`
+	Gas      uint64         `json:"gas_used"`
+	// FeePerGas prices the gas (wei): GasPrice, or the live base fee plus
+	// tip; nil when neither was available. Cost is Gas × FeePerGas.
+	FeePerGas *big.Int `json:"fee_per_gas_wei,omitempty"`
+	FeeSource string   `json:"fee_source,omitempty"` // "gas-price", "network"
+	Cost      *big.Int `json:"cost_wei,omitempty"`
+}
+
+// ErrDryRunNeedsRPC: a deployed collection's dry run reads the chain.
+var ErrDryRunNeedsRPC = errors.New("the collection is deployed: a dry run of the rest reads it from the chain: pass --rpc URL")
+
+// DryRun plans the next real run exactly as Run would, executes it on the
+// in-process simulated chain at mainnet's rules with a throwaway key, and
+// prices the gas it used. It sends nothing to any network and changes no
+// state (beyond creating mint's empty tables).
+func DryRun(ctx context.Context, o DryRunOptions) (*DryRunResult, error) {
+	if err := Migrate(ctx, o.DB); err != nil {
+		return nil, err
+	}
+	j := &journal{db: o.DB}
+	dep, err := j.deployment(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if dep != nil {
+		pinned, err := o.DB.Items(ctx, state.Query{Statuses: []state.Status{state.Pinned}})
+		if err != nil {
+			return nil, err
+		}
+		if len(pinned) == 0 {
+			return &DryRunResult{Network: o.Network, Contract: dep.Contract, Txs: []SimTx{}}, nil
+		}
+		if o.Live == nil {
+			return nil, ErrDryRunNeedsRPC
+		}
+	}
+	from := o.From
+	if dep != nil {
+		from = dep.Owner
+	}
+	if from == (common.Address{}) {
+		from = SimulatedAccount()
+	}
+	if o.Live != nil {
+		id, err := o.Live.ChainID(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("read the node's chain id: %w", err)
+		}
+		if id.Uint64() != o.Network.ChainID {
+			return nil, fmt.Errorf("%w: the node is chain %d%s, but genmint.yaml's network is %s (chain %d): point --rpc at a %s node",
+				ErrWrongChain, id.Uint64(), knownName(id.Uint64()), o.Network.Name, o.Network.ChainID, o.Network.Name)
+		}
+	}
+	r := &runner{o: Options{DB: o.DB, Backend: o.Live, Collection: o.Collection, Pin: o.Pin, Recipient: o.Recipient,
+		NoERC2309: o.NoERC2309, BatchSize: o.BatchSize, Network: o.Network}, b: o.Live, j: j, from: from}
+	p, err := r.plan(ctx)
+	if err != nil {
+		return nil, err
+	}
+	res := &DryRunResult{Network: o.Network, Contract: p.contract}
+	if res.Txs, err = simulate(ctx, p, r.recipient(), o.BatchSize); err != nil {
+		return nil, err
+	}
+	for _, t := range res.Txs {
+		res.Gas += t.Gas
+		if t.Kind == KindDeploy {
+			res.Deploy = true
+		}
+		if t.Last > 0 {
+			res.Tokens += int(t.Last - t.First + 1)
+		}
+	}
+	switch {
+	case o.GasPrice != nil:
+		res.FeePerGas, res.FeeSource = o.GasPrice, "gas-price"
+	case o.Live != nil:
+		tip, _, err := fees(ctx, o.Live, nil)
+		if err != nil {
+			return nil, err
+		}
+		head, err := o.Live.HeaderByNumber(ctx, nil)
+		if err != nil {
+			return nil, fmt.Errorf("read the latest block: %w", err)
+		}
+		res.FeePerGas, res.FeeSource = new(big.Int).Add(head.BaseFee, tip), "network"
+	}
+	if res.FeePerGas != nil {
+		res.Cost = new(big.Int).Mul(res.FeePerGas, new(big.Int).SetUint64(res.Gas))
+	}
+	return res, nil
+}

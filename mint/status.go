@@ -1,0 +1,44 @@
+package mint
+
+import (
+	"context"
+
+	"github.com/genmint/genmint/state"
+)
+
+// Status is the collection's minting as the journal records it (no chain is
+// read): the deployment, each minted item's token and transaction, and
+// every transaction genmint signed.
+type Status struct {
+	Deployment *Deployment   `json:"deployment,omitempty"`
+	Tokens     map[int]Token `json:"-"`
+	Txs        []TxRecord    `json:"transactions"`
+	// Open counts transactions whose outcome is not known yet (a run was
+	// interrupted): the next `genmint mint` settles them first.
+	Open int `json:"open"`
+}
+
+// ReadStatus reads the journal. A collection never minted has an empty one.
+func ReadStatus(ctx context.Context, db *state.DB) (*Status, error) {
+	if err := Migrate(ctx, db); err != nil {
+		return nil, err
+	}
+	j := &journal{db: db}
+	s := &Status{}
+	var err error
+	if s.Deployment, err = j.deployment(ctx); err != nil {
+		return nil, err
+	}
+	if s.Tokens, err = j.tokens(ctx); err != nil {
+		return nil, err
+	}
+	if s.Txs, err = j.all(ctx); err != nil {
+		return nil, err
+	}
+	for _, t := range s.Txs {
+		if t.Status.open() {
+			s.Open++
+		}
+	}
+	return s, nil
+}
