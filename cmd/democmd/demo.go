@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -22,6 +23,7 @@ import (
 	"github.com/genmint/genmint/spec"
 	"github.com/genmint/genmint/state"
 	"github.com/genmint/genmint/templates"
+	"github.com/genmint/genmint/verify"
 )
 
 // DemoOptions are `genmint demo`'s inputs.
@@ -79,6 +81,9 @@ type Result struct {
 	Contract  string   `json:"contract"`
 	TokenURIs []string `json:"token_uris"`
 	GasUsed   uint64   `json:"gas_used"`
+	// Verified is verify's summary of the tokens minted by this run, read
+	// back from the chain and the CAR file (empty when nothing new was minted).
+	Verified string `json:"verified,omitempty"`
 }
 
 // Run takes the demo collection through every step that is not done yet:
@@ -87,7 +92,8 @@ type Result struct {
 //  2. generate every item and keep them all;
 //  3. pin them into DIR/collection.car;
 //  4. deploy and mint on the in-process chain;
-//  5. print the token URIs and the gas used.
+//  5. verify every token just minted: chain → tokenURI → metadata → image → provenance;
+//  6. print the token URIs, the gas used and the verification.
 func Run(ctx context.Context, o *DemoOptions) error {
 	f := o.F
 	if _, err := os.Stat(filepath.Join(o.Dir, spec.FileName)); os.IsNotExist(err) {
@@ -118,7 +124,7 @@ func Run(ctx context.Context, o *DemoOptions) error {
 		Spec: sub.LoadSpec, State: sub.OpenState, CAR: car}); err != nil {
 		return err
 	}
-	res, err := mintOnSimulatedChain(ctx, &sub)
+	res, err := mintOnSimulatedChain(ctx, &sub, car)
 	if err != nil {
 		return err
 	}
@@ -132,6 +138,9 @@ func Run(ctx context.Context, o *DemoOptions) error {
 	for _, u := range res.TokenURIs {
 		fmt.Fprintln(w, "  "+u)
 	}
+	if res.Verified != "" {
+		fmt.Fprintln(w, strings.ToUpper(res.Verified[:1])+res.Verified[1:]+".")
+	}
 	fmt.Fprintf(w, "Images, metadata and provenance are in %s/items/ and %s. Try: genmint -C %s status\n", o.Dir, car, o.Dir)
 	return nil
 }
@@ -140,7 +149,7 @@ func Run(ctx context.Context, o *DemoOptions) error {
 // in-process chain with the throwaway key. The journal makes it resumable
 // like a real run: a transaction signed before a crash is sent again,
 // byte-identical, to the new chain.
-func mintOnSimulatedChain(ctx context.Context, f *cmdutil.Factory) (*Result, error) {
+func mintOnSimulatedChain(ctx context.Context, f *cmdutil.Factory, car string) (*Result, error) {
 	s, err := f.LoadSpec()
 	if err != nil {
 		return nil, err
@@ -179,6 +188,11 @@ func mintOnSimulatedChain(ctx context.Context, f *cmdutil.Factory) (*Result, err
 		}
 		if out.Deployed {
 			fromChain = chain.Open(sim, out.Contract)
+			// 5. Verify what was just minted, from the chain and the CAR
+			//    file alone: tokenURI → metadata → image → provenance.
+			if res.Verified, err = verifyDemo(ctx, verify.OpenChain(sim, out.Contract, "the in-process chain", nil), car, rec); err != nil {
+				return nil, err
+			}
 		}
 		if st, err = mint.ReadStatus(ctx, db); err != nil {
 			return nil, err
@@ -186,6 +200,13 @@ func mintOnSimulatedChain(ctx context.Context, f *cmdutil.Factory) (*Result, err
 	}
 	if st.Deployment == nil {
 		return nil, fmt.Errorf("the demo collection has no deployment recorded: delete %s and run 'genmint demo' again", f.Dir)
+	}
+	if fromChain == nil {
+		// The in-process chain of an earlier run is gone: verify what was
+		// pinned for it, from the pin record and the CAR file.
+		if res.Verified, err = verifyDemo(ctx, nil, car, rec); err != nil {
+			return nil, err
+		}
 	}
 	res.Contract = st.Deployment.Contract.Hex()
 	for _, t := range st.Txs {
@@ -211,6 +232,24 @@ func mintOnSimulatedChain(ctx context.Context, f *cmdutil.Factory) (*Result, err
 		res.TokenURIs = append(res.TokenURIs, fmt.Sprintf("tokenURI(%d) = %s", id, uri))
 	}
 	return res, nil
+}
+
+// verifyDemo re-derives every minted token from the chain and the CAR file
+// and returns the summary line; any broken link fails the demo.
+func verifyDemo(ctx context.Context, c verify.Chain, car string, rec *pin.Record) (string, error) {
+	content, err := verify.OpenCAR(car)
+	if err != nil {
+		return "", err
+	}
+	defer content.Close()
+	rep, err := verify.Run(ctx, verify.Options{Chain: c, Content: content, Pin: rec})
+	if err != nil {
+		return "", err
+	}
+	if fails := rep.Failures(); len(fails) > 0 {
+		return "", fmt.Errorf("the demo collection did not verify: %s", rep.Summary())
+	}
+	return rep.Summary(), nil
 }
 
 func quietIO() *cmdutil.IOStreams {

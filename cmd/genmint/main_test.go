@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -45,6 +47,33 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			// cmpexcept PATTERN A B: compare two files (or stdout) ignoring
+			// lines that match PATTERN.
+			"cmpexcept": func(ts *testscript.TestScript, neg bool, args []string) {
+				if neg || len(args) != 3 {
+					ts.Fatalf("usage: cmpexcept PATTERN A B")
+				}
+				re, err := regexp.Compile(args[0])
+				ts.Check(err)
+				read := func(name string) string {
+					if name == "stdout" {
+						return ts.ReadFile("stdout")
+					}
+					return ts.ReadFile(name)
+				}
+				keep := func(text string) string {
+					var out []string
+					for _, l := range strings.Split(text, "\n") {
+						if !re.MatchString(l) {
+							out = append(out, l)
+						}
+					}
+					return strings.Join(out, "\n")
+				}
+				if a, b := keep(read(args[1])), keep(read(args[2])); a != b {
+					ts.Fatalf("%s and %s differ outside lines matching %q:\n%s\n----\n%s", args[1], args[2], args[0], a, b)
+				}
+			},
 			// pngchunks FILE: print the PNG's chunks (type, text keyword, length).
 			"pngchunks": func(ts *testscript.TestScript, neg bool, args []string) {
 				if neg || len(args) != 1 {
