@@ -205,6 +205,21 @@ func TestMintAnvil300(t *testing.T) {
 	if err != nil || !strings.Contains(string(out), "Nothing to mint: 300 items are minted at "+st.Deployment.Contract.Hex()) {
 		t.Fatalf("re-run: %v\n%s", err, out)
 	}
+
+	// verify finds the contract in the mint record: with ETH_RPC_URL it
+	// reads every token back from the chain; without, it checks what was
+	// pinned and says how to include the chain.
+	car := filepath.Join(dir, "c.car")
+	v := genmint(dir, "verify", "--car", car, "-q")
+	v.Env = append(v.Env, "ETH_RPC_URL="+an.URL)
+	if out, err := v.CombinedOutput(); err != nil || !strings.Contains(string(out), "verified 300 of 300 tokens: chain → tokenURI → metadata → image → provenance") {
+		t.Fatalf("verify from the chain: %v\n%s", err, out)
+	}
+	out, err = genmint(dir, "verify", "--car", car, "-q").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "note: this collection is minted at "+st.Deployment.Contract.Hex()) ||
+		!strings.Contains(string(out), "verified 300 of 300 tokens: pin → tokenURI") {
+		t.Fatalf("verify without an RPC: %v\n%s", err, out)
+	}
 }
 
 // TestMintKilledAtRandomPointsMintsExactlyOnce SIGKILLs `genmint mint` at

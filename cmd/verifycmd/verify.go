@@ -13,6 +13,7 @@ import (
 	"github.com/genmint/genmint/cmd/cmdutil"
 	"github.com/genmint/genmint/cmd/pincmd"
 	"github.com/genmint/genmint/curate"
+	"github.com/genmint/genmint/mint"
 	"github.com/genmint/genmint/pin"
 	"github.com/genmint/genmint/spec"
 	"github.com/genmint/genmint/state"
@@ -56,6 +57,9 @@ type VerifyOptions struct {
 // NewCmdVerify builds `genmint verify`.
 func NewCmdVerify(f *cmdutil.Factory, runF func(*VerifyOptions) error) *cobra.Command {
 	opts := &VerifyOptions{IO: f.IO, Spec: f.LoadSpec, State: f.OpenState}
+	opts.MintDefaults = func(ctx context.Context, db *state.DB) (string, string, bool, error) {
+		return mintDefaults(ctx, db, f.Getenv)
+	}
 	opts.Chain = func(ctx context.Context) (verify.Chain, error) { return verify.DialChain(ctx, opts.RPC, opts.Contract) }
 	opts.Content = func(ctx context.Context) (verify.Content, error) {
 		return verify.OpenContent(ctx, verify.ContentOptions{CAR: opts.CAR, Gateway: opts.Gateway, IPFSAPI: opts.IPFSAPI, Getenv: opts.Getenv})
@@ -160,7 +164,13 @@ func Run(ctx context.Context, o *VerifyOptions) error {
 				o.RPC = rpc
 			}
 			if ok && o.Contract == "" {
-				o.Contract = contract
+				if o.RPC == "" {
+					// Minted, but no endpoint to read it from: check what was
+					// pinned, and say how to include the chain.
+					fmt.Fprintf(o.IO.ErrOut, "note: this collection is minted at %s: pass --rpc URL (or set ETH_RPC_URL) to verify it from the chain\n", contract)
+				} else {
+					o.Contract = contract
+				}
 			}
 		}
 	case cmdutil.CodeOf(err) != cmdutil.ExitUsage:
@@ -301,4 +311,21 @@ func shortHash(h string) string {
 		return h[:12] + "…"
 	}
 	return h
+}
+
+// mintDefaults reads the contract `genmint mint` deployed for this
+// collection, and the RPC endpoint from ETH_RPC_URL (the same fallback mint
+// uses; the URL itself is never stored, as it often holds an API key). A
+// collection minted only on the demo's in-process chain has nothing to read
+// back.
+func mintDefaults(ctx context.Context, db *state.DB, getenv func(string) string) (rpc, contract string, ok bool, err error) {
+	st, err := mint.ReadStatus(ctx, db)
+	if err != nil {
+		return "", "", false, err
+	}
+	d := st.Deployment
+	if d == nil || d.ChainID == mint.SimulatedNetwork.ChainID {
+		return "", "", false, nil
+	}
+	return getenv("ETH_RPC_URL"), d.Contract.Hex(), true, nil
 }
