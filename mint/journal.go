@@ -79,9 +79,10 @@ type Kind string
 
 // Transaction kinds.
 const (
-	KindDeploy     Kind = "deploy"       // deploy the collection; the constructor mints tokens First..Last
-	KindMint       Kind = "mint"         // mintBatch: tokens First..Last
-	KindSetBaseURI Kind = "set-base-uri" // setBaseURI(BaseURI) before minting items pinned later
+	KindDeploy         Kind = "deploy"           // deploy the collection; the constructor mints tokens First..Last
+	KindMint           Kind = "mint"             // mintBatch: tokens First..Last
+	KindSetBaseURI     Kind = "set-base-uri"     // setBaseURI(BaseURI) when a later pin run changed it (items added, facts edited)
+	KindSetContractURI Kind = "set-contract-uri" // setContractURI(BaseURI column) likewise
 )
 
 // TxStatus is where a journalled transaction stands.
@@ -110,7 +111,7 @@ type txRow struct {
 	Contract    common.Address
 	First, Last uint64
 	Recipient   common.Address
-	BaseURI     string
+	BaseURI     string // the URI set: a deploy's or set-base-uri's baseURI, a set-contract-uri's contractURI
 	Hash        common.Hash
 	Raw         []byte
 	GasLimit    uint64

@@ -183,9 +183,11 @@ type Plan struct {
 	Deploy   bool           `json:"deploy"`
 	// SetBaseURI is the new baseURI, when the pinned one changed.
 	SetBaseURI string `json:"set_base_uri,omitempty"`
-	Tokens     int    `json:"tokens"` // tokens this run mints
-	Txs        int    `json:"transactions"`
-	Gas        uint64 `json:"gas"` // estimated on the simulated chain at mainnet's rules
+	// SetContractURI is the new contractURI, when the pinned one changed.
+	SetContractURI string `json:"set_contract_uri,omitempty"`
+	Tokens         int    `json:"tokens"` // tokens this run mints
+	Txs            int    `json:"transactions"`
+	Gas            uint64 `json:"gas"` // estimated on the simulated chain at mainnet's rules
 	// Fees per gas (wei) now: the base fee, the tip, and the most any
 	// transaction will pay (2 × base + tip, capped by MaxFeePerGas).
 	BaseFee      *big.Int `json:"base_fee_wei"`

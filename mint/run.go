@@ -178,19 +178,21 @@ func (r *runner) syncItems(ctx context.Context) error {
 type step struct {
 	kind        Kind
 	first, last uint64 // tokens (a deploy's constructor range; a mint's whole remaining range)
-	baseURI     string
+	uri         string // the URI a set-base-uri or set-contract-uri step sets
 }
 
 // planned is what is left to do, and the facts it was planned from.
 type planned struct {
-	steps    []step
-	dep      *Deployment
-	info     *chain.Info  // the deployed contract, read now
-	cfg      chain.Config // the deploy's constructor arguments (when deploying)
-	pending  []int        // item ids to mint
-	minted   int          // items recorded minted
-	baseURI  string       // the pinned baseURI
-	contract common.Address
+	steps   []step
+	dep     *Deployment
+	info    *chain.Info  // the deployed contract, read now
+	cfg     chain.Config // the deploy's constructor arguments (when deploying)
+	pending []int        // item ids to mint
+	minted  int          // items recorded minted
+	baseURI string       // the pinned baseURI
+	// contractURI is the pinned contractURI.
+	contractURI string
+	contract    common.Address
 }
 
 // plan reads the state and the chain and lists what is left to send.
@@ -217,10 +219,6 @@ func (r *runner) plan(ctx context.Context) (*planned, error) {
 		}
 		return nil, ErrNothingPinned
 	}
-	if len(p.pending) == 0 {
-		p.contract = dep.Contract
-		return p, nil
-	}
 	rec := r.o.Pin
 	if rec == nil {
 		if rec, err = pin.Latest(ctx, r.o.DB); err != nil {
@@ -236,7 +234,7 @@ func (r *runner) plan(ctx context.Context) (*planned, error) {
 			return nil, fmt.Errorf("item %d is pinned but not in the latest pin run (%s): run 'genmint pin' again", id, rec.BaseURI)
 		}
 	}
-	p.baseURI = rec.BaseURI
+	p.baseURI, p.contractURI = rec.BaseURI, rec.ContractURI
 	recipient := r.recipient()
 
 	if dep == nil {
@@ -293,14 +291,23 @@ func (r *runner) plan(ctx context.Context) (*planned, error) {
 		return nil, fmt.Errorf("%w: minting items %d–%d would exceed collection %s's supply cap of %d, fixed at deployment: mint fewer items",
 			chain.ErrSupplyExceeded, info.TotalSupply+1, last, dep.Contract.Hex(), info.MaxSupply)
 	}
+	// Items added since (or an edit of the collection's facts) give a new
+	// pin run: move the contract to its URIs first. setBaseURI emits
+	// ERC-4906's BatchMetadataUpdate, so marketplaces refresh every token;
+	// pin has already checked that no minted token's bytes changed.
 	if info.BaseURI != rec.BaseURI {
 		if info.Frozen {
-			return nil, fmt.Errorf("%w: the pinned baseURI is now %s but collection %s's metadata is frozen at %s: the new items cannot get their metadata; pin the collection as it was frozen",
+			return nil, fmt.Errorf("%w: the pinned baseURI is now %s but collection %s's metadata is frozen at %s: the new pin cannot be applied; pin the collection as it was frozen",
 				chain.ErrMetadataFrozen, rec.BaseURI, dep.Contract.Hex(), info.BaseURI)
 		}
-		p.steps = append(p.steps, step{kind: KindSetBaseURI, baseURI: rec.BaseURI})
+		p.steps = append(p.steps, step{kind: KindSetBaseURI, uri: rec.BaseURI})
 	}
-	p.steps = append(p.steps, step{kind: KindMint, first: info.TotalSupply + 1, last: last})
+	if info.ContractURI != rec.ContractURI {
+		p.steps = append(p.steps, step{kind: KindSetContractURI, uri: rec.ContractURI})
+	}
+	if len(p.pending) > 0 {
+		p.steps = append(p.steps, step{kind: KindMint, first: info.TotalSupply + 1, last: last})
+	}
 	return p, nil
 }
 
@@ -342,11 +349,15 @@ func (r *runner) execute(ctx context.Context, p *planned, st step) error {
 		if gas, err = r.estimateGas(ctx, nil, data, "deploy the collection"); err != nil {
 			return err
 		}
-	case KindSetBaseURI:
-		data = abiGC.PackSetBaseURI(st.baseURI)
-		row.Contract, row.BaseURI = p.contract, st.baseURI
+	case KindSetBaseURI, KindSetContractURI:
+		what := "setBaseURI"
+		data = abiGC.PackSetBaseURI(st.uri)
+		if st.kind == KindSetContractURI {
+			what, data = "setContractURI", abiGC.PackSetContractURI(st.uri)
+		}
+		row.Contract, row.BaseURI = p.contract, st.uri
 		to = &p.contract
-		if gas, err = r.estimateGas(ctx, to, data, "setBaseURI"); err != nil {
+		if gas, err = r.estimateGas(ctx, to, data, what); err != nil {
 			return err
 		}
 	case KindMint:
@@ -697,6 +708,14 @@ func (r *runner) apply(ctx context.Context, group []txRow, w *txRow, rc *types.R
 		if info.BaseURI != w.BaseURI {
 			return fmt.Errorf("%w: after %s the baseURI is %s, not %s", ErrSupplyMismatch, w.Hash.Hex(), info.BaseURI, w.BaseURI)
 		}
+	case KindSetContractURI:
+		info, err := c.Info(ctx)
+		if err != nil {
+			return err
+		}
+		if info.ContractURI != w.BaseURI {
+			return fmt.Errorf("%w: after %s the contractURI is %s, not %s", ErrSupplyMismatch, w.Hash.Hex(), info.ContractURI, w.BaseURI)
+		}
 	}
 	if len(s.tokens) > 0 {
 		if err := r.verify(ctx, c, s.tokens, w.Recipient); err != nil {
@@ -812,6 +831,8 @@ func describe(r txRow) string {
 		return fmt.Sprintf("deploying the collection with tokens %d–%d", r.First, r.Last)
 	case KindSetBaseURI:
 		return "setting the baseURI to " + r.BaseURI
+	case KindSetContractURI:
+		return "setting the contractURI to " + r.BaseURI
 	}
 	return fmt.Sprintf("minting tokens %d–%d", r.First, r.Last)
 }

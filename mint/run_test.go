@@ -21,6 +21,7 @@ import (
 	"github.com/ethereum/go-ethereum/params"
 
 	"github.com/genmint/genmint/mint/chain"
+	"github.com/genmint/genmint/pin"
 	"github.com/genmint/genmint/state"
 )
 
@@ -659,4 +660,33 @@ func contains[T comparable](xs []T, x T) bool {
 		}
 	}
 	return false
+}
+
+// TestRunMetadataUpdateWithoutNewItems: a later pin run with nothing new to
+// mint (the collection's facts were edited) still moves the contract to the
+// new baseURI and contractURI; a re-run then has nothing to send.
+func TestRunMetadataUpdateWithoutNewItems(t *testing.T) {
+	ctx := context.Background()
+	c := newCollection(t, 6)
+	ch := newTestChain(t, nil)
+	if _, err := Run(ctx, options(c, ch)); err != nil {
+		t.Fatal(err)
+	}
+	c.pin = &pin.Record{ItemIDs: c.pin.ItemIDs, BaseURI: "ipfs://bafybeiedited/", ContractURI: "ipfs://bafkreieditedcontract"}
+	res, err := Run(ctx, options(c, ch))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Minted != 0 || len(res.Txs) != 2 || res.Txs[0].Kind != KindSetBaseURI || res.Txs[1].Kind != KindSetContractURI {
+		t.Fatalf("result %+v", res)
+	}
+	addr := checkExactlyOnce(t, ch, c, 6, SimulatedAccount())
+	info, err := chain.Open(ch, addr).Info(ctx)
+	if err != nil || info.BaseURI != "ipfs://bafybeiedited/" || info.ContractURI != "ipfs://bafkreieditedcontract" {
+		t.Fatalf("on chain: %+v, %v", info, err)
+	}
+	before := len(ch.sends())
+	if res, err := Run(ctx, options(c, ch)); err != nil || len(res.Txs) != 0 || len(ch.sends()) != before {
+		t.Fatalf("re-run: %+v, %v", res, err)
+	}
 }

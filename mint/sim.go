@@ -144,12 +144,16 @@ func simulate(ctx context.Context, p *planned, recipient common.Address, batch i
 			}
 			contract = addr
 			out = append(out, SimTx{Kind: KindDeploy, First: st.first, Last: st.last, Gas: gas})
-		case KindSetBaseURI:
-			_, gas, err := simSend(ctx, sb, signer, &contract, abiGC.PackSetBaseURI(st.baseURI))
-			if err != nil {
-				return nil, fmt.Errorf("simulate setBaseURI: %w", err)
+		case KindSetBaseURI, KindSetContractURI:
+			data, what := abiGC.PackSetBaseURI(st.uri), "setBaseURI"
+			if st.kind == KindSetContractURI {
+				data, what = abiGC.PackSetContractURI(st.uri), "setContractURI"
 			}
-			out = append(out, SimTx{Kind: KindSetBaseURI, Gas: gas})
+			_, gas, err := simSend(ctx, sb, signer, &contract, data)
+			if err != nil {
+				return nil, fmt.Errorf("simulate %s: %w", what, err)
+			}
+			out = append(out, SimTx{Kind: st.kind, Gas: gas})
 		case KindMint:
 			for first := st.first; first <= st.last; {
 				q, _, err := batchSize(ctx, sb, from, contract, recipient, st.last-first+1, batch)
@@ -214,6 +218,8 @@ func (r *runner) estimate(ctx context.Context, p *planned) (*Plan, error) {
 			est.Deploy = true
 		case KindSetBaseURI:
 			est.SetBaseURI = p.baseURI
+		case KindSetContractURI:
+			est.SetContractURI = p.contractURI
 		}
 		if t.Last > 0 {
 			est.Tokens += int(t.Last - t.First + 1)

@@ -347,15 +347,20 @@ func pinOne(ctx context.Context, db *state.DB, runID int64, p Pinner, r Root, pl
 	return false, nil
 }
 
-// checkMinted refuses a run that would change the baseURI minted tokens use.
+// checkMinted refuses a run that would change what a minted token is. Adding
+// items changes the images directory, and so every token's metadata (its
+// image URI names the directory) and the baseURI: that is allowed — mint then
+// moves the contract to the new baseURI with an ERC-4906 event — as long as
+// every minted token keeps exactly its image, original and provenance record
+// (the same file CIDs, so the same bytes) and its metadata file name.
 func checkMinted(ctx context.Context, db *state.DB, items []state.Item, res *Result) error {
-	minted := 0
+	minted := map[int]bool{}
 	for _, it := range items {
 		if it.Status == state.Minted {
-			minted++
+			minted[it.ID] = true
 		}
 	}
-	if minted == 0 {
+	if len(minted) == 0 {
 		return nil
 	}
 	if err := Migrate(ctx, db); err != nil {
@@ -368,9 +373,25 @@ func checkMinted(ctx context.Context, db *state.DB, items []state.Item, res *Res
 	if err != nil {
 		return err
 	}
-	if last.Roots.Metadata != res.Roots.Metadata || last.Roots.Contract != res.Roots.Contract {
-		return fmt.Errorf("%w with baseURI %s (%d items): pinning this set would give baseURI %s and change minted tokens' URIs: keep the set as it was minted, or start a new collection",
-			ErrMinted, last.BaseURI, minted, res.BaseURI)
+	if last.Roots.Metadata == res.Roots.Metadata && last.Roots.Contract == res.Roots.Contract {
+		return nil
+	}
+	now := map[int]ItemCIDs{}
+	for _, it := range res.Items {
+		now[it.ID] = it
+	}
+	for _, was := range last.Items {
+		if !minted[was.ID] {
+			continue
+		}
+		is, ok := now[was.ID]
+		switch {
+		case !ok:
+			return fmt.Errorf("%w: token %d is minted with baseURI %s but would leave the collection: keep it (genmint keep %d)", ErrMinted, was.ID, last.BaseURI, was.ID)
+		case is.ImageCID != was.ImageCID || is.OriginalCID != was.OriginalCID || is.ProvenanceCID != was.ProvenanceCID || is.ImageName != was.ImageName:
+			return fmt.Errorf("%w: token %d is minted, but its image, original or provenance record changed since (image %s, now %s): put the minted files back, or start a new collection",
+				ErrMinted, was.ID, was.ImageCID, is.ImageCID)
+		}
 	}
 	return nil
 }

@@ -363,7 +363,7 @@ func TestNothingToPin(t *testing.T) {
 	}
 }
 
-func TestMintedCollectionKeepsItsBaseURI(t *testing.T) {
+func TestMintedTokensKeepTheirBytes(t *testing.T) {
 	dir, db := newCollection(t, 4, 16)
 	ctx := context.Background()
 	carPath := filepath.Join(t.TempDir(), "c.car")
@@ -377,12 +377,31 @@ func TestMintedCollectionKeepsItsBaseURI(t *testing.T) {
 	if _, err := Run(ctx, Options{Dir: dir, DB: db, Collection: testCollection, CAR: carPath}); err != nil {
 		t.Fatal(err)
 	}
-	// A changed description would change every token's URI: refused.
+	// A changed description changes every token's metadata but no minted
+	// token's bytes: a new baseURI, which mint moves the contract to
+	// (ERC-4906). Allowed.
 	changed := testCollection
 	changed.Description = "something else"
-	_, err := Run(ctx, Options{Dir: dir, DB: db, Collection: changed, CAR: carPath})
-	if !errors.Is(err, ErrMinted) {
+	res, err := Run(ctx, Options{Dir: dir, DB: db, Collection: changed, CAR: carPath})
+	if err != nil {
+		t.Fatalf("metadata update of minted tokens: %v", err)
+	}
+	last, _ := Latest(ctx, db)
+	if last.BaseURI != res.BaseURI {
+		t.Fatalf("latest baseURI %s, run gave %s", last.BaseURI, res.BaseURI)
+	}
+	// A minted token whose image is not the one it was minted with (the
+	// record says other bytes): refused, naming the token, nothing pinned.
+	if _, err := db.SQL().ExecContext(ctx, `UPDATE pin_items SET image_cid = 'bafkreiother' WHERE item_id = 2 AND run_id = ?`, last.ID); err != nil {
+		t.Fatal(err)
+	}
+	changed.Description = "yet another"
+	_, err = Run(ctx, Options{Dir: dir, DB: db, Collection: changed, CAR: carPath})
+	if !errors.Is(err, ErrMinted) || !strings.Contains(err.Error(), "token 2 is minted, but its image") {
 		t.Fatalf("err = %v", err)
+	}
+	if now, _ := Latest(ctx, db); now.BaseURI != last.BaseURI {
+		t.Fatalf("a refused run changed the baseURI to %s", now.BaseURI)
 	}
 }
 

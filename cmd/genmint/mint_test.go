@@ -493,3 +493,42 @@ func TestMintKilledWhilePending(t *testing.T) {
 		t.Fatalf("tokens %d, deployment %+v, head %d", len(st.Tokens), st.Deployment, head)
 	}
 }
+
+// TestMintMoreItemsLater grows a minted collection: more items are
+// generated, kept and pinned (a new baseURI; the minted tokens' bytes are
+// unchanged), and `genmint mint` moves the contract to the new URIs before
+// minting them; verify then re-derives all tokens from the chain.
+func TestMintMoreItemsLater(t *testing.T) {
+	an := testenv.StartAnvil(t)
+	owner := an.Accounts[0]
+	dir := pinnedCollection(t, 3, "max_supply: 10\n")
+	ksDir, pwFile := keystore(t, keyHex(owner))
+	if out, err := mintCmd(dir, an.URL, owner.Address, ksDir, pwFile).CombinedOutput(); err != nil {
+		t.Fatalf("first mint: %v\n%s", err, out)
+	}
+	specPath := filepath.Join(dir, "genmint.yaml")
+	b, _ := os.ReadFile(specPath)
+	if err := os.WriteFile(specPath, []byte(strings.Replace(string(b), "count: 3", "count: 5", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	car := filepath.Join(dir, "c.car")
+	for _, args := range [][]string{{"generate", "--keep-all", "-q"}, {"pin", "--car", car, "-q"}} {
+		if out, err := genmint(dir, args...).CombinedOutput(); err != nil {
+			t.Fatalf("genmint %v: %v\n%s", args, err, out)
+		}
+	}
+	out, err := mintCmd(dir, an.URL, owner.Address, ksDir, pwFile).CombinedOutput()
+	if err != nil {
+		t.Fatalf("second mint: %v\n%s", err, out)
+	}
+	for _, want := range []string{"setBaseURI", "setContractURI", "mint 4–5"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("second mint did not %s:\n%s", want, out)
+		}
+	}
+	v := genmint(dir, "verify", "--car", car, "-q")
+	v.Env = append(v.Env, "ETH_RPC_URL="+an.URL)
+	if out, err := v.CombinedOutput(); err != nil || !strings.Contains(string(out), "verified 5 of 5 tokens: chain → tokenURI") {
+		t.Fatalf("verify: %v\n%s", err, out)
+	}
+}

@@ -373,6 +373,8 @@ func describe(t mint.SimTx) string {
 		return fmt.Sprintf("deploy with tokens %d–%d", t.First, t.Last)
 	case mint.KindSetBaseURI:
 		return "setBaseURI"
+	case mint.KindSetContractURI:
+		return "setContractURI"
 	}
 	return fmt.Sprintf("mintBatch tokens %d–%d", t.First, t.Last)
 }
@@ -417,6 +419,8 @@ func what(t mint.TxRecord) string {
 		return fmt.Sprintf("deploy+mint %d–%d", t.First, t.Last)
 	case mint.KindSetBaseURI:
 		return "setBaseURI"
+	case mint.KindSetContractURI:
+		return "setContractURI"
 	}
 	return fmt.Sprintf("mint %d–%d", t.First, t.Last)
 }
