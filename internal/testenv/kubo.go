@@ -11,7 +11,6 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -91,7 +90,7 @@ func StartKubo(t testing.TB, opts ...KuboOption) *KuboDaemon {
 
 	k.cmd = exec.Command(bin, "daemon", "--offline")
 	k.cmd.Env = k.env()
-	k.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	ownProcessGroup(k.cmd)
 	pr, pw := io.Pipe()
 	k.cmd.Stdout = pw
 	k.cmd.Stderr = &lockedWriter{mu: &k.mu, w: &k.output}
@@ -176,11 +175,11 @@ func (k *KuboDaemon) Stop() {
 		return
 	default:
 	}
-	_ = k.cmd.Process.Signal(syscall.SIGTERM)
+	_ = k.cmd.Process.Signal(os.Interrupt)
 	select {
 	case <-k.done:
 	case <-time.After(10 * time.Second):
-		_ = syscall.Kill(-k.cmd.Process.Pid, syscall.SIGKILL)
+		killProcessGroup(k.cmd)
 		<-k.done
 	}
 }

@@ -99,7 +99,7 @@ func New(cfg generate.ProviderConfig) (generate.Provider, error) {
 	set("hr_upscaler", r.String("hr_upscaler", ""), r.Has("hr_upscaler"))
 	set("hr_second_pass_steps", r.Int("hr_second_pass_steps", 0, 0, 150), r.Has("hr_second_pass_steps"))
 	set("denoising_strength", r.Float("denoising_strength", 0.7, 0, 1), r.Has("denoising_strength"))
-	set("subseed", r.Int("subseed", -1, -1, 1<<32-1), r.Has("subseed"))
+	set("subseed", r.Int64("subseed", -1, -1, 1<<32-1), r.Has("subseed"))
 	set("subseed_strength", r.Float("subseed_strength", 0, 0, 1), r.Has("subseed_strength"))
 	if v, ok := r.Raw("styles"); ok {
 		list, isList := v.([]any)

@@ -77,6 +77,11 @@ func (r *Reader) String(key, def string, allowed ...string) string {
 
 // Int reads a whole number within [min, max].
 func (r *Reader) Int(key string, def, min, max int) int {
+	return int(r.Int64(key, int64(def), int64(min), int64(max)))
+}
+
+// Int64 is Int for ranges beyond 32 bits (seeds), on every architecture.
+func (r *Reader) Int64(key string, def, min, max int64) int64 {
 	v, ok := r.Raw(key)
 	if !ok {
 		return def
@@ -90,7 +95,7 @@ func (r *Reader) Int(key string, def, min, max int) int {
 		r.fail(key, "%v is outside %d..%d", v, min, max)
 		return def
 	}
-	return int(n)
+	return int64(n)
 }
 
 // Float reads a number within [min, max].
