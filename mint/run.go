@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/genmint/genmint/internal/retry"
 	"math/big"
 	"slices"
 	"strings"
@@ -552,7 +553,7 @@ func (r *runner) await(ctx context.Context, group []txRow) error {
 				r.progress(Event{Kind: EventFeeCapped, Tx: newest.record()})
 			}
 		}
-		if err := sleep(ctx, r.o.Poll); err != nil {
+		if err := retry.Sleep(ctx, r.o.Poll); err != nil {
 			return err
 		}
 	}
@@ -585,7 +586,7 @@ func (r *runner) confirmed(ctx context.Context, w *txRow, rc *types.Receipt) (bo
 		if head >= want {
 			break
 		}
-		if err := sleep(ctx, r.o.Poll); err != nil {
+		if err := retry.Sleep(ctx, r.o.Poll); err != nil {
 			return false, err
 		}
 	}
@@ -844,17 +845,6 @@ func knownName(id uint64) string {
 		}
 	}
 	return ""
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // notFound: the node does not know the transaction (yet). A geth node still

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/genmint/genmint/internal/neterr"
 	"io"
 	"net"
 	"net/http"
@@ -383,7 +384,7 @@ func (k *Kubo) wrap(cmd string, err error) error {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return fmt.Errorf("kubo at %s: %s: %w", k.addr, cmd, err)
 	}
-	if reason, ok := unreachable(err); ok {
+	if reason, ok := neterr.Unreachable(err); ok {
 		return fmt.Errorf("%w at %s (%s): start one with 'ipfs daemon', or pass --ipfs-api / set IPFS_API, or use --car FILE to pin without a node",
 			ErrKuboUnreachable, k.addr, reason)
 	}
@@ -401,27 +402,6 @@ func (k *Kubo) wrap(cmd string, err error) error {
 		return &TemporaryError{Err: fmt.Errorf("kubo at %s: %s: %w", k.addr, cmd, err)}
 	}
 	return fmt.Errorf("kubo at %s: %s: %w", k.addr, cmd, err)
-}
-
-// unreachable recognises "nobody is there" failures and names them.
-func unreachable(err error) (string, bool) {
-	var dnsErr *net.DNSError
-	switch {
-	case errors.Is(err, syscall.ECONNREFUSED):
-		return "connection refused", true
-	case errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH):
-		return "no route to host", true
-	case errors.As(err, &dnsErr):
-		return "no such host", true
-	}
-	var ne net.Error
-	if errors.As(err, &ne) && ne.Timeout() {
-		var op *net.OpError
-		if errors.As(err, &op) && op.Op == "dial" {
-			return "connection timed out", true
-		}
-	}
-	return "", false
 }
 
 // filesDir presents a Dir to go-ipfs-api's multipart encoder, opening each

@@ -2,10 +2,9 @@ package pin
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"github.com/genmint/genmint/internal/retry"
 	"io"
-	"math/rand/v2"
 	"time"
 
 	"github.com/ipfs/go-cid"
@@ -85,31 +84,13 @@ type Committer interface {
 
 // TemporaryError is a fault worth retrying: HTTP 429 or 5xx, a connection
 // reset mid-request. RetryAfter is the server's Retry-After, or 0.
-type TemporaryError struct {
-	Err        error
-	StatusCode int
-	RetryAfter time.Duration
-}
-
-func (e *TemporaryError) Error() string { return e.Err.Error() }
-func (e *TemporaryError) Unwrap() error { return e.Err }
+type TemporaryError = retry.TemporaryError
 
 // IsTemporary reports whether err is worth retrying.
-func IsTemporary(err error) bool {
-	var t *TemporaryError
-	return errors.As(err, &t)
-}
+func IsTemporary(err error) bool { return retry.IsTemporary(err) }
 
-// RetryPolicy bounds WithRetry.
-type RetryPolicy struct {
-	Attempts int           // total tries, at least 1
-	Base     time.Duration // first back-off; doubles each time
-	Max      time.Duration // back-off ceiling, and the most a Retry-After is honoured for
-	// Sleep waits d or until ctx ends (tests replace it).
-	Sleep func(ctx context.Context, d time.Duration) error
-	// Notify, when set, hears about each retry (progress output).
-	Notify func(err error, wait time.Duration)
-}
+// RetryPolicy bounds WithRetry (attempts, back-off, Retry-After ceiling).
+type RetryPolicy = retry.Policy
 
 // DefaultRetry is what the pin command uses: five tries over about a minute.
 var DefaultRetry = RetryPolicy{Attempts: 5, Base: 2 * time.Second, Max: 30 * time.Second}
@@ -119,15 +100,6 @@ var DefaultRetry = RetryPolicy{Attempts: 5, Base: 2 * time.Second, Max: 30 * tim
 // jittered back-off when it did not (a 429 without Retry-After is common).
 // Pin is idempotent, so retrying it whole is safe.
 func WithRetry(p Pinner, pol RetryPolicy) Pinner {
-	if pol.Attempts < 1 {
-		pol.Attempts = 1
-	}
-	if pol.Sleep == nil {
-		pol.Sleep = sleepCtx
-	}
-	if pol.Max <= 0 {
-		pol.Max = time.Minute
-	}
 	r := &retrying{p: p, pol: pol}
 	if c, ok := p.(Committer); ok {
 		return &retryingCommitter{retrying: r, c: c}
@@ -168,39 +140,9 @@ func (r *retrying) Pin(ctx context.Context, root Root) (cid.Cid, error) {
 }
 
 func (r *retrying) do(ctx context.Context, f func() error) error {
-	var err error
-	for i := 0; i < r.pol.Attempts; i++ {
-		err = f()
-		var te *TemporaryError
-		if err == nil || !errors.As(err, &te) || ctx.Err() != nil {
-			return err
-		}
-		if i == r.pol.Attempts-1 {
-			break
-		}
-		wait := te.RetryAfter
-		if wait <= 0 {
-			wait = r.pol.Base << i
-			wait += time.Duration(rand.Int64N(int64(wait)/2 + 1)) // jitter up to +50%
-		}
-		wait = min(wait, r.pol.Max)
-		if r.pol.Notify != nil {
-			r.pol.Notify(err, wait)
-		}
-		if serr := r.pol.Sleep(ctx, wait); serr != nil {
-			return serr
-		}
+	err, exhausted := retry.Do(ctx, r.pol, f)
+	if exhausted {
+		return fmt.Errorf("%w (gave up after %d tries)", err, max(r.pol.Attempts, 1))
 	}
-	return fmt.Errorf("%w (gave up after %d tries)", err, r.pol.Attempts)
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return err
 }

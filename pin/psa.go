@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/genmint/genmint/internal/neterr"
+	"github.com/genmint/genmint/internal/retry"
 	"io"
 	"net/http"
 	"net/url"
@@ -158,7 +160,7 @@ func (s *PinningService) Pin(ctx context.Context, r Root) (cid.Cid, error) {
 		if st.RequestID == "" {
 			return cid.Undef, fmt.Errorf("pinning service %s: status %s without a request id", s.base, st.Status)
 		}
-		if err := sleepCtx(ctx, s.poll); err != nil {
+		if err := retry.Sleep(ctx, s.poll); err != nil {
 			return cid.Undef, err
 		}
 		next := new(PinStatus)
@@ -210,7 +212,7 @@ func (s *PinningService) do(ctx context.Context, method, path string, body []byt
 		if ctx.Err() != nil {
 			return fmt.Errorf("pinning service %s: %s: %w", s.base, op, ctx.Err())
 		}
-		if reason, ok := unreachable(err); ok {
+		if reason, ok := neterr.Unreachable(err); ok {
 			return fmt.Errorf("cannot reach pinning service %s (%s): check --pinning-service", s.base, reason)
 		}
 		// Resets and timeouts mid-request are worth another try.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/genmint/genmint/internal/neterr"
 	"sync"
 
 	"github.com/ethereum/go-ethereum/accounts/abi/bind/v2"
@@ -128,7 +129,7 @@ func isNoToken(err error) bool { return errors.Is(err, chain.ErrNonexistentToken
 
 // chainError is the one line for a chain read that stops verification.
 func chainError(src string, err error) error {
-	if reason, ok := unreachable(err); ok {
+	if reason, ok := neterr.Unreachable(err); ok {
 		return unavailable(err, "cannot reach the chain (%s, %s): check --rpc", src, reason)
 	}
 	return fmt.Errorf("%s: %w", src, bareError(err))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/genmint/genmint/internal/neterr"
 	"io"
 	"net"
 	"net/http"
@@ -87,7 +88,7 @@ func (g *Gateway) get(ctx context.Context, u, accept string, limit int64) ([]byt
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("gateway GET %s: %w", u, ctx.Err())
 		}
-		if reason, ok := unreachable(err); ok {
+		if reason, ok := neterr.Unreachable(err); ok {
 			return nil, unavailable(err, "cannot reach the gateway %s (%s): check --gateway, or read from --ipfs-api ADDR or --car FILE", g.base, reason)
 		}
 		return nil, &TemporaryError{Err: fmt.Errorf("gateway GET %s: %w", u, err)}

@@ -4,10 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/genmint/genmint/internal/neterr"
 	"net"
 	"net/http"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/ipfs/go-cid"
@@ -102,7 +102,7 @@ func (k *Kubo) wrap(what string, err error) error {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, ErrTooLarge) {
 		return fmt.Errorf("kubo at %s: %s: %w", k.addr, what, err)
 	}
-	if reason, ok := unreachable(err); ok {
+	if reason, ok := neterr.Unreachable(err); ok {
 		return unavailable(pin.ErrKuboUnreachable, "%s at %s (%s): start one with 'ipfs daemon', or pass --ipfs-api ADDR, or read from --gateway URL or --car FILE",
 			pin.ErrKuboUnreachable, k.addr, reason)
 	}
@@ -117,25 +117,4 @@ func (k *Kubo) wrap(what string, err error) error {
 		return fmt.Errorf("%w: kubo at %s: %s: %s", ErrNotFound, k.addr, what, msg)
 	}
 	return fmt.Errorf("kubo at %s: %s: %w", k.addr, what, err)
-}
-
-// unreachable recognises "nobody is there" network failures and names them.
-func unreachable(err error) (string, bool) {
-	var dnsErr *net.DNSError
-	switch {
-	case errors.Is(err, syscall.ECONNREFUSED):
-		return "connection refused", true
-	case errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH):
-		return "no route to host", true
-	case errors.As(err, &dnsErr):
-		return "no such host", true
-	}
-	var op *net.OpError
-	if errors.As(err, &op) && op.Op == "dial" {
-		if op.Timeout() {
-			return "connection timed out", true
-		}
-		return op.Err.Error(), true
-	}
-	return "", false
 }

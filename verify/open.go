@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/genmint/genmint/internal/neterr"
 	"net/url"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -79,7 +80,7 @@ func DialChain(ctx context.Context, rpcURL, contract string) (*CollectionChain, 
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		if reason, ok := unreachable(err); ok {
+		if reason, ok := neterr.Unreachable(err); ok {
 			return nil, unavailable(err, "cannot reach the chain at %s (%s): check --rpc", shown, reason)
 		}
 		return nil, unavailable(err, "the chain at %s does not answer eth_chainId (%v): check --rpc", shown, bareError(err))
