@@ -22,8 +22,12 @@ if ((${#need[@]})); then
 fi
 
 if [ ! -x tools/node_modules/.bin/anvil ] || [ tools/package-lock.json -nt tools/node_modules/.package-lock.json ]; then
-	echo "tools: npm ci in tools/" >&2
-	(cd tools && npm ci --no-audit --no-fund --loglevel=error)
+	# Not "npm ci": the lock holds only the linux-amd64 anvil binary (the registry reachable
+	# here answers 404 for the other platforms' packages), and npm ci refuses a lock that
+	# lacks optional dependencies. "npm install --no-save" still installs exactly the locked
+	# versions and checks their integrity hashes, and never rewrites the lock.
+	echo "tools: npm install (locked) in tools/" >&2
+	(cd tools && npm install --no-save --no-audit --no-fund --loglevel=error)
 fi
 
 if [ ! -x tools/bin/ipfs ] || [ tools/kubo/go.mod -nt tools/bin/ipfs ]; then

@@ -35,9 +35,9 @@ var (
 	Kubo = Tool{Name: "kubo (ipfs)", Env: "GENMINT_TEST_IPFS", RepoRel: []string{"tools/bin/ipfs"},
 		Install: "run 'make tools' (builds Kubo from tools/kubo)"}
 	Anvil = Tool{Name: "anvil", Env: "GENMINT_TEST_ANVIL", RepoRel: []string{"tools/node_modules/.bin/anvil"},
-		Install: "run 'make tools' (npm ci in tools/)"}
+		Install: "run 'make tools' (npm install in tools/)"}
 	Solcjs = Tool{Name: "solcjs", Env: "GENMINT_TEST_SOLCJS", RepoRel: []string{"tools/node_modules/.bin/solcjs"},
-		Install: "run 'make tools' (npm ci in tools/)"}
+		Install: "run 'make tools' (npm install in tools/)"}
 	Node     = Tool{Name: "node", Env: "GENMINT_TEST_NODE", PATH: "node", Install: "install Node.js 20+"}
 	Exiftool = Tool{Name: "exiftool", Env: "GENMINT_TEST_EXIFTOOL", PATH: "exiftool",
 		Install: "apt-get install libimage-exiftool-perl (make tools does it)"}
