@@ -8,6 +8,8 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/params"
+
+	"github.com/genmint/genmint/mint/chain"
 )
 
 // Sentinels callers branch on (match with errors.Is). Every error Run returns
@@ -29,8 +31,10 @@ var (
 	ErrFeeCap = errors.New("the network's fees are above the cap")
 	// ErrDeclined: Options.Confirm said no.
 	ErrDeclined = errors.New("declined")
-	// ErrNotOwner: the signer does not own the deployed collection.
-	ErrNotOwner = errors.New("not the collection owner")
+	// ErrNotOwner: the signer does not own the deployed collection, found
+	// before sending or from the contract's revert (chain's sentinel, so one
+	// errors.Is matches both).
+	ErrNotOwner = chain.ErrNotOwner
 	// ErrNoEIP1559: the chain has no base fee.
 	ErrNoEIP1559 = errors.New("the chain does not support EIP-1559 fees")
 )
