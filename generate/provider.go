@@ -41,6 +41,13 @@ type Request struct {
 	Width, Height  int     // requested size in pixels from the spec's provider params; 0 means the provider's default
 	Params         Params  // the spec's provider parameters, passed through untouched
 	Traits         []Trait // the item's traits, in spec order
+
+	// Resume is the service's id for a job an interrupted earlier run
+	// started for this item (reported through Accepted). A provider whose
+	// service keeps jobs (Replicate) picks that job up, when it is still
+	// the same request, instead of paying for a new one, and sets
+	// Result.Resumed; others ignore it.
+	Resume string
 }
 
 // Params are provider parameters from genmint.yaml. Values are what the YAML
@@ -83,6 +90,10 @@ type Result struct {
 	// estimate from the price table when known, else 0.
 	Paid    bool
 	CostUSD float64
+
+	// Resumed reports that the image came from Request.Resume's job, paid
+	// for by the attempt that started it, not from a new request.
+	Resumed bool
 }
 
 // ErrRefused matches every *RefusedError with errors.Is.

@@ -309,6 +309,10 @@ type Answer struct {
 	Request   int64 // the journal row, from StartRequest
 	ServiceID string
 	CostUSD   float64
+	// Resumed, when set, is the service job the answer took up from an
+	// earlier run (generate.Request.Resume): that run's "started" rows for
+	// it become "resumed" in the same transaction.
+	Resumed string
 }
 
 // SaveOriginal records the provider's output, already durable on disk at
@@ -335,6 +339,12 @@ func (d *DB) SaveOriginal(ctx context.Context, id int, genHash string, original 
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE requests SET outcome = ?, service_id = ?, error = '', cost_usd = ?, finished_at = ?
 			WHERE id = ?`, RequestSucceeded, answer.ServiceID, answer.CostUSD, now, answer.Request)
+		if err != nil || answer.Resumed == "" {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE requests SET outcome = ?, finished_at = ?
+			WHERE item_id = ? AND service_id = ? AND outcome = ? AND id <> ?`,
+			RequestResumed, now, id, answer.Resumed, RequestStarted, answer.Request)
 		return err
 	})
 }

@@ -3,6 +3,7 @@ package state
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -14,6 +15,10 @@ const (
 	RequestRefused   = "refused"
 	RequestFailed    = "failed"
 	RequestCancelled = "cancelled"
+	// RequestResumed: the request was "started" when its run died, and a
+	// later attempt (generate.Request.Resume) took its service job up and
+	// stored the image. It keeps its cost: it was the paid request.
+	RequestResumed = "resumed"
 )
 
 // Request is one provider call in the journal. Every call is recorded before
@@ -47,10 +52,43 @@ func (d *DB) StartRequest(ctx context.Context, itemID int, provider, model strin
 	return id, err
 }
 
-// FinishRequest records a journalled call's outcome.
+// SetServiceID records the service's id for a journalled call as soon as the
+// service has accepted the job (generate.Accepted), so a run killed while
+// the job runs can find it again (InDoubtJob).
+func (d *DB) SetServiceID(ctx context.Context, id int64, serviceID string) error {
+	return d.Tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE requests SET service_id = ? WHERE id = ?`, serviceID, id)
+		if err != nil {
+			return fmt.Errorf("journal request %d: %w", id, err)
+		}
+		return nil
+	})
+}
+
+// InDoubtJob is the service's id for the job of an item's last request to
+// provider when that request is still "started" (its run died while the
+// service worked on it), else "".
+func (d *DB) InDoubtJob(ctx context.Context, itemID int, provider string) (string, error) {
+	var outcome, prov, serviceID string
+	err := d.db.QueryRowContext(ctx, `SELECT outcome, provider, service_id FROM requests WHERE item_id = ? ORDER BY id DESC LIMIT 1`,
+		itemID).Scan(&outcome, &prov, &serviceID)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return "", nil
+	case err != nil:
+		return "", fmt.Errorf("read request journal of item %d: %w", itemID, err)
+	case outcome != RequestStarted || prov != provider:
+		return "", nil
+	}
+	return serviceID, nil
+}
+
+// FinishRequest records a journalled call's outcome. An empty serviceID
+// keeps the one SetServiceID recorded.
 func (d *DB) FinishRequest(ctx context.Context, id int64, outcome, serviceID, errMsg string, costUSD float64) error {
 	return d.Tx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE requests SET outcome = ?, service_id = ?, error = ?, cost_usd = ?, finished_at = ?
+		_, err := tx.ExecContext(ctx, `UPDATE requests SET outcome = ?, service_id = coalesce(nullif(?, ''), service_id),
+			error = ?, cost_usd = ?, finished_at = ?
 			WHERE id = ?`, outcome, serviceID, errMsg, costUSD, formatTime(d.Now()), id)
 		if err != nil {
 			return fmt.Errorf("journal request %d: %w", id, err)

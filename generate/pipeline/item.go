@@ -153,8 +153,15 @@ func (r *runner) ask(ctx context.Context, j job) ([]byte, *storedResult, error) 
 		Item: id, Prompt: j.item.Prompt, NegativePrompt: j.item.NegativePrompt, Seed: j.item.Seed,
 		Model: s.Provider.Model, Width: width, Height: height, Params: s.Provider.Params, Traits: j.item.Traits,
 	}
+	// A job the service took for this item in a run that died is taken up
+	// again where the provider can (Replicate), instead of paid for twice.
+	resume, err := db.InDoubtJob(ctx, id, r.o.Info.Name)
+	if err != nil {
+		return nil, nil, err
+	}
+	req.Resume = resume
+	ctx = generate.WithAccepted(ctx, func(serviceID string) { r.accepted(ctx, id, serviceID) })
 	var res *generate.Result
-	var err error
 	if r.observed {
 		res, err = r.provider.Generate(ctx, req)
 	} else {

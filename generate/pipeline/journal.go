@@ -33,14 +33,25 @@ func (j journal) Begin(ctx context.Context, req generate.Request, attempt int) (
 	}
 	r.mu.Lock()
 	r.sum.Requests++
+	if r.inflight == nil {
+		r.inflight = map[int]int64{}
+	}
+	r.inflight[req.Item] = id
 	r.mu.Unlock()
 	return func(res *generate.Result, err error) {
+		r.mu.Lock()
+		delete(r.inflight, req.Item)
+		r.mu.Unlock()
 		cost := r.costOf(res, err)
 		r.settle(cost)
 		if err == nil {
 			// The row is marked succeeded together with the stored original
 			// (state.SaveOriginal), never before the image is durable.
-			r.answered(req.Item, &state.Answer{Request: id, ServiceID: res.RequestID, CostUSD: cost})
+			a := &state.Answer{Request: id, ServiceID: res.RequestID, CostUSD: cost}
+			if res.Resumed {
+				a.Resumed = req.Resume
+			}
+			r.answered(req.Item, a)
 			return
 		}
 		outcome, msg := state.RequestFailed, oneLine(err.Error())
@@ -55,6 +66,21 @@ func (j journal) Begin(ctx context.Context, req generate.Request, attempt int) (
 			r.journalFailed(fmt.Errorf("journal request for item %d: %w", req.Item, ferr))
 		}
 	}, nil
+}
+
+// accepted records the service's id for an item's attempt in flight as soon
+// as the service has taken the job (generate.Accepted), so that a run killed
+// while it runs resumes it instead of paying again.
+func (r *runner) accepted(ctx context.Context, item int, serviceID string) {
+	r.mu.Lock()
+	id, ok := r.inflight[item]
+	r.mu.Unlock()
+	if !ok {
+		return
+	}
+	if err := r.o.DB.SetServiceID(context.WithoutCancel(ctx), id, serviceID); err != nil {
+		r.journalFailed(fmt.Errorf("journal request for item %d: %w", item, err))
+	}
 }
 
 // answered keeps a successful attempt's journal entry until its original is
@@ -88,6 +114,8 @@ func (r *runner) costOf(res *generate.Result, err error) float64 {
 		return r.o.Settle(res, err, r.price)
 	}
 	switch {
+	case err == nil && res != nil && res.Resumed:
+		return 0 // the attempt that started the job carries its cost
 	case err == nil && res != nil && res.CostUSD > 0:
 		return res.CostUSD
 	case errors.Is(err, generate.ErrRefused):

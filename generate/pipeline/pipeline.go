@@ -470,9 +470,10 @@ type runner struct {
 	provider generate.Provider
 	observed bool // provider calls the journal itself, per attempt
 
-	mu         sync.Mutex // guards sum, reserved, answers, journalErr and Progress calls
+	mu         sync.Mutex // guards sum, reserved, answers, inflight, journalErr and Progress calls
 	reserved   float64    // estimates of attempts in flight
 	answers    map[int]*state.Answer
+	inflight   map[int]int64 // item → journal row of its attempt in flight (one at a time per item)
 	journalErr error
 }
 

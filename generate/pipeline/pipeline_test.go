@@ -360,3 +360,105 @@ func TestRepairRebuildsStateFromFiles(t *testing.T) {
 		t.Fatalf("run after repair: %+v", sum)
 	}
 }
+
+// resuming stands for a provider whose service keeps jobs (Replicate): it
+// reports each job through generate.Accepted and, given Request.Resume,
+// answers with that job's image instead of a new job.
+type resuming struct {
+	*generatetest.Fake
+	mu      sync.Mutex
+	resumes map[int]string
+	failed  map[int]bool
+}
+
+func (p *resuming) Generate(ctx context.Context, req generate.Request) (*generate.Result, error) {
+	p.mu.Lock()
+	p.resumes[req.Item] = req.Resume
+	failOnce := req.Item == 5 && !p.failed[5]
+	p.failed[req.Item] = p.failed[req.Item] || failOnce
+	p.mu.Unlock()
+	if req.Resume != "" {
+		res, err := p.Fake.Generate(ctx, req)
+		if err == nil {
+			res.Resumed, res.RequestID = true, req.Resume
+		}
+		return res, err
+	}
+	generate.Accepted(ctx, fmt.Sprintf("job-%d", req.Item))
+	if failOnce {
+		return nil, fmt.Errorf("the job failed")
+	}
+	return p.Fake.Generate(ctx, req)
+}
+
+// A run killed while the service worked on item 3's job leaves its journal
+// row "started" with the job's id. The next run hands that id to the
+// provider (Request.Resume), stores the job's image, and marks the old row
+// "resumed": the item is paid for once.
+func TestRunResumesAJobADeadRunStarted(t *testing.T) {
+	ctx := context.Background()
+	c := newCollection(t, testSpec)
+	p := &resuming{Fake: generatetest.New(), resumes: map[int]string{}, failed: map[int]bool{}}
+	paid := func(only ...int) func(*pipeline.Options) {
+		return func(o *pipeline.Options) {
+			o.Info = generate.ProviderInfo{Name: "fake", Paid: true,
+				EstimateUSD: func(string, generate.Params) (float64, bool) { return 0.04, true }}
+			o.Only = only
+		}
+	}
+	c.run(t, p, paid(1, 2))
+	// What a kill -9 during item 3's job leaves behind.
+	row, err := c.db.StartRequest(ctx, 3, "fake", "", true, 0.04)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.db.SetServiceID(ctx, row, "job-3"); err != nil {
+		t.Fatal(err)
+	}
+	if job, _ := c.db.InDoubtJob(ctx, 3, "fake"); job != "job-3" {
+		t.Fatalf("in-doubt job of item 3: %q", job)
+	}
+	if job, _ := c.db.InDoubtJob(ctx, 3, "other-provider"); job != "" {
+		t.Fatalf("another provider's run would resume %q", job)
+	}
+
+	sum := c.run(t, p, paid())
+	if sum.Generated != 5 || sum.Failed != 1 {
+		t.Fatalf("run: %+v", sum)
+	}
+	for id := 3; id <= 8; id++ {
+		want := ""
+		if id == 3 {
+			want = "job-3"
+		}
+		if p.resumes[id] != want {
+			t.Errorf("item %d: Resume %q, want %q", id, p.resumes[id], want)
+		}
+	}
+	reqs, err := c.db.Requests(ctx, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(reqs) != 2 ||
+		reqs[0].Outcome != state.RequestResumed || reqs[0].CostUSD != 0.04 || reqs[0].ServiceID != "job-3" ||
+		reqs[1].Outcome != state.RequestSucceeded || reqs[1].CostUSD != 0 || reqs[1].ServiceID != "job-3" {
+		t.Errorf("item 3's journal: %+v", reqs)
+	}
+	if it, _ := c.db.Item(ctx, 3); it.Status != state.Generated || !it.HasOriginal() {
+		t.Errorf("item 3: %+v", it)
+	}
+	// A failed job keeps the id the service gave it, and is not resumed.
+	reqs, _ = c.db.Requests(ctx, 5)
+	if len(reqs) != 1 || reqs[0].Outcome != state.RequestFailed || reqs[0].ServiceID != "job-5" {
+		t.Errorf("item 5's journal: %+v", reqs)
+	}
+	if job, _ := c.db.InDoubtJob(ctx, 5, "fake"); job != "" {
+		t.Errorf("a failed request is resumed as %q", job)
+	}
+	// Eight requests at 0.04 each: items 1–8 once (item 3 by the dead run's
+	// request) and item 5's failed job. Paying for item 3 twice would make 0.36.
+	spent, _ := c.db.Spent(ctx)
+	if spent < 0.319 || spent > 0.321 {
+		t.Errorf("spent %v, want 0.32", spent)
+	}
+}

@@ -27,6 +27,12 @@
 // was created is reported as charged and never retried by the wrapper stack
 // (creating it again would pay again); polling and downloading are free and
 // tolerate passing faults inside this client.
+//
+// A prediction outlives the process that created it: its id is reported
+// through generate.Accepted as soon as it exists, and a later run given it
+// as Request.Resume reads it back (GET /predictions/{id}) and, when it is the
+// same model and input and has not failed, been canceled or lost its output,
+// waits for that one instead of paying for another.
 package replicate
 
 import (
@@ -36,6 +42,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -248,32 +256,49 @@ func (c *Client) Generate(ctx context.Context, req generate.Request) (*generate.
 		return nil, fmt.Errorf("replicate item %d: input: %w", req.Item, err)
 	}
 	estimate, _ := Estimate(c.model, nil)
-	hdr := http.Header{"Content-Type": {"application/json"}, "Prefer": {"wait=" + strconv.Itoa(c.wait)}}
-	if c.cancelAfter != "" {
-		hdr.Set("Cancel-After", c.cancelAfter)
-	}
-	resp, err := c.http.Do(ctx, http.MethodPost, c.http.URL(path), bytes.NewReader(payload), hdr, true)
+	// charge is what a failure from here on costs: the estimate for a
+	// prediction this call created, nothing for one it resumed (the attempt
+	// that created it was accounted for it).
+	charge := estimate
+	p, err := c.resume(ctx, req.Resume, body)
 	if err != nil {
-		return nil, fmt.Errorf("replicate item %d: %w", req.Item, err)
+		return nil, fmt.Errorf("replicate item %d (resuming prediction %s): %w", req.Item, req.Resume, err)
 	}
-	if resp.StatusCode != http.StatusCreated && resp.StatusCode != http.StatusAccepted && resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("replicate item %d: %w", req.Item, c.statusError(resp))
+	resumed := p != nil
+	if resumed {
+		charge = 0
+	} else {
+		hdr := http.Header{"Content-Type": {"application/json"}, "Prefer": {"wait=" + strconv.Itoa(c.wait)}}
+		if c.cancelAfter != "" {
+			hdr.Set("Cancel-After", c.cancelAfter)
+		}
+		resp, err := c.http.Do(ctx, http.MethodPost, c.http.URL(path), bytes.NewReader(payload), hdr, true)
+		if err != nil {
+			return nil, fmt.Errorf("replicate item %d: %w", req.Item, err)
+		}
+		if resp.StatusCode != http.StatusCreated && resp.StatusCode != http.StatusAccepted && resp.StatusCode != http.StatusOK {
+			return nil, fmt.Errorf("replicate item %d: %w", req.Item, c.statusError(resp))
+		}
+		// The prediction exists now (and runs, and is billed): nothing below
+		// may be retried by creating it again.
+		if p, err = c.readPrediction(resp); err != nil {
+			return nil, cost.Charge(fmt.Errorf("replicate item %d (prediction unknown): %w", req.Item, err), charge)
+		}
 	}
-	// The prediction exists now (and runs, and is billed): nothing below
-	// may be retried by creating it again.
 	fail := func(p *prediction, format string, args ...any) error {
 		id := "unknown"
 		if p != nil && p.ID != "" {
 			id = p.ID
 		}
-		return cost.Charge(fmt.Errorf("replicate item %d (prediction %s): %w", req.Item, id, fmt.Errorf(format, args...)), estimate)
-	}
-	p, err := c.readPrediction(resp)
-	if err != nil {
-		return nil, fail(nil, "%w", err)
+		return cost.Charge(fmt.Errorf("replicate item %d (prediction %s): %w", req.Item, id, fmt.Errorf(format, args...)), charge)
 	}
 	if p.ID == "" {
 		return nil, fail(nil, "%w: the answer has no prediction id", httpsafe.ErrMalformed)
+	}
+	generate.Accepted(ctx, p.ID)
+	cancelled := func() error {
+		c.cancel(p)
+		return cost.Charge(fmt.Errorf("replicate item %d (prediction %s, asked to cancel): %w", req.Item, p.ID, ctx.Err()), charge)
 	}
 	failures := 0
 	for !terminal(p.Status) {
@@ -281,15 +306,13 @@ func (c *Client) Generate(ctx context.Context, req generate.Request) (*generate.
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			c.cancel(p)
-			return nil, fmt.Errorf("replicate item %d (prediction %s, asked to cancel): %w", req.Item, p.ID, ctx.Err())
+			return nil, cancelled()
 		case <-t.C:
 		}
 		np, err := c.get(ctx, p.URLs.Get)
 		if err != nil {
 			if ctx.Err() != nil {
-				c.cancel(p)
-				return nil, fmt.Errorf("replicate item %d (prediction %s, asked to cancel): %w", req.Item, p.ID, ctx.Err())
+				return nil, cancelled()
 			}
 			if generate.IsTemporary(err) && failures < 10 {
 				failures++
@@ -306,8 +329,9 @@ func (c *Client) Generate(ctx context.Context, req generate.Request) (*generate.
 		RequestID:    p.ID,
 		Params:       sent,
 		Facts:        map[string]any{"status": p.Status},
-		Paid:         true,
-		CostUSD:      estimate,
+		Paid:         !resumed,
+		CostUSD:      charge,
+		Resumed:      resumed,
 	}
 	if res.Model == "" {
 		res.Model = c.model
@@ -414,6 +438,56 @@ func (c *Client) readPrediction(resp *http.Response) (*prediction, error) {
 		return nil, fmt.Errorf("%w: JSON does not parse (%v): %s", httpsafe.ErrMalformed, err, c.http.Snippet(raw))
 	}
 	return &p, nil
+}
+
+// resume reads back the prediction an interrupted run created (id) and
+// returns it when waiting for it gives what body asks for: the same model or
+// version and input, not failed, canceled or aborted, and, once succeeded,
+// with its output still there. It returns nil (predict anew) otherwise, also
+// when Replicate no longer knows the id; an error only for a fault worth
+// retrying or a cancelled ctx.
+func (c *Client) resume(ctx context.Context, id string, body map[string]any) (*prediction, error) {
+	if id == "" {
+		return nil, nil
+	}
+	p, err := c.get(ctx, c.http.URL("/predictions/"+url.PathEscape(id)))
+	switch {
+	case ctx.Err() != nil:
+		return nil, ctx.Err()
+	case generate.IsTemporary(err):
+		return nil, err
+	case err != nil, p.ID != id:
+		return nil, nil
+	}
+	switch p.Status {
+	case "failed", "canceled", "aborted":
+		return nil, nil
+	case "succeeded":
+		if _, err := outputURL(p.Output, c.outputIndex); err != nil {
+			return nil, nil
+		}
+	}
+	if v, ok := body["version"].(string); ok && p.Version != v {
+		return nil, nil
+	}
+	if _, ok := body["version"]; !ok && p.Model != c.owner+"/"+c.name {
+		return nil, nil
+	}
+	// Compare the input as JSON sees it: numbers come back as float64.
+	raw, err := json.Marshal(body["input"])
+	if err != nil {
+		return nil, nil
+	}
+	var sent map[string]any
+	if json.Unmarshal(raw, &sent) != nil {
+		return nil, nil
+	}
+	for k, v := range sent {
+		if !reflect.DeepEqual(p.Input[k], v) {
+			return nil, nil
+		}
+	}
+	return p, nil
 }
 
 // get polls a prediction.

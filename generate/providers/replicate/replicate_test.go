@@ -3,6 +3,7 @@ package replicate_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"strings"
 	"testing"
 
@@ -117,5 +118,89 @@ func TestTimeoutCancelsThePrediction(t *testing.T) {
 	ev := ctl.Events()
 	if len(ev) != 1 || !strings.HasPrefix(ev[0], "cancel ") {
 		t.Errorf("events %v, want the timed-out prediction cancelled", ev)
+	}
+}
+
+// errDied stands for the process dying: the test panics with it from the
+// Accepted hook, so Generate stops right after creating the prediction,
+// without cancelling it, as a kill -9 would leave it.
+var errDied = errors.New("process died")
+
+func dieWhenAccepted(t *testing.T, p generate.Provider, req generate.Request) (id string) {
+	t.Helper()
+	defer func() {
+		if r := recover(); r != errDied {
+			t.Fatalf("Generate ended with %v, want it to die at Accepted", r)
+		}
+	}()
+	ctx := generate.WithAccepted(context.Background(), func(sid string) {
+		id = sid
+		panic(errDied)
+	})
+	p.Generate(ctx, req)
+	return id
+}
+
+// A prediction created by a run that died is taken up by the next run
+// (Request.Resume): no second prediction is paid for, and the image is the
+// first prediction's.
+func TestResumeTakesUpThePrediction(t *testing.T) {
+	p, ctl := pt.Open(t, harness("black-forest-labs/flux-schnell", nil))
+	id := dieWhenAccepted(t, p, pt.Request(2))
+	if id == "" || ctl.BillableCount(2) != 1 {
+		t.Fatalf("accepted %q after %d creates", id, ctl.BillableCount(2))
+	}
+	req := pt.Request(2)
+	req.Resume = id
+	var accepted string
+	ctx := generate.WithAccepted(context.Background(), func(sid string) { accepted = sid })
+	res, err := p.Generate(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Resumed || res.Paid || res.CostUSD != 0 || res.RequestID != id || accepted != id {
+		t.Errorf("resumed %v paid %v cost %v request %q accepted %q, want the resumed prediction %q at no cost",
+			res.Resumed, res.Paid, res.CostUSD, res.RequestID, accepted, id)
+	}
+	if !bytes.Equal(res.Image, pt.ItemPNG(2)) || ctl.BillableCount(2) != 1 {
+		t.Errorf("creates: %d, want 1; image right: %v", ctl.BillableCount(2), bytes.Equal(res.Image, pt.ItemPNG(2)))
+	}
+}
+
+// A Resume id that cannot give the requested image — unknown to Replicate,
+// cancelled, or another item's input — is left alone and a new prediction
+// is created.
+func TestResumeRefusesWhatIsNotTheRequest(t *testing.T) {
+	p, ctl := pt.Open(t, harness("black-forest-labs/flux-schnell", nil))
+	other := dieWhenAccepted(t, p, pt.Request(4))
+	// Item 6's run is stopped with Ctrl-C once its prediction exists, which
+	// cancels the prediction at Replicate.
+	var cancelled string
+	ctx, stop := context.WithCancel(context.Background())
+	ctx = generate.WithAccepted(ctx, func(sid string) { cancelled = sid; stop() })
+	if _, err := p.Generate(ctx, pt.Request(6)); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Ctrl-C: %v", err)
+	}
+	if ev := ctl.Events(); len(ev) != 1 || ev[0] != "cancel "+cancelled {
+		t.Fatalf("events %v, want %q cancelled", ev, cancelled)
+	}
+	for _, tc := range []struct {
+		name, resume string
+		item         int
+	}{
+		{"unknown id", "gm3qorzdhgbfurvjtvhg6d9999", 2},
+		{"another item's prediction", other, 8},
+		{"cancelled", cancelled, 6},
+	} {
+		before := ctl.BillableCount(tc.item)
+		req := pt.Request(tc.item)
+		req.Resume = tc.resume
+		res, err := p.Generate(context.Background(), req)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if res.Resumed || res.RequestID == tc.resume || ctl.BillableCount(tc.item) != before+1 || !bytes.Equal(res.Image, pt.ItemPNG(tc.item)) {
+			t.Errorf("%s: resumed %v request %q, creates %d→%d: want a new prediction", tc.name, res.Resumed, res.RequestID, before, ctl.BillableCount(tc.item))
+		}
 	}
 }
