@@ -119,7 +119,8 @@ func ArchiveCandidate(ctx context.Context, db *state.DB, collectionDir string, i
 // regeneration may have overwritten the original already), restores the
 // item's row (state.DB.Restore), then forgets the variant, whose files are
 // the item's again, and removes its folder. An item the regeneration never
-// changed is left as it is and only the variant is forgotten.
+// changed is left as it is and only the variant is forgotten. Files the
+// regeneration wrote under other names are removed.
 //
 // Each step is durable before the next: a crash part-way leaves either the
 // unfinished regeneration (which 'genmint generate' completes, the old
@@ -153,6 +154,13 @@ func RestoreCandidate(ctx context.Context, db *state.DB, collectionDir string, b
 		}
 		if err := db.Restore(ctx, before); err != nil {
 			return err
+		}
+		// Files the regeneration wrote under other names than the
+		// candidate's (an original of another image type) are nobody's now.
+		for _, rel := range []string{cur.Original.Path, cur.Final.Path, cur.ProvenancePath} {
+			if rel != "" && rel != before.Original.Path && rel != before.Final.Path && rel != before.ProvenancePath {
+				_ = os.Remove(filepath.Join(collectionDir, filepath.FromSlash(rel)))
+			}
 		}
 	}
 	if v == nil {

@@ -172,4 +172,41 @@ func TestRestoreCandidate(t *testing.T) {
 	if vs, _ := curate.Variants(ctx, db, 3); len(vs) != 1 {
 		t.Errorf("the old candidate of a finished regeneration is gone: %d variants", len(vs))
 	}
+
+	// Item 2 again: the regeneration stored an original of another type
+	// (a JPEG beside the candidate's PNG), then failed. Putting the
+	// candidate back removes that file; the candidate's own files stay.
+	before, _ = db.Item(ctx, 2)
+	v, err = curate.ArchiveCandidate(ctx, db, dir, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Override(ctx, 2, 78, "another prompt", "gen-78")
+	jpeg := state.File{Path: "items/0002/original.jpg", SHA256: "jpeg", MediaType: "image/jpeg"}
+	if err := os.MkdirAll(filepath.Join(dir, "items", "0002"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, filepath.FromSlash(jpeg.Path)), []byte("jpeg bytes"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SaveOriginal(ctx, 2, "gen-78", jpeg, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Fail(ctx, 2, state.Failed, "post-process failed"); err != nil {
+		t.Fatal(err)
+	}
+	if err := curate.RestoreCandidate(ctx, db, dir, before, v); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, filepath.FromSlash(jpeg.Path))); !os.IsNotExist(err) {
+		t.Errorf("the failed regeneration's original was left behind: %v", err)
+	}
+	if after, _ := db.Item(ctx, 2); after.Original != before.Original || after.Final != before.Final {
+		t.Errorf("item 2 not restored: %+v", after)
+	}
+	for _, rel := range []string{before.Original.Path, before.Final.Path, before.ProvenancePath} {
+		if _, err := os.Stat(filepath.Join(dir, filepath.FromSlash(rel))); err != nil {
+			t.Errorf("the candidate's file %s: %v", rel, err)
+		}
+	}
 }
