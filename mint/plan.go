@@ -10,7 +10,6 @@ import (
 
 	"github.com/genmint/genmint/mint/bindings"
 	"github.com/genmint/genmint/mint/chain"
-	"github.com/genmint/genmint/spec"
 )
 
 var abiGC = bindings.NewGenmintCollection()
@@ -52,5 +51,3 @@ func batchSize(ctx context.Context, b Backend, from, contract, to common.Address
 		q = max(1, min(next, q-1))
 	}
 }
-
-func knownNetworks() []spec.Network { return spec.Networks }

@@ -77,9 +77,8 @@ func (r *runner) run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("read the node's chain id: %w", err)
 	}
-	if id.Uint64() != r.o.Network.ChainID {
-		return fmt.Errorf("%w: the node is chain %d%s, but genmint.yaml's network is %s (chain %d): point --rpc at a %s node, or change network: in genmint.yaml",
-			ErrWrongChain, id.Uint64(), knownName(id.Uint64()), r.o.Network.Name, r.o.Network.ChainID, r.o.Network.Name)
+	if err := CheckChain(id.Uint64(), r.o.Network, ""); err != nil {
+		return err
 	}
 	r.chainID = id
 	if err := Migrate(ctx, r.o.DB); err != nil {
@@ -820,31 +819,6 @@ func rangeText(ids []uint64) string {
 		return "none"
 	}
 	return fmt.Sprintf("%d–%d (%d tokens)", ids[0], ids[len(ids)-1], len(ids))
-}
-
-// describe says what a transaction does, for messages.
-func describe(r txRow) string {
-	switch r.Kind {
-	case KindDeploy:
-		if r.First == 0 {
-			return "deploying the collection"
-		}
-		return fmt.Sprintf("deploying the collection with tokens %d–%d", r.First, r.Last)
-	case KindSetBaseURI:
-		return "setting the baseURI to " + r.BaseURI
-	case KindSetContractURI:
-		return "setting the contractURI to " + r.BaseURI
-	}
-	return fmt.Sprintf("minting tokens %d–%d", r.First, r.Last)
-}
-
-func knownName(id uint64) string {
-	for _, n := range knownNetworks() {
-		if n.ChainID == id {
-			return " (" + n.Name + ")"
-		}
-	}
-	return ""
 }
 
 // notFound: the node does not know the transaction (yet). A geth node still

@@ -325,9 +325,8 @@ func DryRun(ctx context.Context, o DryRunOptions) (*DryRunResult, error) {
 		if err != nil {
 			return nil, fmt.Errorf("read the node's chain id: %w", err)
 		}
-		if id.Uint64() != o.Network.ChainID {
-			return nil, fmt.Errorf("%w: the node is chain %d%s, but genmint.yaml's network is %s (chain %d): point --rpc at a %s node",
-				ErrWrongChain, id.Uint64(), knownName(id.Uint64()), o.Network.Name, o.Network.ChainID, o.Network.Name)
+		if err := CheckChain(id.Uint64(), o.Network, ""); err != nil {
+			return nil, err
 		}
 	}
 	r := &runner{o: Options{DB: o.DB, Backend: o.Live, Collection: o.Collection, Pin: o.Pin, Recipient: o.Recipient,

@@ -6,11 +6,14 @@ import (
 	"encoding/json"
 	"strconv"
 	"strings"
+
+	"github.com/genmint/genmint/spec"
 )
 
 // Collection is what pin needs to know about the collection beyond its
 // items: the facts from genmint.yaml that go into token and contract
-// metadata. The caller fills it from the spec; pin never reads genmint.yaml.
+// metadata. CollectionFromSpec fills it from the parsed spec; pin never reads
+// genmint.yaml.
 type Collection struct {
 	Name        string // tokens are named "<Name> #<id>"
 	Symbol      string
@@ -32,6 +35,12 @@ type Collection struct {
 	// ERC7007 adds the ERC-7007 AIGC fields (prompt, aigc_type, aigc_data)
 	// to token metadata.
 	ERC7007 bool
+}
+
+// CollectionFromSpec turns the spec's facts into pin's.
+func CollectionFromSpec(s *spec.Spec) Collection {
+	return Collection{Name: s.Name, Symbol: s.Symbol, Description: s.Description, ExternalURL: s.ExternalURL,
+		Creator: s.Creator, Image: s.Image, RoyaltyReceiver: s.Royalty.Receiver, RoyaltyBPS: s.Royalty.BPS, ERC7007: s.ERC7007}
 }
 
 // TokenMetadata is one token's ERC-721 metadata JSON, following the OpenSea

@@ -15,7 +15,6 @@ import (
 	"github.com/genmint/genmint/cmd/cmdutil"
 	"github.com/genmint/genmint/cmd/generatecmd"
 	"github.com/genmint/genmint/cmd/initcmd"
-	"github.com/genmint/genmint/cmd/mintcmd"
 	"github.com/genmint/genmint/cmd/pincmd"
 	"github.com/genmint/genmint/mint"
 	"github.com/genmint/genmint/mint/chain"
@@ -182,7 +181,7 @@ func mintOnSimulatedChain(ctx context.Context, f *cmdutil.Factory, car string) (
 		sim := mint.NewSimulated()
 		defer sim.Close()
 		out, err := mint.Run(ctx, mint.Options{DB: db, Backend: sim, Signer: mint.SimulatedSigner(), Network: mint.SimulatedNetwork,
-			Collection: mintcmd.Collection(s), Pin: rec, Poll: 10 * time.Millisecond})
+			Collection: mint.CollectionFromSpec(s), Pin: rec, Poll: 10 * time.Millisecond})
 		if err != nil {
 			return nil, err
 		}

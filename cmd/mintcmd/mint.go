@@ -167,15 +167,6 @@ func Dial(ctx context.Context, rawURL string) (mint.Backend, func(), error) {
 	return cl, cl.Close, nil
 }
 
-// Collection turns the spec's facts into the contract's.
-func Collection(s *spec.Spec) mint.Collection {
-	c := mint.Collection{Name: s.Name, Symbol: s.Symbol, AIGC: s.ERC7007, MaxSupply: s.MaxSupply}
-	if s.Royalty.Receiver != "" {
-		c.Royalty = chain.Royalty{Receiver: common.HexToAddress(s.Royalty.Receiver), Bps: uint16(s.Royalty.BPS)}
-	}
-	return c
-}
-
 // Run mints, or with DryRun simulates, and prints the result.
 func Run(ctx context.Context, o *MintOptions) error {
 	s, err := o.Spec()
@@ -231,7 +222,7 @@ func Run(ctx context.Context, o *MintOptions) error {
 	defer signer.Lock()
 
 	run := mint.Options{
-		DB: db, Backend: backend, Signer: signer.Opts, Network: nw, Collection: Collection(s),
+		DB: db, Backend: backend, Signer: signer.Opts, Network: nw, Collection: mint.CollectionFromSpec(s),
 		NoERC2309: o.NoERC2309, MaxFeePerGas: gweiToWei(o.MaxFeeGwei), Confirmations: o.Confirmations,
 		StuckAfter: o.StuckAfter, Poll: o.Poll, BatchSize: o.BatchSize, Progress: o.progress(), Hook: o.crashHook(),
 	}
@@ -281,14 +272,9 @@ func (o *MintOptions) connect(ctx context.Context, nw spec.Network) (mint.Backen
 		}
 		return nil, nil, fmt.Errorf("cannot reach the node at %s: %v: check --rpc and that the node is running", where, scrub(err, o.RPC))
 	}
-	if id.Uint64() != nw.ChainID {
+	if err := mint.CheckChain(id.Uint64(), nw, " at "+where); err != nil {
 		closeFn()
-		name := ""
-		if known, ok := spec.NetworkByChainID(id.Uint64()); ok {
-			name = " (" + known.Name + ")"
-		}
-		return nil, nil, cmdutil.AsUsage(fmt.Errorf("wrong chain: the node at %s is chain %d%s, but genmint.yaml's network is %s (chain %d): point --rpc at a %s node, or change network: in genmint.yaml",
-			where, id.Uint64(), name, nw.Name, nw.ChainID, nw.Name))
+		return nil, nil, cmdutil.AsUsage(err)
 	}
 	return b, closeFn, nil
 }
@@ -320,7 +306,7 @@ func dryRun(ctx context.Context, o *MintOptions, s *spec.Spec) error {
 		return err
 	}
 	defer db.Close()
-	dro := mint.DryRunOptions{DB: db, Collection: Collection(s), Network: s.Network, NoERC2309: o.NoERC2309,
+	dro := mint.DryRunOptions{DB: db, Collection: mint.CollectionFromSpec(s), Network: s.Network, NoERC2309: o.NoERC2309,
 		BatchSize: o.BatchSize, GasPrice: gweiToWei(o.GasPriceGwei)}
 	if o.Account != "" {
 		dro.From = common.HexToAddress(o.Account)
@@ -350,7 +336,7 @@ func dryRun(ctx context.Context, o *MintOptions, s *spec.Spec) error {
 	}
 	fmt.Fprintf(w, "Dry run on an in-process chain at mainnet's rules; nothing was sent.\n")
 	for _, t := range res.Txs {
-		fmt.Fprintf(w, "  %-34s %12s gas\n", describe(t), group(t.Gas))
+		fmt.Fprintf(w, "  %-34s %12s gas\n", mint.DescribeTx(t.Kind, t.First, t.Last, "", mint.TxCall), group(t.Gas))
 	}
 	fmt.Fprintf(w, "Total: %d transactions, %s gas for %d tokens on %s.\n", len(res.Txs), group(res.Gas), res.Tokens, s.Network.Name)
 	switch res.FeeSource {
@@ -362,21 +348,6 @@ func dryRun(ctx context.Context, o *MintOptions, s *spec.Spec) error {
 		fmt.Fprintf(w, "For a cost, pass --gas-price-gwei G or --rpc URL (the network's fees now).\n")
 	}
 	return nil
-}
-
-func describe(t mint.SimTx) string {
-	switch t.Kind {
-	case mint.KindDeploy:
-		if t.Last == 0 {
-			return "deploy"
-		}
-		return fmt.Sprintf("deploy with tokens %d–%d", t.First, t.Last)
-	case mint.KindSetBaseURI:
-		return "setBaseURI"
-	case mint.KindSetContractURI:
-		return "setContractURI"
-	}
-	return fmt.Sprintf("mintBatch tokens %d–%d", t.First, t.Last)
 }
 
 // progress prints one line per transaction event to stderr.
@@ -395,7 +366,7 @@ func (o *MintOptions) progress() func(mint.Event) {
 		case mint.EventPending:
 			fmt.Fprintf(w, "settling %s (nonce %d) from an earlier run\n", t.Hash.Hex(), t.Nonce)
 		case mint.EventSent:
-			fmt.Fprintf(w, "sent     %s %s (nonce %d)\n", what(t), t.Hash.Hex(), t.Nonce)
+			fmt.Fprintf(w, "sent     %s %s (nonce %d)\n", step(t), t.Hash.Hex(), t.Nonce)
 		case mint.EventRebroadcast:
 			fmt.Fprintf(w, "re-sent  %s: the node did not have it\n", t.Hash.Hex())
 		case mint.EventReplaced:
@@ -405,25 +376,13 @@ func (o *MintOptions) progress() func(mint.Event) {
 		case mint.EventDropped:
 			fmt.Fprintf(w, "dropped  %s: its nonce was used by a transaction genmint did not send; planning again\n", t.Hash.Hex())
 		case mint.EventMined:
-			fmt.Fprintf(w, "mined    %s %s in block %d, %s gas (%d minted)\n", what(t), t.Hash.Hex(), t.Block, group(t.GasUsed), e.Minted)
+			fmt.Fprintf(w, "mined    %s %s in block %d, %s gas (%d minted)\n", step(t), t.Hash.Hex(), t.Block, group(t.GasUsed), e.Minted)
 		}
 	}
 }
 
-func what(t mint.TxRecord) string {
-	switch t.Kind {
-	case mint.KindDeploy:
-		if t.Last == 0 {
-			return "deploy"
-		}
-		return fmt.Sprintf("deploy+mint %d–%d", t.First, t.Last)
-	case mint.KindSetBaseURI:
-		return "setBaseURI"
-	case mint.KindSetContractURI:
-		return "setContractURI"
-	}
-	return fmt.Sprintf("mint %d–%d", t.First, t.Last)
-}
+// step says what t does, in a progress line.
+func step(t mint.TxRecord) string { return mint.DescribeTx(t.Kind, t.First, t.Last, "", mint.TxStep) }
 
 // crashHook reads CrashEnv (tests only).
 func (o *MintOptions) crashHook() func(mint.Point) {

@@ -80,12 +80,6 @@ Re-running pins nothing new and changes no CID.`,
 	return cmd
 }
 
-// Collection turns the spec's facts into pin's.
-func Collection(s *spec.Spec) pin.Collection {
-	return pin.Collection{Name: s.Name, Symbol: s.Symbol, Description: s.Description, ExternalURL: s.ExternalURL,
-		Creator: s.Creator, Image: s.Image, RoyaltyReceiver: s.Royalty.Receiver, RoyaltyBPS: s.Royalty.BPS, ERC7007: s.ERC7007}
-}
-
 // Run pins the kept items and prints the baseURI.
 func Run(ctx context.Context, o *PinOptions) error {
 	s, err := o.Spec()
@@ -104,7 +98,7 @@ func Run(ctx context.Context, o *PinOptions) error {
 		return err
 	}
 	defer db.Close()
-	run := pin.Options{Dir: o.Dir, DB: db, Collection: Collection(s), DryRun: o.DryRun, Progress: o.progress()}
+	run := pin.Options{Dir: o.Dir, DB: db, Collection: pin.CollectionFromSpec(s), DryRun: o.DryRun, Progress: o.progress()}
 	if !o.DryRun {
 		token := ""
 		if o.ServiceTokenEnv != "" {

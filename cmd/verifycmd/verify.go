@@ -11,7 +11,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/genmint/genmint/cmd/cmdutil"
-	"github.com/genmint/genmint/cmd/pincmd"
 	"github.com/genmint/genmint/curate"
 	"github.com/genmint/genmint/mint"
 	"github.com/genmint/genmint/pin"
@@ -220,7 +219,7 @@ func runLocal(ctx context.Context, o *VerifyOptions) error {
 	}
 	defer db.Close()
 	prog := cmdutil.NewProgress(o.IO, "item", o.Quiet)
-	r, err := verify.Local(ctx, verify.LocalOptions{Dir: o.Dir, DB: db, Collection: pincmd.Collection(s), IDs: o.Only,
+	r, err := verify.Local(ctx, verify.LocalOptions{Dir: o.Dir, DB: db, Collection: pin.CollectionFromSpec(s), IDs: o.Only,
 		Concurrency: o.Concurrency, Started: prog.Start, Progress: o.progress(prog, "item")})
 	prog.Finish()
 	if err != nil {
