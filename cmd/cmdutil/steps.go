@@ -1,0 +1,59 @@
+package cmdutil
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/genmint/genmint/pin"
+	"github.com/genmint/genmint/templates"
+)
+
+// The steps `genmint demo` runs that another command runs too, with the
+// same words and exit codes: writing a starter (`genmint init`) and pinning
+// (`genmint pin`). Generating is in generate.go.
+
+// WriteStarter creates dir and writes the starter template into it with v.
+// A refusal that wrote nothing (an existing collection, an unknown starter,
+// a file in the way) is a usage error; a failure after writing began is not.
+// It returns the files written, relative to dir.
+func WriteStarter(dir, template string, v templates.Vars) ([]string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("create %s: %w", dir, err)
+	}
+	files, err := templates.Write(template, dir, v)
+	if err != nil {
+		if errors.Is(err, templates.ErrExists) || len(files) == 0 {
+			return files, AsUsage(err)
+		}
+		return files, err
+	}
+	return files, nil
+}
+
+// PinError maps pin's errors to exit codes: bad flag combinations and
+// nothing to pin are usage errors (2); everything else fails (1).
+func PinError(err error) error {
+	switch {
+	case errors.Is(err, pin.ErrUsage), errors.Is(err, pin.ErrNothingToPin):
+		return AsUsage(err)
+	}
+	return err
+}
+
+// PrintPinned writes what a pin run did: where the items went (or that a
+// dry run uploaded nothing), the baseURI and the contractURI.
+func PrintPinned(w io.Writer, res *pin.Result) {
+	if res.DryRun {
+		fmt.Fprintf(w, "Dry run: %d items would be pinned; nothing was uploaded.\n", len(res.Items))
+	} else {
+		var where []string
+		for _, d := range res.Destinations {
+			where = append(where, fmt.Sprintf("%s (%d new, %d already there)", d.Destination, len(d.Pinned), len(d.Already)))
+		}
+		fmt.Fprintf(w, "Pinned %d items (%d newly) to %s.\n", len(res.Items), res.NewlyPinned, strings.Join(where, "; "))
+	}
+	fmt.Fprintf(w, "baseURI:     %s\ncontractURI: %s\n", res.BaseURI, res.ContractURI)
+}
