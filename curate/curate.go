@@ -1,7 +1,9 @@
 // Package curate is the curation step: the decisions that move an item
 // between generated (undecided), kept and rejected, the stars an artist puts
-// on favourites, the log that makes every decision undoable, and the variants
-// (earlier candidates) an item keeps when it is regenerated.
+// on favourites, the log that makes every decision undoable, the variants
+// (earlier candidates) an item keeps when it is regenerated, and the
+// regeneration itself (Regenerator: archive, regenerate through the generate
+// pipeline, put the old candidate back on failure).
 //
 // The same rules serve both front ends: the terminal UI (package tui) calls
 // Apply and Undo through a Store, and the no-terminal path

@@ -9,7 +9,8 @@
 // here: Store (curation decisions and item details, implemented by
 // curate.Store), Previewer (thumbnails rendered for the terminal, implemented
 // by preview.Previewer) and Regenerator (a new candidate through the
-// collection's provider, implemented by the generate pipeline).
+// collection's provider, implemented by curate.Regenerator over the generate
+// pipeline).
 //
 // Decisions are written at once, one at a time and in the order they were
 // made (a write queue: Bubble Tea runs commands concurrently, so two quick
@@ -87,6 +88,8 @@ var _ Store = (*curate.Store)(nil)
 type Regenerator interface {
 	Regenerate(ctx context.Context, itemID int, newSeed *uint32, newPrompt *string) (curate.Regenerated, error)
 }
+
+var _ Regenerator = (*curate.Regenerator)(nil)
 
 // Previewer renders an image for a box of cells. preview.Previewer
 // implements it; it may decode files, so the view calls it from a command.

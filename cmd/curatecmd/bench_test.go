@@ -60,7 +60,7 @@ func BenchmarkFirstScreen10k(b *testing.B) {
 		o.TUI = tui.Run
 		done := make(chan error, 1)
 		start := time.Now()
-		go func() { done <- Run(context.Background(), o) }()
+		go func() { done <- curateRun(context.Background(), o) }()
 		select {
 		case <-screen.seen:
 		case err := <-done:

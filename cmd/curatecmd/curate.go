@@ -7,14 +7,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/genmint/genmint/cmd/cmdutil"
-	"github.com/genmint/genmint/cmd/generatecmd"
 	"github.com/genmint/genmint/curate"
+	"github.com/genmint/genmint/generate/pipeline"
 	"github.com/genmint/genmint/spec"
 	"github.com/genmint/genmint/state"
 	"github.com/genmint/genmint/tui"
@@ -35,10 +36,10 @@ type CurateOptions struct {
 	// regeneration); a broken genmint.yaml disables regeneration, not
 	// curation.
 	Spec func() (*spec.Spec, error)
-	// Generate gives regeneration the provider stack `genmint generate`
-	// uses; it is called, and the provider's key read, only when the user
-	// first regenerates an item.
-	Generate func() *generatecmd.GenerateOptions
+	// Pipeline gives regeneration the provider stack `genmint generate`
+	// uses (cmdutil.Factory.Pipeline); it is called, and the provider's key
+	// read, only when the user first regenerates an item.
+	Pipeline func(s *spec.Spec, logger *slog.Logger, concurrency int) (pipeline.Options, error)
 	// TUI runs the interactive view (tui.Run).
 	TUI func(ctx context.Context, o tui.RunOptions) (curate.Summary, error)
 
@@ -50,8 +51,7 @@ type CurateOptions struct {
 func NewCmdCurate(f *cmdutil.Factory, runF func(*CurateOptions) error) *cobra.Command {
 	opts := &CurateOptions{
 		IO: f.IO, Getenv: f.Getenv, State: f.OpenState, Lock: state.Lock, Spec: f.LoadSpec,
-		Generate: func() *generatecmd.GenerateOptions { return generatecmd.NewOptions(f) },
-		TUI:      tui.Run,
+		Pipeline: f.Pipeline, TUI: tui.Run,
 	}
 	var keep, reject []string
 	var previewName string
@@ -102,7 +102,7 @@ item cannot take, 130 interrupted (decisions made so far are saved).`,
 			if runF != nil {
 				return runF(opts)
 			}
-			return Run(cmd.Context(), opts)
+			return curateRun(cmd.Context(), opts)
 		},
 	}
 	fl := cmd.Flags()
@@ -127,9 +127,9 @@ func parseIDs(flag string, values []string) ([]int, error) {
 	return ids, nil
 }
 
-// Run applies the decision flags, or runs the curation view, and prints the
-// summary.
-func Run(ctx context.Context, o *CurateOptions) error {
+// curateRun applies the decision flags, or runs the curation view, and
+// prints the summary.
+func curateRun(ctx context.Context, o *CurateOptions) error {
 	interactive := o.Flags.Empty()
 	// Checked first: without a terminal the view would wait on a pipe or
 	// fail to open a TTY. Name the flags that work instead.
@@ -169,7 +169,7 @@ func Run(ctx context.Context, o *CurateOptions) error {
 	if specErr == nil {
 		title = s.Name
 	}
-	regen := newRegenerator(db, o.Dir, func() (*spec.Spec, error) { return s, specErr }, o.Generate)
+	regen := newRegenerator(db, o.Dir, func() (*spec.Spec, error) { return s, specErr }, o.Pipeline)
 	sum, err := o.TUI(ctx, tui.RunOptions{
 		DB: db, Dir: o.Dir, Title: title, Preview: o.Preview, Getenv: o.Getenv,
 		Regenerator: regen, In: o.IO.In, Out: o.IO.ErrOut,
@@ -185,6 +185,22 @@ func Run(ctx context.Context, o *CurateOptions) error {
 		return err
 	}
 	return printSummary(o, sum)
+}
+
+// newRegenerator is the view's regenerator: curate.Regenerator over the
+// pipeline `genmint generate` runs, built from the spec on the first
+// regeneration (so curating needs no API key; regenerating without one
+// names the variable to set).
+func newRegenerator(db *state.DB, dir string, spec func() (*spec.Spec, error),
+	pipe func(*spec.Spec, *slog.Logger, int) (pipeline.Options, error)) *curate.Regenerator {
+	return curate.NewRegenerator(db, dir, func() (pipeline.Options, error) {
+		s, err := spec()
+		if err != nil {
+			return pipeline.Options{}, err
+		}
+		// Retry notes would draw over the view: the journal records attempts.
+		return pipe(s, slog.New(slog.DiscardHandler), 0)
+	})
 }
 
 func absDir(dir string) string {

@@ -12,7 +12,6 @@ import (
 	"testing"
 
 	"github.com/genmint/genmint/cmd/cmdutil"
-	"github.com/genmint/genmint/cmd/generatecmd"
 	"github.com/genmint/genmint/curate"
 	"github.com/genmint/genmint/curate/curatetest"
 	"github.com/genmint/genmint/spec"
@@ -104,7 +103,7 @@ func options(t testing.TB, dir string) (*CurateOptions, *cmdutil.IOStreams) {
 	f := &cmdutil.Factory{IO: io, Dir: dir, Getenv: func(string) string { return "" }, Now: cmdutil.Clock(func(string) string { return "" })}
 	return &CurateOptions{
 		IO: io, Dir: dir, Getenv: f.Getenv, State: f.OpenState, Lock: state.Lock, Spec: f.LoadSpec,
-		Generate: func() *generatecmd.GenerateOptions { return generatecmd.NewOptions(f) },
+		Pipeline: f.Pipeline,
 		TUI: func(context.Context, tui.RunOptions) (curate.Summary, error) {
 			t.Error("the interactive view was started")
 			return curate.Summary{}, nil
@@ -138,7 +137,7 @@ func TestFlagsPrintTheSummary(t *testing.T) {
 	dir := collection(t)
 	o, io := options(t, dir)
 	o.Flags = curate.Flags{Keep: []int{1, 2}, Reject: []int{3}, RejectRefused: true, KeepStarred: true}
-	if err := Run(bg, o); err != nil {
+	if err := curateRun(bg, o); err != nil {
 		t.Fatal(err)
 	}
 	out, errOut := outputs(io)
@@ -162,7 +161,7 @@ func TestFlagsJSONAndSkipped(t *testing.T) {
 	o, io := options(t, dir)
 	o.JSON = true
 	o.Flags = curate.Flags{KeepStarred: true, KeepAll: true}
-	if err := Run(bg, o); err != nil {
+	if err := curateRun(bg, o); err != nil {
 		t.Fatal(err)
 	}
 	out, errOut := outputs(io)
@@ -183,7 +182,7 @@ func TestFlagsJSONAndSkipped(t *testing.T) {
 	dir = collection(t)
 	o, io = options(t, dir)
 	o.Flags = curate.Flags{KeepStarred: true}
-	if err := Run(bg, o); err != nil {
+	if err := curateRun(bg, o); err != nil {
 		t.Fatal(err)
 	}
 	if _, errOut := outputs(io); !strings.HasPrefix(errOut, "left item 5 as it is (refused): no image (the provider's content filter refused the prompt)") ||
@@ -206,7 +205,7 @@ func TestFlagsExit2(t *testing.T) {
 		o, io := options(t, dir)
 		before := statuses(t, dir)
 		o.Flags = tc.flags
-		err := Run(bg, o)
+		err := curateRun(bg, o)
 		if cmdutil.CodeOf(err) != cmdutil.ExitUsage || !strings.Contains(err.Error(), tc.msg) || strings.Contains(err.Error(), "\n") {
 			t.Errorf("%+v: err = %v, want exit 2 with %q", tc.flags, err, tc.msg)
 		}
@@ -229,7 +228,7 @@ func TestNoTerminalNamesTheFlags(t *testing.T) {
 	}
 	for _, tty := range [][3]bool{{false, false, false}, {true, true, false}, {false, true, true}} {
 		io.SetTTY(tty[0], tty[1], tty[2])
-		err := Run(bg, o)
+		err := curateRun(bg, o)
 		if cmdutil.CodeOf(err) != cmdutil.ExitUsage {
 			t.Fatalf("tty %v: err = %v, want exit 2", tty, err)
 		}
@@ -244,7 +243,7 @@ func TestNoTerminalNamesTheFlags(t *testing.T) {
 	}
 	// Under CI the message says why a terminal is not used.
 	o.Getenv = func(k string) string { return map[string]string{"CI": "true"}[k] }
-	if err := Run(bg, o); cmdutil.CodeOf(err) != cmdutil.ExitUsage || !strings.HasPrefix(err.Error(), "CI is set: curate needs a terminal") {
+	if err := curateRun(bg, o); cmdutil.CodeOf(err) != cmdutil.ExitUsage || !strings.HasPrefix(err.Error(), "CI is set: curate needs a terminal") {
 		t.Errorf("under CI: %v", err)
 	}
 }
@@ -253,7 +252,7 @@ func TestNoCollection(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "nowhere")
 	o, _ := options(t, dir)
 	o.Flags.KeepAll = true
-	err := Run(bg, o)
+	err := curateRun(bg, o)
 	if cmdutil.CodeOf(err) != cmdutil.ExitUsage || !strings.Contains(err.Error(), "run 'genmint init' first") {
 		t.Errorf("err = %v", err)
 	}
@@ -271,7 +270,7 @@ func TestLockedCollection(t *testing.T) {
 	defer unlock()
 	o, _ := options(t, dir)
 	o.Flags.KeepAll = true
-	if err := Run(bg, o); err == nil || !strings.Contains(err.Error(), "is working on") {
+	if err := curateRun(bg, o); err == nil || !strings.Contains(err.Error(), "is working on") {
 		t.Errorf("err = %v, want the lock holder named", err)
 	}
 }
@@ -313,7 +312,7 @@ func TestInteractive(t *testing.T) {
 		s.Changed = 1
 		return s, err
 	}
-	if err := Run(bg, o); err != nil {
+	if err := curateRun(bg, o); err != nil {
 		t.Fatal(err)
 	}
 	if got.Title != "Curate Cmd" || got.Dir != dir || got.Preview != preview.Blocks || got.Out != io.ErrOut || got.In != io.In ||
@@ -340,7 +339,7 @@ func TestInteractiveInterrupted(t *testing.T) {
 		return curate.Summary{Total: 8, Kept: 1, Changed: 0, Skipped: []curate.Skip{}},
 			fmt.Errorf("curate interrupted (every decision made is saved): %w", context.Canceled)
 	}
-	err := Run(bg, o)
+	err := curateRun(bg, o)
 	if cmdutil.CodeOf(err) != cmdutil.ExitInterrupted {
 		t.Fatalf("err = %v, want exit 130", err)
 	}
