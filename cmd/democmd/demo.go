@@ -13,9 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/genmint/genmint/cmd/cmdutil"
-	"github.com/genmint/genmint/cmd/generatecmd"
-	"github.com/genmint/genmint/cmd/initcmd"
-	"github.com/genmint/genmint/cmd/pincmd"
+	"github.com/genmint/genmint/generate/pipeline"
 	"github.com/genmint/genmint/mint"
 	"github.com/genmint/genmint/mint/chain"
 	"github.com/genmint/genmint/pin"
@@ -66,7 +64,7 @@ Running it again resumes where it stopped.`,
 			if runF != nil {
 				return runF(opts)
 			}
-			return Run(cmd.Context(), opts)
+			return demoRun(cmd.Context(), opts)
 		},
 	}
 }
@@ -85,7 +83,9 @@ type Result struct {
 	Verified string `json:"verified,omitempty"`
 }
 
-// Run takes the demo collection through every step that is not done yet:
+// demoRun takes the demo collection through every step that is not done
+// yet, with library calls (the other commands' printers and exit codes from
+// cmdutil):
 //
 //  1. create it from the procedural starter (once);
 //  2. generate every item and keep them all;
@@ -93,12 +93,13 @@ type Result struct {
 //  4. deploy and mint on the in-process chain;
 //  5. verify every token just minted: chain → tokenURI → metadata → image → provenance;
 //  6. print the token URIs, the gas used and the verification.
-func Run(ctx context.Context, o *DemoOptions) error {
+func demoRun(ctx context.Context, o *DemoOptions) error {
 	f := o.F
 	if _, err := os.Stat(filepath.Join(o.Dir, spec.FileName)); os.IsNotExist(err) {
-		err := initcmd.Run(ctx, &initcmd.InitOptions{IO: quietIO(), Dir: o.Dir, Template: templates.Default,
-			Name: "genmint demo", Seed: DemoSeed, SeedSet: true, Creator: "genmint demo"})
-		if err != nil {
+		name := "genmint demo"
+		_, symbol, slug := templates.NameFromDir(name)
+		if _, err := cmdutil.WriteStarter(o.Dir, templates.Default, templates.Vars{Name: name, Symbol: symbol, Slug: slug,
+			Creator: "genmint demo", Seed: DemoSeed}); err != nil {
 			return err
 		}
 		if !f.Quiet && !f.JSON {
@@ -113,17 +114,29 @@ func Run(ctx context.Context, o *DemoOptions) error {
 	steps.Out = f.IO.ErrOut
 	sub.IO = &steps
 
-	gen := generatecmd.NewOptions(&sub)
-	gen.KeepAll = true
-	if err := generatecmd.Run(ctx, gen); err != nil {
+	s, err := sub.LoadSpec()
+	if err != nil {
+		return err
+	}
+	unlock, err := state.Lock(o.Dir)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	db, err := sub.OpenState(ctx, true)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+
+	if err := generateAll(ctx, &sub, s, db); err != nil {
 		return err
 	}
 	car := filepath.Join(o.Dir, CARFile)
-	if err := pincmd.Run(ctx, &pincmd.PinOptions{IO: sub.IO, Quiet: true, Dir: o.Dir, Getenv: f.Getenv,
-		Spec: sub.LoadSpec, State: sub.OpenState, CAR: car}); err != nil {
+	if err := pinToCAR(ctx, &sub, s, db, car); err != nil {
 		return err
 	}
-	res, err := mintOnSimulatedChain(ctx, &sub, car)
+	res, err := mintOnSimulatedChain(ctx, &sub, s, db, car)
 	if err != nil {
 		return err
 	}
@@ -144,25 +157,55 @@ func Run(ctx context.Context, o *DemoOptions) error {
 	return nil
 }
 
+// generateAll generates every item, as `genmint generate --keep-all` does:
+// the same pipeline, progress and summary (on f's streams).
+func generateAll(ctx context.Context, f *cmdutil.Factory, s *spec.Spec, db *state.DB) error {
+	prog := cmdutil.NewGenerateProgress(f.IO, f.Quiet)
+	run, err := f.Pipeline(s, prog.Logger(), 0)
+	if err != nil {
+		return err
+	}
+	run.DB, run.Progress = db, prog
+	sum, err := pipeline.Run(ctx, run)
+	prog.Finish()
+	if err != nil {
+		return err
+	}
+	if !sum.Interrupted {
+		ids := make([]int, s.Count)
+		for i := range ids {
+			ids[i] = i + 1
+		}
+		if _, err := db.SetStatus(context.WithoutCancel(ctx), ids, state.Kept, state.Generated); err != nil {
+			return err
+		}
+	}
+	if err := cmdutil.PrintGenerateSummary(f.IO, false, sum, run.Info, 0); err != nil {
+		return err
+	}
+	return cmdutil.GenerateExit(sum)
+}
+
+// pinToCAR pins the kept items into the CAR file, as `genmint pin --car`
+// does (quietly: its summary only, on f's streams).
+func pinToCAR(ctx context.Context, f *cmdutil.Factory, s *spec.Spec, db *state.DB, car string) error {
+	dest, err := pin.OpenDestinations(ctx, pin.DestinationOptions{CAR: car, Getenv: f.Getenv})
+	if err != nil {
+		return cmdutil.PinError(err)
+	}
+	res, err := pin.Run(ctx, pin.Options{Dir: f.Dir, DB: db, Collection: pin.CollectionFromSpec(s), Pinners: dest.Pinners, CAR: dest.CAR})
+	if err != nil {
+		return cmdutil.PinError(err)
+	}
+	cmdutil.PrintPinned(f.IO.Out, res)
+	return nil
+}
+
 // mintOnSimulatedChain deploys and mints whatever is pinned on a fresh
 // in-process chain with the throwaway key. The journal makes it resumable
 // like a real run: a transaction signed before a crash is sent again,
 // byte-identical, to the new chain.
-func mintOnSimulatedChain(ctx context.Context, f *cmdutil.Factory, car string) (*Result, error) {
-	s, err := f.LoadSpec()
-	if err != nil {
-		return nil, err
-	}
-	unlock, err := state.Lock(f.Dir)
-	if err != nil {
-		return nil, err
-	}
-	defer unlock()
-	db, err := f.OpenState(ctx, false)
-	if err != nil {
-		return nil, err
-	}
-	defer db.Close()
+func mintOnSimulatedChain(ctx context.Context, f *cmdutil.Factory, s *spec.Spec, db *state.DB, car string) (*Result, error) {
 	rec, err := pin.Latest(ctx, db)
 	if err != nil {
 		return nil, err
@@ -249,11 +292,6 @@ func verifyDemo(ctx context.Context, c verify.Chain, car string, rec *pin.Record
 		return "", fmt.Errorf("the demo collection did not verify: %s", rep.Summary())
 	}
 	return rep.Summary(), nil
-}
-
-func quietIO() *cmdutil.IOStreams {
-	io, _, _, _ := cmdutil.Test()
-	return io
 }
 
 func group(v uint64) string {

@@ -5,8 +5,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"runtime"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -16,7 +14,6 @@ import (
 	"github.com/genmint/genmint/generate"
 	"github.com/genmint/genmint/generate/pipeline"
 	"github.com/genmint/genmint/generate/providers"
-	"github.com/genmint/genmint/generate/providers/cost"
 	"github.com/genmint/genmint/spec"
 	"github.com/genmint/genmint/state"
 )
@@ -29,11 +26,12 @@ type GenerateOptions struct {
 	Dir   string
 	Now   func() time.Time
 
-	Spec     func() (*spec.Spec, error)
-	State    func(ctx context.Context, create bool) (*state.DB, error)
-	Provider func(*spec.Spec, *slog.Logger) (cmdutil.Opener, generate.ProviderInfo, error)
-	Lookup   func(name string) (generate.ProviderInfo, bool)
-	Settle   func(res *generate.Result, err error, estimate float64) float64
+	Spec  func() (*spec.Spec, error)
+	State func(ctx context.Context, create bool) (*state.DB, error)
+	// Pipeline builds a real run's options (cmdutil.Factory.Pipeline).
+	Pipeline func(s *spec.Spec, logger *slog.Logger, concurrency int) (pipeline.Options, error)
+	// Lookup finds the spec's provider for a dry run, which opens none.
+	Lookup func(name string) (generate.ProviderInfo, bool)
 
 	Count       int
 	Concurrency int
@@ -44,15 +42,9 @@ type GenerateOptions struct {
 	KeepAll     bool
 }
 
-// NewOptions returns options wired to f's collection, with no flags set.
-func NewOptions(f *cmdutil.Factory) *GenerateOptions {
-	return &GenerateOptions{IO: f.IO, JSON: f.JSON, Quiet: f.Quiet, Dir: f.Dir, Now: f.Now,
-		Spec: f.LoadSpec, State: f.OpenState, Provider: f.Provider, Lookup: providers.Lookup, Settle: cost.Settle}
-}
-
 // NewCmdGenerate builds `genmint generate`.
 func NewCmdGenerate(f *cmdutil.Factory, runF func(*GenerateOptions) error) *cobra.Command {
-	opts := NewOptions(f)
+	opts := &GenerateOptions{IO: f.IO, Spec: f.LoadSpec, State: f.OpenState, Pipeline: f.Pipeline, Lookup: providers.Lookup}
 	var only string
 	cmd := &cobra.Command{
 		Use:   "generate",
@@ -96,7 +88,7 @@ refused (re-run to retry failures), 130 interrupted (re-run to resume).`,
 			if runF != nil {
 				return runF(opts)
 			}
-			return Run(cmd.Context(), opts)
+			return generateRun(cmd.Context(), opts)
 		},
 	}
 	fl := cmd.Flags()
@@ -110,16 +102,14 @@ refused (re-run to retry failures), 130 interrupted (re-run to resume).`,
 	return cmd
 }
 
-// Run generates what is missing and prints the summary.
-func Run(ctx context.Context, o *GenerateOptions) error {
+// generateRun generates what is missing and prints the summary.
+func generateRun(ctx context.Context, o *GenerateOptions) error {
 	s, err := o.Spec()
 	if err != nil {
 		return err
 	}
-	run := pipeline.Options{Spec: s, Count: o.Count, Only: o.Only, Force: o.Force, DryRun: o.DryRun,
-		MaxSpendUSD: o.MaxSpend, Now: o.Now}
-
 	if o.DryRun {
+		run := pipeline.Options{Spec: s, Count: o.Count, Only: o.Only, Force: o.Force, DryRun: true, MaxSpendUSD: o.MaxSpend, Now: o.Now}
 		info, ok := o.Lookup(s.Provider.Name)
 		if !ok {
 			return cmdutil.UsageError("unknown provider %q: see 'genmint providers'", s.Provider.Name)
@@ -136,7 +126,7 @@ func Run(ctx context.Context, o *GenerateOptions) error {
 		if err != nil {
 			return err
 		}
-		return printSummary(o, sum, run.Info)
+		return cmdutil.PrintGenerateSummary(o.IO, o.JSON, sum, run.Info, o.MaxSpend)
 	}
 
 	unlock, err := state.Lock(o.Dir)
@@ -144,12 +134,12 @@ func Run(ctx context.Context, o *GenerateOptions) error {
 		return err
 	}
 	defer unlock()
-	prog := &progress{p: cmdutil.NewProgress(o.IO, "img", o.Quiet), io: o.IO}
-	run, err = o.Pipeline(s, prog.logger())
+	prog := cmdutil.NewGenerateProgress(o.IO, o.Quiet)
+	run, err := o.Pipeline(s, prog.Logger(), o.Concurrency)
 	if err != nil {
 		return err
 	}
-	info := run.Info
+	run.Count, run.Only, run.Force, run.MaxSpendUSD = o.Count, o.Only, o.Force, o.MaxSpend
 	db, err := o.State(ctx, true)
 	if err != nil {
 		return err
@@ -158,7 +148,7 @@ func Run(ctx context.Context, o *GenerateOptions) error {
 	run.DB = db
 	run.Progress = prog
 	sum, err := pipeline.Run(ctx, run)
-	prog.p.Finish()
+	prog.Finish()
 	if err != nil {
 		return err
 	}
@@ -168,43 +158,10 @@ func Run(ctx context.Context, o *GenerateOptions) error {
 			return err
 		}
 	}
-	if err := printSummary(o, sum, info); err != nil {
+	if err := cmdutil.PrintGenerateSummary(o.IO, o.JSON, sum, run.Info, o.MaxSpend); err != nil {
 		return err
 	}
-	switch {
-	case sum.Interrupted:
-		return cmdutil.Silent(cmdutil.ExitInterrupted)
-	case sum.Incomplete():
-		return cmdutil.Partial()
-	}
-	return nil
-}
-
-// Pipeline returns the options of a real (not dry) run over s: the
-// provider, opened around each run's journal with its retry notes going to
-// logger, cost settling, and the concurrency (--concurrency, else the
-// spec's, else the CPU count for an algorithmic provider and 4 for others).
-// The caller sets DB and Progress. `genmint curate` regenerates through it
-// too, so both commands make an item the same way.
-func (o *GenerateOptions) Pipeline(s *spec.Spec, logger *slog.Logger) (pipeline.Options, error) {
-	run := pipeline.Options{Spec: s, Count: o.Count, Only: o.Only, Force: o.Force,
-		MaxSpendUSD: o.MaxSpend, Now: o.Now, Settle: o.Settle}
-	open, info, err := o.Provider(s, logger)
-	if err != nil {
-		return run, err
-	}
-	run.Open, run.Info = open, info
-	run.Concurrency = o.Concurrency
-	if run.Concurrency == 0 {
-		run.Concurrency = s.Provider.Concurrency
-	}
-	if run.Concurrency == 0 {
-		run.Concurrency = 4
-		if info.Algorithmic {
-			run.Concurrency = runtime.NumCPU()
-		}
-	}
-	return run, nil
+	return cmdutil.GenerateExit(sum)
 }
 
 func scope(s *spec.Spec, o *GenerateOptions) []int {
@@ -220,120 +177,4 @@ func scope(s *spec.Spec, o *GenerateOptions) []int {
 		ids[i] = i + 1
 	}
 	return ids
-}
-
-// progress shows generate's events through cmdutil.Progress.
-type progress struct {
-	p  *cmdutil.Progress
-	io *cmdutil.IOStreams
-}
-
-func (g *progress) Start(todo, done int) {
-	if todo == 0 {
-		return
-	}
-	if done > 0 {
-		g.p.Log(fmt.Sprintf("%d items already done; generating %d", done, todo))
-	}
-	g.p.Start(todo)
-}
-
-// logger shows the provider stack's retry notes as lines above the bar.
-func (g *progress) logger() *slog.Logger {
-	return slog.New(slog.NewTextHandler(lineWriter(g.p.Log), &slog.HandlerOptions{
-		ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
-			if a.Key == slog.TimeKey || a.Key == slog.LevelKey {
-				return slog.Attr{}
-			}
-			return a
-		},
-	}))
-}
-
-// lineWriter turns writes of whole lines into calls of fn.
-type lineWriter func(string)
-
-func (w lineWriter) Write(b []byte) (int, error) {
-	w(strings.TrimRight(string(b), "\n"))
-	return len(b), nil
-}
-
-func (g *progress) Item(e pipeline.Event) {
-	d := e.Duration.Round(10 * time.Millisecond)
-	switch e.Outcome {
-	case pipeline.OutcomeFailed:
-		g.p.Step(g.io.Color(cmdutil.Red, fmt.Sprintf("item %04d failed: %v", e.ID, e.Err)), true)
-	case pipeline.OutcomeRefused:
-		g.p.Step(g.io.Color(cmdutil.Yellow, fmt.Sprintf("item %04d refused: %v", e.ID, e.Err)), true)
-	default:
-		g.p.Step(fmt.Sprintf("item %04d %s (%s)", e.ID, e.Outcome, d), false)
-	}
-}
-
-func printSummary(o *GenerateOptions, sum *pipeline.Summary, info generate.ProviderInfo) error {
-	if o.JSON {
-		return cmdutil.PrintJSON(o.IO.Out, sum)
-	}
-	out := o.IO.Out
-	if sum.DryRun {
-		cost := ""
-		if sum.Paid {
-			if sum.PriceKnown {
-				cost = fmt.Sprintf(", about $%.2f", sum.CostUSD)
-			} else {
-				cost = ", price unknown (set provider.price_usd)"
-			}
-			if sum.SpentUSD > 0 {
-				cost += fmt.Sprintf("; $%.2f spent so far", sum.SpentUSD)
-			}
-		}
-		kind := "free"
-		if sum.Paid {
-			kind = "paid"
-		}
-		fmt.Fprintf(out, "Dry run: %d of %d items need %d %s request%s to %s%s; %d already done.\n",
-			sum.Requests, sum.Scope, sum.Requests, kind, plural(sum.Requests), info.Name, cost, sum.AlreadyDone)
-		return nil
-	}
-	var parts []string
-	parts = append(parts, fmt.Sprintf("%d generated", sum.Generated))
-	if sum.Reprocessed > 0 {
-		parts = append(parts, fmt.Sprintf("%d post-processed again", sum.Reprocessed))
-	}
-	parts = append(parts, fmt.Sprintf("%d already done", sum.AlreadyDone))
-	if sum.Refused > 0 {
-		parts = append(parts, o.IO.Color(cmdutil.Yellow, fmt.Sprintf("%d refused", sum.Refused)))
-	}
-	if sum.Failed > 0 {
-		parts = append(parts, o.IO.Color(cmdutil.Red, fmt.Sprintf("%d failed", sum.Failed)))
-	}
-	if sum.Pending > 0 {
-		parts = append(parts, fmt.Sprintf("%d still to do", sum.Pending))
-	}
-	line := strings.Join(parts, ", ")
-	if sum.Paid && sum.CostUSD > 0 {
-		line += fmt.Sprintf(" ($%.2f this run, $%.2f in all)", sum.CostUSD, sum.SpentUSD)
-	}
-	fmt.Fprintln(out, line+".")
-	if sum.SpendCapHit {
-		fmt.Fprintf(out, "Stopped at the spend cap of $%.2f: raise --max-spend to go on.\n", o.MaxSpend)
-	}
-	if len(sum.Stale) > 0 {
-		fmt.Fprintf(out, "Stale: items %s were made from an earlier genmint.yaml; 'genmint generate --force --only %s' remakes them.\n",
-			curate.FormatIDs(sum.Stale), curate.ArgIDs(sum.Stale))
-	}
-	if sum.Failed > 0 {
-		fmt.Fprintln(out, "Failed items are retried by the next 'genmint generate'; 'genmint list --status failed' shows why.")
-	}
-	if sum.Refused > 0 {
-		fmt.Fprintln(out, "Refused items need a different prompt; 'genmint list --status refused' shows them.")
-	}
-	return nil
-}
-
-func plural(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
 }

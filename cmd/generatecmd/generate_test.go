@@ -81,8 +81,8 @@ func options(t *testing.T, fake *generatetest.Fake, info generate.ProviderInfo) 
 			return s, err
 		},
 		State: f.OpenState,
-		Provider: func(*spec.Spec, *slog.Logger) (cmdutil.Opener, generate.ProviderInfo, error) {
-			return fake.Opener(), info, nil
+		Pipeline: func(s *spec.Spec, _ *slog.Logger, concurrency int) (pipeline.Options, error) {
+			return cmdutil.PipelineOptions(s, fake.Opener(), info, concurrency, f.Now), nil
 		},
 		Lookup: func(string) (generate.ProviderInfo, bool) { return info, true },
 	}, io
@@ -91,7 +91,7 @@ func options(t *testing.T, fake *generatetest.Fake, info generate.ProviderInfo) 
 func TestPlainProgressAndSummary(t *testing.T) {
 	fake := generatetest.New()
 	o, io := options(t, fake, generatetest.Info())
-	if err := Run(context.Background(), o); err != nil {
+	if err := generateRun(context.Background(), o); err != nil {
 		t.Fatal(err)
 	}
 	out, errOut := io.Out.(interface{ String() string }).String(), io.ErrOut.(interface{ String() string }).String()
@@ -107,7 +107,7 @@ func TestProgressBarOnATerminal(t *testing.T) {
 	fake := generatetest.New()
 	o, io := options(t, fake, generatetest.Info())
 	io.SetTTY(true, true, true)
-	if err := Run(context.Background(), o); err != nil {
+	if err := generateRun(context.Background(), o); err != nil {
 		t.Fatal(err)
 	}
 	errOut := io.ErrOut.(interface{ String() string }).String()
@@ -122,7 +122,7 @@ func TestPartialRunExitsThreeWithJSON(t *testing.T) {
 	fake.Fail[4] = true
 	o, io := options(t, fake, generatetest.Info())
 	o.JSON = true
-	err := Run(context.Background(), o)
+	err := generateRun(context.Background(), o)
 	if cmdutil.CodeOf(err) != cmdutil.ExitPartial {
 		t.Fatalf("err = %v, want exit 3", err)
 	}
@@ -142,7 +142,7 @@ func TestDryRunPrintsCostAndWritesNothing(t *testing.T) {
 	info.EstimateUSD = func(string, generate.Params) (float64, bool) { return 0.04, true }
 	o, io := options(t, fake, info)
 	o.DryRun = true
-	if err := Run(context.Background(), o); err != nil {
+	if err := generateRun(context.Background(), o); err != nil {
 		t.Fatal(err)
 	}
 	want := "Dry run: 6 of 6 items need 6 paid requests to fake, about $0.24; 0 already done.\n"
@@ -161,7 +161,7 @@ func TestKeepAll(t *testing.T) {
 	fake := generatetest.New()
 	o, _ := options(t, fake, generatetest.Info())
 	o.KeepAll = true
-	if err := Run(context.Background(), o); err != nil {
+	if err := generateRun(context.Background(), o); err != nil {
 		t.Fatal(err)
 	}
 	db, err := state.Open(context.Background(), o.Dir, state.Options{})

@@ -5,9 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/binary"
-	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"text/tabwriter"
 
@@ -61,7 +59,7 @@ existing collection.`,
 			if runF != nil {
 				return runF(opts)
 			}
-			return Run(cmd.Context(), opts)
+			return initRun(cmd.Context(), opts)
 		},
 	}
 	cmd.Flags().StringVarP(&opts.Template, "template", "t", templates.Default, "starter `name` (see --list)")
@@ -72,8 +70,8 @@ existing collection.`,
 	return cmd
 }
 
-// Run writes the starter (or lists the starters).
-func Run(ctx context.Context, o *InitOptions) error {
+// initRun writes the starter (or lists the starters).
+func initRun(ctx context.Context, o *InitOptions) error {
 	if o.List {
 		if o.JSON {
 			return cmdutil.PrintJSON(o.IO.Out, map[string]any{"templates": templates.List()})
@@ -101,15 +99,8 @@ func Run(ctx context.Context, o *InitOptions) error {
 		}
 		seed = binary.BigEndian.Uint64(b[:]) >> 32 // short enough to read and retype
 	}
-	creator := o.Creator
-	if err := os.MkdirAll(o.Dir, 0o755); err != nil {
-		return fmt.Errorf("create %s: %w", o.Dir, err)
-	}
-	files, err := templates.Write(o.Template, o.Dir, templates.Vars{Name: name, Symbol: symbol, Slug: slug, Creator: creator, Seed: seed})
+	files, err := cmdutil.WriteStarter(o.Dir, o.Template, templates.Vars{Name: name, Symbol: symbol, Slug: slug, Creator: o.Creator, Seed: seed})
 	if err != nil {
-		if errors.Is(err, templates.ErrExists) || len(files) == 0 {
-			return cmdutil.AsUsage(err)
-		}
 		return err
 	}
 	if o.JSON {

@@ -65,7 +65,7 @@ type MintOptions struct {
 
 // NewCmdMint builds `genmint mint`.
 func NewCmdMint(f *cmdutil.Factory, runF func(*MintOptions) error) *cobra.Command {
-	opts := &MintOptions{IO: f.IO, Spec: f.LoadSpec, State: f.OpenState, Dial: Dial}
+	opts := &MintOptions{IO: f.IO, Spec: f.LoadSpec, State: f.OpenState, Dial: dial}
 	cmd := &cobra.Command{
 		Use:   "mint",
 		Short: "Deploy the collection and mint its pinned items, exactly once",
@@ -137,7 +137,7 @@ interrupted (re-run to resume).`,
 			if runF != nil {
 				return runF(opts)
 			}
-			return Run(cmd.Context(), opts)
+			return mintRun(cmd.Context(), opts)
 		},
 	}
 	fl := cmd.Flags()
@@ -158,8 +158,8 @@ interrupted (re-run to resume).`,
 	return cmd
 }
 
-// Dial connects to a node over JSON-RPC.
-func Dial(ctx context.Context, rawURL string) (mint.Backend, func(), error) {
+// dial connects to a node over JSON-RPC.
+func dial(ctx context.Context, rawURL string) (mint.Backend, func(), error) {
 	cl, err := ethclient.DialContext(ctx, rawURL)
 	if err != nil {
 		return nil, nil, err
@@ -167,8 +167,8 @@ func Dial(ctx context.Context, rawURL string) (mint.Backend, func(), error) {
 	return cl, cl.Close, nil
 }
 
-// Run mints, or with DryRun simulates, and prints the result.
-func Run(ctx context.Context, o *MintOptions) error {
+// mintRun mints, or with DryRun simulates, and prints the result.
+func mintRun(ctx context.Context, o *MintOptions) error {
 	s, err := o.Spec()
 	if err != nil {
 		return err

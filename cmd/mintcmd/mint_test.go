@@ -13,8 +13,7 @@ import (
 	"github.com/ethereum/go-ethereum/crypto"
 
 	"github.com/genmint/genmint/cmd/cmdutil"
-	"github.com/genmint/genmint/cmd/generatecmd"
-	"github.com/genmint/genmint/cmd/pincmd"
+	"github.com/genmint/genmint/cmd/cmdutil/cmdutiltest"
 	"github.com/genmint/genmint/mint"
 	"github.com/genmint/genmint/mint/wallet"
 )
@@ -105,14 +104,7 @@ traits:
 	}
 	io, in, out, errOut := cmdutil.Test()
 	f := &cmdutil.Factory{IO: io, Dir: dir, Getenv: func(string) string { return "" }, Now: time.Now, Quiet: true}
-	gen := generatecmd.NewOptions(f)
-	gen.KeepAll = true
-	if err := generatecmd.Run(ctx, gen); err != nil {
-		t.Fatal(err)
-	}
-	if err := pincmd.Run(ctx, &pincmd.PinOptions{IO: io, Quiet: true, Dir: dir, Getenv: f.Getenv, Spec: f.LoadSpec, State: f.OpenState, CAR: filepath.Join(dir, "c.car")}); err != nil {
-		t.Fatal(err)
-	}
+	cmdutiltest.Pinned(t, f, filepath.Join(dir, "c.car"))
 
 	key, _ := crypto.GenerateKey()
 	addr := crypto.PubkeyToAddress(key.PublicKey)
@@ -133,7 +125,7 @@ traits:
 	o.Keys.Keystore = ksDir
 
 	in.WriteString("n\n")
-	err := Run(ctx, o)
+	err := mintRun(ctx, o)
 	if !errors.Is(err, mint.ErrDeclined) || prompted != 1 {
 		t.Fatalf("declined: %v (prompted %d)", err, prompted)
 	}
@@ -147,7 +139,7 @@ traits:
 	}
 
 	in.WriteString("y\n")
-	if err := Run(ctx, o); err != nil {
+	if err := mintRun(ctx, o); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(out.String(), "Minted 3 tokens on devnet (chain 1337); 3 items minted in all.") {
@@ -156,7 +148,7 @@ traits:
 
 	// Without a terminal and without --yes: exit 2 before anything.
 	io.SetTTY(false, false, false)
-	err = Run(ctx, o)
+	err = mintRun(ctx, o)
 	if cmdutil.CodeOf(err) != cmdutil.ExitUsage || !strings.Contains(err.Error(), "devnet (chain 1337) is not a test chain") {
 		t.Fatalf("no terminal: %v", err)
 	}

@@ -3,9 +3,7 @@ package pincmd
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -68,7 +66,7 @@ Re-running pins nothing new and changes no CID.`,
 			if runF != nil {
 				return runF(opts)
 			}
-			return Run(cmd.Context(), opts)
+			return pinRun(cmd.Context(), opts)
 		},
 	}
 	fl := cmd.Flags()
@@ -80,8 +78,8 @@ Re-running pins nothing new and changes no CID.`,
 	return cmd
 }
 
-// Run pins the kept items and prints the baseURI.
-func Run(ctx context.Context, o *PinOptions) error {
+// pinRun pins the kept items and prints the baseURI.
+func pinRun(ctx context.Context, o *PinOptions) error {
 	s, err := o.Spec()
 	if err != nil {
 		return err
@@ -110,28 +108,18 @@ func Run(ctx context.Context, o *PinOptions) error {
 		dest, err := pin.OpenDestinations(ctx, pin.DestinationOptions{IPFSAPI: o.IPFSAPI, CAR: o.CAR,
 			PinningService: o.PinningService, PinningServiceToken: token, Getenv: o.Getenv})
 		if err != nil {
-			return classify(err)
+			return cmdutil.PinError(err)
 		}
 		run.Pinners, run.CAR = dest.Pinners, dest.CAR
 	}
 	res, err := pin.Run(ctx, run)
 	if err != nil {
-		return classify(err)
+		return cmdutil.PinError(err)
 	}
 	if o.JSON {
 		return cmdutil.PrintJSON(o.IO.Out, res)
 	}
-	w := o.IO.Out
-	if res.DryRun {
-		fmt.Fprintf(w, "Dry run: %d items would be pinned; nothing was uploaded.\n", len(res.Items))
-	} else {
-		var where []string
-		for _, d := range res.Destinations {
-			where = append(where, fmt.Sprintf("%s (%d new, %d already there)", d.Destination, len(d.Pinned), len(d.Already)))
-		}
-		fmt.Fprintf(w, "Pinned %d items (%d newly) to %s.\n", len(res.Items), res.NewlyPinned, strings.Join(where, "; "))
-	}
-	fmt.Fprintf(w, "baseURI:     %s\ncontractURI: %s\n", res.BaseURI, res.ContractURI)
+	cmdutil.PrintPinned(o.IO.Out, res)
 	return nil
 }
 
@@ -150,14 +138,4 @@ func (o *PinOptions) progress() func(pin.Event) {
 			fmt.Fprintf(o.IO.ErrOut, "%-10s already on %s\n", e.Root, e.Destination)
 		}
 	}
-}
-
-// classify maps pin's errors to exit codes: bad flag combinations and
-// nothing to pin are usage errors (2); everything else fails (1).
-func classify(err error) error {
-	switch {
-	case errors.Is(err, pin.ErrUsage), errors.Is(err, pin.ErrNothingToPin):
-		return cmdutil.AsUsage(err)
-	}
-	return err
 }
