@@ -51,42 +51,15 @@ id, status, seed, final image path, prompt.`,
 			if runF != nil {
 				return runF(opts)
 			}
-			return Run(cmd.Context(), opts)
+			return listRun(cmd.Context(), opts)
 		},
 	}
 	cmd.Flags().StringSliceVar(&statuses, "status", nil, "only items in these `statuses` (pending, generated, refused, failed, kept, rejected, pinned, minted)")
 	return cmd
 }
 
-// Entry is one item in list's JSON document.
-type Entry struct {
-	ID             int               `json:"id"`
-	Status         state.Status      `json:"status"`
-	Seed           uint32            `json:"seed"`
-	Prompt         string            `json:"prompt"`
-	NegativePrompt string            `json:"negative_prompt,omitempty"`
-	Traits         map[string]string `json:"traits"`
-	Final          string            `json:"final,omitempty"`
-	Original       string            `json:"original,omitempty"`
-	Provenance     string            `json:"provenance,omitempty"`
-	FinalSHA256    string            `json:"final_sha256,omitempty"`
-	Error          string            `json:"error,omitempty"`
-	Attempts       int               `json:"attempts"`
-}
-
-// NewEntry turns a state item into its JSON entry.
-func NewEntry(it state.Item) Entry {
-	traits := make(map[string]string, len(it.Traits))
-	for _, t := range it.Traits {
-		traits[t.Type] = t.Value
-	}
-	return Entry{ID: it.ID, Status: it.Status, Seed: it.Seed, Prompt: it.Prompt, NegativePrompt: it.NegativePrompt,
-		Traits: traits, Final: it.Final.Path, Original: it.Original.Path, Provenance: it.ProvenancePath,
-		FinalSHA256: it.Final.SHA256, Error: it.Error, Attempts: it.Attempts}
-}
-
-// Run prints the items.
-func Run(ctx context.Context, o *ListOptions) error {
+// listRun prints the items.
+func listRun(ctx context.Context, o *ListOptions) error {
 	db, err := o.State(ctx, false)
 	if err != nil {
 		return err
@@ -101,9 +74,9 @@ func Run(ctx context.Context, o *ListOptions) error {
 		if err != nil {
 			return err
 		}
-		entries := make([]Entry, len(items))
+		entries := make([]cmdutil.ItemEntry, len(items))
 		for i, it := range items {
-			entries[i] = NewEntry(it)
+			entries[i] = cmdutil.NewItemEntry(it)
 		}
 		return cmdutil.PrintJSON(o.IO.Out, map[string]any{"items": entries, "counts": counts})
 	}
@@ -125,22 +98,9 @@ func Run(ctx context.Context, o *ListOptions) error {
 		if it.Error != "" && (it.Status == state.Failed || it.Status == state.Refused) {
 			text = it.Error
 		}
-		fmt.Fprintf(tw, "%04d\t%s\t%d\t%s\n", it.ID, StatusColor(o.IO, it.Status), it.Seed, truncate(text, width-34))
+		fmt.Fprintf(tw, "%04d\t%s\t%d\t%s\n", it.ID, cmdutil.StatusColor(o.IO, it.Status), it.Seed, truncate(text, width-34))
 	}
 	return tw.Flush()
-}
-
-// StatusColor colours a status for a terminal.
-func StatusColor(io *cmdutil.IOStreams, s state.Status) string {
-	switch s {
-	case state.Generated, state.Kept, state.Pinned, state.Minted:
-		return io.Color(cmdutil.Green, string(s))
-	case state.Failed:
-		return io.Color(cmdutil.Red, string(s))
-	case state.Refused, state.Rejected:
-		return io.Color(cmdutil.Yellow, string(s))
-	}
-	return io.Color(cmdutil.Dim, string(s))
 }
 
 func truncate(s string, n int) string {

@@ -14,7 +14,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/genmint/genmint/cmd/cmdutil"
-	"github.com/genmint/genmint/cmd/listcmd"
 	"github.com/genmint/genmint/provenance"
 	"github.com/genmint/genmint/state"
 )
@@ -46,20 +45,20 @@ func NewCmdShow(f *cmdutil.Factory, runF func(*ShowOptions) error) *cobra.Comman
 			if runF != nil {
 				return runF(opts)
 			}
-			return Run(cmd.Context(), opts)
+			return showRun(cmd.Context(), opts)
 		},
 	}
 }
 
 // Detail is show's JSON document.
 type Detail struct {
-	listcmd.Entry
+	cmdutil.ItemEntry
 	Provenance json.RawMessage `json:"provenance,omitempty"`
 	Requests   []state.Request `json:"requests"`
 }
 
-// Run prints one item.
-func Run(ctx context.Context, o *ShowOptions) error {
+// showRun prints one item.
+func showRun(ctx context.Context, o *ShowOptions) error {
 	db, err := o.State(ctx, false)
 	if err != nil {
 		return err
@@ -92,7 +91,7 @@ func Run(ctx context.Context, o *ShowOptions) error {
 		if reqs == nil {
 			reqs = []state.Request{}
 		}
-		return cmdutil.PrintJSON(o.IO.Out, Detail{Entry: listcmd.NewEntry(it), Provenance: raw, Requests: reqs})
+		return cmdutil.PrintJSON(o.IO.Out, Detail{ItemEntry: cmdutil.NewItemEntry(it), Provenance: raw, Requests: reqs})
 	}
 	w := o.IO.Out
 	row := func(k, v string) {
@@ -100,7 +99,7 @@ func Run(ctx context.Context, o *ShowOptions) error {
 			fmt.Fprintf(w, "%-11s %s\n", k+":", v)
 		}
 	}
-	fmt.Fprintf(w, "%s  %s\n", o.IO.Color(cmdutil.Bold, fmt.Sprintf("Item %04d", it.ID)), listcmd.StatusColor(o.IO, it.Status))
+	fmt.Fprintf(w, "%s  %s\n", o.IO.Color(cmdutil.Bold, fmt.Sprintf("Item %04d", it.ID)), cmdutil.StatusColor(o.IO, it.Status))
 	row("Prompt", it.Prompt)
 	row("Negative", it.NegativePrompt)
 	seed := strconv.FormatUint(uint64(it.Seed), 10)

@@ -9,7 +9,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/genmint/genmint/cmd/cmdutil"
-	"github.com/genmint/genmint/cmd/listcmd"
 	"github.com/genmint/genmint/mint"
 	"github.com/genmint/genmint/state"
 )
@@ -40,7 +39,7 @@ minted).`,
 			if runF != nil {
 				return runF(opts)
 			}
-			return Run(cmd.Context(), opts)
+			return statusRun(cmd.Context(), opts)
 		},
 	}
 }
@@ -64,8 +63,8 @@ type Document struct {
 	Transactions []mint.TxRecord `json:"transactions"`
 }
 
-// Run prints the status.
-func Run(ctx context.Context, o *StatusOptions) error {
+// statusRun prints the status.
+func statusRun(ctx context.Context, o *StatusOptions) error {
 	db, err := o.State(ctx, false)
 	if err != nil {
 		return err
@@ -110,7 +109,7 @@ func Run(ctx context.Context, o *StatusOptions) error {
 	var line string
 	for _, s := range state.Statuses {
 		if n := counts[s]; n > 0 {
-			line += fmt.Sprintf("%s %d   ", listcmd.StatusColor(o.IO, s), n)
+			line += fmt.Sprintf("%s %d   ", cmdutil.StatusColor(o.IO, s), n)
 		}
 	}
 	fmt.Fprintf(w, "%d items: %s\n", len(items), line)
@@ -130,7 +129,7 @@ func Run(ctx context.Context, o *StatusOptions) error {
 		if it.TxHash != "" {
 			tok, tx = fmt.Sprint(it.TokenID), it.TxHash
 		}
-		fmt.Fprintf(tw, "%04d\t%s\t%s\t%s\n", it.ID, listcmd.StatusColor(o.IO, it.Status), tok, tx)
+		fmt.Fprintf(tw, "%04d\t%s\t%s\t%s\n", it.ID, cmdutil.StatusColor(o.IO, it.Status), tok, tx)
 	}
 	return tw.Flush()
 }
