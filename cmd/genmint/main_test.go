@@ -18,7 +18,7 @@ import (
 	"github.com/genmint/genmint/cmd/root"
 )
 
-var update = flag.Bool("update", false, "rewrite the scripts' expected output files")
+var update = flag.Bool("update", false, "rewrite the scripts' expected output files and the golden files")
 
 // runMainEnv makes this test binary run the real Main instead of the tests,
 // so Go tests can start genmint as a process (and kill it).

@@ -45,15 +45,15 @@ in the database: restore those from a backup if you have one.`,
 			if runF != nil {
 				return runF(opts)
 			}
-			return Run(cmd.Context(), opts)
+			return repairRun(cmd.Context(), opts)
 		},
 	}
 	cmd.Flags().BoolVar(&opts.Force, "force", false, "rebuild even though the database opens fine (it is moved aside first)")
 	return cmd
 }
 
-// Run rebuilds the state database.
-func Run(ctx context.Context, o *RepairOptions) error {
+// repairRun rebuilds the state database.
+func repairRun(ctx context.Context, o *RepairOptions) error {
 	s, err := o.Spec()
 	if err != nil {
 		return err

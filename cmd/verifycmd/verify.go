@@ -118,7 +118,7 @@ source could not be used (nothing was decided), 2 bad flags.`,
 			if runF != nil {
 				return runF(opts)
 			}
-			return Run(cmd.Context(), opts)
+			return verifyRun(cmd.Context(), opts)
 		},
 	}
 	fl := cmd.Flags()
@@ -135,8 +135,8 @@ source could not be used (nothing was decided), 2 bad flags.`,
 	return cmd
 }
 
-// Run verifies and prints the report.
-func Run(ctx context.Context, o *VerifyOptions) error {
+// verifyRun verifies and prints the report.
+func verifyRun(ctx context.Context, o *VerifyOptions) error {
 	if o.Local {
 		return runLocal(ctx, o)
 	}

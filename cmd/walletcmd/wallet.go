@@ -81,7 +81,7 @@ and without either flag, the command exits 2.`,
 terminal), and print its address. Back up the key file and the passphrase:
 without both, the collection's ownership is lost.`,
 		Args: cobra.NoArgs,
-		RunE: run("new", New),
+		RunE: run("new", walletNew),
 	}
 	importCmd := &cobra.Command{
 		Use:   "import [KEYFILE]",
@@ -103,7 +103,7 @@ already in the keystore is never overwritten.`,
 			if (opts.KeyFile == "") == (opts.PrivateKeyFile == "") {
 				return cmdutil.UsageError("give a keystore file, or --private-key-file FILE (- for stdin): one of the two")
 			}
-			return run("import", Import)(c, args)
+			return run("import", walletImport)(c, args)
 		},
 	}
 	importCmd.Flags().StringVar(&opts.PrivateKeyFile, "private-key-file", "", "read a hex private key from `FILE` (- for stdin)")
@@ -112,7 +112,7 @@ already in the keystore is never overwritten.`,
 		Aliases: []string{"ls"},
 		Short:   "List the keystore's accounts",
 		Args:    cobra.NoArgs,
-		RunE:    run("list", List),
+		RunE:    run("list", walletList),
 	}
 	cmd.AddCommand(newCmd, importCmd, listCmd)
 	return cmd
@@ -126,8 +126,8 @@ func (o *WalletOptions) open() (*wallet.Keystore, error) {
 	return wallet.Open(dir, o.Scrypt)
 }
 
-// New makes a key.
-func New(o *WalletOptions) error {
+// walletNew makes a key.
+func walletNew(o *WalletOptions) error {
 	ks, err := o.open()
 	if err != nil {
 		return err
@@ -143,8 +143,8 @@ func New(o *WalletOptions) error {
 	return o.print(a, "New key")
 }
 
-// Import stores a key made elsewhere.
-func Import(o *WalletOptions) error {
+// walletImport stores a key made elsewhere.
+func walletImport(o *WalletOptions) error {
 	ks, err := o.open()
 	if err != nil {
 		return err
@@ -184,8 +184,8 @@ func Import(o *WalletOptions) error {
 	return o.print(a, "Imported")
 }
 
-// List prints the accounts.
-func List(o *WalletOptions) error {
+// walletList prints the accounts.
+func walletList(o *WalletOptions) error {
 	ks, err := o.open()
 	if err != nil {
 		return err

@@ -57,18 +57,18 @@ func TestNewImportListOnTerminal(t *testing.T) {
 	o := &WalletOptions{IO: io, Scrypt: wallet.Light, Getenv: func(string) string { return "" }}
 	o.Keys.Keystore = filepath.Join(t.TempDir(), "ks")
 
-	if err := New(o); err == nil || !strings.Contains(err.Error(), "do not match") || cmdutil.CodeOf(err) != cmdutil.ExitUsage {
+	if err := walletNew(o); err == nil || !strings.Contains(err.Error(), "do not match") || cmdutil.CodeOf(err) != cmdutil.ExitUsage {
 		t.Fatalf("mismatched passphrases: %v", err)
 	}
 	answers = []string{"pw", "pw"}
-	if err := New(o); err != nil {
+	if err := walletNew(o); err != nil {
 		t.Fatal(err)
 	}
 	// A raw key from stdin, its passphrase from the prompt.
 	in.WriteString(anvilKey + "\n")
 	answers = []string{"pw2", "pw2"}
 	o.PrivateKeyFile = "-"
-	if err := Import(o); err != nil {
+	if err := walletImport(o); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(out.String(), "0x70997970C51812dc3A010C7d01b50e0d17dc79C8") || strings.Contains(out.String()+errOut.String(), anvilKey[2:]) {
@@ -76,7 +76,7 @@ func TestNewImportListOnTerminal(t *testing.T) {
 	}
 	out.Reset()
 	o.JSON = true
-	if err := List(o); err != nil {
+	if err := walletList(o); err != nil {
 		t.Fatal(err)
 	}
 	var doc struct {
