@@ -11,7 +11,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -237,7 +236,7 @@ func (s *PinningService) do(ctx context.Context, method, path string, body []byt
 		return &TemporaryError{
 			Err:        fmt.Errorf("pinning service %s: %s: HTTP %d%s", s.base, op, resp.StatusCode, reason),
 			StatusCode: resp.StatusCode,
-			RetryAfter: retryAfter(resp.Header.Get("Retry-After")),
+			RetryAfter: retry.After(resp.Header, time.Now()),
 		}
 	}
 	return fmt.Errorf("pinning service %s: %s: HTTP %d%s", s.base, op, resp.StatusCode, reason)
@@ -266,22 +265,6 @@ func oneLine(s string) string {
 		s = s[:200] + "…"
 	}
 	return s
-}
-
-// retryAfter parses Retry-After as seconds or an HTTP date.
-func retryAfter(v string) time.Duration {
-	if v == "" {
-		return 0
-	}
-	if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && n >= 0 {
-		return time.Duration(n) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		if d := time.Until(t); d > 0 {
-			return d
-		}
-	}
-	return 0
 }
 
 // scrub removes the token from an error's text, in case a transport ever
