@@ -13,12 +13,13 @@ import (
 	"time"
 )
 
-// TemporaryError is a fault worth retrying: HTTP 429 or 5xx, a connection
-// dropped mid-answer. RetryAfter is the server's Retry-After, or 0.
+// TemporaryError is a fault worth retrying: HTTP 429 or 5xx, a timeout, a
+// connection dropped mid-answer. It is the one such type: generate, pin and
+// verify name it under their own names (type aliases).
 type TemporaryError struct {
 	Err        error
-	StatusCode int
-	RetryAfter time.Duration
+	StatusCode int           // HTTP status, or 0
+	RetryAfter time.Duration // the wait the server asked for (After), or 0
 }
 
 func (e *TemporaryError) Error() string { return e.Err.Error() }

@@ -3,6 +3,7 @@ package retry
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 )
@@ -45,5 +46,21 @@ func TestDo(t *testing.T) {
 	err, _ = Do(ctx, Policy{Attempts: 3, Base: time.Hour}, func() error { return &TemporaryError{Err: errors.New("503")} })
 	if err == nil {
 		t.Fatal("no error after cancel")
+	}
+}
+
+func TestTemporaryError(t *testing.T) {
+	cause := errors.New("connection reset")
+	var err error = &TemporaryError{Err: cause, StatusCode: 503, RetryAfter: time.Second}
+	wrapped := fmt.Errorf("pin item 3: %w", err)
+	if err.Error() != "connection reset" || !errors.Is(wrapped, cause) || !IsTemporary(wrapped) {
+		t.Fatalf("%v: Is %v, IsTemporary %v", wrapped, errors.Is(wrapped, cause), IsTemporary(wrapped))
+	}
+	var te *TemporaryError
+	if !errors.As(wrapped, &te) || te.StatusCode != 503 || te.RetryAfter != time.Second {
+		t.Fatalf("As: %+v", te)
+	}
+	if IsTemporary(cause) || IsTemporary(nil) {
+		t.Fatal("a plain error is not temporary")
 	}
 }
