@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dustin/go-humanize"
 	"github.com/spf13/cobra"
 
 	"github.com/genmint/genmint/cmd/cmdutil"
@@ -134,7 +135,7 @@ func Run(ctx context.Context, o *DemoOptions) error {
 	}
 	w := f.IO.Out
 	fmt.Fprintf(w, "Minted %d tokens of %s on an in-process chain (contract %s), %s gas in all.\n",
-		res.Items, o.Dir, res.Contract, group(res.GasUsed))
+		res.Items, o.Dir, res.Contract, humanize.Comma(int64(res.GasUsed)))
 	for _, u := range res.TokenURIs {
 		fmt.Fprintln(w, "  "+u)
 	}
@@ -255,16 +256,4 @@ func verifyDemo(ctx context.Context, c verify.Chain, car string, rec *pin.Record
 func quietIO() *cmdutil.IOStreams {
 	io, _, _, _ := cmdutil.Test()
 	return io
-}
-
-func group(v uint64) string {
-	s := fmt.Sprint(v)
-	out := ""
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			out += ","
-		}
-		out += string(c)
-	}
-	return out
 }
