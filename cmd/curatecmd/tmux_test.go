@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dustin/go-humanize/english"
+
 	"github.com/genmint/genmint/curate"
 	"github.com/genmint/genmint/internal/testenv"
 	"github.com/genmint/genmint/state"
@@ -134,7 +136,7 @@ func TestCurateInTmux(t *testing.T) {
 	s.keys("Enter")
 	s.waitPane(fmt.Sprintf("trait %q: %d items", "motif="+motif, len(shown)))
 	s.keys("P")
-	s.waitPane(fmt.Sprintf("kept %s", plural(len(shown), "item "+fmt.Sprint(shown[0]), fmt.Sprintf("%d items", len(shown)))))
+	s.waitPane(fmt.Sprintf("kept %s", english.PluralWord(len(shown), "item "+fmt.Sprint(shown[0]), fmt.Sprintf("%d items", len(shown)))))
 	for _, id := range shown {
 		want[id] = state.Kept
 	}
@@ -362,13 +364,6 @@ func sortedIDs(csv string) string {
 		return len(parts[i]) < len(parts[j]) || len(parts[i]) == len(parts[j]) && parts[i] < parts[j]
 	})
 	return strings.Join(parts, ",")
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }
 
 // tmuxSession is a private tmux server (its own socket) running one command.

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dustin/go-humanize/english"
 	"github.com/spf13/cobra"
 
 	"github.com/genmint/genmint/cmd/cmdutil"
@@ -292,7 +293,7 @@ func printSummary(o *GenerateOptions, sum *pipeline.Summary, info generate.Provi
 			kind = "paid"
 		}
 		fmt.Fprintf(out, "Dry run: %d of %d items need %d %s request%s to %s%s; %d already done.\n",
-			sum.Requests, sum.Scope, sum.Requests, kind, plural(sum.Requests), info.Name, cost, sum.AlreadyDone)
+			sum.Requests, sum.Scope, sum.Requests, kind, english.PluralWord(sum.Requests, "", "s"), info.Name, cost, sum.AlreadyDone)
 		return nil
 	}
 	var parts []string
@@ -329,11 +330,4 @@ func printSummary(o *GenerateOptions, sum *pipeline.Summary, info generate.Provi
 		fmt.Fprintln(out, "Refused items need a different prompt; 'genmint list --status refused' shows them.")
 	}
 	return nil
-}
-
-func plural(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
 }
