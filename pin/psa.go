@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/genmint/genmint/internal/neterr"
+	"github.com/genmint/genmint/internal/redact"
 	"github.com/genmint/genmint/internal/retry"
 	"io"
 	"net/http"
@@ -270,8 +271,8 @@ func oneLine(s string) string {
 // scrub removes the token from an error's text, in case a transport ever
 // echoes a header.
 func scrub(err error, token string) error {
-	if token == "" || !strings.Contains(err.Error(), token) {
-		return err
+	if msg := redact.Secrets(err.Error(), token); msg != err.Error() {
+		return errors.New(msg)
 	}
-	return errors.New(strings.ReplaceAll(err.Error(), token, "[token]"))
+	return err
 }

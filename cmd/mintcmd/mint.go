@@ -20,6 +20,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/genmint/genmint/cmd/cmdutil"
+	"github.com/genmint/genmint/internal/redact"
 	"github.com/genmint/genmint/mint"
 	"github.com/genmint/genmint/mint/chain"
 	"github.com/genmint/genmint/mint/wallet"
@@ -267,7 +268,7 @@ func Run(ctx context.Context, o *MintOptions) error {
 // connect dials the node and checks its chain id, with one clear line when
 // it cannot be reached or serves another chain.
 func (o *MintOptions) connect(ctx context.Context, nw spec.Network) (mint.Backend, func(), error) {
-	where := redact(o.RPC)
+	where := redact.URL(o.RPC)
 	pctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
 	b, closeFn, err := o.Dial(pctx, o.RPC)
@@ -473,27 +474,13 @@ func gweiToWei(g float64) *big.Int {
 	return v
 }
 
-// redact shows where a URL points without what may be a key in its path,
-// query or user info (provider URLs often carry one).
-func redact(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" {
-		return "the given URL"
-	}
-	s := u.Scheme + "://" + u.Host
-	if (u.Path != "" && u.Path != "/") || u.RawQuery != "" {
-		s += "/…"
-	}
-	return s
-}
-
 // scrub removes the full URL from an error text.
 func scrub(err error, raw string) string {
 	msg := err.Error()
 	if raw != "" {
-		msg = strings.ReplaceAll(msg, raw, redact(raw))
+		msg = strings.ReplaceAll(msg, raw, redact.URL(raw))
 		if u, perr := url.Parse(raw); perr == nil && u.Host != "" {
-			msg = strings.ReplaceAll(msg, strings.TrimSuffix(raw, "/"), redact(raw))
+			msg = strings.ReplaceAll(msg, strings.TrimSuffix(raw, "/"), redact.URL(raw))
 		}
 	}
 	return msg

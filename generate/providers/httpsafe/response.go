@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/genmint/genmint/generate"
+	"github.com/genmint/genmint/internal/redact"
 	"github.com/genmint/genmint/internal/retry"
 )
 
@@ -190,21 +191,11 @@ func Transport(err error) error {
 // secret replaced by "[redacted]".
 func Snippet(b []byte, secrets ...string) string {
 	s := strings.ToValidUTF8(string(b), "�")
-	s = Redact(s, secrets...)
+	s = redact.Secrets(s, secrets...)
 	s = strings.Join(strings.Fields(s), " ")
 	if utf8.RuneCountInString(s) > 300 {
 		r := []rune(s)
 		s = string(r[:300]) + "…"
-	}
-	return s
-}
-
-// Redact replaces every occurrence of each non-trivial secret in s.
-func Redact(s string, secrets ...string) string {
-	for _, sec := range secrets {
-		if len(sec) >= 4 {
-			s = strings.ReplaceAll(s, sec, "[redacted]")
-		}
 	}
 	return s
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/genmint/genmint/generate"
 	"github.com/genmint/genmint/generate/providers/httpsafe"
+	"github.com/genmint/genmint/internal/redact"
 )
 
 // ErrGone is wrapped by Download's error when the output no longer exists
@@ -64,7 +65,7 @@ func (c *Client) URL(path string) string { return c.Base.String() + path }
 func (c *Client) Snippet(b []byte) string { return httpsafe.Snippet(b, c.secrets...) }
 
 // Redact removes the credential from s.
-func (c *Client) Redact(s string) string { return httpsafe.Redact(s, c.secrets...) }
+func (c *Client) Redact(s string) string { return redact.Secrets(s, c.secrets...) }
 
 // Do sends a request after checking its URL against the policy. The
 // credential is added only when withAuth is set (API calls; and downloads
