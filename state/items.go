@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/genmint/genmint/internal/mediatype"
 	"github.com/genmint/genmint/spec"
 )
 
@@ -167,20 +168,10 @@ func scanItem(sc interface{ Scan(...any) error }) (Item, error) {
 		it.Result = json.RawMessage(result)
 	}
 	if it.Final.Path != "" {
-		it.Final.MediaType = mediaTypeOf(it.Final.Path)
+		it.Final.MediaType = mediatype.FromName(it.Final.Path)
 	}
 	it.CreatedAt, it.UpdatedAt = parseTime(created), parseTime(updated)
 	return it, nil
-}
-
-func mediaTypeOf(path string) string {
-	switch {
-	case strings.HasSuffix(path, ".png"):
-		return "image/png"
-	case strings.HasSuffix(path, ".jpg"), strings.HasSuffix(path, ".jpeg"):
-		return "image/jpeg"
-	}
-	return ""
 }
 
 // ErrNoItem is returned for an item id the collection does not have.
