@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
 	"math/big"
 	"net"
 	"os"
@@ -19,14 +18,13 @@ import (
 	"github.com/genmint/genmint/cmd/cmdutil"
 	"github.com/genmint/genmint/cmd/root"
 	"github.com/genmint/genmint/cmd/verifycmd"
+	"github.com/genmint/genmint/internal/golden"
 	"github.com/genmint/genmint/internal/testenv"
 	"github.com/genmint/genmint/mint/chain"
 	"github.com/genmint/genmint/pin"
 	"github.com/genmint/genmint/state"
 	"github.com/genmint/genmint/verify"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 func TestParsing(t *testing.T) {
 	cases := []struct {
@@ -135,7 +133,7 @@ func TestPinnedFromCAR(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("%+v", r)
 	}
-	golden(t, "pinned.json", []byte(strings.ReplaceAll(r.out, car, "$CAR")))
+	golden.Check(t, filepath.Join("testdata", "pinned.json"), []byte(strings.ReplaceAll(r.out, car, "$CAR")))
 
 	// Quiet: the summary only.
 	if r := run(false, "-q", "verify", "--car", car); r.code != 0 || r.err != "" {
@@ -315,26 +313,5 @@ func TestMintDefaults(t *testing.T) {
 	err := verifycmd.Run(context.Background(), o)
 	if cmdutil.CodeOf(err) != cmdutil.ExitUsage || len(dialled) != 1 || dialled[0] != "http://flag:8545 0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed" {
 		t.Fatalf("err %v, dialled %v, out %s", err, dialled, out)
-	}
-}
-
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Fatalf("%s differs from the golden file (go test -update rewrites it):\n%s", name, got)
 	}
 }
