@@ -1,9 +1,10 @@
 // Package retry calls an idempotent operation again when it fails with a
 // fault worth retrying (*TemporaryError): after the server's Retry-After
 // when it gave one (After parses it), else after a doubling, jittered
-// back-off. Policy is the one retry policy: pinning and verification wrap
-// their IPFS and pinning-service clients with it, and the image providers'
-// wrapper (generate/providers/retry) runs on Do with a policy of its own.
+// back-off. Policy is the one retry policy and Do the one retry loop:
+// pinning and verification wrap their IPFS and pinning-service clients with
+// them, and so does the image providers' wrapper (generate/providers/retry),
+// with JitterDown and MaxRetryAfter set for paid, rate-limited requests.
 package retry
 
 import (
