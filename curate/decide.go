@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/dustin/go-humanize/english"
+
 	"github.com/genmint/genmint/state"
 )
 
@@ -373,7 +375,7 @@ func (s *Store) Undo(ctx context.Context) (Change, error) {
 		}
 		if len(conflicts) > 0 {
 			return fmt.Errorf("%w the last %s: %s changed since (item %d is %s now)", ErrUndoConflict, op,
-				plural(len(conflicts), "item", "items")+" "+FormatIDs(conflicts), conflicts[0], conflictStatus)
+				english.PluralWord(len(conflicts), "item", "items")+" "+FormatIDs(conflicts), conflicts[0], conflictStatus)
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE curate_batches SET undone_at = ? WHERE id = ?`, now, ch.Batch); err != nil {
 			return fmt.Errorf("undo: %w", err)
@@ -410,13 +412,6 @@ func dedupe(ids []int) []int {
 	return out
 }
 
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
-}
-
 // describeSkips groups skipped items by reason into one line, e.g.
 // "cannot keep items 3, 7-9: no image yet: run 'genmint generate' first".
 func describeSkips(verb string, skips []Skip) string {
@@ -432,7 +427,7 @@ func describeSkips(verb string, skips []Skip) string {
 	parts := make([]string, 0, len(reasons))
 	for _, r := range reasons {
 		ids := byReason[r]
-		parts = append(parts, fmt.Sprintf("%s %s: %s", plural(len(ids), "item", "items"), FormatIDs(ids), r))
+		parts = append(parts, fmt.Sprintf("%s %s: %s", english.PluralWord(len(ids), "item", "items"), FormatIDs(ids), r))
 	}
 	return "cannot " + verb + " " + strings.Join(parts, "; ")
 }

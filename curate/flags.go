@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/dustin/go-humanize/english"
+
 	"github.com/genmint/genmint/state"
 )
 
@@ -60,7 +62,7 @@ func ApplyFlags(ctx context.Context, db *state.DB, f Flags) (Summary, error) {
 	}
 	if both := intersect(f.Keep, f.Reject); len(both) > 0 {
 		return Summary{}, fmt.Errorf("%w: %s %s named by both --keep and --reject: name each item once",
-			ErrConflict, plural(len(both), "item", "items"), FormatIDs(both))
+			ErrConflict, english.PluralWord(len(both), "item", "items"), FormatIDs(both))
 	}
 	if err := Migrate(ctx, db); err != nil {
 		return Summary{}, err

@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
+	"github.com/genmint/genmint/internal/retry"
 	"github.com/genmint/genmint/spec"
 )
 
@@ -123,18 +123,9 @@ func (e *RefusedError) Is(target error) bool { return target == ErrRefused }
 
 // TemporaryError is a fault worth retrying: 429, 5xx, a timeout, a reset
 // connection. RetryAfter, when non-zero, is how long the service asked us to
-// wait.
-type TemporaryError struct {
-	Err        error
-	StatusCode int           // HTTP status, or 0
-	RetryAfter time.Duration // from a Retry-After header, or 0
-}
-
-func (e *TemporaryError) Error() string { return e.Err.Error() }
-func (e *TemporaryError) Unwrap() error { return e.Err }
+// wait. It is the one retry.TemporaryError that pinning and verification
+// return too.
+type TemporaryError = retry.TemporaryError
 
 // IsTemporary reports whether err is worth retrying.
-func IsTemporary(err error) bool {
-	var t *TemporaryError
-	return errors.As(err, &t)
-}
+func IsTemporary(err error) bool { return retry.IsTemporary(err) }

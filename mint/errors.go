@@ -6,6 +6,7 @@ import (
 	"math/big"
 	"strings"
 
+	"github.com/dustin/go-humanize"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/params"
 
@@ -52,7 +53,7 @@ type InsufficientFundsError struct {
 
 func (e *InsufficientFundsError) Error() string {
 	return fmt.Sprintf("insufficient funds: %s has %s ETH on %s; %s needs up to %s ETH (%s gas at up to %s gwei): send at least %s ETH to it and re-run",
-		e.Account.Hex(), FormatETH(e.Have), e.Network, e.What, FormatETH(e.Need), group(e.Gas), FormatGwei(e.MaxFee),
+		e.Account.Hex(), FormatETH(e.Have), e.Network, e.What, FormatETH(e.Need), humanize.Comma(int64(e.Gas)), FormatGwei(e.MaxFee),
 		FormatETH(new(big.Int).Sub(e.Need, e.Have)))
 }
 
@@ -89,17 +90,4 @@ func FormatGwei(wei *big.Int) string {
 		return whole
 	}
 	return whole + "." + frac
-}
-
-// group writes 2615000 as 2,615,000.
-func group(v uint64) string {
-	s := fmt.Sprint(v)
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
 }

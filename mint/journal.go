@@ -152,7 +152,7 @@ func scanTx(sc interface{ Scan(...any) error }) (txRow, error) {
 	r.Sender, r.Contract, r.Recipient = common.HexToAddress(sender), common.HexToAddress(contract), common.HexToAddress(recipient)
 	r.Hash = common.HexToHash(hash)
 	r.MaxFee, r.Tip, r.GasPrice = parseBig(maxFee), parseBig(tip), parseBig(gasPrice)
-	r.CreatedAt, r.SentAt = parseTime(created), parseTime(sent)
+	r.CreatedAt, r.SentAt = state.ParseTime(created), state.ParseTime(sent)
 	return r, nil
 }
 
@@ -173,7 +173,7 @@ func (j *journal) insert(ctx context.Context, r *txRow) error {
 			VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			int64(r.ChainID), r.Sender.Hex(), int64(r.Nonce), string(r.Kind), r.Contract.Hex(), int64(r.First), int64(r.Last),
 			addrOrEmpty(r.Recipient), r.BaseURI, r.Hash.Hex(), r.Raw, int64(r.GasLimit), r.MaxFee.String(), r.Tip.String(),
-			replaces, string(TxSigned), formatTime(j.db.Now()))
+			replaces, string(TxSigned), state.FormatTime(j.db.Now()))
 		if err != nil {
 			return fmt.Errorf("journal transaction %s: %w", r.Hash, err)
 		}
@@ -189,7 +189,7 @@ func (j *journal) markSent(ctx context.Context, r *txRow) error {
 	now := j.db.Now()
 	err := j.db.Tx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `UPDATE mint_txs SET status = 'sent', sent_at = ? WHERE id = ? AND status = 'signed'`,
-			formatTime(now), r.ID)
+			state.FormatTime(now), r.ID)
 		return err
 	})
 	if err == nil && r.Status == TxSigned {
@@ -298,7 +298,7 @@ type settled struct {
 // (or reverted), its siblings replaced (or all dropped), and the tokens it
 // minted.
 func (j *journal) settle(ctx context.Context, group []txRow, s settled) error {
-	now := formatTime(j.db.Now())
+	now := state.FormatTime(j.db.Now())
 	return j.db.Tx(ctx, func(tx *sql.Tx) error {
 		for _, r := range group {
 			st := TxReplaced
@@ -454,14 +454,4 @@ func parseBig(s string) *big.Int {
 		return nil
 	}
 	return v
-}
-
-func formatTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
-
-func parseTime(s string) time.Time {
-	if s == "" {
-		return time.Time{}
-	}
-	t, _ := time.Parse(time.RFC3339Nano, s)
-	return t
 }

@@ -648,8 +648,12 @@ func TestFormat(t *testing.T) {
 			t.Errorf("FormatGwei(%s) = %s, want %s", tc.wei, got, tc.gwei)
 		}
 	}
-	if group(2615000) != "2,615,000" || group(999) != "999" {
-		t.Error("group")
+	// Gas in messages is grouped in thousands (go-humanize).
+	for gas, want := range map[uint64]string{2615000: "(2,615,000 gas at", 999: "(999 gas at"} {
+		e := &InsufficientFundsError{Have: big.NewInt(1), Need: big.NewInt(2), Gas: gas, MaxFee: big.NewInt(params.GWei)}
+		if !strings.Contains(e.Error(), want) {
+			t.Errorf("group: %q does not contain %q", e.Error(), want)
+		}
 	}
 }
 

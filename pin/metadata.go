@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/genmint/genmint/internal/mediatype"
 	"github.com/genmint/genmint/spec"
 )
 
@@ -171,19 +172,11 @@ func marshalMetadata(v any) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// mediaTypeOfName guesses a media type from a file name's extension.
+// mediaTypeOfName is a published file's media type by its name, and
+// application/octet-stream for a type mediatype does not name.
 func mediaTypeOfName(name string) string {
-	switch strings.ToLower(extOf(name)) {
-	case ".png":
-		return "image/png"
-	case ".jpg", ".jpeg":
-		return "image/jpeg"
-	case ".webp":
-		return "image/webp"
-	case ".gif":
-		return "image/gif"
-	case ".json":
-		return "application/json"
+	if mt := mediatype.FromName(name); mt != "" {
+		return mt
 	}
 	return "application/octet-stream"
 }

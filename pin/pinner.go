@@ -2,12 +2,12 @@ package pin
 
 import (
 	"context"
-	"fmt"
-	"github.com/genmint/genmint/internal/retry"
 	"io"
 	"time"
 
 	"github.com/ipfs/go-cid"
+
+	"github.com/genmint/genmint/internal/retry"
 )
 
 // Root is one thing genmint puts on IPFS — the images directory, the
@@ -89,7 +89,8 @@ type TemporaryError = retry.TemporaryError
 // IsTemporary reports whether err is worth retrying.
 func IsTemporary(err error) bool { return retry.IsTemporary(err) }
 
-// RetryPolicy bounds WithRetry (attempts, back-off, Retry-After ceiling).
+// RetryPolicy bounds WithRetry (attempts, back-off, Retry-After ceiling):
+// the one retry.Policy.
 type RetryPolicy = retry.Policy
 
 // DefaultRetry is what the pin command uses: five tries over about a minute.
@@ -98,7 +99,9 @@ var DefaultRetry = RetryPolicy{Attempts: 5, Base: 2 * time.Second, Max: 30 * tim
 // WithRetry wraps p so that Pin and Pinned are retried on *TemporaryError,
 // waiting the server's Retry-After when it gave one and an exponential,
 // jittered back-off when it did not (a 429 without Retry-After is common).
-// Pin is idempotent, so retrying it whole is safe.
+// Pin is idempotent, so retrying it whole is safe. A fault still temporary
+// after the last try comes back as a *retry.ExhaustedError ("… (gave up
+// after N tries)").
 func WithRetry(p Pinner, pol RetryPolicy) Pinner {
 	r := &retrying{p: p, pol: pol}
 	if c, ok := p.(Committer); ok {
@@ -129,20 +132,12 @@ func (r *retrying) Destination() string { return r.p.Destination() }
 
 func (r *retrying) Pinned(ctx context.Context, c cid.Cid) (bool, error) {
 	var ok bool
-	err := r.do(ctx, func() (err error) { ok, err = r.p.Pinned(ctx, c); return err })
+	err := retry.Do(ctx, r.pol, func(int) (err error) { ok, err = r.p.Pinned(ctx, c); return err })
 	return ok, err
 }
 
 func (r *retrying) Pin(ctx context.Context, root Root) (cid.Cid, error) {
 	var got cid.Cid
-	err := r.do(ctx, func() (err error) { got, err = r.p.Pin(ctx, root); return err })
+	err := retry.Do(ctx, r.pol, func(int) (err error) { got, err = r.p.Pin(ctx, root); return err })
 	return got, err
-}
-
-func (r *retrying) do(ctx context.Context, f func() error) error {
-	err, exhausted := retry.Do(ctx, r.pol, f)
-	if exhausted {
-		return fmt.Errorf("%w (gave up after %d tries)", err, max(r.pol.Attempts, 1))
-	}
-	return err
 }

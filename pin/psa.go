@@ -7,11 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"github.com/genmint/genmint/internal/neterr"
+	"github.com/genmint/genmint/internal/redact"
 	"github.com/genmint/genmint/internal/retry"
 	"io"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -237,7 +237,7 @@ func (s *PinningService) do(ctx context.Context, method, path string, body []byt
 		return &TemporaryError{
 			Err:        fmt.Errorf("pinning service %s: %s: HTTP %d%s", s.base, op, resp.StatusCode, reason),
 			StatusCode: resp.StatusCode,
-			RetryAfter: retryAfter(resp.Header.Get("Retry-After")),
+			RetryAfter: retry.After(resp.Header, time.Now()),
 		}
 	}
 	return fmt.Errorf("pinning service %s: %s: HTTP %d%s", s.base, op, resp.StatusCode, reason)
@@ -268,27 +268,11 @@ func oneLine(s string) string {
 	return s
 }
 
-// retryAfter parses Retry-After as seconds or an HTTP date.
-func retryAfter(v string) time.Duration {
-	if v == "" {
-		return 0
-	}
-	if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && n >= 0 {
-		return time.Duration(n) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		if d := time.Until(t); d > 0 {
-			return d
-		}
-	}
-	return 0
-}
-
 // scrub removes the token from an error's text, in case a transport ever
 // echoes a header.
 func scrub(err error, token string) error {
-	if token == "" || !strings.Contains(err.Error(), token) {
-		return err
+	if msg := redact.Secrets(err.Error(), token); msg != err.Error() {
+		return errors.New(msg)
 	}
-	return errors.New(strings.ReplaceAll(err.Error(), token, "[token]"))
+	return err
 }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -20,10 +19,9 @@ import (
 	carv2 "github.com/ipld/go-car/v2"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
+	"github.com/genmint/genmint/internal/golden"
 	"github.com/genmint/genmint/state"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 func newCollection(t testing.TB, n, size int) (string, *state.DB) {
 	t.Helper()
@@ -191,7 +189,7 @@ func TestMetadataGoldenAndSchema(t *testing.T) {
 	contractSchema := compileSchema(t, "contract.schema.json", ContractSchema)
 	for _, it := range res.Items {
 		b := files["metadata/"+strconv.Itoa(it.ID)]
-		golden(t, fmt.Sprintf("token-%d.json", it.ID), b)
+		golden.Check(t, filepath.Join("testdata", "golden", fmt.Sprintf("token-%d.json", it.ID)), b)
 		validate(t, tokenSchema, b)
 		var md TokenMetadata
 		if err := json.Unmarshal(b, &md); err != nil {
@@ -204,7 +202,7 @@ func TestMetadataGoldenAndSchema(t *testing.T) {
 		}
 	}
 	contract := files["contract"]
-	golden(t, "contract.json", contract)
+	golden.Check(t, filepath.Join("testdata", "golden", "contract.json"), contract)
 	validate(t, contractSchema, contract)
 
 	// Without ERC-7007 the AIGC fields are gone, and the file still validates.
@@ -301,25 +299,6 @@ func validate(t *testing.T, s *jsonschema.Schema, b []byte) {
 	}
 	if err := s.Validate(inst); err != nil {
 		t.Fatalf("schema: %v\n%s", err, b)
-	}
-}
-
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", "golden", name)
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		writeFile(t, path, got)
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Fatalf("%s differs from golden file (run with -update after checking):\n--- got\n%s\n--- want\n%s", name, got, want)
 	}
 }
 

@@ -156,8 +156,8 @@ func readRun(ctx context.Context, q querier, id int64) (*Record, error) {
 	if err := json.Unmarshal([]byte(itemIDs), &r.ItemIDs); err != nil {
 		return nil, fmt.Errorf("read pin run %d: items: %w", id, err)
 	}
-	r.CreatedAt = parseTime(created)
-	r.CompletedAt = parseTime(completed)
+	r.CreatedAt = state.ParseTime(created)
+	r.CompletedAt = state.ParseTime(completed)
 
 	rows, err := q.QueryContext(ctx, `SELECT item_id, image_name, image_cid, original_name, original_cid,
 			provenance_name, provenance_cid, metadata_cid, token_uri
@@ -188,7 +188,7 @@ func readRun(ctx context.Context, q querier, id int64) (*Record, error) {
 		if err := prow.Scan(&p.Destination, &p.Root, &p.CID, &at); err != nil {
 			return nil, err
 		}
-		p.At = parseTime(at)
+		p.At = state.ParseTime(at)
 		r.Pinned = append(r.Pinned, p)
 	}
 	return r, prow.Err()
@@ -199,7 +199,7 @@ func readRun(ctx context.Context, q querier, id int64) (*Record, error) {
 // are the same run: a re-run finds it instead of adding another.
 func saveRun(ctx context.Context, db *state.DB, r *Record) (int64, error) {
 	ids, _ := json.Marshal(r.ItemIDs)
-	now := formatTime(db.Now())
+	now := state.FormatTime(db.Now())
 	var id int64
 	err := db.Tx(ctx, func(tx *sql.Tx) error {
 		err := tx.QueryRowContext(ctx, `SELECT id FROM pin_runs WHERE metadata_cid = ? AND contract_cid = ? AND profile_json = ?`,
@@ -246,7 +246,7 @@ func savePinned(ctx context.Context, db *state.DB, runID int64, destination, roo
 	return db.Tx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO pin_roots(run_id, destination, root, cid, pinned_at) VALUES(?, ?, ?, ?, ?)
 			ON CONFLICT(run_id, destination, root) DO UPDATE SET cid = excluded.cid`,
-			runID, destination, root, c, formatTime(db.Now()))
+			runID, destination, root, c, state.FormatTime(db.Now()))
 		if err != nil {
 			return fmt.Errorf("record %s pinned at %s: %w", root, destination, err)
 		}
@@ -257,17 +257,7 @@ func savePinned(ctx context.Context, db *state.DB, runID int64, destination, roo
 // completeRun marks the run complete (every root pinned everywhere asked).
 func completeRun(ctx context.Context, db *state.DB, runID int64) error {
 	return db.Tx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE pin_runs SET completed_at = ? WHERE id = ?`, formatTime(db.Now()), runID)
+		_, err := tx.ExecContext(ctx, `UPDATE pin_runs SET completed_at = ? WHERE id = ?`, state.FormatTime(db.Now()), runID)
 		return err
 	})
-}
-
-func formatTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
-
-func parseTime(s string) time.Time {
-	if s == "" {
-		return time.Time{}
-	}
-	t, _ := time.Parse(time.RFC3339Nano, s)
-	return t
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
-	"hash/crc32"
 	"image"
 	"image/color"
 	"image/color/palette"
@@ -14,33 +13,9 @@ import (
 	"runtime"
 	"strings"
 	"testing"
-)
 
-// pngHeader crafts a PNG that declares a w×h RGBA image: a valid signature
-// and IHDR (with its CRC), then IEND, and no pixel data at all.
-func pngHeader(w, h uint32) []byte {
-	var b bytes.Buffer
-	b.WriteString("\x89PNG\r\n\x1a\n")
-	chunk := func(typ string, data []byte) {
-		var n [4]byte
-		binary.BigEndian.PutUint32(n[:], uint32(len(data)))
-		b.Write(n[:])
-		crc := crc32.NewIEEE()
-		crc.Write([]byte(typ))
-		crc.Write(data)
-		b.WriteString(typ)
-		b.Write(data)
-		binary.BigEndian.PutUint32(n[:], crc.Sum32())
-		b.Write(n[:])
-	}
-	ihdr := make([]byte, 13)
-	binary.BigEndian.PutUint32(ihdr[0:], w)
-	binary.BigEndian.PutUint32(ihdr[4:], h)
-	ihdr[8], ihdr[9] = 8, 6 // 8-bit RGBA; compression, filter, interlace 0
-	chunk("IHDR", ihdr)
-	chunk("IEND", nil)
-	return b.Bytes()
-}
+	"github.com/genmint/genmint/internal/pngtest"
+)
 
 // gifHeader crafts a GIF whose logical screen is w×h, with no frames.
 func gifHeader(w, h uint16) []byte {
@@ -112,8 +87,8 @@ func TestDecodeRefusesBombsBeforeAllocating(t *testing.T) {
 		data []byte
 		msg  string
 	}{
-		{"png 50000x50000", pngHeader(50000, 50000), "png image: 50000×50000 is over the 64-megapixel cap (refused without decoding)"},
-		{"png 2^31-1 wide", pngHeader(1<<31-1, 1<<31-1), "png image: corrupt: unsupported feature: dimension overflow"},
+		{"png 50000x50000", pngtest.Header(50000, 50000), "png image: 50000×50000 is over the 64-megapixel cap (refused without decoding)"},
+		{"png 2^31-1 wide", pngtest.Header(1<<31-1, 1<<31-1), "png image: corrupt: unsupported feature: dimension overflow"},
 		{"gif 65535x65535", gifHeader(65535, 65535), "gif image: 65535×65535 is over the 64-megapixel cap (refused without decoding)"},
 	}
 	for _, tt := range tests {
@@ -171,7 +146,7 @@ func TestDecodeBadData(t *testing.T) {
 		{"png signature only", full[:8], ErrCorrupt, "png image: truncated"},
 		{"truncated jpeg", jpg.Bytes()[:jpg.Len()/2], ErrCorrupt, "jpeg image: truncated"},
 		{"corrupt png", corrupt, ErrCorrupt, "png image: corrupt:"},
-		{"png with zero width", pngHeader(0, 10), ErrCorrupt, "png image: corrupt:"},
+		{"png with zero width", pngtest.Header(0, 10), ErrCorrupt, "png image: corrupt:"},
 		{"json error body", []byte(`{"error": {"message": "rate limited"}}`), ErrUnsupportedFormat,
 			`the data is text, not an image (it starts "{\"error\": {\"message\": \"rate limited\"}}")`},
 		{"html page", []byte("<!DOCTYPE html><html><body>502 Bad Gateway</body></html>"), ErrUnsupportedFormat, "the data is text"},

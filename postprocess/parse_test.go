@@ -10,6 +10,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/genmint/genmint/internal/pngtest"
 )
 
 func TestParseValid(t *testing.T) {
@@ -113,7 +115,7 @@ func TestParseErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	must(t, os.WriteFile(filepath.Join(dir, "notes.png"), []byte("not an image at all\n"), 0o644))
-	must(t, os.WriteFile(filepath.Join(dir, "bomb.png"), pngHeader(50000, 50000), 0o644))
+	must(t, os.WriteFile(filepath.Join(dir, "bomb.png"), pngtest.Header(50000, 50000), 0o644))
 	full := encodePNG(t, photo(64, 64))
 	must(t, os.WriteFile(filepath.Join(dir, "cut.png"), full[:len(full)/2], 0o644))
 

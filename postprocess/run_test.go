@@ -6,17 +6,15 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"image"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
-)
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
+	"github.com/genmint/genmint/internal/golden"
+)
 
 // chainSpec is a realistic postprocess list, every op at least once, as
 // yaml.v3 would hand it over.
@@ -156,23 +154,6 @@ func TestGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "chain.sha256", []byte(got.String()))
-	golden(t, "chain-params.json", append(js, '\n'))
-}
-
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", "golden", name)
-	if *update {
-		must(t, os.MkdirAll(filepath.Dir(path), 0o755))
-		must(t, os.WriteFile(path, got, 0o644))
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file:\ngot:\n%s\nwant:\n%s\n(if the change is intended, run go test ./postprocess -run TestGolden -update)", name, got, want)
-	}
+	golden.Check(t, filepath.Join("testdata", "golden", "chain.sha256"), []byte(got.String()))
+	golden.Check(t, filepath.Join("testdata", "golden", "chain-params.json"), append(js, '\n'))
 }

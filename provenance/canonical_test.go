@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
+	"path/filepath"
 	"strings"
 	"testing"
 	"unicode/utf8"
 
+	"github.com/genmint/genmint/internal/golden"
 	"github.com/genmint/genmint/spec"
 )
 
@@ -258,5 +260,5 @@ func TestSidecarGolden(t *testing.T) {
 	if !bytes.HasSuffix(b, []byte("}\n")) || !bytes.Contains(b, []byte("\n  \"content\": {\n    \"collection\"")) {
 		t.Errorf("sidecar is not two-space indented with a trailing newline:\n%s", b)
 	}
-	golden(t, "provenance.json.golden", b)
+	golden.Check(t, filepath.Join("testdata", "provenance.json.golden"), b)
 }

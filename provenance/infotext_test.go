@@ -2,10 +2,13 @@ package provenance
 
 import (
 	"encoding/json"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/genmint/genmint/internal/golden"
 )
 
 // The parsing rules of A1111's parse_generation_parameters
@@ -104,7 +107,7 @@ func TestInfotextGolden(t *testing.T) {
 	if text != want {
 		t.Errorf("infotext:\n%s\nwant:\n%s", text, want)
 	}
-	golden(t, "infotext.golden", []byte(text))
+	golden.Check(t, filepath.Join("testdata", "infotext.golden"), []byte(text))
 }
 
 func TestInfotextParsesBackInA1111(t *testing.T) {

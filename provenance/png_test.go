@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/genmint/genmint/internal/golden"
 	"github.com/genmint/genmint/internal/testenv"
 )
 
@@ -95,7 +96,7 @@ func embedFixturePNG(t *testing.T) ([]byte, string) {
 
 func TestEmbedPNGLayoutGolden(t *testing.T) {
 	out, _ := embedFixturePNG(t)
-	golden(t, "embedded_png_layout.golden", []byte(pngLayout(t, out)))
+	golden.Check(t, filepath.Join("testdata", "embedded_png_layout.golden"), []byte(pngLayout(t, out)))
 }
 
 func TestEmbedPNGKeepsPixels(t *testing.T) {

@@ -5,8 +5,11 @@ import (
 	"encoding/xml"
 	"errors"
 	"io"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/genmint/genmint/internal/golden"
 )
 
 // wellFormed parses b with encoding/xml, failing the test on any error.
@@ -37,7 +40,7 @@ func TestXMPGolden(t *testing.T) {
 	if again := XMP(&c, h); !bytes.Equal(again, x) {
 		t.Error("XMP bytes are not deterministic")
 	}
-	golden(t, "xmp.golden", x)
+	golden.Check(t, filepath.Join("testdata", "xmp.golden"), x)
 }
 
 func TestXMPFields(t *testing.T) {

@@ -277,9 +277,13 @@ func (d *DB) SetMeta(ctx context.Context, key, value string) error {
 	})
 }
 
-func formatTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+// FormatTime is how the state database stores a time (in genmint's tables
+// and in the pin and mint components'): RFC 3339 in UTC, to the nanosecond.
+func FormatTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 
-func parseTime(s string) time.Time {
+// ParseTime reads a time FormatTime wrote; the zero time for "" (a column
+// not set yet) or anything else it cannot read.
+func ParseTime(s string) time.Time {
 	t, _ := time.Parse(time.RFC3339Nano, s)
 	return t
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/genmint/genmint/internal/mediatype"
 	"github.com/genmint/genmint/spec"
 )
 
@@ -167,20 +168,10 @@ func scanItem(sc interface{ Scan(...any) error }) (Item, error) {
 		it.Result = json.RawMessage(result)
 	}
 	if it.Final.Path != "" {
-		it.Final.MediaType = mediaTypeOf(it.Final.Path)
+		it.Final.MediaType = mediatype.FromName(it.Final.Path)
 	}
-	it.CreatedAt, it.UpdatedAt = parseTime(created), parseTime(updated)
+	it.CreatedAt, it.UpdatedAt = ParseTime(created), ParseTime(updated)
 	return it, nil
-}
-
-func mediaTypeOf(path string) string {
-	switch {
-	case strings.HasSuffix(path, ".png"):
-		return "image/png"
-	case strings.HasSuffix(path, ".jpg"), strings.HasSuffix(path, ".jpeg"):
-		return "image/jpeg"
-	}
-	return ""
 }
 
 // ErrNoItem is returned for an item id the collection does not have.
@@ -276,7 +267,7 @@ type Planned struct {
 // custom items, are never touched here: the caller compares GenHash to
 // report them as stale.
 func (d *DB) Plan(ctx context.Context, items []Planned) error {
-	now := formatTime(d.Now())
+	now := FormatTime(d.Now())
 	return d.Tx(ctx, func(tx *sql.Tx) error {
 		stmt, err := tx.PrepareContext(ctx, `INSERT INTO items(id, status, seed, prompt, negative_prompt, traits, gen_hash, created_at, updated_at)
 			VALUES(?, 'pending', ?, ?, ?, ?, ?, ?, ?)
@@ -323,7 +314,7 @@ type Answer struct {
 // crash lost: such a request stays "started" (in doubt, and counted).
 func (d *DB) SaveOriginal(ctx context.Context, id int, genHash string, original File, result json.RawMessage, answer *Answer) error {
 	return d.Tx(ctx, func(tx *sql.Tx) error {
-		now := formatTime(d.Now())
+		now := FormatTime(d.Now())
 		res, err := tx.ExecContext(ctx, `UPDATE items SET original_path = ?, original_sha256 = ?, original_type = ?,
 				result = ?, error = '', updated_at = ?
 			WHERE id = ? AND gen_hash = ?`,
@@ -366,7 +357,7 @@ func (d *DB) SaveFinal(ctx context.Context, id int, f Finished) error {
 				record_sha256 = ?, post_hash = ?, error = '', updated_at = ?,
 				status = CASE WHEN status IN ('pending', 'failed') THEN 'generated' ELSE status END
 			WHERE id = ? AND original_sha256 <> ''`,
-			f.Final.Path, f.Final.SHA256, f.ProvenancePath, f.RecordSHA256, f.PostHash, formatTime(d.Now()), id)
+			f.Final.Path, f.Final.SHA256, f.ProvenancePath, f.RecordSHA256, f.PostHash, FormatTime(d.Now()), id)
 		if err != nil {
 			return fmt.Errorf("record final image of item %d: %w", id, err)
 		}
@@ -379,7 +370,7 @@ func (d *DB) SaveFinal(ctx context.Context, id int, f Finished) error {
 func (d *DB) ForgetOriginal(ctx context.Context, id int) error {
 	return d.Tx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `UPDATE items SET original_path = '', original_sha256 = '', original_type = '',
-			result = '', updated_at = ? WHERE id = ? AND status IN ('pending', 'failed')`, formatTime(d.Now()), id)
+			result = '', updated_at = ? WHERE id = ? AND status IN ('pending', 'failed')`, FormatTime(d.Now()), id)
 		return err
 	})
 }
@@ -392,7 +383,7 @@ func (d *DB) Reset(ctx context.Context, id int) error {
 				original_path = '', original_sha256 = '', original_type = '', result = '',
 				final_path = '', final_sha256 = '', provenance_path = '', record_sha256 = '', post_hash = '',
 				updated_at = ?
-			WHERE id = ? AND status IN ('pending', 'failed', 'refused', 'generated', 'rejected')`, formatTime(d.Now()), id)
+			WHERE id = ? AND status IN ('pending', 'failed', 'refused', 'generated', 'rejected')`, FormatTime(d.Now()), id)
 		if err != nil {
 			return fmt.Errorf("reset item %d: %w", id, err)
 		}
@@ -412,7 +403,7 @@ func (d *DB) Override(ctx context.Context, id int, seed uint32, prompt, genHash 
 				final_path = '', final_sha256 = '', provenance_path = '', record_sha256 = '', post_hash = '',
 				updated_at = ?
 			WHERE id = ? AND status IN ('pending', 'failed', 'refused', 'generated', 'rejected')`,
-			int64(seed), prompt, genHash, formatTime(d.Now()), id)
+			int64(seed), prompt, genHash, FormatTime(d.Now()), id)
 		if err != nil {
 			return fmt.Errorf("override item %d: %w", id, err)
 		}
@@ -445,7 +436,7 @@ func (d *DB) Restore(ctx context.Context, before Item) error {
 			string(before.Status), int64(before.Seed), before.Prompt, before.NegativePrompt, string(traits),
 			before.GenHash, before.PostHash, before.Original.Path, before.Original.SHA256, before.Original.MediaType, string(before.Result),
 			before.Final.Path, before.Final.SHA256, before.ProvenancePath, before.RecordSHA256, before.Custom,
-			before.Error, before.Attempts, formatTime(d.Now()), before.ID)
+			before.Error, before.Attempts, FormatTime(d.Now()), before.ID)
 		if err != nil {
 			return fmt.Errorf("restore item %d: %w", before.ID, err)
 		}
@@ -461,7 +452,7 @@ func (d *DB) Fail(ctx context.Context, id int, status Status, reason string) err
 	}
 	return d.Tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE items SET status = ?, error = ?, attempts = attempts + 1, updated_at = ?
-			WHERE id = ? AND status IN ('pending', 'failed', 'refused')`, string(status), reason, formatTime(d.Now()), id)
+			WHERE id = ? AND status IN ('pending', 'failed', 'refused')`, string(status), reason, FormatTime(d.Now()), id)
 		if err != nil {
 			return fmt.Errorf("record failure of item %d: %w", id, err)
 		}
@@ -476,7 +467,7 @@ func (d *DB) SetStatus(ctx context.Context, ids []int, to Status, from ...Status
 		return 0, fmt.Errorf("set status: no source statuses given")
 	}
 	idsJSON, _ := json.Marshal(ids)
-	args := []any{string(to), formatTime(d.Now()), string(idsJSON)}
+	args := []any{string(to), FormatTime(d.Now()), string(idsJSON)}
 	for _, s := range from {
 		args = append(args, string(s))
 	}

@@ -42,7 +42,7 @@ func (d *DB) StartRequest(ctx context.Context, itemID int, provider, model strin
 	var id int64
 	err := d.Tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO requests(item_id, provider, model, paid, cost_usd, started_at)
-			VALUES(?, ?, ?, ?, ?, ?)`, itemID, provider, model, paid, costUSD, formatTime(d.Now()))
+			VALUES(?, ?, ?, ?, ?, ?)`, itemID, provider, model, paid, costUSD, FormatTime(d.Now()))
 		if err != nil {
 			return fmt.Errorf("journal request for item %d: %w", itemID, err)
 		}
@@ -89,7 +89,7 @@ func (d *DB) FinishRequest(ctx context.Context, id int64, outcome, serviceID, er
 	return d.Tx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `UPDATE requests SET outcome = ?, service_id = coalesce(nullif(?, ''), service_id),
 			error = ?, cost_usd = ?, finished_at = ?
-			WHERE id = ?`, outcome, serviceID, errMsg, costUSD, formatTime(d.Now()), id)
+			WHERE id = ?`, outcome, serviceID, errMsg, costUSD, FormatTime(d.Now()), id)
 		if err != nil {
 			return fmt.Errorf("journal request %d: %w", id, err)
 		}
@@ -117,9 +117,9 @@ func (d *DB) Requests(ctx context.Context, itemID int) ([]Request, error) {
 		if err := rows.Scan(&r.ID, &r.ItemID, &r.Provider, &r.Model, &r.Paid, &r.CostUSD, &r.Outcome, &r.ServiceID, &r.Error, &started, &finished); err != nil {
 			return nil, err
 		}
-		r.StartedAt = parseTime(started)
+		r.StartedAt = ParseTime(started)
 		if finished != "" {
-			r.FinishedAt = parseTime(finished)
+			r.FinishedAt = ParseTime(finished)
 		}
 		out = append(out, r)
 	}

@@ -39,6 +39,7 @@ import (
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/dustin/go-humanize/english"
 
 	"github.com/genmint/genmint/curate"
 	"github.com/genmint/genmint/state"
@@ -647,7 +648,7 @@ func describeChange(op pendingOp, ch curate.Change) string {
 	var s string
 	switch {
 	case op.op == curate.OpUndo:
-		s = fmt.Sprintf("undid the last decision (%s %s)", plural(len(ids), "item", "items"), curate.FormatIDs(ids))
+		s = fmt.Sprintf("undid the last decision (%s %s)", english.PluralWord(len(ids), "item", "items"), curate.FormatIDs(ids))
 	case len(op.ids) == 1 && len(ch.Skipped) == 1:
 		sk := ch.Skipped[0]
 		return fmt.Sprintf("cannot %s item %d: %s", op.op, sk.ID, sk.Reason)
@@ -665,13 +666,6 @@ func describeChange(op pendingOp, ch curate.Change) string {
 		s += " · u undoes"
 	}
 	return s
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }
 
 func firstLine(s string) string {
@@ -871,7 +865,7 @@ func (m *Model) quit(force bool) tea.Cmd {
 	if len(m.regenerating) > 0 && !force && !m.quitArmed {
 		m.quitArmed = true
 		m.setMsg(fmt.Sprintf("%d %s running: press q again to cancel and quit, or wait",
-			len(m.regenerating), plural(len(m.regenerating), "regeneration", "regenerations")))
+			len(m.regenerating), english.PluralWord(len(m.regenerating), "regeneration", "regenerations")))
 		return nil
 	}
 	m.quitting = true

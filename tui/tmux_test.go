@@ -14,7 +14,7 @@ import (
 
 	"github.com/genmint/genmint/curate"
 	"github.com/genmint/genmint/curate/curatetest"
-	"github.com/genmint/genmint/internal/testenv"
+	"github.com/genmint/genmint/internal/testenv/tmux"
 	"github.com/genmint/genmint/state"
 	"github.com/genmint/genmint/tui/preview"
 )
@@ -72,54 +72,6 @@ func TestNoTerminalExits2(t *testing.T) {
 	}
 }
 
-// tmuxSession is a private tmux server (its own socket) for one test.
-type tmuxSession struct {
-	t    *testing.T
-	bin  string
-	sock string
-}
-
-func newTmux(t *testing.T, w, h int, command string) *tmuxSession {
-	bin := testenv.Path(t, testenv.Tmux)
-	s := &tmuxSession{t: t, bin: bin, sock: filepath.Join(t.TempDir(), "tmux.sock")}
-	s.run("-f", "/dev/null", "new-session", "-d", "-s", "curate", "-x", fmt.Sprint(w), "-y", fmt.Sprint(h), command)
-	t.Cleanup(func() { exec.Command(bin, "-S", s.sock, "kill-server").Run() })
-	return s
-}
-
-func (s *tmuxSession) run(args ...string) string {
-	s.t.Helper()
-	out, err := exec.Command(s.bin, append([]string{"-S", s.sock}, args...)...).CombinedOutput()
-	if err != nil {
-		s.t.Fatalf("tmux %s: %v: %s", strings.Join(args, " "), err, out)
-	}
-	return string(out)
-}
-
-func (s *tmuxSession) pane() string { return s.run("capture-pane", "-p", "-t", "curate") }
-
-func (s *tmuxSession) keys(keys ...string) {
-	s.run(append([]string{"send-keys", "-t", "curate"}, keys...)...)
-}
-
-// waitPane polls the pane until it shows every string.
-func (s *tmuxSession) waitPane(want ...string) string {
-	s.t.Helper()
-	var p string
-	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		p = s.pane()
-		ok := true
-		for _, w := range want {
-			ok = ok && strings.Contains(p, w)
-		}
-		if ok {
-			return p
-		}
-	}
-	s.t.Fatalf("the pane never showed %q; it shows:\n%s", want, p)
-	return ""
-}
-
 func TestTmux(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the view in tmux")
@@ -132,28 +84,28 @@ func TestTmux(t *testing.T) {
 	}})
 	out := filepath.Join(t.TempDir(), "summary.json")
 	args := helperCmd(t, f.dir)
-	s := newTmux(t, 100, 30, strings.Join(args, " ")+" > "+out)
+	s := tmux.Start(t, 100, 30, strings.Join(args, " ")+" > "+out)
 
 	// The preview is decoded off the UI goroutine, so it appears after the
 	// list: wait for its half-blocks too (tmux detection should pick blocks;
 	// kitty or sixel sequences would never show "▀").
-	s.waitPane("genmint curate · tmux", "▸ 0001", "#0001", "prompt", "▀")
-	s.keys("j", "p", "s", "x") // keep 2, star 3, reject 3
-	s.waitPane("0002 ✓ kept", "0003 ✗ rejected  ★", "rejected item 3")
-	s.keys("f") // undecided only
-	s.waitPane("showing undecided: 37 items")
-	s.keys("P") // keep all shown
-	s.waitPane("kept 37 items")
-	s.keys("u") // undo the bulk keep
-	s.waitPane("undid the last decision")
+	s.WaitPane("genmint curate · tmux", "▸ 0001", "#0001", "prompt", "▀")
+	s.Keys("j", "p", "s", "x") // keep 2, star 3, reject 3
+	s.WaitPane("0002 ✓ kept", "0003 ✗ rejected  ★", "rejected item 3")
+	s.Keys("f") // undecided only
+	s.WaitPane("showing undecided: 37 items")
+	s.Keys("P") // keep all shown
+	s.WaitPane("kept 37 items")
+	s.Keys("u") // undo the bulk keep
+	s.WaitPane("undid the last decision")
 
 	// Shrink to 40×12 and keep one more.
-	s.run("resize-window", "-t", "curate", "-x", "40", "-y", "12")
-	s.keys("escape")
-	s.waitPane("filters cleared")
-	s.keys("G", "p")
-	s.waitPane("kept item 40")
-	s.keys("q")
+	s.Resize(40, 12)
+	s.Keys("escape")
+	s.WaitPane("filters cleared")
+	s.Keys("G", "p")
+	s.WaitPane("kept item 40")
+	s.Keys("q")
 
 	var sum curate.Summary
 	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(20 * time.Millisecond) {
@@ -162,7 +114,7 @@ func TestTmux(t *testing.T) {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("no summary on stdout after q; pane:\n%s", s.pane())
+			t.Fatalf("no summary on stdout after q; pane:\n%s", s.Pane())
 		}
 	}
 	if sum.Kept != 2 || sum.Rejected != 1 || sum.Starred != 1 || sum.Changed != 4 || sum.Total != 40 {

@@ -2,14 +2,14 @@ package tui
 
 import (
 	"fmt"
-
-	"github.com/charmbracelet/bubbles/help"
 	"hash/fnv"
 	"strconv"
 	"strings"
 
+	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
+	"github.com/dustin/go-humanize/english"
 
 	"github.com/genmint/genmint/curate"
 	"github.com/genmint/genmint/state"
@@ -436,7 +436,7 @@ func (m *Model) panel(width, rows int) []string {
 			field("sidecar", d.RecordErr)
 		}
 		if n := len(d.Variants); n > 0 {
-			field("variants", fmt.Sprintf("%d earlier %s (seeds %s)", n, plural(n, "candidate", "candidates"), variantSeeds(d.Variants)))
+			field("variants", fmt.Sprintf("%d earlier %s (seeds %s)", n, english.PluralWord(n, "candidate", "candidates"), variantSeeds(d.Variants)))
 		}
 	}
 	for len(out) < rows {

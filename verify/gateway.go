@@ -4,16 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/genmint/genmint/internal/neterr"
 	"io"
 	"net"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/ipfs/go-cid"
+
+	"github.com/genmint/genmint/internal/neterr"
+	"github.com/genmint/genmint/internal/retry"
 )
 
 // Gateway reads content from an IPFS HTTP gateway, path style:
@@ -103,7 +104,7 @@ func (g *Gateway) get(ctx context.Context, u, accept string, limit int64) ([]byt
 		return nil, fmt.Errorf("%w: gateway GET %s answered %s%s", ErrNotFound, u, resp.Status, bodyHint(resp.Body))
 	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
 		return nil, &TemporaryError{Err: fmt.Errorf("gateway GET %s answered %s", u, resp.Status),
-			StatusCode: resp.StatusCode, RetryAfter: retryAfter(resp.Header.Get("Retry-After"))}
+			StatusCode: resp.StatusCode, RetryAfter: retry.After(resp.Header, time.Now())}
 	default:
 		return nil, unavailable(errors.New(resp.Status), "the gateway %s answered %s for %s: is it an IPFS gateway? check --gateway", g.base, resp.Status, u)
 	}
@@ -132,17 +133,4 @@ func bodyHint(r io.Reader) string {
 		return ""
 	}
 	return " (" + line + ")"
-}
-
-func retryAfter(v string) time.Duration {
-	if v == "" {
-		return 0
-	}
-	if s, err := strconv.Atoi(v); err == nil && s >= 0 {
-		return time.Duration(s) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		return max(time.Until(t), 0)
-	}
-	return 0
 }

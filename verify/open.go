@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/genmint/genmint/internal/neterr"
+	"github.com/genmint/genmint/internal/redact"
 	"net/url"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -69,7 +70,7 @@ func DialChain(ctx context.Context, rpcURL, contract string) (*CollectionChain, 
 		return nil, fmt.Errorf("%w: --contract %q is not an address (0x and 40 hex digits)", ErrUsage, contract)
 	}
 	addr := common.HexToAddress(contract)
-	shown := RedactURL(rpcURL)
+	shown := redact.URL(rpcURL)
 	cl, err := ethclient.DialContext(ctx, rpcURL)
 	if err != nil {
 		return nil, fmt.Errorf("%w: --rpc %s: %v", ErrUsage, shown, bareError(err))
@@ -95,21 +96,6 @@ func DialChain(ctx context.Context, rpcURL, contract string) (*CollectionChain, 
 		return nil, fmt.Errorf("%w: no contract at %s on chain %s (%s): check --contract and --rpc", ErrUsage, addr.Hex(), id, shown)
 	}
 	return OpenChain(cl, addr, shown, cl.Close), nil
-}
-
-// RedactURL shows an endpoint without what may be a credential: RPC
-// providers put API keys in the path (https://host/v3/KEY), the query or
-// the user info. It keeps the scheme and host: https://host/….
-func RedactURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" {
-		return "(the --rpc endpoint)"
-	}
-	s := u.Scheme + "://" + u.Host
-	if (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.User != nil || u.Fragment != "" {
-		s += "/…"
-	}
-	return s
 }
 
 // bareError drops the request URL a *url.Error repeats (it may hold a key).

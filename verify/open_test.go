@@ -8,22 +8,6 @@ import (
 	"testing"
 )
 
-func TestRedactURL(t *testing.T) {
-	for in, want := range map[string]string{
-		"http://127.0.0.1:8545":                  "http://127.0.0.1:8545",
-		"http://127.0.0.1:8545/":                 "http://127.0.0.1:8545",
-		"https://mainnet.infura.io/v3/0123abcd":  "https://mainnet.infura.io/…",
-		"https://rpc.example?key=s3cret":         "https://rpc.example/…",
-		"https://user:pass@rpc.example":          "https://rpc.example/…",
-		"wss://eth-mainnet.g.alchemy.com/v2/KEY": "wss://eth-mainnet.g.alchemy.com/…",
-		"/var/run/geth.ipc":                      "(the --rpc endpoint)",
-	} {
-		if got := RedactURL(in); got != want {
-			t.Errorf("RedactURL(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 func TestOpenContent(t *testing.T) {
 	ctx := context.Background()
 	if _, err := OpenContent(ctx, ContentOptions{Gateway: "https://u:p@gw.example"}); !errors.Is(err, ErrUsage) || strings.Contains(err.Error(), "u:p") {

@@ -2,17 +2,18 @@ package verify
 
 import (
 	"context"
-	"github.com/genmint/genmint/internal/retry"
 	"time"
 
 	"github.com/ipfs/go-cid"
+
+	"github.com/genmint/genmint/internal/retry"
 )
 
 // TemporaryError is a fault worth retrying: HTTP 429 or 5xx, a connection
 // dropped mid-answer. RetryAfter is the server's Retry-After, or 0.
 type TemporaryError = retry.TemporaryError
 
-// RetryPolicy bounds WithRetry.
+// RetryPolicy bounds WithRetry: the one retry.Policy.
 type RetryPolicy = retry.Policy
 
 // DefaultRetry is what the verify command uses: four tries over about 15 s.
@@ -58,9 +59,9 @@ func (r *retrying) Close() error {
 }
 
 func (r *retrying) do(ctx context.Context, f func() error) error {
-	err, exhausted := retry.Do(ctx, r.pol, f)
-	if exhausted {
-		return unavailable(err, "%s (gave up after %d tries): try again later, or read from another source", err, max(r.pol.Attempts, 1))
+	err := retry.Do(ctx, r.pol, func(int) error { return f() })
+	if retry.IsTemporary(err) { // the tries ran out ("… (gave up after N tries)")
+		return unavailable(err, "%s: try again later, or read from another source", err)
 	}
 	return err
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dustin/go-humanize/english"
+
 	"github.com/genmint/genmint/curate"
 	"github.com/genmint/genmint/generate"
 	"github.com/genmint/genmint/generate/pipeline"
@@ -135,7 +137,7 @@ func PrintGenerateSummary(io *IOStreams, asJSON bool, sum *pipeline.Summary, inf
 			kind = "paid"
 		}
 		fmt.Fprintf(out, "Dry run: %d of %d items need %d %s request%s to %s%s; %d already done.\n",
-			sum.Requests, sum.Scope, sum.Requests, kind, plural(sum.Requests), info.Name, cost, sum.AlreadyDone)
+			sum.Requests, sum.Scope, sum.Requests, kind, english.PluralWord(sum.Requests, "", "s"), info.Name, cost, sum.AlreadyDone)
 		return nil
 	}
 	var parts []string
@@ -185,11 +187,4 @@ func GenerateExit(sum *pipeline.Summary) error {
 		return Partial()
 	}
 	return nil
-}
-
-func plural(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
 }

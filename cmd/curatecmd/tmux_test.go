@@ -11,10 +11,12 @@ import (
 	"sort"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/dustin/go-humanize/english"
 
 	"github.com/genmint/genmint/curate"
 	"github.com/genmint/genmint/internal/testenv"
+	"github.com/genmint/genmint/internal/testenv/tmux"
 	"github.com/genmint/genmint/state"
 )
 
@@ -32,7 +34,7 @@ func TestCurateInTmux(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds genmint and runs it in tmux")
 	}
-	tmuxBin := testenv.Path(t, testenv.Tmux)
+	testenv.Path(t, testenv.Tmux) // before the build: no tmux, no test
 	bin := buildGenmint(t)
 	work := t.TempDir()
 	dir := filepath.Join(work, "c")
@@ -72,7 +74,7 @@ func TestCurateInTmux(t *testing.T) {
 	out, rc := filepath.Join(work, "summary.txt"), filepath.Join(work, "rc.txt")
 	command := fmt.Sprintf("env -i HOME=%q PATH=%q TERM=xterm-256color %q -C %q curate --preview blocks > %q; echo $? > %q",
 		work, os.Getenv("PATH"), bin, dir, out, rc)
-	s := startTmux(t, tmuxBin, 100, 30, command)
+	s := tmux.Start(t, 100, 30, command)
 
 	want := map[int]state.Status{}
 	for id := 1; id <= 8; id++ {
@@ -81,42 +83,42 @@ func TestCurateInTmux(t *testing.T) {
 	stars := map[int]bool{}
 	changes := 0
 
-	s.waitPane("genmint curate · C", "kept 0 · rejected 0 · undecided 8", "▸ 0001", "#0001", "prompt", "▀")
+	s.WaitPane("genmint curate · C", "kept 0 · rejected 0 · undecided 8", "▸ 0001", "#0001", "prompt", "▀")
 
 	// Keep 1, reject 2 (the cursor moves on after each), star 3, keep 3,
 	// undo that keep.
-	s.keys("p")
-	s.waitPane("0001 ✓ kept", "kept item 1")
-	s.keys("x")
-	s.waitPane("0002 ✗ rejected", "rejected item 2", "▸ 0003")
-	s.keys("s")
-	s.waitPane("starred item 3", "0003 · undecided ★")
-	s.keys("p")
-	s.waitPane("kept item 3")
-	s.keys("u")
-	s.waitPane("undid the last decision (item 3)", "0003 · undecided ★", "kept 1 · rejected 1 · undecided 6")
+	s.Keys("p")
+	s.WaitPane("0001 ✓ kept", "kept item 1")
+	s.Keys("x")
+	s.WaitPane("0002 ✗ rejected", "rejected item 2", "▸ 0003")
+	s.Keys("s")
+	s.WaitPane("starred item 3", "0003 · undecided ★")
+	s.Keys("p")
+	s.WaitPane("kept item 3")
+	s.Keys("u")
+	s.WaitPane("undid the last decision (item 3)", "0003 · undecided ★", "kept 1 · rejected 1 · undecided 6")
 	want[1], want[2] = state.Kept, state.Rejected
 	stars[3] = true
 	changes += 1 + 1 + 1 + 1 - 1
 
 	// Back to the top, then jump to the next undecided item: 3.
-	s.keys("g")
-	s.waitPane("▸ 0001")
-	s.keys("n")
-	s.waitPane("▸ 0003")
+	s.Keys("g")
+	s.WaitPane("▸ 0001")
+	s.Keys("n")
+	s.WaitPane("▸ 0003")
 
 	// Regenerate 3 with a new seed; go on curating meanwhile (star 4), and
 	// wait for the new candidate.
 	old3 := items[2]
-	s.keys("r", "j", "s")
-	s.waitPane("0004 · undecided ★")
+	s.Keys("r", "j", "s")
+	s.WaitPane("0004 · undecided ★")
 	stars[4] = true
 	changes++
-	s.waitFor("item 3 regenerated, its spinner gone", func(pane string) bool {
+	s.WaitFor("item 3 regenerated, its spinner gone", func(pane string) bool {
 		it := readItem(t, dir, 3)
 		return it.Custom && it.Status == state.Generated && !strings.Contains(pane, " regen ") && !strings.Contains(pane, "regenerating")
 	})
-	s.waitPane("0003 · undecided ★")
+	s.WaitPane("0003 · undecided ★")
 
 	// Filter: undecided items whose motif is item 5's, then keep them all.
 	motif := traitValue(t, items[4], "motif")
@@ -126,38 +128,38 @@ func TestCurateInTmux(t *testing.T) {
 			shown = append(shown, it.ID)
 		}
 	}
-	s.keys("f")
-	s.waitPane("showing undecided: 6 items")
-	s.keys("/")
-	s.waitPane("trait: ")
-	s.run("send-keys", "-t", "curate", "-l", "motif="+motif)
-	s.keys("Enter")
-	s.waitPane(fmt.Sprintf("trait %q: %d items", "motif="+motif, len(shown)))
-	s.keys("P")
-	s.waitPane(fmt.Sprintf("kept %s", plural(len(shown), "item "+fmt.Sprint(shown[0]), fmt.Sprintf("%d items", len(shown)))))
+	s.Keys("f")
+	s.WaitPane("showing undecided: 6 items")
+	s.Keys("/")
+	s.WaitPane("trait: ")
+	s.Type("motif=" + motif)
+	s.Keys("Enter")
+	s.WaitPane(fmt.Sprintf("trait %q: %d items", "motif="+motif, len(shown)))
+	s.Keys("P")
+	s.WaitPane(fmt.Sprintf("kept %s", english.PluralWord(len(shown), "item "+fmt.Sprint(shown[0]), fmt.Sprintf("%d items", len(shown)))))
 	for _, id := range shown {
 		want[id] = state.Kept
 	}
 	changes += len(shown)
-	s.keys("Escape")
-	s.waitPane("filters cleared: 8 items")
+	s.Keys("Escape")
+	s.WaitPane("filters cleared: 8 items")
 
 	// A tiny terminal still works: shrink to 40×12, reject the last item.
-	s.run("resize-window", "-t", "curate", "-x", "40", "-y", "12")
-	s.waitFor("a 40-column screen", func(pane string) bool {
+	s.Resize(40, 12)
+	s.WaitFor("a 40-column screen", func(pane string) bool {
 		lines := strings.Split(strings.TrimRight(pane, "\n"), "\n")
 		return len(lines) <= 12 && strings.Contains(pane, "▸ 000")
 	})
-	s.keys("G")
-	s.waitPane("▸ 0008")
-	s.keys("x")
-	s.waitPane("0008 ✗ rejected")
+	s.Keys("G")
+	s.WaitPane("▸ 0008")
+	s.Keys("x")
+	s.WaitPane("0008 ✗ rejected")
 	want[8] = state.Rejected
 	changes++
 
-	s.keys("q")
+	s.Keys("q")
 	var summary string
-	s.waitFor("the summary on stdout after q", func(string) bool {
+	s.WaitFor("the summary on stdout after q", func(string) bool {
 		b, _ := os.ReadFile(rc)
 		summary = readFile(out)
 		return strings.TrimSpace(string(b)) != ""
@@ -362,75 +364,4 @@ func sortedIDs(csv string) string {
 		return len(parts[i]) < len(parts[j]) || len(parts[i]) == len(parts[j]) && parts[i] < parts[j]
 	})
 	return strings.Join(parts, ",")
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
-}
-
-// tmuxSession is a private tmux server (its own socket) running one command.
-type tmuxSession struct {
-	t    *testing.T
-	bin  string
-	sock string
-}
-
-func startTmux(t *testing.T, bin string, w, h int, command string) *tmuxSession {
-	t.Helper()
-	s := &tmuxSession{t: t, bin: bin, sock: filepath.Join(t.TempDir(), "tmux.sock")}
-	s.run("-f", "/dev/null", "new-session", "-d", "-s", "curate", "-x", fmt.Sprint(w), "-y", fmt.Sprint(h), command)
-	t.Cleanup(func() { exec.Command(bin, "-S", s.sock, "kill-server").Run() })
-	return s
-}
-
-func (s *tmuxSession) run(args ...string) string {
-	s.t.Helper()
-	out, err := exec.Command(s.bin, append([]string{"-S", s.sock}, args...)...).CombinedOutput()
-	if err != nil {
-		s.t.Fatalf("tmux %s: %v: %s", strings.Join(args, " "), err, out)
-	}
-	return string(out)
-}
-
-func (s *tmuxSession) pane() string {
-	out, err := exec.Command(s.bin, "-S", s.sock, "capture-pane", "-p", "-t", "curate").CombinedOutput()
-	if err != nil {
-		return "" // the session ended (genmint quit)
-	}
-	return string(out)
-}
-
-func (s *tmuxSession) keys(keys ...string) {
-	s.t.Helper()
-	s.run(append([]string{"send-keys", "-t", "curate"}, keys...)...)
-}
-
-// waitFor polls the pane until ok holds (30 s at most).
-func (s *tmuxSession) waitFor(what string, ok func(pane string) bool) string {
-	s.t.Helper()
-	var p string
-	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(25 * time.Millisecond) {
-		p = s.pane()
-		if ok(p) {
-			return p
-		}
-	}
-	s.t.Fatalf("never saw %s; the pane shows:\n%s", what, p)
-	return ""
-}
-
-// waitPane polls the pane until it shows every string.
-func (s *tmuxSession) waitPane(want ...string) string {
-	s.t.Helper()
-	return s.waitFor(fmt.Sprintf("%q", want), func(p string) bool {
-		for _, w := range want {
-			if !strings.Contains(p, w) {
-				return false
-			}
-		}
-		return true
-	})
 }

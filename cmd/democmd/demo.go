@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dustin/go-humanize"
 	"github.com/spf13/cobra"
 
 	"github.com/genmint/genmint/cmd/cmdutil"
@@ -146,7 +147,7 @@ func demoRun(ctx context.Context, o *DemoOptions) error {
 	}
 	w := f.IO.Out
 	fmt.Fprintf(w, "Minted %d tokens of %s on an in-process chain (contract %s), %s gas in all.\n",
-		res.Items, o.Dir, res.Contract, group(res.GasUsed))
+		res.Items, o.Dir, res.Contract, humanize.Comma(int64(res.GasUsed)))
 	for _, u := range res.TokenURIs {
 		fmt.Fprintln(w, "  "+u)
 	}
@@ -292,16 +293,4 @@ func verifyDemo(ctx context.Context, c verify.Chain, car string, rec *pin.Record
 		return "", fmt.Errorf("the demo collection did not verify: %s", rep.Summary())
 	}
 	return rep.Summary(), nil
-}
-
-func group(v uint64) string {
-	s := fmt.Sprint(v)
-	out := ""
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			out += ","
-		}
-		out += string(c)
-	}
-	return out
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"os/exec"
@@ -16,9 +15,8 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/genmint/genmint/cmd/root"
+	"github.com/genmint/genmint/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the scripts' expected output files and the golden files")
 
 // runMainEnv makes this test binary run the real Main instead of the tests,
 // so Go tests can start genmint as a process (and kill it).
@@ -39,7 +37,7 @@ func TestMain(m *testing.M) {
 func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir:           "testdata/script",
-		UpdateScripts: *update,
+		UpdateScripts: golden.Update(), // -update rewrites the scripts' expected output files
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("NO_COLOR", "1")
 			env.Setenv("CI", "")

@@ -21,6 +21,7 @@ import (
 
 	"github.com/genmint/genmint/cmd/cmdutil"
 	"github.com/genmint/genmint/cmd/root"
+	"github.com/genmint/genmint/internal/golden"
 	"github.com/genmint/genmint/internal/testenv"
 	"github.com/genmint/genmint/mint/chain"
 	"github.com/genmint/genmint/pin"
@@ -93,7 +94,7 @@ func TestVerifyPinnedFromCAR(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("%+v", r)
 	}
-	golden(t, "verify-pinned.json", []byte(strings.ReplaceAll(r.out, car, "$CAR")))
+	golden.Check(t, filepath.Join("testdata", "verify-pinned.json"), []byte(strings.ReplaceAll(r.out, car, "$CAR")))
 
 	// Quiet: the summary only.
 	if r := run(false, "-q", "verify", "--car", car); r.code != 0 || r.err != "" {
@@ -250,26 +251,5 @@ func TestVerifyAnvil(t *testing.T) {
 	// And the collection-level check: 3 minted, 3 pinned, but only 1 asked.
 	if strings.Contains(r.out, "supply") {
 		t.Fatalf("supply failure with --only: %s", r.out)
-	}
-}
-
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Fatalf("%s differs from the golden file (go test -update rewrites it):\n%s", name, got)
 	}
 }

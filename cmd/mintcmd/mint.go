@@ -13,12 +13,14 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dustin/go-humanize"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/ethclient"
 	"github.com/ethereum/go-ethereum/params"
 	"github.com/spf13/cobra"
 
 	"github.com/genmint/genmint/cmd/cmdutil"
+	"github.com/genmint/genmint/internal/redact"
 	"github.com/genmint/genmint/mint"
 	"github.com/genmint/genmint/mint/chain"
 	"github.com/genmint/genmint/mint/wallet"
@@ -249,7 +251,7 @@ func mintRun(ctx context.Context, o *MintOptions) error {
 	default:
 		fmt.Fprintf(w, "Minted %d tokens on %s (chain %d); %d items minted in all.\n", res.Minted, nw.Name, nw.ChainID, res.Total)
 		fmt.Fprintf(w, "Contract: %s\n", res.Contract.Hex())
-		fmt.Fprintf(w, "Gas used: %s in %d transactions, fees %s ETH\n", group(res.GasUsed), len(res.Txs), mint.FormatETH(res.FeesWei))
+		fmt.Fprintf(w, "Gas used: %s in %d transactions, fees %s ETH\n", humanize.Comma(int64(res.GasUsed)), len(res.Txs), mint.FormatETH(res.FeesWei))
 	}
 	return nil
 }
@@ -257,7 +259,7 @@ func mintRun(ctx context.Context, o *MintOptions) error {
 // connect dials the node and checks its chain id, with one clear line when
 // it cannot be reached or serves another chain.
 func (o *MintOptions) connect(ctx context.Context, nw spec.Network) (mint.Backend, func(), error) {
-	where := redact(o.RPC)
+	where := redact.URL(o.RPC)
 	pctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
 	b, closeFn, err := o.Dial(pctx, o.RPC)
@@ -286,7 +288,7 @@ func (o *MintOptions) confirm(ctx context.Context, p mint.Plan) error {
 		what = fmt.Sprintf("deploy the collection and mint %d tokens", p.Tokens)
 	}
 	q := fmt.Sprintf("%s on %s (chain %d) from %s, estimated cost %s ETH (at most %s ETH, %d transactions, %s gas)?",
-		what, p.Network.Name, p.Network.ChainID, p.From.Hex(), mint.FormatETH(p.ExpectedCost), mint.FormatETH(p.MaxCost), p.Txs, group(p.Gas))
+		what, p.Network.Name, p.Network.ChainID, p.From.Hex(), mint.FormatETH(p.ExpectedCost), mint.FormatETH(p.MaxCost), p.Txs, humanize.Comma(int64(p.Gas)))
 	ok, err := o.IO.Confirm(q)
 	if errors.Is(err, cmdutil.ErrNoTTY) {
 		return cmdutil.UsageError("%s: confirm on a terminal, or pass --yes", q)
@@ -336,9 +338,9 @@ func dryRun(ctx context.Context, o *MintOptions, s *spec.Spec) error {
 	}
 	fmt.Fprintf(w, "Dry run on an in-process chain at mainnet's rules; nothing was sent.\n")
 	for _, t := range res.Txs {
-		fmt.Fprintf(w, "  %-34s %12s gas\n", mint.DescribeTx(t.Kind, t.First, t.Last, "", mint.TxCall), group(t.Gas))
+		fmt.Fprintf(w, "  %-34s %12s gas\n", mint.DescribeTx(t.Kind, t.First, t.Last, "", mint.TxCall), humanize.Comma(int64(t.Gas)))
 	}
-	fmt.Fprintf(w, "Total: %d transactions, %s gas for %d tokens on %s.\n", len(res.Txs), group(res.Gas), res.Tokens, s.Network.Name)
+	fmt.Fprintf(w, "Total: %d transactions, %s gas for %d tokens on %s.\n", len(res.Txs), humanize.Comma(int64(res.Gas)), res.Tokens, s.Network.Name)
 	switch res.FeeSource {
 	case "gas-price":
 		fmt.Fprintf(w, "Cost at %s gwei: %s ETH\n", mint.FormatGwei(res.FeePerGas), mint.FormatETH(res.Cost))
@@ -362,7 +364,7 @@ func (o *MintOptions) progress() func(mint.Event) {
 		case mint.EventPlanned:
 			p := e.Plan
 			fmt.Fprintf(w, "plan: %d transactions, %d tokens, ~%s gas, about %s ETH at current fees (at most %s)\n",
-				p.Txs, p.Tokens, group(p.Gas), mint.FormatETH(p.ExpectedCost), mint.FormatETH(p.MaxCost))
+				p.Txs, p.Tokens, humanize.Comma(int64(p.Gas)), mint.FormatETH(p.ExpectedCost), mint.FormatETH(p.MaxCost))
 		case mint.EventPending:
 			fmt.Fprintf(w, "settling %s (nonce %d) from an earlier run\n", t.Hash.Hex(), t.Nonce)
 		case mint.EventSent:
@@ -376,7 +378,7 @@ func (o *MintOptions) progress() func(mint.Event) {
 		case mint.EventDropped:
 			fmt.Fprintf(w, "dropped  %s: its nonce was used by a transaction genmint did not send; planning again\n", t.Hash.Hex())
 		case mint.EventMined:
-			fmt.Fprintf(w, "mined    %s %s in block %d, %s gas (%d minted)\n", step(t), t.Hash.Hex(), t.Block, group(t.GasUsed), e.Minted)
+			fmt.Fprintf(w, "mined    %s %s in block %d, %s gas (%d minted)\n", step(t), t.Hash.Hex(), t.Block, humanize.Comma(int64(t.GasUsed)), e.Minted)
 		}
 	}
 }
@@ -431,40 +433,14 @@ func gweiToWei(g float64) *big.Int {
 	return v
 }
 
-// redact shows where a URL points without what may be a key in its path,
-// query or user info (provider URLs often carry one).
-func redact(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" {
-		return "the given URL"
-	}
-	s := u.Scheme + "://" + u.Host
-	if (u.Path != "" && u.Path != "/") || u.RawQuery != "" {
-		s += "/…"
-	}
-	return s
-}
-
 // scrub removes the full URL from an error text.
 func scrub(err error, raw string) string {
 	msg := err.Error()
 	if raw != "" {
-		msg = strings.ReplaceAll(msg, raw, redact(raw))
+		msg = strings.ReplaceAll(msg, raw, redact.URL(raw))
 		if u, perr := url.Parse(raw); perr == nil && u.Host != "" {
-			msg = strings.ReplaceAll(msg, strings.TrimSuffix(raw, "/"), redact(raw))
+			msg = strings.ReplaceAll(msg, strings.TrimSuffix(raw, "/"), redact.URL(raw))
 		}
 	}
 	return msg
-}
-
-func group(v uint64) string {
-	s := strconv.FormatUint(v, 10)
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
 }

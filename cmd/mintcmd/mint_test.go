@@ -14,6 +14,7 @@ import (
 
 	"github.com/genmint/genmint/cmd/cmdutil"
 	"github.com/genmint/genmint/cmd/cmdutil/cmdutiltest"
+	"github.com/genmint/genmint/internal/redact"
 	"github.com/genmint/genmint/mint"
 	"github.com/genmint/genmint/mint/wallet"
 )
@@ -72,7 +73,7 @@ func TestRedact(t *testing.T) {
 		"https://user:pw@node.example/?key=SECRET":       "https://node.example/…",
 		"not a url": "the given URL",
 	} {
-		if got := redact(in); got != want {
+		if got := redact.URL(in); got != want {
 			t.Errorf("redact(%q) = %q, want %q", in, got, want)
 		}
 	}

@@ -4,6 +4,7 @@ package validatecmd
 import (
 	"fmt"
 
+	"github.com/dustin/go-humanize/english"
 	"github.com/spf13/cobra"
 
 	"github.com/genmint/genmint/cmd/cmdutil"
@@ -86,18 +87,11 @@ func validateRun(o *ValidateOptions) error {
 				spec.FileName, rep.Name, rep.Count, rep.Provider, combos, rep.Steps)
 		} else {
 			n := len(problems.Errors())
-			fmt.Fprintf(o.IO.Out, "%s has %d error%s\n", spec.FileName, n, plural(n))
+			fmt.Fprintf(o.IO.Out, "%s has %d error%s\n", spec.FileName, n, english.PluralWord(n, "", "s"))
 		}
 	}
 	if !rep.Valid {
 		return cmdutil.Silent(cmdutil.ExitUsage)
 	}
 	return nil
-}
-
-func plural(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
 }

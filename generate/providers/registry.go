@@ -178,11 +178,12 @@ func Wrap(p generate.Provider, name string, lim Limits) generate.Provider {
 	}
 	logger := lim.Logger
 	return retry.New(p, retry.Policy{
-		MaxRetries:    retries,
+		Attempts:      1 + retries,
 		Base:          lim.BackoffBase,
 		Max:           lim.BackoffMax,
 		MaxRetryAfter: lim.MaxRetryAfter,
-		Backpressure:  rate,
+	}, retry.Hooks{
+		Backpressure: rate,
 		OnRetry: func(req generate.Request, attempt int, wait time.Duration, err error) {
 			if logger != nil {
 				logger.Info("retrying", "provider", name, "item", req.Item, "attempt", attempt, "wait", wait.Round(time.Millisecond).String(), "reason", err.Error())

@@ -1,8 +1,10 @@
 // Package retry calls an idempotent operation again when it fails with a
-// fault worth retrying (*TemporaryError): after the server's Retry-After when
-// it gave one, else after a doubling, jittered back-off. Pinning and
-// verification use it around their IPFS and pinning-service clients; the
-// image providers have their own wrapper with rate-limit backpressure.
+// fault worth retrying (*TemporaryError): after the server's Retry-After
+// when it gave one (After parses it), else after a doubling, jittered
+// back-off. Policy is the one retry policy and Do the one retry loop:
+// pinning and verification wrap their IPFS and pinning-service clients with
+// them, and so does the image providers' wrapper (generate/providers/retry),
+// with JitterDown and MaxRetryAfter set for paid, rate-limited requests.
 package retry
 
 import (
@@ -13,12 +15,13 @@ import (
 	"time"
 )
 
-// TemporaryError is a fault worth retrying: HTTP 429 or 5xx, a connection
-// dropped mid-answer. RetryAfter is the server's Retry-After, or 0.
+// TemporaryError is a fault worth retrying: HTTP 429 or 5xx, a timeout, a
+// connection dropped mid-answer. It is the one such type: generate, pin and
+// verify name it under their own names (type aliases).
 type TemporaryError struct {
 	Err        error
-	StatusCode int
-	RetryAfter time.Duration
+	StatusCode int           // HTTP status, or 0
+	RetryAfter time.Duration // the wait the server asked for (After), or 0
 }
 
 func (e *TemporaryError) Error() string { return e.Err.Error() }
@@ -30,52 +33,147 @@ func IsTemporary(err error) bool {
 	return errors.As(err, &t)
 }
 
-// Policy bounds Do.
+// Jitter is how a back-off wait spreads around d = min(Base·2ⁿ, Max), so
+// that clients that failed together do not come back together.
+type Jitter int
+
+const (
+	// JitterUp waits between d and 1.5·d (never more than Max): never
+	// sooner than the back-off. A Retry-After is waited exactly.
+	JitterUp Jitter = iota
+	// JitterDown waits between d/2 and d: never longer than the back-off.
+	// A Retry-After is waited plus up to a tenth of it (at most a second),
+	// so that the requests one answer held back do not all return in the
+	// same instant.
+	JitterDown
+)
+
+// Policy says how Do retries. The zero Policy tries once.
 type Policy struct {
-	Attempts int           // total tries, at least 1
-	Base     time.Duration // first back-off; doubles each time
-	Max      time.Duration // back-off ceiling, and the most a Retry-After is honoured for (default a minute)
+	Attempts int           // tries in all, at least 1
+	Base     time.Duration // the first back-off (default 1 s); it doubles with each retry
+	// Max caps the back-off (default a minute). Unless MaxRetryAfter is
+	// set, it caps a Retry-After too: the wait is never longer than Max.
+	Max time.Duration
+	// MaxRetryAfter, when set, is the longest Retry-After honoured, however
+	// long Max is; a longer one ends the retries at once with an error that
+	// says when to re-run.
+	MaxRetryAfter time.Duration
+	Jitter        Jitter
+
 	// Sleep waits d or until ctx ends (default Sleep; tests replace it).
 	Sleep func(ctx context.Context, d time.Duration) error
-	// Notify, when set, hears about each retry (progress output).
-	Notify func(err error, wait time.Duration)
+	// Rand returns a float in [0, 1) for the jitter (default math/rand/v2).
+	Rand func() float64
+	// Notify, when set, hears about each retry before its wait: the try
+	// that failed (1-based), its error and the wait.
+	Notify func(try int, err error, wait time.Duration)
 }
 
-// Do calls f until it succeeds, fails with an error that is not a
-// *TemporaryError, ctx ends, or the attempts run out. It returns f's last
-// error, and exhausted when the attempts ran out on a fault still temporary.
-func Do(ctx context.Context, pol Policy, f func() error) (err error, exhausted bool) {
+// ExhaustedError is what Do returns when the tries ran out on a fault still
+// temporary: the last error, which it wraps, and how many tries were made.
+type ExhaustedError struct {
+	Err   error
+	Tries int
+}
+
+func (e *ExhaustedError) Error() string {
+	return fmt.Sprintf("%v (gave up after %d tries)", e.Err, e.Tries)
+}
+func (e *ExhaustedError) Unwrap() error { return e.Err }
+
+// Do calls f (with the 1-based try number) until it succeeds, fails with an
+// error that is not a *TemporaryError (returned as it is), ctx ends (the
+// error wraps ctx.Err()), a Retry-After is longer than MaxRetryAfter, or the
+// tries run out: then, when there were more than one, an *ExhaustedError
+// wrapping f's last error.
+func Do(ctx context.Context, pol Policy, f func(try int) error) error {
 	attempts := max(pol.Attempts, 1)
-	maxWait := pol.Max
-	if maxWait <= 0 {
-		maxWait = time.Minute
-	}
 	sleep := pol.Sleep
 	if sleep == nil {
 		sleep = Sleep
 	}
-	for i := 0; ; i++ {
-		err = f()
+	for try := 1; ; try++ {
+		err := f(try)
+		if err == nil {
+			return nil
+		}
+		if cerr := ctx.Err(); cerr != nil {
+			if !errors.Is(err, cerr) {
+				err = fmt.Errorf("%w (%v)", cerr, err)
+			}
+			return err
+		}
 		var te *TemporaryError
-		if err == nil || !errors.As(err, &te) || ctx.Err() != nil {
-			return err, false
+		if !errors.As(err, &te) {
+			return err
 		}
-		if i == attempts-1 {
-			return err, true
+		if try >= attempts {
+			if attempts == 1 {
+				return err
+			}
+			return &ExhaustedError{Err: err, Tries: try}
 		}
-		wait := te.RetryAfter
-		if wait <= 0 {
-			wait = pol.Base << i
-			wait += time.Duration(rand.Int64N(int64(wait)/2 + 1)) // jitter up to +50%
+		wait, stop := pol.wait(te.RetryAfter, try, err)
+		if stop != nil {
+			return stop
 		}
-		wait = min(wait, maxWait)
 		if pol.Notify != nil {
-			pol.Notify(err, wait)
+			pol.Notify(try, err, wait)
 		}
 		if serr := sleep(ctx, wait); serr != nil {
-			return fmt.Errorf("%w (while waiting to retry: %v)", serr, err), false
+			return fmt.Errorf("interrupted while waiting to retry (%v): %w", err, serr)
 		}
 	}
+}
+
+// wait is how long to wait after try (1-based) failed with err, which asked
+// for retryAfter; or the error that ends the retries.
+func (pol Policy) wait(retryAfter time.Duration, try int, err error) (time.Duration, error) {
+	rnd := pol.Rand
+	if rnd == nil {
+		rnd = rand.Float64
+	}
+	maxWait := pol.Max
+	if maxWait <= 0 {
+		maxWait = time.Minute
+	}
+	if retryAfter <= 0 {
+		return pol.Backoff(try-1, rnd()), nil
+	}
+	if pol.MaxRetryAfter > 0 {
+		if retryAfter > pol.MaxRetryAfter {
+			return 0, fmt.Errorf("the service asked to wait %s before retrying, longer than genmint waits (%s); re-run after %s: %w",
+				retryAfter.Round(time.Second), pol.MaxRetryAfter, time.Now().Add(retryAfter).Format("15:04:05"), err)
+		}
+	} else {
+		retryAfter = min(retryAfter, maxWait)
+	}
+	if pol.Jitter == JitterDown {
+		retryAfter += time.Duration(rnd() * float64(min(retryAfter/10, time.Second)))
+	}
+	return retryAfter, nil
+}
+
+// Backoff is the wait before retry n (0-based) when the server asked for
+// none, for a jitter draw r in [0, 1).
+func (pol Policy) Backoff(n int, r float64) time.Duration {
+	base, maxWait := pol.Base, pol.Max
+	if base <= 0 {
+		base = time.Second
+	}
+	if maxWait <= 0 {
+		maxWait = time.Minute
+	}
+	d := base
+	for i := 0; i < n && d < maxWait; i++ {
+		d *= 2
+	}
+	d = min(d, maxWait)
+	if pol.Jitter == JitterDown {
+		return d/2 + time.Duration(r*float64(d/2))
+	}
+	return min(d+time.Duration(r*float64(d/2)), maxWait)
 }
 
 // Sleep waits d, or until ctx ends (returning its error).

@@ -3,12 +3,10 @@ package preview
 import (
 	"bytes"
 	"encoding/base64"
-	"flag"
 	"fmt"
 	"image"
 	"image/color"
 	"image/png"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -19,9 +17,8 @@ import (
 	"github.com/charmbracelet/x/ansi/sixel"
 
 	"github.com/genmint/genmint/curate/curatetest"
+	"github.com/genmint/genmint/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 // noise is a deterministic image that compresses badly, so the kitty payload
 // needs several chunks.
@@ -86,25 +83,7 @@ func TestBlocksGolden(t *testing.T) {
 		}
 		fmt.Fprintf(&out, "box %dx%d → %dx%d\n%s\n", box[0], box[1], f.Cols, f.Rows, strings.Join(f.Lines, "\n"))
 	}
-	golden(t, "blocks.golden", out.String())
-}
-
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	p := filepath.Join("testdata", name)
-	if *update {
-		os.MkdirAll("testdata", 0o755)
-		if err := os.WriteFile(p, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if string(want) != got {
-		t.Errorf("output differs from %s (run go test -update if the change is intended)\ngot:\n%s", p, got)
-	}
+	golden.Check(t, filepath.Join("testdata", "blocks.golden"), []byte(out.String()))
 }
 
 var apcRE = regexp.MustCompile(`\x1b_G([^;\x1b]*)(?:;([^\x1b]*))?\x1b\\`)

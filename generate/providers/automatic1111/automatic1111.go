@@ -235,21 +235,13 @@ func (c *Client) Generate(ctx context.Context, req generate.Request) (*generate.
 	fail := func(format string, args ...any) error {
 		return fmt.Errorf("automatic1111 item %d: %w", req.Item, fmt.Errorf(format, args...))
 	}
-	if err := httpsafe.ExpectJSON(resp); err != nil {
-		httpsafe.Discard(resp)
-		return nil, fail("%w", err)
-	}
-	raw, err := httpsafe.ReadBody(resp, httpsafe.MaxJSONBody)
-	if err != nil {
-		if ctx.Err() != nil {
+	var tr txt2imgResponse
+	if err := c.http.ReadJSON(resp, httpsafe.MaxJSONBody, &tr); err != nil {
+		if ctx.Err() != nil { // the body was cut short by the cancel
 			c.interrupt()
 			return nil, fail("%w", ctx.Err())
 		}
 		return nil, fail("%w", err)
-	}
-	var tr txt2imgResponse
-	if err := json.Unmarshal(raw, &tr); err != nil {
-		return nil, fail("%w: JSON does not parse (%v): %s", httpsafe.ErrMalformed, err, c.http.Snippet(raw))
 	}
 	if len(tr.Images) == 0 {
 		return nil, fail("%w: the answer holds no image (send_images was true)", httpsafe.ErrMalformed)

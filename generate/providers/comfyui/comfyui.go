@@ -447,7 +447,7 @@ func (c *Client) Generate(ctx context.Context, req generate.Request) (*generate.
 	var queued struct {
 		PromptID string `json:"prompt_id"`
 	}
-	if err := readJSON(c.http, resp, &queued); err != nil {
+	if err := c.http.ReadJSON(resp, httpsafe.MaxJSONBody, &queued); err != nil {
 		return nil, fail("unknown", "%w", err)
 	}
 	if queued.PromptID == "" {
@@ -566,21 +566,6 @@ func (c *Client) Generate(ctx context.Context, req generate.Request) (*generate.
 	}, nil
 }
 
-func readJSON(c *httpc.Client, resp *http.Response, v any) error {
-	if err := httpsafe.ExpectJSON(resp); err != nil {
-		httpsafe.Discard(resp)
-		return err
-	}
-	raw, err := httpsafe.ReadBody(resp, httpsafe.MaxJSONBody)
-	if err != nil {
-		return err
-	}
-	if err := json.Unmarshal(raw, v); err != nil {
-		return fmt.Errorf("%w: JSON does not parse (%v): %s", httpsafe.ErrMalformed, err, c.Snippet(raw))
-	}
-	return nil
-}
-
 // history returns the finished entry for id, or nil while it is queued or
 // running.
 func (c *Client) history(ctx context.Context, id string) (*historyEntry, error) {
@@ -596,7 +581,7 @@ func (c *Client) history(ctx context.Context, id string) (*historyEntry, error) 
 		return nil, &httpsafe.StatusError{Provider: Name, Code: resp.StatusCode, Message: c.http.Snippet(raw)}
 	}
 	var h map[string]*historyEntry
-	if err := readJSON(c.http, resp, &h); err != nil {
+	if err := c.http.ReadJSON(resp, httpsafe.MaxJSONBody, &h); err != nil {
 		return nil, err
 	}
 	e := h[id]
@@ -625,7 +610,7 @@ func (c *Client) stop(id string) {
 		var q struct {
 			Running [][]any `json:"queue_running"`
 		}
-		if resp.StatusCode == http.StatusOK && readJSON(c.http, resp, &q) == nil {
+		if resp.StatusCode == http.StatusOK && c.http.ReadJSON(resp, httpsafe.MaxJSONBody, &q) == nil {
 			for _, item := range q.Running {
 				if len(item) > 1 && item[1] == id {
 					running = true

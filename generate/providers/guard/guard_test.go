@@ -3,9 +3,7 @@ package guard
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"errors"
-	"hash/crc32"
 	"strings"
 	"testing"
 
@@ -13,6 +11,7 @@ import (
 	"github.com/genmint/genmint/generate/providers/cost"
 	"github.com/genmint/genmint/generate/providers/httpsafe"
 	"github.com/genmint/genmint/generate/providers/internal/fakeprov"
+	"github.com/genmint/genmint/internal/pngtest"
 )
 
 type fixed struct{ res *generate.Result }
@@ -35,7 +34,7 @@ func TestRejects(t *testing.T) {
 		want string
 	}{
 		"truncated":  {&generate.Result{Image: fakeprov.Image[:len(fakeprov.Image)-20], Paid: true, CostUSD: 0.04}, "truncated"},
-		"bomb":       {&generate.Result{Image: bomb(50000, 50000), Paid: true, CostUSD: 0.04}, "50000×50000"},
+		"bomb":       {&generate.Result{Image: pngtest.Header(50000, 50000), Paid: true, CostUSD: 0.04}, "50000×50000"},
 		"mislabeled": {&generate.Result{Image: fakeprov.Image, MediaType: "image/jpeg", Paid: true, CostUSD: 0.04}, "labelled image/jpeg"},
 		"not image":  {&generate.Result{Image: []byte("<!doctype html><p>oops"), Paid: true, CostUSD: 0.04}, "not a PNG"},
 	} {
@@ -54,22 +53,4 @@ func TestRejects(t *testing.T) {
 	if _, ok := cost.Charged(err); ok {
 		t.Error("an unpaid result is not charged")
 	}
-}
-
-func bomb(w, h uint32) []byte {
-	var buf bytes.Buffer
-	buf.WriteString("\x89PNG\r\n\x1a\n")
-	chunk := func(typ string, data []byte) {
-		binary.Write(&buf, binary.BigEndian, uint32(len(data)))
-		c := append([]byte(typ), data...)
-		buf.Write(c)
-		binary.Write(&buf, binary.BigEndian, crc32.ChecksumIEEE(c))
-	}
-	ihdr := make([]byte, 13)
-	binary.BigEndian.PutUint32(ihdr[0:], w)
-	binary.BigEndian.PutUint32(ihdr[4:], h)
-	ihdr[8], ihdr[9] = 8, 6
-	chunk("IHDR", ihdr)
-	chunk("IEND", nil)
-	return buf.Bytes()
 }

@@ -3,9 +3,7 @@ package httpsafe
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"errors"
-	"hash/crc32"
 	"image"
 	"image/color"
 	"image/png"
@@ -17,9 +15,9 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/genmint/genmint/generate"
+	"github.com/genmint/genmint/internal/pngtest"
 )
 
 func TestIsPublic(t *testing.T) {
@@ -151,27 +149,6 @@ func TestRedirectToPrivateIsRefused(t *testing.T) {
 	}
 }
 
-func TestRetryAfter(t *testing.T) {
-	now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
-	for _, tc := range []struct {
-		h    http.Header
-		want time.Duration
-	}{
-		{http.Header{"Retry-After": {"7"}}, 7 * time.Second},
-		{http.Header{"Retry-After": {"1.5"}}, 1500 * time.Millisecond},
-		{http.Header{"Retry-After": {now.Add(30 * time.Second).Format(http.TimeFormat)}}, 30 * time.Second},
-		{http.Header{"Retry-After": {now.Add(-time.Minute).Format(http.TimeFormat)}}, 0},
-		{http.Header{"Retry-After": {"soon"}}, 0},
-		{http.Header{"Retry-After": {"-3"}}, 0},
-		{http.Header{"Retry-After-Ms": {"250"}, "Retry-After": {"9"}}, 250 * time.Millisecond},
-		{http.Header{}, 0},
-	} {
-		if got := RetryAfter(tc.h, now); got != tc.want {
-			t.Errorf("RetryAfter(%v) = %v, want %v", tc.h, got, tc.want)
-		}
-	}
-}
-
 func TestReadBodyCap(t *testing.T) {
 	resp := &http.Response{Body: io.NopCloser(strings.NewReader(strings.Repeat("x", 11))), ContentLength: -1}
 	if _, err := ReadBody(resp, 10); !errors.Is(err, ErrTooLarge) {
@@ -200,7 +177,7 @@ func TestCheckImage(t *testing.T) {
 	if _, err := CheckImage(good[:len(good)/2], 0); !errors.Is(err, ErrBadImage) || !strings.Contains(err.Error(), "truncated") {
 		t.Errorf("truncated PNG: %v", err)
 	}
-	bomb := bombPNG(50000, 50000)
+	bomb := pngtest.Header(50000, 50000)
 	_, err = CheckImage(bomb, 0)
 	if !errors.Is(err, ErrBadImage) || !strings.Contains(err.Error(), "50000×50000") || !strings.Contains(err.Error(), "64.0 MP") {
 		t.Errorf("bomb: %v", err)
@@ -256,26 +233,6 @@ func pngBytes(t *testing.T, w, h int) []byte {
 	if err := png.Encode(&buf, img); err != nil {
 		t.Fatal(err)
 	}
-	return buf.Bytes()
-}
-
-// bombPNG is a tiny PNG whose header declares w×h pixels.
-func bombPNG(w, h uint32) []byte {
-	var buf bytes.Buffer
-	buf.WriteString("\x89PNG\r\n\x1a\n")
-	chunk := func(typ string, data []byte) {
-		binary.Write(&buf, binary.BigEndian, uint32(len(data)))
-		c := append([]byte(typ), data...)
-		buf.Write(c)
-		binary.Write(&buf, binary.BigEndian, crc32.ChecksumIEEE(c))
-	}
-	ihdr := make([]byte, 13)
-	binary.BigEndian.PutUint32(ihdr[0:], w)
-	binary.BigEndian.PutUint32(ihdr[4:], h)
-	ihdr[8], ihdr[9] = 8, 6 // 8-bit RGBA
-	chunk("IHDR", ihdr)
-	chunk("IDAT", []byte{0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01})
-	chunk("IEND", nil)
 	return buf.Bytes()
 }
 

@@ -8,13 +8,14 @@ import (
 	"mime"
 	"net"
 	"net/http"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
 	"unicode/utf8"
 
 	"github.com/genmint/genmint/generate"
+	"github.com/genmint/genmint/internal/redact"
+	"github.com/genmint/genmint/internal/retry"
 )
 
 // Body size caps. A JSON answer can carry a base64 image (4/3 of its size);
@@ -112,34 +113,6 @@ func ExpectImage(resp *http.Response) (string, error) {
 	return "", fmt.Errorf("%w: expected an image (image/png, image/jpeg or image/webp), got %q", ErrContentType, resp.Header.Get("Content-Type"))
 }
 
-// RetryAfter is how long a response asks the client to wait: the
-// non-standard retry-after-ms header (milliseconds, sent by OpenAI), then
-// Retry-After as delay-seconds or an HTTP-date (RFC 9110 §10.2.3). Zero when
-// absent, unparsable or in the past.
-func RetryAfter(h http.Header, now time.Time) time.Duration {
-	if v := strings.TrimSpace(h.Get("Retry-After-Ms")); v != "" {
-		if ms, err := strconv.ParseFloat(v, 64); err == nil && ms > 0 && ms < 1e9 {
-			return time.Duration(ms * float64(time.Millisecond))
-		}
-	}
-	v := strings.TrimSpace(h.Get("Retry-After"))
-	if v == "" {
-		return 0
-	}
-	if s, err := strconv.ParseFloat(v, 64); err == nil {
-		if s <= 0 || s > 1e7 {
-			return 0
-		}
-		return time.Duration(s * float64(time.Second))
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		if d := t.Sub(now); d > 0 {
-			return d
-		}
-	}
-	return 0
-}
-
 // StatusError is a final (not retryable) HTTP error answer from a service.
 type StatusError struct {
 	Provider string
@@ -160,13 +133,13 @@ func (e *StatusError) Error() string {
 }
 
 // Temporary builds the *generate.TemporaryError for a retryable status
-// answer (429, 5xx), with the wait the service asked for.
+// answer (429, 5xx), with the wait the service asked for (retry.After).
 func Temporary(provider string, resp *http.Response, message string) error {
 	err := fmt.Errorf("%s answered %d %s", provider, resp.StatusCode, http.StatusText(resp.StatusCode))
 	if message != "" {
 		err = fmt.Errorf("%w: %s", err, message)
 	}
-	return &generate.TemporaryError{Err: err, StatusCode: resp.StatusCode, RetryAfter: RetryAfter(resp.Header, time.Now())}
+	return &generate.TemporaryError{Err: err, StatusCode: resp.StatusCode, RetryAfter: retry.After(resp.Header, time.Now())}
 }
 
 // StatusErr turns an error status into the error the retry wrapper acts on:
@@ -218,21 +191,11 @@ func Transport(err error) error {
 // secret replaced by "[redacted]".
 func Snippet(b []byte, secrets ...string) string {
 	s := strings.ToValidUTF8(string(b), "�")
-	s = Redact(s, secrets...)
+	s = redact.Secrets(s, secrets...)
 	s = strings.Join(strings.Fields(s), " ")
 	if utf8.RuneCountInString(s) > 300 {
 		r := []rune(s)
 		s = string(r[:300]) + "…"
-	}
-	return s
-}
-
-// Redact replaces every occurrence of each non-trivial secret in s.
-func Redact(s string, secrets ...string) string {
-	for _, sec := range secrets {
-		if len(sec) >= 4 {
-			s = strings.ReplaceAll(s, sec, "[redacted]")
-		}
 	}
 	return s
 }

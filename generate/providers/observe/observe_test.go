@@ -35,7 +35,7 @@ func TestEveryAttemptIsReported(t *testing.T) {
 			}
 		}, nil
 	})
-	p := retry.New(New(f, o), retry.Policy{MaxRetries: 2, Base: time.Millisecond})
+	p := retry.New(New(f, o), retry.Policy{Attempts: 3, Base: time.Millisecond}, retry.Hooks{})
 	if _, err := p.Generate(context.Background(), generate.Request{Item: 5}); err != nil {
 		t.Fatal(err)
 	}

@@ -213,17 +213,9 @@ func (c *Client) Generate(ctx context.Context, req generate.Request) (*generate.
 	fail := func(format string, args ...any) error {
 		return cost.Charge(fmt.Errorf("openai item %d (request %s): %w", req.Item, requestID, fmt.Errorf(format, args...)), estimate)
 	}
-	if err := httpsafe.ExpectJSON(resp); err != nil {
-		httpsafe.Discard(resp)
-		return nil, fail("%w", err)
-	}
-	raw, err := httpsafe.ReadBody(resp, httpsafe.MaxJSONBody)
-	if err != nil {
-		return nil, fail("%w", err)
-	}
 	var ir imagesResponse
-	if err := json.Unmarshal(raw, &ir); err != nil {
-		return nil, fail("%w: JSON does not parse (%v): %s", httpsafe.ErrMalformed, err, c.http.Snippet(raw))
+	if err := c.http.ReadJSON(resp, httpsafe.MaxJSONBody, &ir); err != nil {
+		return nil, fail("%w", err)
 	}
 	if len(ir.Data) == 0 {
 		return nil, fail("%w: the answer holds no image", httpsafe.ErrMalformed)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"flag"
 	"fmt"
 	"image"
 	"os"
@@ -14,9 +13,8 @@ import (
 	"testing"
 
 	"github.com/genmint/genmint/generate"
+	"github.com/genmint/genmint/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/golden with the current output")
 
 // goldenCase is one pinned request. Together they cover every motif and
 // style, both backgrounds, grain, every density, and non-square sizes.
@@ -92,7 +90,7 @@ func renderCase(t testing.TB, c goldenCase) (*generate.Result, []byte) {
 // The cross-architecture test runs this same test in 386 and arm64 builds.
 func TestGolden(t *testing.T) {
 	dir := filepath.Join("testdata", "golden")
-	if *update {
+	if golden.Update() {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			t.Fatal(err)
 		}
@@ -104,7 +102,7 @@ func TestGolden(t *testing.T) {
 			seenStyles[res.Params["style"].(string)] = true
 			got := goldenRecord(res, pix)
 			path := filepath.Join(dir, c.name)
-			if *update {
+			if golden.Update() {
 				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
 					t.Fatal(err)
 				}

@@ -1,19 +1,19 @@
 package procedural
 
 import (
-	"github.com/genmint/genmint/internal/suggest"
-
 	"bytes"
 	"context"
 	"fmt"
 	"image"
 	"image/png"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
 
 	"github.com/genmint/genmint/generate"
+	"github.com/genmint/genmint/internal/suggest"
 )
 
 // Model is the only model name the provider accepts (or "" for it).
@@ -99,7 +99,7 @@ func parseParams(p generate.Params, field string) (options, error) {
 	// Unknown names first, in sorted order so the message is stable.
 	var unknown []string
 	for k := range p {
-		if !contains(paramNames, k) {
+		if !slices.Contains(paramNames, k) {
 			unknown = append(unknown, k)
 		}
 	}
@@ -230,7 +230,7 @@ func choiceParam(p generate.Params, name, field string, names []string, vocab []
 		return "", fmt.Errorf("%s.%s: must be one of %s, got %v", field, name, strings.Join(names, ", "), v)
 	}
 	s = strings.ToLower(strings.TrimSpace(s))
-	if contains(names, s) {
+	if slices.Contains(names, s) {
 		return s, nil
 	}
 	if k, ok := lookup(vocab, s); ok && k.value != "on" && k.value != "off" {
@@ -241,15 +241,6 @@ func choiceParam(p generate.Params, name, field string, names []string, vocab []
 		msg += fmt.Sprintf("; did you mean %q?", sg)
 	}
 	return "", fmt.Errorf("%s (choose one of %s)", msg, strings.Join(names, ", "))
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // choice is a resolved decision and what made it: "param", "seed",

@@ -1,6 +1,7 @@
 package procedural
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -104,7 +105,7 @@ var motifs = []struct {
 // motifOf returns the motif a style belongs to, or "".
 func motifOf(style string) string {
 	for _, m := range motifs {
-		if contains(m.styles, style) {
+		if slices.Contains(m.styles, style) {
 			return m.name
 		}
 	}

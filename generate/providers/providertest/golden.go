@@ -1,19 +1,14 @@
 package providertest
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"flag"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/genmint/genmint/generate"
+	"github.com/genmint/genmint/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 // Provenance is the part of a Result that goes into the provenance record.
 type Provenance struct {
@@ -53,20 +48,5 @@ func Golden(t *testing.T, path string, res *generate.Result) {
 		t.Fatal(err)
 	}
 	got = append(got, '\n')
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("provenance differs from %s (go test -update rewrites it):\n--- got\n%s\n--- want\n%s", path, got, want)
-	}
+	golden.Check(t, path, got)
 }

@@ -2,11 +2,11 @@ package providertest
 
 import (
 	"bytes"
-	"encoding/binary"
-	"hash/crc32"
 	"image"
 	"image/color"
 	"image/png"
+
+	"github.com/genmint/genmint/internal/pngtest"
 )
 
 // ItemPNG is the image a fake returns for item: a small PNG that differs per
@@ -33,27 +33,6 @@ func CutPNG(item int) []byte {
 	return b[:len(b)*2/3]
 }
 
-// BombPNG is a valid-looking PNG of a few dozen bytes whose header declares
-// 50000×50000 pixels: decoding it would ask for 10 GB.
-func BombPNG() []byte {
-	var buf bytes.Buffer
-	buf.WriteString("\x89PNG\r\n\x1a\n")
-	chunk := func(typ string, data []byte) {
-		_ = binary.Write(&buf, binary.BigEndian, uint32(len(data)))
-		c := append([]byte(typ), data...)
-		buf.Write(c)
-		_ = binary.Write(&buf, binary.BigEndian, crc32.ChecksumIEEE(c))
-	}
-	ihdr := make([]byte, 13)
-	binary.BigEndian.PutUint32(ihdr[0:], 50000)
-	binary.BigEndian.PutUint32(ihdr[4:], 50000)
-	ihdr[8], ihdr[9] = 8, 6 // 8-bit RGBA
-	chunk("IHDR", ihdr)
-	chunk("IDAT", []byte{0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01})
-	chunk("IEND", nil)
-	return buf.Bytes()
-}
-
 // FaultyImage returns the image bytes a fake serves for item under fault f:
 // truncated, a bomb, or the item's own image.
 func FaultyImage(item int, f Fault) []byte {
@@ -61,7 +40,9 @@ func FaultyImage(item int, f Fault) []byte {
 	case TruncatedPNG:
 		return CutPNG(item)
 	case HugePNG:
-		return BombPNG()
+		// A valid-looking PNG of a few dozen bytes whose header declares
+		// 50000×50000 pixels: decoding it would ask for 10 GB.
+		return pngtest.Header(50000, 50000)
 	}
 	return ItemPNG(item)
 }

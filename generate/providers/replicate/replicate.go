@@ -425,17 +425,9 @@ func outputURL(out any, index int) (string, error) {
 }
 
 func (c *Client) readPrediction(resp *http.Response) (*prediction, error) {
-	if err := httpsafe.ExpectJSON(resp); err != nil {
-		httpsafe.Discard(resp)
-		return nil, err
-	}
-	raw, err := httpsafe.ReadBody(resp, httpsafe.MaxSmallBody*4)
-	if err != nil {
-		return nil, err
-	}
 	var p prediction
-	if err := json.Unmarshal(raw, &p); err != nil {
-		return nil, fmt.Errorf("%w: JSON does not parse (%v): %s", httpsafe.ErrMalformed, err, c.http.Snippet(raw))
+	if err := c.http.ReadJSON(resp, httpsafe.MaxSmallBody*4, &p); err != nil {
+		return nil, err
 	}
 	return &p, nil
 }

@@ -1,5 +1,6 @@
 // Package retry is the wrapper that retries a generate.Provider's
-// temporary faults.
+// temporary faults. It runs on internal/retry's Do with the one retry
+// Policy, set up for paid requests under a shared rate limit.
 //
 // Contract:
 //   - Only errors that are a *generate.TemporaryError (429, 5xx, a timeout, a
@@ -20,40 +21,38 @@ package retry
 import (
 	"context"
 	"errors"
-	"fmt"
-	"math/rand/v2"
 	"time"
 
 	"github.com/genmint/genmint/generate"
+	shared "github.com/genmint/genmint/internal/retry"
 )
 
-// Policy configures Retry. Zero fields take the defaults below.
-type Policy struct {
-	MaxRetries    int           // retries after the first attempt (default 0: none)
-	Base          time.Duration // first backoff (default 1s)
-	Max           time.Duration // backoff cap (default 60s)
-	MaxRetryAfter time.Duration // longest Retry-After honoured (default 5m)
+// Policy is the one retry policy (internal/retry.Policy). New gives its zero
+// fields the providers' defaults: Base 1 s, Max 60 s (never below Base),
+// MaxRetryAfter 5 min, and JitterDown.
+type Policy = shared.Policy
 
+// Hooks are what the wrapper tells the rest of the provider stack.
+type Hooks struct {
 	// Backpressure, when set, is told about every Retry-After so that other
 	// requests to the same service wait too (limit.Rate implements it).
 	Backpressure interface{ Defer(time.Duration) }
 	// OnRetry, when set, is called before each wait (for logging). err is
 	// already free of credentials.
 	OnRetry func(req generate.Request, attempt int, wait time.Duration, err error)
-	// Rand returns a float in [0, 1) for jitter; nil uses math/rand/v2.
-	Rand func() float64
 }
 
 // Retry retries its inner provider's temporary faults.
 type Retry struct {
 	next generate.Provider
 	p    Policy
+	h    Hooks
 }
 
 var _ generate.Provider = (*Retry)(nil)
 
 // New wraps next.
-func New(next generate.Provider, p Policy) *Retry {
+func New(next generate.Provider, p Policy, h Hooks) *Retry {
 	if p.Base <= 0 {
 		p.Base = time.Second
 	}
@@ -66,10 +65,8 @@ func New(next generate.Provider, p Policy) *Retry {
 	if p.MaxRetryAfter <= 0 {
 		p.MaxRetryAfter = 5 * time.Minute
 	}
-	if p.Rand == nil {
-		p.Rand = rand.Float64
-	}
-	return &Retry{next: next, p: p}
+	p.Jitter = shared.JitterDown
+	return &Retry{next: next, p: p, h: h}
 }
 
 type attemptKey struct{}
@@ -90,65 +87,26 @@ func WithAttempt(ctx context.Context, n int) context.Context {
 // Generate calls the inner provider until it succeeds, fails finally, or
 // the retries are spent.
 func (r *Retry) Generate(ctx context.Context, req generate.Request) (*generate.Result, error) {
-	for n := 0; ; n++ {
-		res, err := r.next.Generate(WithAttempt(ctx, n+1), req)
-		if err == nil {
-			return res, nil
-		}
-		if ctx.Err() != nil {
-			if !errors.Is(err, ctx.Err()) {
-				err = fmt.Errorf("%w (%v)", ctx.Err(), err)
-			}
-			return nil, err
-		}
+	pol := r.p
+	pol.Notify = func(try int, err error, wait time.Duration) {
 		var t *generate.TemporaryError
-		if !errors.As(err, &t) {
-			return nil, err
+		if r.h.Backpressure != nil && errors.As(err, &t) && t.RetryAfter > 0 {
+			r.h.Backpressure.Defer(t.RetryAfter)
 		}
-		if n >= r.p.MaxRetries {
-			if n == 0 {
-				return nil, err
-			}
-			return nil, fmt.Errorf("gave up after %d attempts: %w", n+1, err)
+		if r.h.OnRetry != nil {
+			r.h.OnRetry(req, try, wait, err)
 		}
-		wait := r.backoff(n)
-		if t.RetryAfter > 0 {
-			if t.RetryAfter > r.p.MaxRetryAfter {
-				return nil, fmt.Errorf("the service asked to wait %s before retrying, longer than genmint waits (%s); re-run after %s: %w",
-					t.RetryAfter.Round(time.Second), r.p.MaxRetryAfter, time.Now().Add(t.RetryAfter).Format("15:04:05"), err)
-			}
-			if r.p.Backpressure != nil {
-				r.p.Backpressure.Defer(t.RetryAfter)
-			}
-			// Honour it exactly, plus a little jitter so that waiting
-			// requests do not all return in the same instant.
-			j := t.RetryAfter / 10
-			if j > time.Second {
-				j = time.Second
-			}
-			wait = t.RetryAfter + time.Duration(r.p.Rand()*float64(j))
-		}
-		if r.p.OnRetry != nil {
-			r.p.OnRetry(req, n+1, wait, err)
-		}
-		timer := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			timer.Stop()
-			return nil, fmt.Errorf("interrupted while waiting to retry (%v): %w", err, ctx.Err())
-		case <-timer.C:
+		if r.p.Notify != nil {
+			r.p.Notify(try, err, wait)
 		}
 	}
-}
-
-// backoff is the jittered exponential wait before retry n (0-based).
-func (r *Retry) backoff(n int) time.Duration {
-	d := r.p.Base
-	for i := 0; i < n && d < r.p.Max; i++ {
-		d *= 2
+	var res *generate.Result
+	err := shared.Do(ctx, pol, func(try int) (err error) {
+		res, err = r.next.Generate(WithAttempt(ctx, try), req)
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
-	if d > r.p.Max {
-		d = r.p.Max
-	}
-	return d/2 + time.Duration(r.p.Rand()*float64(d/2))
+	return res, nil
 }

@@ -37,7 +37,7 @@ func TestRetriesTemporaryThenSucceeds(t *testing.T) {
 		return nil
 	}}
 	var w waits
-	r := New(f, Policy{MaxRetries: 4, Base: time.Millisecond, Max: 4 * time.Millisecond, OnRetry: w.on})
+	r := New(f, Policy{Attempts: 5, Base: time.Millisecond, Max: 4 * time.Millisecond}, Hooks{OnRetry: w.on})
 	if _, err := r.Generate(context.Background(), generate.Request{Item: 1}); err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +52,7 @@ func TestFinalErrorsAreNotRetried(t *testing.T) {
 		errors.New("400 bad request"),
 	} {
 		f := &fakeprov.Provider{Fail: func(int, int) error { return err }}
-		_, got := New(f, Policy{MaxRetries: 5, Base: time.Millisecond}).Generate(context.Background(), generate.Request{Item: 2})
+		_, got := New(f, Policy{Attempts: 6, Base: time.Millisecond}, Hooks{}).Generate(context.Background(), generate.Request{Item: 2})
 		if !errors.Is(got, err) || f.Calls(2) != 1 {
 			t.Errorf("%v: got %v after %d calls", err, got, f.Calls(2))
 		}
@@ -61,8 +61,8 @@ func TestFinalErrorsAreNotRetried(t *testing.T) {
 
 func TestGivesUpKeepingTheCause(t *testing.T) {
 	f := &fakeprov.Provider{Fail: func(int, int) error { return temp(500, 0) }}
-	_, err := New(f, Policy{MaxRetries: 2, Base: time.Millisecond}).Generate(context.Background(), generate.Request{Item: 1})
-	if f.Calls(1) != 3 || !strings.Contains(err.Error(), "gave up after 3 attempts") || !generate.IsTemporary(err) {
+	_, err := New(f, Policy{Attempts: 3, Base: time.Millisecond}, Hooks{}).Generate(context.Background(), generate.Request{Item: 1})
+	if f.Calls(1) != 3 || !strings.Contains(err.Error(), "gave up after 3 tries") || !generate.IsTemporary(err) {
 		t.Fatalf("calls=%d err=%v", f.Calls(1), err)
 	}
 }
@@ -81,7 +81,7 @@ func TestHonoursRetryAfter(t *testing.T) {
 	var w waits
 	bp := &deferred{}
 	start := time.Now()
-	r := New(f, Policy{MaxRetries: 1, Base: time.Millisecond, Max: time.Millisecond, OnRetry: w.on, Backpressure: bp})
+	r := New(f, Policy{Attempts: 2, Base: time.Millisecond, Max: time.Millisecond}, Hooks{OnRetry: w.on, Backpressure: bp})
 	if _, err := r.Generate(context.Background(), generate.Request{Item: 1}); err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +98,7 @@ func TestHonoursRetryAfter(t *testing.T) {
 
 func TestRetryAfterTooLongStops(t *testing.T) {
 	f := &fakeprov.Provider{Fail: func(int, int) error { return temp(429, time.Hour) }}
-	_, err := New(f, Policy{MaxRetries: 3, MaxRetryAfter: time.Minute}).Generate(context.Background(), generate.Request{Item: 1})
+	_, err := New(f, Policy{Attempts: 4, MaxRetryAfter: time.Minute}, Hooks{}).Generate(context.Background(), generate.Request{Item: 1})
 	if f.Calls(1) != 1 || err == nil || !strings.Contains(err.Error(), "re-run after") {
 		t.Fatalf("calls=%d err=%v", f.Calls(1), err)
 	}
@@ -107,7 +107,7 @@ func TestRetryAfterTooLongStops(t *testing.T) {
 func TestCancelDuringWait(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	f := &fakeprov.Provider{Fail: func(int, int) error { return temp(503, 0) }}
-	r := New(f, Policy{MaxRetries: 3, Base: time.Hour, Max: time.Hour, OnRetry: func(generate.Request, int, time.Duration, error) { cancel() }})
+	r := New(f, Policy{Attempts: 4, Base: time.Hour, Max: time.Hour}, Hooks{OnRetry: func(generate.Request, int, time.Duration, error) { cancel() }})
 	_, err := r.Generate(ctx, generate.Request{Item: 1})
 	if !errors.Is(err, context.Canceled) || f.Calls(1) != 1 {
 		t.Fatalf("calls=%d err=%v", f.Calls(1), err)
@@ -132,7 +132,7 @@ func (a *attempts) Generate(ctx context.Context, req generate.Request) (*generat
 
 func TestAttemptNumberInContext(t *testing.T) {
 	a := &attempts{}
-	if _, err := New(a, Policy{MaxRetries: 1, Base: time.Millisecond}).Generate(context.Background(), generate.Request{}); err != nil {
+	if _, err := New(a, Policy{Attempts: 2, Base: time.Millisecond}, Hooks{}).Generate(context.Background(), generate.Request{}); err != nil {
 		t.Fatal(err)
 	}
 	if len(a.got) != 2 || a.got[0] != 1 || a.got[1] != 2 {
@@ -145,9 +145,9 @@ func TestAttemptNumberInContext(t *testing.T) {
 
 func TestBackoffIsExponentialWithJitter(t *testing.T) {
 	for _, rnd := range []float64{0, 0.5, 0.999} {
-		r := New(nil, Policy{Base: time.Second, Max: 8 * time.Second, Rand: func() float64 { return rnd }})
+		r := New(nil, Policy{Base: time.Second, Max: 8 * time.Second, Rand: func() float64 { return rnd }}, Hooks{})
 		for n, d := range []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, 8 * time.Second} {
-			got := r.backoff(n)
+			got := r.p.Backoff(n, r.p.Rand())
 			if got < d/2 || got > d {
 				t.Errorf("rand %v: backoff(%d) = %v, want within [%v, %v]", rnd, n, got, d/2, d)
 			}

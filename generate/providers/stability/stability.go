@@ -229,13 +229,9 @@ func (c *Client) Generate(ctx context.Context, req generate.Request) (*generate.
 	mt, mparams := httpsafe.MediaType(resp)
 	switch {
 	case mt == "application/json":
-		raw, err := httpsafe.ReadBody(resp, httpsafe.MaxJSONBody)
-		if err != nil {
-			return nil, fail("%w", err)
-		}
 		var ji jsonImage
-		if err := json.Unmarshal(raw, &ji); err != nil {
-			return nil, fail("%w: JSON does not parse (%v): %s", httpsafe.ErrMalformed, err, c.http.Snippet(raw))
+		if err := c.http.ReadJSON(resp, httpsafe.MaxJSONBody, &ji); err != nil {
+			return nil, fail("%w", err)
 		}
 		img, err := base64.StdEncoding.DecodeString(ji.Image)
 		if err != nil || len(img) == 0 {

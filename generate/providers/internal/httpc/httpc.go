@@ -7,6 +7,7 @@ package httpc
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/genmint/genmint/generate"
 	"github.com/genmint/genmint/generate/providers/httpsafe"
+	"github.com/genmint/genmint/internal/redact"
 )
 
 // ErrGone is wrapped by Download's error when the output no longer exists
@@ -63,7 +65,7 @@ func (c *Client) URL(path string) string { return c.Base.String() + path }
 func (c *Client) Snippet(b []byte) string { return httpsafe.Snippet(b, c.secrets...) }
 
 // Redact removes the credential from s.
-func (c *Client) Redact(s string) string { return httpsafe.Redact(s, c.secrets...) }
+func (c *Client) Redact(s string) string { return redact.Secrets(s, c.secrets...) }
 
 // Do sends a request after checking its URL against the policy. The
 // credential is added only when withAuth is set (API calls; and downloads
@@ -166,6 +168,27 @@ func (c *Client) download(ctx context.Context, rawURL string, withAuth bool) ([]
 		return nil, "", err
 	}
 	return data, mt, nil
+}
+
+// ReadJSON decodes the JSON answer resp carries into v, reading at most
+// limit bytes, and closes the body. An answer that is not JSON by its
+// content type wraps httpsafe.ErrContentType; one that does not parse wraps
+// httpsafe.ErrMalformed and quotes its start, without the credential; a
+// body over limit wraps httpsafe.ErrTooLarge, and one cut short is a
+// *generate.TemporaryError (httpsafe.ReadBody).
+func (c *Client) ReadJSON(resp *http.Response, limit int64, v any) error {
+	if err := httpsafe.ExpectJSON(resp); err != nil {
+		httpsafe.Discard(resp)
+		return err
+	}
+	raw, err := httpsafe.ReadBody(resp, limit)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		return fmt.Errorf("%w: JSON does not parse (%v): %s", httpsafe.ErrMalformed, err, c.Snippet(raw))
+	}
+	return nil
 }
 
 // Bearer returns the auth func for services taking "Authorization: Bearer

@@ -4,16 +4,16 @@
 package params
 
 import (
-	"github.com/genmint/genmint/internal/suggest"
-
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/genmint/genmint/generate"
+	"github.com/genmint/genmint/internal/suggest"
 )
 
 // Reader reads one provider's parameters. Every getter records its key as
@@ -64,7 +64,7 @@ func (r *Reader) String(key, def string, allowed ...string) string {
 		r.fail(key, "must be text, not %v", v)
 		return def
 	}
-	if len(allowed) > 0 && !contains(allowed, s) {
+	if len(allowed) > 0 && !slices.Contains(allowed, s) {
 		msg := fmt.Sprintf("%q is not one of %s", s, strings.Join(allowed, ", "))
 		if m := Suggest(s, allowed); m != "" {
 			msg += fmt.Sprintf(" (did you mean %q?)", m)
@@ -222,15 +222,6 @@ func toFloat(v any) (float64, bool) {
 		return float64(n), true
 	}
 	return 0, false
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // Suggest returns the candidate closest to s when it is close enough to be a
