@@ -53,7 +53,3 @@ func bigMax(a, b *big.Int) *big.Int {
 	}
 	return new(big.Int).Set(b)
 }
-
-// withMargin adds 20% to a gas estimate (gas used can grow a little between
-// the estimate and the block, e.g. a storage slot another call warmed).
-func withMargin(gas uint64) uint64 { return gas + gas/5 }

@@ -43,7 +43,6 @@ import (
 	"github.com/ethereum/go-ethereum/ethclient"
 	"github.com/ethereum/go-ethereum/ethclient/simulated"
 
-	"github.com/genmint/genmint/mint/chain"
 	"github.com/genmint/genmint/pin"
 	"github.com/genmint/genmint/spec"
 	"github.com/genmint/genmint/state"
@@ -69,16 +68,6 @@ var (
 	_ Backend = (*ethclient.Client)(nil)
 	_ Backend = simulated.Client(nil)
 )
-
-// Collection holds the spec's facts the contract is deployed with.
-type Collection struct {
-	Name, Symbol string
-	Royalty      chain.Royalty
-	AIGC         bool // enable ERC-7007 on the contract
-	// MaxSupply is the supply cap; it is raised to the number of items
-	// minted at deployment when smaller.
-	MaxSupply uint64
-}
 
 // Point names a moment in Run at which a test may crash the process (see
 // Options.Hook).

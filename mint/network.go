@@ -3,20 +3,8 @@ package mint
 import (
 	"fmt"
 
-	"github.com/ethereum/go-ethereum/common"
-
-	"github.com/genmint/genmint/mint/chain"
 	"github.com/genmint/genmint/spec"
 )
-
-// CollectionFromSpec turns the spec's facts into the contract's.
-func CollectionFromSpec(s *spec.Spec) Collection {
-	c := Collection{Name: s.Name, Symbol: s.Symbol, AIGC: s.ERC7007, MaxSupply: s.MaxSupply}
-	if s.Royalty.Receiver != "" {
-		c.Royalty = chain.Royalty{Receiver: common.HexToAddress(s.Royalty.Receiver), Bps: uint16(s.Royalty.BPS)}
-	}
-	return c
-}
 
 // CheckChain is the one check that a node serves the spec's network: nil
 // when chain id is nw's, else an ErrWrongChain naming both chains and the

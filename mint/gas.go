@@ -8,18 +8,12 @@ import (
 	"github.com/ethereum/go-ethereum"
 	"github.com/ethereum/go-ethereum/common"
 
-	"github.com/genmint/genmint/mint/bindings"
 	"github.com/genmint/genmint/mint/chain"
 )
 
-var abiGC = bindings.NewGenmintCollection()
-
-// deployData is the deployment transaction's data: bytecode and constructor
-// arguments.
-func deployData(cfg chain.Config) []byte {
-	code := common.FromHex(bindings.GenmintCollectionMetaData.Bin)
-	return append(code, abiGC.PackConstructor(cfg.ConstructorArgs())...)
-}
+// withMargin adds 20% to a gas estimate (gas used can grow a little between
+// the estimate and the block, e.g. a storage slot another call warmed).
+func withMargin(gas uint64) uint64 { return gas + gas/5 }
 
 // TxGasCap is the most gas one transaction may use since Osaka (EIP-7825).
 const TxGasCap = 1 << 24
