@@ -164,29 +164,6 @@ type Event struct {
 	Minted, Total int
 }
 
-// Plan is what a run is about to send, estimated before anything is signed.
-type Plan struct {
-	Network  spec.Network   `json:"network"`
-	From     common.Address `json:"from"`
-	Contract common.Address `json:"contract"` // the collection (to be deployed at this address when Deploy)
-	Deploy   bool           `json:"deploy"`
-	// SetBaseURI is the new baseURI, when the pinned one changed.
-	SetBaseURI string `json:"set_base_uri,omitempty"`
-	// SetContractURI is the new contractURI, when the pinned one changed.
-	SetContractURI string `json:"set_contract_uri,omitempty"`
-	Tokens         int    `json:"tokens"` // tokens this run mints
-	Txs            int    `json:"transactions"`
-	Gas            uint64 `json:"gas"` // estimated on the simulated chain at mainnet's rules
-	// Fees per gas (wei) now: the base fee, the tip, and the most any
-	// transaction will pay (2 × base + tip, capped by MaxFeePerGas).
-	BaseFee      *big.Int `json:"base_fee_wei"`
-	Tip          *big.Int `json:"tip_wei"`
-	MaxFeePerGas *big.Int `json:"max_fee_per_gas_wei"`
-	// ExpectedCost is Gas × (base fee + tip); MaxCost Gas × MaxFeePerGas.
-	ExpectedCost *big.Int `json:"expected_cost_wei"`
-	MaxCost      *big.Int `json:"max_cost_wei"`
-}
-
 // Result is what Run did.
 type Result struct {
 	Network  spec.Network   `json:"network"`
