@@ -74,33 +74,6 @@ func Migrate(ctx context.Context, db *state.DB) error {
 	return db.Migrate(ctx, Component, migrations)
 }
 
-// Kind is what a journalled transaction does.
-type Kind string
-
-// Transaction kinds.
-const (
-	KindDeploy         Kind = "deploy"           // deploy the collection; the constructor mints tokens First..Last
-	KindMint           Kind = "mint"             // mintBatch: tokens First..Last
-	KindSetBaseURI     Kind = "set-base-uri"     // setBaseURI(BaseURI) when a later pin run changed it (items added, facts edited)
-	KindSetContractURI Kind = "set-contract-uri" // setContractURI(BaseURI column) likewise
-)
-
-// TxStatus is where a journalled transaction stands.
-type TxStatus string
-
-// Transaction statuses. Signed, sent are open (the outcome is not known);
-// the others are final.
-const (
-	TxSigned   TxStatus = "signed"   // committed to the journal; maybe broadcast (a crash may have hit either side)
-	TxSent     TxStatus = "sent"     // a node accepted it at least once
-	TxMined    TxStatus = "mined"    // mined and succeeded, confirmed, checked on chain
-	TxReverted TxStatus = "reverted" // mined and failed; nothing it meant to do happened
-	TxReplaced TxStatus = "replaced" // another transaction of the same action (same nonce) was mined
-	TxDropped  TxStatus = "dropped"  // its nonce was used by a transaction genmint did not journal
-)
-
-func (s TxStatus) open() bool { return s == TxSigned || s == TxSent }
-
 // txRow is one row of mint_txs.
 type txRow struct {
 	ID          int64
@@ -224,24 +197,14 @@ func (j *journal) open(ctx context.Context, chainID uint64) ([][]txRow, error) {
 	return groups, rows.Err()
 }
 
-// openOnOtherChains counts open transactions on chains other than chainID.
+// openElsewhere counts open transactions on chains other than chainID and
+// names the lowest such chain.
 func (j *journal) openElsewhere(ctx context.Context, chainID uint64) (uint64, int, error) {
 	var other int64
 	var n int
 	err := j.db.SQL().QueryRowContext(ctx, `SELECT COALESCE(MIN(chain_id), 0), count(*) FROM mint_txs
 		WHERE chain_id <> ? AND status IN ('signed', 'sent')`, int64(chainID)).Scan(&other, &n)
 	return uint64(other), n, err
-}
-
-// Deployment is the collection's contract as the journal knows it.
-type Deployment struct {
-	ChainID  uint64         `json:"chain_id"`
-	Contract common.Address `json:"contract"`
-	Owner    common.Address `json:"owner"` // the account that deployed it
-	TxHash   common.Hash    `json:"tx_hash"`
-	Block    uint64         `json:"block"`
-	// InitialSupply is how many tokens its constructor minted (ids 1..InitialSupply).
-	InitialSupply uint64 `json:"initial_supply"`
 }
 
 // deployment returns the mined deployment, if any.
@@ -349,17 +312,6 @@ func (j *journal) settle(ctx context.Context, group []txRow, s settled) error {
 	})
 }
 
-// Token is one minted item, as recorded.
-type Token struct {
-	ItemID   int            `json:"item_id"`
-	TokenID  uint64         `json:"token_id"`
-	ChainID  uint64         `json:"chain_id"`
-	Contract common.Address `json:"contract"`
-	Owner    common.Address `json:"owner"`
-	TxHash   common.Hash    `json:"tx_hash"`
-	Block    uint64         `json:"block"`
-}
-
 // tokens reads every minted token, by item id.
 func (j *journal) tokens(ctx context.Context) (map[int]Token, error) {
 	rows, err := j.db.SQL().QueryContext(ctx, `SELECT item_id, token_id, chain_id, contract, owner, tx_hash, block FROM mint_tokens ORDER BY item_id`)
@@ -394,24 +346,7 @@ func (j *journal) maxNonce(ctx context.Context, chainID uint64, sender common.Ad
 	return uint64(n.Int64), n.Valid, nil
 }
 
-// TxRecord is a journalled transaction, for status output.
-type TxRecord struct {
-	Kind     Kind           `json:"kind"`
-	Hash     common.Hash    `json:"hash"`
-	Nonce    uint64         `json:"nonce"`
-	ChainID  uint64         `json:"chain_id"`
-	Contract common.Address `json:"contract"`
-	First    uint64         `json:"first_token,omitempty"`
-	Last     uint64         `json:"last_token,omitempty"`
-	BaseURI  string         `json:"base_uri,omitempty"`
-	Status   TxStatus       `json:"status"`
-	Block    uint64         `json:"block,omitempty"`
-	GasUsed  uint64         `json:"gas_used,omitempty"`
-	// FeeWei is what the transaction cost (gas used × effective gas price).
-	FeeWei *big.Int `json:"fee_wei,omitempty"`
-	Error  string   `json:"error,omitempty"`
-}
-
+// all reads every journalled transaction, in signing order.
 func (j *journal) all(ctx context.Context) ([]TxRecord, error) {
 	rows, err := j.db.SQL().QueryContext(ctx, `SELECT `+txColumns+` FROM mint_txs ORDER BY id`)
 	if err != nil {
@@ -429,6 +364,7 @@ func (j *journal) all(ctx context.Context) ([]TxRecord, error) {
 	return out, rows.Err()
 }
 
+// record is the row as callers see it.
 func (r *txRow) record() TxRecord {
 	rec := TxRecord{Kind: r.Kind, Hash: r.Hash, Nonce: r.Nonce, ChainID: r.ChainID, Contract: r.Contract, First: r.First, Last: r.Last,
 		BaseURI: r.BaseURI, Status: r.Status, Block: r.Block, GasUsed: r.GasUsed, Error: r.Error}

@@ -3,6 +3,8 @@ package mint
 import (
 	"context"
 
+	"github.com/ethereum/go-ethereum/common"
+
 	"github.com/genmint/genmint/state"
 )
 
@@ -41,4 +43,26 @@ func ReadStatus(ctx context.Context, db *state.DB) (*Status, error) {
 		}
 	}
 	return s, nil
+}
+
+// Deployment is the collection's contract as the journal knows it.
+type Deployment struct {
+	ChainID  uint64         `json:"chain_id"`
+	Contract common.Address `json:"contract"`
+	Owner    common.Address `json:"owner"` // the account that deployed it
+	TxHash   common.Hash    `json:"tx_hash"`
+	Block    uint64         `json:"block"`
+	// InitialSupply is how many tokens its constructor minted (ids 1..InitialSupply).
+	InitialSupply uint64 `json:"initial_supply"`
+}
+
+// Token is one minted item, as recorded.
+type Token struct {
+	ItemID   int            `json:"item_id"`
+	TokenID  uint64         `json:"token_id"`
+	ChainID  uint64         `json:"chain_id"`
+	Contract common.Address `json:"contract"`
+	Owner    common.Address `json:"owner"`
+	TxHash   common.Hash    `json:"tx_hash"`
+	Block    uint64         `json:"block"`
 }
