@@ -14,10 +14,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/crypto"
-	"github.com/ethereum/go-ethereum/eth/ethconfig"
 	"github.com/ethereum/go-ethereum/ethclient"
-	"github.com/ethereum/go-ethereum/ethclient/simulated"
-	"github.com/ethereum/go-ethereum/node"
 	"github.com/ethereum/go-ethereum/params"
 
 	"github.com/genmint/genmint/mint/chain"
@@ -556,104 +553,6 @@ func TestConfirmationsWait(t *testing.T) {
 	}
 	if blocks.Load() != 2 {
 		t.Fatalf("finished after %d more blocks, want 2", blocks.Load())
-	}
-}
-
-func TestBatchSize(t *testing.T) {
-	ctx := context.Background()
-	// A chain with a 4M block gas limit: batches must stay under 1M gas.
-	ch := newTestChain(t, []func(*node.Config, *ethconfig.Config){simulated.WithBlockGasLimit(4_000_000)})
-	signer := SimulatedSigner()
-	addr, _, err := simSend(ctx, ch.Simulated, signer, nil, deployData(chain.Config{Name: "B", Symbol: "B", Owner: signer.From, MaxSupply: 10_000}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	q, est, err := batchSize(ctx, ch, signer.From, addr, signer.From, 2000, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if q >= 2000 || q < 100 || withMargin(est) > 1_000_000 {
-		t.Fatalf("batch %d tokens for %d gas under a 1M budget", q, est)
-	}
-	// The cap and the remaining count bound it too.
-	if q, _, _ := batchSize(ctx, ch, signer.From, addr, signer.From, 2000, 50); q != 50 {
-		t.Fatalf("limit 50: %d", q)
-	}
-	if q, _, _ := batchSize(ctx, ch, signer.From, addr, signer.From, 3, 0); q != 3 {
-		t.Fatalf("remaining 3: %d", q)
-	}
-	// Past the supply cap: the revert comes back decoded.
-	if _, _, err := batchSize(ctx, ch, signer.From, addr, signer.From, 20_000, 0); err == nil {
-		t.Fatal("no error past the cap")
-	}
-}
-
-// TestDryRunMatchesRun: the dry run's gas is what the real run uses on the
-// same rules, and it sends nothing and records nothing.
-func TestDryRunMatchesRun(t *testing.T) {
-	ctx := context.Background()
-	c := newCollection(t, 20)
-	o := options(c, nil)
-	dry, err := DryRun(ctx, DryRunOptions{DB: c.db, Collection: o.Collection, Pin: c.pin, Network: SimulatedNetwork,
-		NoERC2309: true, BatchSize: 8, GasPrice: big.NewInt(2 * params.GWei)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !dry.Deploy || dry.Tokens != 20 || len(dry.Txs) != 4 || dry.Cost.Cmp(new(big.Int).Mul(big.NewInt(2*params.GWei), new(big.Int).SetUint64(dry.Gas))) != 0 {
-		t.Fatalf("dry run %+v", dry)
-	}
-	if st, _ := ReadStatus(ctx, c.db); len(st.Txs) != 0 || c.statuses()[state.Pinned] != 20 {
-		t.Fatal("the dry run changed the state")
-	}
-	ch := newTestChain(t, nil)
-	o.Backend = ch
-	o.NoERC2309, o.BatchSize = true, 8
-	res, err := Run(ctx, o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.GasUsed != dry.Gas {
-		t.Fatalf("run used %d gas, the dry run said %d", res.GasUsed, dry.Gas)
-	}
-	// A deployed collection's dry run needs the chain.
-	c.add(3, "ipfs://bafybeimore/")
-	if _, err := DryRun(ctx, DryRunOptions{DB: c.db, Collection: o.Collection, Pin: c.pin, Network: SimulatedNetwork}); !errors.Is(err, ErrDryRunNeedsRPC) {
-		t.Fatalf("deployed, no live chain: %v", err)
-	}
-	dry, err = DryRun(ctx, DryRunOptions{DB: c.db, Collection: o.Collection, Pin: c.pin, Network: SimulatedNetwork, Live: ch})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if dry.Deploy || dry.Tokens != 3 || len(dry.Txs) != 2 || dry.Txs[0].Kind != KindSetBaseURI || dry.FeeSource != "network" || dry.Cost.Sign() <= 0 {
-		t.Fatalf("dry run of the rest: %+v", dry)
-	}
-}
-
-func TestFormat(t *testing.T) {
-	for _, tc := range []struct {
-		wei  *big.Int
-		eth  string
-		gwei string
-	}{
-		{big.NewInt(0), "0", "0"},
-		{big.NewInt(1), "0.000001", "0"},
-		{big.NewInt(params.Ether), "1", "1000000000"},
-		{new(big.Int).Mul(big.NewInt(52341), big.NewInt(1e12)), "0.052341", "52341000"},
-		{big.NewInt(21_500_000_000), "0.000001", "21.5"},
-	} {
-		if got := FormatETH(tc.wei); got != tc.eth {
-			t.Errorf("FormatETH(%s) = %s, want %s", tc.wei, got, tc.eth)
-		}
-		if got := FormatGwei(tc.wei); got != tc.gwei {
-			t.Errorf("FormatGwei(%s) = %s, want %s", tc.wei, got, tc.gwei)
-		}
-	}
-	// Gas in messages is grouped in thousands (go-humanize).
-	for gas, want := range map[uint64]string{2615000: "(2,615,000 gas at", 999: "(999 gas at"} {
-		e := &InsufficientFundsError{Have: big.NewInt(1), Need: big.NewInt(2), Gas: gas, MaxFee: big.NewInt(params.GWei)}
-		if !strings.Contains(e.Error(), want) {
-			t.Errorf("group: %q does not contain %q", e.Error(), want)
-		}
 	}
 }
 
