@@ -12,8 +12,9 @@ import (
 	"github.com/genmint/genmint/spec"
 )
 
-// Plan is what a run is about to send, estimated before anything is signed.
-type Plan struct {
+// Estimate is the cost of what a run is about to send (its plan, see
+// planned), estimated before anything is signed, for Options.Confirm.
+type Estimate struct {
 	Network  spec.Network   `json:"network"`
 	From     common.Address `json:"from"`
 	Contract common.Address `json:"contract"` // the collection (to be deployed at this address when Deploy)
@@ -37,12 +38,12 @@ type Plan struct {
 
 // estimate prices a plan for Options.Confirm: gas from a simulation, fees
 // from the node.
-func (r *runner) estimate(ctx context.Context, p *planned) (*Plan, error) {
+func (r *runner) estimate(ctx context.Context, p *planned) (*Estimate, error) {
 	txs, err := simulate(ctx, p, r.recipient(), r.o.BatchSize)
 	if err != nil {
 		return nil, err
 	}
-	est := &Plan{Network: r.o.Network, From: r.from, Contract: p.contract}
+	est := &Estimate{Network: r.o.Network, From: r.from, Contract: p.contract}
 	for _, t := range txs {
 		est.Gas += t.Gas
 		est.Txs++

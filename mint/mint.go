@@ -121,9 +121,10 @@ type Options struct {
 	// BatchSize caps the tokens per mintBatch; 0 sizes batches from a gas
 	// estimate alone.
 	BatchSize int
-	// Confirm, when set, is called once with the estimated plan before the
-	// first new transaction; an error stops the run before anything is sent.
-	Confirm func(ctx context.Context, p Plan) error
+	// Confirm, when set, is called once with the cost estimate of the plan
+	// before the first new transaction; an error stops the run before
+	// anything is sent.
+	Confirm func(ctx context.Context, e Estimate) error
 	// Progress, when set, hears what Run does. It must not block.
 	Progress func(Event)
 	// Hook, when set, is called at each Point (tests crash the process here).
@@ -143,7 +144,7 @@ type EventKind string
 
 // Event kinds.
 const (
-	EventPlanned     EventKind = "planned"     // Plan: what this run will send
+	EventPlanned     EventKind = "planned"     // Estimate: what this run will send, and its cost
 	EventSigned      EventKind = "signed"      // Tx was signed and journalled
 	EventSent        EventKind = "sent"        // Tx was broadcast
 	EventRebroadcast EventKind = "rebroadcast" // a journalled Tx the node did not have was sent again, byte-identical
@@ -156,10 +157,10 @@ const (
 
 // Event is one step of a run, for progress output.
 type Event struct {
-	Kind EventKind
-	Tx   TxRecord
-	New  *TxRecord // the replacement, for EventReplaced
-	Plan *Plan     // for EventPlanned
+	Kind     EventKind
+	Tx       TxRecord
+	New      *TxRecord // the replacement, for EventReplaced
+	Estimate *Estimate // for EventPlanned
 	// Minted and Total count tokens minted so far and in all (EventMined).
 	Minted, Total int
 }

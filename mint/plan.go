@@ -11,14 +11,18 @@ import (
 	"github.com/genmint/genmint/state"
 )
 
-// step is one action of a plan.
+// step is one action of a mint plan (see planned): one transaction, or for a
+// mint step the batches of one token range.
 type step struct {
 	kind        Kind
 	first, last uint64 // tokens (a deploy's constructor range; a mint's whole remaining range)
 	uri         string // the URI a set-base-uri or set-contract-uri step sets
 }
 
-// planned is what is left to do, and the facts it was planned from.
+// planned is mint's plan: the steps left to send and the facts, read from
+// the journal and the chain, they were planned from. (Not spec.Plan, which
+// plans the items to generate, nor pin's plan of files; its cost is an
+// Estimate.)
 type planned struct {
 	steps   []step
 	dep     *Deployment
@@ -32,7 +36,8 @@ type planned struct {
 	contract    common.Address
 }
 
-// plan reads the state and the chain and lists what is left to send.
+// plan reads the state, the journal and the chain and lists what is left to
+// send.
 func (r *runner) plan(ctx context.Context) (*planned, error) {
 	items, err := r.o.DB.Items(ctx, state.Query{Statuses: []state.Status{state.Pinned}})
 	if err != nil {

@@ -129,7 +129,7 @@ func (r *runner) run(ctx context.Context) error {
 			if err != nil {
 				return err
 			}
-			r.progress(Event{Kind: EventPlanned, Plan: est})
+			r.progress(Event{Kind: EventPlanned, Estimate: est})
 			if r.o.Confirm != nil {
 				if err := r.o.Confirm(ctx, *est); err != nil {
 					return err

@@ -427,14 +427,14 @@ func TestRunErrors(t *testing.T) {
 		c := newCollection(t, 2)
 		ch := newTestChain(t, nil)
 		o := options(c, ch)
-		var seen Plan
-		o.Confirm = func(_ context.Context, p Plan) error { seen = p; return ErrDeclined }
+		var seen Estimate
+		o.Confirm = func(_ context.Context, e Estimate) error { seen = e; return ErrDeclined }
 		if _, err := Run(ctx, o); !errors.Is(err, ErrDeclined) || len(ch.sends()) != 0 {
 			t.Fatalf("err = %v, %d sends", err, len(ch.sends()))
 		}
 		if !seen.Deploy || seen.Tokens != 2 || seen.Txs != 1 || seen.Gas == 0 || seen.MaxCost.Cmp(seen.ExpectedCost) < 0 ||
 			seen.Contract != crypto.CreateAddress(SimulatedAccount(), 0) {
-			t.Fatalf("plan %+v", seen)
+			t.Fatalf("estimate %+v", seen)
 		}
 	})
 }

@@ -282,13 +282,13 @@ func (o *MintOptions) connect(ctx context.Context, nw spec.Network) (mint.Backen
 }
 
 // confirm asks before spending on a chain that is not a test chain.
-func (o *MintOptions) confirm(ctx context.Context, p mint.Plan) error {
-	what := fmt.Sprintf("mint %d tokens", p.Tokens)
-	if p.Deploy {
-		what = fmt.Sprintf("deploy the collection and mint %d tokens", p.Tokens)
+func (o *MintOptions) confirm(ctx context.Context, est mint.Estimate) error {
+	what := fmt.Sprintf("mint %d tokens", est.Tokens)
+	if est.Deploy {
+		what = fmt.Sprintf("deploy the collection and mint %d tokens", est.Tokens)
 	}
 	q := fmt.Sprintf("%s on %s (chain %d) from %s, estimated cost %s ETH (at most %s ETH, %d transactions, %s gas)?",
-		what, p.Network.Name, p.Network.ChainID, p.From.Hex(), mint.FormatETH(p.ExpectedCost), mint.FormatETH(p.MaxCost), p.Txs, humanize.Comma(int64(p.Gas)))
+		what, est.Network.Name, est.Network.ChainID, est.From.Hex(), mint.FormatETH(est.ExpectedCost), mint.FormatETH(est.MaxCost), est.Txs, humanize.Comma(int64(est.Gas)))
 	ok, err := o.IO.Confirm(q)
 	if errors.Is(err, cmdutil.ErrNoTTY) {
 		return cmdutil.UsageError("%s: confirm on a terminal, or pass --yes", q)
@@ -362,9 +362,9 @@ func (o *MintOptions) progress() func(mint.Event) {
 		t := e.Tx
 		switch e.Kind {
 		case mint.EventPlanned:
-			p := e.Plan
+			est := e.Estimate
 			fmt.Fprintf(w, "plan: %d transactions, %d tokens, ~%s gas, about %s ETH at current fees (at most %s)\n",
-				p.Txs, p.Tokens, humanize.Comma(int64(p.Gas)), mint.FormatETH(p.ExpectedCost), mint.FormatETH(p.MaxCost))
+				est.Txs, est.Tokens, humanize.Comma(int64(est.Gas)), mint.FormatETH(est.ExpectedCost), mint.FormatETH(est.MaxCost))
 		case mint.EventPending:
 			fmt.Fprintf(w, "settling %s (nonce %d) from an earlier run\n", t.Hash.Hex(), t.Nonce)
 		case mint.EventSent:
