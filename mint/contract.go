@@ -8,8 +8,9 @@ import (
 	"github.com/genmint/genmint/spec"
 )
 
-// Collection holds the spec's facts the contract is deployed with.
-type Collection struct {
+// ContractFacts are the spec's facts the collection's contract is deployed
+// with (mint's share of genmint.yaml; pin's is pin.MetadataFacts).
+type ContractFacts struct {
 	Name, Symbol string
 	Royalty      chain.Royalty
 	AIGC         bool // enable ERC-7007 on the contract
@@ -18,9 +19,9 @@ type Collection struct {
 	MaxSupply uint64
 }
 
-// CollectionFromSpec turns the spec's facts into the contract's.
-func CollectionFromSpec(s *spec.Spec) Collection {
-	c := Collection{Name: s.Name, Symbol: s.Symbol, AIGC: s.ERC7007, MaxSupply: s.MaxSupply}
+// ContractFactsFromSpec takes the contract's facts from the spec.
+func ContractFactsFromSpec(s *spec.Spec) ContractFacts {
+	c := ContractFacts{Name: s.Name, Symbol: s.Symbol, AIGC: s.ERC7007, MaxSupply: s.MaxSupply}
 	if s.Royalty.Receiver != "" {
 		c.Royalty = chain.Royalty{Receiver: common.HexToAddress(s.Royalty.Receiver), Bps: uint16(s.Royalty.BPS)}
 	}

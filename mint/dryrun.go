@@ -16,7 +16,7 @@ import (
 // DryRunOptions are DryRun's inputs.
 type DryRunOptions struct {
 	DB         *state.DB
-	Collection Collection
+	Collection ContractFacts
 	Pin        *pin.Record // nil: the latest completed pin run
 	Network    spec.Network
 	// From is the account that would deploy (zero: a throwaway one); for a

@@ -153,7 +153,7 @@ func (c *testChain) sends() []*types.Transaction {
 func options(c *collection, ch Backend) Options {
 	return Options{
 		DB: c.db, Backend: ch, Signer: SimulatedSigner(), Network: SimulatedNetwork,
-		Collection: Collection{Name: "Tidal Glyphs", Symbol: "TIDE", MaxSupply: 100,
+		Collection: ContractFacts{Name: "Tidal Glyphs", Symbol: "TIDE", MaxSupply: 100,
 			Royalty: chain.Royalty{Receiver: common.HexToAddress("0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"), Bps: 500}, AIGC: true},
 		Pin: c.pin, Poll: time.Millisecond, StuckAfter: time.Hour,
 	}

@@ -96,8 +96,8 @@ type Options struct {
 	Signer *bind.TransactOpts
 	// Network is the chain the spec names; the Backend must answer its id.
 	Network spec.Network
-	// Collection are the constructor's facts.
-	Collection Collection
+	// Collection is the collection's facts its contract is deployed with.
+	Collection ContractFacts
 	// Pin is the pin run whose baseURI and contractURI are minted with; nil
 	// reads the latest completed one.
 	Pin *pin.Record

@@ -225,7 +225,7 @@ func mintOnSimulatedChain(ctx context.Context, f *cmdutil.Factory, s *spec.Spec,
 		sim := mint.NewSimulated()
 		defer sim.Close()
 		out, err := mint.Run(ctx, mint.Options{DB: db, Backend: sim, Signer: mint.SimulatedSigner(), Network: mint.SimulatedNetwork,
-			Collection: mint.CollectionFromSpec(s), Pin: rec, Poll: 10 * time.Millisecond})
+			Collection: mint.ContractFactsFromSpec(s), Pin: rec, Poll: 10 * time.Millisecond})
 		if err != nil {
 			return nil, err
 		}

@@ -224,7 +224,7 @@ func mintRun(ctx context.Context, o *MintOptions) error {
 	defer signer.Lock()
 
 	run := mint.Options{
-		DB: db, Backend: backend, Signer: signer.Opts, Network: nw, Collection: mint.CollectionFromSpec(s),
+		DB: db, Backend: backend, Signer: signer.Opts, Network: nw, Collection: mint.ContractFactsFromSpec(s),
 		NoERC2309: o.NoERC2309, MaxFeePerGas: gweiToWei(o.MaxFeeGwei), Confirmations: o.Confirmations,
 		StuckAfter: o.StuckAfter, Poll: o.Poll, BatchSize: o.BatchSize, Progress: o.progress(), Hook: o.crashHook(),
 	}
@@ -308,7 +308,7 @@ func dryRun(ctx context.Context, o *MintOptions, s *spec.Spec) error {
 		return err
 	}
 	defer db.Close()
-	dro := mint.DryRunOptions{DB: db, Collection: mint.CollectionFromSpec(s), Network: s.Network, NoERC2309: o.NoERC2309,
+	dro := mint.DryRunOptions{DB: db, Collection: mint.ContractFactsFromSpec(s), Network: s.Network, NoERC2309: o.NoERC2309,
 		BatchSize: o.BatchSize, GasPrice: gweiToWei(o.GasPriceGwei)}
 	if o.Account != "" {
 		dro.From = common.HexToAddress(o.Account)
