@@ -124,7 +124,7 @@ func (r *runner) apply(ctx context.Context, group []txRow, w *txRow, rc *types.R
 // verify reads back what a transaction minted: totalSupply covers it and the
 // first and last token belong to the recipient (ownership is stored per
 // range, so the ends stand for the range).
-func (r *runner) verify(ctx context.Context, c *chain.Collection, ids []uint64, owner common.Address) error {
+func (r *runner) verify(ctx context.Context, c *chain.Contract, ids []uint64, owner common.Address) error {
 	total, err := c.TotalSupply(ctx)
 	if err != nil {
 		return err

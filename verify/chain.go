@@ -14,7 +14,7 @@ import (
 )
 
 // Chain reads a deployed collection: the first link of the chain of trust.
-// OpenChain adapts mint/chain's Collection, which runs over go-ethereum's
+// OpenChain adapts mint/chain's Contract, which runs over go-ethereum's
 // bind.ContractBackend (ethclient for --rpc, the simulated backend in tests).
 //
 // Contract:
@@ -52,7 +52,7 @@ type AIGC struct {
 
 // CollectionChain is the Chain over a deployed GenmintCollection.
 type CollectionChain struct {
-	c      *chain.Collection
+	c      *chain.Contract
 	source string
 	close  func()
 

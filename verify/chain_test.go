@@ -24,7 +24,7 @@ import (
 type simChain struct {
 	sim  *simulated.Backend
 	opts *bind.TransactOpts
-	coll *chain.Collection
+	coll *chain.Contract
 }
 
 func deploySim(t *testing.T, rec *pin.Record, aigc bool) *simChain {

@@ -220,7 +220,7 @@ func mintOnSimulatedChain(ctx context.Context, f *cmdutil.Factory, s *spec.Spec,
 	if err != nil {
 		return nil, err
 	}
-	var fromChain *chain.Collection
+	var fromChain *chain.Contract
 	if len(pinned) > 0 || st.Open > 0 {
 		sim := mint.NewSimulated()
 		defer sim.Close()

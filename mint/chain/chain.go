@@ -15,7 +15,7 @@
 //
 // The whole collection known at deploy time is minted by the constructor to
 // InitialHolder (tokens 1..InitialSupply, ERC-2309). Items added later go
-// through Collection.MintBatch (ids continue from TotalSupply()+1, up to
+// through Contract.MintBatch (ids continue from TotalSupply()+1, up to
 // MaxSupply). Writes take a *bind.TransactOpts: sign with
 // bind.NewKeyStoreTransactor for real keys.
 //
@@ -232,20 +232,20 @@ func replayReason(ctx context.Context, backend bind.DeployBackend, tx *types.Tra
 	return ": " + err.Error()
 }
 
-// Collection is a deployed GenmintCollection.
-type Collection struct {
+// Contract is a deployed GenmintCollection contract, bound to a backend.
+type Contract struct {
 	addr     common.Address
 	backend  bind.ContractBackend
 	contract *bind.BoundContract
 }
 
 // Open binds a deployed collection. It makes no call.
-func Open(backend bind.ContractBackend, addr common.Address) *Collection {
-	return &Collection{addr: addr, backend: backend, contract: abiGC.Instance(backend, addr)}
+func Open(backend bind.ContractBackend, addr common.Address) *Contract {
+	return &Contract{addr: addr, backend: backend, contract: abiGC.Instance(backend, addr)}
 }
 
 // Address is the contract's address.
-func (c *Collection) Address() common.Address { return c.addr }
+func (c *Contract) Address() common.Address { return c.addr }
 
 // Info is the collection-wide state.
 type Info struct {
@@ -260,7 +260,7 @@ type Info struct {
 }
 
 // Info reads the collection-wide state (several calls, at one block).
-func (c *Collection) Info(ctx context.Context) (Info, error) {
+func (c *Contract) Info(ctx context.Context) (Info, error) {
 	head, err := c.blockNumber(ctx)
 	if err != nil {
 		return Info{}, err
@@ -324,7 +324,7 @@ func (c *Collection) Info(ctx context.Context) (Info, error) {
 	return info, e
 }
 
-func (c *Collection) blockNumber(ctx context.Context) (*big.Int, error) {
+func (c *Contract) blockNumber(ctx context.Context) (*big.Int, error) {
 	// Pin reads to one block when the backend can say which is the latest.
 	type headReader interface {
 		BlockNumber(ctx context.Context) (uint64, error)
@@ -341,13 +341,13 @@ func (c *Collection) blockNumber(ctx context.Context) (*big.Int, error) {
 
 // OwnerOf returns the owner of token id; ErrNonexistentToken (wrapped) if it
 // was never minted.
-func (c *Collection) OwnerOf(ctx context.Context, id uint64) (common.Address, error) {
+func (c *Contract) OwnerOf(ctx context.Context, id uint64) (common.Address, error) {
 	v, err := bind.Call(c.contract, c.call(ctx), abiGC.PackOwnerOf(u(id)), abiGC.UnpackOwnerOf)
 	return v, c.readErr("ownerOf", id, err)
 }
 
 // BalanceOf returns how many tokens owner holds.
-func (c *Collection) BalanceOf(ctx context.Context, owner common.Address) (uint64, error) {
+func (c *Contract) BalanceOf(ctx context.Context, owner common.Address) (uint64, error) {
 	v, err := bind.Call(c.contract, c.call(ctx), abiGC.PackBalanceOf(owner), abiGC.UnpackBalanceOf)
 	if err != nil {
 		return 0, fmt.Errorf("read balanceOf %s: %w", owner, DecodeRevert(err))
@@ -356,13 +356,13 @@ func (c *Collection) BalanceOf(ctx context.Context, owner common.Address) (uint6
 }
 
 // TokenURI returns baseURI + id for a minted token.
-func (c *Collection) TokenURI(ctx context.Context, id uint64) (string, error) {
+func (c *Contract) TokenURI(ctx context.Context, id uint64) (string, error) {
 	v, err := bind.Call(c.contract, c.call(ctx), abiGC.PackTokenURI(u(id)), abiGC.UnpackTokenURI)
 	return v, c.readErr("tokenURI", id, err)
 }
 
 // TotalSupply returns the number of minted tokens (ids 1..TotalSupply).
-func (c *Collection) TotalSupply(ctx context.Context) (uint64, error) {
+func (c *Contract) TotalSupply(ctx context.Context) (uint64, error) {
 	v, err := bind.Call(c.contract, c.call(ctx), abiGC.PackTotalSupply(), abiGC.UnpackTotalSupply)
 	if err != nil {
 		return 0, fmt.Errorf("read totalSupply: %w", DecodeRevert(err))
@@ -372,7 +372,7 @@ func (c *Collection) TotalSupply(ctx context.Context) (uint64, error) {
 
 // RoyaltyInfo returns the ERC-2981 receiver and amount for a sale of token id
 // at salePrice (salePrice × bps / 10,000, rounded down).
-func (c *Collection) RoyaltyInfo(ctx context.Context, id uint64, salePrice *big.Int) (common.Address, *big.Int, error) {
+func (c *Contract) RoyaltyInfo(ctx context.Context, id uint64, salePrice *big.Int) (common.Address, *big.Int, error) {
 	v, err := bind.Call(c.contract, c.call(ctx), abiGC.PackRoyaltyInfo(u(id), salePrice), abiGC.UnpackRoyaltyInfo)
 	if err != nil {
 		return common.Address{}, nil, c.readErr("royaltyInfo", id, err)
@@ -381,7 +381,7 @@ func (c *Collection) RoyaltyInfo(ctx context.Context, id uint64, salePrice *big.
 }
 
 // SupportsInterface asks the contract (ERC-165).
-func (c *Collection) SupportsInterface(ctx context.Context, id InterfaceID) (bool, error) {
+func (c *Contract) SupportsInterface(ctx context.Context, id InterfaceID) (bool, error) {
 	v, err := bind.Call(c.contract, c.call(ctx), abiGC.PackSupportsInterface(id), abiGC.UnpackSupportsInterface)
 	if err != nil {
 		return false, fmt.Errorf("read supportsInterface %x: %w", id, DecodeRevert(err))
@@ -391,7 +391,7 @@ func (c *Collection) SupportsInterface(ctx context.Context, id InterfaceID) (boo
 
 // AigcData returns the ERC-7007 prompt and content hash recorded for token id
 // (both empty when none was recorded).
-func (c *Collection) AigcData(ctx context.Context, id uint64) (prompt, aigcData []byte, err error) {
+func (c *Contract) AigcData(ctx context.Context, id uint64) (prompt, aigcData []byte, err error) {
 	v, err := bind.Call(c.contract, c.call(ctx), abiGC.PackAigcDataOf(u(id)), abiGC.UnpackAigcDataOf)
 	if err != nil {
 		return nil, nil, c.readErr("aigcDataOf", id, err)
@@ -401,7 +401,7 @@ func (c *Collection) AigcData(ctx context.Context, id uint64) (prompt, aigcData 
 
 // VerifyAigc calls ERC-7007 verify with the proof genmint uses: the token id,
 // ABI-encoded. True when token id's recorded prompt and content hash are these.
-func (c *Collection) VerifyAigc(ctx context.Context, id uint64, prompt, aigcData []byte) (bool, error) {
+func (c *Contract) VerifyAigc(ctx context.Context, id uint64, prompt, aigcData []byte) (bool, error) {
 	v, err := bind.Call(c.contract, c.call(ctx), abiGC.PackVerify(prompt, aigcData, AigcProof(id)), abiGC.UnpackVerify)
 	if err != nil {
 		return false, c.readErr("verify", id, err)
@@ -417,33 +417,33 @@ func AigcProof(id uint64) []byte {
 // MintBatch mints quantity new tokens to `to` (ids TotalSupply()+1 onwards).
 // Owner only; reverts beyond MaxSupply. Keep quantity at or below
 // MaxMintPerTx. Like ERC721A's _mint it does not call onERC721Received.
-func (c *Collection) MintBatch(ctx context.Context, opts *bind.TransactOpts, to common.Address, quantity uint64) (*types.Transaction, error) {
+func (c *Contract) MintBatch(ctx context.Context, opts *bind.TransactOpts, to common.Address, quantity uint64) (*types.Transaction, error) {
 	return c.transact(ctx, opts, "mintBatch", abiGC.PackMintBatch(to, u(quantity)))
 }
 
 // SetBaseURI changes every token's URI prefix (a reveal); emits ERC-4906
 // BatchMetadataUpdate. Owner only; fails with ErrMetadataFrozen once frozen.
-func (c *Collection) SetBaseURI(ctx context.Context, opts *bind.TransactOpts, baseURI string) (*types.Transaction, error) {
+func (c *Contract) SetBaseURI(ctx context.Context, opts *bind.TransactOpts, baseURI string) (*types.Transaction, error) {
 	return c.transact(ctx, opts, "setBaseURI", abiGC.PackSetBaseURI(baseURI))
 }
 
 // FreezeMetadata makes the baseURI permanent. One-way. Owner only.
-func (c *Collection) FreezeMetadata(ctx context.Context, opts *bind.TransactOpts) (*types.Transaction, error) {
+func (c *Contract) FreezeMetadata(ctx context.Context, opts *bind.TransactOpts) (*types.Transaction, error) {
 	return c.transact(ctx, opts, "freezeMetadata", abiGC.PackFreezeMetadata())
 }
 
 // SetContractURI changes the ERC-7572 contract metadata URI. Owner only.
-func (c *Collection) SetContractURI(ctx context.Context, opts *bind.TransactOpts, uri string) (*types.Transaction, error) {
+func (c *Contract) SetContractURI(ctx context.Context, opts *bind.TransactOpts, uri string) (*types.Transaction, error) {
 	return c.transact(ctx, opts, "setContractURI", abiGC.PackSetContractURI(uri))
 }
 
 // AddAigcData records token id's prompt and content hash (ERC-7007), once,
 // with AigcProof(id) as the proof. Owner only; needs Config.AIGC.
-func (c *Collection) AddAigcData(ctx context.Context, opts *bind.TransactOpts, id uint64, prompt, contentHash []byte) (*types.Transaction, error) {
+func (c *Contract) AddAigcData(ctx context.Context, opts *bind.TransactOpts, id uint64, prompt, contentHash []byte) (*types.Transaction, error) {
 	return c.transact(ctx, opts, "addAigcData", abiGC.PackAddAigcData(u(id), prompt, contentHash, AigcProof(id)))
 }
 
-func (c *Collection) transact(ctx context.Context, opts *bind.TransactOpts, what string, data []byte) (*types.Transaction, error) {
+func (c *Contract) transact(ctx context.Context, opts *bind.TransactOpts, what string, data []byte) (*types.Transaction, error) {
 	tx, err := bind.Transact(c.contract, withContext(ctx, opts), data)
 	if err != nil {
 		return nil, fmt.Errorf("%s on collection %s: %w", what, c.addr, DecodeRevert(err))
@@ -451,9 +451,9 @@ func (c *Collection) transact(ctx context.Context, opts *bind.TransactOpts, what
 	return tx, nil
 }
 
-func (c *Collection) call(ctx context.Context) *bind.CallOpts { return &bind.CallOpts{Context: ctx} }
+func (c *Contract) call(ctx context.Context) *bind.CallOpts { return &bind.CallOpts{Context: ctx} }
 
-func (c *Collection) readErr(what string, id uint64, err error) error {
+func (c *Contract) readErr(what string, id uint64, err error) error {
 	if err == nil {
 		return nil
 	}

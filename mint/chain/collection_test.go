@@ -182,7 +182,7 @@ func TestSupportsInterface(t *testing.T) {
 		{InterfaceID{}, false, false},
 	} {
 		for _, x := range []struct {
-			c    *Collection
+			c    *Contract
 			want bool
 		}{{on, tc.on}, {off, tc.off}} {
 			if got, err := x.c.SupportsInterface(e.ctx, tc.id); err != nil || got != x.want {

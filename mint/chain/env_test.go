@@ -105,7 +105,7 @@ func (e *env) baseConfig() Config {
 	}
 }
 
-func (e *env) deploy(cfg Config) (*Collection, *types.Receipt) {
+func (e *env) deploy(cfg Config) (*Contract, *types.Receipt) {
 	e.t.Helper()
 	addr, tx, err := Deploy(e.ctx, e.cl, e.owner.opts, cfg)
 	r := e.mine(tx, err)
@@ -117,7 +117,7 @@ func (e *env) deploy(cfg Config) (*Collection, *types.Receipt) {
 
 // send calls the contract as `from` with raw calldata. A revert comes back
 // as an error (from gas estimation), decoded.
-func (e *env) send(from account, c *Collection, data []byte) (*types.Receipt, error) {
+func (e *env) send(from account, c *Contract, data []byte) (*types.Receipt, error) {
 	e.t.Helper()
 	tx, err := bind.Transact(c.contract, from.opts, data)
 	if err != nil {
@@ -127,7 +127,7 @@ func (e *env) send(from account, c *Collection, data []byte) (*types.Receipt, er
 }
 
 // ok is send that must succeed.
-func (e *env) ok(from account, c *Collection, data []byte) *types.Receipt {
+func (e *env) ok(from account, c *Contract, data []byte) *types.Receipt {
 	e.t.Helper()
 	r, err := e.send(from, c, data)
 	if err != nil {
@@ -154,7 +154,7 @@ func reverts[T any](t *testing.T, err error, name string) *T {
 }
 
 // view calls a read-only method through the bindings.
-func view[T any](t *testing.T, c *Collection, data []byte, unpack func([]byte) (T, error)) T {
+func view[T any](t *testing.T, c *Contract, data []byte, unpack func([]byte) (T, error)) T {
 	t.Helper()
 	v, err := bind.Call(c.contract, nil, data, unpack)
 	if err != nil {
@@ -163,7 +163,7 @@ func view[T any](t *testing.T, c *Collection, data []byte, unpack func([]byte) (
 	return v
 }
 
-func viewErr[T any](c *Collection, data []byte, unpack func([]byte) (T, error)) error {
+func viewErr[T any](c *Contract, data []byte, unpack func([]byte) (T, error)) error {
 	_, err := bind.Call(c.contract, nil, data, unpack)
 	return DecodeRevert(err)
 }
