@@ -50,8 +50,9 @@ type AIGC struct {
 	Data    []byte // the content hash recorded (aigcData)
 }
 
-// CollectionChain is the Chain over a deployed GenmintCollection.
-type CollectionChain struct {
+// ContractChain is the Chain over a deployed GenmintCollection (a
+// mint/chain Contract).
+type ContractChain struct {
 	c      *chain.Contract
 	source string
 	close  func()
@@ -61,42 +62,42 @@ type CollectionChain struct {
 	err     error
 }
 
-var _ Chain = (*CollectionChain)(nil)
+var _ Chain = (*ContractChain)(nil)
 
 // OpenChain binds the collection at addr on backend. via names the endpoint
 // for messages (e.g. the RPC URL); close, when set, is called by Close.
 // It makes no call.
-func OpenChain(backend bind.ContractBackend, addr common.Address, via string, close func()) *CollectionChain {
+func OpenChain(backend bind.ContractBackend, addr common.Address, via string, close func()) *ContractChain {
 	src := "contract " + addr.Hex()
 	if via != "" {
 		src += " via " + via
 	}
-	return &CollectionChain{c: chain.Open(backend, addr), source: src, close: close}
+	return &ContractChain{c: chain.Open(backend, addr), source: src, close: close}
 }
 
 // Source implements Chain.
-func (c *CollectionChain) Source() string { return c.source }
+func (c *ContractChain) Source() string { return c.source }
 
 // Address implements Chain.
-func (c *CollectionChain) Address() common.Address { return c.c.Address() }
+func (c *ContractChain) Address() common.Address { return c.c.Address() }
 
 // TotalSupply implements Chain.
-func (c *CollectionChain) TotalSupply(ctx context.Context) (uint64, error) {
+func (c *ContractChain) TotalSupply(ctx context.Context) (uint64, error) {
 	return c.c.TotalSupply(ctx)
 }
 
 // TokenURI implements Chain.
-func (c *CollectionChain) TokenURI(ctx context.Context, id uint64) (string, error) {
+func (c *ContractChain) TokenURI(ctx context.Context, id uint64) (string, error) {
 	return c.c.TokenURI(ctx, id)
 }
 
 // OwnerOf implements Chain.
-func (c *CollectionChain) OwnerOf(ctx context.Context, id uint64) (common.Address, error) {
+func (c *ContractChain) OwnerOf(ctx context.Context, id uint64) (common.Address, error) {
 	return c.c.OwnerOf(ctx, id)
 }
 
 // AIGC implements Chain: supportsInterface(ERC-7007) once, then aigcDataOf.
-func (c *CollectionChain) AIGC(ctx context.Context, id uint64) (AIGC, error) {
+func (c *ContractChain) AIGC(ctx context.Context, id uint64) (AIGC, error) {
 	c.once.Do(func() { c.enabled, c.err = c.c.SupportsInterface(ctx, chain.InterfaceERC7007) })
 	if c.err != nil {
 		return AIGC{}, c.err
@@ -112,12 +113,12 @@ func (c *CollectionChain) AIGC(ctx context.Context, id uint64) (AIGC, error) {
 }
 
 // VerifyAIGC implements Chain.
-func (c *CollectionChain) VerifyAIGC(ctx context.Context, id uint64, prompt, data []byte) (bool, error) {
+func (c *ContractChain) VerifyAIGC(ctx context.Context, id uint64, prompt, data []byte) (bool, error) {
 	return c.c.VerifyAigc(ctx, id, prompt, data)
 }
 
 // Close releases the connection, if OpenChain was given a close func.
-func (c *CollectionChain) Close() error {
+func (c *ContractChain) Close() error {
 	if c.close != nil {
 		c.close()
 	}

@@ -65,7 +65,7 @@ func OpenContent(ctx context.Context, o ContentOptions) (Content, error) {
 // DialChain connects to the JSON-RPC endpoint rpcURL with go-ethereum's
 // ethclient and binds the collection at contract, after checking that the
 // endpoint answers and that the address holds code. Close the result.
-func DialChain(ctx context.Context, rpcURL, contract string) (*CollectionChain, error) {
+func DialChain(ctx context.Context, rpcURL, contract string) (*ContractChain, error) {
 	if !common.IsHexAddress(contract) {
 		return nil, fmt.Errorf("%w: --contract %q is not an address (0x and 40 hex digits)", ErrUsage, contract)
 	}
