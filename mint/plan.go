@@ -21,8 +21,7 @@ type step struct {
 
 // planned is mint's plan: the steps left to send and the facts, read from
 // the journal and the chain, they were planned from. (Not spec.Plan, which
-// plans the items to generate, nor pin's plan of files; its cost is an
-// Estimate.)
+// plans the items to generate; its cost is an Estimate.)
 type planned struct {
 	steps   []step
 	dep     *Deployment
