@@ -40,7 +40,7 @@ func Example() {
 	}
 	res, err := pin.Run(ctx, pin.Options{
 		Dir: dir, DB: db,
-		Collection: pin.Collection{Name: "Tidal Glyphs", Symbol: "TIDE"}, // from the spec
+		Collection: pin.MetadataFacts{Name: "Tidal Glyphs", Symbol: "TIDE"}, // from the spec
 		Pinners:    dest.Pinners,
 		CAR:        dest.CAR,
 		Progress:   func(e pin.Event) { fmt.Fprintln(os.Stderr, e.Kind, e.Root, e.Done, e.Total) },

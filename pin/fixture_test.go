@@ -22,7 +22,7 @@ import (
 var fixedTime = time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
 
 // testCollection is the spec-side facts the fixtures pin with.
-var testCollection = Collection{
+var testCollection = MetadataFacts{
 	Name:            "Tidal Glyphs",
 	Symbol:          "TIDE",
 	Description:     "Glyphs drawn by the tide & the moon.",

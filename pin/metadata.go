@@ -11,11 +11,12 @@ import (
 	"github.com/genmint/genmint/spec"
 )
 
-// Collection is what pin needs to know about the collection beyond its
+// MetadataFacts are what pin needs to know about the collection beyond its
 // items: the facts from genmint.yaml that go into token and contract
-// metadata. CollectionFromSpec fills it from the parsed spec; pin never reads
+// metadata (pin's share of the spec; mint's is mint.ContractFacts).
+// MetadataFactsFromSpec fills it from the parsed spec; pin never reads
 // genmint.yaml.
-type Collection struct {
+type MetadataFacts struct {
 	Name        string // tokens are named "<Name> #<id>"
 	Symbol      string
 	Description string
@@ -38,9 +39,9 @@ type Collection struct {
 	ERC7007 bool
 }
 
-// CollectionFromSpec turns the spec's facts into pin's.
-func CollectionFromSpec(s *spec.Spec) Collection {
-	return Collection{Name: s.Name, Symbol: s.Symbol, Description: s.Description, ExternalURL: s.ExternalURL,
+// MetadataFactsFromSpec takes the metadata's facts from the spec.
+func MetadataFactsFromSpec(s *spec.Spec) MetadataFacts {
+	return MetadataFacts{Name: s.Name, Symbol: s.Symbol, Description: s.Description, ExternalURL: s.ExternalURL,
 		Creator: s.Creator, Image: s.Image, RoyaltyReceiver: s.Royalty.Receiver, RoyaltyBPS: s.Royalty.BPS, ERC7007: s.ERC7007}
 }
 
@@ -55,7 +56,7 @@ type TokenMetadata struct {
 	Image       string      `json:"image"`
 	ExternalURL string      `json:"external_url,omitempty"`
 	Attributes  []Attribute `json:"attributes"`
-	// ERC-7007 (only with Collection.ERC7007).
+	// ERC-7007 (only with MetadataFacts.ERC7007).
 	Prompt   string `json:"prompt,omitempty"`
 	AIGCType string `json:"aigc_type,omitempty"`
 	AIGCData string `json:"aigc_data,omitempty"`
@@ -139,18 +140,18 @@ var TokenSchema []byte
 var ContractSchema []byte
 
 // tokenName is "<collection> #<id>".
-func tokenName(c Collection, id int) string {
+func tokenName(c MetadataFacts, id int) string {
 	if c.Name == "" {
 		return "#" + strconv.Itoa(id)
 	}
 	return c.Name + " #" + strconv.Itoa(id)
 }
 
-func tokenExternalURL(c Collection, id int) string {
+func tokenExternalURL(c MetadataFacts, id int) string {
 	return strings.ReplaceAll(c.ExternalURL, "{id}", strconv.Itoa(id))
 }
 
-func contractExternalLink(c Collection) string {
+func contractExternalLink(c MetadataFacts) string {
 	if strings.Contains(c.ExternalURL, "{id}") {
 		// A per-token pattern: the site is what comes before the token part.
 		u := c.ExternalURL[:strings.Index(c.ExternalURL, "{id}")]

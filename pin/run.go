@@ -52,7 +52,7 @@ type Options struct {
 	Dir string
 	DB  *state.DB
 	// Collection holds the spec's collection facts.
-	Collection Collection
+	Collection MetadataFacts
 	// Profile is the import profile; the zero value means DefaultProfile.
 	Profile Profile
 	// DryRun computes every CID locally and returns them, touching neither
@@ -399,7 +399,7 @@ func checkMinted(ctx context.Context, db *state.DB, items []state.Item, res *Res
 // plan is a run's items with their file names and, once computed, CIDs.
 type plan struct {
 	dir     string
-	coll    Collection
+	coll    MetadataFacts
 	profile Profile
 	items   []*planItem
 	// collection image added to the images directory, if any
@@ -424,7 +424,7 @@ type planItem struct {
 	finalMedia, originalMedia string
 }
 
-func newPlan(dir string, items []state.Item, c Collection, p Profile) (*plan, error) {
+func newPlan(dir string, items []state.Item, c MetadataFacts, p Profile) (*plan, error) {
 	pl := &plan{dir: dir, coll: c, profile: p, roots: map[string]cid.Cid{}, entries: map[string]map[string]Imported{}}
 	for _, it := range items {
 		id := strconv.Itoa(it.ID)

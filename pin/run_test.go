@@ -257,7 +257,7 @@ func TestTokenSchemaRejectsBrokenMetadata(t *testing.T) {
 	}
 }
 
-func planFor(t *testing.T, dir string, db *state.DB, c Collection) *plan {
+func planFor(t *testing.T, dir string, db *state.DB, c MetadataFacts) *plan {
 	t.Helper()
 	items, err := db.Items(context.Background(), state.Query{Statuses: []state.Status{state.Kept, state.Pinned, state.Minted}})
 	if err != nil {

@@ -39,7 +39,7 @@ type fixture struct {
 	dir  string
 	db   *state.DB
 	spec *spec.Spec
-	coll pin.Collection
+	coll pin.MetadataFacts
 	n    int
 }
 
@@ -101,7 +101,7 @@ func newFixtureSized(t testing.TB, n, size int, erc7007 bool) *fixture {
 	if moved, err := db.SetStatus(ctx, ids, state.Kept, state.Generated); err != nil || moved != n {
 		t.Fatalf("keep: %d %v", moved, err)
 	}
-	return &fixture{dir: dir, db: db, spec: s, n: n, coll: pin.Collection{Name: s.Name, Symbol: s.Symbol, Description: s.Description,
+	return &fixture{dir: dir, db: db, spec: s, n: n, coll: pin.MetadataFacts{Name: s.Name, Symbol: s.Symbol, Description: s.Description,
 		ExternalURL: s.ExternalURL, Creator: s.Creator, Image: s.Image, ERC7007: s.ERC7007}}
 }
 

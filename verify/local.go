@@ -27,7 +27,7 @@ type LocalOptions struct {
 	DB  *state.DB
 	// Collection holds genmint.yaml's collection facts, with which the
 	// token metadata is rebuilt exactly as `genmint pin` wrote it.
-	Collection pin.Collection
+	Collection pin.MetadataFacts
 	// IDs limits the items checked (nil: every item with a final image
 	// that was not rejected, and every pinned item).
 	IDs []int

@@ -194,7 +194,7 @@ func pinToCAR(ctx context.Context, f *cmdutil.Factory, s *spec.Spec, db *state.D
 	if err != nil {
 		return cmdutil.PinError(err)
 	}
-	res, err := pin.Run(ctx, pin.Options{Dir: f.Dir, DB: db, Collection: pin.CollectionFromSpec(s), Pinners: dest.Pinners, CAR: dest.CAR})
+	res, err := pin.Run(ctx, pin.Options{Dir: f.Dir, DB: db, Collection: pin.MetadataFactsFromSpec(s), Pinners: dest.Pinners, CAR: dest.CAR})
 	if err != nil {
 		return cmdutil.PinError(err)
 	}

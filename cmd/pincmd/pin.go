@@ -96,7 +96,7 @@ func pinRun(ctx context.Context, o *PinOptions) error {
 		return err
 	}
 	defer db.Close()
-	run := pin.Options{Dir: o.Dir, DB: db, Collection: pin.CollectionFromSpec(s), DryRun: o.DryRun, Progress: o.progress()}
+	run := pin.Options{Dir: o.Dir, DB: db, Collection: pin.MetadataFactsFromSpec(s), DryRun: o.DryRun, Progress: o.progress()}
 	if !o.DryRun {
 		token := ""
 		if o.ServiceTokenEnv != "" {

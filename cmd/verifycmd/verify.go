@@ -219,7 +219,7 @@ func runLocal(ctx context.Context, o *VerifyOptions) error {
 	}
 	defer db.Close()
 	prog := cmdutil.NewProgress(o.IO, "item", o.Quiet)
-	r, err := verify.Local(ctx, verify.LocalOptions{Dir: o.Dir, DB: db, Collection: pin.CollectionFromSpec(s), IDs: o.Only,
+	r, err := verify.Local(ctx, verify.LocalOptions{Dir: o.Dir, DB: db, Collection: pin.MetadataFactsFromSpec(s), IDs: o.Only,
 		Concurrency: o.Concurrency, Started: prog.Start, Progress: o.progress(prog, "item")})
 	prog.Finish()
 	if err != nil {

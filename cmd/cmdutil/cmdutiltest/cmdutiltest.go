@@ -50,7 +50,7 @@ func Pinned(t testing.TB, f *cmdutil.Factory, car string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := pin.Run(ctx, pin.Options{Dir: f.Dir, DB: db, Collection: pin.CollectionFromSpec(s), Pinners: dest.Pinners, CAR: dest.CAR}); err != nil {
+	if _, err := pin.Run(ctx, pin.Options{Dir: f.Dir, DB: db, Collection: pin.MetadataFactsFromSpec(s), Pinners: dest.Pinners, CAR: dest.CAR}); err != nil {
 		t.Fatal(err)
 	}
 }
