@@ -113,6 +113,8 @@ func (r *runner) nextNonce(ctx context.Context) (uint64, error) {
 	return n, nil
 }
 
+// estimateGas asks the node what a transaction needs; what says which, for
+// the error, and a would-be revert comes back decoded.
 func (r *runner) estimateGas(ctx context.Context, to *common.Address, data []byte, what string) (uint64, error) {
 	gas, err := r.b.EstimateGas(ctx, ethereum.CallMsg{From: r.from, To: to, Data: data})
 	if err != nil {
