@@ -17,6 +17,8 @@ import (
 	"github.com/ipfs/go-cid"
 
 	"github.com/genmint/genmint/internal/testenv"
+	"github.com/genmint/genmint/pin/unixfs"
+	"github.com/genmint/genmint/pin/unixfs/unixfstest"
 	"github.com/genmint/genmint/state"
 )
 
@@ -251,13 +253,13 @@ func TestDeadKuboIsOneLineWithTheFix(t *testing.T) {
 // a directory differently is refused before uploading, naming the fix; the
 // same directory goes through on a node configured for the profile.
 func TestKuboNodeDirectorySettingsChecked(t *testing.T) {
-	tr := manyFiles(5400, func(i int) string { return fmt.Sprintf("%05d.png", i) })
-	d := tr.dir()
-	want, _, err := ImportDir(context.Background(), d, DefaultProfile, ImportOptions{})
+	tr := unixfstest.ManyFiles(5400, func(i int) string { return fmt.Sprintf("%05d.png", i) })
+	d := tr.Dir()
+	want, _, err := unixfs.ImportDir(context.Background(), d, unixfs.DefaultProfile, unixfs.ImportOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	root := Root{Name: "images", CID: want, Dir: d, Profile: DefaultProfile}
+	root := Root{Name: "images", CID: want, Dir: d, Profile: unixfs.DefaultProfile}
 
 	def := kuboPinner(t, testenv.StartKubo(t))
 	_, err = def.Pin(context.Background(), root)
@@ -279,13 +281,13 @@ func TestKuboNodeDirectorySettingsChecked(t *testing.T) {
 func TestKuboPinHonoursCancellation(t *testing.T) {
 	k := testenv.StartKubo(t)
 	kp := kuboPinner(t, k)
-	big := &Dir{}
+	big := &unixfs.Dir{}
 	blocked := make(chan struct{})
 	big.AddFile("slow.bin", func() (io.ReadCloser, error) { return &slowReader{started: blocked}, nil })
 	ctx, cancel := context.WithCancel(context.Background())
 	errc := make(chan error, 1)
 	go func() {
-		_, err := kp.Pin(ctx, Root{Name: "images", Dir: big, Profile: DefaultProfile})
+		_, err := kp.Pin(ctx, Root{Name: "images", Dir: big, Profile: unixfs.DefaultProfile})
 		errc <- err
 	}()
 	<-blocked

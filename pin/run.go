@@ -21,6 +21,7 @@ import (
 	mh "github.com/multiformats/go-multihash"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/genmint/genmint/pin/unixfs"
 	"github.com/genmint/genmint/provenance"
 	"github.com/genmint/genmint/state"
 )
@@ -53,8 +54,8 @@ type Options struct {
 	DB  *state.DB
 	// Collection holds the spec's collection facts.
 	Collection Collection
-	// Profile is the import profile; the zero value means DefaultProfile.
-	Profile Profile
+	// Profile is the import profile; the zero value means unixfs.DefaultProfile.
+	Profile unixfs.Profile
 	// DryRun computes every CID locally and returns them, touching neither
 	// the state nor any destination.
 	DryRun bool
@@ -108,13 +109,13 @@ type Event struct {
 
 // Result is what Run did.
 type Result struct {
-	DryRun      bool       `json:"dry_run"`
-	RunID       int64      `json:"run_id,omitempty"`
-	Profile     Profile    `json:"profile"`
-	Roots       Roots      `json:"roots"`
-	BaseURI     string     `json:"base_uri"`
-	ContractURI string     `json:"contract_uri"`
-	Items       []ItemCIDs `json:"items"`
+	DryRun      bool           `json:"dry_run"`
+	RunID       int64          `json:"run_id,omitempty"`
+	Profile     unixfs.Profile `json:"profile"`
+	Roots       Roots          `json:"roots"`
+	BaseURI     string         `json:"base_uri"`
+	ContractURI string         `json:"contract_uri"`
+	Items       []ItemCIDs     `json:"items"`
 	// Destinations lists, per destination, which roots were pinned now and
 	// which were already there.
 	Destinations []DestinationResult `json:"destinations"`
@@ -147,7 +148,7 @@ type DestinationResult struct {
 // CID and pins nothing new.
 func Run(ctx context.Context, o Options) (*Result, error) {
 	if o.Profile.Name == "" {
-		o.Profile = DefaultProfile
+		o.Profile = unixfs.DefaultProfile
 	}
 	if err := o.Profile.Validate(); err != nil {
 		return nil, err
@@ -400,13 +401,13 @@ func checkMinted(ctx context.Context, db *state.DB, items []state.Item, res *Res
 type plan struct {
 	dir     string
 	coll    Collection
-	profile Profile
+	profile unixfs.Profile
 	items   []*planItem
 	// collection image added to the images directory, if any
 	coverName, coverPath string
 
 	roots   map[string]cid.Cid
-	entries map[string]map[string]Imported // root → path → CID and size, to check destinations file by file
+	entries map[string]map[string]unixfs.Imported // root → path → CID and size, to check destinations file by file
 
 	onMetadata func(id int, b []byte) // Options.Metadata, serialised
 }
@@ -424,8 +425,8 @@ type planItem struct {
 	finalMedia, originalMedia string
 }
 
-func newPlan(dir string, items []state.Item, c Collection, p Profile) (*plan, error) {
-	pl := &plan{dir: dir, coll: c, profile: p, roots: map[string]cid.Cid{}, entries: map[string]map[string]Imported{}}
+func newPlan(dir string, items []state.Item, c Collection, p unixfs.Profile) (*plan, error) {
+	pl := &plan{dir: dir, coll: c, profile: p, roots: map[string]cid.Cid{}, entries: map[string]map[string]unixfs.Imported{}}
 	for _, it := range items {
 		id := strconv.Itoa(it.ID)
 		switch {
@@ -495,8 +496,8 @@ func (pl *plan) ids() []int {
 
 // Directory trees. Each is rebuilt on demand from the plan: building is
 // cheap and holds no file data.
-func (pl *plan) imagesDir() *Dir {
-	d := &Dir{}
+func (pl *plan) imagesDir() *unixfs.Dir {
+	d := &unixfs.Dir{}
 	for _, pi := range pl.items {
 		d.AddPath(pi.imageName, pi.finalPath)
 	}
@@ -506,24 +507,24 @@ func (pl *plan) imagesDir() *Dir {
 	return d
 }
 
-func (pl *plan) originalsDir() *Dir {
-	d := &Dir{}
+func (pl *plan) originalsDir() *unixfs.Dir {
+	d := &unixfs.Dir{}
 	for _, pi := range pl.items {
 		d.AddPath(pi.originalName, pi.originalPath)
 	}
 	return d
 }
 
-func (pl *plan) provenanceDir() *Dir {
-	d := &Dir{}
+func (pl *plan) provenanceDir() *unixfs.Dir {
+	d := &unixfs.Dir{}
 	for _, pi := range pl.items {
 		d.AddPath(pi.provName, pi.provPath)
 	}
 	return d
 }
 
-func (pl *plan) metadataDir() *Dir {
-	d := &Dir{}
+func (pl *plan) metadataDir() *unixfs.Dir {
+	d := &unixfs.Dir{}
 	for _, pi := range pl.items {
 		pi := pi
 		d.AddFile(pi.metaName, func() (io.ReadCloser, error) {
@@ -559,17 +560,17 @@ func (pl *plan) compute(ctx context.Context, progress func(Event)) ([]Root, erro
 	// has the file's own sha256 as its CID's digest: it is checked against
 	// the state for free. Larger files are hashed as they are read.
 	digestIsSHA256 := pl.profile.RawLeaves && pl.profile.Hash == "sha2-256"
-	importRoot := func(name string, d *Dir, set func(*planItem, cid.Cid), verify func(*planItem) (want, label string, size int64)) (cid.Cid, error) {
+	importRoot := func(name string, d *unixfs.Dir, set func(*planItem, cid.Cid), verify func(*planItem) (want, label string, size int64)) (cid.Cid, error) {
 		if err := d.Check(); err != nil {
 			return cid.Undef, fmt.Errorf("%s: %w", name, err)
 		}
-		entries := map[string]Imported{}
+		entries := map[string]unixfs.Imported{}
 		total := d.Len()
 		var checks []*hashCheck
 		var mu sync.Mutex // Wrap runs on the importer's goroutines
-		opts := ImportOptions{
+		opts := unixfs.ImportOptions{
 			Parallel: runtime.GOMAXPROCS(0),
-			Entry: func(e Imported) error {
+			Entry: func(e unixfs.Imported) error {
 				entries[e.Path] = e
 				if pi := byName[name][e.Path]; pi != nil {
 					set(pi, e.CID)
@@ -603,7 +604,7 @@ func (pl *plan) compute(ctx context.Context, progress func(Event)) ([]Root, erro
 				return hc
 			}
 		}
-		c, _, err := ImportDir(ctx, d, pl.profile, opts)
+		c, _, err := unixfs.ImportDir(ctx, d, pl.profile, opts)
 		if err != nil {
 			return cid.Undef, fmt.Errorf("compute %s CIDs: %w", name, err)
 		}
@@ -625,7 +626,7 @@ func (pl *plan) compute(ctx context.Context, progress func(Event)) ([]Root, erro
 		return p
 	}
 	var roots []Root
-	add := func(name string, d *Dir, c cid.Cid) {
+	add := func(name string, d *unixfs.Dir, c cid.Cid) {
 		known := pl.entries[name]
 		roots = append(roots, Root{Name: name, CID: c, Dir: d, Profile: pl.profile, PinName: pl.pinName(name),
 			Known: func(path string) (cid.Cid, uint64, bool) {
@@ -667,12 +668,12 @@ func (pl *plan) compute(ctx context.Context, progress func(Event)) ([]Root, erro
 		return nil, err
 	}
 	open := func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(string(contract))), nil }
-	cc, _, err := ImportFile(ctx, open, pl.profile, ImportOptions{})
+	cc, _, err := unixfs.ImportFile(ctx, open, pl.profile, unixfs.ImportOptions{})
 	if err != nil {
 		return nil, fmt.Errorf("compute contract metadata CID: %w", err)
 	}
 	pl.roots[RootContract] = cc
-	pl.entries[RootContract] = map[string]Imported{}
+	pl.entries[RootContract] = map[string]unixfs.Imported{}
 	progress(Event{Kind: EventComputed, Root: RootContract, CID: cc.String(), Done: 1, Total: 1})
 	roots = append(roots, Root{Name: RootContract, CID: cc, File: open, Profile: pl.profile, PinName: pl.pinName(RootContract)})
 	return roots, nil
