@@ -94,11 +94,11 @@ func TestKuboPinCollectionAndFetchBack(t *testing.T) {
 		}
 	}
 
-	pl := planFor(t, dir, db, testCollection)
+	lay := layoutFor(t, dir, db, testCollection)
 	tokenSchema := compileSchema(t, "token.schema.json", TokenSchema)
-	for _, pi := range pl.items {
-		id := strconv.Itoa(pi.it.ID)
-		want, err := pl.tokenJSON(pi)
+	for _, li := range lay.items {
+		id := strconv.Itoa(li.it.ID)
+		want, err := lay.tokenJSON(li)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -113,19 +113,19 @@ func TestKuboPinCollectionAndFetchBack(t *testing.T) {
 			t.Fatal(err)
 		}
 		img := gatewayGet(t, k, "/ipfs/"+strings.TrimPrefix(md.Image, "ipfs://"))
-		onDisk, err := os.ReadFile(pi.finalPath)
+		onDisk, err := os.ReadFile(li.finalPath)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if string(img) != string(onDisk) || sha(img) != md.Properties.Image.SHA256 {
-			t.Fatalf("token %s: image from IPFS differs from %s", id, pi.finalPath)
+			t.Fatalf("token %s: image from IPFS differs from %s", id, li.finalPath)
 		}
 		orig := gatewayGet(t, k, "/ipfs/"+strings.TrimPrefix(md.Properties.Original.URI, "ipfs://"))
-		if sha(orig) != md.Properties.Original.SHA256 || sha(orig) != pi.originalSHA {
+		if sha(orig) != md.Properties.Original.SHA256 || sha(orig) != li.originalSHA {
 			t.Fatalf("token %s: original hash differs", id)
 		}
 		// The file CIDs in the metadata are the files' own CIDs on the node.
-		if got := strings.TrimSpace(k.IPFS(t, "resolve", "-r", "/ipfs/"+res.Roots.Images+"/"+pi.imageName)); got != "/ipfs/"+md.Properties.Image.CID {
+		if got := strings.TrimSpace(k.IPFS(t, "resolve", "-r", "/ipfs/"+res.Roots.Images+"/"+li.imageName)); got != "/ipfs/"+md.Properties.Image.CID {
 			t.Fatalf("token %s: image resolves to %s, metadata says %s", id, got, md.Properties.Image.CID)
 		}
 		prov := gatewayGet(t, k, "/ipfs/"+strings.TrimPrefix(md.Properties.Provenance.URI, "ipfs://"))
@@ -189,8 +189,8 @@ func TestCARImportsIntoFreshKubo(t *testing.T) {
 	if strings.Join(sortedCopy(got), ",") != strings.Join(sortedCopy(want), ",") {
 		t.Fatalf("imported roots %v, want %v", got, want)
 	}
-	pl := planFor(t, dir, db, testCollection)
-	wantTok, _ := pl.tokenJSON(pl.items[0])
+	lay := layoutFor(t, dir, db, testCollection)
+	wantTok, _ := lay.tokenJSON(lay.items[0])
 	if tok := k.IPFS(t, "cat", "/ipfs/"+res.Roots.Metadata+"/1"); tok != string(wantTok) {
 		t.Fatalf("token 1 from the imported CAR:\n%s", tok)
 	}

@@ -217,8 +217,8 @@ func TestMetadataGoldenAndSchema(t *testing.T) {
 	if dry.Roots.Metadata == res.Roots.Metadata {
 		t.Fatal("ERC-7007 off did not change the metadata")
 	}
-	pl := planFor(t, dir, db, plain)
-	b, err := pl.tokenJSON(pl.items[0])
+	lay := layoutFor(t, dir, db, plain)
+	b, err := lay.tokenJSON(lay.items[0])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -232,8 +232,8 @@ func TestMetadataGoldenAndSchema(t *testing.T) {
 func TestTokenSchemaRejectsBrokenMetadata(t *testing.T) {
 	s := compileSchema(t, "token.schema.json", TokenSchema)
 	dir, db := newCollection(t, 1, 8)
-	pl := planFor(t, dir, db, testCollection)
-	good, err := pl.tokenJSON(pl.items[0])
+	lay := layoutFor(t, dir, db, testCollection)
+	good, err := lay.tokenJSON(lay.items[0])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -259,20 +259,20 @@ func TestTokenSchemaRejectsBrokenMetadata(t *testing.T) {
 	}
 }
 
-func planFor(t *testing.T, dir string, db *state.DB, c Collection) *plan {
+func layoutFor(t *testing.T, dir string, db *state.DB, c Collection) *layout {
 	t.Helper()
 	items, err := db.Items(context.Background(), state.Query{Statuses: []state.Status{state.Kept, state.Pinned, state.Minted}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	pl, err := newPlan(dir, items, c, unixfs.DefaultProfile)
+	lay, err := newLayout(dir, items, c, unixfs.DefaultProfile)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := pl.compute(context.Background(), func(Event) {}); err != nil {
+	if _, err := lay.compute(context.Background(), func(Event) {}); err != nil {
 		t.Fatal(err)
 	}
-	return pl
+	return lay
 }
 
 func compileSchema(t *testing.T, name string, raw []byte) *jsonschema.Schema {
