@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/genmint/genmint/internal/retry"
 	"math/big"
 	"slices"
 	"strings"
@@ -15,6 +14,7 @@ import (
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/crypto"
 
+	"github.com/genmint/genmint/internal/retry"
 	"github.com/genmint/genmint/mint/chain"
 	"github.com/genmint/genmint/pin"
 	"github.com/genmint/genmint/state"
