@@ -41,7 +41,7 @@ import (
 	"time"
 
 	"github.com/genmint/genmint/provenance"
-	"github.com/genmint/genmint/spec"
+	"github.com/genmint/genmint/spec/trait"
 	"github.com/genmint/genmint/state"
 )
 
@@ -114,7 +114,7 @@ type Entry struct {
 	ID       int
 	Status   state.Status
 	Starred  bool
-	Traits   []spec.Trait
+	Traits   []trait.Trait
 	Final    state.File // path relative to the collection folder; SHA256 keys the thumbnail cache
 	Variants int        // earlier candidates kept by regeneration
 	Error    string     // why it was refused or failed, one line
@@ -170,7 +170,7 @@ func Entries(ctx context.Context, db *state.DB) ([]Entry, error) {
 	var out []Entry
 	// Items share trait combinations: decode each distinct one once (the
 	// slices are shared and must not be modified).
-	seen := map[string][]spec.Trait{}
+	seen := map[string][]trait.Trait{}
 	for rows.Next() {
 		var e Entry
 		var traits string

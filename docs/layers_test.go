@@ -1,7 +1,8 @@
 // Package docs holds the test that keeps docs/ARCHITECTURE.md true: the
 // layer rule written there, in its ```layers block, is checked against every
 // package's imports (tests' imports included), so the document cannot drift
-// from the code.
+// from the code. Beside it, imports_test.go holds every file's imports in
+// three groups (standard library; third-party; genmint).
 package docs
 
 import (
@@ -262,23 +263,7 @@ func (r layerRule) check(module string, pkgs []pkg) []string {
 // listPackages runs `go list -json` over the module the test sits in.
 func listPackages(t *testing.T) (module string, pkgs []pkg) {
 	t.Helper()
-	root, err := filepath.Abs("..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	gomod, err := os.ReadFile(filepath.Join(root, "go.mod"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, line := range strings.Split(string(gomod), "\n") {
-		if m, ok := strings.CutPrefix(strings.TrimSpace(line), "module "); ok {
-			module = strings.Trim(strings.TrimSpace(m), `"`)
-			break
-		}
-	}
-	if module == "" {
-		t.Fatal("go.mod names no module")
-	}
+	root, module := moduleRoot(t)
 	cmd := exec.Command("go", "list", "-e", "-json=ImportPath,Imports,TestImports,XTestImports,Error", "./...")
 	cmd.Dir = root
 	var stderr bytes.Buffer
@@ -302,4 +287,28 @@ func listPackages(t *testing.T) (module string, pkgs []pkg) {
 		t.Fatalf("go list found %d packages under %s", len(pkgs), root)
 	}
 	return module, pkgs
+}
+
+// moduleRoot returns the folder of the module the test sits in and the
+// module's path.
+func moduleRoot(t *testing.T) (root, module string) {
+	t.Helper()
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gomod, err := os.ReadFile(filepath.Join(root, "go.mod"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(gomod), "\n") {
+		if m, ok := strings.CutPrefix(strings.TrimSpace(line), "module "); ok {
+			module = strings.Trim(strings.TrimSpace(m), `"`)
+			break
+		}
+	}
+	if module == "" {
+		t.Fatal("go.mod names no module")
+	}
+	return root, module
 }

@@ -6,7 +6,7 @@ import (
 	"fmt"
 
 	"github.com/genmint/genmint/internal/retry"
-	"github.com/genmint/genmint/spec"
+	"github.com/genmint/genmint/spec/trait"
 )
 
 // Provider turns one Request into one image. It is the seam between genmint's
@@ -55,7 +55,7 @@ type Request struct {
 type Params map[string]any
 
 // Trait is one ERC-721 attribute of an item.
-type Trait = spec.Trait
+type Trait = trait.Trait
 
 // Result is what the service returned for one Request, and everything it told
 // us about how the image was made.

@@ -15,6 +15,8 @@ import (
 	"github.com/ipfs/go-cid"
 	carv2 "github.com/ipld/go-car/v2"
 	"github.com/ipld/go-car/v2/storage"
+
+	"github.com/genmint/genmint/pin/unixfs"
 )
 
 // CARFile writes every block of a run's roots into one CARv1 file whose
@@ -119,13 +121,13 @@ func (c *CARFile) Pin(ctx context.Context, r Root) (cid.Cid, error) {
 	put := func(ctx context.Context, b blocks.Block) error {
 		return c.car.Put(ctx, b.Cid().KeyString(), b.RawData())
 	}
-	opts := ImportOptions{Put: put}
+	opts := unixfs.ImportOptions{Put: put}
 	var got cid.Cid
 	var err error
 	if r.Dir != nil {
-		got, _, err = ImportDir(ctx, r.Dir, r.Profile, opts)
+		got, _, err = unixfs.ImportDir(ctx, r.Dir, r.Profile, opts)
 	} else {
-		got, _, err = ImportFile(ctx, r.File, r.Profile, opts)
+		got, _, err = unixfs.ImportFile(ctx, r.File, r.Profile, opts)
 	}
 	if err != nil {
 		return cid.Undef, fmt.Errorf("car %s: %s: %w", c.path, r.Name, err)

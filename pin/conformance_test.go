@@ -12,6 +12,8 @@ import (
 	"github.com/ipfs/go-cid"
 
 	"github.com/genmint/genmint/internal/testenv"
+	"github.com/genmint/genmint/pin/unixfs"
+	"github.com/genmint/genmint/pin/unixfs/unixfstest"
 )
 
 // conformance runs the Pinner contract over one implementation: Pinned is
@@ -20,21 +22,21 @@ import (
 // as such.
 func conformance(t *testing.T, newPinner func(t *testing.T, roots []cid.Cid) Pinner) {
 	ctx := context.Background()
-	d := &Dir{}
+	d := &unixfs.Dir{}
 	for i := range 20 {
 		d.AddBytes(fmt.Sprintf("%d.json", i), []byte(fmt.Sprintf(`{"n":%d}`, i)))
 	}
-	d.AddDir("sub").AddBytes("big.bin", randBytes(9, 2<<20+7))
-	dirCID, _, err := ImportDir(ctx, d, DefaultProfile, ImportOptions{})
+	d.AddDir("sub").AddBytes("big.bin", unixfstest.RandBytes(9, 2<<20+7))
+	dirCID, _, err := unixfs.ImportDir(ctx, d, unixfs.DefaultProfile, unixfs.ImportOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	fileRoot := Root{Name: RootContract, Profile: DefaultProfile, File: bytesOpener([]byte(`{"name":"x"}`))}
-	fileRoot.CID, _, err = ImportFile(ctx, fileRoot.File, DefaultProfile, ImportOptions{})
+	fileRoot := Root{Name: RootContract, Profile: unixfs.DefaultProfile, File: bytesOpener([]byte(`{"name":"x"}`))}
+	fileRoot.CID, _, err = unixfs.ImportFile(ctx, fileRoot.File, unixfs.DefaultProfile, unixfs.ImportOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	roots := []Root{{Name: RootImages, CID: dirCID, Dir: d, Profile: DefaultProfile}, fileRoot}
+	roots := []Root{{Name: RootImages, CID: dirCID, Dir: d, Profile: unixfs.DefaultProfile}, fileRoot}
 	p := newPinner(t, []cid.Cid{dirCID, fileRoot.CID})
 
 	t.Run("pin", func(t *testing.T) {

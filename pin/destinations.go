@@ -2,13 +2,9 @@ package pin
 
 import (
 	"context"
-	"errors"
-	"fmt"
-)
 
-// ErrUsage marks a destination combination that cannot work; the pin
-// command maps it to exit code 2.
-var ErrUsage = errors.New("usage")
+	"github.com/genmint/genmint/internal/usage"
+)
 
 // DestinationOptions are the pin command's destination flags, as given.
 type DestinationOptions struct {
@@ -54,11 +50,11 @@ func OpenDestinations(ctx context.Context, o DestinationOptions) (*Destinations,
 	if o.CAR == "" || o.IPFSAPI != "" {
 		addr, source, err := ResolveKuboAPI(o.IPFSAPI, o.Getenv)
 		if err != nil {
-			return nil, fmt.Errorf("%w: %v (from %s)", ErrUsage, err, source)
+			return nil, usage.Errorf("%v (from %s)", err, source)
 		}
 		k, err := NewKubo(addr)
 		if err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrUsage, err)
+			return nil, usage.Errorf("%v", err)
 		}
 		if err := k.Check(ctx); err != nil {
 			return nil, err
@@ -68,10 +64,10 @@ func OpenDestinations(ctx context.Context, o DestinationOptions) (*Destinations,
 	}
 	if o.PinningService != "" {
 		if o.PinningServiceToken == "" {
-			return nil, fmt.Errorf("%w: --pinning-service needs an access token: put it in the environment variable named by --pinning-service-token-env", ErrUsage)
+			return nil, usage.Errorf("--pinning-service needs an access token: put it in the environment variable named by --pinning-service-token-env")
 		}
 		if d.Kubo == nil {
-			return nil, fmt.Errorf("%w: --pinning-service fetches the blocks from a node: use it with Kubo (add --ipfs-api), or upload the CAR file to the service yourself", ErrUsage)
+			return nil, usage.Errorf("--pinning-service fetches the blocks from a node: use it with Kubo (add --ipfs-api), or upload the CAR file to the service yourself")
 		}
 		psaOpts := o.PSA
 		if len(psaOpts.Origins) == 0 {
@@ -86,7 +82,7 @@ func OpenDestinations(ctx context.Context, o DestinationOptions) (*Destinations,
 		}
 		ps, err := NewPinningService(o.PinningService, o.PinningServiceToken, psaOpts)
 		if err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrUsage, err)
+			return nil, usage.Errorf("%v", err)
 		}
 		d.Pinners = append(d.Pinners, WithRetry(ps, o.Retry))
 	}

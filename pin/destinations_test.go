@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/genmint/genmint/internal/testenv"
+	"github.com/genmint/genmint/internal/usage"
 )
 
 func TestOpenDestinations(t *testing.T) {
@@ -35,10 +36,10 @@ func TestOpenDestinations(t *testing.T) {
 	}
 
 	// A pinning service without a token, or without a node to fetch from.
-	if _, err := OpenDestinations(ctx, DestinationOptions{CAR: "x.car", PinningService: "https://psa.example/api", Getenv: noEnv}); !errors.Is(err, ErrUsage) || !strings.Contains(err.Error(), "--pinning-service-token-env") {
+	if _, err := OpenDestinations(ctx, DestinationOptions{CAR: "x.car", PinningService: "https://psa.example/api", Getenv: noEnv}); !errors.Is(err, usage.Err) || !strings.Contains(err.Error(), "--pinning-service-token-env") {
 		t.Fatalf("no token: %v", err)
 	}
-	if _, err := OpenDestinations(ctx, DestinationOptions{CAR: "x.car", PinningService: "https://psa.example/api", PinningServiceToken: "t", Getenv: noEnv}); !errors.Is(err, ErrUsage) {
+	if _, err := OpenDestinations(ctx, DestinationOptions{CAR: "x.car", PinningService: "https://psa.example/api", PinningServiceToken: "t", Getenv: noEnv}); !errors.Is(err, usage.Err) {
 		t.Fatalf("PSA without a node: %v", err)
 	}
 

@@ -3,7 +3,8 @@
 // In the order the pipeline needs them, it
 //  1. imports the final images, the originals and the provenance records as
 //     three UnixFS directories (CIDv1, raw leaves, the unixfs-v1-2025
-//     profile), computing every CID locally before anything is uploaded;
+//     profile, computed by package pin/unixfs), computing every CID locally
+//     before anything is uploaded;
 //  2. writes one ERC-721 metadata JSON per token (OpenSea metadata standard,
 //     optionally the ERC-7007 AIGC fields), named by token id so
 //     tokenURI = baseURI + id;

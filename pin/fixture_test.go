@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/genmint/genmint/provenance"
-	"github.com/genmint/genmint/spec"
+	"github.com/genmint/genmint/spec/trait"
 	"github.com/genmint/genmint/state"
 )
 
@@ -113,8 +113,8 @@ func makeCollection(t testing.TB, dir string, n, size int) {
 	}
 }
 
-func traitsOf(id int) []spec.Trait {
-	return []spec.Trait{{Type: "Palette", Value: palettes[id%len(palettes)]}, {Type: "Shape", Value: shapes[id%len(shapes)]}}
+func traitsOf(id int) []trait.Trait {
+	return []trait.Trait{{Type: "Palette", Value: palettes[id%len(palettes)]}, {Type: "Shape", Value: shapes[id%len(shapes)]}}
 }
 
 // pngBytes draws a deterministic image: smooth gradients with a little

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/genmint/genmint/internal/neterr"
 	"io"
 	"net"
 	"net/http"
@@ -24,6 +23,9 @@ import (
 	shell "github.com/ipfs/go-ipfs-api"
 	ma "github.com/multiformats/go-multiaddr"
 	manet "github.com/multiformats/go-multiaddr/net"
+
+	"github.com/genmint/genmint/internal/neterr"
+	"github.com/genmint/genmint/pin/unixfs"
 )
 
 // DefaultKuboAPI is where Kubo listens unless configured otherwise.
@@ -321,8 +323,8 @@ func (k *Kubo) checkDirectorySettings(ctx context.Context, r Root) error {
 	if k.nodeDir.threshold == p.HAMTThreshold && k.nodeDir.estimation == p.HAMTEstimation {
 		return nil
 	}
-	nodeProfile := p.withDirectorySettings(k.nodeDir.threshold, k.nodeDir.estimation)
-	c, _, err := ImportDir(ctx, r.Dir, nodeProfile, ImportOptions{Known: r.Known})
+	nodeProfile := p.WithDirectorySettings(k.nodeDir.threshold, k.nodeDir.estimation)
+	c, _, err := unixfs.ImportDir(ctx, r.Dir, nodeProfile, unixfs.ImportOptions{Known: r.Known})
 	if err != nil {
 		return fmt.Errorf("check kubo directory settings: %w", err)
 	}
@@ -406,7 +408,7 @@ func (k *Kubo) wrap(cmd string, err error) error {
 
 // filesDir presents a Dir to go-ipfs-api's multipart encoder, opening each
 // file only when the encoder reaches it.
-type filesDir struct{ d *Dir }
+type filesDir struct{ d *unixfs.Dir }
 
 func (f *filesDir) Close() error               { return nil }
 func (f *filesDir) Mode() os.FileMode          { return 0 }
@@ -415,7 +417,7 @@ func (f *filesDir) Size() (int64, error)       { return 0, files.ErrNotSupported
 func (f *filesDir) Entries() files.DirIterator { return &dirIter{entries: f.d.Entries(), i: -1} }
 
 type dirIter struct {
-	entries []Entry
+	entries []unixfs.Entry
 	i       int
 	node    files.Node
 }

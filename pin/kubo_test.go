@@ -17,6 +17,8 @@ import (
 	"github.com/ipfs/go-cid"
 
 	"github.com/genmint/genmint/internal/testenv"
+	"github.com/genmint/genmint/pin/unixfs"
+	"github.com/genmint/genmint/pin/unixfs/unixfstest"
 	"github.com/genmint/genmint/state"
 )
 
@@ -92,11 +94,11 @@ func TestKuboPinCollectionAndFetchBack(t *testing.T) {
 		}
 	}
 
-	pl := planFor(t, dir, db, testCollection)
+	lay := layoutFor(t, dir, db, testCollection)
 	tokenSchema := compileSchema(t, "token.schema.json", TokenSchema)
-	for _, pi := range pl.items {
-		id := strconv.Itoa(pi.it.ID)
-		want, err := pl.tokenJSON(pi)
+	for _, li := range lay.items {
+		id := strconv.Itoa(li.it.ID)
+		want, err := lay.tokenJSON(li)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -111,19 +113,19 @@ func TestKuboPinCollectionAndFetchBack(t *testing.T) {
 			t.Fatal(err)
 		}
 		img := gatewayGet(t, k, "/ipfs/"+strings.TrimPrefix(md.Image, "ipfs://"))
-		onDisk, err := os.ReadFile(pi.finalPath)
+		onDisk, err := os.ReadFile(li.finalPath)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if string(img) != string(onDisk) || sha(img) != md.Properties.Image.SHA256 {
-			t.Fatalf("token %s: image from IPFS differs from %s", id, pi.finalPath)
+			t.Fatalf("token %s: image from IPFS differs from %s", id, li.finalPath)
 		}
 		orig := gatewayGet(t, k, "/ipfs/"+strings.TrimPrefix(md.Properties.Original.URI, "ipfs://"))
-		if sha(orig) != md.Properties.Original.SHA256 || sha(orig) != pi.originalSHA {
+		if sha(orig) != md.Properties.Original.SHA256 || sha(orig) != li.originalSHA {
 			t.Fatalf("token %s: original hash differs", id)
 		}
 		// The file CIDs in the metadata are the files' own CIDs on the node.
-		if got := strings.TrimSpace(k.IPFS(t, "resolve", "-r", "/ipfs/"+res.Roots.Images+"/"+pi.imageName)); got != "/ipfs/"+md.Properties.Image.CID {
+		if got := strings.TrimSpace(k.IPFS(t, "resolve", "-r", "/ipfs/"+res.Roots.Images+"/"+li.imageName)); got != "/ipfs/"+md.Properties.Image.CID {
 			t.Fatalf("token %s: image resolves to %s, metadata says %s", id, got, md.Properties.Image.CID)
 		}
 		prov := gatewayGet(t, k, "/ipfs/"+strings.TrimPrefix(md.Properties.Provenance.URI, "ipfs://"))
@@ -187,8 +189,8 @@ func TestCARImportsIntoFreshKubo(t *testing.T) {
 	if strings.Join(sortedCopy(got), ",") != strings.Join(sortedCopy(want), ",") {
 		t.Fatalf("imported roots %v, want %v", got, want)
 	}
-	pl := planFor(t, dir, db, testCollection)
-	wantTok, _ := pl.tokenJSON(pl.items[0])
+	lay := layoutFor(t, dir, db, testCollection)
+	wantTok, _ := lay.tokenJSON(lay.items[0])
 	if tok := k.IPFS(t, "cat", "/ipfs/"+res.Roots.Metadata+"/1"); tok != string(wantTok) {
 		t.Fatalf("token 1 from the imported CAR:\n%s", tok)
 	}
@@ -251,13 +253,13 @@ func TestDeadKuboIsOneLineWithTheFix(t *testing.T) {
 // a directory differently is refused before uploading, naming the fix; the
 // same directory goes through on a node configured for the profile.
 func TestKuboNodeDirectorySettingsChecked(t *testing.T) {
-	tr := manyFiles(5400, func(i int) string { return fmt.Sprintf("%05d.png", i) })
-	d := tr.dir()
-	want, _, err := ImportDir(context.Background(), d, DefaultProfile, ImportOptions{})
+	tr := unixfstest.ManyFiles(5400, func(i int) string { return fmt.Sprintf("%05d.png", i) })
+	d := tr.Dir()
+	want, _, err := unixfs.ImportDir(context.Background(), d, unixfs.DefaultProfile, unixfs.ImportOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	root := Root{Name: "images", CID: want, Dir: d, Profile: DefaultProfile}
+	root := Root{Name: "images", CID: want, Dir: d, Profile: unixfs.DefaultProfile}
 
 	def := kuboPinner(t, testenv.StartKubo(t))
 	_, err = def.Pin(context.Background(), root)
@@ -279,13 +281,13 @@ func TestKuboNodeDirectorySettingsChecked(t *testing.T) {
 func TestKuboPinHonoursCancellation(t *testing.T) {
 	k := testenv.StartKubo(t)
 	kp := kuboPinner(t, k)
-	big := &Dir{}
+	big := &unixfs.Dir{}
 	blocked := make(chan struct{})
 	big.AddFile("slow.bin", func() (io.ReadCloser, error) { return &slowReader{started: blocked}, nil })
 	ctx, cancel := context.WithCancel(context.Background())
 	errc := make(chan error, 1)
 	go func() {
-		_, err := kp.Pin(ctx, Root{Name: "images", Dir: big, Profile: DefaultProfile})
+		_, err := kp.Pin(ctx, Root{Name: "images", Dir: big, Profile: unixfs.DefaultProfile})
 		errc <- err
 	}()
 	<-blocked

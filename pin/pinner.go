@@ -8,6 +8,7 @@ import (
 	"github.com/ipfs/go-cid"
 
 	"github.com/genmint/genmint/internal/retry"
+	"github.com/genmint/genmint/pin/unixfs"
 )
 
 // Root is one thing genmint puts on IPFS — the images directory, the
@@ -22,10 +23,10 @@ type Root struct {
 	// ends up with anything else has failed.
 	CID cid.Cid
 	// Exactly one of Dir and File is set.
-	Dir  *Dir
+	Dir  *unixfs.Dir
 	File func() (io.ReadCloser, error)
 	// Profile is the import profile CID was computed with.
-	Profile Profile
+	Profile unixfs.Profile
 	// PinName labels the pin where a destination supports names.
 	PinName string
 	// Known, when set, answers the CID and cumulative size genmint

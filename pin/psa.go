@@ -6,9 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/genmint/genmint/internal/neterr"
-	"github.com/genmint/genmint/internal/redact"
-	"github.com/genmint/genmint/internal/retry"
 	"io"
 	"net/http"
 	"net/url"
@@ -16,6 +13,10 @@ import (
 	"time"
 
 	"github.com/ipfs/go-cid"
+
+	"github.com/genmint/genmint/internal/neterr"
+	"github.com/genmint/genmint/internal/redact"
+	"github.com/genmint/genmint/internal/retry"
 )
 
 // ErrRemotePinFailed matches a pin the remote service reports as failed.

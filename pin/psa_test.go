@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/ipfs/go-cid"
+
+	"github.com/genmint/genmint/pin/unixfs"
 )
 
 const psaToken = "s3cret-psa-token"
@@ -148,7 +150,7 @@ func (s *psaServer) serve(w http.ResponseWriter, r *http.Request) {
 
 func testCID(t *testing.T, s string) cid.Cid {
 	t.Helper()
-	c, _, err := ImportFile(context.Background(), func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(s)), nil }, DefaultProfile, ImportOptions{})
+	c, _, err := unixfs.ImportFile(context.Background(), func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(s)), nil }, unixfs.DefaultProfile, unixfs.ImportOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,26 +2,15 @@ package pin
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"hash"
-	"io"
-	"os"
-	"path/filepath"
-	"runtime"
 	"slices"
-	"strconv"
-	"strings"
 	"sync"
 
 	"github.com/ipfs/go-cid"
-	mh "github.com/multiformats/go-multihash"
 	"golang.org/x/sync/errgroup"
 
-	"github.com/genmint/genmint/provenance"
+	"github.com/genmint/genmint/pin/unixfs"
 	"github.com/genmint/genmint/state"
 )
 
@@ -53,8 +42,8 @@ type Options struct {
 	DB  *state.DB
 	// Collection holds the spec's collection facts.
 	Collection MetadataFacts
-	// Profile is the import profile; the zero value means DefaultProfile.
-	Profile Profile
+	// Profile is the import profile; the zero value means unixfs.DefaultProfile.
+	Profile unixfs.Profile
 	// DryRun computes every CID locally and returns them, touching neither
 	// the state nor any destination.
 	DryRun bool
@@ -108,13 +97,13 @@ type Event struct {
 
 // Result is what Run did.
 type Result struct {
-	DryRun      bool       `json:"dry_run"`
-	RunID       int64      `json:"run_id,omitempty"`
-	Profile     Profile    `json:"profile"`
-	Roots       Roots      `json:"roots"`
-	BaseURI     string     `json:"base_uri"`
-	ContractURI string     `json:"contract_uri"`
-	Items       []ItemCIDs `json:"items"`
+	DryRun      bool           `json:"dry_run"`
+	RunID       int64          `json:"run_id,omitempty"`
+	Profile     unixfs.Profile `json:"profile"`
+	Roots       Roots          `json:"roots"`
+	BaseURI     string         `json:"base_uri"`
+	ContractURI string         `json:"contract_uri"`
+	Items       []ItemCIDs     `json:"items"`
 	// Destinations lists, per destination, which roots were pinned now and
 	// which were already there.
 	Destinations []DestinationResult `json:"destinations"`
@@ -147,7 +136,7 @@ type DestinationResult struct {
 // CID and pins nothing new.
 func Run(ctx context.Context, o Options) (*Result, error) {
 	if o.Profile.Name == "" {
-		o.Profile = DefaultProfile
+		o.Profile = unixfs.DefaultProfile
 	}
 	if err := o.Profile.Validate(); err != nil {
 		return nil, err
@@ -180,13 +169,13 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if len(items) == 0 {
 		return nil, ErrNothingToPin
 	}
-	pl, err := newPlan(o.Dir, items, o.Collection, o.Profile)
+	lay, err := newLayout(o.Dir, items, o.Collection, o.Profile)
 	if err != nil {
 		return nil, err
 	}
 	if o.Metadata != nil {
 		var mu sync.Mutex
-		pl.onMetadata = func(id int, b []byte) {
+		lay.onMetadata = func(id int, b []byte) {
 			mu.Lock()
 			defer mu.Unlock()
 			o.Metadata(id, b)
@@ -194,11 +183,11 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 
 	// Steps 1–3: every CID, locally.
-	roots, err := pl.compute(ctx, progress)
+	roots, err := lay.compute(ctx, progress)
 	if err != nil {
 		return nil, err
 	}
-	res := pl.result(o.DryRun)
+	res := lay.result(o.DryRun)
 	if o.DryRun {
 		return res, nil
 	}
@@ -207,7 +196,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 
 	// Step 4: record before uploading.
-	rec := &Record{Profile: o.Profile, ItemIDs: pl.ids(), Roots: res.Roots, BaseURI: res.BaseURI, ContractURI: res.ContractURI, Items: res.Items}
+	rec := &Record{Profile: o.Profile, ItemIDs: lay.ids(), Roots: res.Roots, BaseURI: res.BaseURI, ContractURI: res.ContractURI, Items: res.Items}
 	runID, err := saveRun(context.WithoutCancel(ctx), o.DB, rec)
 	if err != nil {
 		return nil, err
@@ -229,7 +218,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		pinners = append(slices.Clone(pinners), car)
 	}
 	for _, p := range pinners {
-		dr, err := pinAll(ctx, o.DB, runID, p, roots, pl, progress, o.Concurrency)
+		dr, err := pinAll(ctx, o.DB, runID, p, roots, lay, progress, o.Concurrency)
 		if err != nil {
 			return nil, err
 		}
@@ -261,7 +250,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 // pinAll pins every root at one destination: several at once (roots are
 // independent and their CIDs known), or one after another into a
 // Committer, which is then committed.
-func pinAll(ctx context.Context, db *state.DB, runID int64, p Pinner, roots []Root, pl *plan, progress func(Event), parallel int) (DestinationResult, error) {
+func pinAll(ctx context.Context, db *state.DB, runID int64, p Pinner, roots []Root, lay *layout, progress func(Event), parallel int) (DestinationResult, error) {
 	dest := p.Destination()
 	dr := DestinationResult{Destination: dest}
 	committer, buffered := p.(Committer)
@@ -274,7 +263,7 @@ func pinAll(ctx context.Context, db *state.DB, runID int64, p Pinner, roots []Ro
 	for i, r := range roots {
 		g.Go(func() error {
 			var err error
-			already[i], err = pinOne(gctx, db, runID, p, r, pl, progress, !buffered)
+			already[i], err = pinOne(gctx, db, runID, p, r, lay, progress, !buffered)
 			return err
 		})
 	}
@@ -307,7 +296,7 @@ func pinAll(ctx context.Context, db *state.DB, runID int64, p Pinner, roots []Ro
 
 // pinOne pins one root unless the destination has it, checking every CID
 // the destination reports against the local ones.
-func pinOne(ctx context.Context, db *state.DB, runID int64, p Pinner, r Root, pl *plan, progress func(Event), record bool) (already bool, err error) {
+func pinOne(ctx context.Context, db *state.DB, runID int64, p Pinner, r Root, lay *layout, progress func(Event), record bool) (already bool, err error) {
 	dest := p.Destination()
 	ok, err := p.Pinned(ctx, r.CID)
 	if err != nil {
@@ -317,7 +306,7 @@ func pinOne(ctx context.Context, db *state.DB, runID int64, p Pinner, r Root, pl
 		progress(Event{Kind: EventAlreadyThere, Root: r.Name, Destination: dest, CID: r.CID.String()})
 		return true, savePinned(context.WithoutCancel(ctx), db, runID, dest, r.Name, r.CID.String())
 	}
-	want := pl.entries[r.Name]
+	want := lay.entries[r.Name]
 	done := 0
 	r.Entry = func(path string, c cid.Cid) error {
 		w, ok := want[path]
@@ -394,494 +383,4 @@ func checkMinted(ctx context.Context, db *state.DB, items []state.Item, res *Res
 		}
 	}
 	return nil
-}
-
-// plan is a run's items with their file names and, once computed, CIDs.
-type plan struct {
-	dir     string
-	coll    MetadataFacts
-	profile Profile
-	items   []*planItem
-	// collection image added to the images directory, if any
-	coverName, coverPath string
-
-	roots   map[string]cid.Cid
-	entries map[string]map[string]Imported // root → path → CID and size, to check destinations file by file
-
-	onMetadata func(id int, b []byte) // Options.Metadata, serialised
-}
-
-type planItem struct {
-	it                        state.Item
-	finalPath, originalPath   string // absolute
-	provPath                  string
-	imageName, originalName   string
-	provName, metaName        string
-	imageCID, originalCID     cid.Cid
-	provCID, metaCID          cid.Cid
-	finalSHA, originalSHA     string
-	finalSize, originalSize   int64
-	finalMedia, originalMedia string
-}
-
-func newPlan(dir string, items []state.Item, c MetadataFacts, p Profile) (*plan, error) {
-	pl := &plan{dir: dir, coll: c, profile: p, roots: map[string]cid.Cid{}, entries: map[string]map[string]Imported{}}
-	for _, it := range items {
-		id := strconv.Itoa(it.ID)
-		switch {
-		case it.Final.Path == "":
-			return nil, fmt.Errorf("item %d is %s but has no final image: run 'genmint generate' for it", it.ID, it.Status)
-		case it.Original.Path == "":
-			return nil, fmt.Errorf("item %d is %s but has no original image: run 'genmint generate' for it", it.ID, it.Status)
-		case it.ProvenancePath == "":
-			return nil, fmt.Errorf("item %d is %s but has no provenance record: run 'genmint generate' for it", it.ID, it.Status)
-		}
-		pi := &planItem{
-			it:           it,
-			finalPath:    filepath.Join(dir, filepath.FromSlash(it.Final.Path)),
-			originalPath: filepath.Join(dir, filepath.FromSlash(it.Original.Path)),
-			provPath:     filepath.Join(dir, filepath.FromSlash(it.ProvenancePath)),
-			imageName:    id + strings.ToLower(extOf(it.Final.Path)),
-			originalName: id + strings.ToLower(extOf(it.Original.Path)),
-			provName:     id + ".json",
-			metaName:     id,
-			finalSHA:     it.Final.SHA256,
-			originalSHA:  it.Original.SHA256,
-		}
-		pi.finalMedia = it.Final.MediaType
-		if pi.finalMedia == "" {
-			pi.finalMedia = mediaTypeOfName(it.Final.Path)
-		}
-		pi.originalMedia = it.Original.MediaType
-		if pi.originalMedia == "" {
-			pi.originalMedia = mediaTypeOfName(it.Original.Path)
-		}
-		for i, f := range []string{pi.finalPath, pi.originalPath, pi.provPath} {
-			fi, err := os.Stat(f)
-			if err != nil {
-				return nil, fmt.Errorf("item %d: %w: restore it, or re-run 'genmint generate' for the item", it.ID, err)
-			}
-			switch i {
-			case 0:
-				pi.finalSize = fi.Size()
-			case 1:
-				pi.originalSize = fi.Size()
-			}
-		}
-		pl.items = append(pl.items, pi)
-	}
-	if c.Image != "" && !isURI(c.Image) {
-		pl.coverPath = filepath.Join(dir, filepath.FromSlash(c.Image))
-		if _, err := os.Stat(pl.coverPath); err != nil {
-			return nil, fmt.Errorf("collection image: %w", err)
-		}
-		pl.coverName = "collection" + strings.ToLower(extOf(c.Image))
-	}
-	return pl, nil
-}
-
-func isURI(s string) bool {
-	i := strings.Index(s, "://")
-	return i > 0 && !strings.ContainsAny(s[:i], "/\\.")
-}
-
-func (pl *plan) ids() []int {
-	ids := make([]int, len(pl.items))
-	for i, pi := range pl.items {
-		ids[i] = pi.it.ID
-	}
-	return ids
-}
-
-// Directory trees. Each is rebuilt on demand from the plan: building is
-// cheap and holds no file data.
-func (pl *plan) imagesDir() *Dir {
-	d := &Dir{}
-	for _, pi := range pl.items {
-		d.AddPath(pi.imageName, pi.finalPath)
-	}
-	if pl.coverName != "" {
-		d.AddPath(pl.coverName, pl.coverPath)
-	}
-	return d
-}
-
-func (pl *plan) originalsDir() *Dir {
-	d := &Dir{}
-	for _, pi := range pl.items {
-		d.AddPath(pi.originalName, pi.originalPath)
-	}
-	return d
-}
-
-func (pl *plan) provenanceDir() *Dir {
-	d := &Dir{}
-	for _, pi := range pl.items {
-		d.AddPath(pi.provName, pi.provPath)
-	}
-	return d
-}
-
-func (pl *plan) metadataDir() *Dir {
-	d := &Dir{}
-	for _, pi := range pl.items {
-		pi := pi
-		d.AddFile(pi.metaName, func() (io.ReadCloser, error) {
-			b, err := pl.tokenJSON(pi)
-			if err != nil {
-				return nil, err
-			}
-			if pl.onMetadata != nil {
-				pl.onMetadata(pi.it.ID, b)
-			}
-			return io.NopCloser(strings.NewReader(string(b))), nil
-		})
-	}
-	return d
-}
-
-// compute runs steps 1–3 locally and returns the roots to pin, in order.
-func (pl *plan) compute(ctx context.Context, progress func(Event)) ([]Root, error) {
-	byName := map[string]map[string]*planItem{}
-	index := func(root string, name func(*planItem) string) {
-		m := map[string]*planItem{}
-		for _, pi := range pl.items {
-			m[name(pi)] = pi
-		}
-		byName[root] = m
-	}
-	index(RootImages, func(pi *planItem) string { return pi.imageName })
-	index(RootOriginals, func(pi *planItem) string { return pi.originalName })
-	index(RootProvenance, func(pi *planItem) string { return pi.provName })
-	index(RootMetadata, func(pi *planItem) string { return pi.metaName })
-
-	// A file of at most one chunk, imported with raw leaves and sha2-256,
-	// has the file's own sha256 as its CID's digest: it is checked against
-	// the state for free. Larger files are hashed as they are read.
-	digestIsSHA256 := pl.profile.RawLeaves && pl.profile.Hash == "sha2-256"
-	importRoot := func(name string, d *Dir, set func(*planItem, cid.Cid), verify func(*planItem) (want, label string, size int64)) (cid.Cid, error) {
-		if err := d.Check(); err != nil {
-			return cid.Undef, fmt.Errorf("%s: %w", name, err)
-		}
-		entries := map[string]Imported{}
-		total := d.Len()
-		var checks []*hashCheck
-		var mu sync.Mutex // Wrap runs on the importer's goroutines
-		opts := ImportOptions{
-			Parallel: runtime.GOMAXPROCS(0),
-			Entry: func(e Imported) error {
-				entries[e.Path] = e
-				if pi := byName[name][e.Path]; pi != nil {
-					set(pi, e.CID)
-					if verify != nil {
-						if want, label, size := verify(pi); want != "" && digestIsSHA256 && size <= pl.profile.ChunkSize {
-							if got := sha256Of(e.CID); got != want {
-								return fmt.Errorf("item %d: %w: %s has sha256 %s, the state recorded %s: restore it, or re-run 'genmint generate' for the item",
-									pi.it.ID, ErrFileChanged, label, short(got), short(want))
-							}
-						}
-					}
-				}
-				progress(Event{Kind: EventComputing, Root: name, Path: e.Path, CID: e.CID.String(), Done: len(entries), Total: total})
-				return nil
-			},
-		}
-		if verify != nil {
-			opts.Wrap = func(path string, r io.Reader) io.Reader {
-				pi := byName[name][path]
-				if pi == nil {
-					return r
-				}
-				want, label, size := verify(pi)
-				if want == "" || (digestIsSHA256 && size <= pl.profile.ChunkSize) {
-					return r
-				}
-				hc := &hashCheck{r: r, h: sha256.New(), want: want, label: label, id: pi.it.ID}
-				mu.Lock()
-				checks = append(checks, hc)
-				mu.Unlock()
-				return hc
-			}
-		}
-		c, _, err := ImportDir(ctx, d, pl.profile, opts)
-		if err != nil {
-			return cid.Undef, fmt.Errorf("compute %s CIDs: %w", name, err)
-		}
-		for _, hc := range checks {
-			if err := hc.verdict(); err != nil {
-				return cid.Undef, err
-			}
-		}
-		pl.entries[name] = entries
-		pl.roots[name] = c
-		progress(Event{Kind: EventComputed, Root: name, CID: c.String(), Done: total, Total: total})
-		return c, nil
-	}
-
-	rel := func(p string) string {
-		if r, err := filepath.Rel(pl.dir, p); err == nil {
-			return filepath.ToSlash(r)
-		}
-		return p
-	}
-	var roots []Root
-	add := func(name string, d *Dir, c cid.Cid) {
-		known := pl.entries[name]
-		roots = append(roots, Root{Name: name, CID: c, Dir: d, Profile: pl.profile, PinName: pl.pinName(name),
-			Known: func(path string) (cid.Cid, uint64, bool) {
-				e, ok := known[path]
-				return e.CID, e.Size, ok && !e.Dir
-			}})
-	}
-
-	// 1. The files.
-	c, err := importRoot(RootImages, pl.imagesDir(), func(pi *planItem, c cid.Cid) { pi.imageCID = c },
-		func(pi *planItem) (string, string, int64) { return pi.finalSHA, rel(pi.finalPath), pi.finalSize })
-	if err != nil {
-		return nil, err
-	}
-	add(RootImages, pl.imagesDir(), c)
-	c, err = importRoot(RootOriginals, pl.originalsDir(), func(pi *planItem, c cid.Cid) { pi.originalCID = c },
-		func(pi *planItem) (string, string, int64) {
-			return pi.originalSHA, rel(pi.originalPath), pi.originalSize
-		})
-	if err != nil {
-		return nil, err
-	}
-	add(RootOriginals, pl.originalsDir(), c)
-	c, err = importRoot(RootProvenance, pl.provenanceDir(), func(pi *planItem, c cid.Cid) { pi.provCID = c }, nil)
-	if err != nil {
-		return nil, err
-	}
-	add(RootProvenance, pl.provenanceDir(), c)
-
-	// 2–3. The metadata, which names the CIDs above.
-	c, err = importRoot(RootMetadata, pl.metadataDir(), func(pi *planItem, c cid.Cid) { pi.metaCID = c }, nil)
-	if err != nil {
-		return nil, err
-	}
-	add(RootMetadata, pl.metadataDir(), c)
-
-	contract, err := pl.contractJSON()
-	if err != nil {
-		return nil, err
-	}
-	open := func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(string(contract))), nil }
-	cc, _, err := ImportFile(ctx, open, pl.profile, ImportOptions{})
-	if err != nil {
-		return nil, fmt.Errorf("compute contract metadata CID: %w", err)
-	}
-	pl.roots[RootContract] = cc
-	pl.entries[RootContract] = map[string]Imported{}
-	progress(Event{Kind: EventComputed, Root: RootContract, CID: cc.String(), Done: 1, Total: 1})
-	roots = append(roots, Root{Name: RootContract, CID: cc, File: open, Profile: pl.profile, PinName: pl.pinName(RootContract)})
-	return roots, nil
-}
-
-func (pl *plan) pinName(root string) string {
-	name := pl.coll.Name
-	if name == "" {
-		name = filepath.Base(pl.dir)
-	}
-	return "genmint " + name + " " + root
-}
-
-func ipfsURI(root cid.Cid, name string) string { return "ipfs://" + root.String() + "/" + name }
-
-// tokenJSON builds one token's metadata file from the state, the provenance
-// record on disk and the CIDs computed so far.
-func (pl *plan) tokenJSON(pi *planItem) ([]byte, error) {
-	rec, err := readRecord(pi)
-	if err != nil {
-		return nil, err
-	}
-	images, originals, provs := pl.roots[RootImages], pl.roots[RootOriginals], pl.roots[RootProvenance]
-	c := rec.Content
-	seed := uint64(c.Seed.Requested)
-	if c.Seed.Actual != nil {
-		seed = *c.Seed.Actual
-	}
-	prompt := pi.it.Prompt
-	if prompt == "" {
-		prompt = c.Prompt
-	}
-	md := TokenMetadata{
-		Name:        tokenName(pl.coll, pi.it.ID),
-		Description: pl.coll.Description,
-		Image:       ipfsURI(images, pi.imageName),
-		ExternalURL: tokenExternalURL(pl.coll, pi.it.ID),
-		Attributes:  make([]Attribute, 0, len(pi.it.Traits)),
-		Properties: TokenProperties{
-			Generation: Generation{
-				Provider:          c.Provider,
-				Model:             c.Model,
-				ModelVersion:      c.ModelVersion,
-				Prompt:            prompt,
-				RevisedPrompt:     c.RevisedPrompt,
-				NegativePrompt:    pi.it.NegativePrompt,
-				Seed:              seed,
-				SeedRequested:     pi.it.Seed,
-				Reproducible:      c.Reproducible,
-				DigitalSourceType: c.DigitalSourceType,
-			},
-			Image: FileRef{URI: ipfsURI(images, pi.imageName), CID: pi.imageCID.String(),
-				SHA256: pi.finalSHA, MediaType: pi.finalMedia},
-			Original: FileRef{URI: ipfsURI(originals, pi.originalName), CID: pi.originalCID.String(),
-				SHA256: pi.originalSHA, MediaType: pi.originalMedia},
-			Provenance: ProvenanceRef{URI: ipfsURI(provs, pi.provName), CID: pi.provCID.String(),
-				Schema: rec.Schema, ContentSHA256: rec.ContentSHA256},
-			Creator: firstNonEmpty(c.Creator, pl.coll.Creator),
-		},
-	}
-	for _, t := range pi.it.Traits {
-		md.Attributes = append(md.Attributes, Attribute{TraitType: t.Type, Value: t.Value})
-	}
-	if pl.coll.ERC7007 {
-		md.Prompt = prompt
-		md.AIGCType = strings.SplitN(pi.finalMedia, "/", 2)[0]
-		md.AIGCData = md.Image
-	}
-	return marshalMetadata(md)
-}
-
-func (pl *plan) contractJSON() ([]byte, error) {
-	cm := ContractMetadata{
-		Name:         pl.coll.Name,
-		Symbol:       pl.coll.Symbol,
-		Description:  pl.coll.Description,
-		ExternalLink: contractExternalLink(pl.coll),
-	}
-	if cm.Name == "" {
-		cm.Name = filepath.Base(pl.dir)
-	}
-	switch {
-	case pl.coverName != "":
-		cm.Image = ipfsURI(pl.roots[RootImages], pl.coverName)
-	case pl.coll.Image != "":
-		cm.Image = pl.coll.Image
-	default:
-		cm.Image = ipfsURI(pl.roots[RootImages], pl.items[0].imageName)
-	}
-	if pl.coll.RoyaltyReceiver != "" {
-		bps := pl.coll.RoyaltyBPS
-		cm.SellerFeeBasisPoints = &bps
-		cm.FeeRecipient = pl.coll.RoyaltyReceiver
-	}
-	return marshalMetadata(cm)
-}
-
-func (pl *plan) result(dry bool) *Result {
-	res := &Result{
-		DryRun:  dry,
-		Profile: pl.profile,
-		Roots: Roots{
-			Images:     pl.roots[RootImages].String(),
-			Originals:  pl.roots[RootOriginals].String(),
-			Provenance: pl.roots[RootProvenance].String(),
-			Metadata:   pl.roots[RootMetadata].String(),
-			Contract:   pl.roots[RootContract].String(),
-		},
-		BaseURI:     "ipfs://" + pl.roots[RootMetadata].String() + "/",
-		ContractURI: "ipfs://" + pl.roots[RootContract].String(),
-	}
-	for _, pi := range pl.items {
-		res.Items = append(res.Items, ItemCIDs{
-			ID:             pi.it.ID,
-			ImageName:      pi.imageName,
-			ImageCID:       pi.imageCID.String(),
-			OriginalName:   pi.originalName,
-			OriginalCID:    pi.originalCID.String(),
-			ProvenanceName: pi.provName,
-			ProvenanceCID:  pi.provCID.String(),
-			MetadataCID:    pi.metaCID.String(),
-			TokenURI:       res.BaseURI + pi.metaName,
-		})
-	}
-	return res
-}
-
-// readRecord reads an item's provenance sidecar and checks it is the record
-// the final image embeds.
-func readRecord(pi *planItem) (*provenance.Record, error) {
-	b, err := os.ReadFile(pi.provPath)
-	if err != nil {
-		return nil, fmt.Errorf("item %d: %w", pi.it.ID, err)
-	}
-	var rec provenance.Record
-	if err := json.Unmarshal(b, &rec); err != nil {
-		return nil, fmt.Errorf("item %d: provenance record %s is not valid JSON (%v): re-run 'genmint generate' for the item", pi.it.ID, pi.provPath, err)
-	}
-	if rec.Content.Item != 0 && rec.Content.Item != pi.it.ID {
-		return nil, fmt.Errorf("item %d: provenance record %s describes item %d: restore the item's folder", pi.it.ID, pi.provPath, rec.Content.Item)
-	}
-	if pi.it.RecordSHA256 != "" && rec.ContentSHA256 != pi.it.RecordSHA256 {
-		return nil, fmt.Errorf("item %d: %w: provenance record %s has content hash %s, the state recorded %s: restore it or re-run 'genmint generate' for the item",
-			pi.it.ID, ErrFileChanged, pi.provPath, short(rec.ContentSHA256), short(pi.it.RecordSHA256))
-	}
-	return &rec, nil
-}
-
-// hashCheck verifies a file's sha256 against the state while the importer
-// reads it, so the file is read once for both.
-type hashCheck struct {
-	r     io.Reader
-	h     hash.Hash
-	want  string
-	label string
-	id    int
-	eof   bool
-	got   string
-}
-
-func (hc *hashCheck) Read(p []byte) (int, error) {
-	if hc.eof {
-		return 0, io.EOF
-	}
-	n, err := hc.r.Read(p)
-	hc.h.Write(p[:n])
-	if err == io.EOF {
-		hc.eof = true
-		hc.got = hex.EncodeToString(hc.h.Sum(nil))
-		hc.h, hc.r = nil, nil // keep only the verdict
-		if err := hc.verdict(); err != nil {
-			return n, err
-		}
-	}
-	return n, err
-}
-
-func (hc *hashCheck) verdict() error {
-	if !hc.eof {
-		return fmt.Errorf("item %d: %s was not read to the end", hc.id, hc.label)
-	}
-	if hc.got != hc.want {
-		return fmt.Errorf("item %d: %w: %s has sha256 %s, the state recorded %s: restore it, or re-run 'genmint generate' for the item",
-			hc.id, ErrFileChanged, hc.label, short(hc.got), short(hc.want))
-	}
-	return nil
-}
-
-// sha256Of returns the hex digest of a sha2-256 CID ("" for other hashes).
-func sha256Of(c cid.Cid) string {
-	d, err := mh.Decode(c.Hash())
-	if err != nil || d.Code != mh.SHA2_256 {
-		return ""
-	}
-	return hex.EncodeToString(d.Digest)
-}
-
-func short(h string) string {
-	if len(h) > 12 {
-		return h[:12] + "…"
-	}
-	return h
-}
-
-func firstNonEmpty(s ...string) string {
-	for _, v := range s {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }

@@ -20,6 +20,8 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/genmint/genmint/internal/golden"
+	"github.com/genmint/genmint/pin/unixfs"
+	"github.com/genmint/genmint/pin/unixfs/unixfstest"
 	"github.com/genmint/genmint/state"
 )
 
@@ -88,7 +90,7 @@ func TestCARPinRecordsAndIsIdempotent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rec.Roots != res.Roots || rec.BaseURI != res.BaseURI || rec.Profile != DefaultProfile || len(rec.Items) != 7 {
+	if rec.Roots != res.Roots || rec.BaseURI != res.BaseURI || rec.Profile != unixfs.DefaultProfile || len(rec.Items) != 7 {
 		t.Fatalf("recorded %+v", rec)
 	}
 	if len(rec.Pinned) != 5 || rec.Pinned[0].Destination != "car "+carPath {
@@ -215,8 +217,8 @@ func TestMetadataGoldenAndSchema(t *testing.T) {
 	if dry.Roots.Metadata == res.Roots.Metadata {
 		t.Fatal("ERC-7007 off did not change the metadata")
 	}
-	pl := planFor(t, dir, db, plain)
-	b, err := pl.tokenJSON(pl.items[0])
+	lay := layoutFor(t, dir, db, plain)
+	b, err := lay.tokenJSON(lay.items[0])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -230,8 +232,8 @@ func TestMetadataGoldenAndSchema(t *testing.T) {
 func TestTokenSchemaRejectsBrokenMetadata(t *testing.T) {
 	s := compileSchema(t, "token.schema.json", TokenSchema)
 	dir, db := newCollection(t, 1, 8)
-	pl := planFor(t, dir, db, testCollection)
-	good, err := pl.tokenJSON(pl.items[0])
+	lay := layoutFor(t, dir, db, testCollection)
+	good, err := lay.tokenJSON(lay.items[0])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -257,20 +259,20 @@ func TestTokenSchemaRejectsBrokenMetadata(t *testing.T) {
 	}
 }
 
-func planFor(t *testing.T, dir string, db *state.DB, c MetadataFacts) *plan {
+func layoutFor(t *testing.T, dir string, db *state.DB, c MetadataFacts) *layout {
 	t.Helper()
 	items, err := db.Items(context.Background(), state.Query{Statuses: []state.Status{state.Kept, state.Pinned, state.Minted}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	pl, err := newPlan(dir, items, c, DefaultProfile)
+	lay, err := newLayout(dir, items, c, unixfs.DefaultProfile)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := pl.compute(context.Background(), func(Event) {}); err != nil {
+	if _, err := lay.compute(context.Background(), func(Event) {}); err != nil {
 		t.Fatal(err)
 	}
-	return pl
+	return lay
 }
 
 func compileSchema(t *testing.T, name string, raw []byte) *jsonschema.Schema {
@@ -406,7 +408,7 @@ func (f *fakePinner) Pin(ctx context.Context, r Root) (cid.Cid, error) {
 		return cid.Undef, err
 	}
 	if r.Name == f.lie {
-		c, _, err := ImportFile(ctx, func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader("other")), nil }, r.Profile, ImportOptions{})
+		c, _, err := unixfs.ImportFile(ctx, func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader("other")), nil }, r.Profile, unixfs.ImportOptions{})
 		return c, err
 	}
 	if f.pinned == nil {
@@ -467,7 +469,7 @@ func TestRefusesChangedLargeFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	big := randBytes(42, 3<<20)
+	big := unixfstest.RandBytes(42, 3<<20)
 	writeFile(t, filepath.Join(dir, it.Final.Path), big)
 	if err := db.SaveFinal(ctx, 2, state.Finished{Final: state.File{Path: it.Final.Path, SHA256: sha(big), MediaType: "image/png"},
 		ProvenancePath: it.ProvenancePath, RecordSHA256: it.RecordSHA256, PostHash: it.PostHash}); err != nil {
@@ -507,7 +509,7 @@ func TestMetadataHook(t *testing.T) {
 	}
 	for _, it := range res.Items {
 		b := got[it.ID]
-		c, _, err := ImportFile(ctx, func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }, DefaultProfile, ImportOptions{})
+		c, _, err := unixfs.ImportFile(ctx, func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }, unixfs.DefaultProfile, unixfs.ImportOptions{})
 		if err != nil || c.String() != it.MetadataCID {
 			t.Fatalf("token %d: metadata heard hashes to %s, the run reports %s (%v)", it.ID, c, it.MetadataCID, err)
 		}

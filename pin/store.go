@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/genmint/genmint/pin/unixfs"
 	"github.com/genmint/genmint/state"
 )
 
@@ -94,16 +95,16 @@ type PinnedAt struct {
 
 // Record is a pin run as stored: everything mint and verify need.
 type Record struct {
-	ID          int64      `json:"id"`
-	Profile     Profile    `json:"profile"`
-	ItemIDs     []int      `json:"item_ids"`
-	Roots       Roots      `json:"roots"`
-	BaseURI     string     `json:"base_uri"`
-	ContractURI string     `json:"contract_uri"`
-	Items       []ItemCIDs `json:"items"`
-	Pinned      []PinnedAt `json:"pinned"`
-	CreatedAt   time.Time  `json:"created_at"`
-	CompletedAt time.Time  `json:"completed_at"` // zero until every root is pinned everywhere asked
+	ID          int64          `json:"id"`
+	Profile     unixfs.Profile `json:"profile"`
+	ItemIDs     []int          `json:"item_ids"`
+	Roots       Roots          `json:"roots"`
+	BaseURI     string         `json:"base_uri"`
+	ContractURI string         `json:"contract_uri"`
+	Items       []ItemCIDs     `json:"items"`
+	Pinned      []PinnedAt     `json:"pinned"`
+	CreatedAt   time.Time      `json:"created_at"`
+	CompletedAt time.Time      `json:"completed_at"` // zero until every root is pinned everywhere asked
 }
 
 // ErrNoPinRun is returned by Latest when the collection was never pinned.

@@ -1,13 +1,13 @@
 package postprocess
 
 import (
-	"github.com/genmint/genmint/internal/suggest"
-
 	"fmt"
 	"math"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/genmint/genmint/internal/suggest"
 )
 
 // args reads one spec entry's value, as yaml.v3 decodes it into an any:

@@ -1,11 +1,11 @@
 package postprocess
 
 import (
-	"github.com/genmint/genmint/internal/suggest"
-
 	"errors"
 	"slices"
 	"strings"
+
+	"github.com/genmint/genmint/internal/suggest"
 )
 
 // Sentinels callers branch on. Errors from Decode, Apply and Run wrap them.

@@ -1,8 +1,6 @@
 package postprocess
 
 import (
-	"github.com/genmint/genmint/internal/suggest"
-
 	"fmt"
 	"image"
 	"image/color"
@@ -10,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/disintegration/imaging"
+
+	"github.com/genmint/genmint/internal/suggest"
 )
 
 // anchor names, in the order a reader scans a picture.

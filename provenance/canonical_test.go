@@ -11,7 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/genmint/genmint/internal/golden"
-	"github.com/genmint/genmint/spec"
+	"github.com/genmint/genmint/spec/trait"
 )
 
 func TestCanonicalJSONForm(t *testing.T) {
@@ -121,7 +121,7 @@ func roundTripContents() map[string]Content {
 	c.Prompt = "雪の灯台 🌊 \u2028line\u2029 <b>&amp;</b> \"quoted\" \\ back\tslash \x01\x7f \uFFFE"
 	c.NegativePrompt = "é\u0301 ﬁ"
 	c.Creator = "Zoë 🎨"
-	c.Traits = []spec.Trait{{Type: "Ünïcode", Value: "✓"}}
+	c.Traits = []trait.Trait{{Type: "Ünïcode", Value: "✓"}}
 	m["unicode"] = c
 
 	c = base()
@@ -142,7 +142,7 @@ func roundTripContents() map[string]Content {
 	m["nils"] = c
 
 	c = base()
-	c.Parameters, c.Traits, c.PostProcess = map[string]any{}, []spec.Trait{}, []Step{{Op: "noop", Params: map[string]any{}}}
+	c.Parameters, c.Traits, c.PostProcess = map[string]any{}, []trait.Trait{}, []Step{{Op: "noop", Params: map[string]any{}}}
 	m["empties"] = c
 	return m
 }

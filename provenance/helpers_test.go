@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/genmint/genmint/spec"
+	"github.com/genmint/genmint/spec/trait"
 )
 
 // readTestdata returns a committed input file.
@@ -48,7 +48,7 @@ func fixtureContent() Content {
 			},
 		},
 		RequestID: "a1111-7",
-		Traits: []spec.Trait{
+		Traits: []trait.Trait{
 			{Type: "Palette", Value: "Ember"},
 			{Type: "Weather", Value: "Fog"},
 		},

@@ -24,7 +24,7 @@ package provenance
 import (
 	"time"
 
-	"github.com/genmint/genmint/spec"
+	"github.com/genmint/genmint/spec/trait"
 )
 
 // Schema names this record format. A new incompatible format gets a new name.
@@ -65,7 +65,7 @@ type Content struct {
 	Reproducible   bool           `json:"reproducible"`
 	Parameters     map[string]any `json:"parameters"`
 	RequestID      string         `json:"request_id,omitempty"`
-	Traits         []spec.Trait   `json:"traits"`
+	Traits         []trait.Trait  `json:"traits"`
 	// DigitalSourceType is one of the IPTC URIs above.
 	DigitalSourceType string         `json:"digital_source_type"`
 	Original          FileFact       `json:"original"`

@@ -7,6 +7,8 @@ import (
 	"math/big"
 	"strconv"
 	"strings"
+
+	"github.com/genmint/genmint/spec/trait"
 )
 
 // PlanVersion names the planning algorithm. Changing how traits or seeds are
@@ -17,7 +19,7 @@ const PlanVersion = "plan/v1"
 type Item struct {
 	ID             int
 	Seed           uint32
-	Traits         []Trait // in spec order
+	Traits         []trait.Trait // in spec order
 	Prompt         string
 	NegativePrompt string
 }
@@ -44,10 +46,10 @@ func (s *Spec) Plan(n int) ([]Item, error) {
 			return nil, fmt.Errorf("plan item %d: %w", id, err)
 		}
 		picks := make([]chosen, len(combo))
-		traits := make([]Trait, len(combo))
+		traits := make([]trait.Trait, len(combo))
 		for l, v := range combo {
 			picks[l] = chosen{list: &s.Traits[l], value: &s.Traits[l].Values[v]}
-			traits[l] = Trait{Type: s.Traits[l].Name, Value: s.Traits[l].Values[v].Value}
+			traits[l] = trait.Trait{Type: s.Traits[l].Name, Value: s.Traits[l].Values[v].Value}
 		}
 		prompt, err := render(s.Prompt.tmpl, id, picks)
 		if err != nil {

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/genmint/genmint/internal/mediatype"
-	"github.com/genmint/genmint/spec"
+	"github.com/genmint/genmint/spec/trait"
 )
 
 // Status is where an item stands in the pipeline.
@@ -110,7 +110,7 @@ type Item struct {
 	Seed           uint32
 	Prompt         string
 	NegativePrompt string
-	Traits         []spec.Trait
+	Traits         []trait.Trait
 	// GenHash identifies the provider request's inputs (provider, model,
 	// params, prompt, seed); PostHash the post-process steps the final image
 	// was made with. A spec edit that changes either makes the item stale.
@@ -257,7 +257,7 @@ type Planned struct {
 	Seed           uint32
 	Prompt         string
 	NegativePrompt string
-	Traits         []spec.Trait
+	Traits         []trait.Trait
 	GenHash        string
 }
 

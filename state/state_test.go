@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/genmint/genmint/spec"
+	"github.com/genmint/genmint/spec/trait"
 )
 
 func open(t *testing.T, dir string) *DB {
@@ -27,7 +27,7 @@ func open(t *testing.T, dir string) *DB {
 }
 
 func planned(id int, hash string) Planned {
-	return Planned{ID: id, Seed: uint32(id * 10), Prompt: "p" + hash, Traits: []spec.Trait{{Type: "a", Value: "x"}}, GenHash: hash}
+	return Planned{ID: id, Seed: uint32(id * 10), Prompt: "p" + hash, Traits: []trait.Trait{{Type: "a", Value: "x"}}, GenHash: hash}
 }
 
 func TestOpenRefusesMissingUnlessCreate(t *testing.T) {

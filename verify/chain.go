@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/genmint/genmint/internal/neterr"
 	"sync"
 
 	"github.com/ethereum/go-ethereum/accounts/abi/bind/v2"
 	"github.com/ethereum/go-ethereum/common"
 
+	"github.com/genmint/genmint/internal/neterr"
 	"github.com/genmint/genmint/mint/chain"
 )
 

@@ -15,12 +15,13 @@ import (
 	"time"
 
 	mdag "github.com/ipfs/boxo/ipld/merkledag"
-	"github.com/ipfs/boxo/ipld/unixfs"
+	bunixfs "github.com/ipfs/boxo/ipld/unixfs"
 	"github.com/ipfs/go-cid"
 	mh "github.com/multiformats/go-multihash"
 
 	"github.com/genmint/genmint/internal/testenv"
 	"github.com/genmint/genmint/pin"
+	"github.com/genmint/genmint/pin/unixfs"
 )
 
 // conformanceDir is what every Content implementation must serve.
@@ -29,17 +30,17 @@ type conformanceDir struct {
 	files map[string][]byte
 }
 
-func newConformanceDir(t testing.TB) (*pin.Dir, conformanceDir) {
+func newConformanceDir(t testing.TB) (*unixfs.Dir, conformanceDir) {
 	big := make([]byte, 5<<19) // 2.5 MiB: three chunks, a dag-pb file root
 	for i := range big {
 		big[i] = byte(i*7 + i>>11)
 	}
 	files := map[string][]byte{"a.txt": []byte("hello, verify\n"), "1": []byte(`{"name":"x #1"}`), "big.bin": big}
-	d := &pin.Dir{}
+	d := &unixfs.Dir{}
 	for name, b := range files {
 		d.AddBytes(name, b)
 	}
-	root, _, err := pin.ImportDir(context.Background(), d, pin.DefaultProfile, pin.ImportOptions{})
+	root, _, err := unixfs.ImportDir(context.Background(), d, unixfs.DefaultProfile, unixfs.ImportOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +113,7 @@ func testContent(t *testing.T, c Content, fx conformanceDir) {
 func TestContentMemory(t *testing.T) {
 	d, fx := newConformanceDir(t)
 	m := newMem()
-	if _, _, err := pin.ImportDir(context.Background(), d, pin.DefaultProfile, pin.ImportOptions{Put: m.put}); err != nil {
+	if _, _, err := unixfs.ImportDir(context.Background(), d, unixfs.DefaultProfile, unixfs.ImportOptions{Put: m.put}); err != nil {
 		t.Fatal(err)
 	}
 	testContent(t, &ctxContent{m}, fx)
@@ -143,7 +144,7 @@ func TestContentCAR(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	if _, err := car.Pin(ctx, pin.Root{Name: "c", CID: fx.root, Dir: d, Profile: pin.DefaultProfile}); err != nil {
+	if _, err := car.Pin(ctx, pin.Root{Name: "c", CID: fx.root, Dir: d, Profile: unixfs.DefaultProfile}); err != nil {
 		t.Fatal(err)
 	}
 	if err := car.Commit(ctx); err != nil {
@@ -174,7 +175,7 @@ func TestContentKuboAndGateway(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, err := kp.Pin(ctx, pin.Root{Name: "c", CID: fx.root, Dir: d, Profile: pin.DefaultProfile}); err != nil || !got.Equals(fx.root) {
+	if got, err := kp.Pin(ctx, pin.Root{Name: "c", CID: fx.root, Dir: d, Profile: unixfs.DefaultProfile}); err != nil || !got.Equals(fx.root) {
 		t.Fatalf("add: %s %v", got, err)
 	}
 	k, err := NewKubo(node.APIAddr)
@@ -316,9 +317,9 @@ func TestGatewayAnswers(t *testing.T) {
 // TestShardedDirectory resolves entries of a HAMT-sharded directory (a
 // collection of thousands of tokens) from its blocks alone.
 func TestShardedDirectory(t *testing.T) {
-	prof := pin.DefaultProfile
+	prof := unixfs.DefaultProfile
 	prof.HAMTThreshold = 1024 // shard a directory of a few dozen entries
-	d := &pin.Dir{}
+	d := &unixfs.Dir{}
 	want := map[string][]byte{}
 	for i := 1; i <= 300; i++ {
 		name := fmt.Sprint(i)
@@ -327,7 +328,7 @@ func TestShardedDirectory(t *testing.T) {
 	}
 	m := newMem()
 	ctx := context.Background()
-	root, _, err := pin.ImportDir(ctx, d, prof, pin.ImportOptions{Put: m.put})
+	root, _, err := unixfs.ImportDir(ctx, d, prof, unixfs.ImportOptions{Put: m.put})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -336,7 +337,7 @@ func TestShardedDirectory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if fs, err := unixfs.FSNodeFromBytes(nd.(*mdag.ProtoNode).Data()); err != nil || fs.Type() != unixfs.THAMTShard {
+	if fs, err := bunixfs.FSNodeFromBytes(nd.(*mdag.ProtoNode).Data()); err != nil || fs.Type() != bunixfs.THAMTShard {
 		t.Fatalf("the test directory is not sharded: %v %v", fs, err)
 	}
 	for _, name := range []string{"1", "150", "300"} {

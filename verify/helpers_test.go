@@ -27,6 +27,7 @@ import (
 	"github.com/genmint/genmint/generate/providers/procedural"
 	"github.com/genmint/genmint/mint/chain"
 	"github.com/genmint/genmint/pin"
+	"github.com/genmint/genmint/pin/unixfs"
 	"github.com/genmint/genmint/spec"
 	"github.com/genmint/genmint/state"
 )
@@ -201,11 +202,11 @@ func (m *memContent) put(_ context.Context, b blocks.Block) error {
 // importDir adds a directory of files to m and returns its root.
 func (m *memContent) importDir(t testing.TB, files map[string][]byte) cid.Cid {
 	t.Helper()
-	d := &pin.Dir{}
+	d := &unixfs.Dir{}
 	for name, b := range files {
 		d.AddBytes(name, b)
 	}
-	c, _, err := pin.ImportDir(context.Background(), d, pin.DefaultProfile, pin.ImportOptions{Put: m.put})
+	c, _, err := unixfs.ImportDir(context.Background(), d, unixfs.DefaultProfile, unixfs.ImportOptions{Put: m.put})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -286,7 +287,7 @@ func (p *published) republish(relink bool) {
 }
 
 func (p *published) fileCID(b []byte) cid.Cid {
-	c, _, err := pin.ImportFile(context.Background(), func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }, pin.DefaultProfile, pin.ImportOptions{})
+	c, _, err := unixfs.ImportFile(context.Background(), func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }, unixfs.DefaultProfile, unixfs.ImportOptions{})
 	if err != nil {
 		p.t.Fatal(err)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/genmint/genmint/internal/neterr"
 	"net"
 	"net/http"
 	"strings"
@@ -13,6 +12,7 @@ import (
 	"github.com/ipfs/go-cid"
 	shell "github.com/ipfs/go-ipfs-api"
 
+	"github.com/genmint/genmint/internal/neterr"
 	"github.com/genmint/genmint/pin"
 )
 

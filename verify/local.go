@@ -16,6 +16,7 @@ import (
 	"github.com/ipfs/go-cid"
 
 	"github.com/genmint/genmint/pin"
+	"github.com/genmint/genmint/pin/unixfs"
 	"github.com/genmint/genmint/provenance"
 	"github.com/genmint/genmint/state"
 )
@@ -321,7 +322,7 @@ func (l *local) files(ctx context.Context, t *tokenRun) error {
 		{it.Original.Path, p.OriginalCID, orig, &t.res.OriginalCID},
 		{it.ProvenancePath, p.ProvenanceCID, rb, &t.res.ProvenanceCID},
 	} {
-		c, _, err := pin.ImportFile(ctx, func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(f.data)), nil }, l.rec.Profile, pin.ImportOptions{})
+		c, _, err := unixfs.ImportFile(ctx, func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(f.data)), nil }, l.rec.Profile, unixfs.ImportOptions{})
 		if err != nil {
 			return err
 		}

@@ -3,20 +3,16 @@ package verify
 import (
 	"context"
 	"errors"
-	"fmt"
-	"github.com/genmint/genmint/internal/neterr"
-	"github.com/genmint/genmint/internal/redact"
 	"net/url"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/ethclient"
 
+	"github.com/genmint/genmint/internal/neterr"
+	"github.com/genmint/genmint/internal/redact"
+	"github.com/genmint/genmint/internal/usage"
 	"github.com/genmint/genmint/pin"
 )
-
-// ErrUsage marks a flag value that cannot work (a malformed URL or
-// address, an address without a contract); the command exits 2.
-var ErrUsage = errors.New("usage")
 
 // ContentOptions are the verify command's content flags, as given.
 type ContentOptions struct {
@@ -44,17 +40,17 @@ func OpenContent(ctx context.Context, o ContentOptions) (Content, error) {
 	case o.Gateway != "":
 		g, err := NewGateway(o.Gateway, nil)
 		if err != nil {
-			return nil, fmt.Errorf("%w: --gateway: %v", ErrUsage, err)
+			return nil, usage.Errorf("--gateway: %v", err)
 		}
 		return WithRetry(g, o.Retry), nil
 	}
 	addr, source, err := pin.ResolveKuboAPI(o.IPFSAPI, o.Getenv)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v (from %s)", ErrUsage, err, source)
+		return nil, usage.Errorf("%v (from %s)", err, source)
 	}
 	k, err := NewKubo(addr)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrUsage, err)
+		return nil, usage.Errorf("%v", err)
 	}
 	if err := k.Check(ctx); err != nil {
 		return nil, err
@@ -67,13 +63,13 @@ func OpenContent(ctx context.Context, o ContentOptions) (Content, error) {
 // endpoint answers and that the address holds code. Close the result.
 func DialChain(ctx context.Context, rpcURL, contract string) (*ContractChain, error) {
 	if !common.IsHexAddress(contract) {
-		return nil, fmt.Errorf("%w: --contract %q is not an address (0x and 40 hex digits)", ErrUsage, contract)
+		return nil, usage.Errorf("--contract %q is not an address (0x and 40 hex digits)", contract)
 	}
 	addr := common.HexToAddress(contract)
 	shown := redact.URL(rpcURL)
 	cl, err := ethclient.DialContext(ctx, rpcURL)
 	if err != nil {
-		return nil, fmt.Errorf("%w: --rpc %s: %v", ErrUsage, shown, bareError(err))
+		return nil, usage.Errorf("--rpc %s: %v", shown, bareError(err))
 	}
 	id, err := cl.ChainID(ctx)
 	if err != nil {
@@ -93,7 +89,7 @@ func DialChain(ctx context.Context, rpcURL, contract string) (*ContractChain, er
 	}
 	if len(code) == 0 {
 		cl.Close()
-		return nil, fmt.Errorf("%w: no contract at %s on chain %s (%s): check --contract and --rpc", ErrUsage, addr.Hex(), id, shown)
+		return nil, usage.Errorf("no contract at %s on chain %s (%s): check --contract and --rpc", addr.Hex(), id, shown)
 	}
 	return OpenChain(cl, addr, shown, cl.Close), nil
 }

@@ -6,11 +6,13 @@ import (
 	"net"
 	"strings"
 	"testing"
+
+	"github.com/genmint/genmint/internal/usage"
 )
 
 func TestOpenContent(t *testing.T) {
 	ctx := context.Background()
-	if _, err := OpenContent(ctx, ContentOptions{Gateway: "https://u:p@gw.example"}); !errors.Is(err, ErrUsage) || strings.Contains(err.Error(), "u:p") {
+	if _, err := OpenContent(ctx, ContentOptions{Gateway: "https://u:p@gw.example"}); !errors.Is(err, usage.Err) || strings.Contains(err.Error(), "u:p") {
 		t.Fatalf("gateway with credentials: %v", err)
 	}
 	c, err := OpenContent(ctx, ContentOptions{Gateway: "https://gw.example/ipfs/"})
@@ -31,10 +33,10 @@ func TestOpenContent(t *testing.T) {
 	if !errors.Is(err, ErrUnavailable) || !strings.Contains(err.Error(), "http://"+dead) {
 		t.Fatalf("IPFS_API to a dead node: %v", err)
 	}
-	if _, err := OpenContent(ctx, ContentOptions{IPFSAPI: "not an address"}); !errors.Is(err, ErrUsage) {
+	if _, err := OpenContent(ctx, ContentOptions{IPFSAPI: "not an address"}); !errors.Is(err, usage.Err) {
 		t.Fatalf("bad --ipfs-api: %v", err)
 	}
-	if _, err := DialChain(ctx, "http://127.0.0.1:1", "0x123"); !errors.Is(err, ErrUsage) {
+	if _, err := DialChain(ctx, "http://127.0.0.1:1", "0x123"); !errors.Is(err, usage.Err) {
 		t.Fatalf("bad address: %v", err)
 	}
 }

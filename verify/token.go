@@ -21,6 +21,7 @@ import (
 	"golang.org/x/text/message"
 
 	"github.com/genmint/genmint/pin"
+	"github.com/genmint/genmint/pin/unixfs"
 	"github.com/genmint/genmint/provenance"
 )
 
@@ -183,7 +184,7 @@ func (t *tokenRun) file(ctx context.Context, link Link, dir string, root cid.Cid
 	if err != nil {
 		return nil, cid.Undef, t.fetchFailure(ctx, link, uri, err)
 	}
-	derived, _, err := pin.ImportFile(ctx, func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }, t.v.profile, pin.ImportOptions{})
+	derived, _, err := unixfs.ImportFile(ctx, func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }, t.v.profile, unixfs.ImportOptions{})
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, cid.Undef, ctx.Err()

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/genmint/genmint/pin"
+	"github.com/genmint/genmint/pin/unixfs"
 )
 
 // Defaults for Options.
@@ -39,8 +40,8 @@ type Options struct {
 	// re-derived under its import profile. Nil when verifying someone
 	// else's collection.
 	Pin *pin.Record
-	// Profile re-derives CIDs when Pin is nil (zero: pin.DefaultProfile).
-	Profile pin.Profile
+	// Profile re-derives CIDs when Pin is nil (zero: unixfs.DefaultProfile).
+	Profile unixfs.Profile
 	// IDs limits the tokens checked (nil: 1..totalSupply, or the pin
 	// record's tokens).
 	IDs []int
@@ -78,7 +79,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		profile = o.Pin.Profile
 	}
 	if profile.Name == "" {
-		profile = pin.DefaultProfile
+		profile = unixfs.DefaultProfile
 	}
 	if err := profile.Validate(); err != nil {
 		return nil, err
@@ -152,7 +153,7 @@ func supplyFailures(supply uint64, rec *pin.Record) []Failure {
 // verifier holds what every token's check shares.
 type verifier struct {
 	o       Options
-	profile pin.Profile
+	profile unixfs.Profile
 	files   tokenFiles
 	byID    map[int]pin.ItemCIDs
 	// tokenURI returns token id's URI when there is no chain; nil means
@@ -160,7 +161,7 @@ type verifier struct {
 	tokenURI func(id int) (string, bool)
 }
 
-func newVerifier(o Options, profile pin.Profile, files tokenFiles) *verifier {
+func newVerifier(o Options, profile unixfs.Profile, files tokenFiles) *verifier {
 	if o.Concurrency <= 0 {
 		o.Concurrency = DefaultConcurrency
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/ipfs/go-cid"
 
 	"github.com/genmint/genmint/pin"
+	"github.com/genmint/genmint/pin/unixfs"
 	"github.com/genmint/genmint/provenance"
 )
 
@@ -328,7 +329,7 @@ func TestChainFacts(t *testing.T) {
 	t.Run("a profile other than the pinned one fails every CID", func(t *testing.T) {
 		p := publish(t, carPath, rec)
 		ch := newFakeChain(p.base, 3)
-		other := pin.DefaultProfile
+		other := unixfs.DefaultProfile
 		other.Name, other.RawLeaves = "no-raw-leaves", false
 		r, err := Run(ctx, Options{Content: p.mem, Chain: ch, Profile: other})
 		if err != nil {

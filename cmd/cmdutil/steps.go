@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/genmint/genmint/internal/usage"
 	"github.com/genmint/genmint/pin"
 	"github.com/genmint/genmint/templates"
 )
@@ -37,7 +38,7 @@ func WriteStarter(dir, template string, v templates.Vars) ([]string, error) {
 // nothing to pin are usage errors (2); everything else fails (1).
 func PinError(err error) error {
 	switch {
-	case errors.Is(err, pin.ErrUsage), errors.Is(err, pin.ErrNothingToPin):
+	case errors.Is(err, usage.Err), errors.Is(err, pin.ErrNothingToPin):
 		return AsUsage(err)
 	}
 	return err

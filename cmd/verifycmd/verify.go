@@ -12,6 +12,7 @@ import (
 
 	"github.com/genmint/genmint/cmd/cmdutil"
 	"github.com/genmint/genmint/curate"
+	"github.com/genmint/genmint/internal/usage"
 	"github.com/genmint/genmint/mint"
 	"github.com/genmint/genmint/pin"
 	"github.com/genmint/genmint/spec"
@@ -272,8 +273,8 @@ func (o *VerifyOptions) print(r *verify.Report) error {
 // classify maps verify's errors to exit codes: bad flag values and nothing
 // to verify are usage errors (2); a source that cannot be used fails (1).
 func classify(err error) error {
-	if errors.Is(err, verify.ErrUsage) || errors.Is(err, verify.ErrNothingToVerify) {
-		return cmdutil.AsUsage(errors.New(strings.TrimPrefix(err.Error(), verify.ErrUsage.Error()+": ")))
+	if errors.Is(err, usage.Err) || errors.Is(err, verify.ErrNothingToVerify) {
+		return cmdutil.AsUsage(errors.New(strings.TrimPrefix(err.Error(), usage.Err.Error()+": ")))
 	}
 	return err
 }

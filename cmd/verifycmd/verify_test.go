@@ -10,6 +10,7 @@ import (
 
 	"github.com/genmint/genmint/cmd/cmdutil"
 	"github.com/genmint/genmint/cmd/cmdutil/cmdutiltest"
+	"github.com/genmint/genmint/internal/usage"
 	"github.com/genmint/genmint/state"
 	"github.com/genmint/genmint/verify"
 )
@@ -88,7 +89,7 @@ func TestMintDefaults(t *testing.T) {
 	o.Content = func(ctx context.Context) (verify.Content, error) { return verify.OpenCAR(o.CAR) }
 	o.Chain = func(ctx context.Context) (verify.Chain, error) {
 		dialled = append(dialled, o.RPC+" "+o.Contract)
-		return nil, verify.ErrUsage
+		return nil, usage.Err
 	}
 	o.RPC = "http://flag:8545"
 	err := verifyRun(context.Background(), o)

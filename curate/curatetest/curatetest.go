@@ -20,7 +20,7 @@ import (
 	"time"
 
 	"github.com/genmint/genmint/provenance"
-	"github.com/genmint/genmint/spec"
+	"github.com/genmint/genmint/spec/trait"
 	"github.com/genmint/genmint/state"
 )
 
@@ -43,10 +43,10 @@ type Options struct {
 }
 
 // Traits returns item id's deterministic traits.
-func Traits(id int) []spec.Trait {
+func Traits(id int) []trait.Trait {
 	bgs := []string{"blue", "green", "red", "gold", "violet"}
 	shapes := []string{"circle", "square", "triangle"}
-	return []spec.Trait{
+	return []trait.Trait{
 		{Type: "Background", Value: bgs[(id-1)%len(bgs)]},
 		{Type: "Shape", Value: shapes[(id-1)%len(shapes)]},
 	}

@@ -4,13 +4,13 @@ import (
 	"errors"
 	"os"
 	"os/exec"
-
-	"github.com/genmint/genmint/internal/testenv"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/genmint/genmint/internal/testenv"
 )
 
 // TestCrossArch builds this package's tests for other architectures and

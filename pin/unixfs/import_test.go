@@ -1,33 +1,33 @@
-package pin
+package unixfs_test
 
 import (
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	mdag "github.com/ipfs/boxo/ipld/merkledag"
-	unixfs "github.com/ipfs/boxo/ipld/unixfs"
+	bunixfs "github.com/ipfs/boxo/ipld/unixfs"
 	uio "github.com/ipfs/boxo/ipld/unixfs/io"
 	blocks "github.com/ipfs/go-block-format"
 	"github.com/ipfs/go-cid"
 
 	"github.com/genmint/genmint/internal/testenv"
+	"github.com/genmint/genmint/pin/unixfs"
+	"github.com/genmint/genmint/pin/unixfs/unixfstest"
 )
 
 // The profile genmint pins with must equal boxo's own definition of
 // unixfs-v1-2025, parameter by parameter.
 func TestProfileMatchesBoxo(t *testing.T) {
 	b := uio.UnixFS_v1_2025
-	p := UnixFSv1_2025
+	p := unixfs.V1_2025
 	if p.CIDVersion != b.CIDVersion || p.ChunkSize != b.ChunkSize || p.FileMaxLinks != b.FileDAGWidth ||
 		p.RawLeaves != b.RawLeaves || p.HAMTThreshold != b.HAMTShardingSize || p.HAMTFanout != b.HAMTShardWidth ||
-		p.estimation() != b.HAMTSizeEstimation {
+		unixfs.Estimation(p) != b.HAMTSizeEstimation {
 		t.Fatalf("profile %+v differs from boxo's %+v", p, b)
 	}
 	if err := p.Validate(); err != nil {
@@ -35,81 +35,8 @@ func TestProfileMatchesBoxo(t *testing.T) {
 	}
 }
 
-// tree describes a test directory: files by slash path, plus empty dirs.
-type tree struct {
-	files map[string][]byte
-	dirs  []string
-}
-
-func (tr tree) write(t *testing.T, root string) {
-	t.Helper()
-	if err := os.MkdirAll(root, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	for _, d := range tr.dirs {
-		if err := os.MkdirAll(filepath.Join(root, d), 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for p, b := range tr.files {
-		fp := filepath.Join(root, p)
-		if err := os.MkdirAll(filepath.Dir(fp), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(fp, b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
-func (tr tree) dir() *Dir {
-	root := &Dir{}
-	dirs := map[string]*Dir{"": root}
-	var get func(p string) *Dir
-	get = func(p string) *Dir {
-		if d, ok := dirs[p]; ok {
-			return d
-		}
-		parent, name := "", p
-		if i := strings.LastIndex(p, "/"); i >= 0 {
-			parent, name = p[:i], p[i+1:]
-		}
-		d := get(parent).AddDir(name)
-		dirs[p] = d
-		return d
-	}
-	for _, d := range tr.dirs {
-		get(d)
-	}
-	for p, b := range tr.files {
-		parent, name := "", p
-		if i := strings.LastIndex(p, "/"); i >= 0 {
-			parent, name = p[:i], p[i+1:]
-		}
-		get(parent).AddBytes(name, b)
-	}
-	return root
-}
-
-func randBytes(seed uint64, n int) []byte {
-	r := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
-	b := make([]byte, n)
-	for i := range b {
-		b[i] = byte(r.Uint32())
-	}
-	return b
-}
-
-func manyFiles(n int, name func(int) string) tree {
-	tr := tree{files: map[string][]byte{}}
-	for i := range n {
-		tr.files[name(i)] = []byte(fmt.Sprintf("file %d\n", i))
-	}
-	return tr
-}
-
 // kuboAddArgs are the explicit flags genmint's Kubo adapter sends, as CLI flags.
-func kuboAddArgs(p Profile) []string {
+func kuboAddArgs(p unixfs.Profile) []string {
 	return []string{"add", "-r", "-Q", "--pin=false",
 		fmt.Sprintf("--cid-version=%d", p.CIDVersion),
 		fmt.Sprintf("--raw-leaves=%t", p.RawLeaves),
@@ -123,7 +50,7 @@ func kuboAddArgs(p Profile) []string {
 
 type cidCase struct {
 	name string
-	tree tree
+	tree unixfstest.Tree
 	// band: the directory is sharded under block-size estimation but not
 	// under Kubo's default (links) estimation, so only a node configured
 	// with unixfs-v1-2025's directory settings agrees.
@@ -132,27 +59,27 @@ type cidCase struct {
 	sharded bool
 }
 
-// cidCases builds the trees on demand (not at package init: the test binary
-// doubles as a pin process whose memory is measured).
+// cidCases builds the trees on demand, not at package init, so a test
+// binary holds them only while a test uses them.
 func cidCases() []cidCase {
 	return []cidCase{
-		{name: "small file", tree: tree{files: map[string][]byte{"a.txt": []byte("hello genmint\n")}}},
-		{name: "empty file", tree: tree{files: map[string][]byte{"empty": {}}}},
-		{name: "exactly one chunk", tree: tree{files: map[string][]byte{"one": randBytes(1, 1<<20)}}},
-		{name: "file over one chunk", tree: tree{files: map[string][]byte{"big.bin": randBytes(2, 3<<20+12345)}}},
-		{name: "empty dir", tree: tree{dirs: []string{"nothing"}}},
-		{name: "nested dirs", tree: tree{
-			files: map[string][]byte{
+		{name: "small file", tree: unixfstest.Tree{Files: map[string][]byte{"a.txt": []byte("hello genmint\n")}}},
+		{name: "empty file", tree: unixfstest.Tree{Files: map[string][]byte{"empty": {}}}},
+		{name: "exactly one chunk", tree: unixfstest.Tree{Files: map[string][]byte{"one": unixfstest.RandBytes(1, 1<<20)}}},
+		{name: "file over one chunk", tree: unixfstest.Tree{Files: map[string][]byte{"big.bin": unixfstest.RandBytes(2, 3<<20+12345)}}},
+		{name: "empty dir", tree: unixfstest.Tree{Dirs: []string{"nothing"}}},
+		{name: "nested dirs", tree: unixfstest.Tree{
+			Files: map[string][]byte{
 				"a/b/c/deep.txt":   []byte("deep"),
 				"a/b/sibling.json": []byte(`{"x":1}`),
-				"a/top.png":        randBytes(3, 70000),
+				"a/top.png":        unixfstest.RandBytes(3, 70000),
 				"z.txt":            []byte("last"),
 			},
-			dirs: []string{"a/b/empty", "y/also-empty"},
+			Dirs: []string{"a/b/empty", "y/also-empty"},
 		}},
-		{name: "1000 entries", tree: manyFiles(1000, func(i int) string { return fmt.Sprintf("%d.png", i+1) })},
-		{name: "sharded 7000 entries", sharded: true, tree: manyFiles(7000, func(i int) string { return fmt.Sprintf("%d.json", i+1) })},
-		{name: "threshold band 5400 entries", band: true, sharded: true, tree: manyFiles(5400, func(i int) string { return fmt.Sprintf("%05d.png", i) })},
+		{name: "1000 entries", tree: unixfstest.ManyFiles(1000, func(i int) string { return fmt.Sprintf("%d.png", i+1) })},
+		{name: "sharded 7000 entries", sharded: true, tree: unixfstest.ManyFiles(7000, func(i int) string { return fmt.Sprintf("%d.json", i+1) })},
+		{name: "threshold band 5400 entries", band: true, sharded: true, tree: unixfstest.ManyFiles(5400, func(i int) string { return fmt.Sprintf("%05d.png", i) })},
 	}
 }
 
@@ -165,10 +92,10 @@ func TestLocalCIDsMatchKubo(t *testing.T) {
 	for _, tc := range cidCases() {
 		t.Run(tc.name, func(t *testing.T) {
 			root := filepath.Join(t.TempDir(), "root")
-			tc.tree.write(t, root)
-			want := strings.TrimSpace(k.IPFS(t, append(kuboAddArgs(DefaultProfile), root)...))
+			tc.tree.Write(t, root)
+			want := strings.TrimSpace(k.IPFS(t, append(kuboAddArgs(unixfs.DefaultProfile), root)...))
 			var last blocks.Block
-			got, _, err := ImportDir(context.Background(), tc.tree.dir(), DefaultProfile, ImportOptions{
+			got, _, err := unixfs.ImportDir(context.Background(), tc.tree.Dir(), unixfs.DefaultProfile, unixfs.ImportOptions{
 				Put: func(_ context.Context, b blocks.Block) error { last = b; return nil },
 			})
 			if err != nil {
@@ -193,11 +120,11 @@ func isHAMT(t *testing.T, b blocks.Block) bool {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fs, err := unixfs.FSNodeFromBytes(pn.Data())
+	fs, err := bunixfs.FSNodeFromBytes(pn.Data())
 	if err != nil {
 		t.Fatal(err)
 	}
-	return fs.Type() == unixfs.THAMTShard
+	return fs.Type() == bunixfs.THAMTShard
 }
 
 // A node left at Kubo's default directory settings (links estimation)
@@ -211,9 +138,9 @@ func TestDefaultKuboDiffersOnlyInThresholdBand(t *testing.T) {
 		}
 		t.Run(tc.name, func(t *testing.T) {
 			root := filepath.Join(t.TempDir(), "root")
-			tc.tree.write(t, root)
-			want := strings.TrimSpace(k.IPFS(t, append(kuboAddArgs(DefaultProfile), root)...))
-			got, _, err := ImportDir(context.Background(), tc.tree.dir(), DefaultProfile, ImportOptions{})
+			tc.tree.Write(t, root)
+			want := strings.TrimSpace(k.IPFS(t, append(kuboAddArgs(unixfs.DefaultProfile), root)...))
+			got, _, err := unixfs.ImportDir(context.Background(), tc.tree.Dir(), unixfs.DefaultProfile, unixfs.ImportOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -224,8 +151,8 @@ func TestDefaultKuboDiffersOnlyInThresholdBand(t *testing.T) {
 				t.Fatalf("local %s, kubo %s", got, want)
 			}
 			// Computed with the node's own settings, we agree again.
-			node := DefaultProfile.withDirectorySettings(256<<10, "links")
-			got2, _, err := ImportDir(context.Background(), tc.tree.dir(), node, ImportOptions{})
+			node := unixfs.DefaultProfile.WithDirectorySettings(256<<10, "links")
+			got2, _, err := unixfs.ImportDir(context.Background(), tc.tree.Dir(), node, unixfs.ImportOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -242,20 +169,20 @@ func TestImportWithKnownFiles(t *testing.T) {
 	for _, tc := range cidCases() {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := context.Background()
-			known := map[string]Imported{}
-			_, _, err := ImportDir(ctx, tc.tree.dir(), DefaultProfile, ImportOptions{Entry: func(e Imported) error { known[e.Path] = e; return nil }})
+			known := map[string]unixfs.Imported{}
+			_, _, err := unixfs.ImportDir(ctx, tc.tree.Dir(), unixfs.DefaultProfile, unixfs.ImportOptions{Entry: func(e unixfs.Imported) error { known[e.Path] = e; return nil }})
 			if err != nil {
 				t.Fatal(err)
 			}
-			noRead := tc.tree.dir()
+			noRead := tc.tree.Dir()
 			poison(noRead)
 			lookup := func(p string) (cid.Cid, uint64, bool) { e, ok := known[p]; return e.CID, e.Size, ok && !e.Dir }
-			for _, p := range []Profile{DefaultProfile, DefaultProfile.withDirectorySettings(256<<10, "links")} {
-				want, _, err := ImportDir(ctx, tc.tree.dir(), p, ImportOptions{})
+			for _, p := range []unixfs.Profile{unixfs.DefaultProfile, unixfs.DefaultProfile.WithDirectorySettings(256<<10, "links")} {
+				want, _, err := unixfs.ImportDir(ctx, tc.tree.Dir(), p, unixfs.ImportOptions{})
 				if err != nil {
 					t.Fatal(err)
 				}
-				got, _, err := ImportDir(ctx, noRead, p, ImportOptions{Known: lookup})
+				got, _, err := unixfs.ImportDir(ctx, noRead, p, unixfs.ImportOptions{Known: lookup})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -268,13 +195,14 @@ func TestImportWithKnownFiles(t *testing.T) {
 }
 
 // poison makes every file in d fail to open.
-func poison(d *Dir) {
-	for i := range d.entries {
-		if d.entries[i].Dir != nil {
-			poison(d.entries[i].Dir)
+func poison(d *unixfs.Dir) {
+	es := d.Entries()
+	for i := range es {
+		if es[i].Dir != nil {
+			poison(es[i].Dir)
 			continue
 		}
-		d.entries[i].Open = func() (io.ReadCloser, error) { return nil, errors.New("read a known file") }
+		es[i].Open = func() (io.ReadCloser, error) { return nil, errors.New("read a known file") }
 	}
 }
 
@@ -282,13 +210,13 @@ func poison(d *Dir) {
 // one, and stops at the first failing file.
 func TestParallelImportIsIdentical(t *testing.T) {
 	for _, tc := range cidCases() {
-		seq, _, err := ImportDir(context.Background(), tc.tree.dir(), DefaultProfile, ImportOptions{})
+		seq, _, err := unixfs.ImportDir(context.Background(), tc.tree.Dir(), unixfs.DefaultProfile, unixfs.ImportOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
 		var order []string
-		par, _, err := ImportDir(context.Background(), tc.tree.dir(), DefaultProfile, ImportOptions{Parallel: 4,
-			Entry: func(e Imported) error { order = append(order, e.Path); return nil }})
+		par, _, err := unixfs.ImportDir(context.Background(), tc.tree.Dir(), unixfs.DefaultProfile, unixfs.ImportOptions{Parallel: 4,
+			Entry: func(e unixfs.Imported) error { order = append(order, e.Path); return nil }})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -301,9 +229,9 @@ func TestParallelImportIsIdentical(t *testing.T) {
 			}
 		}
 	}
-	d := manyFiles(500, func(i int) string { return fmt.Sprintf("%03d", i) }).dir()
+	d := unixfstest.ManyFiles(500, func(i int) string { return fmt.Sprintf("%03d", i) }).Dir()
 	d.Entries()[250].Open = func() (io.ReadCloser, error) { return nil, errors.New("disk on fire") }
-	if _, _, err := ImportDir(context.Background(), d, DefaultProfile, ImportOptions{Parallel: 4}); err == nil || !strings.Contains(err.Error(), "disk on fire") {
+	if _, _, err := unixfs.ImportDir(context.Background(), d, unixfs.DefaultProfile, unixfs.ImportOptions{Parallel: 4}); err == nil || !strings.Contains(err.Error(), "disk on fire") {
 		t.Fatalf("err = %v", err)
 	}
 }

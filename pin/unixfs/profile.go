@@ -1,4 +1,4 @@
-package pin
+package unixfs
 
 import (
 	"encoding/json"
@@ -46,12 +46,12 @@ type Profile struct {
 	Layout string `json:"dag_layout"`
 }
 
-// UnixFSv1_2025 is the `unixfs-v1-2025` profile as Kubo 0.42 defines it
+// V1_2025 is the `unixfs-v1-2025` profile as Kubo 0.42 defines it
 // (config/profile.go), which equals boxo's ipld/unixfs/io.UnixFS_v1_2025:
 // CIDv1, sha2-256, raw leaves, 1 MiB chunks, 1024 links per file node,
 // balanced layout, HAMT fanout 256, directories sharded above 256 KiB as
 // estimated by block size, no link-count cap on basic directories.
-var UnixFSv1_2025 = Profile{
+var V1_2025 = Profile{
 	Name:              "unixfs-v1-2025",
 	CIDVersion:        1,
 	Hash:              "sha2-256",
@@ -66,15 +66,15 @@ var UnixFSv1_2025 = Profile{
 }
 
 // DefaultProfile is what genmint pins with unless told otherwise.
-var DefaultProfile = UnixFSv1_2025
+var DefaultProfile = V1_2025
 
 // ProfileByName returns a known profile.
 func ProfileByName(name string) (Profile, error) {
 	switch name {
-	case "", UnixFSv1_2025.Name:
-		return UnixFSv1_2025, nil
+	case "", V1_2025.Name:
+		return V1_2025, nil
 	}
-	return Profile{}, fmt.Errorf("unknown import profile %q: genmint pins with %s", name, UnixFSv1_2025.Name)
+	return Profile{}, fmt.Errorf("unknown import profile %q: genmint pins with %s", name, V1_2025.Name)
 }
 
 // ParseProfile reads a profile as recorded in the state (JSON).
@@ -154,10 +154,11 @@ func estimationMode(s string) (uio.SizeEstimationMode, error) {
 	return 0, fmt.Errorf("unknown HAMT size estimation %q (block, links or disabled)", s)
 }
 
-// withDirectorySettings returns p with a Kubo node's directory settings
+// WithDirectorySettings returns p with a Kubo node's directory settings
 // (which its add command takes from the node's configuration only, never
-// from the request).
-func (p Profile) withDirectorySettings(threshold int, estimation string) Profile {
+// from the request): pin's Kubo adapter recomputes a directory's CID under
+// them to tell a misconfigured node from a wrong import.
+func (p Profile) WithDirectorySettings(threshold int, estimation string) Profile {
 	q := p
 	q.HAMTThreshold = threshold
 	q.HAMTEstimation = estimation

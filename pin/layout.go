@@ -1,0 +1,203 @@
+package pin
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/ipfs/go-cid"
+
+	"github.com/genmint/genmint/pin/unixfs"
+	"github.com/genmint/genmint/state"
+)
+
+// layout is how a run lays the collection out on IPFS: each item's final
+// image, original, provenance record and metadata file under its name in
+// the images, originals, provenance and metadata directories (plus the
+// collection image, if a file), and, once compute has run, every CID. It is
+// built from the state and the folder alone, so the same items always give
+// the same layout. (It is not a plan: spec plans items, mint plans
+// transactions; this is where files go.)
+type layout struct {
+	dir     string
+	coll    MetadataFacts
+	profile unixfs.Profile
+	items   []*layoutItem
+	// collection image added to the images directory, if any
+	coverName, coverPath string
+
+	roots   map[string]cid.Cid
+	entries map[string]map[string]unixfs.Imported // root → path → CID and size, to check destinations file by file
+
+	onMetadata func(id int, b []byte) // Options.Metadata, serialised
+}
+
+type layoutItem struct {
+	it                        state.Item
+	finalPath, originalPath   string // absolute
+	provPath                  string
+	imageName, originalName   string
+	provName, metaName        string
+	imageCID, originalCID     cid.Cid
+	provCID, metaCID          cid.Cid
+	finalSHA, originalSHA     string
+	finalSize, originalSize   int64
+	finalMedia, originalMedia string
+}
+
+func newLayout(dir string, items []state.Item, c MetadataFacts, p unixfs.Profile) (*layout, error) {
+	lay := &layout{dir: dir, coll: c, profile: p, roots: map[string]cid.Cid{}, entries: map[string]map[string]unixfs.Imported{}}
+	for _, it := range items {
+		id := strconv.Itoa(it.ID)
+		switch {
+		case it.Final.Path == "":
+			return nil, fmt.Errorf("item %d is %s but has no final image: run 'genmint generate' for it", it.ID, it.Status)
+		case it.Original.Path == "":
+			return nil, fmt.Errorf("item %d is %s but has no original image: run 'genmint generate' for it", it.ID, it.Status)
+		case it.ProvenancePath == "":
+			return nil, fmt.Errorf("item %d is %s but has no provenance record: run 'genmint generate' for it", it.ID, it.Status)
+		}
+		li := &layoutItem{
+			it:           it,
+			finalPath:    filepath.Join(dir, filepath.FromSlash(it.Final.Path)),
+			originalPath: filepath.Join(dir, filepath.FromSlash(it.Original.Path)),
+			provPath:     filepath.Join(dir, filepath.FromSlash(it.ProvenancePath)),
+			imageName:    id + strings.ToLower(extOf(it.Final.Path)),
+			originalName: id + strings.ToLower(extOf(it.Original.Path)),
+			provName:     id + ".json",
+			metaName:     id,
+			finalSHA:     it.Final.SHA256,
+			originalSHA:  it.Original.SHA256,
+		}
+		li.finalMedia = it.Final.MediaType
+		if li.finalMedia == "" {
+			li.finalMedia = mediaTypeOfName(it.Final.Path)
+		}
+		li.originalMedia = it.Original.MediaType
+		if li.originalMedia == "" {
+			li.originalMedia = mediaTypeOfName(it.Original.Path)
+		}
+		for i, f := range []string{li.finalPath, li.originalPath, li.provPath} {
+			fi, err := os.Stat(f)
+			if err != nil {
+				return nil, fmt.Errorf("item %d: %w: restore it, or re-run 'genmint generate' for the item", it.ID, err)
+			}
+			switch i {
+			case 0:
+				li.finalSize = fi.Size()
+			case 1:
+				li.originalSize = fi.Size()
+			}
+		}
+		lay.items = append(lay.items, li)
+	}
+	if c.Image != "" && !isURI(c.Image) {
+		lay.coverPath = filepath.Join(dir, filepath.FromSlash(c.Image))
+		if _, err := os.Stat(lay.coverPath); err != nil {
+			return nil, fmt.Errorf("collection image: %w", err)
+		}
+		lay.coverName = "collection" + strings.ToLower(extOf(c.Image))
+	}
+	return lay, nil
+}
+
+func isURI(s string) bool {
+	i := strings.Index(s, "://")
+	return i > 0 && !strings.ContainsAny(s[:i], "/\\.")
+}
+
+func (lay *layout) ids() []int {
+	ids := make([]int, len(lay.items))
+	for i, li := range lay.items {
+		ids[i] = li.it.ID
+	}
+	return ids
+}
+
+// Directory trees. Each is rebuilt on demand from the layout: building is
+// cheap and holds no file data.
+func (lay *layout) imagesDir() *unixfs.Dir {
+	d := &unixfs.Dir{}
+	for _, li := range lay.items {
+		d.AddPath(li.imageName, li.finalPath)
+	}
+	if lay.coverName != "" {
+		d.AddPath(lay.coverName, lay.coverPath)
+	}
+	return d
+}
+
+func (lay *layout) originalsDir() *unixfs.Dir {
+	d := &unixfs.Dir{}
+	for _, li := range lay.items {
+		d.AddPath(li.originalName, li.originalPath)
+	}
+	return d
+}
+
+func (lay *layout) provenanceDir() *unixfs.Dir {
+	d := &unixfs.Dir{}
+	for _, li := range lay.items {
+		d.AddPath(li.provName, li.provPath)
+	}
+	return d
+}
+
+func (lay *layout) metadataDir() *unixfs.Dir {
+	d := &unixfs.Dir{}
+	for _, li := range lay.items {
+		li := li
+		d.AddFile(li.metaName, func() (io.ReadCloser, error) {
+			b, err := lay.tokenJSON(li)
+			if err != nil {
+				return nil, err
+			}
+			if lay.onMetadata != nil {
+				lay.onMetadata(li.it.ID, b)
+			}
+			return io.NopCloser(strings.NewReader(string(b))), nil
+		})
+	}
+	return d
+}
+
+func (lay *layout) pinName(root string) string {
+	name := lay.coll.Name
+	if name == "" {
+		name = filepath.Base(lay.dir)
+	}
+	return "genmint " + name + " " + root
+}
+
+func (lay *layout) result(dry bool) *Result {
+	res := &Result{
+		DryRun:  dry,
+		Profile: lay.profile,
+		Roots: Roots{
+			Images:     lay.roots[RootImages].String(),
+			Originals:  lay.roots[RootOriginals].String(),
+			Provenance: lay.roots[RootProvenance].String(),
+			Metadata:   lay.roots[RootMetadata].String(),
+			Contract:   lay.roots[RootContract].String(),
+		},
+		BaseURI:     "ipfs://" + lay.roots[RootMetadata].String() + "/",
+		ContractURI: "ipfs://" + lay.roots[RootContract].String(),
+	}
+	for _, li := range lay.items {
+		res.Items = append(res.Items, ItemCIDs{
+			ID:             li.it.ID,
+			ImageName:      li.imageName,
+			ImageCID:       li.imageCID.String(),
+			OriginalName:   li.originalName,
+			OriginalCID:    li.originalCID.String(),
+			ProvenanceName: li.provName,
+			ProvenanceCID:  li.provCID.String(),
+			MetadataCID:    li.metaCID.String(),
+			TokenURI:       res.BaseURI + li.metaName,
+		})
+	}
+	return res
+}

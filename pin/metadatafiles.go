@@ -1,0 +1,131 @@
+package pin
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/ipfs/go-cid"
+
+	"github.com/genmint/genmint/provenance"
+)
+
+// This file builds the metadata files a run pins — one per token, and the
+// contract's — from the state, the provenance records and the CIDs the
+// layout computed; their schema is in metadata.go.
+
+func ipfsURI(root cid.Cid, name string) string { return "ipfs://" + root.String() + "/" + name }
+
+// tokenJSON builds one token's metadata file from the state, the provenance
+// record on disk and the CIDs computed so far.
+func (lay *layout) tokenJSON(li *layoutItem) ([]byte, error) {
+	rec, err := readRecord(li)
+	if err != nil {
+		return nil, err
+	}
+	images, originals, provs := lay.roots[RootImages], lay.roots[RootOriginals], lay.roots[RootProvenance]
+	c := rec.Content
+	seed := uint64(c.Seed.Requested)
+	if c.Seed.Actual != nil {
+		seed = *c.Seed.Actual
+	}
+	prompt := li.it.Prompt
+	if prompt == "" {
+		prompt = c.Prompt
+	}
+	md := TokenMetadata{
+		Name:        tokenName(lay.coll, li.it.ID),
+		Description: lay.coll.Description,
+		Image:       ipfsURI(images, li.imageName),
+		ExternalURL: tokenExternalURL(lay.coll, li.it.ID),
+		Attributes:  make([]Attribute, 0, len(li.it.Traits)),
+		Properties: TokenProperties{
+			Generation: Generation{
+				Provider:          c.Provider,
+				Model:             c.Model,
+				ModelVersion:      c.ModelVersion,
+				Prompt:            prompt,
+				RevisedPrompt:     c.RevisedPrompt,
+				NegativePrompt:    li.it.NegativePrompt,
+				Seed:              seed,
+				SeedRequested:     li.it.Seed,
+				Reproducible:      c.Reproducible,
+				DigitalSourceType: c.DigitalSourceType,
+			},
+			Image: FileRef{URI: ipfsURI(images, li.imageName), CID: li.imageCID.String(),
+				SHA256: li.finalSHA, MediaType: li.finalMedia},
+			Original: FileRef{URI: ipfsURI(originals, li.originalName), CID: li.originalCID.String(),
+				SHA256: li.originalSHA, MediaType: li.originalMedia},
+			Provenance: ProvenanceRef{URI: ipfsURI(provs, li.provName), CID: li.provCID.String(),
+				Schema: rec.Schema, ContentSHA256: rec.ContentSHA256},
+			Creator: firstNonEmpty(c.Creator, lay.coll.Creator),
+		},
+	}
+	for _, t := range li.it.Traits {
+		md.Attributes = append(md.Attributes, Attribute{TraitType: t.Type, Value: t.Value})
+	}
+	if lay.coll.ERC7007 {
+		md.Prompt = prompt
+		md.AIGCType = strings.SplitN(li.finalMedia, "/", 2)[0]
+		md.AIGCData = md.Image
+	}
+	return marshalMetadata(md)
+}
+
+func (lay *layout) contractJSON() ([]byte, error) {
+	cm := ContractMetadata{
+		Name:         lay.coll.Name,
+		Symbol:       lay.coll.Symbol,
+		Description:  lay.coll.Description,
+		ExternalLink: contractExternalLink(lay.coll),
+	}
+	if cm.Name == "" {
+		cm.Name = filepath.Base(lay.dir)
+	}
+	switch {
+	case lay.coverName != "":
+		cm.Image = ipfsURI(lay.roots[RootImages], lay.coverName)
+	case lay.coll.Image != "":
+		cm.Image = lay.coll.Image
+	default:
+		cm.Image = ipfsURI(lay.roots[RootImages], lay.items[0].imageName)
+	}
+	if lay.coll.RoyaltyReceiver != "" {
+		bps := lay.coll.RoyaltyBPS
+		cm.SellerFeeBasisPoints = &bps
+		cm.FeeRecipient = lay.coll.RoyaltyReceiver
+	}
+	return marshalMetadata(cm)
+}
+
+// readRecord reads an item's provenance sidecar and checks it is the record
+// the final image embeds.
+func readRecord(li *layoutItem) (*provenance.Record, error) {
+	b, err := os.ReadFile(li.provPath)
+	if err != nil {
+		return nil, fmt.Errorf("item %d: %w", li.it.ID, err)
+	}
+	var rec provenance.Record
+	if err := json.Unmarshal(b, &rec); err != nil {
+		return nil, fmt.Errorf("item %d: provenance record %s is not valid JSON (%v): re-run 'genmint generate' for the item", li.it.ID, li.provPath, err)
+	}
+	if rec.Content.Item != 0 && rec.Content.Item != li.it.ID {
+		return nil, fmt.Errorf("item %d: provenance record %s describes item %d: restore the item's folder", li.it.ID, li.provPath, rec.Content.Item)
+	}
+	if li.it.RecordSHA256 != "" && rec.ContentSHA256 != li.it.RecordSHA256 {
+		return nil, fmt.Errorf("item %d: %w: provenance record %s has content hash %s, the state recorded %s: restore it or re-run 'genmint generate' for the item",
+			li.it.ID, ErrFileChanged, li.provPath, short(rec.ContentSHA256), short(li.it.RecordSHA256))
+	}
+	return &rec, nil
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
