@@ -29,6 +29,10 @@ type Options struct {
 	// provider's own parameter checks). Its error is reported at
 	// provider.params, or at the path a *FieldError names.
 	CheckProvider func(p Provider, dir string) error
+	// Check runs the later stages' own checks on a spec that is otherwise
+	// valid (e.g. that the contract can be deployed with its name and
+	// symbol). Its error is reported at the spec path a *FieldError names.
+	Check func(s *Spec) error
 }
 
 // FieldError lets CheckProvider point at a field, e.g. Path "provider.params.size".
@@ -214,6 +218,16 @@ func (l *loader) load(data []byte) {
 	if l.opts.CheckProvider != nil && len(l.problems.Errors()) == 0 {
 		if err := l.opts.CheckProvider(l.s.Provider, l.dir); err != nil {
 			path, hint := "provider", ""
+			var fe *FieldError
+			if errors.As(err, &fe) {
+				path, hint, err = fe.Path, fe.Hint, fe.Err
+			}
+			l.add(SeverityError, l.s.Position(path), path, hint, "%s", err.Error())
+		}
+	}
+	if l.opts.Check != nil && len(l.problems.Errors()) == 0 {
+		if err := l.opts.Check(l.s); err != nil {
+			path, hint := "", ""
 			var fe *FieldError
 			if errors.As(err, &fe) {
 				path, hint, err = fe.Path, fe.Hint, fe.Err

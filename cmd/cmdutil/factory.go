@@ -15,6 +15,7 @@ import (
 
 	"github.com/genmint/genmint/generate"
 	"github.com/genmint/genmint/generate/providers"
+	"github.com/genmint/genmint/mint"
 	"github.com/genmint/genmint/spec"
 	"github.com/genmint/genmint/state"
 )
@@ -86,6 +87,16 @@ func SpecOptions() spec.Options {
 					if name, msg, ok := strings.Cut(rest, ": "); ok && !strings.ContainsAny(name, " :") {
 						return &spec.FieldError{Path: path + "." + name, Err: errors.New(msg)}
 					}
+				}
+				return &spec.FieldError{Path: path, Err: err}
+			}
+			return nil
+		},
+		Check: func(s *spec.Spec) error {
+			if err := mint.CheckInitcode(mint.ContractFactsFromSpec(s)); err != nil {
+				path := "name"
+				if len(s.Symbol) > len(s.Name) {
+					path = "symbol"
 				}
 				return &spec.FieldError{Path: path, Err: err}
 			}
