@@ -30,6 +30,11 @@ func NewCmdKeep(f *cmdutil.Factory, runF func(*CurateOptions) error) *cobra.Comm
 				}
 				flags = []string{"--keep", args[0]}
 			}
+			// base runs on its own, outside the root command: its errors
+			// come back to be reported once, never with its usage text.
+			base.SilenceUsage, base.SilenceErrors = true, true
+			base.SetOut(cmd.OutOrStdout())
+			base.SetErr(cmd.ErrOrStderr())
 			base.SetArgs(flags)
 			base.SetContext(cmd.Context())
 			return base.Execute()
