@@ -145,12 +145,12 @@ func NewKubo(addr string) (*Kubo, error) {
 	if err != nil {
 		return nil, err
 	}
-	client := &http.Client{Transport: &http.Transport{
+	client := &http.Client{Transport: kuboOnly{&http.Transport{
 		Proxy:               http.ProxyFromEnvironment, // never used for loopback
 		DialContext:         (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
 		MaxIdleConnsPerHost: 4,
 		IdleConnTimeout:     90 * time.Second,
-	}}
+	}}}
 	return &Kubo{addr: u, sh: shell.NewShellWithClient(u, client)}, nil
 }
 
@@ -385,6 +385,10 @@ func (k *Kubo) wrap(cmd string, err error) error {
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return fmt.Errorf("kubo at %s: %s: %w", k.addr, cmd, err)
+	}
+	var nk *NotKuboError
+	if errors.As(err, &nk) {
+		return fmt.Errorf("%s %w", k.addr, nk)
 	}
 	if reason, ok := neterr.Unreachable(err); ok {
 		return fmt.Errorf("%w at %s (%s): start one with 'ipfs daemon', or pass --ipfs-api / set IPFS_API, or use --car FILE to pin without a node",

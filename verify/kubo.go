@@ -13,6 +13,7 @@ import (
 	shell "github.com/ipfs/go-ipfs-api"
 
 	"github.com/genmint/genmint/internal/neterr"
+	"github.com/genmint/genmint/internal/usage"
 	"github.com/genmint/genmint/pin"
 )
 
@@ -37,12 +38,12 @@ func NewKubo(addr string) (*Kubo, error) {
 	if err != nil {
 		return nil, err
 	}
-	client := &http.Client{Transport: &http.Transport{
+	client := &http.Client{Transport: pin.KuboTransport(&http.Transport{
 		Proxy:               http.ProxyFromEnvironment,
 		DialContext:         (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
 		MaxIdleConnsPerHost: 8,
 		IdleConnTimeout:     90 * time.Second,
-	}}
+	})}
 	return &Kubo{addr: u, sh: shell.NewShellWithClient(u, client)}, nil
 }
 
@@ -105,6 +106,10 @@ func (k *Kubo) wrap(what string, err error) error {
 	if reason, ok := neterr.Unreachable(err); ok {
 		return unavailable(pin.ErrKuboUnreachable, "%s at %s (%s): start one with 'ipfs daemon', or pass --ipfs-api ADDR, or read from --gateway URL or --car FILE",
 			pin.ErrKuboUnreachable, k.addr, reason)
+	}
+	var nk *pin.NotKuboError
+	if errors.As(err, &nk) {
+		return usage.Errorf("--ipfs-api %s %v", k.addr, nk)
 	}
 	var se *shell.Error
 	if errors.As(err, &se) {

@@ -80,6 +80,9 @@ func DialChain(ctx context.Context, rpcURL, contract string) (*ContractChain, er
 		if reason, ok := neterr.Unreachable(err); ok {
 			return nil, unavailable(err, "cannot reach the chain at %s (%s): check --rpc", shown, reason)
 		}
+		if why, ok := neterr.NotJSONRPC(err); ok {
+			return nil, usage.Errorf("--rpc %s is not an Ethereum JSON-RPC endpoint: %s: pass a node's RPC URL (anvil and geth listen on http://127.0.0.1:8545)", shown, why)
+		}
 		return nil, unavailable(err, "the chain at %s does not answer eth_chainId (%v): check --rpc", shown, bareError(err))
 	}
 	code, err := cl.CodeAt(ctx, addr, nil)

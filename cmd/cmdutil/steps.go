@@ -38,7 +38,7 @@ func WriteStarter(dir, template string, v templates.Vars) ([]string, error) {
 // nothing to pin are usage errors (2); everything else fails (1).
 func PinError(err error) error {
 	switch {
-	case errors.Is(err, usage.Err), errors.Is(err, pin.ErrNothingToPin):
+	case errors.Is(err, usage.Err), errors.Is(err, pin.ErrNothingToPin), errors.Is(err, pin.ErrNotKubo):
 		return AsUsage(err)
 	}
 	return err

@@ -20,6 +20,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/genmint/genmint/cmd/cmdutil"
+	"github.com/genmint/genmint/internal/neterr"
 	"github.com/genmint/genmint/internal/redact"
 	"github.com/genmint/genmint/mint"
 	"github.com/genmint/genmint/mint/chain"
@@ -271,6 +272,9 @@ func (o *MintOptions) connect(ctx context.Context, nw spec.Network) (mint.Backen
 		closeFn()
 		if ctx.Err() != nil {
 			return nil, nil, ctx.Err()
+		}
+		if why, ok := neterr.NotJSONRPC(err); ok {
+			return nil, nil, cmdutil.UsageError("--rpc %s is not an Ethereum JSON-RPC endpoint: %s: pass a node's RPC URL (anvil and geth listen on http://127.0.0.1:8545)", where, why)
 		}
 		return nil, nil, fmt.Errorf("cannot reach the node at %s: %v: check --rpc and that the node is running", where, scrub(err, o.RPC))
 	}
