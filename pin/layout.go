@@ -187,6 +187,9 @@ func (lay *layout) result(dry bool) *Result {
 		},
 		BaseURI:     "ipfs://" + lay.roots[RootMetadata].String() + "/",
 		ContractURI: "ipfs://" + lay.roots[RootContract].String(),
+		// Lists are [] in JSON, never null, even when empty.
+		Items:        make([]ItemCIDs, 0, len(lay.items)),
+		Destinations: []DestinationResult{},
 	}
 	for _, li := range lay.items {
 		res.Items = append(res.Items, ItemCIDs{

@@ -252,7 +252,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 // Committer, which is then committed.
 func pinAll(ctx context.Context, db *state.DB, runID int64, p Pinner, roots []Root, lay *layout, progress func(Event), parallel int) (DestinationResult, error) {
 	dest := p.Destination()
-	dr := DestinationResult{Destination: dest}
+	dr := DestinationResult{Destination: dest, Pinned: []string{}, Already: []string{}}
 	committer, buffered := p.(Committer)
 	if buffered || parallel < 1 {
 		parallel = 1

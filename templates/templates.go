@@ -16,6 +16,7 @@ import (
 	"unicode"
 
 	"github.com/genmint/genmint/internal/fsatomic"
+	"github.com/genmint/genmint/internal/suggest"
 )
 
 //go:embed all:procedural all:openai all:automatic1111
@@ -63,6 +64,9 @@ func Write(name, dir string, v Vars) ([]string, error) {
 		var names []string
 		for _, s := range List() {
 			names = append(names, s.Name)
+		}
+		if guess := suggest.Closest(name, names); guess != "" {
+			return nil, fmt.Errorf("unknown template %q: did you mean %q? (the templates are %s; see 'genmint init --list')", name, guess, strings.Join(names, ", "))
 		}
 		return nil, fmt.Errorf("unknown template %q: use one of %s (see 'genmint init --list')", name, strings.Join(names, ", "))
 	}

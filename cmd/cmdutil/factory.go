@@ -154,6 +154,10 @@ func (f *Factory) Provider(s *spec.Spec, logger *slog.Logger) (Opener, generate.
 	}, info, nil
 }
 
+// ErrNothingGenerated is OpenState's error for a collection that has a spec
+// but no state yet: commands that only read (list) may answer "no items".
+var ErrNothingGenerated = errors.New("nothing generated yet")
+
 // OpenState opens the collection's state database. create makes it when
 // missing; otherwise a folder never generated is reported with the fix.
 func (f *Factory) OpenState(ctx context.Context, create bool) (*state.DB, error) {
@@ -162,7 +166,7 @@ func (f *Factory) OpenState(ctx context.Context, create bool) (*state.DB, error)
 		if _, serr := os.Stat(filepath.Join(f.Dir, spec.FileName)); serr != nil {
 			return nil, AsUsage(fmt.Errorf("no genmint collection in %s: run 'genmint init' first, or pass -C DIR", displayDir(f.Dir)))
 		}
-		return nil, AsUsage(fmt.Errorf("nothing generated yet in %s: run 'genmint generate' first", displayDir(f.Dir)))
+		return nil, AsUsage(fmt.Errorf("%w in %s: run 'genmint generate' first", ErrNothingGenerated, displayDir(f.Dir)))
 	}
 	return db, err
 }

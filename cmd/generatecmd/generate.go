@@ -108,6 +108,11 @@ func generateRun(ctx context.Context, o *GenerateOptions) error {
 	if err != nil {
 		return err
 	}
+	for _, id := range o.Only {
+		if id < 1 || id > s.Count {
+			return cmdutil.UsageError("--only: item %d is not in the collection (1–%d): see 'genmint list'", id, s.Count)
+		}
+	}
 	if o.DryRun {
 		run := pipeline.Options{Spec: s, Count: o.Count, Only: o.Only, Force: o.Force, DryRun: true, MaxSpendUSD: o.MaxSpend, Now: o.Now}
 		info, ok := o.Lookup(s.Provider.Name)

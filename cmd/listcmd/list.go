@@ -3,6 +3,7 @@ package listcmd
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -62,6 +63,18 @@ id, status, seed, final image path, prompt.`,
 // listRun prints the items.
 func listRun(ctx context.Context, o *ListOptions) error {
 	db, err := o.State(ctx, false)
+	if errors.Is(err, cmdutil.ErrNothingGenerated) {
+		// An empty collection is a fine answer to "what is in it?".
+		if o.JSON {
+			return cmdutil.PrintJSON(o.IO.Out, map[string]any{"items": []cmdutil.ItemEntry{}, "counts": map[string]int{}})
+		}
+		if o.IO.IsStdoutTTY() {
+			fmt.Fprintln(o.IO.Out, "No items yet: 'genmint generate' makes them ('genmint generate --dry-run' shows the cost first).")
+		} else {
+			fmt.Fprintln(o.IO.ErrOut, "No items yet: 'genmint generate' makes them.")
+		}
+		return nil
+	}
 	if err != nil {
 		return err
 	}
