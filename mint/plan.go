@@ -33,6 +33,7 @@ type planned struct {
 	// contractURI is the pinned contractURI.
 	contractURI string
 	contract    common.Address
+	rec         *pin.Record // the pin run minted with
 }
 
 // plan reads the state, the journal and the chain and lists what is left to
@@ -75,10 +76,14 @@ func (r *runner) plan(ctx context.Context) (*planned, error) {
 			return nil, fmt.Errorf("item %d is pinned but not in the latest pin run (%s): run 'genmint pin' again", id, rec.BaseURI)
 		}
 	}
-	p.baseURI, p.contractURI = rec.BaseURI, rec.ContractURI
+	p.baseURI, p.contractURI, p.rec = rec.BaseURI, rec.ContractURI, rec
+	r.contractURI = rec.ContractURI
 	recipient := r.recipient()
 
 	if dep == nil {
+		if err := r.checkNoRecord(); err != nil {
+			return nil, err
+		}
 		// A fresh collection: the pinned items must be exactly 1..N.
 		if len(toks) > 0 {
 			return nil, fmt.Errorf("%w: %d items are recorded minted but the journal has no deployment: the state is damaged; run 'genmint status'", ErrSupplyMismatch, len(toks))

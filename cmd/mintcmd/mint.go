@@ -63,6 +63,7 @@ type MintOptions struct {
 	NoERC2309     bool
 	DryRun        bool
 	GasPriceGwei  float64
+	NewDeployment bool
 }
 
 // NewCmdMint builds `genmint mint`.
@@ -89,6 +90,17 @@ is resumed by running it again, which settles the journalled transactions
 stuck for --stuck-after is replaced with a 12.5% higher fee. After each
 receipt, totalSupply and ownerOf are read back from the chain.
 
+Before sending anything to a deployed contract, genmint checks that the
+node's chain holds it: the genesis hash, the block hash at the deployment's
+height, the code hash at its address and the account's nonce, against the
+record written at deployment (in the state and in deployments/<network>.json,
+meant to be committed). A reset chain or another network stops the run with
+exit 2 and nothing sent. A network whose deployments/ file records a
+contract is never deployed to again unless --new-deployment is given (the
+old record is kept as deployments/<network>.<block hash>.json). Before a
+deploy, setBaseURI or setContractURI, the pinned files are re-hashed and
+compared with the pin record, as 'genmint verify --local' does.
+
 --dry-run deploys and mints on an in-process chain at mainnet's rules with a
 throwaway key and prints the gas and its cost at the live network's fees
 (with --rpc) or at --gas-price-gwei. Nothing is sent and no key is needed.
@@ -98,7 +110,8 @@ terminal; never from an argument.
 
 Exit codes: 0 done; 1 a chain failure (unreachable node, insufficient funds,
 fees above the cap, a reverted transaction); 2 bad input: flags, spec, wrong
-chain, unknown account, wrong passphrase, confirmation needed; 130
+chain, a reset chain, a deployment already recorded, files changed since
+pinning, unknown account, wrong passphrase, confirmation needed; 130
 interrupted (re-run to resume).`,
 		Example: `  genmint mint --rpc http://127.0.0.1:8545 --account 0xf39F…2266
   genmint mint --dry-run --gas-price-gwei 20
@@ -154,6 +167,7 @@ interrupted (re-run to resume).`,
 	fl.BoolVar(&opts.NoERC2309, "no-erc2309", false, "deploy empty and mint every token with mintBatch (one Transfer event each), for indexers that ignore ERC-2309")
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "deploy and mint on an in-process chain and print gas and cost; send nothing")
 	fl.Float64Var(&opts.GasPriceGwei, "gas-price-gwei", 0, "with --dry-run: price the gas at `GWEI` per gas instead of the network's fees")
+	fl.BoolVar(&opts.NewDeployment, "new-deployment", false, "deploy a new contract although deployments/<network>.json records one (the old record is kept beside it)")
 	fl.DurationVar(&opts.Poll, "poll-interval", 0, "how often to ask the node for receipts (default 2s)")
 	_ = fl.MarkHidden("poll-interval")
 	opts.Keys.Register(fl)
@@ -227,7 +241,10 @@ func mintRun(ctx context.Context, o *MintOptions) error {
 		DB: db, Backend: backend, Signer: signer.Opts, Network: nw, Collection: mint.ContractFactsFromSpec(s),
 		NoERC2309: o.NoERC2309, MaxFeePerGas: gweiToWei(o.MaxFeeGwei), Confirmations: o.Confirmations,
 		StuckAfter: o.StuckAfter, Poll: o.Poll, BatchSize: o.BatchSize, Progress: o.progress(), Hook: o.crashHook(),
+		Dir: o.Dir, Node: redact.URL(o.RPC), NewDeployment: o.NewDeployment,
 	}
+	facts := pin.MetadataFactsFromSpec(s)
+	run.Metadata = &facts
 	if o.To != "" {
 		run.Recipient = common.HexToAddress(o.To)
 	}
@@ -377,6 +394,9 @@ func (o *MintOptions) progress() func(mint.Event) {
 			fmt.Fprintf(w, "stuck    %s: --max-fee-gwei leaves no room for a higher fee; waiting (Ctrl-C and re-run later is safe)\n", t.Hash.Hex())
 		case mint.EventDropped:
 			fmt.Fprintf(w, "dropped  %s: its nonce was used by a transaction genmint did not send; planning again\n", t.Hash.Hex())
+		case mint.EventNewDeployment:
+			fmt.Fprintf(w, "--new-deployment: deployed a second contract on %s; the record of %s (block %d) is kept as %s\n",
+				e.Record.Network, e.Record.Address.Hex(), e.Record.Block, e.Path)
 		case mint.EventMined:
 			fmt.Fprintf(w, "mined    %s %s in block %d, %s gas (%d minted)\n", step(t), t.Hash.Hex(), t.Block, humanize.Comma(int64(t.GasUsed)), e.Minted)
 		}
@@ -419,7 +439,9 @@ func classify(err error) error {
 	switch {
 	case errors.Is(err, mint.ErrWrongChain), errors.Is(err, mint.ErrOtherChain), errors.Is(err, mint.ErrNothingPinned),
 		errors.Is(err, mint.ErrNotContiguous), errors.Is(err, mint.ErrNotOwner), errors.Is(err, pin.ErrNoPinRun),
-		errors.Is(err, chain.ErrInvalidParameters), errors.Is(err, mint.ErrDryRunNeedsRPC):
+		errors.Is(err, chain.ErrInvalidParameters), errors.Is(err, mint.ErrDryRunNeedsRPC),
+		errors.Is(err, mint.ErrChainReset), errors.Is(err, mint.ErrDeployed), errors.Is(err, mint.ErrRecordConflict),
+		errors.Is(err, mint.ErrChanged):
 		return cmdutil.AsUsage(err)
 	}
 	return err
