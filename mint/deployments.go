@@ -1,6 +1,7 @@
 package mint
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,7 +10,10 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/ethereum/go-ethereum/ethclient"
+
 	"github.com/genmint/genmint/internal/fsatomic"
+	"github.com/genmint/genmint/state"
 )
 
 // DeploymentsDir is the collection's folder of deployment records, one
@@ -95,4 +99,41 @@ func rel(dir, path string) string {
 		return r
 	}
 	return path
+}
+
+// FindDeployment is the collection's deployment record on network: the
+// state database's, else deployments/<network>.json in dir (the state may
+// be lost; the file outlives it). nil when neither has one.
+func FindDeployment(ctx context.Context, db *state.DB, dir, network string) (*DeploymentRecord, error) {
+	if db != nil {
+		st, err := ReadStatus(ctx, db)
+		if err != nil {
+			return nil, err
+		}
+		if st.Record != nil {
+			return st.Record, nil
+		}
+	}
+	if dir == "" {
+		return nil, nil
+	}
+	return ReadDeploymentFile(dir, network)
+}
+
+// CheckDeploymentAt dials the node at rawURL (shown: the URL as messages
+// show it, any key redacted) and runs CheckDeployment.
+func CheckDeploymentAt(ctx context.Context, rawURL, shown string, rec *DeploymentRecord) error {
+	cl, err := ethclient.DialContext(ctx, rawURL)
+	if err != nil {
+		return fmt.Errorf("--rpc %s: %w", shown, err)
+	}
+	defer cl.Close()
+	id, err := cl.ChainID(ctx)
+	if err != nil {
+		return fmt.Errorf("cannot reach the node at %s: check --rpc and that the node is running", shown)
+	}
+	if id.Uint64() != rec.ChainID {
+		return &ChainResetError{Node: shown, Detail: fmt.Sprintf("it is chain %d, recorded %d", id, rec.ChainID)}
+	}
+	return CheckDeployment(ctx, cl, rec, shown)
 }

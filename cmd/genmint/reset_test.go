@@ -115,6 +115,23 @@ func TestMintAfterChainResetSendsNothing(t *testing.T) {
 		t.Fatalf("something was sent: nonce %d → %d, tokenURI(1) %s → %s, baseURI %s → %s", nonce, n2, uri, uri2, base, base2)
 	}
 	noSecrets(t, dirA, keyHex(owner), []byte(stdout), []byte(stderr))
+
+	// status and verify say the deployment is missing, and verify
+	// suggests no transaction to B's contract.
+	code, stdout, stderr = run(t, genmint(dirA, "status", "--rpc", an.URL))
+	if code != 0 || !strings.Contains(stdout, "deployment missing") || strings.Contains(stdout, "\tminted\t") {
+		t.Fatalf("status --rpc: exit %d\n%s%s", code, stdout, stderr)
+	}
+	if code, stdout, _ = run(t, genmint(dirA, "status")); code != 0 || !strings.Contains(stdout, "\tminted\t") {
+		t.Fatalf("status without --rpc reads the journal alone: exit %d\n%s", code, stdout)
+	}
+	v := genmint(dirA, "verify", "--car", filepath.Join(dirA, "c.car"), "-q")
+	v.Env = append(v.Env, "ETH_RPC_URL="+an.URL)
+	code, stdout, stderr = run(t, v)
+	if code != 4 || !strings.Contains(stdout, "chain: deployment missing: the chain at "+an.URL+" has no record of this collection's deployment (block 1 is 0x") ||
+		strings.Contains(stdout+stderr, "setBaseURI") {
+		t.Fatalf("verify: exit %d\n%s%s", code, stdout, stderr)
+	}
 }
 
 // grow raises the collection's count from→to, generates, keeps and pins.
