@@ -109,6 +109,8 @@ type txRow struct {
 	Error       string
 	CreatedAt   time.Time
 	SentAt      time.Time
+
+	blockHash common.Hash // the receipt's block (Rebuild; settle reads it from the receipt)
 }
 
 // tx decodes the signed transaction.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/genmint/genmint/cmd/cmdutil"
 	"github.com/genmint/genmint/generate/pipeline"
+	"github.com/genmint/genmint/mint"
 	"github.com/genmint/genmint/spec"
 	"github.com/genmint/genmint/state"
 )
@@ -24,6 +25,9 @@ type RepairOptions struct {
 	Force bool
 	Spec  func() (*spec.Spec, error)
 	Now   func() int64
+	// RPC, when set, is a node the mint records are rebuilt from (with
+	// deployments/<network>.json).
+	RPC string
 }
 
 // NewCmdRepair builds `genmint repair`.
@@ -38,7 +42,13 @@ generated again; the others are reported and left for 'genmint generate'.
 
 A damaged database is moved aside (state.db.damaged-<time>), never deleted.
 Curation decisions, the request journal, and pin and mint records lived only
-in the database: restore those from a backup if you have one.`,
+in the database: restore those from a backup if you have one.
+
+With --rpc URL, the mint records are rebuilt from deployments/<network>.json
+and that node: the deployment is checked against the chain, then every token
+(totalSupply, its Transfer and ConsecutiveTransfer events) and the
+transactions that minted them are adopted, and their items become minted, so
+'genmint mint' never deploys a second contract. Nothing is sent.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.JSON, opts.Dir = f.JSON, f.Dir
@@ -48,6 +58,7 @@ in the database: restore those from a backup if you have one.`,
 			return repairRun(cmd.Context(), opts)
 		},
 	}
+	cmd.Flags().StringVar(&opts.RPC, "rpc", "", "rebuild the mint records from deployments/<network>.json and the node at this JSON-RPC `URL`")
 	cmd.Flags().BoolVar(&opts.Force, "force", false, "rebuild even though the database opens fine (it is moved aside first)")
 	return cmd
 }
@@ -95,7 +106,19 @@ func repairRun(ctx context.Context, o *RepairOptions) error {
 		return err
 	}
 	rep.MovedAway = moved
+	var mrep *mint.RebuildReport
+	if o.RPC != "" {
+		if mrep, err = rebuildMint(ctx, o, s, db); err != nil {
+			return err
+		}
+	}
 	if o.JSON {
+		if mrep != nil {
+			return cmdutil.PrintJSON(o.IO.Out, struct {
+				*pipeline.RepairReport
+				Mint *mint.RebuildReport `json:"mint"`
+			}{rep, mrep})
+		}
 		return cmdutil.PrintJSON(o.IO.Out, rep)
 	}
 	w := o.IO.Out
@@ -109,6 +132,13 @@ func repairRun(ctx context.Context, o *RepairOptions) error {
 	fmt.Fprintf(w, ", %d to generate.\n", rep.Planned-rep.Adopted)
 	for _, sk := range rep.Skipped {
 		fmt.Fprintf(w, "  item %04d not adopted: %s\n", sk.ID, sk.Error)
+	}
+	if mrep != nil {
+		printMint(w, mrep)
+	}
+	if mrep != nil && mrep.Record != nil {
+		fmt.Fprintln(w, "Not in the files, so not rebuilt: curation decisions, the request journal, pin records.")
+		return nil
 	}
 	fmt.Fprintln(w, "Not in the files, so not rebuilt: curation decisions, the request journal, pin and mint records.")
 	return nil
