@@ -64,12 +64,14 @@ func (r *runner) apply(ctx context.Context, group []txRow, w *txRow, rc *types.R
 		if w.First > 0 {
 			s.tokens = span(w.First, w.Last)
 		}
-		rec, err := identify(ctx, r.b, r.o.Network.Name, w.ChainID, w, rc)
-		if err != nil {
-			return err
+		if !r.o.unchecked {
+			rec, err := identify(ctx, r.b, r.o.Network.Name, w.ChainID, w, rc)
+			if err != nil {
+				return err
+			}
+			rec.ContractURI = r.contractURI
+			s.record = rec
 		}
-		rec.ContractURI = r.contractURI
-		s.record = rec
 	case KindMint:
 		ids := mintedIDs(rc, w.Contract, w.Recipient)
 		if !slices.Equal(ids, span(w.First, w.Last)) {

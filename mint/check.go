@@ -24,7 +24,7 @@ func (r *runner) checkChain(ctx context.Context, dep *Deployment) error {
 	if r.mined, err = r.j.lastMined(ctx, r.chainID.Uint64(), r.from); err != nil {
 		return err
 	}
-	if dep == nil {
+	if dep == nil || r.o.unchecked {
 		return nil // nothing deployed: plan refuses a deployment the folder records
 	}
 	if r.o.NewDeployment {

@@ -149,6 +149,10 @@ type Options struct {
 	// MaxReplacements bounds how often one transaction is replaced with a
 	// higher fee; 0 means DefaultMaxReplacements.
 	MaxReplacements int
+
+	// unchecked runs as genmint did before chain identity (no identity
+	// check, none recorded): the benchmark's reference, never set otherwise.
+	unchecked bool
 }
 
 // Defaults for Options.
