@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/ethereum/go-ethereum/common"
+
 	"github.com/genmint/genmint/pin"
 )
 
@@ -51,13 +53,35 @@ func (r *runner) checkChain(ctx context.Context, dep *Deployment) error {
 		}
 	}
 	if err := checkIdentity(ctx, r.b, rec, r.o.Node, r.mined); err != nil {
-		return err
+		if err = r.reorganised(ctx, err); err != nil {
+			return err
+		}
 	}
 	r.rec = rec
 	if r.o.Dir != "" && file == nil {
 		rec.Network = r.o.Network.Name
 		return WriteDeploymentFile(r.o.Dir, rec)
 	}
+	return nil
+}
+
+// reorganised accepts a journalled receipt whose block changed when the
+// node still has the transaction mined (a reorganisation moved it to
+// another block): the journal takes the new block. Anything else stays
+// the chain-reset error it was.
+func (r *runner) reorganised(ctx context.Context, err error) error {
+	var ce *ChainResetError
+	if !errors.As(err, &ce) || ce.moved == (common.Hash{}) {
+		return err
+	}
+	rc, rerr := r.b.TransactionReceipt(ctx, ce.moved)
+	if rerr != nil || rc == nil {
+		return err
+	}
+	if uerr := r.j.moveReceipt(context.WithoutCancel(ctx), ce.moved, rc.BlockNumber.Uint64(), rc.BlockHash); uerr != nil {
+		return uerr
+	}
+	r.mined.lastBlock, r.mined.lastHash = rc.BlockNumber.Uint64(), rc.BlockHash
 	return nil
 }
 

@@ -48,6 +48,8 @@ type ChainResetError struct {
 	Node string
 	// Detail is what differs, e.g. "block 1 is 0x…, recorded 0x…".
 	Detail string
+
+	moved common.Hash // the journalled transaction whose block changed (a reorganisation may have moved it)
 }
 
 func (e *ChainResetError) Error() string {
@@ -128,7 +130,9 @@ func checkIdentity(ctx context.Context, b ChainReader, rec *DeploymentRecord, no
 	}
 	if len(q.heights) > 2 {
 		if h, ok := got.hashes[x.lastBlock]; !ok || h != x.lastHash {
-			return reset("block %d is %s, but transaction %s was recorded mined in %s", x.lastBlock, h.Hex(), x.lastTx.Hex(), x.lastHash.Hex())
+			e := reset("block %d is %s, but transaction %s was recorded mined in %s", x.lastBlock, h.Hex(), x.lastTx.Hex(), x.lastHash.Hex()).(*ChainResetError)
+			e.moved = x.lastTx
+			return e
 		}
 	}
 	return nil
@@ -285,6 +289,18 @@ func (j *journal) lastMined(ctx context.Context, chainID uint64, sender common.A
 	}
 	x.lastBlock, x.lastHash, x.lastTx = uint64(block), common.HexToHash(hash), common.HexToHash(tx)
 	return x, nil
+}
+
+// moveReceipt records that a journalled transaction's receipt is now in
+// another block (a reorganisation).
+func (j *journal) moveReceipt(ctx context.Context, hash common.Hash, block uint64, blockHash common.Hash) error {
+	return j.db.Tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE mint_txs SET block = ?, block_hash = ? WHERE hash = ?`, int64(block), blockHash.Hex(), hash.Hex()); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE mint_tokens SET block = ? WHERE tx_hash = ?`, int64(block), hash.Hex())
+		return err
+	})
 }
 
 // identify builds the record of a deployment mined in rc: one round trip

@@ -63,3 +63,57 @@ func TestReplacementsBounded(t *testing.T) {
 		t.Fatalf("%d sends, want the transaction and 2 replacements", n)
 	}
 }
+
+// TestRunAcceptsReorganisedReceipt: the block of the last journalled
+// transaction is replaced by a reorganisation that includes the same
+// transaction in a new block: that is not a reset; the run goes on and the
+// journal takes the new block.
+func TestRunAcceptsReorganisedReceipt(t *testing.T) {
+	ctx := context.Background()
+	c := newCollection(t, 3)
+	ch := newTestChain(t, nil)
+	o := options(c, ch)
+	if _, err := Run(ctx, o); err != nil {
+		t.Fatal(err)
+	}
+	c.add(2, "ipfs://bafybeisecondrun/")
+	o.Pin = c.pin
+	if _, err := Run(ctx, o); err != nil {
+		t.Fatal(err)
+	}
+	st, _ := ReadStatus(ctx, c.db)
+	last := st.Txs[len(st.Txs)-1]
+	parent, err := ch.HeaderByNumber(ctx, new(big.Int).SetUint64(last.Block-1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ch.Sim().Fork(parent.Hash()); err != nil {
+		t.Fatal(err)
+	}
+	if err := ch.Sim().AdjustTime(7 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	ch.commit() // the fork put the transaction back in the pool: a new block with it
+	ch.commit()
+	rc, err := ch.TransactionReceipt(ctx, last.Hash)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var recorded string
+	if err := c.db.SQL().QueryRowContext(ctx, `SELECT block_hash FROM mint_txs WHERE hash = ?`, last.Hash.Hex()).Scan(&recorded); err != nil {
+		t.Fatal(err)
+	}
+	if rc.BlockHash.Hex() == recorded {
+		t.Fatalf("the reorganisation kept block %s", recorded)
+	}
+	before := len(ch.sends())
+	if _, err := Run(ctx, o); err != nil {
+		t.Fatalf("run after the reorganisation: %v", err)
+	}
+	if err := c.db.SQL().QueryRowContext(ctx, `SELECT block_hash FROM mint_txs WHERE hash = ?`, last.Hash.Hex()).Scan(&recorded); err != nil {
+		t.Fatal(err)
+	}
+	if recorded != rc.BlockHash.Hex() || len(ch.sends()) != before {
+		t.Fatalf("journal block %s (want %s), %d sends", recorded, rc.BlockHash.Hex(), len(ch.sends())-before)
+	}
+}

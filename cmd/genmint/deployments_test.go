@@ -184,8 +184,8 @@ func TestRepairRebuildsMintRecords(t *testing.T) {
 	if code != 0 || !strings.Contains(stdout, "Rebuilt the mint records of "+rec.Address.Hex()+" on chain 31337 from deployments/: 4 of 4 tokens minted in 2 transactions.") {
 		t.Fatalf("repair --rpc: exit %d\n%s%s", code, stdout, stderr)
 	}
-	if code, stdout, _ := run(t, genmint(dir, "status")); code != 0 || strings.Count(stdout, "\tminted\t") != 4 {
-		t.Fatalf("status after repair: exit %d\n%s", code, stdout)
+	if code, stdout, _ := run(t, genmint(dir, "status", "--rpc", an.URL)); code != 0 || strings.Count(stdout, "\tminted\t") != 4 || strings.Contains(stdout, "deployment missing") {
+		t.Fatalf("status --rpc after repair: exit %d\n%s", code, stdout)
 	}
 	if out, err := genmint(dir, "pin", "--car", filepath.Join(dir, "c.car"), "-q").CombinedOutput(); err != nil {
 		t.Fatalf("pin after repair: %v\n%s", err, out)
