@@ -117,3 +117,47 @@ func TestRunAcceptsReorganisedReceipt(t *testing.T) {
 		t.Fatalf("journal block %s (want %s), %d sends", recorded, rc.BlockHash.Hex(), len(ch.sends())-before)
 	}
 }
+
+// TestResetWhileWaitingStops is issue 10's point 2 within one run: the
+// chain forgets the mined deployment while a mint batch waits for its
+// receipt; the run stops with the chain-reset error instead of replacing
+// the batch with ever higher fees.
+func TestResetWhileWaitingStops(t *testing.T) {
+	ctx := context.Background()
+	c := newCollection(t, 4)
+	ch := newTestChain(t, nil)
+	ch.policy = func(_ *types.Transaction, n int) action {
+		if n == 0 {
+			return mine
+		}
+		return drop // lost on the way: the pool stays clean, so the chain can be rolled back
+	}
+	o := options(c, ch)
+	o.NoERC2309, o.StuckAfter = true, time.Millisecond
+	genesis, err := ch.HeaderByNumber(ctx, big.NewInt(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	waits := 0
+	o.Hook = func(p Point) {
+		if p == PointWaitingReceipt {
+			if waits++; waits == 2 { // the mint batch, after the deployment
+				if err := ch.Sim().Fork(genesis.Hash()); err != nil {
+					t.Error(err)
+				}
+			}
+		}
+	}
+	_, err = Run(ctx, o)
+	if !errors.Is(err, ErrChainReset) || !strings.Contains(err.Error(), "but the journal holds nonce 0 as mined") {
+		t.Fatalf("run: %v", err)
+	}
+	for _, tx := range ch.sends()[1:] {
+		if tx.Nonce() != 1 {
+			t.Fatalf("a transaction with nonce %d was sent after the reset", tx.Nonce())
+		}
+	}
+	if n := len(ch.sends()); n > 2 {
+		t.Fatalf("%d sends: the batch was replaced on the forgotten chain", n)
+	}
+}

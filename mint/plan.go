@@ -2,8 +2,10 @@ package mint
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
+	"github.com/ethereum/go-ethereum/accounts/abi/bind/v2"
 	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/genmint/genmint/mint/chain"
@@ -118,6 +120,10 @@ func (r *runner) plan(ctx context.Context) (*planned, error) {
 	p.contract = dep.Contract
 	c := chain.Open(r.b, dep.Contract)
 	info, err := c.Info(ctx)
+	if errors.Is(err, bind.ErrNoCode) {
+		// The identity check passed, then the chain lost the contract.
+		return nil, &ChainResetError{Node: r.o.Node, Detail: "no code at " + dep.Contract.Hex()}
+	}
 	if err != nil {
 		return nil, err
 	}
