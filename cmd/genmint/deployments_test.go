@@ -64,8 +64,32 @@ func TestMintRefusesSecondDeployment(t *testing.T) {
 		t.Fatalf("nonce %d → %d: something was sent", nonce, n)
 	}
 
+	// repair --rpc adopts the recorded deployment into the database as
+	// it is; mint then has nothing to do.
+	code, stdout, stderr := run(t, genmint(dir, "repair", "--rpc", an.URL))
+	if code != 0 || !strings.Contains(stdout, "Rebuilt the mint records of "+first.Address.Hex()) {
+		t.Fatalf("repair --rpc: exit %d\n%s%s", code, stdout, stderr)
+	}
+	code, stdout, stderr = run(t, mintCmd(dir, an.URL, owner.Address, ksDir, pwFile))
+	if code != 0 || !strings.Contains(stdout, "Nothing to mint: 3 items are minted at "+first.Address.Hex()) || nonceOf(t, an.URL, owner.Address) != nonce {
+		t.Fatalf("mint after repair --rpc: exit %d\n%s%s", code, stdout, stderr)
+	}
+	// --new-deployment is refused while the state records the deployment.
+	if code, _, stderr := run(t, mintCmd(dir, an.URL, owner.Address, ksDir, pwFile, "--new-deployment")); code != 2 || !strings.Contains(stderr, "already records") {
+		t.Fatalf("--new-deployment with the deployment in the state: exit %d\n%s", code, stderr)
+	}
+
+	// Lost again; this time a second contract is wanted.
+	if err := os.Rename(filepath.Join(dir, ".genmint"), filepath.Join(t.TempDir(), "lost")); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"generate", "--keep-all", "-q"}, {"pin", "--car", filepath.Join(dir, "c.car"), "-q"}} {
+		if out, err := genmint(dir, args...).CombinedOutput(); err != nil {
+			t.Fatalf("genmint %v: %v\n%s", args, err, out)
+		}
+	}
 	code, _, stderr = run(t, mintCmd(dir, an.URL, owner.Address, ksDir, pwFile, "--new-deployment"))
-	if code != 0 || !strings.Contains(stderr, "--new-deployment: deployed a second contract on local") {
+	if code != 0 || !strings.Contains(stderr, "--new-deployment: deployed a second contract on local; the record of "+first.Address.Hex()) {
 		t.Fatalf("--new-deployment: exit %d\n%s", code, stderr)
 	}
 	second := deploymentOf(t, dir)
@@ -78,7 +102,7 @@ func TestMintRefusesSecondDeployment(t *testing.T) {
 		t.Fatalf("the first record was not kept at %s: %v\n%s", kept, err, b)
 	}
 	// Re-running is quiet: the record matches.
-	if code, stdout, stderr := run(t, mintCmd(dir, an.URL, owner.Address, ksDir, pwFile)); code != 0 || !strings.Contains(stdout, "Nothing to mint") {
+	if code, stdout, stderr = run(t, mintCmd(dir, an.URL, owner.Address, ksDir, pwFile)); code != 0 || !strings.Contains(stdout, "Nothing to mint") {
 		t.Fatalf("re-run: exit %d\n%s%s", code, stdout, stderr)
 	}
 }

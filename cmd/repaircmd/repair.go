@@ -48,7 +48,9 @@ With --rpc URL, the mint records are rebuilt from deployments/<network>.json
 and that node: the deployment is checked against the chain, then every token
 (totalSupply, its Transfer and ConsecutiveTransfer events) and the
 transactions that minted them are adopted, and their items become minted, so
-'genmint mint' never deploys a second contract. Nothing is sent.`,
+'genmint mint' never deploys a second contract. Nothing is sent. A database
+that opens fine is kept as it is (without --force): only the mint records
+are added to it.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.JSON, opts.Dir = f.JSON, f.Dir
@@ -75,6 +77,14 @@ func repairRun(ctx context.Context, o *RepairOptions) error {
 	}
 	defer unlock()
 
+	if o.RPC != "" && !o.Force {
+		// A database that opens fine keeps everything it has: only the
+		// mint records are adopted into it.
+		if db, err := state.Open(ctx, o.Dir, state.Options{}); err == nil {
+			defer db.Close()
+			return o.mintOnly(ctx, s, db)
+		}
+	}
 	path := state.Path(o.Dir)
 	var moved string
 	if _, err := os.Stat(path); err == nil {
