@@ -22,16 +22,26 @@ type RepairReport struct {
 	Custom    int         `json:"custom"`  // of those, items whose inputs differ from the plan (regenerated in curation)
 	Skipped   []ItemError `json:"skipped,omitempty"`
 	MovedAway string      `json:"moved_away,omitempty"` // where the damaged database went
+
+	// Recorded counts items the state already held as done, left as they
+	// are (a repair of a database that opens).
+	Recorded int `json:"recorded,omitempty"`
+	// Missing lists items the state holds as done whose final image is no
+	// longer in their folder.
+	Missing []ItemError `json:"missing,omitempty"`
 }
 
 // Repair rebuilds a collection's generation state from its files: it plans
 // every item from the spec, then adopts each item folder whose
 // provenance.json verifies against its final image and original, marking
 // it generated. Items that do not verify stay pending (the next generate
-// remakes them) and are reported. db must be a new, empty database.
+// remakes them) and are reported. Items db already holds as done are left
+// as they are (their folder is only checked to be there), so Repair also
+// completes a database that opens but lost track of some folders.
 //
-// Only what the files prove is rebuilt: curation decisions, the request
-// journal, and pin and mint records lived only in the database.
+// Only what the files prove is rebuilt here: the request journal, curation
+// decisions and the mint journal are carried over from an old database
+// (state.DB.CarryOver), and pin records rebuilt by pin.Rebuild.
 func Repair(ctx context.Context, s *spec.Spec, db *state.DB) (*RepairReport, error) {
 	plan, err := s.Plan(s.Count)
 	if err != nil {
@@ -45,7 +55,24 @@ func Repair(ctx context.Context, s *spec.Spec, db *state.DB) (*RepairReport, err
 		return nil, err
 	}
 	rep := &RepairReport{Planned: len(planned)}
+	have, err := db.Items(ctx, state.Query{})
+	if err != nil {
+		return nil, err
+	}
+	done := map[int]state.Item{}
+	for _, it := range have {
+		if it.Status.Done() {
+			done[it.ID] = it
+		}
+	}
 	for i, it := range plan {
+		if cur, ok := done[it.ID]; ok {
+			rep.Recorded++
+			if _, err := os.Stat(filepath.Join(s.Dir, filepath.FromSlash(cur.Final.Path))); err != nil {
+				rep.Missing = append(rep.Missing, ItemError{ID: it.ID, Status: cur.Status, Error: oneLine(err.Error())})
+			}
+			continue
+		}
 		err := adopt(ctx, s, db, it, planned[i].GenHash, rep)
 		if err == nil {
 			rep.Adopted++
