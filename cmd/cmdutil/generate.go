@@ -13,6 +13,7 @@ import (
 	"github.com/genmint/genmint/generate"
 	"github.com/genmint/genmint/generate/pipeline"
 	"github.com/genmint/genmint/generate/providers/cost"
+	"github.com/genmint/genmint/internal/termtext"
 	"github.com/genmint/genmint/spec"
 )
 
@@ -80,9 +81,9 @@ func (g *GenerateProgress) Item(e pipeline.Event) {
 	d := e.Duration.Round(10 * time.Millisecond)
 	switch e.Outcome {
 	case pipeline.OutcomeFailed:
-		g.p.Step(g.io.Color(Red, fmt.Sprintf("item %04d failed: %v", e.ID, e.Err)), true)
+		g.p.Step(g.io.Color(Red, fmt.Sprintf("item %04d failed: %s", e.ID, termtext.Line(e.Err.Error()))), true)
 	case pipeline.OutcomeRefused:
-		g.p.Step(g.io.Color(Yellow, fmt.Sprintf("item %04d refused: %v", e.ID, e.Err)), true)
+		g.p.Step(g.io.Color(Yellow, fmt.Sprintf("item %04d refused: %s", e.ID, termtext.Line(e.Err.Error()))), true)
 	default:
 		g.p.Step(fmt.Sprintf("item %04d %s (%s)", e.ID, e.Outcome, d), false)
 	}

@@ -28,6 +28,9 @@ func (k *KeyFlags) Check() error {
 	if k.PasswordFile != "" && k.PasswordEnv != "" {
 		return UsageError("give --password-file or --password-env, not both")
 	}
+	if k.PasswordEnv != "" {
+		return AsUsage(wallet.CheckEnvName(k.PasswordEnv))
+	}
 	return nil
 }
 
@@ -53,7 +56,8 @@ func KeyError(err error) error {
 	case err == nil:
 		return nil
 	case errors.Is(err, wallet.ErrNoPassphrase), errors.Is(err, wallet.ErrWrongPassphrase),
-		errors.Is(err, wallet.ErrNoAccount), errors.Is(err, wallet.ErrBadKey), errors.Is(err, wallet.ErrAccountExists):
+		errors.Is(err, wallet.ErrNoAccount), errors.Is(err, wallet.ErrBadKey), errors.Is(err, wallet.ErrAccountExists),
+		errors.Is(err, wallet.ErrEnvNotAName):
 		return AsUsage(err)
 	}
 	return err

@@ -30,6 +30,7 @@ import (
 	"github.com/genmint/genmint/cmd/versioncmd"
 	"github.com/genmint/genmint/cmd/walletcmd"
 	"github.com/genmint/genmint/internal/build"
+	"github.com/genmint/genmint/internal/termtext"
 )
 
 // NewCmdRoot builds the command tree around f.
@@ -157,7 +158,7 @@ func Run(ctx context.Context, f *cmdutil.Factory, args []string) cmdutil.ExitCod
 	if code == cmdutil.ExitInterrupted {
 		msg = "interrupted: everything finished so far is kept; run the command again to resume"
 	}
-	fmt.Fprintln(f.IO.ErrOut, f.IO.Color(cmdutil.Red, "genmint: ")+msg)
+	fmt.Fprintln(f.IO.ErrOut, f.IO.Color(cmdutil.Red, "genmint: ")+termtext.Text(msg))
 	if f.JSON {
 		_ = cmdutil.PrintJSON(f.IO.Out, map[string]any{"error": msg, "exit_code": int(code)})
 	}

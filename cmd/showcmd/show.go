@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/genmint/genmint/cmd/cmdutil"
+	"github.com/genmint/genmint/internal/termtext"
 	"github.com/genmint/genmint/provenance"
 	"github.com/genmint/genmint/state"
 )
@@ -96,7 +97,7 @@ func showRun(ctx context.Context, o *ShowOptions) error {
 	w := o.IO.Out
 	row := func(k, v string) {
 		if v != "" {
-			fmt.Fprintf(w, "%-11s %s\n", k+":", v)
+			fmt.Fprintf(w, "%-11s %s\n", k+":", termtext.Line(v))
 		}
 	}
 	fmt.Fprintf(w, "%s  %s\n", o.IO.Color(cmdutil.Bold, fmt.Sprintf("Item %04d", it.ID)), cmdutil.StatusColor(o.IO, it.Status))

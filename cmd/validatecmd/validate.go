@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/genmint/genmint/cmd/cmdutil"
+	"github.com/genmint/genmint/internal/termtext"
 	"github.com/genmint/genmint/spec"
 )
 
@@ -76,7 +77,7 @@ func validateRun(o *ValidateOptions) error {
 			if p.Severity == spec.SeverityWarning {
 				color = cmdutil.Yellow
 			}
-			fmt.Fprintln(o.IO.Out, o.IO.Color(color, p.String()))
+			fmt.Fprintln(o.IO.Out, o.IO.Color(color, termtext.Line(p.String())))
 		}
 		if rep.Valid {
 			combos := ""

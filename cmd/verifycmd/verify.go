@@ -13,6 +13,7 @@ import (
 	"github.com/genmint/genmint/cmd/cmdutil"
 	"github.com/genmint/genmint/curate"
 	"github.com/genmint/genmint/internal/redact"
+	"github.com/genmint/genmint/internal/termtext"
 	"github.com/genmint/genmint/internal/usage"
 	"github.com/genmint/genmint/mint"
 	"github.com/genmint/genmint/pin"
@@ -264,7 +265,7 @@ func runLocal(ctx context.Context, o *VerifyOptions) error {
 func (o *VerifyOptions) progress(p *cmdutil.Progress, noun string) func(verify.TokenResult) {
 	return func(tr verify.TokenResult) {
 		if !tr.OK && len(tr.Failures) > 0 {
-			p.Step(o.IO.Color(cmdutil.Red, "✗ ")+tr.Failures[0].String(), true)
+			p.Step(o.IO.Color(cmdutil.Red, "✗ ")+termtext.Line(tr.Failures[0].String()), true)
 			return
 		}
 		var parts []string
