@@ -1,11 +1,13 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -253,5 +255,54 @@ func TestRunWithoutPolicy(t *testing.T) {
 	code, doc, stderr = genmintRun(t, dir, t.TempDir(), nil, "--car", car, "--no-mint", "--keep", "2")
 	if code != 0 || doc.Pin == nil || doc.Pin.Items != 1 || doc.Decide.Undecided != 1 || doc.Verify == nil || !doc.Verify.OK || doc.Mint != nil {
 		t.Fatalf("exit %d %+v\n%s", code, doc, stderr)
+	}
+}
+
+// TestRunInterrupted: Ctrl-C during generation ends `genmint run` with exit
+// 130 and a document saying where it stopped, keeping every finished item;
+// the same command again resumes and finishes without remaking any.
+func TestRunInterrupted(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "genmint.yaml"), []byte(killSpec), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"run", "--json", "--keep-all", "--car", filepath.Join(dir, "c.car"), "--no-mint", "-j", "1"}
+	cmd := genmint(dir, args...)
+	var stdout bytes.Buffer
+	cmd.Stdout = &stdout
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(stderr)
+	seen := 0
+	for seen < 3 && sc.Scan() {
+		if strings.Contains(sc.Text(), " generated (") {
+			seen++
+		}
+	}
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	go io.Copy(io.Discard, stderr)
+	err = cmd.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 130 {
+		t.Fatalf("interrupted run: %v\n%s", err, stdout.String())
+	}
+	var doc runDoc
+	if err := json.Unmarshal(stdout.Bytes(), &doc); err != nil || doc.ExitCode != 130 || doc.StoppedAt != "generate" || doc.Pin != nil {
+		t.Fatalf("interrupted run's document: %v %+v\n%s", err, doc, stdout.String())
+	}
+	done := len(generatedItems(t, dir))
+	if done < 3 || done >= 30 {
+		t.Fatalf("%d items done after the interrupt", done)
+	}
+	code, doc, errOut := genmintRun(t, dir, t.TempDir(), nil, args[2:]...)
+	if code != 0 || doc.Generate.AlreadyDone != done || doc.Generate.Generated != 30-done || doc.Pin.Items != 30 || !doc.Verify.OK {
+		t.Fatalf("resumed run: exit %d %+v\n%s", code, doc, errOut)
 	}
 }

@@ -283,7 +283,7 @@ func (r *runner) run(ctx context.Context) error {
 		}
 		defer closeFn()
 		r.backend = b
-		signer, err := o.Keys.Unlock(f.IO, f.Getenv, o.Account, nw.ChainID, f.Quiet || f.JSON)
+		signer, err := o.Keys.Unlock(f.IO, f.Getenv, o.Account, nw.ChainID, f.Quiet)
 		if err != nil {
 			return err
 		}
@@ -362,7 +362,7 @@ func (r *runner) stop(step string, code cmdutil.ExitCode, reason string) error {
 // how many items stay refused.
 func (r *runner) generate(ctx context.Context) (int, error) {
 	o, f := r.o, r.f
-	prog := cmdutil.NewGenerateProgress(f.IO, f.Quiet || f.JSON)
+	prog := cmdutil.NewGenerateProgress(f.IO, f.Quiet)
 	run, err := f.Pipeline(r.s, prog.Logger(), o.Concurrency)
 	if err != nil {
 		return 0, err
@@ -374,7 +374,7 @@ func (r *runner) generate(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	r.res.Generate = sum
-	if !f.JSON && !f.Quiet {
+	if !f.Quiet {
 		steps := *f.IO
 		steps.Out = f.IO.ErrOut
 		if err := cmdutil.PrintGenerateSummary(&steps, false, sum, run.Info, o.MaxSpend); err != nil {
@@ -422,7 +422,7 @@ func (r *runner) decide(ctx context.Context) error {
 	}
 	d.Kept, d.Undecided, d.Pinned, d.Minted = counts[state.Kept], counts[state.Generated], counts[state.Pinned], counts[state.Minted]
 	r.res.Decide = d
-	if !f.JSON && !f.Quiet {
+	if !f.Quiet {
 		line := fmt.Sprintf("Decided (%s): %d kept to pin, %d pinned, %d minted", d.Policy, d.Kept, d.Pinned, d.Minted)
 		if d.Undecided > 0 {
 			line += fmt.Sprintf("; %d items not decided stay out (decide with --keep-all, --keep-starred, --keep IDS or 'genmint curate')", d.Undecided)
@@ -445,7 +445,7 @@ func (r *runner) pin(ctx context.Context) error {
 	}
 	r.res.Pin = &Pinned{Items: len(res.Items), NewlyPinned: res.NewlyPinned, BaseURI: res.BaseURI, ContractURI: res.ContractURI,
 		Roots: res.Roots, Destinations: res.Destinations}
-	if !f.JSON && !f.Quiet {
+	if !f.Quiet {
 		cmdutil.PrintPinned(f.IO.ErrOut, res)
 	}
 	return nil
@@ -457,7 +457,7 @@ func (r *runner) mint(ctx context.Context) (common.Address, error) {
 	nw := r.s.Network
 	run := mint.Options{DB: r.db, Backend: r.backend, Signer: r.signer.Opts, Network: nw, Collection: mint.ContractFactsFromSpec(r.s),
 		MaxFeePerGas: cmdutil.GweiToWei(o.MaxFeeGwei), Confirmations: 1, Poll: o.Poll,
-		Progress: cmdutil.MintProgress(f.IO.ErrOut, f.Quiet || f.JSON)}
+		Progress: cmdutil.MintProgress(f.IO.ErrOut, f.Quiet)}
 	if !nw.Test && !o.Yes {
 		run.Confirm = cmdutil.ConfirmMint(f.IO)
 	}
@@ -476,7 +476,7 @@ func (r *runner) mint(ctx context.Context) (common.Address, error) {
 	if err != nil {
 		return common.Address{}, cmdutil.MintError(err)
 	}
-	if !f.JSON && !f.Quiet {
+	if !f.Quiet {
 		if res.Minted == 0 && len(res.Txs) == 0 {
 			fmt.Fprintf(f.IO.ErrOut, "Nothing to mint: %d items are minted at %s on %s (chain %d).\n", res.Total, res.Contract.Hex(), nw.Name, nw.ChainID)
 		} else {
@@ -502,7 +502,7 @@ func (r *runner) verify(ctx context.Context, ch verify.Chain) error {
 	if c, ok := content.(interface{ Close() error }); ok {
 		defer c.Close()
 	}
-	prog := cmdutil.NewProgress(f.IO, "tok", f.Quiet || f.JSON)
+	prog := cmdutil.NewProgress(f.IO, "tok", f.Quiet)
 	rep, err := verify.Run(ctx, verify.Options{Chain: ch, Content: content, Pin: rec, Started: prog.Start,
 		Progress: func(tr verify.TokenResult) { prog.Step(fmt.Sprintf("token %d verified", tr.ID), !tr.OK) }})
 	prog.Finish()
