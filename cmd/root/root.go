@@ -23,6 +23,7 @@ import (
 	"github.com/genmint/genmint/cmd/pincmd"
 	"github.com/genmint/genmint/cmd/providerscmd"
 	"github.com/genmint/genmint/cmd/repaircmd"
+	"github.com/genmint/genmint/cmd/runcmd"
 	"github.com/genmint/genmint/cmd/showcmd"
 	"github.com/genmint/genmint/cmd/statuscmd"
 	"github.com/genmint/genmint/cmd/validatecmd"
@@ -55,6 +56,7 @@ plain lines, --json documents and exit codes:
   genmint pin --car collection.car
   genmint mint --rpc http://127.0.0.1:8545 --account 0x…
   genmint verify --rpc http://127.0.0.1:8545 --car collection.car
+  genmint run --keep-all --car collection.car --rpc-url "$RPC" --account deployer --json   # all steps, for CI
   genmint status --json`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
@@ -77,6 +79,7 @@ plain lines, --json documents and exit codes:
 	})
 	cmd.SetOut(f.IO.Out)
 	cmd.SetErr(f.IO.ErrOut)
+	cmd.SetGlobalNormalizationFunc(cmdutil.NormalizeFlags) // Foundry's --rpc-url is --rpc
 
 	cmd.AddCommand(
 		initcmd.NewCmdInit(f, nil),
@@ -89,6 +92,7 @@ plain lines, --json documents and exit codes:
 		pincmd.NewCmdPin(f, nil),
 		verifycmd.NewCmdVerify(f, nil),
 		mintcmd.NewCmdMint(f, nil),
+		runcmd.NewCmdRun(f, nil),
 		statuscmd.NewCmdStatus(f, nil),
 		walletcmd.NewCmdWallet(f, nil),
 		providerscmd.NewCmdProviders(f),
