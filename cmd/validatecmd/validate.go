@@ -8,6 +8,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/genmint/genmint/cmd/cmdutil"
+	"github.com/genmint/genmint/generate/providers"
+	"github.com/genmint/genmint/generate/providers/layers"
 	"github.com/genmint/genmint/spec"
 )
 
@@ -60,6 +62,11 @@ func validateRun(o *ValidateOptions) error {
 	if rep.Problems == nil {
 		rep.Problems = spec.Problems{}
 	}
+	if s != nil && s.Provider.Name == layers.Name {
+		rep.Problems = append(rep.Problems, layerProblems(s)...)
+		problems = rep.Problems
+		rep.Valid = len(problems.Errors()) == 0
+	}
 	if s != nil {
 		rep.Name, rep.Count, rep.Provider, rep.Steps = s.Name, s.Count, s.Provider.Name, len(s.PostProcess)
 		if len(s.Traits) > 0 {
@@ -94,4 +101,28 @@ func validateRun(o *ValidateOptions) error {
 		return cmdutil.Silent(cmdutil.ExitUsage)
 	}
 	return nil
+}
+
+// layerProblems checks the layer files a layers spec draws: missing files
+// and layers of different sizes are errors, named by file.
+func layerProblems(s *spec.Spec) spec.Problems {
+	var traits []layers.SpecTrait
+	for _, t := range s.Traits {
+		st := layers.SpecTrait{Name: t.Name}
+		for _, v := range t.Values {
+			st.Values = append(st.Values, v.Value)
+			st.Weights = append(st.Weights, v.Weight)
+		}
+		traits = append(traits, st)
+	}
+	info, _ := providers.Lookup(layers.Name)
+	var out spec.Problems
+	for _, f := range layers.Check(cmdutil.ProviderConfig(info, s.Provider, s.Dir, ""), traits) {
+		sev := spec.SeverityError
+		if f.Warning {
+			sev = spec.SeverityWarning
+		}
+		out = append(out, spec.Problem{Pos: s.Position(f.Path), Path: f.Path, Severity: sev, Message: f.Message, Hint: f.Hint})
+	}
+	return out
 }

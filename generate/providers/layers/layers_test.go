@@ -344,3 +344,27 @@ func TestParseName(t *testing.T) {
 		t.Errorf("duplicate value: %v", err)
 	}
 }
+
+func TestCheck(t *testing.T) {
+	dir := writeFixture(t)
+	traits := []SpecTrait{
+		{Name: "background", Values: []string{"Blue", "Red", "Green"}, Weights: []int{60, 30, 1}},
+		{Name: "body", Values: []string{"Round", "Square"}, Weights: []int{50, 50}},
+		{Name: "eyes", Values: []string{"Open", "Closed"}, Weights: []int{70, 30}},
+		{Name: "hat", Values: []string{"Cap", "none", "Top"}, Weights: []int{20, 5, 1}},
+	}
+	writePNG(t, filepath.Join(dir, "layers", "eyes", "Closed#30.png"), image.NewNRGBA(image.Rect(0, 0, fw, fh+3)))
+	var got []string
+	for _, f := range Check(generate.ProviderConfig{Dir: dir, Params: fixtureParams}, traits) {
+		got = append(got, fmt.Sprintf("%v %s: %s", f.Warning, f.Path, f.Message))
+	}
+	want := []string{
+		`true traits.background.Green: the spec weighs "Green" 1 but its file layers/background/Green#10.png says 10; the spec's weight is used`,
+		`false traits.eyes.Closed: layers differ in size: layers/eyes/Closed#30.png is 16x19 but layers/background/Blue#60.png is 16x16`,
+		`false traits.hat.Top: no layer file for hat "Top"`,
+		`true traits.hat: layers/hat/Crown#5.png is never drawn: no value of hat is "Crown"`,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("Check:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
