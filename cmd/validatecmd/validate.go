@@ -10,6 +10,7 @@ import (
 	"github.com/genmint/genmint/cmd/cmdutil"
 	"github.com/genmint/genmint/generate/providers"
 	"github.com/genmint/genmint/generate/providers/layers"
+	"github.com/genmint/genmint/rarity"
 	"github.com/genmint/genmint/spec"
 )
 
@@ -51,6 +52,8 @@ type Report struct {
 	Provider     string        `json:"provider,omitempty"`
 	Combinations string        `json:"combinations,omitempty"`
 	Steps        int           `json:"postprocess_steps"`
+	// Distribution is what the weights ask for over count items, per trait.
+	Distribution []rarity.TraitReport `json:"distribution,omitempty"`
 }
 
 func validateRun(o *ValidateOptions) error {
@@ -71,6 +74,7 @@ func validateRun(o *ValidateOptions) error {
 		rep.Name, rep.Count, rep.Provider, rep.Steps = s.Name, s.Count, s.Provider.Name, len(s.PostProcess)
 		if len(s.Traits) > 0 {
 			rep.Combinations = s.Combinations().String()
+			rep.Distribution = rarity.Expected(rarity.TraitsOf(s), s.Count)
 		}
 	}
 	if o.JSON {
@@ -92,6 +96,12 @@ func validateRun(o *ValidateOptions) error {
 			}
 			fmt.Fprintf(o.IO.Out, "%s is valid: %q, %d items, provider %s%s, %d post-process steps\n",
 				spec.FileName, rep.Name, rep.Count, rep.Provider, combos, rep.Steps)
+			if len(rep.Distribution) > 0 {
+				fmt.Fprintf(o.IO.Out, "\nExpected distribution over %d items (the weights; 'genmint rarity' shows the plan's draw):\n", rep.Count)
+				for _, tr := range rep.Distribution {
+					cmdutil.PrintTrait(o.IO, tr, nil, false)
+				}
+			}
 		} else {
 			n := len(problems.Errors())
 			fmt.Fprintf(o.IO.Out, "%s has %d error%s\n", spec.FileName, n, english.PluralWord(n, "", "s"))
