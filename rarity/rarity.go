@@ -252,6 +252,22 @@ func (r Report) Ranks() map[int]int {
 	return m
 }
 
+// Rank returns each item's information-content rank among items, the
+// traits taken from the items themselves.
+func Rank(items []Item) map[int]int {
+	var traits []Trait
+	seen := map[string]bool{}
+	for _, it := range items {
+		for _, t := range it.Traits {
+			if !seen[t.Type] {
+				seen[t.Type] = true
+				traits = append(traits, Trait{Name: t.Type})
+			}
+		}
+	}
+	return Analyse(traits, items).Ranks()
+}
+
 // Expected is the distribution the weights ask for over count items,
 // without drawing anything (for `genmint validate`).
 func Expected(traits []Trait, count int) []TraitReport {

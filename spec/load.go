@@ -165,6 +165,11 @@ func (l *loader) load(data []byte) {
 		"postprocess":  func(k, v *yaml.Node) { l.postprocess(v) },
 		"royalty":      func(k, v *yaml.Node) { l.royalty(v) },
 		"erc7007":      func(k, v *yaml.Node) { l.s.ERC7007 = l.bool(v, "erc7007") },
+		"rarity": func(k, v *yaml.Node) {
+			l.mapping(v, "rarity", map[string]func(k, v *yaml.Node){
+				"metadata_rank": func(k, v *yaml.Node) { l.s.Rarity.MetadataRank = l.bool(v, "rarity.metadata_rank") },
+			})
+		},
 		"network":      func(k, v *yaml.Node) { l.network(v) },
 		"max_supply": func(k, v *yaml.Node) {
 			l.s.MaxSupply = l.uint64(v, "max_supply")
