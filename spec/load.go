@@ -165,11 +165,7 @@ func (l *loader) load(data []byte) {
 		"postprocess":  func(k, v *yaml.Node) { l.postprocess(v) },
 		"royalty":      func(k, v *yaml.Node) { l.royalty(v) },
 		"erc7007":      func(k, v *yaml.Node) { l.s.ERC7007 = l.bool(v, "erc7007") },
-		"rarity": func(k, v *yaml.Node) {
-			l.mapping(v, "rarity", map[string]func(k, v *yaml.Node){
-				"metadata_rank": func(k, v *yaml.Node) { l.s.Rarity.MetadataRank = l.bool(v, "rarity.metadata_rank") },
-			})
-		},
+		"rarity":       func(k, v *yaml.Node) { l.rarity(v) },
 		"network":      func(k, v *yaml.Node) { l.network(v) },
 		"max_supply": func(k, v *yaml.Node) {
 			l.s.MaxSupply = l.uint64(v, "max_supply")
@@ -748,4 +744,10 @@ func (l *loader) royalty(n *yaml.Node) {
 	if seen["bps"] != nil && seen["receiver"] == nil && r.BPS > 0 {
 		l.errorf(n, "royalty.receiver", "add receiver: 0x… (the address paid royalties)", "missing")
 	}
+}
+
+func (l *loader) rarity(n *yaml.Node) {
+	l.mapping(n, "rarity", map[string]func(k, v *yaml.Node){
+		"metadata_rank": func(k, v *yaml.Node) { l.s.Rarity.MetadataRank = l.bool(v, "rarity.metadata_rank") },
+	})
 }
