@@ -37,12 +37,20 @@ type MetadataFacts struct {
 	// ERC7007 adds the ERC-7007 AIGC fields (prompt, aigc_type, aigc_data)
 	// to token metadata.
 	ERC7007 bool
+	// RarityRank adds each token's rarity rank among the items pinned
+	// together (rank 1 the rarest, by information content; see package
+	// rarity) as the attribute RarityRankTrait.
+	RarityRank bool
 }
+
+// RarityRankTrait is the trait_type of the rarity rank attribute.
+const RarityRankTrait = "Rarity Rank"
 
 // MetadataFactsFromSpec takes the metadata's facts from the spec.
 func MetadataFactsFromSpec(s *spec.Spec) MetadataFacts {
 	return MetadataFacts{Name: s.Name, Symbol: s.Symbol, Description: s.Description, ExternalURL: s.ExternalURL,
-		Creator: s.Creator, Image: s.Image, RoyaltyReceiver: s.Royalty.Receiver, RoyaltyBPS: s.Royalty.BPS, ERC7007: s.ERC7007}
+		Creator: s.Creator, Image: s.Image, RoyaltyReceiver: s.Royalty.Receiver, RoyaltyBPS: s.Royalty.BPS, ERC7007: s.ERC7007,
+		RarityRank: s.Rarity.MetadataRank}
 }
 
 // TokenMetadata is one token's ERC-721 metadata JSON, following the OpenSea

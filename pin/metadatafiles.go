@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/ipfs/go-cid"
 
 	"github.com/genmint/genmint/provenance"
+	"github.com/genmint/genmint/rarity"
 )
 
 // This file builds the metadata files a run pins — one per token, and the
@@ -66,12 +68,29 @@ func (lay *layout) tokenJSON(li *layoutItem) ([]byte, error) {
 	for _, t := range li.it.Traits {
 		md.Attributes = append(md.Attributes, Attribute{TraitType: t.Type, Value: t.Value})
 	}
+	if lay.coll.RarityRank {
+		md.Attributes = append(md.Attributes, Attribute{TraitType: RarityRankTrait, Value: strconv.Itoa(lay.rarityRank(li.it.ID))})
+	}
 	if lay.coll.ERC7007 {
 		md.Prompt = prompt
 		md.AIGCType = strings.SplitN(li.finalMedia, "/", 2)[0]
 		md.AIGCData = md.Image
 	}
 	return marshalMetadata(md)
+}
+
+// rarityRank is item id's rarity rank among the items laid out: a pure
+// function of their traits, so the same set pinned again gives the same
+// metadata.
+func (lay *layout) rarityRank(id int) int {
+	lay.ranksOnce.Do(func() {
+		items := make([]rarity.Item, len(lay.items))
+		for i, li := range lay.items {
+			items[i] = rarity.Item{ID: li.it.ID, Traits: li.it.Traits}
+		}
+		lay.ranks = rarity.Rank(items)
+	})
+	return lay.ranks[id]
 }
 
 func (lay *layout) contractJSON() ([]byte, error) {

@@ -172,6 +172,7 @@ func (l *loader) load(data []byte) {
 		"postprocess":  func(k, v *yaml.Node) { l.postprocess(v) },
 		"royalty":      func(k, v *yaml.Node) { l.royalty(v) },
 		"erc7007":      func(k, v *yaml.Node) { l.s.ERC7007 = l.bool(v, "erc7007") },
+		"rarity":       func(k, v *yaml.Node) { l.rarity(v) },
 		"network":      func(k, v *yaml.Node) { l.network(v) },
 		"max_supply": func(k, v *yaml.Node) {
 			l.s.MaxSupply = l.uint64(v, "max_supply")
@@ -786,4 +787,10 @@ func (l *loader) coverImage(v *yaml.Node) {
 func IsURI(s string) bool {
 	i := strings.Index(s, "://")
 	return i > 0 && !strings.ContainsAny(s[:i], "/\\.")
+}
+
+func (l *loader) rarity(n *yaml.Node) {
+	l.mapping(n, "rarity", map[string]func(k, v *yaml.Node){
+		"metadata_rank": func(k, v *yaml.Node) { l.s.Rarity.MetadataRank = l.bool(v, "rarity.metadata_rank") },
+	})
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/genmint/genmint/cmd/mintcmd"
 	"github.com/genmint/genmint/cmd/pincmd"
 	"github.com/genmint/genmint/cmd/providerscmd"
+	"github.com/genmint/genmint/cmd/raritycmd"
 	"github.com/genmint/genmint/cmd/repaircmd"
 	"github.com/genmint/genmint/cmd/runcmd"
 	"github.com/genmint/genmint/cmd/showcmd"
@@ -84,6 +85,7 @@ plain lines, --json documents and exit codes:
 	cmd.AddCommand(
 		initcmd.NewCmdInit(f, nil),
 		validatecmd.NewCmdValidate(f, nil),
+		raritycmd.NewCmdRarity(f, nil),
 		generatecmd.NewCmdGenerate(f, nil),
 		curatecmd.NewCmdCurate(f, nil),
 		curatecmd.NewCmdKeep(f, nil),

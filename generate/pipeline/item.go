@@ -39,6 +39,8 @@ type storedResult struct {
 	CostUSD       float64         `json:"cost_usd"`
 	RequestedAt   time.Time       `json:"requested_at"`
 	GeneratedAt   time.Time       `json:"generated_at"`
+	// DigitalSourceType is the provider's own, when it gave one.
+	DigitalSourceType string `json:"digital_source_type,omitempty"`
 }
 
 // errItem marks a failure of one item, as opposed to the whole run.
@@ -212,6 +214,7 @@ func (r *runner) ask(ctx context.Context, j job) ([]byte, *storedResult, error) 
 		Model: res.Model, ModelVersion: res.ModelVersion, ModelHash: res.ModelHash, RequestID: res.RequestID,
 		RevisedPrompt: res.RevisedPrompt, Infotext: res.Infotext, Params: res.Params, Facts: res.Facts,
 		Paid: r.o.Info.Paid, CostUSD: r.costOf(res, nil), RequestedAt: requested, GeneratedAt: r.o.Now().UTC(),
+		DigitalSourceType: res.DigitalSourceType,
 	}
 	ext, ok := extensions[res.MediaType]
 	if !ok || len(res.Image) == 0 {
@@ -421,6 +424,9 @@ func (r *runner) finish(ctx context.Context, j job, original []byte, res *stored
 	source := provenance.SourceTrainedAlgorithmic
 	if r.o.Info.Algorithmic {
 		source = provenance.SourceAlgorithmic
+	}
+	if res.DigitalSourceType != "" {
+		source = res.DigitalSourceType
 	}
 	origExt := extensions[res.MediaType]
 	content := &provenance.Content{
