@@ -8,9 +8,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/genmint/genmint/cmd/cmdutil"
-	"github.com/genmint/genmint/internal/termtext"
 	"github.com/genmint/genmint/generate/providers"
 	"github.com/genmint/genmint/generate/providers/layers"
+	"github.com/genmint/genmint/internal/termtext"
 	"github.com/genmint/genmint/rarity"
 	"github.com/genmint/genmint/spec"
 )
