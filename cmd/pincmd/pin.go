@@ -4,6 +4,7 @@ package pincmd
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -24,6 +25,7 @@ type PinOptions struct {
 	State  func(ctx context.Context, create bool) (*state.DB, error)
 
 	IPFSAPI         string
+	IPFSAPIAuthEnv  string
 	CAR             string
 	PinningService  string
 	ServiceTokenEnv string
@@ -44,7 +46,10 @@ what the node returns. The items become pinned, with baseURI
 ipfs://<metadata CID>/ ready for minting.
 
 Destinations: a Kubo node (--ipfs-api, else $IPFS_API, else ~/.ipfs/api,
-else 127.0.0.1:5001); --car FILE writes a CAR file instead, with no node
+else 127.0.0.1:5001); a node on another machine (--ipfs-api https://…, with
+--ipfs-api-auth-env NAME naming the variable that holds the Authorization
+header) gets the whole collection as one CAR through dag/import, and every
+root is then checked to be pinned there; --car FILE writes a CAR file instead, with no node
 (import it anywhere with 'ipfs dag import'); --pinning-service URL also asks
 an IPFS Pinning Service API to pin the roots, with its token read from the
 environment variable named by --pinning-service-token-env.
@@ -52,6 +57,7 @@ environment variable named by --pinning-service-token-env.
 Re-running pins nothing new and changes no CID.`,
 		Example: `  genmint pin                                  # the local Kubo node
   genmint pin --car collection.car             # no node needed
+  KUBO_AUTH="Bearer …" genmint pin --ipfs-api https://rpc.example.com --ipfs-api-auth-env KUBO_AUTH
   genmint pin --dry-run                        # print the baseURI, upload nothing
   PINATA_JWT=… genmint pin --pinning-service https://api.pinata.cloud/psa --pinning-service-token-env PINATA_JWT`,
 		Args: cobra.NoArgs,
@@ -59,6 +65,9 @@ Re-running pins nothing new and changes no CID.`,
 			opts.JSON, opts.Quiet, opts.Dir, opts.Getenv = f.JSON, f.Quiet, f.Dir, f.Getenv
 			if opts.DryRun && (opts.CAR != "" || opts.PinningService != "" || opts.IPFSAPI != "") {
 				return cmdutil.UsageError("--dry-run uploads nothing: drop --ipfs-api, --car and --pinning-service")
+			}
+			if opts.IPFSAPIAuthEnv != "" && opts.IPFSAPI == "" {
+				return cmdutil.UsageError("--ipfs-api-auth-env names the header for the node given by --ipfs-api URL: add --ipfs-api")
 			}
 			if opts.PinningService != "" && opts.ServiceTokenEnv == "" {
 				return cmdutil.UsageError("--pinning-service needs --pinning-service-token-env NAME: the environment variable holding its access token")
@@ -71,6 +80,7 @@ Re-running pins nothing new and changes no CID.`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&opts.IPFSAPI, "ipfs-api", "", "Kubo RPC `address` (multiaddr or URL)")
+	fl.StringVar(&opts.IPFSAPIAuthEnv, "ipfs-api-auth-env", "", "the environment variable `NAME` holding the whole Authorization header value for --ipfs-api ('Bearer …' or 'Basic …')")
 	fl.StringVar(&opts.CAR, "car", "", "write every block to this CAR `file` (no node needed)")
 	fl.StringVar(&opts.PinningService, "pinning-service", "", "also pin the roots on this Pinning Service API `URL`")
 	fl.StringVar(&opts.ServiceTokenEnv, "pinning-service-token-env", "", "the environment variable `NAME` holding the pinning service's token")
@@ -105,7 +115,14 @@ func pinRun(ctx context.Context, o *PinOptions) error {
 				return cmdutil.UsageError("the environment variable %s is empty: put the pinning service's token in it", o.ServiceTokenEnv)
 			}
 		}
-		dest, err := pin.OpenDestinations(ctx, pin.DestinationOptions{IPFSAPI: o.IPFSAPI, CAR: o.CAR,
+		var auth pin.KuboAuth
+		if o.IPFSAPIAuthEnv != "" {
+			auth = pin.KuboAuth{Header: strings.TrimSpace(o.Getenv(o.IPFSAPIAuthEnv)), Env: o.IPFSAPIAuthEnv}
+			if auth.Header == "" {
+				return cmdutil.UsageError("the environment variable %s is empty: put the whole Authorization header value in it ('Bearer …' or 'Basic …')", o.IPFSAPIAuthEnv)
+			}
+		}
+		dest, err := pin.OpenDestinations(ctx, pin.DestinationOptions{IPFSAPI: o.IPFSAPI, IPFSAuth: auth, CAR: o.CAR,
 			PinningService: o.PinningService, PinningServiceToken: token, Getenv: o.Getenv})
 		if err != nil {
 			return cmdutil.PinError(err)
