@@ -23,6 +23,9 @@ type DestinationOptions struct {
 	// --pinning-service-token-env (never a flag value itself).
 	PinningService      string
 	PinningServiceToken string
+	// NoNode: the run has another destination (an upload), so a node is
+	// used only when IPFSAPI names one.
+	NoNode bool
 	// Getenv reads the environment (default os.Getenv).
 	Getenv func(string) string
 	// Retry wraps every destination (zero: DefaultRetry).
@@ -54,7 +57,7 @@ func OpenDestinations(ctx context.Context, o DestinationOptions) (*Destinations,
 		o.Retry = DefaultRetry
 	}
 	d := &Destinations{CAR: o.CAR}
-	if o.CAR == "" || o.IPFSAPI != "" {
+	if (o.CAR == "" && !o.NoNode) || o.IPFSAPI != "" {
 		addr, source, err := ResolveKuboAPI(o.IPFSAPI, o.Getenv)
 		if err != nil {
 			return nil, usage.Errorf("%v (from %s)", err, source)
