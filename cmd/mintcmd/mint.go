@@ -234,6 +234,11 @@ func mintRun(ctx context.Context, o *MintOptions) error {
 	if !nw.Test && !o.Yes {
 		run.Confirm = o.confirm
 	}
+	if rec, err := pin.Latest(ctx, db); err == nil && !o.Quiet {
+		if _, carOnly, err := rec.Publication(); err == nil && carOnly {
+			fmt.Fprintln(o.IO.ErrOut, "Note: the collection's blocks were only written to a CAR file (pin --car): publishing them is your responsibility; the tokens resolve once the CAR is imported on IPFS.")
+		}
+	}
 	res, err := mint.Run(ctx, run)
 	if err != nil {
 		if res != nil && res.Minted > 0 && !o.Quiet {
@@ -418,7 +423,7 @@ func (o *MintOptions) crashHook() func(mint.Point) {
 func classify(err error) error {
 	switch {
 	case errors.Is(err, mint.ErrWrongChain), errors.Is(err, mint.ErrOtherChain), errors.Is(err, mint.ErrNothingPinned),
-		errors.Is(err, mint.ErrNotContiguous), errors.Is(err, mint.ErrNotOwner), errors.Is(err, pin.ErrNoPinRun),
+		errors.Is(err, mint.ErrNotContiguous), errors.Is(err, mint.ErrNotOwner), errors.Is(err, pin.ErrNoPinRun), errors.Is(err, pin.ErrNotPublished),
 		errors.Is(err, chain.ErrInvalidParameters), errors.Is(err, mint.ErrDryRunNeedsRPC):
 		return cmdutil.AsUsage(err)
 	}
