@@ -18,8 +18,8 @@ import (
 
 func testS3(t testing.TB, endpoint string, partSize int64) *S3 {
 	t.Helper()
-	s, err := NewS3(S3Options{Endpoint: endpoint, Bucket: testBucket, Prefix: "drop1",
-		AccessKey: testAccessKey, SecretKey: testSecretKey, PartSize: partSize, Retry: testRetry})
+	s, err := NewS3(S3Options{Endpoint: endpoint, Bucket: testenv.S3Bucket, Prefix: "drop1",
+		AccessKey: testenv.S3AccessKey, SecretKey: testenv.S3SecretKey, PartSize: partSize, Retry: testRetry})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,8 +37,8 @@ func rootList(r Roots) []string {
 // database is lost, upload zero bytes.
 func TestS3CARImportExactlyOnce(t *testing.T) {
 	kubo := testenv.StartKubo(t)
-	srv := newS3Server(t, kubo)
-	srv.throttled = 2
+	srv := testenv.StartS3(t, kubo)
+	srv.Throttle(2)
 	dir, db := newCollection(t, 4, 96)
 	ctx := context.Background()
 	s3 := testS3(t, srv.URL, 16<<10)
@@ -46,7 +46,7 @@ func TestS3CARImportExactlyOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	parts, puts, sent := srv.counts()
+	parts, puts, sent := srv.Counts()
 	if sent == 0 || len(parts)+len(puts) != 5 || res.NewlyPinned != 4 {
 		t.Fatalf("parts %v puts %v bytes %d newly pinned %d", parts, puts, sent, res.NewlyPinned)
 	}
@@ -58,7 +58,7 @@ func TestS3CARImportExactlyOnce(t *testing.T) {
 	}
 	// The server's own CIDs (Kubo's import of the stored bytes) are genmint's.
 	for _, c := range rootList(res.Roots) {
-		if got := srv.cidOf("drop1/" + c + ".car"); got != c {
+		if got := srv.CIDOf("drop1/" + c + ".car"); got != c {
 			t.Fatalf("object for %s imports as %q", c, got)
 		}
 	}
@@ -80,12 +80,12 @@ func TestS3CARImportExactlyOnce(t *testing.T) {
 	}
 
 	// Re-run: everything is there; nothing is sent.
-	srv.reset()
+	srv.Reset()
 	res2, err := Run(ctx, Options{Dir: dir, DB: db, Collection: testCollection, Services: []CARService{s3}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, n := srv.counts(); n != 0 || len(res2.Destinations[0].Already) != 5 {
+	if _, _, n := srv.Counts(); n != 0 || len(res2.Destinations[0].Already) != 5 {
 		t.Fatalf("re-run sent %d bytes: %+v", n, res2.Destinations)
 	}
 
@@ -98,12 +98,12 @@ func TestS3CARImportExactlyOnce(t *testing.T) {
 	}
 	makeCollection(t, dir, 4, 96)
 	db = openDB(t, dir)
-	srv.reset()
+	srv.Reset()
 	res3, err := Run(ctx, Options{Dir: dir, DB: db, Collection: testCollection, Services: []CARService{s3}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if parts, puts, n := srv.counts(); n != 0 || len(parts) != 0 || len(puts) != 0 || res3.Roots != res.Roots {
+	if parts, puts, n := srv.Counts(); n != 0 || len(parts) != 0 || len(puts) != 0 || res3.Roots != res.Roots {
 		t.Fatalf("after a lost state.db: %d bytes, parts %v, puts %v", n, parts, puts)
 	}
 	if inDB, err := Uploads(ctx, db); err != nil || len(inDB) != 0 && len(inDB) != 5 {
@@ -115,12 +115,13 @@ func TestS3CARImportExactlyOnce(t *testing.T) {
 // CIDs, nothing is recorded as uploaded or pinned.
 func TestS3WrongCIDIsRefused(t *testing.T) {
 	kubo := testenv.StartKubo(t)
-	srv := newS3Server(t, kubo)
-	srv.wrongCID = "bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy"
+	srv := testenv.StartS3(t, kubo)
+	const wrong = "bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy"
+	srv.ReportWrongCID(wrong)
 	dir, db := newCollection(t, 2, 32)
 	ctx := context.Background()
 	_, err := Run(ctx, Options{Dir: dir, DB: db, Collection: testCollection, Services: []CARService{testS3(t, srv.URL, 64<<10)}, Concurrency: 1})
-	if !errors.Is(err, ErrCIDMismatch) || !strings.Contains(err.Error(), srv.wrongCID) {
+	if !errors.Is(err, ErrCIDMismatch) || !strings.Contains(err.Error(), wrong) {
 		t.Fatalf("wrong CID: %v", err)
 	}
 	dry, derr := Run(ctx, Options{Dir: dir, DB: db, Collection: testCollection, DryRun: true})
@@ -159,7 +160,7 @@ func TestS3ChildProcess(t *testing.T) {
 // imported CID is genmint's).
 func TestS3KilledMidMultipartResumes(t *testing.T) {
 	kubo := testenv.StartKubo(t)
-	srv := newS3Server(t, kubo)
+	srv := testenv.StartS3(t, kubo)
 	dir, db := newCollection(t, 6, 128)
 	ctx := context.Background()
 	dry, err := Run(ctx, Options{Dir: dir, DB: db, Collection: testCollection, DryRun: true})
@@ -171,12 +172,14 @@ func TestS3KilledMidMultipartResumes(t *testing.T) {
 	const stored = 3 // parts of the images CAR stored before the kill
 	blocked := make(chan struct{})
 	release := make(chan struct{})
-	srv.onPart = func(key string, num int) {
+	srv.OnPart(func(key string, num int) bool {
 		if key == imagesKey && num == stored+1 {
 			close(blocked)
 			<-release
+			return false // its client is dead: the part never arrived whole
 		}
-	}
+		return true
+	})
 	child := exec.Command(os.Args[0], "-test.run=^TestS3ChildProcess$", "-test.count=1")
 	child.Env = append(os.Environ(), "GENMINT_S3_CHILD_DIR="+dir, "GENMINT_S3_CHILD_URL="+srv.URL)
 	out := &strings.Builder{}
@@ -198,21 +201,19 @@ func TestS3KilledMidMultipartResumes(t *testing.T) {
 	case <-blocked:
 	default:
 		child.Wait()
-		p, pu, n := srv.counts()
+		p, pu, n := srv.Counts()
 		t.Fatalf("the child never reached part %d of %s (parts %v, puts %v, %d bytes):\n%s", stored+1, imagesKey, p, pu, n, out)
 	}
 	if err := child.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
 	werr := child.Wait()
-	srv.mu.Lock()
-	srv.onPart = nil
-	srv.mu.Unlock()
+	srv.OnPart(nil)
 	close(release)
 	if ws, ok := child.ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() {
 		t.Fatalf("child was not killed: %v\n%s", werr, out)
 	}
-	first, _, _ := srv.counts()
+	first, _, _ := srv.Counts()
 	if got := first[imagesKey]; !slices.Equal(got, []int{1, 2, 3}) { // part 4 was cut off in flight
 		t.Fatalf("first run's parts of the images CAR: %v", got)
 	}
@@ -222,13 +223,13 @@ func TestS3KilledMidMultipartResumes(t *testing.T) {
 	}
 	total := int((car.Size() + (killPartSize - 1)) / killPartSize)
 
-	srv.reset()
+	srv.Reset()
 	db = openDB(t, dir)
 	res, err := Run(ctx, Options{Dir: dir, DB: db, Collection: testCollection, Services: []CARService{testS3(t, srv.URL, killPartSize)}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	second, _, _ := srv.counts()
+	second, _, _ := srv.Counts()
 	want := []int{}
 	for n := stored + 1; n <= total; n++ {
 		want = append(want, n)
@@ -238,7 +239,7 @@ func TestS3KilledMidMultipartResumes(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Fatalf("resumed run sent parts %v of the images CAR, want only the missing %v (of %d)", got, want, total)
 	}
-	if c := srv.cidOf(imagesKey); c != res.Roots.Images {
+	if c := srv.CIDOf(imagesKey); c != res.Roots.Images {
 		t.Fatalf("the resumed object imports as %s, want %s", c, res.Roots.Images)
 	}
 	t.Logf("resumed: %d of %d parts sent again", len(got), total)

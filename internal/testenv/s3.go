@@ -1,4 +1,4 @@
-package pin
+package testenv
 
 import (
 	"bytes"
@@ -14,26 +14,25 @@ import (
 
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
-
-	"github.com/genmint/genmint/internal/testenv"
 )
 
+// The fake S3 service's bucket and credentials.
 const (
-	testBucket    = "collection"
-	testAccessKey = "AKIDGENMINTTEST"
-	testSecretKey = "genmint-test-secret-key-5e1f"
+	S3Bucket    = "collection"
+	S3AccessKey = "AKIDGENMINTTEST"
+	S3SecretKey = "genmint-test-secret-key-5e1f"
 )
 
-// s3Server is a real S3 implementation (gofakes3, in memory) behind a
+// S3Server is a real S3 implementation (gofakes3, in memory) behind a
 // wrapper that behaves the way Filebase documents its CAR import: an
 // object stored with x-amz-meta-import: car is imported into IPFS, and
 // HeadObject/GetObject answer the root CID in x-amz-meta-cid. The CID is
 // computed by importing the stored bytes into a real Kubo (dag/import),
 // never taken from the client: an x-amz-meta-cid genmint sends is dropped.
-type s3Server struct {
+type S3Server struct {
 	*httptest.Server
-	t       *testing.T
-	kubo    *testenv.KuboDaemon
+	t       testing.TB
+	kubo    *KuboDaemon
 	backend *s3mem.Backend
 
 	mu        sync.Mutex
@@ -42,18 +41,20 @@ type s3Server struct {
 	puts      map[string]int   // single PUTs per key
 	bytes     int64            // object bytes received (PUT bodies)
 	cids      map[string]string
-	onPart    func(key string, num int) // called before a part is stored; may block
-	throttled int                       // answer this many requests with 429 + Retry-After first
+	onPart    func(key string, num int) bool // called before a part is stored; may block; false drops the part
+	throttled int                            // answer this many requests with 429 + Retry-After first
 }
 
-func newS3Server(t *testing.T, kubo *testenv.KuboDaemon) *s3Server {
+// StartS3 serves a fresh in-memory S3 with the bucket S3Bucket, whose CAR
+// imports are computed by kubo; it stops in t.Cleanup.
+func StartS3(t testing.TB, kubo *KuboDaemon) *S3Server {
 	t.Helper()
 	be := s3mem.New()
-	if err := be.CreateBucket(testBucket); err != nil {
+	if err := be.CreateBucket(S3Bucket); err != nil {
 		t.Fatal(err)
 	}
 	fake := gofakes3.New(be)
-	s := &s3Server{t: t, kubo: kubo, backend: be, parts: map[string][]int{}, puts: map[string]int{}, cids: map[string]string{}}
+	s := &S3Server{t: t, kubo: kubo, backend: be, parts: map[string][]int{}, puts: map[string]int{}, cids: map[string]string{}}
 	inner := fake.Server()
 	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		r.Header.Del("X-Amz-Meta-Cid") // never trust what the client says the CID is
@@ -75,8 +76,9 @@ func newS3Server(t *testing.T, kubo *testenv.KuboDaemon) *s3Server {
 				s.mu.Lock()
 				hook := s.onPart
 				s.mu.Unlock()
-				if hook != nil {
-					hook(key, num)
+				if hook != nil && !hook(key, num) {
+					http.Error(w, "dropped", http.StatusInternalServerError)
+					return
 				}
 				s.mu.Lock()
 				s.parts[key] = append(s.parts[key], num)
@@ -89,8 +91,8 @@ func newS3Server(t *testing.T, kubo *testenv.KuboDaemon) *s3Server {
 				s.mu.Unlock()
 			}
 		}
-		if (r.Method == http.MethodHead || r.Method == http.MethodGet) && bucket == testBucket && key != "" && len(q) == 0 {
-			if c := s.cidOf(key); c != "" {
+		if (r.Method == http.MethodHead || r.Method == http.MethodGet) && bucket == S3Bucket && key != "" && len(q) == 0 {
+			if c := s.CIDOf(key); c != "" {
 				w.Header().Set("X-Amz-Meta-Cid", c)
 			}
 		}
@@ -100,10 +102,10 @@ func newS3Server(t *testing.T, kubo *testenv.KuboDaemon) *s3Server {
 	return s
 }
 
-// cidOf imports a stored CAR object into the Kubo node and returns the
+// CIDOf imports a stored CAR object into the Kubo node and returns the
 // root CID Kubo reports ("" when the object is absent or not a CAR import).
-func (s *s3Server) cidOf(key string) string {
-	obj, err := s.backend.GetObject(testBucket, key, nil)
+func (s *S3Server) CIDOf(key string) string {
+	obj, err := s.backend.GetObject(S3Bucket, key, nil)
 	if err != nil {
 		return ""
 	}
@@ -167,7 +169,9 @@ func (s *s3Server) cidOf(key string) string {
 	return c
 }
 
-func (s *s3Server) counts() (parts map[string][]int, puts map[string]int, n int64) {
+// Counts are the part numbers received per key (multipart), the single
+// PUTs per key, and the object bytes received, since the last Reset.
+func (s *S3Server) Counts() (parts map[string][]int, puts map[string]int, n int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	parts = map[string][]int{}
@@ -181,8 +185,32 @@ func (s *s3Server) counts() (parts map[string][]int, puts map[string]int, n int6
 	return parts, puts, s.bytes
 }
 
-func (s *s3Server) reset() {
+// Reset zeroes the counts.
+func (s *S3Server) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.parts, s.puts, s.bytes = map[string][]int{}, map[string]int{}, 0
+}
+
+// ReportWrongCID makes the server report c as every CAR's root CID.
+func (s *S3Server) ReportWrongCID(c string) {
+	s.mu.Lock()
+	s.wrongCID = c
+	s.mu.Unlock()
+}
+
+// Throttle answers the next n requests with 429 and a short Retry-After.
+func (s *S3Server) Throttle(n int) {
+	s.mu.Lock()
+	s.throttled = n
+	s.mu.Unlock()
+}
+
+// OnPart calls f (which may block) before each multipart part is stored;
+// when f returns false the part is dropped (answered 500, neither stored
+// nor counted). nil removes it.
+func (s *S3Server) OnPart(f func(key string, num int) bool) {
+	s.mu.Lock()
+	s.onPart = f
+	s.mu.Unlock()
 }
