@@ -121,6 +121,7 @@ func pinRun(ctx context.Context, o *PinOptions) error {
 		return err
 	}
 	defer db.Close()
+	remote := false // published to a node or service not on this machine
 	run := pin.Options{Dir: o.Dir, DB: db, Collection: pin.MetadataFactsFromSpec(s), DryRun: o.DryRun, Progress: o.progress()}
 	if !o.DryRun {
 		token := ""
@@ -143,6 +144,7 @@ func pinRun(ctx context.Context, o *PinOptions) error {
 			return cmdutil.PinError(err)
 		}
 		run.Pinners, run.CAR = dest.Pinners, dest.CAR
+		remote = dest.Remote != nil || o.Upload != ""
 		if o.Upload != "" {
 			svc, err := o.service()
 			if err != nil {
@@ -159,6 +161,9 @@ func pinRun(ctx context.Context, o *PinOptions) error {
 		return cmdutil.PrintJSON(o.IO.Out, res)
 	}
 	cmdutil.PrintPinned(o.IO.Out, res)
+	if remote && !o.Quiet {
+		fmt.Fprintln(o.IO.Out, "Check every token through the service's gateway: genmint verify --gateway URL (e.g. https://ipfs.filebase.io for Filebase, your Pinata gateway for Pinata).")
+	}
 	return nil
 }
 

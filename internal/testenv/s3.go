@@ -58,6 +58,14 @@ func StartS3(t testing.TB, kubo *KuboDaemon) *S3Server {
 	inner := fake.Server()
 	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		r.Header.Del("X-Amz-Meta-Cid") // never trust what the client says the CID is
+		// gofakes3 checks no signature; the wrapper at least refuses an
+		// unknown access key, as S3 does (403 InvalidAccessKeyId).
+		if !strings.Contains(r.Header.Get("Authorization"), "Credential="+S3AccessKey+"/") {
+			w.Header().Set("Content-Type", "application/xml")
+			w.WriteHeader(http.StatusForbidden)
+			fmt.Fprint(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>InvalidAccessKeyId</Code><Message>The AWS Access Key Id you provided does not exist in our records.</Message></Error>`)
+			return
+		}
 		bucket, key, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
 		s.mu.Lock()
 		if s.throttled > 0 {
