@@ -5,6 +5,8 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -174,7 +176,32 @@ func (o *PinOptions) service() (pin.CARService, error) {
 		return nil, cmdutil.UsageError("%v", err)
 	}
 	return pin.NewS3(pin.S3Options{Endpoint: o.S3Endpoint, Bucket: bucket, Prefix: prefix,
-		AccessKey: o.Getenv("AWS_ACCESS_KEY_ID"), SecretKey: o.Getenv("AWS_SECRET_ACCESS_KEY"), Profile: o.Getenv("AWS_PROFILE")})
+		AccessKey: o.Getenv("AWS_ACCESS_KEY_ID"), SecretKey: o.Getenv("AWS_SECRET_ACCESS_KEY"), Profile: o.Getenv("AWS_PROFILE"),
+		Sent: o.sent()})
+}
+
+// sent prints a multipart upload's progress, one line per tenth sent.
+func (o *PinOptions) sent() func(key string, n, total int64) {
+	if o.Quiet || o.JSON {
+		return nil
+	}
+	var mu sync.Mutex
+	shown := map[string]int64{}
+	start := map[string]time.Time{}
+	return func(key string, n, total int64) {
+		mu.Lock()
+		defer mu.Unlock()
+		if _, ok := start[key]; !ok {
+			start[key] = time.Now()
+		}
+		tenth := n * 10 / max(total, 1)
+		if tenth <= shown[key] && n < total {
+			return
+		}
+		shown[key] = tenth
+		rate := float64(n) / max(time.Since(start[key]).Seconds(), 0.001)
+		fmt.Fprintf(o.IO.ErrOut, "%s: %s of %s sent (%s/s)\n", key, humanBytes(int(n)), humanBytes(int(total)), humanBytes(int(rate)))
+	}
 }
 
 // progress prints one line per root reaching a destination.
