@@ -68,6 +68,11 @@ func (r *runner) plan(ctx context.Context) (*planned, error) {
 		if rec, err = pin.Latest(ctx, r.o.DB); err != nil {
 			return nil, err
 		}
+		// Never mint a baseURI no destination confirmed holding. (A
+		// record the caller passes in is the caller's to check.)
+		if _, _, err := rec.Publication(); err != nil {
+			return nil, err
+		}
 	}
 	inPin := map[int]bool{}
 	for _, id := range rec.ItemIDs {

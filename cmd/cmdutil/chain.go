@@ -76,7 +76,7 @@ func Connect(ctx context.Context, dial func(context.Context, string) (mint.Backe
 func MintError(err error) error {
 	switch {
 	case errors.Is(err, mint.ErrWrongChain), errors.Is(err, mint.ErrOtherChain), errors.Is(err, mint.ErrNothingPinned),
-		errors.Is(err, mint.ErrNotContiguous), errors.Is(err, mint.ErrNotOwner), errors.Is(err, pin.ErrNoPinRun),
+		errors.Is(err, mint.ErrNotContiguous), errors.Is(err, mint.ErrNotOwner), errors.Is(err, pin.ErrNoPinRun), errors.Is(err, pin.ErrNotPublished),
 		errors.Is(err, chain.ErrInvalidParameters), errors.Is(err, mint.ErrDryRunNeedsRPC),
 		errors.Is(err, mint.ErrChainReset), errors.Is(err, mint.ErrDeployed), errors.Is(err, mint.ErrRecordConflict),
 		errors.Is(err, mint.ErrChanged):
