@@ -119,6 +119,10 @@ signature is only as old as its certificate says.`,
 	fl.StringVar(&opts.TSA, "tsa", "", "timestamp every signature with this RFC 3161 authority `URL`")
 	fl.IntVar(&opts.Years, "years", 3, "how long the new signing certificate is valid")
 	fl.BoolVar(&opts.Force, "force", false, "replace an existing C2PA set-up (images signed before keep their credentials)")
+	// --cert and --key name PEM files, never hold a key themselves.
+	_ = initCmd.MarkFlagFilename("cert", "pem", "crt")
+	_ = initCmd.MarkFlagFilename("key", "pem", "key")
+	_ = initCmd.MarkFlagFilename("trust", "pem", "crt")
 	cmd.AddCommand(initCmd)
 	return cmd
 }
@@ -175,7 +179,12 @@ func initRun(o *InitOptions) error {
 			return cmdutil.UsageError("--cert %s is self-signed, which C2PA validators reject: use a certificate a CA issued (or let genmint c2pa init make a CA and one)", o.Cert)
 		}
 		if userKeyPEM, err = os.ReadFile(o.Key); err != nil {
-			return cmdutil.AsUsage(fmt.Errorf("read --key: %w", err))
+			// Never echo the value: a key pasted by mistake would be printed.
+			var pe *os.PathError
+			if errors.As(err, &pe) {
+				err = pe.Err
+			}
+			return cmdutil.UsageError("read --key: %v: --key names a PEM file holding the private key", err)
 		}
 	} else {
 		if newCreds, err = c2pa.NewCredentials(o.Subject, o.Now(), o.Years); err != nil {

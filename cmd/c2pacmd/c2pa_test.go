@@ -143,6 +143,12 @@ func TestInitWithOwnCertAndKey(t *testing.T) {
 	if err := initRun(o2); cmdutil.CodeOf(err) != cmdutil.ExitUsage || !strings.Contains(err.Error(), "not the private key") {
 		t.Fatalf("mismatched key: %v", err)
 	}
+	// A key pasted instead of a file name is not echoed.
+	o4, _ := opts(t, t.TempDir(), ks)
+	o4.Cert, o4.Key = o.Cert, "-----BEGIN PRIVATE KEY-----MIGHAgEAMBMG"
+	if err := initRun(o4); cmdutil.CodeOf(err) != cmdutil.ExitUsage || strings.Contains(err.Error(), "MIGHAgEAMBMG") {
+		t.Fatalf("pasted key: %v", err)
+	}
 	// A self-signed signing certificate is refused.
 	o3, _ := opts(t, t.TempDir(), ks)
 	derCA, _ := x509.MarshalPKCS8PrivateKey(creds.CAKey)
