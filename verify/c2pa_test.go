@@ -3,6 +3,7 @@ package verify
 import (
 	"context"
 	"crypto/x509"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -104,6 +105,40 @@ func TestLocalContentCredentials(t *testing.T) {
 		r = run(&C2PA{})
 		if !r.OK || r.Results[0].ContentCredentials.Status != "untrusted" {
 			t.Fatalf("pinned %v: %+v", pinned, r.Results[0].ContentCredentials)
+		}
+	}
+}
+
+// TestPinnedMetadataNamesContentCredentials: the token metadata says the
+// image carries Content Credentials, and which.
+func TestPinnedMetadataNamesContentCredentials(t *testing.T) {
+	creds, err := c2pa.NewCredentials("Verify Fixture", time.Now(), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, signed := range []bool{true, false} {
+		var f *fixture
+		if signed {
+			f = newSignedFixture(t, 1, creds)
+		} else {
+			f = newFixture(t, 1, false)
+		}
+		var meta []byte
+		if _, err := pin.Run(context.Background(), pin.Options{Dir: f.dir, DB: f.db, Collection: f.coll, DryRun: true,
+			Metadata: func(id int, b []byte) { meta = append([]byte(nil), b...) }}); err != nil {
+			t.Fatal(err)
+		}
+		var md pin.TokenMetadata
+		if err := json.Unmarshal(meta, &md); err != nil {
+			t.Fatal(err)
+		}
+		cc := md.Properties.ContentCredentials
+		if signed != (cc != nil) {
+			t.Fatalf("signed %v: content_credentials %+v", signed, cc)
+		}
+		if signed && (cc.Standard != "C2PA 2.1" || !strings.HasPrefix(cc.Manifest, "urn:c2pa:") || cc.Signer != creds.Cert.Subject.String() ||
+			cc.DigitalSourceType != "http://cv.iptc.org/newscodes/digitalsourcetype/algorithmicMedia") {
+			t.Fatalf("content_credentials %+v", cc)
 		}
 	}
 }
