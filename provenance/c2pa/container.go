@@ -92,44 +92,46 @@ func split(asset []byte) (*container, error) {
 
 func splitPNG(b []byte) (*container, error) {
 	c := &container{mediaType: "image/png"}
-	var head, tail []byte
-	off, inserted := len(pngSig), -1
-	head = append(head, pngSig...)
-	stores := 0
+	off, insert := len(pngSig), -1
+	var stores [][2]int // [start, end) of each caBX chunk
 	for {
 		if off+12 > len(b) {
 			return nil, fmt.Errorf("%w: png is truncated", ErrMalformed)
 		}
 		n := int(binary.BigEndian.Uint32(b[off:]))
-		if n < 0 || off+12+n > len(b) {
+		if n < 0 || n > len(b) || off+12+n > len(b) {
 			return nil, fmt.Errorf("%w: png chunk at byte %d runs past the end", ErrMalformed, off)
 		}
 		typ := string(b[off+4 : off+8])
-		raw := b[off : off+12+n]
 		switch {
 		case typ == "caBX":
-			stores++
+			stores = append(stores, [2]int{off, off + 12 + n})
 			c.jumbf = b[off+8 : off+8+n]
-		case typ == "IDAT" && inserted < 0:
-			inserted = len(head)
-			tail = append(tail, raw...)
-		case inserted >= 0:
-			tail = append(tail, raw...)
-		default:
-			head = append(head, raw...)
+		case typ == "IDAT" && insert < 0:
+			insert = off
 		}
 		off += 12 + n
 		if typ == "IEND" {
 			break
 		}
 	}
-	if stores > 1 {
-		return nil, fmt.Errorf("%w: png has %d caBX chunks", ErrMalformed, stores)
+	if len(stores) > 1 {
+		return nil, fmt.Errorf("%w: png has %d caBX chunks", ErrMalformed, len(stores))
 	}
-	if inserted < 0 {
+	if insert < 0 {
 		return nil, fmt.Errorf("%w: png has no IDAT chunk", ErrMalformed)
 	}
-	c.head, c.tail = head, append(tail, b[off:]...)
+	if len(stores) == 0 {
+		// The usual case, a fresh final: no copy.
+		c.head, c.tail = b[:insert:insert], b[insert:]
+		return c, nil
+	}
+	// Take the old store out, wherever it was.
+	rest := append(append([]byte(nil), b[:stores[0][0]]...), b[stores[0][1]:]...)
+	if stores[0][0] < insert {
+		insert -= stores[0][1] - stores[0][0]
+	}
+	c.head, c.tail = rest[:insert:insert], rest[insert:]
 	return c, nil
 }
 
@@ -182,7 +184,11 @@ func splitJPEG(b []byte) (*container, error) {
 		insert = len(head)
 	}
 	c.head = head[:insert:insert]
-	c.tail = append(append([]byte(nil), head[insert:]...), b[off:]...)
+	if jumbf == nil && bytes.Equal(head, b[:off]) {
+		c.tail = b[insert:] // the usual case, no store to take out: no copy
+	} else {
+		c.tail = append(append([]byte(nil), head[insert:]...), b[off:]...)
+	}
 	if jumbf != nil {
 		if len(jumbf) < 8 || int(binary.BigEndian.Uint32(jumbf)) != len(jumbf) {
 			return nil, fmt.Errorf("%w: jpeg APP11 store is %d bytes, its box says otherwise", ErrMalformed, len(jumbf))
