@@ -29,7 +29,12 @@ func (f *Factory) Pipeline(s *spec.Spec, logger *slog.Logger, concurrency int) (
 	if err != nil {
 		return pipeline.Options{}, err
 	}
-	return PipelineOptions(s, open, info, concurrency, f.Now), nil
+	run := PipelineOptions(s, open, info, concurrency, f.Now)
+	// A collection with a C2PA set-up signs every final it makes.
+	if run.C2PA, err = f.C2PASigner(s.Dir); err != nil {
+		return pipeline.Options{}, err
+	}
+	return run, nil
 }
 
 // PipelineOptions is Pipeline around a provider already checked: cost

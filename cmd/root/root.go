@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/genmint/genmint/cmd/c2pacmd"
 	"github.com/genmint/genmint/cmd/cmdutil"
 	"github.com/genmint/genmint/cmd/curatecmd"
 	"github.com/genmint/genmint/cmd/democmd"
@@ -97,6 +98,7 @@ plain lines, --json documents and exit codes:
 		runcmd.NewCmdRun(f, nil),
 		statuscmd.NewCmdStatus(f, nil),
 		walletcmd.NewCmdWallet(f, nil),
+		c2pacmd.NewCmdC2PA(f, nil),
 		providerscmd.NewCmdProviders(f),
 		repaircmd.NewCmdRepair(f, nil),
 		democmd.NewCmdDemo(f, nil),
