@@ -43,8 +43,9 @@ func (e *FieldError) Unwrap() error { return e.Err }
 // MaxCount bounds a collection's size.
 const MaxCount = 100_000
 
-// MaxSupplyLimit bounds max_supply: the contract's token ids are uint32.
-const MaxSupplyLimit uint64 = 1<<32 - 2
+// MaxSupplyLimit bounds max_supply: the contract's token ids are 31 bits (the
+// cursor's top bit is its freeze flag; see mint/contracts).
+const MaxSupplyLimit uint64 = 1<<31 - 2
 
 // Load reads and checks dir/genmint.yaml. When the spec has errors it
 // returns them all as Problems (with a nil *Spec); warnings come back with a
@@ -169,7 +170,7 @@ func (l *loader) load(data []byte) {
 		"max_supply": func(k, v *yaml.Node) {
 			l.s.MaxSupply = l.uint64(v, "max_supply")
 			if l.s.MaxSupply > MaxSupplyLimit {
-				l.errorf(v, "max_supply", "the contract's token ids are 32-bit", "must be at most %d, got %d", uint64(MaxSupplyLimit), l.s.MaxSupply)
+				l.errorf(v, "max_supply", "the contract's token ids are 31-bit", "must be at most %d, got %d", uint64(MaxSupplyLimit), l.s.MaxSupply)
 			}
 		},
 	}
