@@ -13,7 +13,11 @@ import (
 type ContractFacts struct {
 	Name, Symbol string
 	Royalty      chain.Royalty
-	AIGC         bool // enable ERC-7007 on the contract
+	// RoyaltyCapBps is the most 'genmint royalty set' may ever set (0: 10%,
+	// or Royalty.Bps when higher), fixed at deployment.
+	RoyaltyCapBps uint16
+	License       chain.License // a16z ICantBeEvil on chain; zero for none
+	AIGC          bool          // enable ERC-7007 on the contract
 	// MaxSupply is the supply cap; it is raised to the number of items
 	// minted at deployment when smaller.
 	MaxSupply uint64

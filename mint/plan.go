@@ -93,6 +93,10 @@ func (r *runner) plan(ctx context.Context) (*planned, error) {
 			Owner: r.from, InitialHolder: recipient, InitialSupply: n,
 			MaxSupply: max(r.o.Collection.MaxSupply, n),
 			Royalty:   r.o.Collection.Royalty, AIGC: r.o.Collection.AIGC,
+			RoyaltyCapBps: r.o.Collection.RoyaltyCapBps, License: r.o.Collection.License,
+		}
+		if p.cfg.ProvenanceHash, err = provenanceHash(rec, items); err != nil {
+			return nil, err
 		}
 		deploy := step{kind: KindDeploy, first: 1, last: n}
 		if r.o.NoERC2309 {

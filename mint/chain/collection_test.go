@@ -504,7 +504,7 @@ func TestSetDefaultRoyalty(t *testing.T) {
 		t.Fatal(cp, err)
 	}
 	r := e.mine(c.SetDefaultRoyalty(e.ctx, e.owner.opts, Royalty{Receiver: e.dave.addr, Bps: 1000}))
-	if ev := events(t, r, gc.UnpackDefaultRoyaltySetEvent); len(ev) != 1 || ev[0].Receiver != e.dave.addr || ev[0].RoyaltyBps.Uint64() != 1000 {
+	if ev := events(t, r, gc.UnpackDefaultRoyaltySetEvent); len(ev) != 1 || ev[0].Receiver != e.dave.addr || ev[0].RoyaltyBps != 1000 {
 		t.Fatalf("DefaultRoyaltySet: %+v", ev)
 	}
 	if recv, amt, _ := c.RoyaltyInfo(e.ctx, 7, big.NewInt(10_000)); recv != e.dave.addr || amt.Int64() != 1000 {

@@ -25,7 +25,7 @@ import {ICantBeEvil} from "./ICantBeEvil.sol";
 /// which is one-way and makes the collection final: after it setBaseURI,
 /// setContractURI, addAigcData and mintBatch revert with MetadataIsFrozen.
 /// Royalties follow ERC-2981 (the owner may change them up to a cap fixed at
-/// deploy), contract metadata ERC-7572, the licence a16z's "Can't Be Evil"
+/// deploy, royaltyCapBps()), contract metadata ERC-7572, the licence a16z's "Can't Be Evil"
 /// interface, and ERC-7007 (prompt + content hash per token) is available when
 /// enabled at deploy. provenanceHash() is the Merkle root over the whole
 /// collection's content (docs/provenance.md), fixed at deploy, so a placeholder
@@ -134,7 +134,7 @@ contract GenmintCollection is
     /// @notice The pending owner named by transferOwnership (Ownable2Step's event).
     event OwnershipTransferStarted(address indexed previousOwner, address indexed newOwner);
     /// @notice The owner changed the ERC-2981 default royalty.
-    event DefaultRoyaltySet(address indexed receiver, uint96 royaltyBps);
+    event DefaultRoyaltySet(address indexed receiver, uint16 royaltyBps);
 
     // ---------------------------------------------------------------- storage
     //
@@ -433,7 +433,9 @@ contract GenmintCollection is
         uint256 start = _nextId; // with _FROZEN set, start > _MAX_SUPPLY + 1
         uint256 end = start + quantity; // exclusive
         if (end - 1 > _MAX_SUPPLY) {
-            if (start & _FROZEN != 0) revert MetadataIsFrozen();
+            // A frozen cursor is above every cap: say why (re-reading the warm
+            // slot here keeps the flag off the stack of the path that mints).
+            _requireNotFrozen();
             revert MaxSupplyExceeded(_MAX_SUPPLY, end - 1);
         }
 
@@ -548,8 +550,13 @@ contract GenmintCollection is
     // ------------------------------------------------------------- royalty
 
     /// @notice Sets the ERC-2981 royalty of every token; receiver 0 with 0 bps
-    /// removes it. Owner only; never above royaltyCap().
-    function setDefaultRoyalty(address receiver, uint96 royaltyBps) external onlyOwner {
+    /// removes it. Owner only; never above royaltyCapBps().
+    /// @dev Basis points as uint16 (at most 10,000 fit), not OpenZeppelin's
+    /// internal uint96: the selector, 0x4331f639, then sorts after transferFrom's
+    /// and mintBatch's in the dispatcher (which compares selectors in order), so
+    /// this function costs those hot paths nothing. The same holds for every
+    /// function added since the first gas table (mint/gasbench).
+    function setDefaultRoyalty(address receiver, uint16 royaltyBps) external onlyOwner {
         if (royaltyBps > _ROYALTY_CAP) revert RoyaltyAboveCap(royaltyBps, _ROYALTY_CAP);
         if (receiver == address(0) && royaltyBps == 0) _deleteDefaultRoyalty();
         else _setDefaultRoyalty(receiver, royaltyBps);
@@ -557,7 +564,7 @@ contract GenmintCollection is
     }
 
     /// @notice The highest royalty setDefaultRoyalty accepts, in basis points.
-    function royaltyCap() external view returns (uint256) {
+    function royaltyCapBps() external view returns (uint256) {
         return _ROYALTY_CAP;
     }
 
