@@ -108,6 +108,11 @@ type Report struct {
 	// BaseURI is the pinned baseURI, when the collection's pin record was
 	// read.
 	BaseURI string `json:"base_uri,omitempty"`
+	// ProvenanceHash is the contract's provenanceHash() and
+	// ProvenanceRecomputed the root recomputed from the content
+	// (docs/provenance.md), when every token was checked.
+	ProvenanceHash       string `json:"provenance_hash,omitempty"`
+	ProvenanceRecomputed string `json:"provenance_recomputed,omitempty"`
 	// Tokens is how many tokens (items, locally) were checked; Verified how
 	// many passed every check.
 	Tokens   int  `json:"tokens"`
