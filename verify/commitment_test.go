@@ -2,6 +2,7 @@ package verify
 
 import (
 	"context"
+	"slices"
 	"testing"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -39,10 +40,11 @@ func TestProvenanceCommitment(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !r.OK || r.ProvenanceHash != root.Hex() || r.ProvenanceRecomputed != root.Hex() {
+	if !r.OK || r.ProvenanceHash != root.Hex() || r.ProvenanceRecomputed != root.Hex() || r.ProvenanceTokens != 5 {
 		t.Fatalf("committed collection: ok=%v hash=%s recomputed=%s failures=%v", r.OK, r.ProvenanceHash, r.ProvenanceRecomputed, r.Failures())
 	}
 
+	orig := slices.Clone(leaves)
 	// Items 2 and 3 swapped in the commitment: every token still verifies on
 	// its own, the collection does not.
 	leaves[1].ImageCID, leaves[2].ImageCID = leaves[2].ImageCID, leaves[1].ImageCID
@@ -56,6 +58,12 @@ func TestProvenanceCommitment(t *testing.T) {
 	fl := only(t, r)
 	if r.OK || r.Verified != 5 || fl.Check != "provenance-hash" || fl.Expected != other.Hex() || fl.Got != root.Hex() {
 		t.Fatalf("swapped commitment: %+v %v", r, fl)
+	}
+	// Committed to the first three: tokens 4 and 5 were added later.
+	first3, _ := merkle.Root(orig[:3])
+	r, err = Run(ctx, Options{Chain: deploySimCommitted(t, rec, false, common.Hash(first3)).chain(), Content: content, Pin: rec})
+	if err != nil || !r.OK || r.ProvenanceTokens != 3 || r.ProvenanceRecomputed != first3.Hex() {
+		t.Fatalf("prefix commitment: %+v %v", r, err)
 	}
 	// A partial run cannot recompute the root and says nothing about it.
 	r, err = Run(ctx, Options{Chain: bad.chain(), Content: content, Pin: rec, IDs: []int{1, 2}})

@@ -113,6 +113,8 @@ type Report struct {
 	// (docs/provenance.md), when every token was checked.
 	ProvenanceHash       string `json:"provenance_hash,omitempty"`
 	ProvenanceRecomputed string `json:"provenance_recomputed,omitempty"`
+	// ProvenanceTokens is how many tokens (1..k) the commitment covers.
+	ProvenanceTokens int `json:"provenance_tokens,omitempty"`
 	// Tokens is how many tokens (items, locally) were checked; Verified how
 	// many passed every check.
 	Tokens   int  `json:"tokens"`

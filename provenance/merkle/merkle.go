@@ -139,6 +139,40 @@ func up(level []Hash) []Hash {
 	return next
 }
 
+// MatchPrefix finds the k such that the root over leaves[:k] is root, for
+// a collection that added tokens after its commitment: the tree over k
+// leaves is node(tree over the first 2^m, tree over the rest) for the
+// largest 2^m < k (promoting odd nodes gives exactly that shape), so every
+// prefix's root is a fold over a stack of perfect subtrees, O(n log n) in
+// all. It returns 0, false when no prefix matches.
+func MatchPrefix(leaves []Leaf, root Hash) (int, bool) {
+	if check(leaves) != nil {
+		return 0, false
+	}
+	type sub struct {
+		size int
+		h    Hash
+	}
+	var stack []sub
+	for i, l := range leaves {
+		s := sub{1, l.Hash()}
+		for len(stack) > 0 && stack[len(stack)-1].size == s.size {
+			top := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			s = sub{2 * s.size, node(top.h, s.h)}
+		}
+		stack = append(stack, s)
+		h := stack[len(stack)-1].h
+		for j := len(stack) - 2; j >= 0; j-- {
+			h = node(stack[j].h, h)
+		}
+		if h == root {
+			return i + 1, true
+		}
+	}
+	return 0, false
+}
+
 // Step is one level of a proof: the sibling's hash and its side.
 type Step struct {
 	Hash Hash `json:"hash"`

@@ -141,3 +141,23 @@ func TestHashText(t *testing.T) {
 		t.Fatal("short hash parsed")
 	}
 }
+
+// Every prefix's root is found by MatchPrefix, at its own length.
+func TestMatchPrefix(t *testing.T) {
+	ls := leaves(40)
+	for k := 1; k <= len(ls); k++ {
+		root, _ := Root(ls[:k])
+		if got, ok := MatchPrefix(ls, root); !ok || got != k {
+			t.Fatalf("prefix %d: found %d, %v", k, got, ok)
+		}
+	}
+	if _, ok := MatchPrefix(ls, Hash{1}); ok {
+		t.Fatal("a foreign root matched")
+	}
+	other := leaves(40)
+	other[0].ImageCID = "changed"
+	root, _ := Root(ls[:10])
+	if _, ok := MatchPrefix(other, root); ok {
+		t.Fatal("a changed first leaf still matched")
+	}
+}
