@@ -15,8 +15,9 @@ import (
 // mint step the batches of one token range.
 type step struct {
 	kind        Kind
-	first, last uint64 // tokens (a deploy's constructor range; a mint's whole remaining range)
-	uri         string // the URI a set-base-uri or set-contract-uri step sets
+	first, last uint64        // tokens (a deploy's constructor range; a mint's whole remaining range)
+	uri         string        // the URI a set-base-uri or set-contract-uri step sets
+	royalty     chain.Royalty // what a set-royalty step sets
 }
 
 // planned is mint's plan: the steps left to send and the facts, read from
