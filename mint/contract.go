@@ -29,6 +29,10 @@ func ContractFactsFromSpec(s *spec.Spec) ContractFacts {
 	if s.Royalty.Receiver != "" {
 		c.Royalty = chain.Royalty{Receiver: common.HexToAddress(s.Royalty.Receiver), Bps: uint16(s.Royalty.BPS)}
 	}
+	c.RoyaltyCapBps = uint16(s.Royalty.CapBPS)
+	if !s.License.IsZero() {
+		c.License = chain.License{Name: s.License.ChainName, URI: s.License.ChainURI}
+	}
 	return c
 }
 

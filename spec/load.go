@@ -165,6 +165,7 @@ func (l *loader) load(data []byte) {
 		"rules":        func(k, v *yaml.Node) { l.rules(v) },
 		"postprocess":  func(k, v *yaml.Node) { l.postprocess(v) },
 		"royalty":      func(k, v *yaml.Node) { l.royalty(v) },
+		"license":      func(k, v *yaml.Node) { l.license(v) },
 		"erc7007":      func(k, v *yaml.Node) { l.s.ERC7007 = l.bool(v, "erc7007") },
 		"network":      func(k, v *yaml.Node) { l.network(v) },
 		"max_supply": func(k, v *yaml.Node) {
@@ -734,6 +735,7 @@ func (l *loader) royalty(n *yaml.Node) {
 				l.errorf(v, "royalty.receiver", "copy the address again, or write it all in lower case", "%q fails its EIP-55 checksum (a typo?)", r.Receiver)
 			}
 		},
+		"cap_bps": func(k, v *yaml.Node) { r.CapBPS = l.int(v, "royalty.cap_bps", 1, 10_000) },
 		"bps": func(k, v *yaml.Node) {
 			r.BPS = l.int(v, "royalty.bps", 0, 10_000)
 			if r.BPS > 1_000 {
@@ -741,6 +743,9 @@ func (l *loader) royalty(n *yaml.Node) {
 			}
 		},
 	})
+	if seen["cap_bps"] != nil && r.CapBPS < r.BPS {
+		l.errorf(seen["cap_bps"], "royalty.cap_bps", "raise cap_bps to at least bps, or lower bps", "the cap (%d) is below the royalty itself (%d)", r.CapBPS, r.BPS)
+	}
 	if seen["bps"] != nil && seen["receiver"] == nil && r.BPS > 0 {
 		l.errorf(n, "royalty.receiver", "add receiver: 0x… (the address paid royalties)", "missing")
 	}
