@@ -44,6 +44,8 @@ func (lay *layout) tokenJSON(li *layoutItem) ([]byte, error) {
 		Description: lay.coll.Description,
 		Image:       ipfsURI(images, li.imageName),
 		ExternalURL: tokenExternalURL(lay.coll, li.it.ID),
+		License:     lay.coll.License,
+		LicenseURL:  lay.coll.LicenseURL,
 		Attributes:  make([]Attribute, 0, len(li.it.Traits)),
 		Properties: TokenProperties{
 			Generation: Generation{
@@ -104,6 +106,8 @@ func (lay *layout) contractJSON() ([]byte, error) {
 		Symbol:       lay.coll.Symbol,
 		Description:  lay.coll.Description,
 		ExternalLink: contractExternalLink(lay.coll),
+		License:      lay.coll.License,
+		LicenseURL:   lay.coll.LicenseURL,
 	}
 	if cm.Name == "" {
 		cm.Name = filepath.Base(lay.dir)

@@ -47,6 +47,8 @@ type Spec struct {
 	Output      postprocess.Output
 
 	Royalty Royalty
+	// License is the collection's licence (zero: none given).
+	License License
 	// ERC7007 adds the ERC-7007 AIGC fields to token metadata and enables
 	// addAigcData on the contract.
 	ERC7007 bool
@@ -127,6 +129,9 @@ type Rarity struct {
 type Royalty struct {
 	Receiver string // 0x address
 	BPS      int    // basis points, 0–10000
+	// CapBPS is the most `genmint royalty set` may ever set, fixed in the
+	// contract at deployment: 0 means 1000 (10%), or BPS when higher.
+	CapBPS int
 }
 
 // Pos is a place in a spec or template file.

@@ -17,6 +17,7 @@ import (
 	"github.com/genmint/genmint/cmd/cmdutil"
 	"github.com/genmint/genmint/cmd/curatecmd"
 	"github.com/genmint/genmint/cmd/democmd"
+	"github.com/genmint/genmint/cmd/freezecmd"
 	"github.com/genmint/genmint/cmd/generatecmd"
 	"github.com/genmint/genmint/cmd/initcmd"
 	"github.com/genmint/genmint/cmd/listcmd"
@@ -25,6 +26,7 @@ import (
 	"github.com/genmint/genmint/cmd/providerscmd"
 	"github.com/genmint/genmint/cmd/raritycmd"
 	"github.com/genmint/genmint/cmd/repaircmd"
+	"github.com/genmint/genmint/cmd/royaltycmd"
 	"github.com/genmint/genmint/cmd/runcmd"
 	"github.com/genmint/genmint/cmd/showcmd"
 	"github.com/genmint/genmint/cmd/statuscmd"
@@ -96,6 +98,8 @@ plain lines, --json documents and exit codes:
 		verifycmd.NewCmdVerify(f, nil),
 		mintcmd.NewCmdMint(f, nil),
 		runcmd.NewCmdRun(f, nil),
+		freezecmd.NewCmdFreeze(f, nil),
+		royaltycmd.NewCmdRoyalty(f, nil),
 		statuscmd.NewCmdStatus(f, nil),
 		walletcmd.NewCmdWallet(f, nil),
 		c2pacmd.NewCmdC2PA(f, nil),

@@ -27,16 +27,20 @@ type ShowOptions struct {
 	Dir   string
 	State func(ctx context.Context, create bool) (*state.DB, error)
 	ID    int
+	// Proof prints the item's leaf and Merkle proof in the collection's
+	// provenance commitment (docs/provenance.md) instead of the item.
+	Proof bool
 }
 
 // NewCmdShow builds `genmint show`.
 func NewCmdShow(f *cmdutil.Factory, runF func(*ShowOptions) error) *cobra.Command {
 	opts := &ShowOptions{IO: f.IO, State: f.OpenState}
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "show ID",
 		Short: "Show one item: prompt, seed, traits, files, hashes and provenance",
 		Example: `  genmint show 3
-  genmint show 3 --json | jq .provenance.content.seed`,
+  genmint show 3 --json | jq .provenance.content.seed
+  genmint show 3 --proof          # the token's Merkle proof against provenanceHash()`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id, err := strconv.Atoi(strings.TrimLeft(args[0], "#"))
@@ -47,9 +51,14 @@ func NewCmdShow(f *cmdutil.Factory, runF func(*ShowOptions) error) *cobra.Comman
 			if runF != nil {
 				return runF(opts)
 			}
+			if opts.Proof {
+				return proofRun(cmd.Context(), opts)
+			}
 			return showRun(cmd.Context(), opts)
 		},
 	}
+	cmd.Flags().BoolVar(&opts.Proof, "proof", false, "print the token's leaf and Merkle proof in the provenance commitment")
+	return cmd
 }
 
 // Detail is show's JSON document.
