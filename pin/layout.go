@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/ipfs/go-cid"
 
@@ -34,6 +35,9 @@ type layout struct {
 	entries map[string]map[string]unixfs.Imported // root → path → CID and size, to check destinations file by file
 
 	onMetadata func(id int, b []byte) // Options.Metadata, serialised
+
+	ranksOnce sync.Once
+	ranks     map[int]int // item id → rarity rank, with MetadataFacts.RarityRank
 }
 
 type layoutItem struct {

@@ -54,8 +54,9 @@ const MaxCoverBytes = 64 << 20
 // MaxCount bounds a collection's size.
 const MaxCount = 100_000
 
-// MaxSupplyLimit bounds max_supply: the contract's token ids are uint32.
-const MaxSupplyLimit uint64 = 1<<32 - 2
+// MaxSupplyLimit bounds max_supply: the contract's token ids are 31 bits (the
+// cursor's top bit is its freeze flag; see mint/contracts).
+const MaxSupplyLimit uint64 = 1<<31 - 2
 
 // Load reads and checks dir/genmint.yaml. When the spec has errors it
 // returns them all as Problems (with a nil *Spec); warnings come back with a
@@ -175,12 +176,14 @@ func (l *loader) load(data []byte) {
 		"rules":        func(k, v *yaml.Node) { l.rules(v) },
 		"postprocess":  func(k, v *yaml.Node) { l.postprocess(v) },
 		"royalty":      func(k, v *yaml.Node) { l.royalty(v) },
+		"license":      func(k, v *yaml.Node) { l.license(v) },
 		"erc7007":      func(k, v *yaml.Node) { l.s.ERC7007 = l.bool(v, "erc7007") },
+		"rarity":       func(k, v *yaml.Node) { l.rarity(v) },
 		"network":      func(k, v *yaml.Node) { l.network(v) },
 		"max_supply": func(k, v *yaml.Node) {
 			l.s.MaxSupply = l.uint64(v, "max_supply")
 			if l.s.MaxSupply > MaxSupplyLimit {
-				l.errorf(v, "max_supply", "the contract's token ids are 32-bit", "must be at most %d, got %d", uint64(MaxSupplyLimit), l.s.MaxSupply)
+				l.errorf(v, "max_supply", "the contract's token ids are 31-bit", "must be at most %d, got %d", uint64(MaxSupplyLimit), l.s.MaxSupply)
 			}
 		},
 	}
@@ -758,6 +761,7 @@ func (l *loader) royalty(n *yaml.Node) {
 				l.errorf(v, "royalty.receiver", "copy the address again, or write it all in lower case", "%q fails its EIP-55 checksum (a typo?)", r.Receiver)
 			}
 		},
+		"cap_bps": func(k, v *yaml.Node) { r.CapBPS = l.int(v, "royalty.cap_bps", 1, 10_000) },
 		"bps": func(k, v *yaml.Node) {
 			r.BPS = l.int(v, "royalty.bps", 0, 10_000)
 			if r.BPS > 1_000 {
@@ -765,6 +769,9 @@ func (l *loader) royalty(n *yaml.Node) {
 			}
 		},
 	})
+	if seen["cap_bps"] != nil && r.CapBPS < r.BPS {
+		l.errorf(seen["cap_bps"], "royalty.cap_bps", "raise cap_bps to at least bps, or lower bps", "the cap (%d) is below the royalty itself (%d)", r.CapBPS, r.BPS)
+	}
 	if seen["bps"] != nil && seen["receiver"] == nil && r.BPS > 0 {
 		l.errorf(n, "royalty.receiver", "add receiver: 0x… (the address paid royalties)", "missing")
 	}
@@ -800,4 +807,10 @@ func (l *loader) coverImage(v *yaml.Node) {
 func IsURI(s string) bool {
 	i := strings.Index(s, "://")
 	return i > 0 && !strings.ContainsAny(s[:i], "/\\.")
+}
+
+func (l *loader) rarity(n *yaml.Node) {
+	l.mapping(n, "rarity", map[string]func(k, v *yaml.Node){
+		"metadata_rank": func(k, v *yaml.Node) { l.s.Rarity.MetadataRank = l.bool(v, "rarity.metadata_rank") },
+	})
 }

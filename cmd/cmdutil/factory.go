@@ -31,6 +31,10 @@ type Factory struct {
 	Dir   string // -C/--dir: the collection folder
 	JSON  bool   // --json
 	Quiet bool   // -q/--quiet
+
+	// C2PAKeys are the passphrase sources of the collection's C2PA signing
+	// key, from the flags of commands that make final images.
+	C2PAKeys KeyFlags
 }
 
 // New returns the Factory for a real process.
