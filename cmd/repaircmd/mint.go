@@ -68,3 +68,11 @@ func (o *RepairOptions) mintOnly(ctx context.Context, s *spec.Spec, db *state.DB
 	printMint(o.IO.Out, rep)
 	return nil
 }
+
+func total(counts map[state.Status]int) int {
+	n := 0
+	for _, c := range counts {
+		n += c
+	}
+	return n
+}

@@ -81,8 +81,11 @@ func repairRun(ctx context.Context, o *RepairOptions) error {
 		// A database that opens fine keeps everything it has: only the
 		// mint records are adopted into it.
 		if db, err := state.Open(ctx, o.Dir, state.Options{}); err == nil {
-			defer db.Close()
-			return o.mintOnly(ctx, s, db)
+			if counts, cerr := db.Counts(ctx); cerr == nil && total(counts) > 0 {
+				defer db.Close()
+				return o.mintOnly(ctx, s, db)
+			}
+			db.Close() // no items: rebuild them as below
 		}
 	}
 	path := state.Path(o.Dir)
