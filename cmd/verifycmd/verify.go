@@ -12,7 +12,6 @@ import (
 
 	"github.com/genmint/genmint/cmd/cmdutil"
 	"github.com/genmint/genmint/curate"
-	"github.com/genmint/genmint/internal/redact"
 	"github.com/genmint/genmint/internal/usage"
 	"github.com/genmint/genmint/mint"
 	"github.com/genmint/genmint/pin"
@@ -204,16 +203,11 @@ func verifyRun(ctx context.Context, o *VerifyOptions) error {
 	if db != nil && o.RPC != "" && o.CheckDeployment != nil {
 		// The collection's own contract: its chain must still hold the
 		// recorded deployment, or nothing read from that address is its.
-		missing, err := o.CheckDeployment(ctx, db)
-		if err != nil {
-			return classify(err)
-		}
-		if missing != "" {
-			return o.print(&verify.Report{Mode: verify.ModeChain, Links: []verify.Link{verify.LinkChain}, Contract: o.Contract,
-				Chain: redact.URL(o.RPC), Collection: []verify.Failure{{Link: verify.LinkChain, Check: "deployment",
-					Message: "deployment missing: " + missing,
-					Fix:     "point --rpc at the chain the collection was deployed on (deployments/<network>.json records it); no transaction can repair another chain's contract"}},
-				Results: []verify.TokenResult{}})
+		if r, err := o.deploymentMissing(ctx, db); err != nil || r != nil {
+			if err != nil {
+				return classify(err)
+			}
+			return o.print(r)
 		}
 	}
 	content, err := o.Content(ctx)
@@ -342,26 +336,6 @@ func shortHash(h string) string {
 		return h[:12] + "…"
 	}
 	return h
-}
-
-// checkDeployment checks the collection's recorded deployment, when
-// --contract is it, against --rpc's chain.
-func checkDeployment(ctx context.Context, o *VerifyOptions, db *state.DB) (string, error) {
-	s, err := o.Spec()
-	if err != nil {
-		return "", nil // no spec: a folder with a state but no genmint.yaml; nothing recorded to compare
-	}
-	rec, err := mint.FindDeployment(ctx, db, o.Dir, s.Network.Name)
-	if err != nil || rec == nil || !strings.EqualFold(rec.Address.Hex(), o.Contract) {
-		return "", err
-	}
-	cctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-	defer cancel()
-	err = mint.CheckDeploymentAt(cctx, o.RPC, redact.URL(o.RPC), rec)
-	if errors.Is(err, mint.ErrChainReset) {
-		return strings.TrimSuffix(err.Error(), "; nothing was sent"), nil
-	}
-	return "", err
 }
 
 // mintDefaults reads the contract `genmint mint` deployed for this
