@@ -230,10 +230,10 @@ func TestRepairRebuildsMintRecords(t *testing.T) {
 	if n, err := chain.Open(cl, rec.Address).TotalSupply(context.Background()); err != nil || n != 4 {
 		t.Fatalf("totalSupply %d, %v", n, err)
 	}
-	// A forced repair rebuilds the same records again, and so does a
-	// repair of a garbage database.
+	// A forced repair keeps the mint records (carried over from the old
+	// database, or rebuilt again), and a garbage database is rebuilt.
 	code, stdout, stderr = run(t, genmint(dir, "repair", "--force", "--rpc", an.URL))
-	if code != 0 || !strings.Contains(stdout, "4 of 4 tokens minted in 2 transactions") {
+	if code != 0 || !strings.Contains(stdout, "4 of 4 tokens minted in 2 transactions") && !strings.Contains(stdout, "the journal already records the deployment") {
 		t.Fatalf("repair --force --rpc: exit %d\n%s%s", code, stdout, stderr)
 	}
 	for _, f := range []string{"state.db", "state.db-wal", "state.db-shm"} {
