@@ -92,6 +92,18 @@ func (r *runner) apply(ctx context.Context, group []txRow, w *txRow, rc *types.R
 			rec.BaseURI = w.BaseURI
 			s.record = &rec
 		}
+	case KindFreeze, KindSetRoyalty:
+		info, err := c.Info(ctx)
+		if err != nil {
+			return err
+		}
+		if w.Kind == KindFreeze && !info.Frozen {
+			return fmt.Errorf("%w: after %s the collection is not frozen", ErrSupplyMismatch, w.Hash.Hex())
+		}
+		if want := (chain.Royalty{Receiver: w.Recipient, Bps: uint16(w.First)}); w.Kind == KindSetRoyalty && info.Royalty != want {
+			return fmt.Errorf("%w: after %s the royalty is %d bps to %s, not %d bps to %s", ErrSupplyMismatch, w.Hash.Hex(),
+				info.Royalty.Bps, info.Royalty.Receiver.Hex(), want.Bps, want.Receiver.Hex())
+		}
 	case KindSetContractURI:
 		info, err := c.Info(ctx)
 		if err != nil {

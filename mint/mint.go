@@ -127,6 +127,8 @@ type Options struct {
 	Confirm func(ctx context.Context, e Estimate) error
 	// Progress, when set, hears what Run does. It must not block.
 	Progress func(Event)
+	// Action, when set, sends that owner transaction instead of minting.
+	Action *Action
 	// Hook, when set, is called at each Point (tests crash the process here).
 	Hook func(Point)
 	// Now is the clock (time.Now when nil).

@@ -17,8 +17,9 @@ import (
 // mint step the batches of one token range.
 type step struct {
 	kind        Kind
-	first, last uint64 // tokens (a deploy's constructor range; a mint's whole remaining range)
-	uri         string // the URI a set-base-uri or set-contract-uri step sets
+	first, last uint64        // tokens (a deploy's constructor range; a mint's whole remaining range)
+	uri         string        // the URI a set-base-uri or set-contract-uri step sets
+	royalty     chain.Royalty // what a set-royalty step sets
 }
 
 // planned is mint's plan: the steps left to send and the facts, read from
@@ -68,6 +69,11 @@ func (r *runner) plan(ctx context.Context) (*planned, error) {
 		if rec, err = pin.Latest(ctx, r.o.DB); err != nil {
 			return nil, err
 		}
+		// Never mint a baseURI no destination confirmed holding. (A
+		// record the caller passes in is the caller's to check.)
+		if _, _, err := rec.Publication(); err != nil {
+			return nil, err
+		}
 	}
 	inPin := map[int]bool{}
 	for _, id := range rec.ItemIDs {
@@ -100,6 +106,10 @@ func (r *runner) plan(ctx context.Context) (*planned, error) {
 			Owner: r.from, InitialHolder: recipient, InitialSupply: n,
 			MaxSupply: max(r.o.Collection.MaxSupply, n),
 			Royalty:   r.o.Collection.Royalty, AIGC: r.o.Collection.AIGC,
+			RoyaltyCapBps: r.o.Collection.RoyaltyCapBps, License: r.o.Collection.License,
+		}
+		if p.cfg.ProvenanceHash, err = provenanceHash(rec, items); err != nil {
+			return nil, err
 		}
 		deploy := step{kind: KindDeploy, first: 1, last: n}
 		if r.o.NoERC2309 {

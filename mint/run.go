@@ -133,7 +133,11 @@ func (r *runner) run(ctx context.Context) error {
 
 	// 3–5. Plan, send one transaction, re-plan, until nothing is left.
 	for {
-		p, err := r.plan(ctx)
+		plan := r.plan
+		if r.o.Action != nil {
+			plan, r.asked = r.planAction, true // the command asked before
+		}
+		p, err := plan(ctx)
 		if err != nil {
 			return err
 		}

@@ -53,26 +53,3 @@ func printMint(w io.Writer, rep *mint.RebuildReport) {
 		fmt.Fprintf(w, "  not rebuilt: %s\n", s)
 	}
 }
-
-// mintOnly adopts the mint records into a database that opens fine.
-func (o *RepairOptions) mintOnly(ctx context.Context, s *spec.Spec, db *state.DB) error {
-	rep, err := rebuildMint(ctx, o, s, db)
-	if err != nil {
-		return err
-	}
-	if o.JSON {
-		return cmdutil.PrintJSON(o.IO.Out, struct {
-			Mint *mint.RebuildReport `json:"mint"`
-		}{rep})
-	}
-	printMint(o.IO.Out, rep)
-	return nil
-}
-
-func total(counts map[state.Status]int) int {
-	n := 0
-	for _, c := range counts {
-		n += c
-	}
-	return n
-}

@@ -4,11 +4,11 @@ package statuscmd
 import (
 	"context"
 	"fmt"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
 	"github.com/genmint/genmint/cmd/cmdutil"
+	"github.com/genmint/genmint/internal/termtext"
 	"github.com/genmint/genmint/mint"
 	"github.com/genmint/genmint/spec"
 	"github.com/genmint/genmint/state"
@@ -154,14 +154,17 @@ func statusRun(ctx context.Context, o *StatusOptions) error {
 	if len(items) == 0 {
 		return nil
 	}
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, o.IO.Color(cmdutil.Bold, "ID\tSTATUS\tTOKEN\tTX"))
+	// Aligned by width on the terminal: a tabwriter counts colour codes.
+	tb := termtext.Table{Gap: 2}
+	bold := func(s string) string { return o.IO.Color(cmdutil.Bold, s) }
+	tb.Row(bold("ID"), bold("STATUS"), bold("TOKEN"), bold("TX"))
 	for _, it := range doc.Items {
 		tok, tx := "", ""
 		if it.TxHash != "" {
 			tok, tx = fmt.Sprint(it.TokenID), it.TxHash
 		}
-		fmt.Fprintf(tw, "%04d\t%s\t%s\t%s\n", it.ID, cmdutil.StatusColor(o.IO, it.Status), tok, tx)
+		tb.Row(fmt.Sprintf("%04d", it.ID), cmdutil.StatusColor(o.IO, it.Status), tok, tx)
 	}
-	return tw.Flush()
+	_, err = tb.WriteTo(w)
+	return err
 }

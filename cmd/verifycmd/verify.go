@@ -12,9 +12,11 @@ import (
 
 	"github.com/genmint/genmint/cmd/cmdutil"
 	"github.com/genmint/genmint/curate"
+	"github.com/genmint/genmint/internal/termtext"
 	"github.com/genmint/genmint/internal/usage"
 	"github.com/genmint/genmint/mint"
 	"github.com/genmint/genmint/pin"
+	"github.com/genmint/genmint/provenance/c2pa"
 	"github.com/genmint/genmint/spec"
 	"github.com/genmint/genmint/state"
 	"github.com/genmint/genmint/verify"
@@ -216,6 +218,9 @@ func verifyRun(ctx context.Context, o *VerifyOptions) error {
 	}
 	defer closeIt(content)
 	run := verify.Options{Content: content, Pin: rec, IDs: o.Only, Concurrency: o.Concurrency, FetchTimeout: o.Timeout, RequireAIGC: o.RequireAIGC}
+	if run.C2PA, err = c2paCheck(o.Dir); err != nil {
+		return err
+	}
 	if o.RPC != "" {
 		ch, err := o.Chain(ctx)
 		if err != nil {
@@ -244,9 +249,13 @@ func runLocal(ctx context.Context, o *VerifyOptions) error {
 		return err
 	}
 	defer db.Close()
+	check, err := c2paCheck(o.Dir)
+	if err != nil {
+		return err
+	}
 	prog := cmdutil.NewProgress(o.IO, "item", o.Quiet)
 	r, err := verify.Local(ctx, verify.LocalOptions{Dir: o.Dir, DB: db, Collection: pin.MetadataFactsFromSpec(s), IDs: o.Only,
-		Concurrency: o.Concurrency, Started: prog.Start, Progress: o.progress(prog, "item")})
+		Concurrency: o.Concurrency, C2PA: check, Started: prog.Start, Progress: o.progress(prog, "item")})
 	prog.Finish()
 	if err != nil {
 		return err
@@ -258,7 +267,7 @@ func runLocal(ctx context.Context, o *VerifyOptions) error {
 func (o *VerifyOptions) progress(p *cmdutil.Progress, noun string) func(verify.TokenResult) {
 	return func(tr verify.TokenResult) {
 		if !tr.OK && len(tr.Failures) > 0 {
-			p.Step(o.IO.Color(cmdutil.Red, "✗ ")+tr.Failures[0].String(), true)
+			p.Step(o.IO.Color(cmdutil.Red, "✗ ")+termtext.Line(tr.Failures[0].String()), true)
 			return
 		}
 		var parts []string
@@ -271,6 +280,13 @@ func (o *VerifyOptions) progress(p *cmdutil.Progress, noun string) func(verify.T
 		}
 		if tr.ERC7007 != "" {
 			parts = append(parts, "erc7007 "+tr.ERC7007)
+		}
+		if cc := tr.ContentCredentials; cc != nil && cc.Status != "absent" {
+			c := "c2pa " + cc.Status
+			if cc.Status == "untrusted" {
+				c = "c2pa signed by an untrusted certificate (" + cc.Signer + ")"
+			}
+			parts = append(parts, c)
 		}
 		p.Step(fmt.Sprintf("%s %s %d verified: %s", o.IO.Color(cmdutil.Green, "✓"), noun, tr.ID, strings.Join(parts, ", ")), false)
 	}
@@ -353,4 +369,21 @@ func mintDefaults(ctx context.Context, db *state.DB, getenv func(string) string)
 		return "", "", false, nil
 	}
 	return getenv("ETH_RPC_URL"), d.Contract.Hex(), true, nil
+}
+
+// c2paCheck is the Content Credentials check: every image carrying a C2PA
+// manifest is validated, against the trust anchors of the collection's
+// set-up (genmint c2pa init) when the folder has one.
+func c2paCheck(dir string) (*verify.C2PA, error) {
+	cfg, err := c2pa.LoadConfig(dir)
+	if err != nil {
+		return nil, cmdutil.AsUsage(err)
+	}
+	check := &verify.C2PA{}
+	if cfg != nil {
+		if check.Roots, err = cfg.Roots(dir); err != nil {
+			return nil, cmdutil.AsUsage(err)
+		}
+	}
+	return check, nil
 }
