@@ -49,6 +49,9 @@ type Report struct {
 	Provider     string        `json:"provider,omitempty"`
 	Combinations string        `json:"combinations,omitempty"`
 	Steps        int           `json:"postprocess_steps"`
+	// Network is the chain the collection mints on (a CI job checks it
+	// before passing --yes).
+	Network *spec.Network `json:"network,omitempty"`
 }
 
 func validateRun(o *ValidateOptions) error {
@@ -62,6 +65,8 @@ func validateRun(o *ValidateOptions) error {
 	}
 	if s != nil {
 		rep.Name, rep.Count, rep.Provider, rep.Steps = s.Name, s.Count, s.Provider.Name, len(s.PostProcess)
+		nw := s.Network
+		rep.Network = &nw
 		if len(s.Traits) > 0 {
 			rep.Combinations = s.Combinations().String()
 		}
