@@ -13,6 +13,9 @@
 #                                         one man page per command and the bash,
 #                                         zsh, fish and PowerShell completions
 #                                         (deb: dpkg-deb -c; rpm: rpm -qlp).
+#   scripts/release-check.sh --inspect DIST N   only the inspection, of a dist
+#                                         folder made elsewhere, N man pages
+#                                         expected in each archive.
 #
 # goreleaser comes from $GORELEASER, PATH or tools/bin; without one, the full
 # check builds it into tools/bin (go install, pinned version: minutes on 2
@@ -23,12 +26,25 @@ repo=$(pwd)
 
 goreleaser_version=v2.17.0
 
+inspect_only=0
+if [ "${1:-}" = --inspect ]; then
+	inspect_only=1
+	dist=$(realpath "$2")
+	commands=$3
+fi
+
 if [ "${1:-}" = --no-cross ]; then
 	go test -count=1 -run '^TestGoreleaserConfig$' ./internal/build/
 	echo "release-check: .goreleaser.yaml's structure ok; 'make release-check' builds and inspects a full snapshot" >&2
 	exit 0
 fi
 
+command -v dpkg-deb >/dev/null || { echo "release-check: dpkg-deb is needed to list the deb package (apt-get install dpkg)" >&2; exit 1; }
+command -v rpm >/dev/null || { echo "release-check: rpm is needed to list the rpm package: apt-get install rpm" >&2; exit 1; }
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+
+if [ "$inspect_only" = 0 ]; then
 gr="${GORELEASER:-}"
 [ -n "$gr" ] || gr=$(command -v goreleaser 2>/dev/null || true)
 [ -n "$gr" ] || { [ -x tools/bin/goreleaser ] && gr=tools/bin/goreleaser; } || true
@@ -39,22 +55,18 @@ if [ -z "$gr" ]; then
 	gr=tools/bin/goreleaser
 fi
 gr=$(realpath "$gr")
-command -v dpkg-deb >/dev/null || { echo "release-check: dpkg-deb is needed to list the deb package (apt-get install dpkg)" >&2; exit 1; }
-command -v rpm >/dev/null || { echo "release-check: rpm is needed to list the rpm package: apt-get install rpm" >&2; exit 1; }
-
-scratch=$(mktemp -d)
-trap 'rm -rf "$scratch"' EXIT
 git clone -q . "$scratch/genmint"
 cd "$scratch/genmint"
 git remote set-url origin https://github.com/genmint/genmint.git
 "$gr" check
 "$gr" release --snapshot --clean
-cd dist
-
-# Every command of the tree has its page: the list comes from the binary.
-host=$(ls -d genmint_linux_amd64*/ 2>/dev/null | head -1)
+dist=$scratch/genmint/dist
+# Every command of the tree has its page: the count comes from the binary.
 commands=$(find "$scratch/genmint/manpages" -name '*.1.gz' | wc -l)
 [ "$commands" -gt 10 ] || { echo "release-check: only $commands man pages were made" >&2; exit 1; }
+fi
+cd "$dist"
+host=$(ls -d genmint_linux_amd64*/ 2>/dev/null | head -1 || true)
 
 fail=0
 need() { # listing-file what path-regex…
