@@ -332,3 +332,18 @@ func TestRunInterrupted(t *testing.T) {
 		}
 	}
 }
+
+// TestRunRefusedBeforeSpending: a node that cannot be reached stops the run
+// before anything is generated, with one document saying so.
+func TestRunRefusedBeforeSpending(t *testing.T) {
+	dir := newRunCollection(t, 2)
+	code, doc, stderr := genmintRun(t, dir, t.TempDir(), nil, "--keep-all", "--car", filepath.Join(dir, "c.car"),
+		"--rpc", "http://127.0.0.1:1", "--account", "nobody")
+	if code != 1 || doc.StoppedAt != "check" || !strings.Contains(doc.Reason, "cannot reach the node at http://127.0.0.1:1") ||
+		!strings.Contains(stderr, "cannot reach the node") {
+		t.Fatalf("exit %d %+v\n%s", code, doc, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "items")); err == nil {
+		t.Fatal("items were generated before the node was checked")
+	}
+}
