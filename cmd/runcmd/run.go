@@ -192,7 +192,9 @@ type Result struct {
 	Mint     *Minted           `json:"mint,omitempty"`
 	Verify   *Verified         `json:"verify,omitempty"`
 	// StoppedAt names the step the run ended at, when it did not finish
-	// ("generate", "decide", "pin", "mint", "verify"); Reason says why.
+	// ("check": the flags, spec, node, key and IPFS destination checked
+	// before anything is spent; "generate", "decide", "pin", "mint",
+	// "verify"); Reason says why.
 	StoppedAt string `json:"stopped_at,omitempty"`
 	Reason    string `json:"reason,omitempty"`
 	ExitCode  int    `json:"exit_code"`
@@ -254,6 +256,8 @@ type runner struct {
 	backend mint.Backend
 	signer  *wallet.Signer
 	dest    *pin.Destinations
+	// checked is set once everything that could refuse the run was checked.
+	checked bool
 }
 
 // runRun checks everything that could refuse the run, then runs the steps
@@ -311,6 +315,7 @@ func (r *runner) run(ctx context.Context) error {
 		return err
 	}
 	defer r.db.Close()
+	r.checked = true
 
 	refused, err := r.generate(ctx)
 	if err != nil {
@@ -568,6 +573,8 @@ func (r *runner) finish(ctx context.Context, err error) error {
 // step names the first step without a result: where an error stopped the run.
 func (r *runner) step() string {
 	switch {
+	case !r.checked:
+		return "check"
 	case r.res.Generate == nil:
 		return "generate"
 	case r.res.Decide == nil:

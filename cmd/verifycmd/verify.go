@@ -141,7 +141,7 @@ source could not be used (nothing was decided), 2 bad flags.`,
 	}
 	fl := cmd.Flags()
 	fl.BoolVar(&opts.Local, "local", false, "check the collection folder alone: no chain, no network")
-	fl.StringVar(&opts.RPC, "rpc", "", "the chain's JSON-RPC `URL`")
+	fl.StringVar(&opts.RPC, "rpc", "", "the chain's JSON-RPC `URL` (alias --rpc-url)")
 	fl.StringVar(&opts.Contract, "contract", "", "the collection contract's `address`")
 	fl.StringVar(&opts.IPFSAPI, "ipfs-api", "", "read IPFS through this Kubo RPC `address` (multiaddr or URL)")
 	fl.StringVar(&opts.Gateway, "gateway", "", "read IPFS through this HTTP gateway `URL` (path style, e.g. https://ipfs.io)")
