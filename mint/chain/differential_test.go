@@ -139,7 +139,9 @@ func differential(t *testing.T, script []byte) {
 	}
 
 	var succeeded, reverted int
-	defer func() { t.Logf("%d operations agreed: %d succeeded, %d reverted", succeeded+reverted, succeeded, reverted) }()
+	defer func() {
+		t.Logf("%d operations agreed: %d succeeded, %d reverted", succeeded+reverted, succeeded, reverted)
+	}()
 	for i := 0; i+1 < len(script); i += 2 {
 		op, arg := script[i], script[i+1]
 		from := accts[op>>6]
@@ -210,4 +212,3 @@ func differential(t *testing.T, script []byte) {
 		compare(i/2, what, []uint64{id, 1, supply})
 	}
 }
-
