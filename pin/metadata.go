@@ -37,17 +37,24 @@ type MetadataFacts struct {
 	// ERC7007 adds the ERC-7007 AIGC fields (prompt, aigc_type, aigc_data)
 	// to token metadata.
 	ERC7007 bool
+	// RarityRank adds each token's rarity rank among the items pinned
+	// together (rank 1 the rarest, by information content; see package
+	// rarity) as the attribute RarityRankTrait.
+	RarityRank bool
 	// License and LicenseURL are the collection's licence (spec license:),
 	// written to token and contract metadata as license and license_url:
 	// the known key (CC0-1.0, CBE-CC0, …) or the custom licence's name.
 	License, LicenseURL string
 }
 
+// RarityRankTrait is the trait_type of the rarity rank attribute.
+const RarityRankTrait = "Rarity Rank"
+
 // MetadataFactsFromSpec takes the metadata's facts from the spec.
 func MetadataFactsFromSpec(s *spec.Spec) MetadataFacts {
 	return MetadataFacts{Name: s.Name, Symbol: s.Symbol, Description: s.Description, ExternalURL: s.ExternalURL,
 		Creator: s.Creator, Image: s.Image, RoyaltyReceiver: s.Royalty.Receiver, RoyaltyBPS: s.Royalty.BPS, ERC7007: s.ERC7007,
-		License: firstNonEmpty(s.License.Key, s.License.Name), LicenseURL: s.License.URL}
+		RarityRank: s.Rarity.MetadataRank, License: firstNonEmpty(s.License.Key, s.License.Name), LicenseURL: s.License.URL}
 }
 
 // TokenMetadata is one token's ERC-721 metadata JSON, following the OpenSea
@@ -86,6 +93,17 @@ type TokenProperties struct {
 	Original   FileRef       `json:"original"`
 	Provenance ProvenanceRef `json:"provenance"`
 	Creator    string        `json:"creator,omitempty"`
+	// ContentCredentials says the image carries a valid C2PA manifest
+	// (nil when it carries none).
+	ContentCredentials *ContentCredentials `json:"content_credentials,omitempty"`
+}
+
+// ContentCredentials names the C2PA manifest embedded in the image.
+type ContentCredentials struct {
+	Standard          string `json:"standard"` // "C2PA 2.1"
+	Manifest          string `json:"manifest"` // its label, urn:c2pa:…
+	Signer            string `json:"signer"`   // the signing certificate's subject
+	DigitalSourceType string `json:"digital_source_type,omitempty"`
 }
 
 // Generation holds the generation facts from the provenance record.

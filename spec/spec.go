@@ -52,6 +52,8 @@ type Spec struct {
 	// ERC7007 adds the ERC-7007 AIGC fields to token metadata and enables
 	// addAigcData on the contract.
 	ERC7007 bool
+	// Rarity is the spec's rarity: section.
+	Rarity Rarity
 
 	// Network is the chain to mint on (default DefaultNetwork, a local anvil).
 	Network Network
@@ -113,6 +115,14 @@ type Rule struct {
 type Condition struct {
 	Trait  string
 	Values []string
+}
+
+// Rarity holds the rarity settings.
+type Rarity struct {
+	// MetadataRank writes each token's rarity rank (information content,
+	// over the pinned items; see package rarity) into its metadata as a
+	// "Rarity Rank" attribute. Off by default: marketplaces rank on their own.
+	MetadataRank bool
 }
 
 // Royalty is the ERC-2981 royalty.

@@ -3,14 +3,8 @@ package cmdutil
 import (
 	"context"
 	"errors"
-	"fmt"
-	"math/big"
-	"net/url"
-	"strings"
 	"time"
 
-	"github.com/ethereum/go-ethereum/common"
-	"github.com/ethereum/go-ethereum/ethclient"
 	"github.com/spf13/pflag"
 
 	"github.com/genmint/genmint/internal/redact"
@@ -33,13 +27,10 @@ type OwnerFlags struct {
 	Dial func(ctx context.Context, rawURL string) (mint.Backend, func(), error)
 }
 
-// RPCEnv names the node when --rpc is not given.
-const RPCEnv = "ETH_RPC_URL"
-
 // Register adds --rpc, --account and the key flags.
 func (o *OwnerFlags) Register(fs *pflag.FlagSet) {
-	fs.StringVar(&o.RPC, "rpc", "", "the node's JSON-RPC `URL` (default $"+RPCEnv+")")
-	fs.StringVar(&o.Account, "account", "", "the collection owner's keystore account (`ADDRESS`)")
+	RegisterRPC(fs, &o.RPC)
+	fs.StringVar(&o.Account, "account", "", "the collection owner's key: a keystore `NAME`, ADDRESS or key file (default $"+EnvKeystoreAccount+")")
 	fs.DurationVar(&o.Poll, "poll-interval", 0, "how often to ask the node for receipts (default 2s)")
 	_ = fs.MarkHidden("poll-interval")
 	o.Keys.Register(fs)
@@ -50,19 +41,20 @@ func (o *OwnerFlags) Check(getenv func(string) string) error {
 	if o.RPC == "" && getenv != nil {
 		o.RPC = getenv(RPCEnv)
 	}
+	if o.Account == "" && getenv != nil {
+		o.Account = getenv(EnvKeystoreAccount)
+	}
+	o.Keys.FromEnv(getenv)
 	if err := o.Keys.Check(); err != nil {
 		return err
 	}
 	switch {
 	case o.RPC == "":
 		return UsageError("--rpc URL is needed: the JSON-RPC endpoint of a node on the collection's network (or set %s)", RPCEnv)
-	case o.Account == "":
-		return UsageError("--account ADDRESS is needed: the collection owner's keystore account (see 'genmint wallet list')")
-	case !common.IsHexAddress(o.Account):
-		if wallet.LooksLikePrivateKey(o.Account) {
-			return UsageError("--account takes an address (0x and 40 hex digits); that looks like a private key: never put one on the command line")
-		}
-		return UsageError("--account %q is not an address (0x and 40 hex digits)", o.Account)
+	case wallet.LooksLikePrivateKey(o.Account):
+		return UsageError("--account takes a keystore name, an address or a key file; that looks like a private key: never put one on the command line")
+	case !o.Keys.HasAccount(o.Account):
+		return UsageError("--account NAME|ADDRESS is needed: the collection owner's key (see 'genmint wallet list')")
 	}
 	return nil
 }
@@ -82,83 +74,27 @@ func RunAction(ctx context.Context, f *Factory, o *OwnerFlags, s *spec.Spec, a m
 	}
 	defer db.Close()
 	nw := s.Network
-	backend, closeFn, err := o.connect(ctx, nw)
+	dial := o.Dial
+	if dial == nil {
+		dial = Dial
+	}
+	backend, closeFn, err := Connect(ctx, dial, o.RPC, nw)
 	if err != nil {
 		return nil, err
 	}
 	defer closeFn()
-	dir, err := o.Keys.Dir()
+	signer, err := o.Keys.Unlock(f.IO, f.Getenv, o.Account, nw.ChainID, f.Quiet)
 	if err != nil {
 		return nil, err
-	}
-	ks, err := wallet.Open(dir, wallet.Standard)
-	if err != nil {
-		return nil, err
-	}
-	account := common.HexToAddress(o.Account)
-	if _, err := ks.Find(account); err != nil {
-		return nil, KeyError(err)
-	}
-	pw, err := o.Keys.Passphrase(f.IO, f.Getenv).Get(fmt.Sprintf("Passphrase for %s: ", account.Hex()), false)
-	if err != nil {
-		return nil, AsUsage(err)
-	}
-	signer, err := ks.Unlock(account, pw, new(big.Int).SetUint64(nw.ChainID))
-	if err != nil {
-		return nil, KeyError(err)
 	}
 	defer signer.Lock()
 	res, err := mint.Run(ctx, mint.Options{DB: db, Backend: backend, Signer: signer.Opts, Network: nw,
-		Collection: mint.ContractFactsFromSpec(s), Poll: o.Poll, Action: &a, Progress: progress})
+		Collection: mint.ContractFactsFromSpec(s), Poll: o.Poll, Action: &a, Progress: progress,
+		Dir: f.Dir, Node: redact.URL(o.RPC)})
 	switch {
 	case errors.Is(err, mint.ErrNotDeployed), errors.Is(err, mint.ErrNotOwner), errors.Is(err, mint.ErrWrongChain),
 		errors.Is(err, mint.ErrOtherChain), errors.Is(err, chain.ErrRoyaltyAboveCap), errors.Is(err, chain.ErrNotOwner):
 		return res, AsUsage(err)
 	}
-	return res, err
-}
-
-func (o *OwnerFlags) connect(ctx context.Context, nw spec.Network) (mint.Backend, func(), error) {
-	dial := o.Dial
-	if dial == nil {
-		dial = func(ctx context.Context, rawURL string) (mint.Backend, func(), error) {
-			cl, err := ethclient.DialContext(ctx, rawURL)
-			if err != nil {
-				return nil, nil, err
-			}
-			return cl, cl.Close, nil
-		}
-	}
-	where := redact.URL(o.RPC)
-	pctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-	defer cancel()
-	b, closeFn, err := dial(pctx, o.RPC)
-	if err != nil {
-		return nil, nil, AsUsage(fmt.Errorf("bad --rpc %s: %v", where, scrubURL(err, o.RPC)))
-	}
-	id, err := b.ChainID(pctx)
-	if err != nil {
-		closeFn()
-		if ctx.Err() != nil {
-			return nil, nil, ctx.Err()
-		}
-		return nil, nil, fmt.Errorf("cannot reach the node at %s: %v: check --rpc and that the node is running", where, scrubURL(err, o.RPC))
-	}
-	if err := mint.CheckChain(id.Uint64(), nw, " at "+where); err != nil {
-		closeFn()
-		return nil, nil, AsUsage(err)
-	}
-	return b, closeFn, nil
-}
-
-// scrubURL removes the full URL (which may hold a key) from an error text.
-func scrubURL(err error, raw string) string {
-	msg := err.Error()
-	if raw != "" {
-		msg = strings.ReplaceAll(msg, raw, redact.URL(raw))
-		if u, perr := url.Parse(raw); perr == nil && u.Host != "" {
-			msg = strings.ReplaceAll(msg, strings.TrimSuffix(raw, "/"), redact.URL(raw))
-		}
-	}
-	return msg
+	return res, MintError(err)
 }
