@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -442,6 +443,9 @@ func (r *runner) finish(ctx context.Context, j job, original []byte, res *stored
 		PostProcess:   steps(s.PostProcess),
 		Output:        provenance.Output{MediaType: s.Output.MediaType(), Width: out.Bounds().Dx(), Height: out.Bounds().Dy(), Quality: quality(s.Output)},
 		ProviderFacts: facts,
+	}
+	if !s.License.IsZero() {
+		content.License = &provenance.License{Name: cmp.Or(s.License.Key, s.License.Name), URL: s.License.URL}
 	}
 	finalName := "final" + s.Output.Ext()
 	var sign provenance.Signer
