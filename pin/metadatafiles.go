@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/ipfs/go-cid"
 
 	"github.com/genmint/genmint/provenance"
 	"github.com/genmint/genmint/provenance/c2pa"
+	"github.com/genmint/genmint/rarity"
 )
 
 // This file builds the metadata files a run pins — one per token, and the
@@ -42,6 +44,8 @@ func (lay *layout) tokenJSON(li *layoutItem) ([]byte, error) {
 		Description: lay.coll.Description,
 		Image:       ipfsURI(images, li.imageName),
 		ExternalURL: tokenExternalURL(lay.coll, li.it.ID),
+		License:     lay.coll.License,
+		LicenseURL:  lay.coll.LicenseURL,
 		Attributes:  make([]Attribute, 0, len(li.it.Traits)),
 		Properties: TokenProperties{
 			Generation: Generation{
@@ -71,6 +75,9 @@ func (lay *layout) tokenJSON(li *layoutItem) ([]byte, error) {
 	for _, t := range li.it.Traits {
 		md.Attributes = append(md.Attributes, Attribute{TraitType: t.Type, Value: t.Value})
 	}
+	if lay.coll.RarityRank {
+		md.Attributes = append(md.Attributes, Attribute{TraitType: RarityRankTrait, Value: strconv.Itoa(lay.rarityRank(li.it.ID))})
+	}
 	if lay.coll.ERC7007 {
 		md.Prompt = prompt
 		md.AIGCType = strings.SplitN(li.finalMedia, "/", 2)[0]
@@ -79,12 +86,28 @@ func (lay *layout) tokenJSON(li *layoutItem) ([]byte, error) {
 	return marshalMetadata(md)
 }
 
+// rarityRank is item id's rarity rank among the items laid out: a pure
+// function of their traits, so the same set pinned again gives the same
+// metadata.
+func (lay *layout) rarityRank(id int) int {
+	lay.ranksOnce.Do(func() {
+		items := make([]rarity.Item, len(lay.items))
+		for i, li := range lay.items {
+			items[i] = rarity.Item{ID: li.it.ID, Traits: li.it.Traits}
+		}
+		lay.ranks = rarity.Rank(items)
+	})
+	return lay.ranks[id]
+}
+
 func (lay *layout) contractJSON() ([]byte, error) {
 	cm := ContractMetadata{
 		Name:         lay.coll.Name,
 		Symbol:       lay.coll.Symbol,
 		Description:  lay.coll.Description,
 		ExternalLink: contractExternalLink(lay.coll),
+		License:      lay.coll.License,
+		LicenseURL:   lay.coll.LicenseURL,
 	}
 	if cm.Name == "" {
 		cm.Name = filepath.Base(lay.dir)

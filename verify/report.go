@@ -110,6 +110,13 @@ type Report struct {
 	// BaseURI is the pinned baseURI, when the collection's pin record was
 	// read.
 	BaseURI string `json:"base_uri,omitempty"`
+	// ProvenanceHash is the contract's provenanceHash() and
+	// ProvenanceRecomputed the root recomputed from the content
+	// (docs/provenance.md), when every token was checked.
+	ProvenanceHash       string `json:"provenance_hash,omitempty"`
+	ProvenanceRecomputed string `json:"provenance_recomputed,omitempty"`
+	// ProvenanceTokens is how many tokens (1..k) the commitment covers.
+	ProvenanceTokens int `json:"provenance_tokens,omitempty"`
 	// Tokens is how many tokens (items, locally) were checked; Verified how
 	// many passed every check.
 	Tokens   int  `json:"tokens"`

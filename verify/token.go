@@ -356,6 +356,9 @@ func generationDiff(md *pin.TokenMetadata, c *provenance.Content) (field, record
 		rt = append(rt, tr.Type+"="+tr.Value)
 	}
 	for _, a := range md.Attributes {
+		if a.TraitType == pin.RarityRankTrait {
+			continue // a ranking among the pinned items (rarity.metadata_rank), not a trait of the record
+		}
 		mt = append(mt, a.TraitType+"="+a.Value)
 	}
 	if strings.Join(rt, ", ") != strings.Join(mt, ", ") {

@@ -132,6 +132,11 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		return nil, err
 	}
 	r.Results = res
+	if o.Chain != nil && r.TotalSupply != nil && o.IDs == nil {
+		if err := commitment(ctx, o.Chain, *r.TotalSupply, res, r); err != nil {
+			return nil, err
+		}
+	}
 	r.finish()
 	return r, nil
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/genmint/genmint/cmd/cmdutil"
+	"github.com/genmint/genmint/internal/termtext"
 	"github.com/genmint/genmint/provenance"
 	"github.com/genmint/genmint/provenance/c2pa"
 	"github.com/genmint/genmint/state"
@@ -26,16 +27,20 @@ type ShowOptions struct {
 	Dir   string
 	State func(ctx context.Context, create bool) (*state.DB, error)
 	ID    int
+	// Proof prints the item's leaf and Merkle proof in the collection's
+	// provenance commitment (docs/provenance.md) instead of the item.
+	Proof bool
 }
 
 // NewCmdShow builds `genmint show`.
 func NewCmdShow(f *cmdutil.Factory, runF func(*ShowOptions) error) *cobra.Command {
 	opts := &ShowOptions{IO: f.IO, State: f.OpenState}
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "show ID",
 		Short: "Show one item: prompt, seed, traits, files, hashes and provenance",
 		Example: `  genmint show 3
-  genmint show 3 --json | jq .provenance.content.seed`,
+  genmint show 3 --json | jq .provenance.content.seed
+  genmint show 3 --proof          # the token's Merkle proof against provenanceHash()`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id, err := strconv.Atoi(strings.TrimLeft(args[0], "#"))
@@ -46,9 +51,14 @@ func NewCmdShow(f *cmdutil.Factory, runF func(*ShowOptions) error) *cobra.Comman
 			if runF != nil {
 				return runF(opts)
 			}
+			if opts.Proof {
+				return proofRun(cmd.Context(), opts)
+			}
 			return showRun(cmd.Context(), opts)
 		},
 	}
+	cmd.Flags().BoolVar(&opts.Proof, "proof", false, "print the token's leaf and Merkle proof in the provenance commitment")
+	return cmd
 }
 
 // Detail is show's JSON document.
@@ -101,7 +111,7 @@ func showRun(ctx context.Context, o *ShowOptions) error {
 	w := o.IO.Out
 	row := func(k, v string) {
 		if v != "" {
-			fmt.Fprintf(w, "%-11s %s\n", k+":", v)
+			fmt.Fprintf(w, "%-11s %s\n", k+":", termtext.Line(v))
 		}
 	}
 	fmt.Fprintf(w, "%s  %s\n", o.IO.Color(cmdutil.Bold, fmt.Sprintf("Item %04d", it.ID)), cmdutil.StatusColor(o.IO, it.Status))
