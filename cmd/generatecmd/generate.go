@@ -61,6 +61,10 @@ provider answer was already stored is only post-processed again. Changing
 post-process steps remakes final images from the stored originals; changing
 the prompt or provider reports the affected items as stale.
 
+With a C2PA set-up (genmint c2pa init), every final is signed with Content
+Credentials; the signing key's passphrase comes from --c2pa-password-file
+FILE, --c2pa-password-env NAME or a prompt.
+
 Exit codes: 0 done, 2 spec or flag error, 3 some items failed or were
 refused (re-run to retry failures), 130 interrupted (re-run to resume).`,
 		Example: `  genmint generate
