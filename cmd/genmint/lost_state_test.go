@@ -176,3 +176,91 @@ postprocess:
 		})
 	}
 }
+
+// TestLostItemFolder deletes item folders: a generated item's is reported
+// pending by `generate --dry-run` and made again by `generate`, byte for
+// byte; a pinned item's is refused by `generate` (exit 3, naming the fix)
+// and restored by `repair --car` from the pin, checked against the state.
+func TestLostItemFolder(t *testing.T) {
+	dir := t.TempDir()
+	spec := `name: Gone
+symbol: GONE
+count: 3
+seed: 21
+provider:
+  name: procedural
+  params: {width: 96, height: 96}
+prompt: "{{.palette}} rings"
+traits:
+  palette: [ocean, ember, forest]
+`
+	if err := os.WriteFile(filepath.Join(dir, "genmint.yaml"), []byte(spec), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	clock := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+	run := func(args ...string) (cmdutil.ExitCode, string, string) {
+		io, _, out, errOut := cmdutil.Test()
+		f := &cmdutil.Factory{IO: io, Dir: dir, Version: "test", Getenv: func(string) string { return "" }, Now: func() time.Time { return clock }}
+		code := root.Run(context.Background(), f, append([]string{"-C", dir}, args...))
+		return code, out.String(), errOut.String()
+	}
+	mustRun := func(args ...string) string {
+		t.Helper()
+		code, out, errOut := run(args...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d\n%s%s", args, code, out, errOut)
+		}
+		return out
+	}
+	mustRun("generate")
+	files := readTree(t, dir)
+
+	// A generated item's folder: pending again, made again.
+	if err := os.RemoveAll(filepath.Join(dir, "items/0002")); err != nil {
+		t.Fatal(err)
+	}
+	if out := mustRun("generate", "--dry-run"); !strings.Contains(out, "Dry run: 1 of 3 items need 1 free request") || !strings.Contains(out, "Items 2 lost their files") {
+		t.Errorf("dry run: %q", out)
+	}
+	if out := mustRun("generate"); !strings.HasPrefix(out, "1 generated, 2 already done") {
+		t.Errorf("generate: %q", out)
+	}
+	if n := requestsPerItem(t, dir); n[2] != 2 || n[1] != 1 || n[3] != 1 {
+		t.Errorf("requests per item %v: want item 2 asked once more", n)
+	}
+	again := readTree(t, dir)
+	if !bytes.Equal(again["0002/original.png"], files["0002/original.png"]) || len(again["0002/original.png"]) == 0 {
+		t.Errorf("item 2's original is not the one made before")
+	}
+
+	// A pinned item's folder: generate refuses to remake it, repair restores it.
+	mustRun("keep", "--all")
+	car := filepath.Join(dir, "c.car")
+	mustRun("pin", "--car", car)
+	pinned := readTree(t, dir)
+	if err := os.RemoveAll(filepath.Join(dir, "items/0003")); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ := run("generate")
+	if code != cmdutil.ExitPartial || !strings.Contains(out, "item 0003: items/0003 is gone but the item is pinned: restore it from the pin with 'genmint repair --car FILE'") {
+		t.Fatalf("generate with a pinned item's folder gone: exit %d %q", code, out)
+	}
+	if out := mustRun("repair"); !strings.Contains(out, "item 0003 (pinned) lost its files: not restored: give --car FILE") {
+		t.Errorf("repair without a source: %q", out)
+	}
+	if out := mustRun("repair", "--car", car); !strings.Contains(out, "item 0003 (pinned) lost its files: restored from the pin.") {
+		t.Errorf("repair --car: %q", out)
+	}
+	restored := readTree(t, dir)
+	for name, b := range pinned {
+		if !bytes.Equal(restored[name], b) {
+			t.Errorf("items/%s is not the pinned file after the restore", name)
+		}
+	}
+	if out := mustRun("generate"); !strings.HasPrefix(out, "0 generated, 3 already done") {
+		t.Errorf("generate after the restore: %q", out)
+	}
+	if n := requestsPerItem(t, dir); n[3] != 1 {
+		t.Errorf("item 3 was asked for again: %v", n)
+	}
+}

@@ -16,6 +16,7 @@ import (
 	"github.com/genmint/genmint/pin"
 	"github.com/genmint/genmint/spec"
 	"github.com/genmint/genmint/state"
+	"github.com/genmint/genmint/verify"
 )
 
 // RepairOptions are `genmint repair`'s inputs.
@@ -77,7 +78,11 @@ type Report struct {
 	Carried *state.CarryReport `json:"carried,omitempty"`
 	Pin     *pin.RebuildReport `json:"pin"`
 	Fresh   bool               `json:"fresh"` // a new database was built (else an open one was completed)
-	Mint    string             `json:"mint"`
+	// Restored lists pinned or minted items whose lost files were put back
+	// from the pin; Unrestored says why the others could not be.
+	Restored   []int  `json:"restored,omitempty"`
+	Unrestored string `json:"unrestored,omitempty"`
+	Mint       string `json:"mint"`
 }
 
 // repairRun rebuilds the state database, in the order each part needs the
@@ -142,6 +147,10 @@ func repairRun(ctx context.Context, o *RepairOptions) error {
 	if rep.Pin, err = pin.Rebuild(ctx, ro); err != nil {
 		return cmdutil.PinError(err)
 	}
+	// 3b. Files of pinned or minted items that are gone, from the pin.
+	if err := restore(ctx, o, db, rep); err != nil {
+		return err
+	}
 	// 4. Mint records: rebuilt from deployments/<network>.json and the chain
 	// (after the pin records, whose baseURI they are checked against). Until
 	// then the mint journal is only what CarryOver brought back.
@@ -154,6 +163,45 @@ func repairRun(ctx context.Context, o *RepairOptions) error {
 		return cmdutil.PrintJSON(o.IO.Out, rep)
 	}
 	printReport(o.IO, rep)
+	return nil
+}
+
+// restore puts back the lost files of pinned and minted items from the CAR
+// file or Kubo node given, checked against the pin record and the state.
+func restore(ctx context.Context, o *RepairOptions, db *state.DB, rep *Report) error {
+	var lost []int
+	for _, m := range rep.Missing {
+		if m.Status == state.Pinned || m.Status == state.Minted {
+			lost = append(lost, m.ID)
+		}
+	}
+	if len(lost) == 0 {
+		return nil
+	}
+	if o.CAR == "" && o.IPFSAPI == "" {
+		rep.Unrestored = "give --car FILE or --ipfs-api ADDR to restore them from the pin"
+		return nil
+	}
+	rec, err := pin.Latest(ctx, db)
+	if err != nil {
+		rep.Unrestored = err.Error()
+		return nil
+	}
+	items, err := db.Items(ctx, state.Query{IDs: lost})
+	if err != nil {
+		return err
+	}
+	src, err := verify.OpenContent(ctx, verify.ContentOptions{CAR: o.CAR, IPFSAPI: o.IPFSAPI, Getenv: o.Getenv})
+	if err != nil {
+		return cmdutil.AsUsage(err)
+	}
+	if c, ok := src.(interface{ Close() error }); ok {
+		defer c.Close()
+	}
+	rep.Restored, err = verify.Restore(ctx, src, o.Dir, rec, items)
+	if err != nil {
+		rep.Unrestored = err.Error()
+	}
 	return nil
 }
 
@@ -176,8 +224,19 @@ func printReport(io *cmdutil.IOStreams, rep *Report) {
 	for _, sk := range rep.Skipped {
 		fmt.Fprintf(w, "  item %04d not adopted: %s\n", sk.ID, sk.Error)
 	}
+	restored := map[int]bool{}
+	for _, id := range rep.Restored {
+		restored[id] = true
+	}
 	for _, m := range rep.Missing {
-		fmt.Fprintf(w, "  item %04d is %s but its folder lost its final image (%s): 'genmint generate' reports what it needs\n", m.ID, m.Status, m.Error)
+		switch {
+		case restored[m.ID]:
+			fmt.Fprintf(w, "  item %04d (%s) lost its files: restored from the pin.\n", m.ID, m.Status)
+		case m.Status == state.Pinned || m.Status == state.Minted:
+			fmt.Fprintf(w, "  item %04d (%s) lost its files: not restored: %s\n", m.ID, m.Status, rep.Unrestored)
+		default:
+			fmt.Fprintf(w, "  item %04d (%s) lost its files: 'genmint generate' makes it again ('--dry-run' first shows the cost)\n", m.ID, m.Status)
+		}
 	}
 	if c := rep.Carried; c != nil {
 		var parts []string
