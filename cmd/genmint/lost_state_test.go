@@ -8,12 +8,14 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/genmint/genmint/cmd/cmdutil"
 	"github.com/genmint/genmint/cmd/root"
+	"github.com/genmint/genmint/internal/testenv"
 	"github.com/genmint/genmint/state"
 )
 
@@ -233,6 +235,14 @@ traits:
 		t.Errorf("item 2's original is not the one made before")
 	}
 
+	// --force replaces item 1 only after keeping its candidate as a variant.
+	mustRun("generate", "--only", "1", "--force")
+	for _, name := range []string{"original.png", "final.png", "provenance.json"} {
+		if b, err := os.ReadFile(filepath.Join(dir, "items/0001/variants/1", name)); err != nil || !bytes.Equal(b, files["0001/"+name]) {
+			t.Errorf("--force did not keep item 1's %s as variant 1: %v", name, err)
+		}
+	}
+
 	// A pinned item's folder: generate refuses to remake it, repair restores it.
 	mustRun("keep", "--all")
 	car := filepath.Join(dir, "c.car")
@@ -262,5 +272,89 @@ traits:
 	}
 	if n := requestsPerItem(t, dir); n[3] != 1 {
 		t.Errorf("item 3 was asked for again: %v", n)
+	}
+}
+
+// TestLostStateKubo is the lost database against a real Kubo node: after
+// `generate` (no request), `repair --ipfs-api` rebuilds the pin record from
+// the node's pins, and `keep --all` + `pin` find every root already there:
+// the node holds exactly the pins it held before.
+func TestLostStateKubo(t *testing.T) {
+	kubo := testenv.StartKubo(t)
+	dir := t.TempDir()
+	spec := `name: Lost Kubo
+symbol: LOSTK
+count: 3
+seed: 13
+provider:
+  name: procedural
+  params: {width: 96, height: 96}
+prompt: "{{.palette}} tiles"
+traits:
+  palette: [ocean, ember, forest]
+`
+	if err := os.WriteFile(filepath.Join(dir, "genmint.yaml"), []byte(spec), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run := func(args ...string) string {
+		t.Helper()
+		io, _, out, errOut := cmdutil.Test()
+		f := &cmdutil.Factory{IO: io, Getenv: func(string) string { return "" }, Now: cmdutil.Clock(func(string) string { return "" })}
+		if code := root.Run(context.Background(), f, append([]string{"-C", dir}, args...)); code != 0 {
+			t.Fatalf("%v: exit %d\n%s%s", args, code, out, errOut)
+		}
+		return out.String()
+	}
+	run("generate", "--keep-all")
+	first := run("pin", "--ipfs-api", kubo.APIAddr, "--json")
+	pinSet := func() string {
+		lines := strings.Fields(kubo.IPFS(t, "pin", "ls", "--type=recursive", "--quiet"))
+		slices.Sort(lines)
+		return strings.Join(lines, "\n")
+	}
+	pins := pinSet()
+	files := readTree(t, dir)
+	asked := requestsPerItem(t, dir)
+
+	if err := os.Remove(state.Path(dir)); err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(state.Path(dir) + "-wal")
+	os.Remove(state.Path(dir) + "-shm")
+	if out := run("generate"); !strings.HasPrefix(out, "0 generated, 3 already done") {
+		t.Errorf("generate: %q", out)
+	}
+	if out := run("repair", "--ipfs-api", kubo.APIAddr); !strings.Contains(out, "Pin records rebuilt: the recomputed roots of 3 items are pinned") {
+		t.Errorf("repair: %q", out)
+	}
+	run("keep", "--all")
+	var a, b struct {
+		BaseURI      string `json:"base_uri"`
+		Destinations []struct {
+			Pinned []string `json:"pinned"`
+		} `json:"destinations"`
+	}
+	json.Unmarshal([]byte(first), &a)
+	json.Unmarshal([]byte(run("pin", "--ipfs-api", kubo.APIAddr, "--json")), &b)
+	if a.BaseURI == "" || a.BaseURI != b.BaseURI {
+		t.Errorf("baseURI %q, then %q", a.BaseURI, b.BaseURI)
+	}
+	for _, d := range b.Destinations {
+		if len(d.Pinned) != 0 {
+			t.Errorf("pinned again: %v", d.Pinned)
+		}
+	}
+	if now := pinSet(); now != pins {
+		t.Errorf("the node's pins changed:\n%s\nnow\n%s", pins, now)
+	}
+	after := readTree(t, dir)
+	for name, b := range files {
+		if !bytes.Equal(after[name], b) {
+			t.Errorf("items/%s changed", name)
+		}
+	}
+	// The request journal was lost with the database; no new request was made.
+	if n := requestsPerItem(t, dir); len(n) != 0 {
+		t.Errorf("requests after the loss: %v (before: %v)", n, asked)
 	}
 }
