@@ -65,7 +65,9 @@ func TestUnrecordedFilesAreKeptNotOverwritten(t *testing.T) {
 	// Item 2's record no longer verifies and its original is some other
 	// paid answer; item 3 lost its final image and record (a crash right
 	// after the provider answered), its original the provider's.
-	item := func(id int, name string) string { return filepath.Join(c.dir, "items", "000"+string(rune('0'+id)), name) }
+	item := func(id int, name string) string {
+		return filepath.Join(c.dir, "items", "000"+string(rune('0'+id)), name)
+	}
 	paid := []byte("another paid answer")
 	os.WriteFile(item(2, "original.png"), paid, 0o644)
 	os.WriteFile(item(2, "provenance.json"), []byte("{}"), 0o644)
