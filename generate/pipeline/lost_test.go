@@ -10,6 +10,7 @@ import (
 	"github.com/genmint/genmint/generate"
 	"github.com/genmint/genmint/generate/generatetest"
 	"github.com/genmint/genmint/generate/pipeline"
+	"github.com/genmint/genmint/spec"
 	"github.com/genmint/genmint/state"
 )
 
@@ -120,4 +121,37 @@ func readItems(t *testing.T, dir string) map[string]string {
 		t.Fatal(err)
 	}
 	return files
+}
+
+// A curation regenerate that died after archiving the candidate and
+// recording its new inputs, before the provider answered: the next run
+// completes it with the new inputs (it does not adopt the old files back),
+// and the old files, already a variant, are not copied again.
+func TestUnfinishedRegenerateIsCompletedNotAdopted(t *testing.T) {
+	c := newCollection(t, testSpec)
+	fake := generatetest.New()
+	c.run(t, fake, nil)
+	ctx := context.Background()
+	old, _ := c.db.Item(ctx, 4)
+	vdir := filepath.Join(c.dir, "items/0004/variants/1")
+	os.MkdirAll(vdir, 0o755)
+	for _, rel := range []string{old.Original.Path, old.Final.Path, old.ProvenancePath} {
+		b, _ := os.ReadFile(filepath.Join(c.dir, rel))
+		os.WriteFile(filepath.Join(vdir, filepath.Base(rel)), b, 0o644)
+	}
+	it := spec.Item{ID: 4, Seed: 4242, Traits: old.Traits, Prompt: old.Prompt, NegativePrompt: old.NegativePrompt}
+	if err := c.db.Override(ctx, 4, it.Seed, it.Prompt, pipeline.GenHash(c.s, it)); err != nil {
+		t.Fatal(err)
+	}
+	sum := c.run(t, fake, nil)
+	if sum.Generated != 1 || sum.Adopted != 0 || len(sum.Archived) != 0 || fake.Calls(4) != 2 {
+		t.Fatalf("run: %+v, calls(4)=%d", sum, fake.Calls(4))
+	}
+	now, _ := c.db.Item(ctx, 4)
+	if now.Seed != 4242 || now.Status != state.Generated || now.Final.SHA256 == old.Final.SHA256 {
+		t.Errorf("item 4 after the run: seed %d, %s", now.Seed, now.Status)
+	}
+	if entries, _ := os.ReadDir(filepath.Join(c.dir, "items/0004/variants")); len(entries) != 1 {
+		t.Errorf("variants of item 4: %d folders, want only the curation variant", len(entries))
+	}
 }

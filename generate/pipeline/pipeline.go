@@ -270,6 +270,11 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 		if err != nil {
 			continue // no record, or one that does not verify: generated again (its files archived first)
 		}
+		if cur, ok := existing[j.item.ID]; ok && cur.Custom && f.genHash(s) != j.genHash {
+			// The state asked for other inputs (a curation regenerate that
+			// did not finish): its request stands; the old files are kept.
+			continue
+		}
 		jobs[i].kind, jobs[i].folder = jobAdopt, f
 		sum.Adopted++
 		sum.AlreadyDone++
