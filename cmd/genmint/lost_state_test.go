@@ -16,6 +16,7 @@ import (
 	"github.com/genmint/genmint/cmd/cmdutil"
 	"github.com/genmint/genmint/cmd/root"
 	"github.com/genmint/genmint/internal/testenv"
+	"github.com/genmint/genmint/mint"
 	"github.com/genmint/genmint/state"
 )
 
@@ -356,5 +357,106 @@ traits:
 	// The request journal was lost with the database; no new request was made.
 	if n := requestsPerItem(t, dir); len(n) != 0 {
 		t.Errorf("requests after the loss: %v (before: %v)", n, asked)
+	}
+}
+
+// TestRepairForceCarriesJournals rebuilds a database that still opens:
+// the request journal, the mint journal and the decisions come over, the
+// pin record is kept because the files give its roots again, and nothing
+// is paid for or pinned again.
+func TestRepairForceCarriesJournals(t *testing.T) {
+	api := &openAIImages{calls: map[string]int{}, limited: map[string]bool{}}
+	srv := httptest.NewServer(api)
+	defer srv.Close()
+	dir := t.TempDir()
+	specText := fmt.Sprintf(`name: Carry
+symbol: CARRY
+count: 3
+seed: 6
+provider:
+  name: openai
+  base_url: %s/v1
+  model: gpt-image-1
+  params: {size: 1024x1024, quality: low}
+prompt: "{{.subject}} at dawn"
+traits:
+  subject: [calm, sunny, misty]
+`, srv.URL)
+	if err := os.WriteFile(filepath.Join(dir, "genmint.yaml"), []byte(specText), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run := func(args ...string) string {
+		t.Helper()
+		io, _, out, errOut := cmdutil.Test()
+		f := &cmdutil.Factory{IO: io, Dir: dir, Version: "test",
+			Getenv: func(k string) string { return map[string]string{"OPENAI_API_KEY": canaryKey}[k] },
+			Now:    func() time.Time { return time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC) }}
+		if code := root.Run(context.Background(), f, append([]string{"-C", dir}, args...)); code != 0 {
+			t.Fatalf("%v: exit %d\n%s%s", args, code, out, errOut)
+		}
+		return out.String()
+	}
+	run("generate", "--keep-all")
+	car := filepath.Join(dir, "c.car")
+	run("pin", "--car", car)
+
+	// Item 1 minted, as the mint journal records it.
+	ctx := context.Background()
+	db, err := state.Open(ctx, dir, state.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := mint.Migrate(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.SQL().ExecContext(ctx, `INSERT INTO mint_tokens(item_id, token_id, chain_id, contract, owner, tx_hash, block, minted_at)
+		VALUES(1, 1, 31337, '0x5FbDB2315678afecb367f032d93F642f64180aa3', '0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266', '0xabc', 2, 'x')`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.SetStatus(ctx, []int{1}, state.Minted, state.Pinned); err != nil {
+		t.Fatal(err)
+	}
+	spent, _ := db.Spent(ctx)
+	db.Close()
+	calls := len(api.calls)
+
+	out := run("repair", "--force")
+	for _, want := range []string{"Moved the old database to ", "requests 3", "mint_tokens 1",
+		"Pin records checked: the recomputed roots of 3 items match the recorded run"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("repair --force said %q, want %q in it", out, want)
+		}
+	}
+	db, err = state.Open(ctx, dir, state.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	items, _ := db.Items(ctx, state.Query{})
+	now, _ := db.Spent(ctx)
+	var tokens int
+	db.SQL().QueryRowContext(ctx, `SELECT count(*) FROM mint_tokens`).Scan(&tokens)
+	db.Close()
+	want := map[int]state.Status{1: state.Minted, 2: state.Pinned, 3: state.Pinned}
+	for _, it := range items {
+		if it.Status != want[it.ID] {
+			t.Errorf("item %d is %s, want %s", it.ID, it.Status, want[it.ID])
+		}
+	}
+	if now != spent || spent == 0 || tokens != 1 {
+		t.Errorf("after repair --force: spent $%v (was $%v), %d minted tokens recorded", now, spent, tokens)
+	}
+	var res struct {
+		Destinations []struct {
+			Pinned []string `json:"pinned"`
+		} `json:"destinations"`
+	}
+	json.Unmarshal([]byte(run("pin", "--car", car, "--json")), &res)
+	for _, d := range res.Destinations {
+		if len(d.Pinned) != 0 {
+			t.Errorf("pinned again: %v", d.Pinned)
+		}
+	}
+	if len(api.calls) != calls {
+		t.Errorf("the provider was asked again")
 	}
 }

@@ -135,7 +135,12 @@ func repairRun(ctx context.Context, o *RepairOptions) error {
 			return err
 		}
 	}
-	// 3. Pin records, recomputed from the items and checked at the destinations.
+	// 3. Files of pinned or minted items that are gone, from the pin they
+	// are recorded in (before the pin records are checked against the files).
+	if err := restore(ctx, o, db, rep); err != nil {
+		return err
+	}
+	// 3b. Pin records, recomputed from the items and checked at the destinations.
 	ro := pin.RebuildOptions{Dir: o.Dir, DB: db, Collection: pin.MetadataFactsFromSpec(s), CAR: o.CAR}
 	if o.IPFSAPI != "" {
 		dest, err := pin.OpenDestinations(ctx, pin.DestinationOptions{IPFSAPI: o.IPFSAPI, Getenv: o.Getenv})
@@ -146,10 +151,6 @@ func repairRun(ctx context.Context, o *RepairOptions) error {
 	}
 	if rep.Pin, err = pin.Rebuild(ctx, ro); err != nil {
 		return cmdutil.PinError(err)
-	}
-	// 3b. Files of pinned or minted items that are gone, from the pin.
-	if err := restore(ctx, o, db, rep); err != nil {
-		return err
 	}
 	// 4. Mint records: rebuilt from deployments/<network>.json and the chain
 	// (after the pin records, whose baseURI they are checked against). Until
@@ -257,12 +258,16 @@ func printReport(io *cmdutil.IOStreams, rep *Report) {
 	} else if rep.Fresh {
 		fmt.Fprintln(w, "There was no old database: the request journal, curation decisions and mint journal are not in the files and were not rebuilt.")
 	}
+	for _, m := range rep.Pin.Mismatched {
+		fmt.Fprintf(w, "  the recorded pin run with baseURI %s does not match the files any more: not used (kept in the state)\n", m.BaseURI)
+	}
 	switch p := rep.Pin; {
-	case p.Rebuilt != nil && p.Reason == "":
-		fmt.Fprintf(w, "Pin records rebuilt: the recomputed roots of %d items are pinned (baseURI %s); %d items pinned again.\n",
+	case p.Checked:
+		fmt.Fprintf(w, "Pin records checked: the recomputed roots of %d items match the recorded run (baseURI %s); %d items pinned again.\n",
 			len(p.Rebuilt.ItemIDs), p.Rebuilt.BaseURI, p.Newly)
 	case p.Rebuilt != nil:
-		fmt.Fprintf(w, "Pin records: %s (baseURI %s).\n", p.Reason, p.Rebuilt.BaseURI)
+		fmt.Fprintf(w, "Pin records rebuilt: the recomputed roots of %d items are pinned (baseURI %s); %d items pinned again.\n",
+			len(p.Rebuilt.ItemIDs), p.Rebuilt.BaseURI, p.Newly)
 	default:
 		fmt.Fprintf(w, "Pin records not rebuilt: %s", p.Reason)
 		if len(p.Tried) > 0 {
