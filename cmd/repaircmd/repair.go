@@ -45,11 +45,13 @@ generated again; the others are reported and left for 'genmint generate'.
 
 A damaged database is moved aside (state.db.damaged-<time>), never deleted,
 and what the files cannot prove is carried over from it when it can still be
-read: the request (spend) journal, curation decisions and variants, and the
-mint journal. Pin records are rebuilt by recomputing every CID from the
-verified folders and asking where they are pinned: give --ipfs-api ADDR (a
-Kubo node) or --car FILE (the CAR file 'genmint pin --car' wrote). Nothing
-is uploaded or sent.
+read: the request (spend) journal, curation decisions and variants, the
+mint journal and the pin records. A pin record counts only when every CID
+recomputed from the verified folders matches it; without one, the CIDs are
+recomputed and looked for where they were pinned: give --ipfs-api ADDR (a
+Kubo node) or --car FILE (the CAR file 'genmint pin --car' wrote). The same
+flags restore the files of pinned items whose folder was deleted. Nothing is
+uploaded or sent.
 
 A database that opens is completed instead: folders it lost track of are
 recorded, missing pin records rebuilt, items whose folder is gone reported.`,
