@@ -91,6 +91,11 @@ type Result struct {
 	Paid    bool
 	CostUSD float64
 
+	// DigitalSourceType, when set, is the IPTC digital source type URI of
+	// the image (a composite of drawn layers); empty means the pipeline
+	// derives it from ProviderInfo.Algorithmic.
+	DigitalSourceType string
+
 	// Resumed reports that the image came from Request.Resume's job, paid
 	// for by the attempt that started it, not from a new request.
 	Resumed bool

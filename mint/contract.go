@@ -13,7 +13,11 @@ import (
 type ContractFacts struct {
 	Name, Symbol string
 	Royalty      chain.Royalty
-	AIGC         bool // enable ERC-7007 on the contract
+	// RoyaltyCapBps is the most 'genmint royalty set' may ever set (0: 10%,
+	// or Royalty.Bps when higher), fixed at deployment.
+	RoyaltyCapBps uint16
+	License       chain.License // a16z ICantBeEvil on chain; zero for none
+	AIGC          bool          // enable ERC-7007 on the contract
 	// MaxSupply is the supply cap; it is raised to the number of items
 	// minted at deployment when smaller.
 	MaxSupply uint64
@@ -24,6 +28,10 @@ func ContractFactsFromSpec(s *spec.Spec) ContractFacts {
 	c := ContractFacts{Name: s.Name, Symbol: s.Symbol, AIGC: s.ERC7007, MaxSupply: s.MaxSupply}
 	if s.Royalty.Receiver != "" {
 		c.Royalty = chain.Royalty{Receiver: common.HexToAddress(s.Royalty.Receiver), Bps: uint16(s.Royalty.BPS)}
+	}
+	c.RoyaltyCapBps = uint16(s.Royalty.CapBPS)
+	if !s.License.IsZero() {
+		c.License = chain.License{Name: s.License.ChainName, URI: s.License.ChainURI}
 	}
 	return c
 }

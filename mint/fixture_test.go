@@ -27,13 +27,13 @@ var fixedTime = time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
 // collection is a state database with pinned items and the pin record a
 // pin run would have left, without images (mint reads neither).
 type collection struct {
-	t   *testing.T
+	t   testing.TB
 	dir string
 	db  *state.DB
 	pin *pin.Record
 }
 
-func newCollection(t *testing.T, n int) *collection {
+func newCollection(t testing.TB, n int) *collection {
 	t.Helper()
 	dir := t.TempDir()
 	db, err := state.Open(context.Background(), dir, state.Options{Create: true})
@@ -68,10 +68,28 @@ func (c *collection) add(n int, baseURI string) {
 	if err := c.db.Plan(ctx, planned); err != nil {
 		c.t.Fatal(err)
 	}
-	if moved, err := c.db.SetStatus(ctx, ids, state.Pinned, state.Pending); err != nil || moved != n {
+	for _, p := range planned {
+		// A final image and its hash, as generate leaves them (the provenance commitment needs them).
+		orig := state.File{Path: fmt.Sprintf("originals/%d.png", p.ID), SHA256: fmt.Sprintf("%064x", p.ID), MediaType: "image/png"}
+		if err := c.db.SaveOriginal(ctx, p.ID, p.GenHash, orig, nil, nil); err != nil {
+			c.t.Fatal(err)
+		}
+		final := state.File{Path: fmt.Sprintf("images/%d.png", p.ID), SHA256: fmt.Sprintf("%064x", 1000+p.ID), MediaType: "image/png"}
+		if err := c.db.SaveFinal(ctx, p.ID, state.Finished{Final: final, ProvenancePath: fmt.Sprintf("provenance/%d.json", p.ID), RecordSHA256: "r"}); err != nil {
+			c.t.Fatal(err)
+		}
+	}
+	if moved, err := c.db.SetStatus(ctx, ids, state.Pinned, state.Generated); err != nil || moved != n {
 		c.t.Fatalf("pin %d items: %d, %v", n, moved, err)
 	}
-	c.pin = &pin.Record{ItemIDs: all, BaseURI: baseURI, ContractURI: "ipfs://bafybeicontract"}
+	var cids []pin.ItemCIDs
+	if c.pin != nil {
+		cids = c.pin.Items
+	}
+	for _, id := range ids {
+		cids = append(cids, pin.ItemCIDs{ID: id, ImageCID: fmt.Sprintf("bafkreiimage%d", id), ProvenanceCID: fmt.Sprintf("bafkreiprov%d", id)})
+	}
+	c.pin = &pin.Record{ItemIDs: all, BaseURI: baseURI, ContractURI: "ipfs://bafybeicontract", Items: cids}
 }
 
 func (c *collection) statuses() map[state.Status]int {

@@ -19,6 +19,7 @@ import (
 
 	"github.com/genmint/genmint/mint/chain"
 	"github.com/genmint/genmint/pin"
+	"github.com/genmint/genmint/provenance/merkle"
 	"github.com/genmint/genmint/state"
 )
 
@@ -52,6 +53,19 @@ func TestRunDeploysWholeCollectionOnce(t *testing.T) {
 	}
 	if uri, _ := col.TokenURI(ctx, 7); uri != "ipfs://bafybeifirstrun/7" {
 		t.Fatalf("tokenURI(7) = %s", uri)
+	}
+	// The contract commits to the pinned content (docs/provenance.md).
+	items, err := c.db.Items(ctx, state.Query{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaves, err := Leaves(c.pin, items)
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, _ := merkle.Root(leaves)
+	if got, err := col.ProvenanceHash(ctx); err != nil || got != common.Hash(root) || got == (common.Hash{}) || len(leaves) != 12 {
+		t.Fatalf("provenanceHash %s, %v; recomputed %s over %d leaves", got, err, root, len(leaves))
 	}
 
 	// Re-running sends nothing.

@@ -43,6 +43,22 @@ func (r *runner) execute(ctx context.Context, p *planned, st step) error {
 		if gas, err = r.estimateGas(ctx, to, data, what); err != nil {
 			return err
 		}
+	case KindFreeze, KindPermanentURIs, KindSetRoyalty:
+		what := "freezeMetadata"
+		data = abiGC.PackFreezeMetadata()
+		switch st.kind {
+		case KindPermanentURIs:
+			what, data = "emitPermanentURIs", abiGC.PackEmitPermanentURIs(new(big.Int).SetUint64(st.first), new(big.Int).SetUint64(st.last))
+			row.First, row.Last = st.first, st.last
+		case KindSetRoyalty:
+			what, data = "setDefaultRoyalty", abiGC.PackSetDefaultRoyalty(st.royalty.Receiver, st.royalty.Bps)
+			row.Recipient, row.First = st.royalty.Receiver, uint64(st.royalty.Bps)
+		}
+		row.Contract = p.contract
+		to = &p.contract
+		if gas, err = r.estimateGas(ctx, to, data, what); err != nil {
+			return err
+		}
 	case KindMint:
 		q, est, err := batchSize(ctx, r.b, r.from, p.contract, row.Recipient, st.last-st.first+1, r.o.BatchSize)
 		if err != nil {
@@ -102,6 +118,9 @@ func (r *runner) nextNonce(ctx context.Context) (uint64, error) {
 	n, err := r.b.PendingNonceAt(ctx, r.from)
 	if err != nil {
 		return 0, fmt.Errorf("read the nonce of %s: %w", r.from.Hex(), err)
+	}
+	if m := r.mined; m.hasMined && n <= m.minedMax {
+		return 0, &ChainResetError{Node: r.o.Node, Detail: fmt.Sprintf("the nonce of %s is %d, but the journal holds nonce %d as mined", r.from.Hex(), n, m.minedMax)}
 	}
 	last, ok, err := r.j.maxNonce(ctx, r.chainID.Uint64(), r.from)
 	if err != nil {

@@ -16,6 +16,9 @@ const (
 	KindMint           Kind = "mint"             // mintBatch: tokens First..Last
 	KindSetBaseURI     Kind = "set-base-uri"     // setBaseURI(BaseURI) when a later pin run changed it (items added, facts edited)
 	KindSetContractURI Kind = "set-contract-uri" // setContractURI(BaseURI column) likewise
+	KindFreeze         Kind = "freeze"           // freezeMetadata: the collection is final
+	KindPermanentURIs  Kind = "permanent-uris"   // emitPermanentURIs(First, Last) after a freeze
+	KindSetRoyalty     Kind = "set-royalty"      // setDefaultRoyalty(Recipient column, First column = basis points)
 )
 
 // TxStatus is where a journalled transaction stands.
@@ -80,6 +83,12 @@ func DescribeTx(kind Kind, first, last uint64, uri string, w TxWording) string {
 		return [...]string{"setBaseURI", "setBaseURI", "setting the baseURI to " + uri}[w]
 	case KindSetContractURI:
 		return [...]string{"setContractURI", "setContractURI", "setting the contractURI to " + uri}[w]
+	case KindFreeze:
+		return [...]string{"freezeMetadata", "freeze", "freezing the collection"}[w]
+	case KindPermanentURIs:
+		return [...]string{"emitPermanentURIs tokens ", "permanent-uris ", "announcing the permanent URIs of tokens "}[w] + tokens
+	case KindSetRoyalty:
+		return [...]string{"setDefaultRoyalty", "set-royalty", "setting the royalty"}[w]
 	}
 	return [...]string{"mintBatch tokens ", "mint ", "minting tokens "}[w] + tokens
 }

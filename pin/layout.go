@@ -7,9 +7,11 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/ipfs/go-cid"
 
+	"github.com/genmint/genmint/internal/collpath"
 	"github.com/genmint/genmint/pin/unixfs"
 	"github.com/genmint/genmint/state"
 )
@@ -33,6 +35,9 @@ type layout struct {
 	entries map[string]map[string]unixfs.Imported // root → path → CID and size, to check destinations file by file
 
 	onMetadata func(id int, b []byte) // Options.Metadata, serialised
+
+	ranksOnce sync.Once
+	ranks     map[int]int // item id → rarity rank, with MetadataFacts.RarityRank
 }
 
 type layoutItem struct {
@@ -95,10 +100,11 @@ func newLayout(dir string, items []state.Item, c MetadataFacts, p unixfs.Profile
 		lay.items = append(lay.items, li)
 	}
 	if c.Image != "" && !isURI(c.Image) {
-		lay.coverPath = filepath.Join(dir, filepath.FromSlash(c.Image))
-		if _, err := os.Stat(lay.coverPath); err != nil {
+		p, err := collpath.Resolve(dir, c.Image)
+		if err != nil {
 			return nil, fmt.Errorf("collection image: %w", err)
 		}
+		lay.coverPath = p
 		lay.coverName = "collection" + strings.ToLower(extOf(c.Image))
 	}
 	return lay, nil

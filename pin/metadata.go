@@ -37,12 +37,24 @@ type MetadataFacts struct {
 	// ERC7007 adds the ERC-7007 AIGC fields (prompt, aigc_type, aigc_data)
 	// to token metadata.
 	ERC7007 bool
+	// RarityRank adds each token's rarity rank among the items pinned
+	// together (rank 1 the rarest, by information content; see package
+	// rarity) as the attribute RarityRankTrait.
+	RarityRank bool
+	// License and LicenseURL are the collection's licence (spec license:),
+	// written to token and contract metadata as license and license_url:
+	// the known key (CC0-1.0, CBE-CC0, …) or the custom licence's name.
+	License, LicenseURL string
 }
+
+// RarityRankTrait is the trait_type of the rarity rank attribute.
+const RarityRankTrait = "Rarity Rank"
 
 // MetadataFactsFromSpec takes the metadata's facts from the spec.
 func MetadataFactsFromSpec(s *spec.Spec) MetadataFacts {
 	return MetadataFacts{Name: s.Name, Symbol: s.Symbol, Description: s.Description, ExternalURL: s.ExternalURL,
-		Creator: s.Creator, Image: s.Image, RoyaltyReceiver: s.Royalty.Receiver, RoyaltyBPS: s.Royalty.BPS, ERC7007: s.ERC7007}
+		Creator: s.Creator, Image: s.Image, RoyaltyReceiver: s.Royalty.Receiver, RoyaltyBPS: s.Royalty.BPS, ERC7007: s.ERC7007,
+		RarityRank: s.Rarity.MetadataRank, License: firstNonEmpty(s.License.Key, s.License.Name), LicenseURL: s.License.URL}
 }
 
 // TokenMetadata is one token's ERC-721 metadata JSON, following the OpenSea
@@ -55,6 +67,8 @@ type TokenMetadata struct {
 	Description string      `json:"description,omitempty"`
 	Image       string      `json:"image"`
 	ExternalURL string      `json:"external_url,omitempty"`
+	License     string      `json:"license,omitempty"`
+	LicenseURL  string      `json:"license_url,omitempty"`
 	Attributes  []Attribute `json:"attributes"`
 	// ERC-7007 (only with MetadataFacts.ERC7007).
 	Prompt   string `json:"prompt,omitempty"`
@@ -79,6 +93,17 @@ type TokenProperties struct {
 	Original   FileRef       `json:"original"`
 	Provenance ProvenanceRef `json:"provenance"`
 	Creator    string        `json:"creator,omitempty"`
+	// ContentCredentials says the image carries a valid C2PA manifest
+	// (nil when it carries none).
+	ContentCredentials *ContentCredentials `json:"content_credentials,omitempty"`
+}
+
+// ContentCredentials names the C2PA manifest embedded in the image.
+type ContentCredentials struct {
+	Standard          string `json:"standard"` // "C2PA 2.1"
+	Manifest          string `json:"manifest"` // its label, urn:c2pa:…
+	Signer            string `json:"signer"`   // the signing certificate's subject
+	DigitalSourceType string `json:"digital_source_type,omitempty"`
 }
 
 // Generation holds the generation facts from the provenance record.
@@ -124,6 +149,8 @@ type ContractMetadata struct {
 	ExternalLink         string `json:"external_link,omitempty"`
 	SellerFeeBasisPoints *int   `json:"seller_fee_basis_points,omitempty"`
 	FeeRecipient         string `json:"fee_recipient,omitempty"`
+	License              string `json:"license,omitempty"`
+	LicenseURL           string `json:"license_url,omitempty"`
 }
 
 // TokenSchema is the JSON Schema (draft 2020-12) every token metadata file

@@ -2,14 +2,18 @@ package pin
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/ipfs/go-cid"
 
 	"github.com/genmint/genmint/provenance"
+	"github.com/genmint/genmint/provenance/c2pa"
+	"github.com/genmint/genmint/rarity"
 )
 
 // This file builds the metadata files a run pins — one per token, and the
@@ -40,6 +44,8 @@ func (lay *layout) tokenJSON(li *layoutItem) ([]byte, error) {
 		Description: lay.coll.Description,
 		Image:       ipfsURI(images, li.imageName),
 		ExternalURL: tokenExternalURL(lay.coll, li.it.ID),
+		License:     lay.coll.License,
+		LicenseURL:  lay.coll.LicenseURL,
 		Attributes:  make([]Attribute, 0, len(li.it.Traits)),
 		Properties: TokenProperties{
 			Generation: Generation{
@@ -63,8 +69,14 @@ func (lay *layout) tokenJSON(li *layoutItem) ([]byte, error) {
 			Creator: firstNonEmpty(c.Creator, lay.coll.Creator),
 		},
 	}
+	if md.Properties.ContentCredentials, err = contentCredentials(li.finalPath); err != nil {
+		return nil, fmt.Errorf("item %d: %w", li.it.ID, err)
+	}
 	for _, t := range li.it.Traits {
 		md.Attributes = append(md.Attributes, Attribute{TraitType: t.Type, Value: t.Value})
+	}
+	if lay.coll.RarityRank {
+		md.Attributes = append(md.Attributes, Attribute{TraitType: RarityRankTrait, Value: strconv.Itoa(lay.rarityRank(li.it.ID))})
 	}
 	if lay.coll.ERC7007 {
 		md.Prompt = prompt
@@ -74,12 +86,28 @@ func (lay *layout) tokenJSON(li *layoutItem) ([]byte, error) {
 	return marshalMetadata(md)
 }
 
+// rarityRank is item id's rarity rank among the items laid out: a pure
+// function of their traits, so the same set pinned again gives the same
+// metadata.
+func (lay *layout) rarityRank(id int) int {
+	lay.ranksOnce.Do(func() {
+		items := make([]rarity.Item, len(lay.items))
+		for i, li := range lay.items {
+			items[i] = rarity.Item{ID: li.it.ID, Traits: li.it.Traits}
+		}
+		lay.ranks = rarity.Rank(items)
+	})
+	return lay.ranks[id]
+}
+
 func (lay *layout) contractJSON() ([]byte, error) {
 	cm := ContractMetadata{
 		Name:         lay.coll.Name,
 		Symbol:       lay.coll.Symbol,
 		Description:  lay.coll.Description,
 		ExternalLink: contractExternalLink(lay.coll),
+		License:      lay.coll.License,
+		LicenseURL:   lay.coll.LicenseURL,
 	}
 	if cm.Name == "" {
 		cm.Name = filepath.Base(lay.dir)
@@ -128,4 +156,25 @@ func firstNonEmpty(s ...string) string {
 		}
 	}
 	return ""
+}
+
+// contentCredentials names the final image's C2PA manifest when it carries
+// one that holds (its signer's trust is verify's business); nil when it
+// carries none.
+func contentCredentials(finalPath string) (*ContentCredentials, error) {
+	b, err := os.ReadFile(finalPath)
+	if err != nil {
+		return nil, err
+	}
+	r, err := c2pa.Verify(b, c2pa.Options{})
+	if errors.Is(err, c2pa.ErrNoManifest) || errors.Is(err, c2pa.ErrUnsupported) {
+		return nil, nil
+	}
+	if err == nil {
+		err = r.Err()
+	}
+	if err != nil && !errors.Is(err, c2pa.ErrUntrusted) {
+		return nil, fmt.Errorf("%s: %w: restore the image or regenerate it", finalPath, err)
+	}
+	return &ContentCredentials{Standard: "C2PA 2.1", Manifest: r.Manifest, Signer: r.Signer, DigitalSourceType: r.DigitalSourceType}, nil
 }

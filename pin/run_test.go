@@ -22,6 +22,7 @@ import (
 	"github.com/genmint/genmint/internal/golden"
 	"github.com/genmint/genmint/pin/unixfs"
 	"github.com/genmint/genmint/pin/unixfs/unixfstest"
+	"github.com/genmint/genmint/rarity"
 	"github.com/genmint/genmint/state"
 )
 
@@ -513,5 +514,43 @@ func TestMetadataHook(t *testing.T) {
 		if err != nil || c.String() != it.MetadataCID {
 			t.Fatalf("token %d: metadata heard hashes to %s, the run reports %s (%v)", it.ID, c, it.MetadataCID, err)
 		}
+	}
+}
+
+// With rarity.metadata_rank, each token carries its rank among the pinned
+// items as one more attribute, and still validates; without, no rank.
+func TestRarityRankAttribute(t *testing.T) {
+	dir, db := newCollection(t, 6, 16)
+	ranked := testCollection
+	ranked.RarityRank = true
+	lay := layoutFor(t, dir, db, ranked)
+	var items []rarity.Item
+	for _, li := range lay.items {
+		items = append(items, rarity.Item{ID: li.it.ID, Traits: li.it.Traits})
+	}
+	want := rarity.Rank(items)
+	tokenSchema := compileSchema(t, "token.schema.json", TokenSchema)
+	for _, li := range lay.items {
+		b, err := lay.tokenJSON(li)
+		if err != nil {
+			t.Fatal(err)
+		}
+		validate(t, tokenSchema, b)
+		var md TokenMetadata
+		if err := json.Unmarshal(b, &md); err != nil {
+			t.Fatal(err)
+		}
+		last := md.Attributes[len(md.Attributes)-1]
+		if last.TraitType != RarityRankTrait || last.Value != strconv.Itoa(want[li.it.ID]) || len(md.Attributes) != len(li.it.Traits)+1 {
+			t.Errorf("item %d: attributes %v, want rank %d", li.it.ID, md.Attributes, want[li.it.ID])
+		}
+	}
+	plain := layoutFor(t, dir, db, testCollection)
+	b, err := plain.tokenJSON(plain.items[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(b, []byte(RarityRankTrait)) {
+		t.Errorf("a rank without rarity.metadata_rank:\n%s", b)
 	}
 }

@@ -34,6 +34,12 @@ const Schema = "genmint.provenance/v1"
 const (
 	SourceTrainedAlgorithmic = "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia" // AI models
 	SourceAlgorithmic        = "http://cv.iptc.org/newscodes/digitalsourcetype/algorithmicMedia"        // procedural generator
+	// SourceCompositeSynthetic is a composite of synthetic (made, not
+	// captured) elements: drawn layers, with or without a procedural base.
+	SourceCompositeSynthetic = "http://cv.iptc.org/newscodes/digitalsourcetype/compositeSynthetic"
+	// SourceCompositeWithTrainedAlgorithmic is a composite that includes an
+	// AI-made element: drawn layers over a generated base.
+	SourceCompositeWithTrainedAlgorithmic = "http://cv.iptc.org/newscodes/digitalsourcetype/compositeWithTrainedAlgorithmicMedia"
 )
 
 // Record is the sidecar provenance.json beside each final image.

@@ -47,9 +47,13 @@ type Spec struct {
 	Output      postprocess.Output
 
 	Royalty Royalty
+	// License is the collection's licence (zero: none given).
+	License License
 	// ERC7007 adds the ERC-7007 AIGC fields to token metadata and enables
 	// addAigcData on the contract.
 	ERC7007 bool
+	// Rarity is the spec's rarity: section.
+	Rarity Rarity
 
 	// Network is the chain to mint on (default DefaultNetwork, a local anvil).
 	Network Network
@@ -113,10 +117,21 @@ type Condition struct {
 	Values []string
 }
 
+// Rarity holds the rarity settings.
+type Rarity struct {
+	// MetadataRank writes each token's rarity rank (information content,
+	// over the pinned items; see package rarity) into its metadata as a
+	// "Rarity Rank" attribute. Off by default: marketplaces rank on their own.
+	MetadataRank bool
+}
+
 // Royalty is the ERC-2981 royalty.
 type Royalty struct {
 	Receiver string // 0x address
 	BPS      int    // basis points, 0–10000
+	// CapBPS is the most `genmint royalty set` may ever set, fixed in the
+	// contract at deployment: 0 means 1000 (10%), or BPS when higher.
+	CapBPS int
 }
 
 // Pos is a place in a spec or template file.

@@ -497,8 +497,8 @@ func TestNetwork(t *testing.T) {
 			problem: `genmint.yaml:8:17: network.name: sepolia is chain 11155111, not 5 (use another name for a custom chain, or write network: sepolia)`},
 		{name: "supply below count", yaml: "max_supply: 2\n",
 			problem: `genmint.yaml:8:13: max_supply: 2 is below count (3) (raise it to at least count, or drop it (it defaults to count))`},
-		{name: "supply too large", yaml: "max_supply: 4294967295\n",
-			problem: `genmint.yaml:8:13: max_supply: must be at most 4294967294, got 4294967295 (the contract's token ids are 32-bit)`},
+		{name: "supply too large", yaml: "max_supply: 2147483647\n",
+			problem: `genmint.yaml:8:13: max_supply: must be at most 2147483646, got 2147483647 (the contract's token ids are 31-bit)`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s, problems, err := Load(write(t, head+tc.yaml), Options{})

@@ -5,6 +5,7 @@ package templates
 import (
 	"bytes"
 	"embed"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -18,7 +19,7 @@ import (
 	"github.com/genmint/genmint/internal/fsatomic"
 )
 
-//go:embed all:procedural all:openai all:automatic1111
+//go:embed all:procedural all:openai all:automatic1111 all:layers
 var starters embed.FS
 
 // Starter is one embedded starter collection.
@@ -37,6 +38,7 @@ func List() []Starter {
 		{Name: "procedural", Summary: "offline, free, byte-reproducible art from genmint's built-in generator", Default: true},
 		{Name: "openai", Summary: "OpenAI's image API (needs OPENAI_API_KEY; paid, shows cost first)"},
 		{Name: "automatic1111", Summary: "a local Stable Diffusion web UI (AUTOMATIC1111/Forge with --api)"},
+		{Name: "layers", Summary: "drawn PNG layers per trait, composited offline (HashLips folders work unchanged; see --from-hashlips)"},
 	}
 }
 
@@ -47,6 +49,24 @@ type Vars struct {
 	Slug    string
 	Creator string
 	Seed    uint64
+
+	// The layers starter's: the layers folder (relative to the collection),
+	// its traits in draw order, and the item count.
+	LayersDir string
+	Traits    []LayerTrait
+	Count     int
+}
+
+// LayerTrait is one trait folder of a layered collection.
+type LayerTrait struct {
+	Name   string
+	Values []LayerValue
+}
+
+// LayerValue is one value of a LayerTrait and its weight.
+type LayerValue struct {
+	Value  string
+	Weight int
 }
 
 // ErrExists is returned when the folder already holds a collection.
@@ -83,7 +103,7 @@ func Write(name, dir string, v Vars) ([]string, error) {
 		if err != nil {
 			return err
 		}
-		t, err := template.New(p).Delims("[[", "]]").Option("missingkey=error").Parse(string(raw))
+		t, err := template.New(p).Delims("[[", "]]").Option("missingkey=error").Funcs(funcs).Parse(string(raw))
 		if err != nil {
 			return fmt.Errorf("starter %s/%s: %w", name, p, err)
 		}
@@ -120,6 +140,13 @@ func Write(name, dir string, v Vars) ([]string, error) {
 	}
 	return wrote, nil
 }
+
+// funcs are the starters' template functions: q quotes a string as a YAML
+// double-quoted scalar (JSON's string syntax is valid YAML).
+var funcs = template.FuncMap{"q": func(s string) (string, error) {
+	b, err := json.Marshal(s)
+	return string(b), err
+}}
 
 // NameFromDir turns a folder name like "tidal-glyphs" into "Tidal Glyphs"
 // and a symbol like "TG".

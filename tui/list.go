@@ -96,10 +96,10 @@ func traitKeys(e *curate.Entry) [][2]string {
 	return out
 }
 
-// sortMode orders the list: by id, by status (pipeline order), or by the
-// value of one trait type.
+// sortMode orders the list: by id, by status (pipeline order), by the
+// value of one trait type, or by rarity (rarest first).
 type sortMode struct {
-	by    string // "id", "status" or "trait"
+	by    string // "id", "status", "trait" or "rarity"
 	trait string // the trait type when by == "trait"
 }
 
@@ -111,7 +111,7 @@ func (s sortMode) String() string {
 }
 
 // sortModes lists the modes the sort key cycles through: id, status, then
-// each trait type in the order the collection first uses it.
+// each trait type in the order the collection first uses it, then rarity.
 func sortModes(entries []curate.Entry) []sortMode {
 	modes := []sortMode{{by: "id"}, {by: "status"}}
 	seen := map[string]bool{}
@@ -125,6 +125,9 @@ func sortModes(entries []curate.Entry) []sortMode {
 		if len(seen) >= 16 {
 			break
 		}
+	}
+	if len(seen) > 0 {
+		modes = append(modes, sortMode{by: "rarity"})
 	}
 	return modes
 }
@@ -178,6 +181,8 @@ func (m *Model) rebuild() {
 			}
 			return va < vb
 		})
+	case "rarity":
+		sortByRarity(m.view, m.entries)
 	}
 	m.cursor = -1
 	if keepID != 0 {

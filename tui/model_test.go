@@ -267,6 +267,12 @@ func TestSort(t *testing.T) {
 	if !strings.Contains(m.message, "sorted by Shape") {
 		t.Errorf("message %q", m.message)
 	}
+	// Rarity: blue is drawn twice, every other value once, so the items
+	// without blue are rarer (a tie, kept in id order).
+	press(t, m, "o")
+	if got := m.visibleIDs(); !reflect.DeepEqual(got, []int{2, 3, 4, 5, 1, 6}) || !strings.Contains(m.message, "sorted by rarity") {
+		t.Errorf("by rarity: %v (%q)", got, m.message)
+	}
 	press(t, m, "o")
 	if got := m.visibleIDs(); !reflect.DeepEqual(got, []int{1, 2, 3, 4, 5, 6}) {
 		t.Errorf("back to id: %v", got)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ethereum/go-ethereum/accounts/abi/bind/v2"
+	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/ethereum/go-ethereum/ethclient/simulated"
@@ -29,6 +30,12 @@ type simChain struct {
 
 func deploySim(t *testing.T, rec *pin.Record, aigc bool) *simChain {
 	t.Helper()
+	return deploySimCommitted(t, rec, aigc, common.Hash{})
+}
+
+// deploySimCommitted is deploySim with a provenance commitment.
+func deploySimCommitted(t *testing.T, rec *pin.Record, aigc bool, provenance common.Hash) *simChain {
+	t.Helper()
 	ctx := context.Background()
 	key, err := crypto.ToECDSA(crypto.Keccak256([]byte("genmint verify test owner")))
 	if err != nil {
@@ -43,7 +50,8 @@ func deploySim(t *testing.T, rec *pin.Record, aigc bool) *simChain {
 	}
 	s := &simChain{sim: sim, opts: bind.NewKeyedTransactor(key, id)}
 	addr, tx, err := chain.Deploy(ctx, sim.Client(), s.opts, chain.Config{Name: "Verify Fixture", Symbol: "VRFY",
-		BaseURI: rec.BaseURI, ContractURI: rec.ContractURI, Owner: owner, InitialSupply: uint64(len(rec.Items)), AIGC: aigc})
+		BaseURI: rec.BaseURI, ContractURI: rec.ContractURI, Owner: owner, InitialSupply: uint64(len(rec.Items)), AIGC: aigc,
+		ProvenanceHash: provenance})
 	s.mine(t, tx, err)
 	s.coll = chain.Open(sim.Client(), addr)
 	return s

@@ -116,6 +116,11 @@ func (t *tokenRun) run(ctx context.Context) error {
 		return err
 	}
 
+	// 4b. image → Content Credentials (C2PA), when it carries some.
+	if err := t.contentCredentials(t.v.o.C2PA, img, rec); err != nil {
+		return err
+	}
+
 	// 5. provenance → original.
 	if err := t.original(ctx, md, rec); err != nil {
 		return err
@@ -351,6 +356,9 @@ func generationDiff(md *pin.TokenMetadata, c *provenance.Content) (field, record
 		rt = append(rt, tr.Type+"="+tr.Value)
 	}
 	for _, a := range md.Attributes {
+		if a.TraitType == pin.RarityRankTrait {
+			continue // a ranking among the pinned items (rarity.metadata_rank), not a trait of the record
+		}
 		mt = append(mt, a.TraitType+"="+a.Value)
 	}
 	if strings.Join(rt, ", ") != strings.Join(mt, ", ") {

@@ -55,6 +55,8 @@ type Options struct {
 	// RequireAIGC fails tokens without ERC-7007 data on chain (by default
 	// the check runs only where the contract has data for the token).
 	RequireAIGC bool
+	// C2PA checks each image's Content Credentials (nil: not checked).
+	C2PA *C2PA
 	// Started, when set, hears how many tokens will be checked, once, before
 	// the first Progress call.
 	Started func(tokens int)
@@ -130,6 +132,11 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		return nil, err
 	}
 	r.Results = res
+	if o.Chain != nil && r.TotalSupply != nil && o.IDs == nil {
+		if err := commitment(ctx, o.Chain, *r.TotalSupply, res, r); err != nil {
+			return nil, err
+		}
+	}
 	r.finish()
 	return r, nil
 }

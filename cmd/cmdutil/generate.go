@@ -13,6 +13,7 @@ import (
 	"github.com/genmint/genmint/generate"
 	"github.com/genmint/genmint/generate/pipeline"
 	"github.com/genmint/genmint/generate/providers/cost"
+	"github.com/genmint/genmint/internal/termtext"
 	"github.com/genmint/genmint/spec"
 	"github.com/genmint/genmint/state"
 )
@@ -29,7 +30,12 @@ func (f *Factory) Pipeline(s *spec.Spec, logger *slog.Logger, concurrency int) (
 	if err != nil {
 		return pipeline.Options{}, err
 	}
-	return PipelineOptions(s, open, info, concurrency, f.Now), nil
+	run := PipelineOptions(s, open, info, concurrency, f.Now)
+	// A collection with a C2PA set-up signs every final it makes.
+	if run.C2PA, err = f.C2PASigner(s.Dir); err != nil {
+		return pipeline.Options{}, err
+	}
+	return run, nil
 }
 
 // PipelineOptions is Pipeline around a provider already checked: cost
@@ -81,9 +87,9 @@ func (g *GenerateProgress) Item(e pipeline.Event) {
 	d := e.Duration.Round(10 * time.Millisecond)
 	switch e.Outcome {
 	case pipeline.OutcomeFailed:
-		g.p.Step(g.io.Color(Red, fmt.Sprintf("item %04d failed: %v", e.ID, e.Err)), true)
+		g.p.Step(g.io.Color(Red, fmt.Sprintf("item %04d failed: %s", e.ID, termtext.Line(e.Err.Error()))), true)
 	case pipeline.OutcomeRefused:
-		g.p.Step(g.io.Color(Yellow, fmt.Sprintf("item %04d refused: %v", e.ID, e.Err)), true)
+		g.p.Step(g.io.Color(Yellow, fmt.Sprintf("item %04d refused: %s", e.ID, termtext.Line(e.Err.Error()))), true)
 	default:
 		g.p.Step(fmt.Sprintf("item %04d %s (%s)", e.ID, e.Outcome, d), false)
 	}

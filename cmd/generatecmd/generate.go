@@ -101,6 +101,7 @@ refused (re-run to retry failures), 130 interrupted (re-run to resume).`,
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "print what would be generated and its estimated cost; change nothing")
 	fl.Float64Var(&opts.MaxSpend, "max-spend", 0, "stop before the estimated spend exceeds `USD` (all runs together)")
 	fl.BoolVar(&opts.KeepAll, "keep-all", false, "mark every generated item kept (skip curation)")
+	f.RegisterC2PAKeys(fl)
 	return cmd
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/genmint/genmint/cmd/cmdutil"
 	"github.com/genmint/genmint/curate"
 	"github.com/genmint/genmint/generate/pipeline"
+	"github.com/genmint/genmint/mint"
 	"github.com/genmint/genmint/pin"
 	"github.com/genmint/genmint/spec"
 	"github.com/genmint/genmint/state"
@@ -31,6 +32,9 @@ type RepairOptions struct {
 
 	IPFSAPI string
 	CAR     string
+	// RPC, when set, is a node the mint records are rebuilt from (with
+	// deployments/<network>.json).
+	RPC string
 }
 
 // NewCmdRepair builds `genmint repair`.
@@ -54,10 +58,17 @@ flags restore the files of pinned items whose folder was deleted. Nothing is
 uploaded or sent.
 
 A database that opens is completed instead: folders it lost track of are
-recorded, missing pin records rebuilt, items whose folder is gone reported.`,
+recorded, missing pin records rebuilt, items whose folder is gone reported.
+
+With --rpc URL, the mint records are rebuilt from deployments/<network>.json
+and that node: the deployment is checked against the chain, then every token
+(totalSupply, its Transfer and ConsecutiveTransfer events) and the
+transactions that minted them are adopted, and their items become minted, so
+'genmint mint' never deploys a second contract. Nothing is sent.`,
 		Example: `  genmint repair                       # after a lost or damaged state.db
   genmint repair --car collection.car  # and rebuild the pin record from the CAR file
-  genmint repair --ipfs-api /ip4/127.0.0.1/tcp/5001`,
+  genmint repair --ipfs-api /ip4/127.0.0.1/tcp/5001
+  genmint repair --car collection.car --rpc http://127.0.0.1:8545  # and the mint records`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.JSON, opts.Dir, opts.Now, opts.Getenv = f.JSON, f.Dir, f.Now, f.Getenv
@@ -70,6 +81,7 @@ recorded, missing pin records rebuilt, items whose folder is gone reported.`,
 	fl := cmd.Flags()
 	fl.BoolVar(&opts.Force, "force", false, "rebuild even though the database opens fine (it is moved aside first, its journals carried over)")
 	fl.StringVar(&opts.IPFSAPI, "ipfs-api", "", "a Kubo RPC `address` to ask whether the recomputed roots are pinned there")
+	fl.StringVar(&opts.RPC, "rpc", "", "rebuild the mint records from deployments/<network>.json and the node at this JSON-RPC `URL`")
 	fl.StringVar(&opts.CAR, "car", "", "a CAR `file` 'genmint pin --car' wrote, to check the recomputed roots against (read only)")
 	return cmd
 }
@@ -80,11 +92,13 @@ type Report struct {
 	Carried *state.CarryReport `json:"carried,omitempty"`
 	Pin     *pin.RebuildReport `json:"pin"`
 	Fresh   bool               `json:"fresh"` // a new database was built (else an open one was completed)
+	Mint    string             `json:"mint"`
+	// MintRebuild is what --rpc adopted from deployments/ and the chain.
+	MintRebuild *mint.RebuildReport `json:"mint_rebuild,omitempty"`
 	// Restored lists pinned or minted items whose lost files were put back
 	// from the pin; Unrestored says why the others could not be.
 	Restored   []int  `json:"restored,omitempty"`
 	Unrestored string `json:"unrestored,omitempty"`
-	Mint       string `json:"mint"`
 }
 
 // repairRun rebuilds the state database, in the order each part needs the
@@ -160,6 +174,15 @@ func repairRun(ctx context.Context, o *RepairOptions) error {
 	rep.Mint = "carried over"
 	if moved == "" && fresh {
 		rep.Mint = "not rebuilt"
+	}
+	if o.RPC != "" {
+		if rep.MintRebuild, err = rebuildMint(ctx, o, s, db); err != nil {
+			return err
+		}
+		rep.Mint = "rebuilt from " + mint.DeploymentsDir + "/ and the chain"
+		if rep.MintRebuild.Record == nil && !rep.MintRebuild.Already {
+			rep.Mint = "not rebuilt"
+		}
 	}
 
 	if o.JSON {
@@ -276,5 +299,8 @@ func printReport(io *cmdutil.IOStreams, rep *Report) {
 			fmt.Fprintf(w, " (recomputed baseURI %s for items %s)", p.Tried[0].BaseURI, curate.FormatIDs(p.Tried[0].ItemIDs))
 		}
 		fmt.Fprintln(w, "; 'genmint pin' computes the same CIDs from the same files.")
+	}
+	if rep.MintRebuild != nil {
+		printMint(w, rep.MintRebuild)
 	}
 }

@@ -13,16 +13,21 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/genmint/genmint/cmd/c2pacmd"
 	"github.com/genmint/genmint/cmd/cmdutil"
 	"github.com/genmint/genmint/cmd/curatecmd"
 	"github.com/genmint/genmint/cmd/democmd"
+	"github.com/genmint/genmint/cmd/freezecmd"
 	"github.com/genmint/genmint/cmd/generatecmd"
 	"github.com/genmint/genmint/cmd/initcmd"
 	"github.com/genmint/genmint/cmd/listcmd"
 	"github.com/genmint/genmint/cmd/mintcmd"
 	"github.com/genmint/genmint/cmd/pincmd"
 	"github.com/genmint/genmint/cmd/providerscmd"
+	"github.com/genmint/genmint/cmd/raritycmd"
 	"github.com/genmint/genmint/cmd/repaircmd"
+	"github.com/genmint/genmint/cmd/royaltycmd"
+	"github.com/genmint/genmint/cmd/runcmd"
 	"github.com/genmint/genmint/cmd/showcmd"
 	"github.com/genmint/genmint/cmd/statuscmd"
 	"github.com/genmint/genmint/cmd/validatecmd"
@@ -30,6 +35,7 @@ import (
 	"github.com/genmint/genmint/cmd/versioncmd"
 	"github.com/genmint/genmint/cmd/walletcmd"
 	"github.com/genmint/genmint/internal/build"
+	"github.com/genmint/genmint/internal/termtext"
 )
 
 // NewCmdRoot builds the command tree around f.
@@ -54,6 +60,7 @@ plain lines, --json documents and exit codes:
   genmint pin --car collection.car
   genmint mint --rpc http://127.0.0.1:8545 --account 0x…
   genmint verify --rpc http://127.0.0.1:8545 --car collection.car
+  genmint run --keep-all --car collection.car --rpc-url "$RPC" --account deployer --json   # all steps, for CI
   genmint status --json`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
@@ -76,10 +83,12 @@ plain lines, --json documents and exit codes:
 	})
 	cmd.SetOut(f.IO.Out)
 	cmd.SetErr(f.IO.ErrOut)
+	cmd.SetGlobalNormalizationFunc(cmdutil.NormalizeFlags) // Foundry's --rpc-url is --rpc
 
 	cmd.AddCommand(
 		initcmd.NewCmdInit(f, nil),
 		validatecmd.NewCmdValidate(f, nil),
+		raritycmd.NewCmdRarity(f, nil),
 		generatecmd.NewCmdGenerate(f, nil),
 		curatecmd.NewCmdCurate(f, nil),
 		curatecmd.NewCmdKeep(f, nil),
@@ -88,8 +97,12 @@ plain lines, --json documents and exit codes:
 		pincmd.NewCmdPin(f, nil),
 		verifycmd.NewCmdVerify(f, nil),
 		mintcmd.NewCmdMint(f, nil),
+		runcmd.NewCmdRun(f, nil),
+		freezecmd.NewCmdFreeze(f, nil),
+		royaltycmd.NewCmdRoyalty(f, nil),
 		statuscmd.NewCmdStatus(f, nil),
 		walletcmd.NewCmdWallet(f, nil),
+		c2pacmd.NewCmdC2PA(f, nil),
 		providerscmd.NewCmdProviders(f),
 		repaircmd.NewCmdRepair(f, nil),
 		democmd.NewCmdDemo(f, nil),
@@ -157,7 +170,7 @@ func Run(ctx context.Context, f *cmdutil.Factory, args []string) cmdutil.ExitCod
 	if code == cmdutil.ExitInterrupted {
 		msg = "interrupted: everything finished so far is kept; run the command again to resume"
 	}
-	fmt.Fprintln(f.IO.ErrOut, f.IO.Color(cmdutil.Red, "genmint: ")+msg)
+	fmt.Fprintln(f.IO.ErrOut, f.IO.Color(cmdutil.Red, "genmint: ")+termtext.Text(msg))
 	if f.JSON {
 		_ = cmdutil.PrintJSON(f.IO.Out, map[string]any{"error": msg, "exit_code": int(code)})
 	}

@@ -14,7 +14,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/genmint/genmint/cmd/cmdutil"
+	"github.com/genmint/genmint/internal/termtext"
 	"github.com/genmint/genmint/provenance"
+	"github.com/genmint/genmint/provenance/c2pa"
 	"github.com/genmint/genmint/state"
 )
 
@@ -25,16 +27,20 @@ type ShowOptions struct {
 	Dir   string
 	State func(ctx context.Context, create bool) (*state.DB, error)
 	ID    int
+	// Proof prints the item's leaf and Merkle proof in the collection's
+	// provenance commitment (docs/provenance.md) instead of the item.
+	Proof bool
 }
 
 // NewCmdShow builds `genmint show`.
 func NewCmdShow(f *cmdutil.Factory, runF func(*ShowOptions) error) *cobra.Command {
 	opts := &ShowOptions{IO: f.IO, State: f.OpenState}
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "show ID",
 		Short: "Show one item: prompt, seed, traits, files, hashes and provenance",
 		Example: `  genmint show 3
-  genmint show 3 --json | jq .provenance.content.seed`,
+  genmint show 3 --json | jq .provenance.content.seed
+  genmint show 3 --proof          # the token's Merkle proof against provenanceHash()`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id, err := strconv.Atoi(strings.TrimLeft(args[0], "#"))
@@ -45,16 +51,24 @@ func NewCmdShow(f *cmdutil.Factory, runF func(*ShowOptions) error) *cobra.Comman
 			if runF != nil {
 				return runF(opts)
 			}
+			if opts.Proof {
+				return proofRun(cmd.Context(), opts)
+			}
 			return showRun(cmd.Context(), opts)
 		},
 	}
+	cmd.Flags().BoolVar(&opts.Proof, "proof", false, "print the token's leaf and Merkle proof in the provenance commitment")
+	return cmd
 }
 
 // Detail is show's JSON document.
 type Detail struct {
 	cmdutil.ItemEntry
 	Provenance json.RawMessage `json:"provenance,omitempty"`
-	Requests   []state.Request `json:"requests"`
+	// ContentCredentials is the final's C2PA manifest, validated (absent
+	// when the final carries none).
+	ContentCredentials *c2pa.Report    `json:"content_credentials,omitempty"`
+	Requests           []state.Request `json:"requests"`
 }
 
 // showRun prints one item.
@@ -87,16 +101,17 @@ func showRun(ctx context.Context, o *ShowOptions) error {
 			return fmt.Errorf("item %d: %s is not a provenance record: %w", o.ID, it.ProvenancePath, err)
 		}
 	}
+	cc, ccErr := contentCredentials(o.Dir, it)
 	if o.JSON {
 		if reqs == nil {
 			reqs = []state.Request{}
 		}
-		return cmdutil.PrintJSON(o.IO.Out, Detail{ItemEntry: cmdutil.NewItemEntry(it), Provenance: raw, Requests: reqs})
+		return cmdutil.PrintJSON(o.IO.Out, Detail{ItemEntry: cmdutil.NewItemEntry(it), Provenance: raw, ContentCredentials: cc, Requests: reqs})
 	}
 	w := o.IO.Out
 	row := func(k, v string) {
 		if v != "" {
-			fmt.Fprintf(w, "%-11s %s\n", k+":", v)
+			fmt.Fprintf(w, "%-11s %s\n", k+":", termtext.Line(v))
 		}
 	}
 	fmt.Fprintf(w, "%s  %s\n", o.IO.Color(cmdutil.Bold, fmt.Sprintf("Item %04d", it.ID)), cmdutil.StatusColor(o.IO, it.Status))
@@ -140,6 +155,23 @@ func showRun(ctx context.Context, o *ShowOptions) error {
 	if it.ProvenancePath != "" {
 		row("Record", it.ProvenancePath+"  content sha256 "+it.RecordSHA256)
 	}
+	if cc != nil || ccErr != nil {
+		row("C2PA", c2paLine(cc, ccErr))
+		if cc != nil {
+			var acts []string
+			for _, a := range cc.Actions {
+				acts = append(acts, strings.TrimPrefix(a.Action, "c2pa."))
+			}
+			row("  actions", strings.Join(acts, " → "))
+			row("  source", strings.TrimPrefix(cc.DigitalSourceType, "http://cv.iptc.org/newscodes/digitalsourcetype/"))
+			if cc.Genmint != nil {
+				row("  upstream", cc.Genmint.Upstream)
+			}
+			if cc.Timestamp != nil {
+				row("  timestamp", cc.Timestamp.UTC().Format("2006-01-02 15:04:05 MST")+" (RFC 3161)")
+			}
+		}
+	}
 	if it.Error != "" {
 		row("Error", it.Error)
 	}
@@ -158,4 +190,38 @@ func fileLine(f state.File) string {
 		return ""
 	}
 	return f.Path + "  sha256 " + f.SHA256
+}
+
+// contentCredentials validates the final's C2PA manifest against the
+// collection's trust anchors; nil, nil when the final carries none.
+func contentCredentials(dir string, it state.Item) (*c2pa.Report, error) {
+	if it.Final.Path == "" {
+		return nil, nil
+	}
+	final, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(it.Final.Path)))
+	if err != nil {
+		return nil, nil // the Final row and verify report a missing file
+	}
+	o := c2pa.Options{}
+	if cfg, err := c2pa.LoadConfig(dir); err == nil && cfg != nil {
+		o.Roots, _ = cfg.Roots(dir)
+	}
+	r, err := c2pa.Verify(final, o)
+	if errors.Is(err, c2pa.ErrNoManifest) || errors.Is(err, c2pa.ErrUnsupported) {
+		return nil, nil
+	}
+	return r, err
+}
+
+// c2paLine is the one-line summary: who signed, and whether it holds.
+func c2paLine(r *c2pa.Report, err error) string {
+	switch {
+	case err != nil:
+		return "Content Credentials broken: " + err.Error()
+	case len(r.Problems) > 0:
+		return "Content Credentials broken: " + strings.Join(r.Problems, "; ")
+	case !r.Trusted:
+		return "Content Credentials valid, signed by an untrusted certificate: " + r.Signer + " (" + r.Untrusted + ")"
+	}
+	return "Content Credentials valid, signed by " + r.Signer + " (issued by " + r.Issuer + ")"
 }

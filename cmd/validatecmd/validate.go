@@ -8,6 +8,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/genmint/genmint/cmd/cmdutil"
+	"github.com/genmint/genmint/generate/providers"
+	"github.com/genmint/genmint/generate/providers/layers"
+	"github.com/genmint/genmint/internal/termtext"
+	"github.com/genmint/genmint/rarity"
 	"github.com/genmint/genmint/spec"
 )
 
@@ -49,6 +53,8 @@ type Report struct {
 	Provider     string        `json:"provider,omitempty"`
 	Combinations string        `json:"combinations,omitempty"`
 	Steps        int           `json:"postprocess_steps"`
+	// Distribution is what the weights ask for over count items, per trait.
+	Distribution []rarity.TraitReport `json:"distribution,omitempty"`
 }
 
 func validateRun(o *ValidateOptions) error {
@@ -60,10 +66,16 @@ func validateRun(o *ValidateOptions) error {
 	if rep.Problems == nil {
 		rep.Problems = spec.Problems{}
 	}
+	if s != nil && s.Provider.Name == layers.Name {
+		rep.Problems = append(rep.Problems, layerProblems(s)...)
+		problems = rep.Problems
+		rep.Valid = len(problems.Errors()) == 0
+	}
 	if s != nil {
 		rep.Name, rep.Count, rep.Provider, rep.Steps = s.Name, s.Count, s.Provider.Name, len(s.PostProcess)
 		if len(s.Traits) > 0 {
 			rep.Combinations = s.Combinations().String()
+			rep.Distribution = rarity.Expected(rarity.TraitsOf(s), s.Count)
 		}
 	}
 	if o.JSON {
@@ -76,7 +88,7 @@ func validateRun(o *ValidateOptions) error {
 			if p.Severity == spec.SeverityWarning {
 				color = cmdutil.Yellow
 			}
-			fmt.Fprintln(o.IO.Out, o.IO.Color(color, p.String()))
+			fmt.Fprintln(o.IO.Out, o.IO.Color(color, termtext.Line(p.String())))
 		}
 		if rep.Valid {
 			combos := ""
@@ -85,6 +97,12 @@ func validateRun(o *ValidateOptions) error {
 			}
 			fmt.Fprintf(o.IO.Out, "%s is valid: %q, %d items, provider %s%s, %d post-process steps\n",
 				spec.FileName, rep.Name, rep.Count, rep.Provider, combos, rep.Steps)
+			if len(rep.Distribution) > 0 {
+				fmt.Fprintf(o.IO.Out, "\nExpected distribution over %d items (the weights; 'genmint rarity' shows the plan's draw):\n", rep.Count)
+				for _, tr := range rep.Distribution {
+					cmdutil.PrintTrait(o.IO, tr, nil, false)
+				}
+			}
 		} else {
 			n := len(problems.Errors())
 			fmt.Fprintf(o.IO.Out, "%s has %d error%s\n", spec.FileName, n, english.PluralWord(n, "", "s"))
@@ -94,4 +112,28 @@ func validateRun(o *ValidateOptions) error {
 		return cmdutil.Silent(cmdutil.ExitUsage)
 	}
 	return nil
+}
+
+// layerProblems checks the layer files a layers spec draws: missing files
+// and layers of different sizes are errors, named by file.
+func layerProblems(s *spec.Spec) spec.Problems {
+	var traits []layers.SpecTrait
+	for _, t := range s.Traits {
+		st := layers.SpecTrait{Name: t.Name}
+		for _, v := range t.Values {
+			st.Values = append(st.Values, v.Value)
+			st.Weights = append(st.Weights, v.Weight)
+		}
+		traits = append(traits, st)
+	}
+	info, _ := providers.Lookup(layers.Name)
+	var out spec.Problems
+	for _, f := range layers.Check(cmdutil.ProviderConfig(info, s.Provider, s.Dir, ""), traits) {
+		sev := spec.SeverityError
+		if f.Warning {
+			sev = spec.SeverityWarning
+		}
+		out = append(out, spec.Problem{Pos: s.Position(f.Path), Path: f.Path, Severity: sev, Message: f.Message, Hint: f.Hint})
+	}
+	return out
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/genmint/genmint/internal/fsatomic"
 	"github.com/genmint/genmint/postprocess"
 	"github.com/genmint/genmint/provenance"
+	"github.com/genmint/genmint/provenance/c2pa"
 	"github.com/genmint/genmint/state"
 )
 
@@ -39,6 +40,8 @@ type storedResult struct {
 	CostUSD       float64         `json:"cost_usd"`
 	RequestedAt   time.Time       `json:"requested_at"`
 	GeneratedAt   time.Time       `json:"generated_at"`
+	// DigitalSourceType is the provider's own, when it gave one.
+	DigitalSourceType string `json:"digital_source_type,omitempty"`
 }
 
 // errItem marks a failure of one item, as opposed to the whole run.
@@ -212,6 +215,7 @@ func (r *runner) ask(ctx context.Context, j job) ([]byte, *storedResult, error) 
 		Model: res.Model, ModelVersion: res.ModelVersion, ModelHash: res.ModelHash, RequestID: res.RequestID,
 		RevisedPrompt: res.RevisedPrompt, Infotext: res.Infotext, Params: res.Params, Facts: res.Facts,
 		Paid: r.o.Info.Paid, CostUSD: r.costOf(res, nil), RequestedAt: requested, GeneratedAt: r.o.Now().UTC(),
+		DigitalSourceType: res.DigitalSourceType,
 	}
 	ext, ok := extensions[res.MediaType]
 	if !ok || len(res.Image) == 0 {
@@ -450,6 +454,9 @@ func (r *runner) finish(ctx context.Context, j job, original []byte, res *stored
 	if r.o.Info.Algorithmic {
 		source = provenance.SourceAlgorithmic
 	}
+	if res.DigitalSourceType != "" {
+		source = res.DigitalSourceType
+	}
 	origExt := extensions[res.MediaType]
 	content := &provenance.Content{
 		Collection: s.Name, Creator: s.Creator, Item: id,
@@ -465,8 +472,20 @@ func (r *runner) finish(ctx context.Context, j job, original []byte, res *stored
 		ProviderFacts: facts,
 	}
 	finalName := "final" + s.Output.Ext()
-	final, rec, err := provenance.Seal(*content, buf.Bytes(), finalName,
-		provenance.Times{Requested: res.RequestedAt, Generated: res.GeneratedAt, Processed: r.o.Now().UTC()})
+	var sign provenance.Signer
+	if r.o.C2PA != nil {
+		sign = func(final []byte, recordSHA256 string) ([]byte, error) {
+			m := contentCredentials(content, finalName, recordSHA256)
+			if !r.o.Info.Algorithmic {
+				// The provider's original, with whatever Content Credentials
+				// it sent, becomes the parent ingredient.
+				m.Parent, m.ParentTitle, m.ParentFormat = original, content.Original.Path, res.MediaType
+			}
+			return c2pa.Sign(ctx, final, m, r.o.C2PA)
+		}
+	}
+	final, rec, err := provenance.SealSigned(*content, buf.Bytes(), finalName,
+		provenance.Times{Requested: res.RequestedAt, Generated: res.GeneratedAt, Processed: r.o.Now().UTC()}, sign)
 	if err != nil {
 		return &errItem{state.Failed, fmt.Errorf("embed provenance: %w", err)}
 	}
@@ -493,6 +512,26 @@ func (r *runner) finish(ctx context.Context, j job, original []byte, res *stored
 		RecordSHA256:   rec.ContentSHA256,
 		PostHash:       r.postHash,
 	})
+}
+
+// contentCredentials is the C2PA manifest of an item: c2pa.created with its
+// digital source type, one action per post-process step with the step's
+// parameters, and genmint's assertion naming the provenance record.
+func contentCredentials(c *provenance.Content, title, recordSHA256 string) *c2pa.Manifest {
+	seed := int64(c.Seed.Requested)
+	if c.Seed.Actual != nil {
+		seed = int64(*c.Seed.Actual)
+	}
+	m := &c2pa.Manifest{
+		Title:             title,
+		DigitalSourceType: c.DigitalSourceType,
+		Genmint: c2pa.Genmint{RecordSHA256: recordSHA256, Collection: c.Collection, Item: c.Item,
+			Provider: c.Provider, Model: c.Model, Prompt: c.Prompt, Seed: seed},
+	}
+	for _, st := range c.PostProcess {
+		m.Steps = append(m.Steps, c2pa.Action{Action: c2pa.ActionForStep(st.Op), Description: "genmint post-process step " + st.Op, Parameters: st.Params})
+	}
+	return m
 }
 
 func steps(ss []postprocess.Step) []provenance.Step {

@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/genmint/genmint/generate"
+	"github.com/genmint/genmint/provenance/c2pa"
 	"github.com/genmint/genmint/spec"
 	"github.com/genmint/genmint/state"
 )
@@ -64,6 +65,10 @@ type Options struct {
 	// MaxSpendUSD stops before the estimated spend, including what earlier
 	// runs spent, would exceed it. 0 means no cap.
 	MaxSpendUSD float64
+
+	// C2PA signs every final image with Content Credentials (nil: the
+	// collection has no C2PA set-up, and finals carry none).
+	C2PA *c2pa.Signer
 
 	Progress Progress // nil means silent
 	Now      func() time.Time

@@ -35,6 +35,7 @@ import (
 	"github.com/genmint/genmint/generate/providers/comfyui"
 	"github.com/genmint/genmint/generate/providers/cost"
 	"github.com/genmint/genmint/generate/providers/guard"
+	"github.com/genmint/genmint/generate/providers/layers"
 	"github.com/genmint/genmint/generate/providers/limit"
 	"github.com/genmint/genmint/generate/providers/observe"
 	"github.com/genmint/genmint/generate/providers/openai"
@@ -54,7 +55,41 @@ func All() []generate.ProviderInfo {
 		replicate.Info,
 		automatic1111.Info,
 		comfyui.Info,
+		layersInfo(),
 	}
+}
+
+// layersInfo is the layers provider, whose generated base layer (when its
+// params name one) is opened from this registry and wrapped like any
+// provider. A paid base is refused: its cost would not be journalled.
+func layersInfo() generate.ProviderInfo {
+	info := layers.Info
+	info.New = func(cfg generate.ProviderConfig) (generate.Provider, error) {
+		bs, err := layers.Base(cfg)
+		if err != nil {
+			return nil, err
+		}
+		if bs == nil {
+			return layers.New(cfg)
+		}
+		binfo, ok := Lookup(bs.Name)
+		if !ok {
+			return nil, fmt.Errorf("provider.params.base.name: unknown provider %q (one of %s)", bs.Name, strings.Join(Names(), ", "))
+		}
+		if binfo.Paid {
+			return nil, fmt.Errorf("provider.params.base.name: %s is a paid service, and a base layer's cost is not journalled yet; use procedural, automatic1111 or comfyui for the base", bs.Name)
+		}
+		bcfg := generate.ProviderConfig{Model: bs.Model, BaseURL: bs.BaseURL, Params: bs.Params, Dir: cfg.Dir, HTTPClient: cfg.HTTPClient}
+		if bcfg.BaseURL == "" {
+			bcfg.BaseURL = binfo.DefaultBaseURL
+		}
+		base, err := binfo.New(bcfg)
+		if err != nil {
+			return nil, fmt.Errorf("provider.params.base: %w", err)
+		}
+		return layers.NewWithBase(cfg, Wrap(base, binfo.Name, Limits{}), binfo)
+	}
+	return info
 }
 
 // Lookup finds a provider by its name in genmint.yaml.
@@ -127,6 +162,9 @@ var defaults = map[string]Limits{
 	"automatic1111": {Concurrency: 1, RequestsPerMinute: -1, Timeout: 10 * time.Minute, MaxRetries: 2},
 	"comfyui":       {Concurrency: 2, RequestsPerMinute: -1, Timeout: 15 * time.Minute, MaxRetries: 2},
 	"procedural":    {Concurrency: 0, RequestsPerMinute: -1, Timeout: time.Minute, MaxRetries: -1},
+	// layers: CPU-bound like procedural; the timeout leaves room for a
+	// base layer from a local diffusion server.
+	"layers": {Concurrency: 0, RequestsPerMinute: -1, Timeout: 15 * time.Minute, MaxRetries: -1},
 }
 
 // DefaultLimits are the documented defaults for a provider (a generic set

@@ -36,14 +36,18 @@ type GenmintCollectionConfig struct {
 	MaxSupply       *big.Int
 	RoyaltyReceiver common.Address
 	RoyaltyBps      *big.Int
+	RoyaltyCapBps   *big.Int
 	Aigc            bool
+	ProvenanceHash  [32]byte
+	LicenseName     string
+	LicenseURI      string
 }
 
 // GenmintCollectionMetaData contains all meta data concerning the GenmintCollection contract.
 var GenmintCollectionMetaData = bind.MetaData{
-	ABI: "[{\"inputs\":[{\"components\":[{\"internalType\":\"string\",\"name\":\"name\",\"type\":\"string\"},{\"internalType\":\"string\",\"name\":\"symbol\",\"type\":\"string\"},{\"internalType\":\"string\",\"name\":\"baseURI\",\"type\":\"string\"},{\"internalType\":\"string\",\"name\":\"contractURI\",\"type\":\"string\"},{\"internalType\":\"address\",\"name\":\"owner\",\"type\":\"address\"},{\"internalType\":\"address\",\"name\":\"initialHolder\",\"type\":\"address\"},{\"internalType\":\"uint256\",\"name\":\"initialSupply\",\"type\":\"uint256\"},{\"internalType\":\"uint256\",\"name\":\"maxSupply\",\"type\":\"uint256\"},{\"internalType\":\"address\",\"name\":\"royaltyReceiver\",\"type\":\"address\"},{\"internalType\":\"uint96\",\"name\":\"royaltyBps\",\"type\":\"uint96\"},{\"internalType\":\"bool\",\"name\":\"aigc\",\"type\":\"bool\"}],\"internalType\":\"structGenmintCollection.Config\",\"name\":\"c\",\"type\":\"tuple\"}],\"stateMutability\":\"nonpayable\",\"type\":\"constructor\"},{\"inputs\":[{\"internalType\":\"uint256\",\"name\":\"tokenId\",\"type\":\"uint256\"}],\"name\":\"AigcDataAlreadySet\",\"type\":\"error\"},{\"inputs\":[],\"name\":\"AigcDataEmpty\",\"type\":\"error\"},{\"inputs\":[],\"name\":\"AigcDisabled\",\"type\":\"error\"},{\"inputs\":[{\"internalType\":\"uint256\",\"name\":\"numerator\",\"type\":\"uint256\"},{\"internalType\":\"uint256\",\"name\":\"denominator\",\"type\":\"uint256\"}],\"name\":\"ERC2981InvalidDefaultRoyalty\",\"type\":\"error\"},{\"inputs\":[{\"internalType\":\"address\",\"name\":\"receiver\",\"type\":\"address\"}],\"name\":\"ERC2981InvalidDefaultRoyaltyReceiver\",\"type\":\"error\"},{\"inputs\":[{\"internalType\":\"uint256\",\"name\":\"tokenId\",\"type\":\"uint256\"},{\"internalType\":\"uint256\",\"name\":\"numerator\",\"type\":\"uint256\"},{\"internalType\":\"uint256\",\"name\":\"denominator\",\"type\":\"uint256\"}],\"name\":\"ERC2981InvalidTokenRoyalty\",\"type\":\"error\"},{\"inputs\":[{\"internalType\":\"uint256\",\"name\":\"tokenId\",\"type\":\"uint256\"},{\"internalType\":\"address\",\"name\":\"receiver\",\"type\":\"address\"}],\"name\":\"ERC2981InvalidTokenRoyaltyReceiver\",\"type\":\"error\"},{\"inputs\":[{\"internalType\":\"address\",\"name\":\"sender\",\"type\":\"address\"},{\"internalType\":\"uint256\",\"name\":\"tokenId\",\"type\":\"uint256\"},{\"internalType\":\"address\",\"name\":\"owner\",\"type\":\"address\"}],\"name\":\"ERC721IncorrectOwner\",\"type\":\"error\"},{\"inputs\":[{\"internalType\":\"address\",\"name\":\"operator\",\"type\":\"address\"},{\"internalType\":\"uint256\",\"name\":\"tokenId\",\"type\":\"uint256\"}],\"name\":\"ERC721InsufficientApproval\",\"type\":\"error\"},{\"inputs\":[{\"internalType\":\"address\",\"name\":\"approver\",\"type\":\"address\"}],\"name\":\"ERC721InvalidApprover\",\"type\":\"error\"},{\"inputs\":[{\"internalType\":\"address\",\"name\":\"operator\",\"type\":\"address\"}],\"name\":\"ERC721InvalidOperator\",\"type\":\"error\"},{\"inputs\":[{\"internalType\":\"address\",\"name\":\"owner\",\"type\":\"address\"}],\"name\":\"ERC721InvalidOwner\",\"type\":\"error\"},{\"inputs\":[{\"internalType\":\"address\",\"name\":\"receiver\",\"type\":\"address\"}],\"name\":\"ERC721InvalidReceiver\",\"type\":\"error\"},{\"inputs\":[{\"internalType\":\"address\",\"name\":\"sender\",\"type\":\"address\"}],\"name\":\"ERC721InvalidSender\",\"type\":\"error\"},{\"inputs\":[{\"internalType\":\"uint256\",\"name\":\"tokenId\",\"type\":\"uint256\"}],\"name\":\"ERC721NonexistentToken\",\"type\":\"error\"},{\"inputs\":[],\"name\":\"InvalidShortString\",\"type\":\"error\"},{\"inputs\":[{\"internalType\":\"uint256\",\"name\":\"initialSupply\",\"type\":\"uint256\"},{\"internalType\":\"uint256\",\"name\":\"maxSupply\",\"type\":\"uint256\"}],\"name\":\"InvalidSupply\",\"type\":\"error\"},{\"inputs\":[{\"internalType\":\"uint256\",\"name\":\"maxSupply\",\"type\":\"uint256\"},{\"internalType\":\"uint256\",\"name\":\"requestedLastId\",\"type\":\"uint256\"}],\"name\":\"MaxSupplyExceeded\",\"type\":\"error\"},{\"inputs\":[],\"name\":\"MetadataIsFrozen\",\"type\":\"error\"},{\"inputs\":[],\"name\":\"MintZeroQuantity\",\"type\":\"error\"},{\"inputs\":[{\"internalType\":\"address\",\"name\":\"owner\",\"type\":\"address\"}],\"name\":\"OwnableInvalidOwner\",\"type\":\"error\"},{\"inputs\":[{\"internalType\":\"address\",\"name\":\"account\",\"type\":\"address\"}],\"name\":\"OwnableUnauthorizedAccount\",\"type\":\"error\"},{\"inputs\":[{\"internalType\":\"string\",\"name\":\"str\",\"type\":\"string\"}],\"name\":\"StringTooLong\",\"type\":\"error\"},{\"anonymous\":false,\"inputs\":[{\"indexed\":true,\"internalType\":\"uint256\",\"name\":\"tokenId\",\"type\":\"uint256\"},{\"indexed\":true,\"internalType\":\"bytes\",\"name\":\"prompt\",\"type\":\"bytes\"},{\"indexed\":false,\"internalType\":\"bytes\",\"name\":\"aigcData\",\"type\":\"bytes\"},{\"indexed\":false,\"internalType\":\"bytes\",\"name\":\"proof\",\"type\":\"bytes\"}],\"name\":\"AigcData\",\"type\":\"event\"},{\"anonymous\":false,\"inputs\":[{\"indexed\":true,\"internalType\":\"address\",\"name\":\"owner\",\"type\":\"address\"},{\"indexed\":true,\"internalType\":\"address\",\"name\":\"approved\",\"type\":\"address\"},{\"indexed\":true,\"internalType\":\"uint256\",\"name\":\"tokenId\",\"type\":\"uint256\"}],\"name\":\"Approval\",\"type\":\"event\"},{\"anonymous\":false,\"inputs\":[{\"indexed\":true,\"internalType\":\"address\",\"name\":\"owner\",\"type\":\"address\"},{\"indexed\":true,\"internalType\":\"address\",\"name\":\"operator\",\"type\":\"address\"},{\"indexed\":false,\"internalType\":\"bool\",\"name\":\"approved\",\"type\":\"bool\"}],\"name\":\"ApprovalForAll\",\"type\":\"event\"},{\"anonymous\":false,\"inputs\":[{\"indexed\":false,\"internalType\":\"uint256\",\"name\":\"_fromTokenId\",\"type\":\"uint256\"},{\"indexed\":false,\"internalType\":\"uint256\",\"name\":\"_toTokenId\",\"type\":\"uint256\"}],\"name\":\"BatchMetadataUpdate\",\"type\":\"event\"},{\"anonymous\":false,\"inputs\":[{\"indexed\":true,\"internalType\":\"uint256\",\"name\":\"fromTokenId\",\"type\":\"uint256\"},{\"indexed\":false,\"internalType\":\"uint256\",\"name\":\"toTokenId\",\"type\":\"uint256\"},{\"indexed\":true,\"internalType\":\"address\",\"name\":\"fromAddress\",\"type\":\"address\"},{\"indexed\":true,\"internalType\":\"address\",\"name\":\"toAddress\",\"type\":\"address\"}],\"name\":\"ConsecutiveTransfer\",\"type\":\"event\"},{\"anonymous\":false,\"inputs\":[],\"name\":\"ContractURIUpdated\",\"type\":\"event\"},{\"anonymous\":false,\"inputs\":[{\"indexed\":false,\"internalType\":\"string\",\"name\":\"baseURI\",\"type\":\"string\"}],\"name\":\"MetadataFrozen\",\"type\":\"event\"},{\"anonymous\":false,\"inputs\":[{\"indexed\":false,\"internalType\":\"uint256\",\"name\":\"_tokenId\",\"type\":\"uint256\"}],\"name\":\"MetadataUpdate\",\"type\":\"event\"},{\"anonymous\":false,\"inputs\":[{\"indexed\":true,\"internalType\":\"address\",\"name\":\"previousOwner\",\"type\":\"address\"},{\"indexed\":true,\"internalType\":\"address\",\"name\":\"newOwner\",\"type\":\"address\"}],\"name\":\"OwnershipTransferred\",\"type\":\"event\"},{\"anonymous\":false,\"inputs\":[{\"indexed\":true,\"internalType\":\"address\",\"name\":\"from\",\"type\":\"address\"},{\"indexed\":true,\"internalType\":\"address\",\"name\":\"to\",\"type\":\"address\"},{\"indexed\":true,\"internalType\":\"uint256\",\"name\":\"tokenId\",\"type\":\"uint256\"}],\"name\":\"Transfer\",\"type\":\"event\"},{\"inputs\":[{\"internalType\":\"uint256\",\"name\":\"tokenId\",\"type\":\"uint256\"},{\"internalType\":\"bytes\",\"name\":\"prompt\",\"type\":\"bytes\"},{\"internalType\":\"bytes\",\"name\":\"aigcData\",\"type\":\"bytes\"},{\"internalType\":\"bytes\",\"name\":\"proof\",\"type\":\"bytes\"}],\"name\":\"addAigcData\",\"outputs\":[],\"stateMutability\":\"nonpayable\",\"type\":\"function\"},{\"inputs\":[{\"internalType\":\"uint256\",\"name\":\"tokenId\",\"type\":\"uint256\"}],\"name\":\"aigcDataOf\",\"outputs\":[{\"internalType\":\"bytes\",\"name\":\"prompt\",\"type\":\"bytes\"},{\"internalType\":\"bytes\",\"name\":\"aigcData\",\"type\":\"bytes\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[{\"internalType\":\"address\",\"name\":\"to\",\"type\":\"address\"},{\"internalType\":\"uint256\",\"name\":\"tokenId\",\"type\":\"uint256\"}],\"name\":\"approve\",\"outputs\":[],\"stateMutability\":\"nonpayable\",\"type\":\"function\"},{\"inputs\":[{\"internalType\":\"address\",\"name\":\"owner\",\"type\":\"address\"}],\"name\":\"balanceOf\",\"outputs\":[{\"internalType\":\"uint256\",\"name\":\"\",\"type\":\"uint256\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[],\"name\":\"baseURI\",\"outputs\":[{\"internalType\":\"string\",\"name\":\"\",\"type\":\"string\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[],\"name\":\"contractURI\",\"outputs\":[{\"internalType\":\"string\",\"name\":\"\",\"type\":\"string\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[],\"name\":\"freezeMetadata\",\"outputs\":[],\"stateMutability\":\"nonpayable\",\"type\":\"function\"},{\"inputs\":[{\"internalType\":\"uint256\",\"name\":\"tokenId\",\"type\":\"uint256\"}],\"name\":\"getApproved\",\"outputs\":[{\"internalType\":\"address\",\"name\":\"\",\"type\":\"address\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[{\"internalType\":\"address\",\"name\":\"owner\",\"type\":\"address\"},{\"internalType\":\"address\",\"name\":\"operator\",\"type\":\"address\"}],\"name\":\"isApprovedForAll\",\"outputs\":[{\"internalType\":\"bool\",\"name\":\"\",\"type\":\"bool\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[],\"name\":\"maxSupply\",\"outputs\":[{\"internalType\":\"uint256\",\"name\":\"\",\"type\":\"uint256\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[],\"name\":\"metadataFrozen\",\"outputs\":[{\"internalType\":\"bool\",\"name\":\"\",\"type\":\"bool\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[{\"internalType\":\"address\",\"name\":\"to\",\"type\":\"address\"},{\"internalType\":\"uint256\",\"name\":\"quantity\",\"type\":\"uint256\"}],\"name\":\"mintBatch\",\"outputs\":[],\"stateMutability\":\"nonpayable\",\"type\":\"function\"},{\"inputs\":[],\"name\":\"name\",\"outputs\":[{\"internalType\":\"string\",\"name\":\"\",\"type\":\"string\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[],\"name\":\"owner\",\"outputs\":[{\"internalType\":\"address\",\"name\":\"\",\"type\":\"address\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[{\"internalType\":\"uint256\",\"name\":\"tokenId\",\"type\":\"uint256\"}],\"name\":\"ownerOf\",\"outputs\":[{\"internalType\":\"address\",\"name\":\"\",\"type\":\"address\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[],\"name\":\"renounceOwnership\",\"outputs\":[],\"stateMutability\":\"nonpayable\",\"type\":\"function\"},{\"inputs\":[{\"internalType\":\"uint256\",\"name\":\"tokenId\",\"type\":\"uint256\"},{\"internalType\":\"uint256\",\"name\":\"salePrice\",\"type\":\"uint256\"}],\"name\":\"royaltyInfo\",\"outputs\":[{\"internalType\":\"address\",\"name\":\"receiver\",\"type\":\"address\"},{\"internalType\":\"uint256\",\"name\":\"amount\",\"type\":\"uint256\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[{\"internalType\":\"address\",\"name\":\"from\",\"type\":\"address\"},{\"internalType\":\"address\",\"name\":\"to\",\"type\":\"address\"},{\"internalType\":\"uint256\",\"name\":\"tokenId\",\"type\":\"uint256\"}],\"name\":\"safeTransferFrom\",\"outputs\":[],\"stateMutability\":\"nonpayable\",\"type\":\"function\"},{\"inputs\":[{\"internalType\":\"address\",\"name\":\"from\",\"type\":\"address\"},{\"internalType\":\"address\",\"name\":\"to\",\"type\":\"address\"},{\"internalType\":\"uint256\",\"name\":\"tokenId\",\"type\":\"uint256\"},{\"internalType\":\"bytes\",\"name\":\"data\",\"type\":\"bytes\"}],\"name\":\"safeTransferFrom\",\"outputs\":[],\"stateMutability\":\"nonpayable\",\"type\":\"function\"},{\"inputs\":[{\"internalType\":\"address\",\"name\":\"operator\",\"type\":\"address\"},{\"internalType\":\"bool\",\"name\":\"approved\",\"type\":\"bool\"}],\"name\":\"setApprovalForAll\",\"outputs\":[],\"stateMutability\":\"nonpayable\",\"type\":\"function\"},{\"inputs\":[{\"internalType\":\"string\",\"name\":\"newBaseURI\",\"type\":\"string\"}],\"name\":\"setBaseURI\",\"outputs\":[],\"stateMutability\":\"nonpayable\",\"type\":\"function\"},{\"inputs\":[{\"internalType\":\"string\",\"name\":\"newContractURI\",\"type\":\"string\"}],\"name\":\"setContractURI\",\"outputs\":[],\"stateMutability\":\"nonpayable\",\"type\":\"function\"},{\"inputs\":[{\"internalType\":\"bytes4\",\"name\":\"interfaceId\",\"type\":\"bytes4\"}],\"name\":\"supportsInterface\",\"outputs\":[{\"internalType\":\"bool\",\"name\":\"\",\"type\":\"bool\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[],\"name\":\"symbol\",\"outputs\":[{\"internalType\":\"string\",\"name\":\"\",\"type\":\"string\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[{\"internalType\":\"uint256\",\"name\":\"tokenId\",\"type\":\"uint256\"}],\"name\":\"tokenURI\",\"outputs\":[{\"internalType\":\"string\",\"name\":\"\",\"type\":\"string\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[],\"name\":\"totalSupply\",\"outputs\":[{\"internalType\":\"uint256\",\"name\":\"\",\"type\":\"uint256\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[{\"internalType\":\"address\",\"name\":\"from\",\"type\":\"address\"},{\"internalType\":\"address\",\"name\":\"to\",\"type\":\"address\"},{\"internalType\":\"uint256\",\"name\":\"tokenId\",\"type\":\"uint256\"}],\"name\":\"transferFrom\",\"outputs\":[],\"stateMutability\":\"nonpayable\",\"type\":\"function\"},{\"inputs\":[{\"internalType\":\"address\",\"name\":\"newOwner\",\"type\":\"address\"}],\"name\":\"transferOwnership\",\"outputs\":[],\"stateMutability\":\"nonpayable\",\"type\":\"function\"},{\"inputs\":[{\"internalType\":\"bytes\",\"name\":\"prompt\",\"type\":\"bytes\"},{\"internalType\":\"bytes\",\"name\":\"aigcData\",\"type\":\"bytes\"},{\"internalType\":\"bytes\",\"name\":\"proof\",\"type\":\"bytes\"}],\"name\":\"verify\",\"outputs\":[{\"internalType\":\"bool\",\"name\":\"success\",\"type\":\"bool\"}],\"stateMutability\":\"view\",\"type\":\"function\"}]",
+	ABI: "[{\"inputs\":[{\"components\":[{\"internalType\":\"string\",\"name\":\"name\",\"type\":\"string\"},{\"internalType\":\"string\",\"name\":\"symbol\",\"type\":\"string\"},{\"internalType\":\"string\",\"name\":\"baseURI\",\"type\":\"string\"},{\"internalType\":\"string\",\"name\":\"contractURI\",\"type\":\"string\"},{\"internalType\":\"address\",\"name\":\"owner\",\"type\":\"address\"},{\"internalType\":\"address\",\"name\":\"initialHolder\",\"type\":\"address\"},{\"internalType\":\"uint256\",\"name\":\"initialSupply\",\"type\":\"uint256\"},{\"internalType\":\"uint256\",\"name\":\"maxSupply\",\"type\":\"uint256\"},{\"internalType\":\"address\",\"name\":\"royaltyReceiver\",\"type\":\"address\"},{\"internalType\":\"uint96\",\"name\":\"royaltyBps\",\"type\":\"uint96\"},{\"internalType\":\"uint96\",\"name\":\"royaltyCapBps\",\"type\":\"uint96\"},{\"internalType\":\"bool\",\"name\":\"aigc\",\"type\":\"bool\"},{\"internalType\":\"bytes32\",\"name\":\"provenanceHash\",\"type\":\"bytes32\"},{\"internalType\":\"string\",\"name\":\"licenseName\",\"type\":\"string\"},{\"internalType\":\"string\",\"name\":\"licenseURI\",\"type\":\"string\"}],\"internalType\":\"structGenmintCollection.Config\",\"name\":\"c\",\"type\":\"tuple\"}],\"stateMutability\":\"nonpayable\",\"type\":\"constructor\"},{\"inputs\":[{\"internalType\":\"uint256\",\"name\":\"tokenId\",\"type\":\"uint256\"}],\"name\":\"AigcDataAlreadySet\",\"type\":\"error\"},{\"inputs\":[],\"name\":\"AigcDataEmpty\",\"type\":\"error\"},{\"inputs\":[],\"name\":\"AigcDisabled\",\"type\":\"error\"},{\"inputs\":[{\"internalType\":\"uint256\",\"name\":\"numerator\",\"type\":\"uint256\"},{\"internalType\":\"uint256\",\"name\":\"denominator\",\"type\":\"uint256\"}],\"name\":\"ERC2981InvalidDefaultRoyalty\",\"type\":\"error\"},{\"inputs\":[{\"internalType\":\"address\",\"name\":\"receiver\",\"type\":\"address\"}],\"name\":\"ERC2981InvalidDefaultRoyaltyReceiver\",\"type\":\"error\"},{\"inputs\":[{\"internalType\":\"uint256\",\"name\":\"tokenId\",\"type\":\"uint256\"},{\"internalType\":\"uint256\",\"name\":\"numerator\",\"type\":\"uint256\"},{\"internalType\":\"uint256\",\"name\":\"denominator\",\"type\":\"uint256\"}],\"name\":\"ERC2981InvalidTokenRoyalty\",\"type\":\"error\"},{\"inputs\":[{\"internalType\":\"uint256\",\"name\":\"tokenId\",\"type\":\"uint256\"},{\"internalType\":\"address\",\"name\":\"receiver\",\"type\":\"address\"}],\"name\":\"ERC2981InvalidTokenRoyaltyReceiver\",\"type\":\"error\"},{\"inputs\":[{\"internalType\":\"address\",\"name\":\"sender\",\"type\":\"address\"},{\"internalType\":\"uint256\",\"name\":\"tokenId\",\"type\":\"uint256\"},{\"internalType\":\"address\",\"name\":\"owner\",\"type\":\"address\"}],\"name\":\"ERC721IncorrectOwner\",\"type\":\"error\"},{\"inputs\":[{\"internalType\":\"address\",\"name\":\"operator\",\"type\":\"address\"},{\"internalType\":\"uint256\",\"name\":\"tokenId\",\"type\":\"uint256\"}],\"name\":\"ERC721InsufficientApproval\",\"type\":\"error\"},{\"inputs\":[{\"internalType\":\"address\",\"name\":\"approver\",\"type\":\"address\"}],\"name\":\"ERC721InvalidApprover\",\"type\":\"error\"},{\"inputs\":[{\"internalType\":\"address\",\"name\":\"operator\",\"type\":\"address\"}],\"name\":\"ERC721InvalidOperator\",\"type\":\"error\"},{\"inputs\":[{\"internalType\":\"address\",\"name\":\"owner\",\"type\":\"address\"}],\"name\":\"ERC721InvalidOwner\",\"type\":\"error\"},{\"inputs\":[{\"internalType\":\"address\",\"name\":\"receiver\",\"type\":\"address\"}],\"name\":\"ERC721InvalidReceiver\",\"type\":\"error\"},{\"inputs\":[{\"internalType\":\"address\",\"name\":\"sender\",\"type\":\"address\"}],\"name\":\"ERC721InvalidSender\",\"type\":\"error\"},{\"inputs\":[{\"internalType\":\"uint256\",\"name\":\"tokenId\",\"type\":\"uint256\"}],\"name\":\"ERC721NonexistentToken\",\"type\":\"error\"},{\"inputs\":[],\"name\":\"InvalidShortString\",\"type\":\"error\"},{\"inputs\":[{\"internalType\":\"uint256\",\"name\":\"initialSupply\",\"type\":\"uint256\"},{\"internalType\":\"uint256\",\"name\":\"maxSupply\",\"type\":\"uint256\"}],\"name\":\"InvalidSupply\",\"type\":\"error\"},{\"inputs\":[{\"internalType\":\"uint256\",\"name\":\"maxSupply\",\"type\":\"uint256\"},{\"internalType\":\"uint256\",\"name\":\"requestedLastId\",\"type\":\"uint256\"}],\"name\":\"MaxSupplyExceeded\",\"type\":\"error\"},{\"inputs\":[],\"name\":\"MetadataIsFrozen\",\"type\":\"error\"},{\"inputs\":[],\"name\":\"MetadataNotFrozen\",\"type\":\"error\"},{\"inputs\":[],\"name\":\"MintZeroQuantity\",\"type\":\"error\"},{\"inputs\":[{\"internalType\":\"address\",\"name\":\"owner\",\"type\":\"address\"}],\"name\":\"OwnableInvalidOwner\",\"type\":\"error\"},{\"inputs\":[{\"internalType\":\"address\",\"name\":\"account\",\"type\":\"address\"}],\"name\":\"OwnableUnauthorizedAccount\",\"type\":\"error\"},{\"inputs\":[],\"name\":\"RenounceBeforeFreeze\",\"type\":\"error\"},{\"inputs\":[{\"internalType\":\"uint256\",\"name\":\"royaltyBps\",\"type\":\"uint256\"},{\"internalType\":\"uint256\",\"name\":\"capBps\",\"type\":\"uint256\"}],\"name\":\"RoyaltyAboveCap\",\"type\":\"error\"},{\"inputs\":[{\"internalType\":\"string\",\"name\":\"str\",\"type\":\"string\"}],\"name\":\"StringTooLong\",\"type\":\"error\"},{\"anonymous\":false,\"inputs\":[{\"indexed\":true,\"internalType\":\"uint256\",\"name\":\"tokenId\",\"type\":\"uint256\"},{\"indexed\":true,\"internalType\":\"bytes\",\"name\":\"prompt\",\"type\":\"bytes\"},{\"indexed\":false,\"internalType\":\"bytes\",\"name\":\"aigcData\",\"type\":\"bytes\"},{\"indexed\":false,\"internalType\":\"bytes\",\"name\":\"proof\",\"type\":\"bytes\"}],\"name\":\"AigcData\",\"type\":\"event\"},{\"anonymous\":false,\"inputs\":[{\"indexed\":true,\"internalType\":\"address\",\"name\":\"owner\",\"type\":\"address\"},{\"indexed\":true,\"internalType\":\"address\",\"name\":\"approved\",\"type\":\"address\"},{\"indexed\":true,\"internalType\":\"uint256\",\"name\":\"tokenId\",\"type\":\"uint256\"}],\"name\":\"Approval\",\"type\":\"event\"},{\"anonymous\":false,\"inputs\":[{\"indexed\":true,\"internalType\":\"address\",\"name\":\"owner\",\"type\":\"address\"},{\"indexed\":true,\"internalType\":\"address\",\"name\":\"operator\",\"type\":\"address\"},{\"indexed\":false,\"internalType\":\"bool\",\"name\":\"approved\",\"type\":\"bool\"}],\"name\":\"ApprovalForAll\",\"type\":\"event\"},{\"anonymous\":false,\"inputs\":[{\"indexed\":false,\"internalType\":\"uint256\",\"name\":\"_fromTokenId\",\"type\":\"uint256\"},{\"indexed\":false,\"internalType\":\"uint256\",\"name\":\"_toTokenId\",\"type\":\"uint256\"}],\"name\":\"BatchMetadataUpdate\",\"type\":\"event\"},{\"anonymous\":false,\"inputs\":[{\"indexed\":true,\"internalType\":\"uint256\",\"name\":\"fromTokenId\",\"type\":\"uint256\"},{\"indexed\":false,\"internalType\":\"uint256\",\"name\":\"toTokenId\",\"type\":\"uint256\"},{\"indexed\":true,\"internalType\":\"address\",\"name\":\"fromAddress\",\"type\":\"address\"},{\"indexed\":true,\"internalType\":\"address\",\"name\":\"toAddress\",\"type\":\"address\"}],\"name\":\"ConsecutiveTransfer\",\"type\":\"event\"},{\"anonymous\":false,\"inputs\":[],\"name\":\"ContractURIUpdated\",\"type\":\"event\"},{\"anonymous\":false,\"inputs\":[{\"indexed\":true,\"internalType\":\"address\",\"name\":\"receiver\",\"type\":\"address\"},{\"indexed\":false,\"internalType\":\"uint16\",\"name\":\"royaltyBps\",\"type\":\"uint16\"}],\"name\":\"DefaultRoyaltySet\",\"type\":\"event\"},{\"anonymous\":false,\"inputs\":[{\"indexed\":false,\"internalType\":\"string\",\"name\":\"baseURI\",\"type\":\"string\"}],\"name\":\"MetadataFrozen\",\"type\":\"event\"},{\"anonymous\":false,\"inputs\":[{\"indexed\":false,\"internalType\":\"uint256\",\"name\":\"_tokenId\",\"type\":\"uint256\"}],\"name\":\"MetadataUpdate\",\"type\":\"event\"},{\"anonymous\":false,\"inputs\":[{\"indexed\":true,\"internalType\":\"address\",\"name\":\"previousOwner\",\"type\":\"address\"},{\"indexed\":true,\"internalType\":\"address\",\"name\":\"newOwner\",\"type\":\"address\"}],\"name\":\"OwnershipTransferStarted\",\"type\":\"event\"},{\"anonymous\":false,\"inputs\":[{\"indexed\":true,\"internalType\":\"address\",\"name\":\"previousOwner\",\"type\":\"address\"},{\"indexed\":true,\"internalType\":\"address\",\"name\":\"newOwner\",\"type\":\"address\"}],\"name\":\"OwnershipTransferred\",\"type\":\"event\"},{\"anonymous\":false,\"inputs\":[{\"indexed\":false,\"internalType\":\"string\",\"name\":\"_value\",\"type\":\"string\"},{\"indexed\":true,\"internalType\":\"uint256\",\"name\":\"_id\",\"type\":\"uint256\"}],\"name\":\"PermanentURI\",\"type\":\"event\"},{\"anonymous\":false,\"inputs\":[{\"indexed\":true,\"internalType\":\"address\",\"name\":\"from\",\"type\":\"address\"},{\"indexed\":true,\"internalType\":\"address\",\"name\":\"to\",\"type\":\"address\"},{\"indexed\":true,\"internalType\":\"uint256\",\"name\":\"tokenId\",\"type\":\"uint256\"}],\"name\":\"Transfer\",\"type\":\"event\"},{\"inputs\":[],\"name\":\"acceptOwnership\",\"outputs\":[],\"stateMutability\":\"nonpayable\",\"type\":\"function\"},{\"inputs\":[{\"internalType\":\"uint256\",\"name\":\"tokenId\",\"type\":\"uint256\"},{\"internalType\":\"bytes\",\"name\":\"prompt\",\"type\":\"bytes\"},{\"internalType\":\"bytes\",\"name\":\"aigcData\",\"type\":\"bytes\"},{\"internalType\":\"bytes\",\"name\":\"proof\",\"type\":\"bytes\"}],\"name\":\"addAigcData\",\"outputs\":[],\"stateMutability\":\"nonpayable\",\"type\":\"function\"},{\"inputs\":[{\"internalType\":\"uint256\",\"name\":\"tokenId\",\"type\":\"uint256\"}],\"name\":\"aigcDataOf\",\"outputs\":[{\"internalType\":\"bytes\",\"name\":\"prompt\",\"type\":\"bytes\"},{\"internalType\":\"bytes\",\"name\":\"aigcData\",\"type\":\"bytes\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[{\"internalType\":\"address\",\"name\":\"to\",\"type\":\"address\"},{\"internalType\":\"uint256\",\"name\":\"tokenId\",\"type\":\"uint256\"}],\"name\":\"approve\",\"outputs\":[],\"stateMutability\":\"nonpayable\",\"type\":\"function\"},{\"inputs\":[{\"internalType\":\"address\",\"name\":\"owner\",\"type\":\"address\"}],\"name\":\"balanceOf\",\"outputs\":[{\"internalType\":\"uint256\",\"name\":\"\",\"type\":\"uint256\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[],\"name\":\"baseURI\",\"outputs\":[{\"internalType\":\"string\",\"name\":\"\",\"type\":\"string\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[],\"name\":\"contractURI\",\"outputs\":[{\"internalType\":\"string\",\"name\":\"\",\"type\":\"string\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[{\"internalType\":\"uint256\",\"name\":\"first\",\"type\":\"uint256\"},{\"internalType\":\"uint256\",\"name\":\"last\",\"type\":\"uint256\"}],\"name\":\"emitPermanentURIs\",\"outputs\":[],\"stateMutability\":\"nonpayable\",\"type\":\"function\"},{\"inputs\":[],\"name\":\"freezeMetadata\",\"outputs\":[],\"stateMutability\":\"nonpayable\",\"type\":\"function\"},{\"inputs\":[{\"internalType\":\"uint256\",\"name\":\"tokenId\",\"type\":\"uint256\"}],\"name\":\"getApproved\",\"outputs\":[{\"internalType\":\"address\",\"name\":\"\",\"type\":\"address\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[],\"name\":\"getLicenseName\",\"outputs\":[{\"internalType\":\"string\",\"name\":\"\",\"type\":\"string\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[],\"name\":\"getLicenseURI\",\"outputs\":[{\"internalType\":\"string\",\"name\":\"\",\"type\":\"string\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[{\"internalType\":\"address\",\"name\":\"owner\",\"type\":\"address\"},{\"internalType\":\"address\",\"name\":\"operator\",\"type\":\"address\"}],\"name\":\"isApprovedForAll\",\"outputs\":[{\"internalType\":\"bool\",\"name\":\"\",\"type\":\"bool\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[],\"name\":\"maxSupply\",\"outputs\":[{\"internalType\":\"uint256\",\"name\":\"\",\"type\":\"uint256\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[],\"name\":\"metadataFrozen\",\"outputs\":[{\"internalType\":\"bool\",\"name\":\"\",\"type\":\"bool\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[{\"internalType\":\"address\",\"name\":\"to\",\"type\":\"address\"},{\"internalType\":\"uint256\",\"name\":\"quantity\",\"type\":\"uint256\"}],\"name\":\"mintBatch\",\"outputs\":[],\"stateMutability\":\"nonpayable\",\"type\":\"function\"},{\"inputs\":[],\"name\":\"name\",\"outputs\":[{\"internalType\":\"string\",\"name\":\"\",\"type\":\"string\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[],\"name\":\"owner\",\"outputs\":[{\"internalType\":\"address\",\"name\":\"\",\"type\":\"address\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[{\"internalType\":\"uint256\",\"name\":\"tokenId\",\"type\":\"uint256\"}],\"name\":\"ownerOf\",\"outputs\":[{\"internalType\":\"address\",\"name\":\"\",\"type\":\"address\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[],\"name\":\"pendingOwner\",\"outputs\":[{\"internalType\":\"address\",\"name\":\"\",\"type\":\"address\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[],\"name\":\"provenanceHash\",\"outputs\":[{\"internalType\":\"bytes32\",\"name\":\"\",\"type\":\"bytes32\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[],\"name\":\"renounceOwnership\",\"outputs\":[],\"stateMutability\":\"nonpayable\",\"type\":\"function\"},{\"inputs\":[],\"name\":\"royaltyCapBps\",\"outputs\":[{\"internalType\":\"uint256\",\"name\":\"\",\"type\":\"uint256\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[{\"internalType\":\"uint256\",\"name\":\"tokenId\",\"type\":\"uint256\"},{\"internalType\":\"uint256\",\"name\":\"salePrice\",\"type\":\"uint256\"}],\"name\":\"royaltyInfo\",\"outputs\":[{\"internalType\":\"address\",\"name\":\"receiver\",\"type\":\"address\"},{\"internalType\":\"uint256\",\"name\":\"amount\",\"type\":\"uint256\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[{\"internalType\":\"address\",\"name\":\"from\",\"type\":\"address\"},{\"internalType\":\"address\",\"name\":\"to\",\"type\":\"address\"},{\"internalType\":\"uint256\",\"name\":\"tokenId\",\"type\":\"uint256\"}],\"name\":\"safeTransferFrom\",\"outputs\":[],\"stateMutability\":\"nonpayable\",\"type\":\"function\"},{\"inputs\":[{\"internalType\":\"address\",\"name\":\"from\",\"type\":\"address\"},{\"internalType\":\"address\",\"name\":\"to\",\"type\":\"address\"},{\"internalType\":\"uint256\",\"name\":\"tokenId\",\"type\":\"uint256\"},{\"internalType\":\"bytes\",\"name\":\"data\",\"type\":\"bytes\"}],\"name\":\"safeTransferFrom\",\"outputs\":[],\"stateMutability\":\"nonpayable\",\"type\":\"function\"},{\"inputs\":[{\"internalType\":\"address\",\"name\":\"operator\",\"type\":\"address\"},{\"internalType\":\"bool\",\"name\":\"approved\",\"type\":\"bool\"}],\"name\":\"setApprovalForAll\",\"outputs\":[],\"stateMutability\":\"nonpayable\",\"type\":\"function\"},{\"inputs\":[{\"internalType\":\"string\",\"name\":\"newBaseURI\",\"type\":\"string\"}],\"name\":\"setBaseURI\",\"outputs\":[],\"stateMutability\":\"nonpayable\",\"type\":\"function\"},{\"inputs\":[{\"internalType\":\"string\",\"name\":\"newContractURI\",\"type\":\"string\"}],\"name\":\"setContractURI\",\"outputs\":[],\"stateMutability\":\"nonpayable\",\"type\":\"function\"},{\"inputs\":[{\"internalType\":\"address\",\"name\":\"receiver\",\"type\":\"address\"},{\"internalType\":\"uint16\",\"name\":\"royaltyBps\",\"type\":\"uint16\"}],\"name\":\"setDefaultRoyalty\",\"outputs\":[],\"stateMutability\":\"nonpayable\",\"type\":\"function\"},{\"inputs\":[{\"internalType\":\"bytes4\",\"name\":\"interfaceId\",\"type\":\"bytes4\"}],\"name\":\"supportsInterface\",\"outputs\":[{\"internalType\":\"bool\",\"name\":\"\",\"type\":\"bool\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[],\"name\":\"symbol\",\"outputs\":[{\"internalType\":\"string\",\"name\":\"\",\"type\":\"string\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[{\"internalType\":\"uint256\",\"name\":\"tokenId\",\"type\":\"uint256\"}],\"name\":\"tokenURI\",\"outputs\":[{\"internalType\":\"string\",\"name\":\"\",\"type\":\"string\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[],\"name\":\"totalSupply\",\"outputs\":[{\"internalType\":\"uint256\",\"name\":\"\",\"type\":\"uint256\"}],\"stateMutability\":\"view\",\"type\":\"function\"},{\"inputs\":[{\"internalType\":\"address\",\"name\":\"from\",\"type\":\"address\"},{\"internalType\":\"address\",\"name\":\"to\",\"type\":\"address\"},{\"internalType\":\"uint256\",\"name\":\"tokenId\",\"type\":\"uint256\"}],\"name\":\"transferFrom\",\"outputs\":[],\"stateMutability\":\"nonpayable\",\"type\":\"function\"},{\"inputs\":[{\"internalType\":\"address\",\"name\":\"newOwner\",\"type\":\"address\"}],\"name\":\"transferOwnership\",\"outputs\":[],\"stateMutability\":\"nonpayable\",\"type\":\"function\"},{\"inputs\":[{\"internalType\":\"bytes\",\"name\":\"prompt\",\"type\":\"bytes\"},{\"internalType\":\"bytes\",\"name\":\"aigcData\",\"type\":\"bytes\"},{\"internalType\":\"bytes\",\"name\":\"proof\",\"type\":\"bytes\"}],\"name\":\"verify\",\"outputs\":[{\"internalType\":\"bool\",\"name\":\"success\",\"type\":\"bool\"}],\"stateMutability\":\"view\",\"type\":\"function\"}]",
 	ID:  "GenmintCollection",
-	Bin: "0x6101406040523461076457612b5e8038038061001a81610768565b928339810190602081830312610764578051906001600160401b038211610764570190610160828203126107645760405161016081016001600160401b038111828210176104e45760405282516001600160401b038111610764578261008191850161078d565b815260208301516001600160401b03811161076457826100a291850161078d565b6020820190815260408401516001600160401b03811161076457836100c891860161078d565b60408301908152606085015190936001600160401b038211610764576100ef91860161078d565b9360608301948552610103608082016107de565b9283608082015261011660a083016107de565b9560a0820196875260c08301519560c0830196875260e08401519460e0840195865261014561010086016107de565b6101008501908152610120860151959094906001600160601b038716870361076457610120820196875261014001519788151589036107645761014082019889526001600160a01b0316801561075157600280546001600160a01b0319811683179091556001600160a01b03167f8be0079c531659141344cd1fd0a4f28419497f9722a3daafe3b4186f6b6457e05f80a386518015908115610743575b508015610738575b61071d57906101fc61020592516107f2565b60805251610979565b60a052518051906001600160401b0382116104e457600c5490600182811c92168015610713575b60208310146106165781601f8493116106a5575b50602090601f831160011461063f575f92610634575b50508160011b915f199060031b1c191617600c555b518051906001600160401b0382116104e457600d5490600182811c9216801561062a575b60208310146106165781601f8493116105a8575b50602090601f8311600114610542575f92610537575b50508160011b915f199060031b1c191617600d555b516001600160a01b0316801591821583610524575b61047e575b50509051610100525051151561012052805160e05281516001600160a01b031660c0525190816103b2575b506001810180911161039e576002805463ffffffff60a01b191660a09290921b63ffffffff60a01b169190911790556040516120ac9081610ab282396080518161158f015260a05181610b5a015260c05181611e4f015260e05181611e030152610100518181816103e101526110fa0152610120518181816107fa015281816116390152611c430152f35b634e487b7160e01b5f52601160045260245ffd5b80519091906001600160a01b03161561046b5781516001600160a01b03165f90815260056020526040902081905560015b818111156103f2575090610313565b611388810180821161039e57611387820190811161039e575f827fdeaa91b6123d068f5821d0fb0678463d1a8a6079fe8af5de3ce5e896dcf9133d602060018060a01b0388511694604051908880821091180288188152a46113888101809111156103e357634e487b7160e01b5f52601160045260245ffd5b633250574960e11b5f525f60045260245ffd5b51916001600160601b03831690612710821161050b576104f85760408051908101906001600160401b038211818310176104e457604091909152828152602001526001600160a01b031660a09190911b6001600160a01b031916175f90815580806102e8565b634e487b7160e01b5f52604160045260245ffd5b635b6cc80560e11b5f525f60045260245ffd5b50636f483d0960e01b5f5260045261271060245260445ffd5b5080516001600160601b031615156102e3565b015190505f806102b9565b600d5f9081528281209350601f198516905b8181106105905750908460019594939210610578575b505050811b01600d556102ce565b01515f1960f88460031b161c191690555f808061056a565b92936020600181928786015181550195019301610554565b600d5f529091507fd7b6990105719101dabeb77144f2a3385c8033acd3af97e9423a695e81ad1eb5601f840160051c8101916020851061060c575b90601f859493920160051c01905b8181106105fe57506102a3565b5f81558493506001016105f1565b90915081906105e3565b634e487b7160e01b5f52602260045260245ffd5b91607f169161028f565b015190505f80610256565b600c5f9081528281209350601f198516905b81811061068d5750908460019594939210610675575b505050811b01600c5561026b565b01515f1960f88460031b161c191690555f8080610667565b92936020600181928786015181550195019301610651565b600c5f529091507fdf6966c971051c3d54ec59162606531493a51404a002842f56009d7e5cf4a8c7601f840160051c81019160208510610709575b90601f859493920160051c01905b8181106106fb5750610240565b5f81558493506001016106ee565b90915081906106e0565b91607f169161022c565b868951905190630b2d4e0360e01b5f5260045260245260445ffd5b5088518751106101ea565b63fffffffe9150115f6101e2565b631e4fbdf760e01b5f525f60045260245ffd5b5f80fd5b6040519190601f01601f191682016001600160401b038111838210176104e457604052565b81601f82011215610764578051906001600160401b0382116104e4576107bc601f8301601f1916602001610768565b928284526020838301011161076457815f9260208093018386015e8301015290565b51906001600160a01b038216820361076457565b908151602081105f1461086c575090601f81511161082c57602081519101516020821061081d571790565b5f198260200360031b1b161790565b604460209160405192839163305a27a960e01b83528160048401528051918291826024860152018484015e5f828201840152601f01601f19168101030190fd5b6001600160401b0381116104e457600a54600181811c9116801561096f575b602082101461061657601f811161093c575b50602092601f82116001146108db57928192935f926108d0575b50508160011b915f199060031b1c191617600a5560ff90565b015190505f806108b7565b601f19821693600a5f52805f20915f5b868110610924575083600195961061090c575b505050811b01600a5560ff90565b01515f1960f88460031b161c191690555f80806108fe565b919260206001819286850151815501940192016108eb565b600a5f52601f60205f20910160051c810190601f830160051c015b818110610964575061089d565b5f8155600101610957565b90607f169061088b565b908151602081105f146109a4575090601f81511161082c57602081519101516020821061081d571790565b6001600160401b0381116104e457600b54600181811c91168015610aa7575b602082101461061657601f8111610a74575b50602092601f8211600114610a1357928192935f92610a08575b50508160011b915f199060031b1c191617600b5560ff90565b015190505f806109ef565b601f19821693600b5f52805f20915f5b868110610a5c5750836001959610610a44575b505050811b01600b5560ff90565b01515f1960f88460031b161c191690555f8080610a36565b91926020600181928685015181550194019201610a23565b600b5f52601f60205f20910160051c810190601f830160051c015b818110610a9c57506109d5565b5f8155600101610a8f565b90607f16906109c356fe6080806040526004361015610012575f80fd5b5f3560e01c90816301ffc9a7146115b35750806306fdde0314611577578063081812fc1461153b578063095ea7b31461141457806318160ddd146113e257806323b872dd146113cb578063248b71fc146110975780632a55205a14610ff457806342842e0e14610fcb57806355f804b314610e365780636352211e14610e065780636c0360eb14610de357806370a0823114610d92578063715018a614610d375780638da5cb5b14610d0f578063938e3d7b14610b7e57806395d89b4114610b42578063a22cb46514610aa7578063aea3050714610778578063b40e16e3146106f2578063b88d4fde14610691578063c87b56dd1461047b578063d111515d14610404578063d5abeb01146103ca578063de8f50a114610340578063e8a3d4851461025e578063e985e9c514610207578063f2fde38b146101815763fb3cc6c21461015b575f80fd5b3461017d575f36600319011261017d57602060ff600e54166040519015158152f35b5f80fd5b3461017d57602036600319011261017d5761019a6116ba565b6101a2611e84565b6001600160a01b031680156101f457600280546001600160a01b0319811683179091556001600160a01b03167f8be0079c531659141344cd1fd0a4f28419497f9722a3daafe3b4186f6b6457e05f80a3005b631e4fbdf760e01b5f525f60045260245ffd5b3461017d57604036600319011261017d576102206116ba565b6102286116d0565b9060018060a01b03165f52600660205260405f209060018060a01b03165f52602052602060ff60405f2054166040519015158152f35b3461017d575f36600319011261017d576040515f600d5461027e81611934565b808452906001811690811561031c57506001146102be575b6102ba836102a68185038261174d565b604051918291602083526020830190611696565b0390f35b600d5f9081527fd7b6990105719101dabeb77144f2a3385c8033acd3af97e9423a695e81ad1eb5939250905b808210610302575090915081016020016102a6610296565b9192600181602092548385880101520191019092916102ea565b60ff191660208086019190915291151560051b840190910191506102a69050610296565b3461017d57606036600319011261017d576004356001600160401b03811161017d57610370903690600401611720565b6024356001600160401b03811161017d5761038f903690600401611720565b919092604435926001600160401b03841161017d576020946103b86103c0953690600401611720565b949093611c3c565b6040519015158152f35b3461017d575f36600319011261017d5760206040517f00000000000000000000000000000000000000000000000000000000000000008152f35b3461017d575f36600319011261017d5761041c611e84565b600e5460ff811661046c5760019060ff191617600e557fac32328134cd103aa01cccc8f61d479f9613e7f9c1de6bfc70c78412b15c18e36040516020815280610467602082016119bc565b0390a1005b63b087bbf360e01b5f5260045ffd5b3461017d57602036600319011261017d5760043561049881611db9565b50604051906104b1826104aa816119bc565b038361174d565b81516104e15750506102ba6040516104ca60208261174d565b5f8152604051918291602083526020830190611696565b5f818072184f03e93ff9f4daa797ed6e38ed64bf6a1f0160401b81101561066b575b50806d04ee2d6d415b85acef8100000000600a921015610650575b662386f26fc1000081101561063c575b6305f5e10081101561062b575b61271081101561061c575b606481101561060e575b1015610606575b6001810191600a602161058261056c8661176e565b9561057a604051978861174d565b80875261176e565b602086019490601f19013686378501015b5f1901916f181899199a1a9b1b9c1cb0b131b232b360811b8282061a8353049081156105c157600a90610593565b50506102ba9260206106019281946040519584879551918291018587015e840190838201905f8252519283915e01015f815203601f19810183528261174d565b6102a6565b600101610557565b606460029104920191610550565b61271060049104920191610546565b6305f5e1006008910492019161053b565b662386f26fc100006010910492019161052e565b6d04ee2d6d415b85acef81000000006020910492019161051e565b6040925072184f03e93ff9f4daa797ed6e38ed64bf6a1f0160401b90049050600a610503565b3461017d57608036600319011261017d576106aa6116ba565b6106b26116d0565b606435916001600160401b03831161017d573660238401121561017d576106e66106f0933690602481600401359101611789565b9160443591611afc565b005b3461017d57602036600319011261017d5760043561070f81611db9565b505f52600f60205261076a60405f206102ba60016107566040519361073f856107388184611a5b565b038661174d565b61074f6040518094819301611a5b565b038261174d565b604051938493604085526040850190611696565b908382036020850152611696565b3461017d57608036600319011261017d576004356024356001600160401b03811161017d576107ab903690600401611720565b91906044356001600160401b03811161017d576107cc903690600401611720565b90916064356001600160401b03811161017d576107ed903690600401611720565b9590916107f8611e84565b7f000000000000000000000000000000000000000000000000000000000000000015610a985761082786611db9565b5081158015610a90575b610a8157855f52600f60205260405f2060018101906108508254611934565b610a6e576001600160401b0384116109ec57610876846108708354611934565b83611982565b5f84601f8111600114610a0b57806108a2925f91610a00575b508160011b915f199060031b1c19161790565b90555b6001600160401b0385116109ec576108c1856108708354611934565b5f601f86116001146109605791610950939161091687807f65deac95b53ba76b9cdc6cf446af81731e1218c91eaf9811a95d28bde23b893e9a9998965f9161095557508160011b915f199060031b1c19161790565b90555b81604051928392833781015f815203902096610942604051958695604087526040870191611adc565b918483036020860152611adc565b0390a3005b90508901358d61088f565b601f19861690825f5260205f20915f5b8181106109d4575091610950959391887f65deac95b53ba76b9cdc6cf446af81731e1218c91eaf9811a95d28bde23b893e9a99989694106109bb575b5050600186811b019055610919565b8801355f19600389901b60f8161c191690558a806109ac565b9192602060018192868d013581550194019201610970565b634e487b7160e01b5f52604160045260245ffd5b90508501358c61088f565b50601f19851690825f528560205f20925f5b818110610a53575010610a3a575b5050600184811b0190556108a5565b8401355f19600387901b60f8161c191690558980610a2b565b87840135855560019094019360209384019389935001610a1d565b876345c7df7f60e11b5f5260045260245ffd5b631d37730360e31b5f5260045ffd5b508315610831565b6315681c2360e31b5f5260045ffd5b3461017d57604036600319011261017d57610ac06116ba565b6024359081151580920361017d576001600160a01b0316908115610b2f57335f52600660205260405f20825f5260205260405f2060ff1981541660ff83161790556040519081527f17307eab39ab6107e8899845ad3d59bd9653f200f220920489ca2b5937696c3160203392a3005b630b61174360e31b5f525f60045260245ffd5b3461017d575f36600319011261017d576102ba6102a67f0000000000000000000000000000000000000000000000000000000000000000611d82565b3461017d57602036600319011261017d576004356001600160401b03811161017d57610bae903690600401611720565b610bb6611e84565b6001600160401b0381116109ec57610bcf600d54611934565b601f8111610cb6575b505f601f8211600114610c3b578190610c06935f92610c30575b50508160011b915f199060031b1c19161790565b600d555b7fa5d4097edda6d87cb9329af83fb3712ef77eeb13738ffe43cc35a4ce305ad9625f80a1005b013590508380610bf2565b601f198216927fd7b6990105719101dabeb77144f2a3385c8033acd3af97e9423a695e81ad1eb5915f5b858110610c9e57508360019510610c85575b505050811b01600d55610c0a565b01355f19600384901b60f8161c19169055828080610c77565b90926020600181928686013581550194019101610c65565b600d5f52610cff907fd7b6990105719101dabeb77144f2a3385c8033acd3af97e9423a695e81ad1eb5601f840160051c81019160208510610d05575b601f0160051c019061196c565b82610bd8565b9091508190610cf2565b3461017d575f36600319011261017d576002546040516001600160a01b039091168152602090f35b3461017d575f36600319011261017d57610d4f611e84565b600280546001600160a01b031981169091555f906001600160a01b03167f8be0079c531659141344cd1fd0a4f28419497f9722a3daafe3b4186f6b6457e08280a3005b3461017d57602036600319011261017d576001600160a01b03610db36116ba565b168015610dd0575f526005602052602060405f2054604051908152f35b6322718ad960e21b5f525f60045260245ffd5b3461017d575f36600319011261017d576102ba6040516102a68161074f816119bc565b3461017d57602036600319011261017d576020610e24600435611db9565b6040516001600160a01b039091168152f35b3461017d57602036600319011261017d576004356001600160401b03811161017d57610e66903690600401611720565b610e6e611e84565b60ff600e541661046c576001600160401b0381116109ec57610e91600c54611934565b601f8111610f7d575b505f601f8211600114610efe578190610ec7935f92610c305750508160011b915f199060031b1c19161790565b600c555b7f6bd5c950a8d8df17f772f5af37cb3655737899cbf903264b9795592da439661c60408051600181525f196020820152a1005b601f19821692600c5f527fdf6966c971051c3d54ec59162606531493a51404a002842f56009d7e5cf4a8c7915f5b858110610f6557508360019510610f4c575b505050811b01600c55610ecb565b01355f19600384901b60f8161c19169055828080610f3e565b90926020600181928686013581550194019101610f2c565b600c5f52610fc5907fdf6966c971051c3d54ec59162606531493a51404a002842f56009d7e5cf4a8c7601f840160051c81019160208510610d0557601f0160051c019061196c565b82610e9a565b3461017d576106f0610fdc366116e6565b9060405192610fec60208561174d565b5f8452611afc565b3461017d57604036600319011261017d576004355f90815260016020526040902054602435906001600160a01b0381169060a01c8115611080575b6bffffffffffffffffffffffff169182810292818404149015171561106c57604080516001600160a01b0390921682526127109092046020820152f35b634e487b7160e01b5f52601160045260245ffd5b50505f546001600160a01b0381169060a01c61102f565b3461017d57604036600319011261017d576110b06116ba565b6024356110bb611e84565b6001600160a01b03821680156113b85781156113a9576002549063ffffffff8260a01c16906110ea8483611927565b925f198401848111918261106c577f0000000000000000000000000000000000000000000000000000000000000000808311611392575060c01c9061180090818604925f19870187811161106c5783156112ea578385910403611363575b60608704805f52600760205260405f20548060a01c90816112fe575b5081603f916001935f5260076020528360608c061b1760a01b891760405f2055161b179361106c5781156112ea570490808203611280575b5050600280546001600160a01b031660a086901b63ffffffff60a01b161760c09290921b6001600160c01b0319169190911790555f908152600560205260409020805484019055909160031682035b80821061121a57505b8181106111fd57005b80600191845f5f5160206120805f395f51905f528180a4016111f4565b919080600491855f5f5160206120805f395f51905f528180a460018101855f5f5160206120805f395f51905f528180a460028101855f5f5160206120805f395f51905f528180a460038101855f5f5160206120805f395f51905f528180a40190916111eb565b9091815f52600960205260405f2090815417905568010000000000000000600160e01b038760401b16906001810180911161106c575b828111156112cc57505f9150600390508761119c565b805f5260096020528160405f20555f19811461106c576001016112b6565b634e487b7160e01b5f52601260045260245ffd5b9160608102918183046060148215171561106c5760019361132a603f9461132484611eab565b90611927565b5f52600860205260405f2090858060a01b0390868060a01b0316166bffffffffffffffffffffffff60a01b825416179055915091611164565b80611370575b505f611148565b5f19840184811161106c575f52600960205260405f2090815417905589611369565b9050637502c12360e11b5f5260045260245260445ffd5b63b562e8dd60e01b5f5260045ffd5b633250574960e11b5f525f60045260245ffd5b3461017d576106f06113dc366116e6565b916117bf565b3461017d575f36600319011261017d5763ffffffff60025460a01c165f19810190811161106c57602090604051908152f35b3461017d57604036600319011261017d5761142d6116ba565b6024355f8181526003602052604090205490916001600160a01b036114528484611df5565b16908115611528578133141580611505575b6114f2575f84815260046020526040902080546001600160a01b0319166001600160a01b0392909216918217905591826114e357600160a01b198116905b81036114d0575b507f8c5be1e5ebec7d5bd14f71427d1e84f3dd0314c0f7b2291e5b200ac8c7c3b9255f80a4005b835f52600360205260405f2055836114a9565b808217600160a01b17906114a2565b63a9fbf51f60e01b5f523360045260245ffd5b505f82815260066020908152604080832033845290915290205460ff1615611464565b83637e27328960e01b5f5260045260245ffd5b3461017d57602036600319011261017d5760043561155881611db9565b505f526004602052602060018060a01b0360405f205416604051908152f35b3461017d575f36600319011261017d576102ba6102a67f0000000000000000000000000000000000000000000000000000000000000000611d26565b3461017d57602036600319011261017d576004359063ffffffff60e01b821680920361017d576020916380ac58cd60e01b8114908115611685575b8115611674575b8115611635575b811561160a575b5015158152f35b63152a902d60e11b811491508115611624575b5083611603565b6301ffc9a760e01b1490508361161d565b90507f000000000000000000000000000000000000000000000000000000000000000080611664575b906115fc565b506338162ad360e11b811461165e565b632483248360e11b811491506115f5565b635b5e139f60e01b811491506115ee565b805180835260209291819084018484015e5f828201840152601f01601f1916010190565b600435906001600160a01b038216820361017d57565b602435906001600160a01b038216820361017d57565b606090600319011261017d576004356001600160a01b038116810361017d57906024356001600160a01b038116810361017d579060443590565b9181601f8401121561017d578235916001600160401b03831161017d576020838186019501011161017d57565b90601f801991011681019081106001600160401b038211176109ec57604052565b6001600160401b0381116109ec57601f01601f191660200190565b9291926117958261176e565b916117a3604051938461174d565b82948184528183011161017d578281602093845f960137010152565b6001600160a01b039091169081156113b8575f838152600360205260409020546001600160a01b036117f18583611df5565b169182156119145782331415806118f1575b6118a6575b6001600160a01b03169182810361188c5750600160a01b1661186c575b805f52600560205260405f205f198154019055815f52600560205260405f2060018154019055825f5260036020528160405f20555f5160206120805f395f51905f525f80a4565b5f83815260046020526040902080546001600160a01b0319169055611825565b84836364283d7b60e01b5f5260045260245260445260645ffd5b600160a01b82161580156118d1575b15611808578463177e802f60e01b5f523360045260245260445ffd5b505f858152600460205260409020546001600160a01b03163314156118b5565b505f83815260066020908152604080832033845290915290205460ff1615611803565b84637e27328960e01b5f5260045260245ffd5b9190820180921161106c57565b90600182811c92168015611962575b602083101461194e57565b634e487b7160e01b5f52602260045260245ffd5b91607f1691611943565b818110611977575050565b5f815560010161196c565b9190601f811161199157505050565b6119ba925f5260205f20906020601f840160051c83019310610d0557601f0160051c019061196c565b565b600c545f92916119cb82611934565b8082529160018116908115611a3f57506001146119e6575050565b600c5f9081529293509091907fdf6966c971051c3d54ec59162606531493a51404a002842f56009d7e5cf4a8c75b838310611a25575060209250010190565b600181602092949394548385870101520191019190611a14565b9050602093945060ff929192191683830152151560051b010190565b5f9291815491611a6a83611934565b8083529260018116908115611abf5750600114611a8657505050565b5f9081526020812093945091925b838310611aa5575060209250010190565b600181602092949394548385870101520191019190611a94565b915050602093945060ff929192191683830152151560051b010190565b908060209392818452848401375f828201840152601f01601f1916010190565b9291611b098183866117bf565b813b611b16575b50505050565b604051630a85bd0160e11b81523360048201526001600160a01b0394851660248201526044810191909152608060648201529216919060209082908190611b61906084830190611696565b03815f865af15f9181611bf7575b50611bc457503d15611bbd573d611b858161176e565b90611b93604051928361174d565b81523d5f602083013e5b80519081611bb85782633250574960e11b5f5260045260245ffd5b602001fd5b6060611b9d565b6001600160e01b03191663757a42ff60e11b01611be557505f808080611b10565b633250574960e11b5f5260045260245ffd5b9091506020813d602011611c34575b81611c136020938361174d565b8101031261017d57516001600160e01b03198116810361017d57905f611b6f565b3d9150611c06565b91929390947f0000000000000000000000000000000000000000000000000000000000000000158015611d1b575b611d1157816020918101031261017d57355f52600f60205260405f20936001850191611c968354611934565b15159586611ce6575b50505083611cae575b50505090565b611cd6929350611cc761074f9160405192838092611a5b565b60208151910120923691611789565b60208151910120145f8080611ca8565b611d0092939650611cc761074f9160405192838092611a5b565b6020815191012014925f8080611c9f565b5050505050505f90565b506020811415611c6a565b60ff8114611d6c5760ff811690601f8211611d5d5760405191611d4a60408461174d565b6020808452838101919036833783525290565b632cd44ac360e21b5f5260045ffd5b50604051611d7f8161074f81600a611a5b565b90565b60ff8114611da65760ff811690601f8211611d5d5760405191611d4a60408461174d565b50604051611d7f8161074f81600b611a5b565b90815f526003602052611dd08260405f2054611df5565b916001600160a01b03831615611de35750565b637e27328960e01b5f5260045260245ffd5b80611e7657508015611e71577f0000000000000000000000000000000000000000000000000000000000000000811115611e4c5763ffffffff60025460a01c1680821015611e4657611d7f91611f18565b50505f90565b507f000000000000000000000000000000000000000000000000000000000000000090565b505f90565b6001600160a01b0316919050565b6002546001600160a01b03163303611e9857565b63118cdaa760e01b5f523360045260245ffd5b6fffffffffffffffffffffffffffffffff811160071b6001600160401b0382821c1160061b1763ffffffff82821c1160051b1761ffff82821c1160041b1760ff82821c1160031b17600f82821c1160021b17906d010102020202030303030303030360801b90821c1a1790565b906060820491825f52600760205260405f2054600260608260a01c93061b5f19810190811161106c5782168061201d575050508160061c905f19810190811161106c5761180090048114801561200a575f925b838215611ffc575060025460c01c5b6001603f83161b905f19820191821161106c57169081611fbf575050611fab575b5060401c6001600160a01b031690565b90505f52600960205260405f20545f611f9b565b91509250603f1916908082046040149015171561106c57611324611fe292611eab565b5f908152600760205260409020546001600160a01b031690565b6001600160401b0316611f7a565b815f52600960205260405f205492611f6b565b6120339192935061202d90611eab565b92611eab565b8214612070575060608202918083046060149015171561106c5761205691611927565b5f908152600860205260409020546001600160a01b031690565b6001600160a01b03169291505056feddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3efa164736f6c634300081e000a",
+	Bin: "0x61018060405234610add576134f38038038061001a81610ae1565b928339810190602081830312610add578051906001600160401b038211610add5701906101e082820312610add576040516101e081016001600160401b0381118282101761070c5760405282516001600160401b038111610add5782610081918501610b06565b815260208301516001600160401b038111610add57826100a2918501610b06565b6020820190815260408401516001600160401b038111610add57836100c8918601610b06565b6040830190815260608501519094906001600160401b038111610add57846100f1918301610b06565b936060840194855261010560808301610b57565b916080850192835261011960a08201610b57565b9660a0860197885260c08201519660c0870197885260e08301519560e088019687526101486101008501610b57565b91610100890192835261015e6101208601610b6b565b936101208a019485526101746101408701610b6b565b926101408b019384526101608701519a8b15158c03610add5761016081019b8c52610180888101519082019081526101a08901519098906001600160401b038111610add578a6101c5918301610b06565b6101a083019081526101c0820151909a906001600160401b038111610add576101ee9201610b06565b6101c0820190815299516001600160a01b03168015610aca57600280546001600160a01b0319811683179091556001600160a01b03167f8be0079c531659141344cd1fd0a4f28419497f9722a3daafe3b4186f6b6457e05f80a38a518015908115610abb575b508015610ab0575b610a95579061026e6102779251610b7f565b60805251610d06565b60a052518051906001600160401b03821161070c57600c5490600182811c92168015610a8b575b60208310146106ee5781601f849311610a1d575b50602090601f83116001146109b7575f926109ac575b50508160011b915f199060031b1c191617600c555b518051906001600160401b03821161070c57600d5490600182811c921680156109a2575b60208310146106ee5781601f849311610934575b50602090601f83116001146108ce575f926108c3575b50508160011b915f199060031b1c191617600d555b825181516001600160601b0390811691168181116108ae575050516001600160601b031661014052516001600160a01b031680159182158361089b575b610809575b50505051610160525180519081610545575b50509051610100525051151561012052805160e05281516001600160a01b031660c052519081610479575b5060018101809111610465576002805463ffffffff60a01b191660a09290921b63ffffffff60a01b169190911790556040516126b49081610e3f8239608051816119a6015260a05181610d6a015260c051816122eb015260e0518161229f015261010051818181610533015261151001526101205181818161091a01528181611a8501526120f1015261014051818181610bee01526112c80152610160518161078e0152f35b634e487b7160e01b5f52601160045260245ffd5b80519091906001600160a01b0316156105325781516001600160a01b03165f90815260056020526040902081905560015b818111156104b95750906103bf565b6113888101808211610465576113878201908111610465575f827fdeaa91b6123d068f5821d0fb0678463d1a8a6079fe8af5de3ce5e896dcf9133d602060018060a01b0388511694604051908880821091180288188152a46113888101809111156104aa57634e487b7160e01b5f52601160045260245ffd5b633250574960e11b5f525f60045260245ffd5b6001600160401b03821161070c57600e5490600182811c921680156107ff575b60208310146106ee5781601f849311610791575b50602090601f831160011461072b575f92610720575b50508160011b915f199060031b1c191617600e555b518051906001600160401b03821161070c57600f5490600182811c92168015610702575b60208310146106ee5781601f849311610680575b50602090601f831160011461061a575f9261060f575b50508160011b915f199060031b1c191617600f555b5f8080610394565b015190505f806105f2565b600f5f9081528281209350601f198516905b8181106106685750908460019594939210610650575b505050811b01600f55610607565b01515f1960f88460031b161c191690555f8080610642565b9293602060018192878601518155019501930161062c565b600f5f529091507f8d1108e10bcb7c27dddfc02ed9d693a074039d026cf4ea4240b40f7d581ac802601f840160051c810191602085106106e4575b90601f859493920160051c01905b8181106106d657506105dc565b5f81558493506001016106c9565b90915081906106bb565b634e487b7160e01b5f52602260045260245ffd5b91607f16916105c8565b634e487b7160e01b5f52604160045260245ffd5b015190505f8061058f565b600e5f9081528281209350601f198516905b8181106107795750908460019594939210610761575b505050811b01600e556105a4565b01515f1960f88460031b161c191690555f8080610753565b9293602060018192878601518155019501930161073d565b600e5f529091507fbb7b4a454dc3493923482f07822329ed19e8244eff582cc204f8554c3620c3fd601f840160051c810191602085106107f5575b90601f859493920160051c01905b8181106107e75750610579565b5f81558493506001016107da565b90915081906107cc565b91607f1691610565565b51916001600160601b0383169061271082116108825761086f5760408051908101906001600160401b0382118183101761070c57604091909152828152602001526001600160a01b031660a09190911b6001600160a01b031916175f9081558080610382565b635b6cc80560e11b5f525f60045260245ffd5b50636f483d0960e01b5f5260045261271060245260445ffd5b5080516001600160601b0316151561037d565b63425ddca960e11b5f5260045260245260445ffd5b015190505f8061032b565b600d5f9081528281209350601f198516905b81811061091c5750908460019594939210610904575b505050811b01600d55610340565b01515f1960f88460031b161c191690555f80806108f6565b929360206001819287860151815501950193016108e0565b600d5f529091507fd7b6990105719101dabeb77144f2a3385c8033acd3af97e9423a695e81ad1eb5601f840160051c81019160208510610998575b90601f859493920160051c01905b81811061098a5750610315565b5f815584935060010161097d565b909150819061096f565b91607f1691610301565b015190505f806102c8565b600c5f9081528281209350601f198516905b818110610a0557509084600195949392106109ed575b505050811b01600c556102dd565b01515f1960f88460031b161c191690555f80806109df565b929360206001819287860151815501950193016109c9565b600c5f529091507fdf6966c971051c3d54ec59162606531493a51404a002842f56009d7e5cf4a8c7601f840160051c81019160208510610a81575b90601f859493920160051c01905b818110610a7357506102b2565b5f8155849350600101610a66565b9091508190610a58565b91607f169161029e565b8a8d51905190630b2d4e0360e01b5f5260045260245260445ffd5b508c518b511061025c565b637fffffff915010155f610254565b631e4fbdf760e01b5f525f60045260245ffd5b5f80fd5b6040519190601f01601f191682016001600160401b0381118382101761070c57604052565b81601f82011215610add578051906001600160401b03821161070c57610b35601f8301601f1916602001610ae1565b9282845260208383010111610add57815f9260208093018386015e8301015290565b51906001600160a01b0382168203610add57565b51906001600160601b0382168203610add57565b908151602081105f14610bf9575090601f815111610bb9576020815191015160208210610baa571790565b5f198260200360031b1b161790565b604460209160405192839163305a27a960e01b83528160048401528051918291826024860152018484015e5f828201840152601f01601f19168101030190fd5b6001600160401b03811161070c57600a54600181811c91168015610cfc575b60208210146106ee57601f8111610cc9575b50602092601f8211600114610c6857928192935f92610c5d575b50508160011b915f199060031b1c191617600a5560ff90565b015190505f80610c44565b601f19821693600a5f52805f20915f5b868110610cb15750836001959610610c99575b505050811b01600a5560ff90565b01515f1960f88460031b161c191690555f8080610c8b565b91926020600181928685015181550194019201610c78565b600a5f52601f60205f20910160051c810190601f830160051c015b818110610cf15750610c2a565b5f8155600101610ce4565b90607f1690610c18565b908151602081105f14610d31575090601f815111610bb9576020815191015160208210610baa571790565b6001600160401b03811161070c57600b54600181811c91168015610e34575b60208210146106ee57601f8111610e01575b50602092601f8211600114610da057928192935f92610d95575b50508160011b915f199060031b1c191617600b5560ff90565b015190505f80610d7c565b601f19821693600b5f52805f20915f5b868110610de95750836001959610610dd1575b505050811b01600b5560ff90565b01515f1960f88460031b161c191690555f8080610dc3565b91926020600181928685015181550194019201610db0565b600b5f52601f60205f20910160051c810190601f830160051c015b818110610e295750610d62565b5f8155600101610e1c565b90607f1690610d5056fe60806040526004361015610011575f80fd5b5f3560e01c806301ffc9a7146119ca57806306fdde031461198e578063081812fc14611952578063095ea7b31461182b57806318160ddd146117f957806323b872dd146117e2578063248b71fc146114ad5780632a55205a1461142c57806342842e0e146114035780634331f6391461128c57806355f804b3146110f95780636352211e146110c95780636c0360eb146110a657806370a0823114611055578063715018a614610fd057806379ba509714610f4f5780638da5cb5b14610f27578063938e3d7b14610d8e57806395d89b4114610d52578063a22cb46514610cb7578063a341793b14610c12578063a754f87a14610bcf578063aea3050714610898578063b40e16e314610812578063b88d4fde146107b1578063c6ab67a314610777578063c7db2893146106d2578063c87b56dd14610651578063d111515d14610556578063d5abeb011461051c578063de8f50a114610492578063e30c39781461046a578063e8a3d4851461039c578063e985e9c514610345578063ef8d4ce014610248578063f2fde38b146101dc5763fb3cc6c2146101b0575f80fd5b346101d8575f3660031901126101d8576020638000000060025460a01c161515604051908152f35b5f80fd5b346101d85760203660031901126101d8576101f5611b06565b6101fd612320565b601080546001600160a01b0319166001600160a01b039283169081179091556002549091167f38d16b8cac22d99fc7c124b9cd0de2d3fa1faef420bfe791d8c362d765e227005f80a3005b346101d85761025636611b6c565b61025e612320565b60025460a01c6380000000811615610336578215801561032d575b61031a57637fffffff1681101561030857604051916102a28361029b81611e2c565b0384611baf565b818111156102ac57005b80807fa109ba539900bf1b633f956d63c96fc89b814c7287f7aa50a9216d0b556572076102fb6102e76102e1610303966123b3565b886120ac565b604051918291602083526020830190611ae2565b0390a2611dce565b6102a2565b637e27328960e01b5f5260045260245ffd5b82637e27328960e01b5f5260045260245ffd5b50818311610279565b630dc799dd60e31b5f5260045ffd5b346101d85760403660031901126101d85761035e611b06565b610366611b1c565b9060018060a01b03165f52600660205260405f209060018060a01b03165f52602052602060ff60405f2054166040519015158152f35b346101d8575f3660031901126101d8576040515f600d546103bc81611c21565b808452906001811690811561044657506001146103e8575b6103e4836102e781850382611baf565b0390f35b600d5f9081527fd7b6990105719101dabeb77144f2a3385c8033acd3af97e9423a695e81ad1eb5939250905b80821061042c575090915081016020016102e76103d4565b919260018160209254838588010152019101909291610414565b60ff191660208086019190915291151560051b840190910191506102e790506103d4565b346101d8575f3660031901126101d8576010546040516001600160a01b039091168152602090f35b346101d85760603660031901126101d8576004356001600160401b0381116101d8576104c2903690600401611b82565b6024356001600160401b0381116101d8576104e1903690600401611b82565b919092604435926001600160401b0384116101d85760209461050a610512953690600401611b82565b9490936120ea565b6040519015158152f35b346101d8575f3660031901126101d85760206040517f00000000000000000000000000000000000000000000000000000000000000008152f35b346101d8575f3660031901126101d85761056e612320565b6002548060a01c90638000000063ffffffff831692166106425763ffffffff60a01b19166380000000821760a01b63ffffffff60a01b1617600255600181116105ec575b7fac32328134cd103aa01cccc8f61d479f9613e7f9c1de6bfc70c78412b15c18e360405160208152806105e760208201611e2c565b0390a1005b5f19810190811161062e5760407f6bd5c950a8d8df17f772f5af37cb3655737899cbf903264b9795592da439661c91815190600182526020820152a1806105b2565b634e487b7160e01b5f52601160045260245ffd5b63b087bbf360e01b5f5260045ffd5b346101d85760203660031901126101d85760043561066e81612267565b50604051906106878261068081611e2c565b0383611baf565b81516106b75750506103e46040516106a0602082611baf565b5f8152604051918291602083526020830190611ae2565b6103e4916106c76106cd926123b3565b906120ac565b6102e7565b346101d8575f3660031901126101d8576040515f600f546106f281611c21565b80845290600181169081156104465750600114610719576103e4836102e781850382611baf565b600f5f9081527f8d1108e10bcb7c27dddfc02ed9d693a074039d026cf4ea4240b40f7d581ac802939250905b80821061075d575090915081016020016102e76103d4565b919260018160209254838588010152019101909291610745565b346101d8575f3660031901126101d85760206040517f00000000000000000000000000000000000000000000000000000000000000008152f35b346101d85760803660031901126101d8576107ca611b06565b6107d2611b1c565b606435916001600160401b0383116101d857366023840112156101d857610806610810933690602481600401359101611beb565b9160443591611f6c565b005b346101d85760203660031901126101d85760043561082f81612267565b505f52601160205261088a60405f206103e460016108766040519361085f856108588184611ecb565b0386611baf565b61086f6040518094819301611ecb565b0382611baf565b604051938493604085526040850190611ae2565b908382036020850152611ae2565b346101d85760803660031901126101d8576004356024356001600160401b0381116101d8576108cb903690600401611b82565b91906044356001600160401b0381116101d8576108ec903690600401611b82565b90916064356001600160401b0381116101d85761090d903690600401611b82565b959091610918612320565b7f000000000000000000000000000000000000000000000000000000000000000015610bc057610946612334565b61094f86612267565b5081158015610bb8575b610ba957855f52601160205260405f2060018101906109788254611c21565b610b96576001600160401b038411610b145761099e846109988354611c21565b83611df2565b5f84601f8111600114610b3357806109ca925f91610b28575b508160011b915f199060031b1c19161790565b90555b6001600160401b038511610b14576109e9856109988354611c21565b5f601f8611600114610a885791610a789391610a3e87807f65deac95b53ba76b9cdc6cf446af81731e1218c91eaf9811a95d28bde23b893e9a9998965f91610a7d57508160011b915f199060031b1c19161790565b90555b81604051928392833781015f815203902096610a6a604051958695604087526040870191611f4c565b918483036020860152611f4c565b0390a3005b90508901358d6109b7565b601f19861690825f5260205f20915f5b818110610afc575091610a78959391887f65deac95b53ba76b9cdc6cf446af81731e1218c91eaf9811a95d28bde23b893e9a9998969410610ae3575b5050600186811b019055610a41565b8801355f19600389901b60f8161c191690558a80610ad4565b9192602060018192868d013581550194019201610a98565b634e487b7160e01b5f52604160045260245ffd5b90508501358c6109b7565b50601f19851690825f528560205f20925f5b818110610b7b575010610b62575b5050600184811b0190556109cd565b8401355f19600387901b60f8161c191690558980610b53565b87840135855560019094019360209384019389935001610b45565b876345c7df7f60e11b5f5260045260245ffd5b631d37730360e31b5f5260045ffd5b508315610959565b6315681c2360e31b5f5260045ffd5b346101d8575f3660031901126101d85760206040516001600160601b037f0000000000000000000000000000000000000000000000000000000000000000168152f35b346101d8575f3660031901126101d8576040515f600e54610c3281611c21565b80845290600181169081156104465750600114610c59576103e4836102e781850382611baf565b600e5f9081527fbb7b4a454dc3493923482f07822329ed19e8244eff582cc204f8554c3620c3fd939250905b808210610c9d575090915081016020016102e76103d4565b919260018160209254838588010152019101909291610c85565b346101d85760403660031901126101d857610cd0611b06565b602435908115158092036101d8576001600160a01b0316908115610d3f57335f52600660205260405f20825f5260205260405f2060ff1981541660ff83161790556040519081527f17307eab39ab6107e8899845ad3d59bd9653f200f220920489ca2b5937696c3160203392a3005b630b61174360e31b5f525f60045260245ffd5b346101d8575f3660031901126101d8576103e46102e77f0000000000000000000000000000000000000000000000000000000000000000612230565b346101d85760203660031901126101d8576004356001600160401b0381116101d857610dbe903690600401611b82565b610dc6612320565b610dce612334565b6001600160401b038111610b1457610de7600d54611c21565b601f8111610ece575b505f601f8211600114610e53578190610e1e935f92610e48575b50508160011b915f199060031b1c19161790565b600d555b7fa5d4097edda6d87cb9329af83fb3712ef77eeb13738ffe43cc35a4ce305ad9625f80a1005b013590508380610e0a565b601f198216927fd7b6990105719101dabeb77144f2a3385c8033acd3af97e9423a695e81ad1eb5915f5b858110610eb657508360019510610e9d575b505050811b01600d55610e22565b01355f19600384901b60f8161c19169055828080610e8f565b90926020600181928686013581550194019101610e7d565b600d5f52610f17907fd7b6990105719101dabeb77144f2a3385c8033acd3af97e9423a695e81ad1eb5601f840160051c81019160208510610f1d575b601f0160051c0190611ddc565b82610df0565b9091508190610f0a565b346101d8575f3660031901126101d8576002546040516001600160a01b039091168152602090f35b346101d8575f3660031901126101d857601054336001600160a01b03821603610fbd576001600160a01b0319908116601055600280543392811683179091556001600160a01b03167f8be0079c531659141344cd1fd0a4f28419497f9722a3daafe3b4186f6b6457e05f80a3005b63118cdaa760e01b5f523360045260245ffd5b346101d8575f3660031901126101d857610fe8612320565b638000000060025460a01c161561104657601080546001600160a01b03199081169091556002805491821690555f906001600160a01b03167f8be0079c531659141344cd1fd0a4f28419497f9722a3daafe3b4186f6b6457e08280a3005b632aa2038360e21b5f5260045ffd5b346101d85760203660031901126101d8576001600160a01b03611076611b06565b168015611093575f526005602052602060405f2054604051908152f35b6322718ad960e21b5f525f60045260245ffd5b346101d8575f3660031901126101d8576103e46040516102e78161086f81611e2c565b346101d85760203660031901126101d85760206110e7600435612267565b6040516001600160a01b039091168152f35b346101d85760203660031901126101d8576004356001600160401b0381116101d857611129903690600401611b82565b611131612320565b611139612334565b6001600160401b038111610b1457611152600c54611c21565b601f811161123e575b505f601f82116001146111bf578190611188935f92610e485750508160011b915f199060031b1c19161790565b600c555b7f6bd5c950a8d8df17f772f5af37cb3655737899cbf903264b9795592da439661c60408051600181525f196020820152a1005b601f19821692600c5f527fdf6966c971051c3d54ec59162606531493a51404a002842f56009d7e5cf4a8c7915f5b8581106112265750836001951061120d575b505050811b01600c5561118c565b01355f19600384901b60f8161c191690558280806111ff565b909260206001819286860135815501940191016111ed565b600c5f52611286907fdf6966c971051c3d54ec59162606531493a51404a002842f56009d7e5cf4a8c7601f840160051c81019160208510610f1d57601f0160051c0190611ddc565b8261115b565b346101d85760403660031901126101d8576112a5611b06565b6024359061ffff8216908183036101d8576112be612320565b6001600160601b037f0000000000000000000000000000000000000000000000000000000000000000168083116113ed57506001600160a01b031691821580806113e5575b1561133b57505060207f2c5ea6e4103e78cb101e796fb2dace540362fc542cbff5145eaa24af7dd8fe41915f80555b604051908152a2005b61271083116113cc576113b9576040519160408301918383106001600160401b03841117610b145760409290925283835260209283018190526001600160a01b03841660a09290921b61ffff60a01b16919091175f557f2c5ea6e4103e78cb101e796fb2dace540362fc542cbff5145eaa24af7dd8fe419190611332565b635b6cc80560e11b5f525f60045260245ffd5b82636f483d0960e01b5f5260045261271060245260445ffd5b508215611303565b8263425ddca960e11b5f5260045260245260445ffd5b346101d85761081061141436611b32565b9060405192611424602085611baf565b5f8452611f6c565b346101d85761143a36611b6c565b5f91825260016020526040909120546001600160a01b0381169060a01c8115611496575b6001600160601b03169182810292818404149015171561062e57604080516001600160a01b0390921682526127109092046020820152f35b50505f546001600160a01b0381169060a01c61145e565b346101d85760403660031901126101d8576114c6611b06565b6024356114d1612320565b6001600160a01b03821680156117cf5781156117c0576002549063ffffffff8260a01c16906115008483611dc1565b925f198401848111918261062e577f00000000000000000000000000000000000000000000000000000000000000008083116117a1575060c01c9061180090818604925f19870187811161062e5783156116fe578385910403611772575b60608704805f52600760205260405f20548060a01c9081611712575b5081603f916001935f5260076020528360608c061b1760a01b891760405f2055161b179361062e5781156116fe570490808203611696575b5050600280546001600160a01b031660a086901b63ffffffff60a01b161760c09290921b6001600160c01b0319169190911790555f908152600560205260409020805484019055909160031682035b80821061163057505b81811061161357005b80600191845f5f5160206126885f395f51905f528180a40161160a565b919080600491855f5f5160206126885f395f51905f528180a460018101855f5f5160206126885f395f51905f528180a460028101855f5f5160206126885f395f51905f528180a460038101855f5f5160206126885f395f51905f528180a4019091611601565b9091815f52600960205260405f2090815417905568010000000000000000600160e01b038760401b16906001810180911161062e575b828111156116e257505f915060039050876115b2565b806116f9915f5260096020528260405f2055611dce565b6116cc565b634e487b7160e01b5f52601260045260245ffd5b9160608102918183046060148215171561062e5760019361173e603f9461173884612346565b90611dc1565b5f52600860205260405f2090858060a01b0390868060a01b0316166001600160601b0360a01b82541617905591509161157a565b8061177f575b505f61155e565b5f19840184811161062e575f52600960205260405f2090815417905589611778565b90506117ab612334565b637502c12360e11b5f5260045260245260445ffd5b63b562e8dd60e01b5f5260045ffd5b633250574960e11b5f525f60045260245ffd5b346101d8576108106117f336611b32565b91611c59565b346101d8575f3660031901126101d85760025460a01c637fffffff165f19810190811161062e57602090604051908152f35b346101d85760403660031901126101d857611844611b06565b6024355f8181526003602052604090205490916001600160a01b036118698484612291565b1690811561193f57813314158061191c575b611909575f84815260046020526040902080546001600160a01b0319166001600160a01b0392909216918217905591826118fa57600160a01b198116905b81036118e7575b507f8c5be1e5ebec7d5bd14f71427d1e84f3dd0314c0f7b2291e5b200ac8c7c3b9255f80a4005b835f52600360205260405f2055836118c0565b808217600160a01b17906118b9565b63a9fbf51f60e01b5f523360045260245ffd5b505f82815260066020908152604080832033845290915290205460ff161561187b565b83637e27328960e01b5f5260045260245ffd5b346101d85760203660031901126101d85760043561196f81612267565b505f526004602052602060018060a01b0360405f205416604051908152f35b346101d8575f3660031901126101d8576103e46102e77f00000000000000000000000000000000000000000000000000000000000000006121d4565b346101d85760203660031901126101d85760043563ffffffff60e01b81168091036101d8576020906380ac58cd60e01b8114908115611ad1575b8115611ac0575b8115611a81575b8115611a56575b8115611a2b575b506040519015158152f35b63152a902d60e11b811491508115611a45575b5082611a20565b6301ffc9a760e01b14905082611a3e565b9050630c934a3560e31b811480611a6e575b90611a19565b50611a7a600e54611c21565b1515611a68565b90507f000000000000000000000000000000000000000000000000000000000000000080611ab0575b90611a12565b506338162ad360e11b8114611aaa565b632483248360e11b81149150611a0b565b635b5e139f60e01b81149150611a04565b805180835260209291819084018484015e5f828201840152601f01601f1916010190565b600435906001600160a01b03821682036101d857565b602435906001600160a01b03821682036101d857565b60609060031901126101d8576004356001600160a01b03811681036101d857906024356001600160a01b03811681036101d8579060443590565b60409060031901126101d8576004359060243590565b9181601f840112156101d8578235916001600160401b0383116101d857602083818601950101116101d857565b90601f801991011681019081106001600160401b03821117610b1457604052565b6001600160401b038111610b1457601f01601f191660200190565b929192611bf782611bd0565b91611c056040519384611baf565b8294818452818301116101d8578281602093845f960137010152565b90600182811c92168015611c4f575b6020831014611c3b57565b634e487b7160e01b5f52602260045260245ffd5b91607f1691611c30565b6001600160a01b039091169081156117cf575f838152600360205260409020546001600160a01b03611c8b8583612291565b16918215611dae578233141580611d8b575b611d40575b6001600160a01b031691828103611d265750600160a01b16611d06575b805f52600560205260405f205f198154019055815f52600560205260405f2060018154019055825f5260036020528160405f20555f5160206126885f395f51905f525f80a4565b5f83815260046020526040902080546001600160a01b0319169055611cbf565b84836364283d7b60e01b5f5260045260245260445260645ffd5b600160a01b8216158015611d6b575b15611ca2578463177e802f60e01b5f523360045260245260445ffd5b505f858152600460205260409020546001600160a01b0316331415611d4f565b505f83815260066020908152604080832033845290915290205460ff1615611c9d565b84637e27328960e01b5f5260045260245ffd5b9190820180921161062e57565b5f19811461062e5760010190565b818110611de7575050565b5f8155600101611ddc565b9190601f8111611e0157505050565b611e2a925f5260205f20906020601f840160051c83019310610f1d57601f0160051c0190611ddc565b565b600c545f9291611e3b82611c21565b8082529160018116908115611eaf5750600114611e56575050565b600c5f9081529293509091907fdf6966c971051c3d54ec59162606531493a51404a002842f56009d7e5cf4a8c75b838310611e95575060209250010190565b600181602092949394548385870101520191019190611e84565b9050602093945060ff929192191683830152151560051b010190565b5f9291815491611eda83611c21565b8083529260018116908115611f2f5750600114611ef657505050565b5f9081526020812093945091925b838310611f15575060209250010190565b600181602092949394548385870101520191019190611f04565b915050602093945060ff929192191683830152151560051b010190565b908060209392818452848401375f828201840152601f01601f1916010190565b9291611f79818386611c59565b813b611f86575b50505050565b604051630a85bd0160e11b81523360048201526001600160a01b0394851660248201526044810191909152608060648201529216919060209082908190611fd1906084830190611ae2565b03815f865af15f9181612067575b5061203457503d1561202d573d611ff581611bd0565b906120036040519283611baf565b81523d5f602083013e5b805190816120285782633250574960e11b5f5260045260245ffd5b602001fd5b606061200d565b6001600160e01b03191663757a42ff60e11b0161205557505f808080611f80565b633250574960e11b5f5260045260245ffd5b9091506020813d6020116120a4575b8161208360209383611baf565b810103126101d857516001600160e01b0319811681036101d857905f611fdf565b3d9150612076565b611e2a906020808095946040519684889551918291018487015e8401908282015f8152815193849201905e01015f815203601f198101845283611baf565b91929390947f00000000000000000000000000000000000000000000000000000000000000001580156121c9575b6121bf5781602091810103126101d857355f52601160205260405f209360018501916121448354611c21565b15159586612194575b5050508361215c575b50505090565b61218492935061217561086f9160405192838092611ecb565b60208151910120923691611beb565b60208151910120145f8080612156565b6121ae9293965061217561086f9160405192838092611ecb565b6020815191012014925f808061214d565b5050505050505f90565b506020811415612118565b60ff811461221a5760ff811690601f821161220b57604051916121f8604084611baf565b6020808452838101919036833783525290565b632cd44ac360e21b5f5260045ffd5b5060405161222d8161086f81600a611ecb565b90565b60ff81146122545760ff811690601f821161220b57604051916121f8604084611baf565b5060405161222d8161086f81600b611ecb565b90815f52600360205261227e8260405f2054612291565b916001600160a01b038316156103085750565b806123125750801561230d577f00000000000000000000000000000000000000000000000000000000000000008111156122e85760025460a01c637fffffff16808210156122e25761222d91612520565b50505f90565b507f000000000000000000000000000000000000000000000000000000000000000090565b505f90565b6001600160a01b0316919050565b6002546001600160a01b03163303610fbd57565b638000000060025460a01c1661064257565b6fffffffffffffffffffffffffffffffff811160071b6001600160401b0382821c1160061b1763ffffffff82821c1160051b1761ffff82821c1160041b1760ff82821c1160031b17600f82821c1160021b17906d010102020202030303030303030360801b90821c1a1790565b805f9172184f03e93ff9f4daa797ed6e38ed64bf6a1f0160401b8210156124fd575b806d04ee2d6d415b85acef8100000000600a9210156124e2575b662386f26fc100008110156124ce575b6305f5e1008110156124bd575b6127108110156124ae575b60648110156124a0575b1015612495575b600a6021600184019361243a85611bd0565b946124486040519687611baf565b808652612457601f1991611bd0565b013660208701378401015b5f1901916f181899199a1a9b1b9c1cb0b131b232b360811b8282061a835304801561249057600a9091612462565b505090565b600190910190612428565b606460029104930192612421565b61271060049104930192612417565b6305f5e1006008910493019261240c565b662386f26fc10000601091049301926123ff565b6d04ee2d6d415b85acef8100000000602091049301926123ef565b506040915072184f03e93ff9f4daa797ed6e38ed64bf6a1f0160401b81046123d5565b906060820491825f52600760205260405f2054600260608260a01c93061b5f19810190811161062e57821680612625575050508160061c905f19810190811161062e57611800900481148015612612575f925b838215612604575060025460c01c5b6001603f83161b905f19820191821161062e571690816125c75750506125b3575b5060401c6001600160a01b031690565b90505f52600960205260405f20545f6125a3565b91509250603f1916908082046040149015171561062e576117386125ea92612346565b5f908152600760205260409020546001600160a01b031690565b6001600160401b0316612582565b815f52600960205260405f205492612573565b61263b9192935061263590612346565b92612346565b8214612678575060608202918083046060149015171561062e5761265e91611dc1565b5f908152600860205260409020546001600160a01b031690565b6001600160a01b03169291505056feddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3efa164736f6c634300081e000a",
 }
 
 // GenmintCollection is an auto generated Go binding around an Ethereum contract.
@@ -74,13 +78,35 @@ func (c *GenmintCollection) Instance(backend bind.ContractBackend, addr common.A
 // PackConstructor is the Go binding used to pack the parameters required for
 // contract deployment.
 //
-// Solidity: constructor((string,string,string,string,address,address,uint256,uint256,address,uint96,bool) c) returns()
+// Solidity: constructor((string,string,string,string,address,address,uint256,uint256,address,uint96,uint96,bool,bytes32,string,string) c) returns()
 func (genmintCollection *GenmintCollection) PackConstructor(c GenmintCollectionConfig) []byte {
 	enc, err := genmintCollection.abi.Pack("", c)
 	if err != nil {
 		panic(err)
 	}
 	return enc
+}
+
+// PackAcceptOwnership is the Go binding used to pack the parameters required for calling
+// the contract method with ID 0x79ba5097.  This method will panic if any
+// invalid/nil inputs are passed.
+//
+// Solidity: function acceptOwnership() returns()
+func (genmintCollection *GenmintCollection) PackAcceptOwnership() []byte {
+	enc, err := genmintCollection.abi.Pack("acceptOwnership")
+	if err != nil {
+		panic(err)
+	}
+	return enc
+}
+
+// TryPackAcceptOwnership is the Go binding used to pack the parameters required for calling
+// the contract method with ID 0x79ba5097.  This method will return an error
+// if any inputs are invalid/nil.
+//
+// Solidity: function acceptOwnership() returns()
+func (genmintCollection *GenmintCollection) TryPackAcceptOwnership() ([]byte, error) {
+	return genmintCollection.abi.Pack("acceptOwnership")
 }
 
 // PackAddAigcData is the Go binding used to pack the parameters required for calling
@@ -276,6 +302,28 @@ func (genmintCollection *GenmintCollection) UnpackContractURI(data []byte) (stri
 	return out0, nil
 }
 
+// PackEmitPermanentURIs is the Go binding used to pack the parameters required for calling
+// the contract method with ID 0xef8d4ce0.  This method will panic if any
+// invalid/nil inputs are passed.
+//
+// Solidity: function emitPermanentURIs(uint256 first, uint256 last) returns()
+func (genmintCollection *GenmintCollection) PackEmitPermanentURIs(first *big.Int, last *big.Int) []byte {
+	enc, err := genmintCollection.abi.Pack("emitPermanentURIs", first, last)
+	if err != nil {
+		panic(err)
+	}
+	return enc
+}
+
+// TryPackEmitPermanentURIs is the Go binding used to pack the parameters required for calling
+// the contract method with ID 0xef8d4ce0.  This method will return an error
+// if any inputs are invalid/nil.
+//
+// Solidity: function emitPermanentURIs(uint256 first, uint256 last) returns()
+func (genmintCollection *GenmintCollection) TryPackEmitPermanentURIs(first *big.Int, last *big.Int) ([]byte, error) {
+	return genmintCollection.abi.Pack("emitPermanentURIs", first, last)
+}
+
 // PackFreezeMetadata is the Go binding used to pack the parameters required for calling
 // the contract method with ID 0xd111515d.  This method will panic if any
 // invalid/nil inputs are passed.
@@ -330,6 +378,76 @@ func (genmintCollection *GenmintCollection) UnpackGetApproved(data []byte) (comm
 		return *new(common.Address), err
 	}
 	out0 := *abi.ConvertType(out[0], new(common.Address)).(*common.Address)
+	return out0, nil
+}
+
+// PackGetLicenseName is the Go binding used to pack the parameters required for calling
+// the contract method with ID 0xa341793b.  This method will panic if any
+// invalid/nil inputs are passed.
+//
+// Solidity: function getLicenseName() view returns(string)
+func (genmintCollection *GenmintCollection) PackGetLicenseName() []byte {
+	enc, err := genmintCollection.abi.Pack("getLicenseName")
+	if err != nil {
+		panic(err)
+	}
+	return enc
+}
+
+// TryPackGetLicenseName is the Go binding used to pack the parameters required for calling
+// the contract method with ID 0xa341793b.  This method will return an error
+// if any inputs are invalid/nil.
+//
+// Solidity: function getLicenseName() view returns(string)
+func (genmintCollection *GenmintCollection) TryPackGetLicenseName() ([]byte, error) {
+	return genmintCollection.abi.Pack("getLicenseName")
+}
+
+// UnpackGetLicenseName is the Go binding that unpacks the parameters returned
+// from invoking the contract method with ID 0xa341793b.
+//
+// Solidity: function getLicenseName() view returns(string)
+func (genmintCollection *GenmintCollection) UnpackGetLicenseName(data []byte) (string, error) {
+	out, err := genmintCollection.abi.Unpack("getLicenseName", data)
+	if err != nil {
+		return *new(string), err
+	}
+	out0 := *abi.ConvertType(out[0], new(string)).(*string)
+	return out0, nil
+}
+
+// PackGetLicenseURI is the Go binding used to pack the parameters required for calling
+// the contract method with ID 0xc7db2893.  This method will panic if any
+// invalid/nil inputs are passed.
+//
+// Solidity: function getLicenseURI() view returns(string)
+func (genmintCollection *GenmintCollection) PackGetLicenseURI() []byte {
+	enc, err := genmintCollection.abi.Pack("getLicenseURI")
+	if err != nil {
+		panic(err)
+	}
+	return enc
+}
+
+// TryPackGetLicenseURI is the Go binding used to pack the parameters required for calling
+// the contract method with ID 0xc7db2893.  This method will return an error
+// if any inputs are invalid/nil.
+//
+// Solidity: function getLicenseURI() view returns(string)
+func (genmintCollection *GenmintCollection) TryPackGetLicenseURI() ([]byte, error) {
+	return genmintCollection.abi.Pack("getLicenseURI")
+}
+
+// UnpackGetLicenseURI is the Go binding that unpacks the parameters returned
+// from invoking the contract method with ID 0xc7db2893.
+//
+// Solidity: function getLicenseURI() view returns(string)
+func (genmintCollection *GenmintCollection) UnpackGetLicenseURI(data []byte) (string, error) {
+	out, err := genmintCollection.abi.Unpack("getLicenseURI", data)
+	if err != nil {
+		return *new(string), err
+	}
+	out0 := *abi.ConvertType(out[0], new(string)).(*string)
 	return out0, nil
 }
 
@@ -565,6 +683,76 @@ func (genmintCollection *GenmintCollection) UnpackOwnerOf(data []byte) (common.A
 	return out0, nil
 }
 
+// PackPendingOwner is the Go binding used to pack the parameters required for calling
+// the contract method with ID 0xe30c3978.  This method will panic if any
+// invalid/nil inputs are passed.
+//
+// Solidity: function pendingOwner() view returns(address)
+func (genmintCollection *GenmintCollection) PackPendingOwner() []byte {
+	enc, err := genmintCollection.abi.Pack("pendingOwner")
+	if err != nil {
+		panic(err)
+	}
+	return enc
+}
+
+// TryPackPendingOwner is the Go binding used to pack the parameters required for calling
+// the contract method with ID 0xe30c3978.  This method will return an error
+// if any inputs are invalid/nil.
+//
+// Solidity: function pendingOwner() view returns(address)
+func (genmintCollection *GenmintCollection) TryPackPendingOwner() ([]byte, error) {
+	return genmintCollection.abi.Pack("pendingOwner")
+}
+
+// UnpackPendingOwner is the Go binding that unpacks the parameters returned
+// from invoking the contract method with ID 0xe30c3978.
+//
+// Solidity: function pendingOwner() view returns(address)
+func (genmintCollection *GenmintCollection) UnpackPendingOwner(data []byte) (common.Address, error) {
+	out, err := genmintCollection.abi.Unpack("pendingOwner", data)
+	if err != nil {
+		return *new(common.Address), err
+	}
+	out0 := *abi.ConvertType(out[0], new(common.Address)).(*common.Address)
+	return out0, nil
+}
+
+// PackProvenanceHash is the Go binding used to pack the parameters required for calling
+// the contract method with ID 0xc6ab67a3.  This method will panic if any
+// invalid/nil inputs are passed.
+//
+// Solidity: function provenanceHash() view returns(bytes32)
+func (genmintCollection *GenmintCollection) PackProvenanceHash() []byte {
+	enc, err := genmintCollection.abi.Pack("provenanceHash")
+	if err != nil {
+		panic(err)
+	}
+	return enc
+}
+
+// TryPackProvenanceHash is the Go binding used to pack the parameters required for calling
+// the contract method with ID 0xc6ab67a3.  This method will return an error
+// if any inputs are invalid/nil.
+//
+// Solidity: function provenanceHash() view returns(bytes32)
+func (genmintCollection *GenmintCollection) TryPackProvenanceHash() ([]byte, error) {
+	return genmintCollection.abi.Pack("provenanceHash")
+}
+
+// UnpackProvenanceHash is the Go binding that unpacks the parameters returned
+// from invoking the contract method with ID 0xc6ab67a3.
+//
+// Solidity: function provenanceHash() view returns(bytes32)
+func (genmintCollection *GenmintCollection) UnpackProvenanceHash(data []byte) ([32]byte, error) {
+	out, err := genmintCollection.abi.Unpack("provenanceHash", data)
+	if err != nil {
+		return *new([32]byte), err
+	}
+	out0 := *abi.ConvertType(out[0], new([32]byte)).(*[32]byte)
+	return out0, nil
+}
+
 // PackRenounceOwnership is the Go binding used to pack the parameters required for calling
 // the contract method with ID 0x715018a6.  This method will panic if any
 // invalid/nil inputs are passed.
@@ -585,6 +773,41 @@ func (genmintCollection *GenmintCollection) PackRenounceOwnership() []byte {
 // Solidity: function renounceOwnership() returns()
 func (genmintCollection *GenmintCollection) TryPackRenounceOwnership() ([]byte, error) {
 	return genmintCollection.abi.Pack("renounceOwnership")
+}
+
+// PackRoyaltyCapBps is the Go binding used to pack the parameters required for calling
+// the contract method with ID 0xa754f87a.  This method will panic if any
+// invalid/nil inputs are passed.
+//
+// Solidity: function royaltyCapBps() view returns(uint256)
+func (genmintCollection *GenmintCollection) PackRoyaltyCapBps() []byte {
+	enc, err := genmintCollection.abi.Pack("royaltyCapBps")
+	if err != nil {
+		panic(err)
+	}
+	return enc
+}
+
+// TryPackRoyaltyCapBps is the Go binding used to pack the parameters required for calling
+// the contract method with ID 0xa754f87a.  This method will return an error
+// if any inputs are invalid/nil.
+//
+// Solidity: function royaltyCapBps() view returns(uint256)
+func (genmintCollection *GenmintCollection) TryPackRoyaltyCapBps() ([]byte, error) {
+	return genmintCollection.abi.Pack("royaltyCapBps")
+}
+
+// UnpackRoyaltyCapBps is the Go binding that unpacks the parameters returned
+// from invoking the contract method with ID 0xa754f87a.
+//
+// Solidity: function royaltyCapBps() view returns(uint256)
+func (genmintCollection *GenmintCollection) UnpackRoyaltyCapBps(data []byte) (*big.Int, error) {
+	out, err := genmintCollection.abi.Unpack("royaltyCapBps", data)
+	if err != nil {
+		return new(big.Int), err
+	}
+	out0 := abi.ConvertType(out[0], new(big.Int)).(*big.Int)
+	return out0, nil
 }
 
 // PackRoyaltyInfo is the Go binding used to pack the parameters required for calling
@@ -739,6 +962,28 @@ func (genmintCollection *GenmintCollection) PackSetContractURI(newContractURI st
 // Solidity: function setContractURI(string newContractURI) returns()
 func (genmintCollection *GenmintCollection) TryPackSetContractURI(newContractURI string) ([]byte, error) {
 	return genmintCollection.abi.Pack("setContractURI", newContractURI)
+}
+
+// PackSetDefaultRoyalty is the Go binding used to pack the parameters required for calling
+// the contract method with ID 0x4331f639.  This method will panic if any
+// invalid/nil inputs are passed.
+//
+// Solidity: function setDefaultRoyalty(address receiver, uint16 royaltyBps) returns()
+func (genmintCollection *GenmintCollection) PackSetDefaultRoyalty(receiver common.Address, royaltyBps uint16) []byte {
+	enc, err := genmintCollection.abi.Pack("setDefaultRoyalty", receiver, royaltyBps)
+	if err != nil {
+		panic(err)
+	}
+	return enc
+}
+
+// TryPackSetDefaultRoyalty is the Go binding used to pack the parameters required for calling
+// the contract method with ID 0x4331f639.  This method will return an error
+// if any inputs are invalid/nil.
+//
+// Solidity: function setDefaultRoyalty(address receiver, uint16 royaltyBps) returns()
+func (genmintCollection *GenmintCollection) TryPackSetDefaultRoyalty(receiver common.Address, royaltyBps uint16) ([]byte, error) {
+	return genmintCollection.abi.Pack("setDefaultRoyalty", receiver, royaltyBps)
 }
 
 // PackSupportsInterface is the Go binding used to pack the parameters required for calling
@@ -1234,6 +1479,51 @@ func (genmintCollection *GenmintCollection) UnpackContractURIUpdatedEvent(log *t
 	return out, nil
 }
 
+// GenmintCollectionDefaultRoyaltySet represents a DefaultRoyaltySet event raised by the GenmintCollection contract.
+type GenmintCollectionDefaultRoyaltySet struct {
+	Receiver   common.Address
+	RoyaltyBps uint16
+	Raw        *types.Log // Blockchain specific contextual infos
+}
+
+const GenmintCollectionDefaultRoyaltySetEventName = "DefaultRoyaltySet"
+
+// ContractEventName returns the user-defined event name.
+func (GenmintCollectionDefaultRoyaltySet) ContractEventName() string {
+	return GenmintCollectionDefaultRoyaltySetEventName
+}
+
+// UnpackDefaultRoyaltySetEvent is the Go binding that unpacks the event data emitted
+// by contract.
+//
+// Solidity: event DefaultRoyaltySet(address indexed receiver, uint16 royaltyBps)
+func (genmintCollection *GenmintCollection) UnpackDefaultRoyaltySetEvent(log *types.Log) (*GenmintCollectionDefaultRoyaltySet, error) {
+	event := "DefaultRoyaltySet"
+	if len(log.Topics) == 0 {
+		return nil, bind.ErrNoEventSignature
+	}
+	if log.Topics[0] != genmintCollection.abi.Events[event].ID {
+		return nil, bind.ErrEventSignatureMismatch
+	}
+	out := new(GenmintCollectionDefaultRoyaltySet)
+	if len(log.Data) > 0 {
+		if err := genmintCollection.abi.UnpackIntoInterface(out, event, log.Data); err != nil {
+			return nil, err
+		}
+	}
+	var indexed abi.Arguments
+	for _, arg := range genmintCollection.abi.Events[event].Inputs {
+		if arg.Indexed {
+			indexed = append(indexed, arg)
+		}
+	}
+	if err := abi.ParseTopics(out, indexed, log.Topics[1:]); err != nil {
+		return nil, err
+	}
+	out.Raw = log
+	return out, nil
+}
+
 // GenmintCollectionMetadataFrozen represents a MetadataFrozen event raised by the GenmintCollection contract.
 type GenmintCollectionMetadataFrozen struct {
 	BaseURI string
@@ -1322,6 +1612,51 @@ func (genmintCollection *GenmintCollection) UnpackMetadataUpdateEvent(log *types
 	return out, nil
 }
 
+// GenmintCollectionOwnershipTransferStarted represents a OwnershipTransferStarted event raised by the GenmintCollection contract.
+type GenmintCollectionOwnershipTransferStarted struct {
+	PreviousOwner common.Address
+	NewOwner      common.Address
+	Raw           *types.Log // Blockchain specific contextual infos
+}
+
+const GenmintCollectionOwnershipTransferStartedEventName = "OwnershipTransferStarted"
+
+// ContractEventName returns the user-defined event name.
+func (GenmintCollectionOwnershipTransferStarted) ContractEventName() string {
+	return GenmintCollectionOwnershipTransferStartedEventName
+}
+
+// UnpackOwnershipTransferStartedEvent is the Go binding that unpacks the event data emitted
+// by contract.
+//
+// Solidity: event OwnershipTransferStarted(address indexed previousOwner, address indexed newOwner)
+func (genmintCollection *GenmintCollection) UnpackOwnershipTransferStartedEvent(log *types.Log) (*GenmintCollectionOwnershipTransferStarted, error) {
+	event := "OwnershipTransferStarted"
+	if len(log.Topics) == 0 {
+		return nil, bind.ErrNoEventSignature
+	}
+	if log.Topics[0] != genmintCollection.abi.Events[event].ID {
+		return nil, bind.ErrEventSignatureMismatch
+	}
+	out := new(GenmintCollectionOwnershipTransferStarted)
+	if len(log.Data) > 0 {
+		if err := genmintCollection.abi.UnpackIntoInterface(out, event, log.Data); err != nil {
+			return nil, err
+		}
+	}
+	var indexed abi.Arguments
+	for _, arg := range genmintCollection.abi.Events[event].Inputs {
+		if arg.Indexed {
+			indexed = append(indexed, arg)
+		}
+	}
+	if err := abi.ParseTopics(out, indexed, log.Topics[1:]); err != nil {
+		return nil, err
+	}
+	out.Raw = log
+	return out, nil
+}
+
 // GenmintCollectionOwnershipTransferred represents a OwnershipTransferred event raised by the GenmintCollection contract.
 type GenmintCollectionOwnershipTransferred struct {
 	PreviousOwner common.Address
@@ -1349,6 +1684,51 @@ func (genmintCollection *GenmintCollection) UnpackOwnershipTransferredEvent(log 
 		return nil, bind.ErrEventSignatureMismatch
 	}
 	out := new(GenmintCollectionOwnershipTransferred)
+	if len(log.Data) > 0 {
+		if err := genmintCollection.abi.UnpackIntoInterface(out, event, log.Data); err != nil {
+			return nil, err
+		}
+	}
+	var indexed abi.Arguments
+	for _, arg := range genmintCollection.abi.Events[event].Inputs {
+		if arg.Indexed {
+			indexed = append(indexed, arg)
+		}
+	}
+	if err := abi.ParseTopics(out, indexed, log.Topics[1:]); err != nil {
+		return nil, err
+	}
+	out.Raw = log
+	return out, nil
+}
+
+// GenmintCollectionPermanentURI represents a PermanentURI event raised by the GenmintCollection contract.
+type GenmintCollectionPermanentURI struct {
+	Value string
+	Id    *big.Int
+	Raw   *types.Log // Blockchain specific contextual infos
+}
+
+const GenmintCollectionPermanentURIEventName = "PermanentURI"
+
+// ContractEventName returns the user-defined event name.
+func (GenmintCollectionPermanentURI) ContractEventName() string {
+	return GenmintCollectionPermanentURIEventName
+}
+
+// UnpackPermanentURIEvent is the Go binding that unpacks the event data emitted
+// by contract.
+//
+// Solidity: event PermanentURI(string _value, uint256 indexed _id)
+func (genmintCollection *GenmintCollection) UnpackPermanentURIEvent(log *types.Log) (*GenmintCollectionPermanentURI, error) {
+	event := "PermanentURI"
+	if len(log.Topics) == 0 {
+		return nil, bind.ErrNoEventSignature
+	}
+	if log.Topics[0] != genmintCollection.abi.Events[event].ID {
+		return nil, bind.ErrEventSignatureMismatch
+	}
+	out := new(GenmintCollectionPermanentURI)
 	if len(log.Data) > 0 {
 		if err := genmintCollection.abi.UnpackIntoInterface(out, event, log.Data); err != nil {
 			return nil, err
@@ -1473,6 +1853,9 @@ func (genmintCollection *GenmintCollection) UnpackError(raw []byte) (any, error)
 	if bytes.Equal(raw[:4], genmintCollection.abi.Errors["MetadataIsFrozen"].ID.Bytes()[:4]) {
 		return genmintCollection.UnpackMetadataIsFrozenError(raw[4:])
 	}
+	if bytes.Equal(raw[:4], genmintCollection.abi.Errors["MetadataNotFrozen"].ID.Bytes()[:4]) {
+		return genmintCollection.UnpackMetadataNotFrozenError(raw[4:])
+	}
 	if bytes.Equal(raw[:4], genmintCollection.abi.Errors["MintZeroQuantity"].ID.Bytes()[:4]) {
 		return genmintCollection.UnpackMintZeroQuantityError(raw[4:])
 	}
@@ -1481,6 +1864,12 @@ func (genmintCollection *GenmintCollection) UnpackError(raw []byte) (any, error)
 	}
 	if bytes.Equal(raw[:4], genmintCollection.abi.Errors["OwnableUnauthorizedAccount"].ID.Bytes()[:4]) {
 		return genmintCollection.UnpackOwnableUnauthorizedAccountError(raw[4:])
+	}
+	if bytes.Equal(raw[:4], genmintCollection.abi.Errors["RenounceBeforeFreeze"].ID.Bytes()[:4]) {
+		return genmintCollection.UnpackRenounceBeforeFreezeError(raw[4:])
+	}
+	if bytes.Equal(raw[:4], genmintCollection.abi.Errors["RoyaltyAboveCap"].ID.Bytes()[:4]) {
+		return genmintCollection.UnpackRoyaltyAboveCapError(raw[4:])
 	}
 	if bytes.Equal(raw[:4], genmintCollection.abi.Errors["StringTooLong"].ID.Bytes()[:4]) {
 		return genmintCollection.UnpackStringTooLongError(raw[4:])
@@ -1949,6 +2338,29 @@ func (genmintCollection *GenmintCollection) UnpackMetadataIsFrozenError(raw []by
 	return out, nil
 }
 
+// GenmintCollectionMetadataNotFrozen represents a MetadataNotFrozen error raised by the GenmintCollection contract.
+type GenmintCollectionMetadataNotFrozen struct {
+}
+
+// ErrorID returns the hash of canonical representation of the error's signature.
+//
+// Solidity: error MetadataNotFrozen()
+func GenmintCollectionMetadataNotFrozenErrorID() common.Hash {
+	return common.HexToHash("0x6e3ccee81e762f4ed5765e9c6dfd8479a2db71c218e28b97c27aa5bf19492ba5")
+}
+
+// UnpackMetadataNotFrozenError is the Go binding used to decode the provided
+// error data into the corresponding Go error struct.
+//
+// Solidity: error MetadataNotFrozen()
+func (genmintCollection *GenmintCollection) UnpackMetadataNotFrozenError(raw []byte) (*GenmintCollectionMetadataNotFrozen, error) {
+	out := new(GenmintCollectionMetadataNotFrozen)
+	if err := genmintCollection.abi.UnpackIntoInterface(out, "MetadataNotFrozen", raw); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // GenmintCollectionMintZeroQuantity represents a MintZeroQuantity error raised by the GenmintCollection contract.
 type GenmintCollectionMintZeroQuantity struct {
 }
@@ -2015,6 +2427,54 @@ func GenmintCollectionOwnableUnauthorizedAccountErrorID() common.Hash {
 func (genmintCollection *GenmintCollection) UnpackOwnableUnauthorizedAccountError(raw []byte) (*GenmintCollectionOwnableUnauthorizedAccount, error) {
 	out := new(GenmintCollectionOwnableUnauthorizedAccount)
 	if err := genmintCollection.abi.UnpackIntoInterface(out, "OwnableUnauthorizedAccount", raw); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// GenmintCollectionRenounceBeforeFreeze represents a RenounceBeforeFreeze error raised by the GenmintCollection contract.
+type GenmintCollectionRenounceBeforeFreeze struct {
+}
+
+// ErrorID returns the hash of canonical representation of the error's signature.
+//
+// Solidity: error RenounceBeforeFreeze()
+func GenmintCollectionRenounceBeforeFreezeErrorID() common.Hash {
+	return common.HexToHash("0xaa880e0cbe6ac6c9407b396d1b02fe10be7bc98af2afe1ba31e3639a047d517d")
+}
+
+// UnpackRenounceBeforeFreezeError is the Go binding used to decode the provided
+// error data into the corresponding Go error struct.
+//
+// Solidity: error RenounceBeforeFreeze()
+func (genmintCollection *GenmintCollection) UnpackRenounceBeforeFreezeError(raw []byte) (*GenmintCollectionRenounceBeforeFreeze, error) {
+	out := new(GenmintCollectionRenounceBeforeFreeze)
+	if err := genmintCollection.abi.UnpackIntoInterface(out, "RenounceBeforeFreeze", raw); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// GenmintCollectionRoyaltyAboveCap represents a RoyaltyAboveCap error raised by the GenmintCollection contract.
+type GenmintCollectionRoyaltyAboveCap struct {
+	RoyaltyBps *big.Int
+	CapBps     *big.Int
+}
+
+// ErrorID returns the hash of canonical representation of the error's signature.
+//
+// Solidity: error RoyaltyAboveCap(uint256 royaltyBps, uint256 capBps)
+func GenmintCollectionRoyaltyAboveCapErrorID() common.Hash {
+	return common.HexToHash("0x84bbb952f331f92d6f1f0dd43ad3978ddad8dfc2ba34b0f77068800001dbfd88")
+}
+
+// UnpackRoyaltyAboveCapError is the Go binding used to decode the provided
+// error data into the corresponding Go error struct.
+//
+// Solidity: error RoyaltyAboveCap(uint256 royaltyBps, uint256 capBps)
+func (genmintCollection *GenmintCollection) UnpackRoyaltyAboveCapError(raw []byte) (*GenmintCollectionRoyaltyAboveCap, error) {
+	out := new(GenmintCollectionRoyaltyAboveCap)
+	if err := genmintCollection.abi.UnpackIntoInterface(out, "RoyaltyAboveCap", raw); err != nil {
 		return nil, err
 	}
 	return out, nil

@@ -54,10 +54,16 @@ var (
 	InterfaceERC2981        = InterfaceID{0x2a, 0x55, 0x20, 0x5a} // royalties
 	InterfaceERC4906        = InterfaceID{0x49, 0x06, 0x49, 0x06} // metadata update events
 	InterfaceERC7007        = InterfaceID{0x70, 0x2c, 0x55, 0xa6} // AI-generated content; only when Config.AIGC
+	// InterfaceCantBeEvil is a16z's ICantBeEvil (getLicenseURI ^ getLicenseName); only when Config.License is set.
+	InterfaceCantBeEvil = InterfaceID{0x64, 0x9a, 0x51, 0xa8}
 )
 
-// MaxSupplyLimit is the largest supply cap the contract accepts (ids are uint32).
-const MaxSupplyLimit uint64 = math.MaxUint32 - 1
+// MaxSupplyLimit is the largest supply cap the contract accepts: ids are 31
+// bits of the mint cursor, whose top bit is the freeze flag.
+const MaxSupplyLimit uint64 = math.MaxInt32 - 1
+
+// DefaultRoyaltyCapBps is the royalty cap when Config.RoyaltyCapBps is 0: 10%.
+const DefaultRoyaltyCapBps = 1000
 
 // MaxMintPerTx is a safe quantity for one MintBatch transaction: each token
 // costs about 2,000 gas (one Transfer event), and since Osaka (EIP-7825) a
@@ -82,7 +88,21 @@ type Config struct {
 	InitialSupply uint64 // items minted by the constructor (0 = mint everything later)
 	MaxSupply     uint64 // supply cap, fixed forever; 0 means InitialSupply
 	Royalty       Royalty
+	// RoyaltyCapBps is the most SetDefaultRoyalty may ever set, fixed at
+	// deployment; 0 means DefaultRoyaltyCapBps, or Royalty.Bps when higher.
+	RoyaltyCapBps uint16
 	AIGC          bool // enable ERC-7007: the owner may record each token's prompt and content hash
+	// ProvenanceHash is the Merkle root over the collection (docs/provenance.md),
+	// fixed at deployment.
+	ProvenanceHash common.Hash
+	License        License // a16z ICantBeEvil; zero for none
+}
+
+// License is the collection's licence as the contract reports it (a16z's
+// ICantBeEvil getLicenseName and getLicenseURI).
+type License struct {
+	Name string
+	URI  string
 }
 
 // withDefaults fills InitialHolder and MaxSupply.
@@ -92,6 +112,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxSupply == 0 {
 		c.MaxSupply = c.InitialSupply
+	}
+	if c.RoyaltyCapBps == 0 {
+		c.RoyaltyCapBps = max(DefaultRoyaltyCapBps, c.Royalty.Bps)
 	}
 	return c
 }
@@ -117,6 +140,14 @@ func (c Config) Validate() error {
 		return invalid("royalty of %d basis points is above 100%% (10,000)", c.Royalty.Bps)
 	case c.Royalty.Bps != 0 && c.Royalty.Receiver == (common.Address{}):
 		return invalid("a royalty is set but its receiver is the zero address: set the royalty receiver")
+	case c.RoyaltyCapBps > 10_000:
+		return invalid("royalty cap of %d basis points is above 100%% (10,000)", c.RoyaltyCapBps)
+	case c.Royalty.Bps > c.RoyaltyCapBps:
+		return invalid("royalty of %d basis points is above the cap of %d: raise royalty.cap_bps", c.Royalty.Bps, c.RoyaltyCapBps)
+	case (c.License.Name == "") != (c.License.URI == ""):
+		return invalid("a licence needs both a name and a URL: set license in genmint.yaml")
+	case !utf8.ValidString(c.License.Name) || !utf8.ValidString(c.License.URI):
+		return invalid("the licence name and URL must be valid UTF-8")
 	}
 	return nil
 }
@@ -146,7 +177,11 @@ func (c Config) ConstructorArgs() bindings.GenmintCollectionConfig {
 		MaxSupply:       new(big.Int).SetUint64(c.MaxSupply),
 		RoyaltyReceiver: c.Royalty.Receiver,
 		RoyaltyBps:      big.NewInt(int64(c.Royalty.Bps)),
+		RoyaltyCapBps:   big.NewInt(int64(c.RoyaltyCapBps)),
 		Aigc:            c.AIGC,
+		ProvenanceHash:  c.ProvenanceHash,
+		LicenseName:     c.License.Name,
+		LicenseURI:      c.License.URI,
 	}
 }
 
@@ -414,6 +449,75 @@ func AigcProof(id uint64) []byte {
 	return common.LeftPadBytes(new(big.Int).SetUint64(id).Bytes(), 32)
 }
 
+// ProvenanceHash returns the Merkle root the collection committed to at deployment.
+func (c *Contract) ProvenanceHash(ctx context.Context) (common.Hash, error) {
+	v, err := bind.Call(c.contract, c.call(ctx), abiGC.PackProvenanceHash(), abiGC.UnpackProvenanceHash)
+	if err != nil {
+		return common.Hash{}, fmt.Errorf("read provenanceHash of collection %s: %w", c.addr, DecodeRevert(err))
+	}
+	return v, nil
+}
+
+// License returns the licence the contract reports (a16z ICantBeEvil); zero when none.
+func (c *Contract) License(ctx context.Context) (License, error) {
+	var l License
+	var err error
+	if l.Name, err = bind.Call(c.contract, c.call(ctx), abiGC.PackGetLicenseName(), abiGC.UnpackGetLicenseName); err != nil {
+		return License{}, fmt.Errorf("read getLicenseName of collection %s: %w", c.addr, DecodeRevert(err))
+	}
+	if l.URI, err = bind.Call(c.contract, c.call(ctx), abiGC.PackGetLicenseURI(), abiGC.UnpackGetLicenseURI); err != nil {
+		return License{}, fmt.Errorf("read getLicenseURI of collection %s: %w", c.addr, DecodeRevert(err))
+	}
+	return l, nil
+}
+
+// RoyaltyCap returns the most SetDefaultRoyalty accepts, in basis points.
+func (c *Contract) RoyaltyCap(ctx context.Context) (uint16, error) {
+	v, err := bind.Call(c.contract, c.call(ctx), abiGC.PackRoyaltyCapBps(), abiGC.UnpackRoyaltyCapBps)
+	if err != nil {
+		return 0, fmt.Errorf("read royaltyCapBps of collection %s: %w", c.addr, DecodeRevert(err))
+	}
+	return uint16(v.Uint64()), nil
+}
+
+// PendingOwner returns the account TransferOwnership named, until it accepts.
+func (c *Contract) PendingOwner(ctx context.Context) (common.Address, error) {
+	v, err := bind.Call(c.contract, c.call(ctx), abiGC.PackPendingOwner(), abiGC.UnpackPendingOwner)
+	if err != nil {
+		return common.Address{}, fmt.Errorf("read pendingOwner of collection %s: %w", c.addr, DecodeRevert(err))
+	}
+	return v, nil
+}
+
+// SetDefaultRoyalty sets every token's ERC-2981 royalty (receiver zero with 0
+// bps removes it). Owner only; ErrRoyaltyAboveCap above RoyaltyCap.
+func (c *Contract) SetDefaultRoyalty(ctx context.Context, opts *bind.TransactOpts, r Royalty) (*types.Transaction, error) {
+	return c.transact(ctx, opts, "setDefaultRoyalty", abiGC.PackSetDefaultRoyalty(r.Receiver, r.Bps))
+}
+
+// TransferOwnership names the pending owner (two-step: it must AcceptOwnership).
+// Owner only; the zero address cancels a pending transfer.
+func (c *Contract) TransferOwnership(ctx context.Context, opts *bind.TransactOpts, to common.Address) (*types.Transaction, error) {
+	return c.transact(ctx, opts, "transferOwnership", abiGC.PackTransferOwnership(to))
+}
+
+// AcceptOwnership makes the pending owner (opts.From) the owner.
+func (c *Contract) AcceptOwnership(ctx context.Context, opts *bind.TransactOpts) (*types.Transaction, error) {
+	return c.transact(ctx, opts, "acceptOwnership", abiGC.PackAcceptOwnership())
+}
+
+// RenounceOwnership leaves the collection ownerless for good; ErrNotFrozen
+// before FreezeMetadata.
+func (c *Contract) RenounceOwnership(ctx context.Context, opts *bind.TransactOpts) (*types.Transaction, error) {
+	return c.transact(ctx, opts, "renounceOwnership", abiGC.PackRenounceOwnership())
+}
+
+// EmitPermanentURIs emits OpenSea's PermanentURI event for tokens first..last
+// of a frozen collection. Owner only; ErrNotFrozen before FreezeMetadata.
+func (c *Contract) EmitPermanentURIs(ctx context.Context, opts *bind.TransactOpts, first, last uint64) (*types.Transaction, error) {
+	return c.transact(ctx, opts, "emitPermanentURIs", abiGC.PackEmitPermanentURIs(u(first), u(last)))
+}
+
 // MintBatch mints quantity new tokens to `to` (ids TotalSupply()+1 onwards).
 // Owner only; reverts beyond MaxSupply. Keep quantity at or below
 // MaxMintPerTx. Like ERC721A's _mint it does not call onERC721Received.
@@ -427,7 +531,8 @@ func (c *Contract) SetBaseURI(ctx context.Context, opts *bind.TransactOpts, base
 	return c.transact(ctx, opts, "setBaseURI", abiGC.PackSetBaseURI(baseURI))
 }
 
-// FreezeMetadata makes the baseURI permanent. One-way. Owner only.
+// FreezeMetadata makes the collection final: no baseURI, contract URI or
+// ERC-7007 change and no mint after it. One-way. Owner only.
 func (c *Contract) FreezeMetadata(ctx context.Context, opts *bind.TransactOpts) (*types.Transaction, error) {
 	return c.transact(ctx, opts, "freezeMetadata", abiGC.PackFreezeMetadata())
 }

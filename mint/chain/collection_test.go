@@ -129,7 +129,7 @@ func TestConstructorReverts(t *testing.T) {
 	args.Owner = common.Address{}
 	reverts[bindings.GenmintCollectionOwnableInvalidOwner](t, deployRaw(args), "OwnableInvalidOwner")
 	args = e.baseConfig().ConstructorArgs()
-	args.RoyaltyBps = big.NewInt(10_001)
+	args.RoyaltyBps, args.RoyaltyCapBps = big.NewInt(10_001), big.NewInt(10_001)
 	reverts[bindings.GenmintCollectionERC2981InvalidDefaultRoyalty](t, deployRaw(args), "ERC2981InvalidDefaultRoyalty")
 	args = e.baseConfig().ConstructorArgs()
 	args.RoyaltyReceiver = common.Address{}
@@ -243,6 +243,11 @@ func TestSetBaseURIAndFreeze(t *testing.T) {
 	if len(fr) != 1 || fr[0].BaseURI != "ipfs://bafybeirevealed/" {
 		t.Fatalf("MetadataFrozen: %+v", fr)
 	}
+	// The freeze refreshes exactly the minted range (ERC-4906).
+	bmu = events(t, r, gc.UnpackBatchMetadataUpdateEvent)
+	if len(bmu) != 1 || bmu[0].FromTokenId.Uint64() != 1 || bmu[0].ToTokenId.Uint64() != 300 {
+		t.Fatalf("BatchMetadataUpdate at freeze: %+v", bmu)
+	}
 	// One-way: no change, no second freeze.
 	_, err = c.SetBaseURI(e.ctx, e.owner.opts, "ipfs://other/")
 	if reverts[bindings.GenmintCollectionMetadataIsFrozen](t, errors.Unwrap(err), "MetadataIsFrozen"); !errors.Is(err, ErrMetadataFrozen) {
@@ -254,11 +259,58 @@ func TestSetBaseURIAndFreeze(t *testing.T) {
 	if !info.Frozen || info.BaseURI != "ipfs://bafybeirevealed/" {
 		t.Fatalf("%+v", info)
 	}
-	// Tokens minted after the freeze use the frozen base.
-	e.mine(c.MintBatch(e.ctx, e.owner.opts, e.owner.addr, 2))
-	if u, _ := c.TokenURI(e.ctx, 302); u != "ipfs://bafybeirevealed/302" {
-		t.Fatalf("%q", u)
+	// Frozen means final: no setter and no mint works any more, each with
+	// MetadataIsFrozen, and nothing changed.
+	for name, try := range map[string]func() error{
+		"setBaseURI":     func() error { _, err := c.SetBaseURI(e.ctx, e.owner.opts, "ipfs://x/"); return err },
+		"setContractURI": func() error { _, err := c.SetContractURI(e.ctx, e.owner.opts, "ipfs://x/c.json"); return err },
+		"addAigcData":    func() error { _, err := c.AddAigcData(e.ctx, e.owner.opts, 1, []byte("p"), []byte("h")); return err },
+		"mintBatch":      func() error { _, err := c.MintBatch(e.ctx, e.owner.opts, e.owner.addr, 1); return err },
+	} {
+		err := try()
+		if reverts[bindings.GenmintCollectionMetadataIsFrozen](t, errors.Unwrap(err), "MetadataIsFrozen"); !errors.Is(err, ErrMetadataFrozen) {
+			t.Fatalf("%s after freeze: %v", name, err)
+		}
 	}
+	// Still the owner's to check first: a stranger gets OwnableUnauthorizedAccount.
+	_, err = c.MintBatch(e.ctx, e.alice.opts, e.alice.addr, 1)
+	reverts[bindings.GenmintCollectionOwnableUnauthorizedAccount](t, errors.Unwrap(err), "OwnableUnauthorizedAccount")
+	info, _ = c.Info(e.ctx)
+	if info.TotalSupply != 300 || info.ContractURI != "ipfs://bafybeicontract/collection.json" || !info.Frozen {
+		t.Fatalf("after refused writes: %+v", info)
+	}
+	if _, err := c.OwnerOf(e.ctx, 301); !errors.Is(err, ErrNonexistentToken) {
+		t.Fatalf("token 301 after freeze: %v", err)
+	}
+	if p, h, _ := c.AigcData(e.ctx, 1); len(p) != 0 || len(h) != 0 {
+		t.Fatalf("aigc data written after freeze: %q %q", p, h)
+	}
+	// Transfers are not metadata: they still work.
+	e.ok(e.owner, c, gc.PackTransferFrom(e.owner.addr, e.bob.addr, big64(300)))
+	if o, _ := c.OwnerOf(e.ctx, 300); o != e.bob.addr {
+		t.Fatal(o)
+	}
+}
+
+func TestPermanentURIs(t *testing.T) {
+	e := newEnv(t)
+	c, _ := e.deploy(e.baseConfig())
+	_, err := c.EmitPermanentURIs(e.ctx, e.owner.opts, 1, 10)
+	if reverts[bindings.GenmintCollectionMetadataNotFrozen](t, errors.Unwrap(err), "MetadataNotFrozen"); !errors.Is(err, ErrNotFrozen) {
+		t.Fatal(err)
+	}
+	e.mine(c.FreezeMetadata(e.ctx, e.owner.opts))
+	r := e.mine(c.EmitPermanentURIs(e.ctx, e.owner.opts, 299, 300))
+	pu := events(t, r, gc.UnpackPermanentURIEvent)
+	if len(pu) != 2 || pu[0].Value != "ipfs://bafybeibase/299" || pu[0].Id.Uint64() != 299 || pu[1].Value != "ipfs://bafybeibase/300" || pu[1].Id.Uint64() != 300 {
+		t.Fatalf("PermanentURI: %+v", pu)
+	}
+	for _, rg := range [][2]uint64{{0, 3}, {5, 4}, {300, 301}} {
+		_, err := c.EmitPermanentURIs(e.ctx, e.owner.opts, rg[0], rg[1])
+		reverts[bindings.GenmintCollectionERC721NonexistentToken](t, errors.Unwrap(err), "ERC721NonexistentToken")
+	}
+	_, err = c.EmitPermanentURIs(e.ctx, e.alice.opts, 1, 1)
+	reverts[bindings.GenmintCollectionOwnableUnauthorizedAccount](t, errors.Unwrap(err), "OwnableUnauthorizedAccount")
 }
 
 func TestContractURI(t *testing.T) {
@@ -273,9 +325,10 @@ func TestContractURI(t *testing.T) {
 	}
 	_, err := c.SetContractURI(e.ctx, e.bob.opts, "x")
 	reverts[bindings.GenmintCollectionOwnableUnauthorizedAccount](t, errors.Unwrap(err), "OwnableUnauthorizedAccount")
-	// Freezing covers token metadata, not the contract-level URI.
+	// Frozen covers the contract-level URI too.
 	e.mine(c.FreezeMetadata(e.ctx, e.owner.opts))
-	e.mine(c.SetContractURI(e.ctx, e.owner.opts, "ipfs://bafybeilater/c.json"))
+	_, err = c.SetContractURI(e.ctx, e.owner.opts, "ipfs://bafybeilater/c.json")
+	reverts[bindings.GenmintCollectionMetadataIsFrozen](t, errors.Unwrap(err), "MetadataIsFrozen")
 }
 
 func TestRoyaltyInfo(t *testing.T) {
@@ -368,11 +421,42 @@ func TestMintBatch(t *testing.T) {
 func TestOwnershipTransferAndRenounce(t *testing.T) {
 	e := newEnv(t)
 	c, _ := e.deploy(e.baseConfig())
-	r := e.ok(e.owner, c, gc.PackTransferOwnership(e.alice.addr))
-	if ev := events(t, r, gc.UnpackOwnershipTransferredEvent); len(ev) != 1 || ev[0].NewOwner != e.alice.addr {
+	owner := func() common.Address { i, _ := c.Info(e.ctx); return i.Owner }
+	// Two steps: naming alice changes nothing until alice accepts.
+	r := e.mine(c.TransferOwnership(e.ctx, e.owner.opts, e.alice.addr))
+	if ev := events(t, r, gc.UnpackOwnershipTransferStartedEvent); len(ev) != 1 || ev[0].PreviousOwner != e.owner.addr || ev[0].NewOwner != e.alice.addr {
+		t.Fatalf("OwnershipTransferStarted: %+v", ev)
+	}
+	if n := len(events(t, r, gc.UnpackOwnershipTransferredEvent)); n != 0 || owner() != e.owner.addr {
+		t.Fatalf("ownership moved before acceptance (%d events, owner %s)", n, owner())
+	}
+	if p, _ := c.PendingOwner(e.ctx); p != e.alice.addr {
+		t.Fatal(p)
+	}
+	// A typo'd or stranger account cannot accept; only the named one can.
+	_, err := c.AcceptOwnership(e.ctx, e.bob.opts)
+	if args := reverts[bindings.GenmintCollectionOwnableUnauthorizedAccount](t, errors.Unwrap(err), "OwnableUnauthorizedAccount"); args.Account != e.bob.addr {
+		t.Fatal(args.Account)
+	}
+	// The owner can still correct the name: the last one wins.
+	e.mine(c.TransferOwnership(e.ctx, e.owner.opts, e.bob.addr))
+	_, err = c.AcceptOwnership(e.ctx, e.alice.opts)
+	reverts[bindings.GenmintCollectionOwnableUnauthorizedAccount](t, errors.Unwrap(err), "OwnableUnauthorizedAccount")
+	e.mine(c.TransferOwnership(e.ctx, e.owner.opts, e.alice.addr))
+	// Only the owner names a successor.
+	_, err = c.TransferOwnership(e.ctx, e.bob.opts, e.bob.addr)
+	reverts[bindings.GenmintCollectionOwnableUnauthorizedAccount](t, errors.Unwrap(err), "OwnableUnauthorizedAccount")
+	r = e.mine(c.AcceptOwnership(e.ctx, e.alice.opts))
+	if ev := events(t, r, gc.UnpackOwnershipTransferredEvent); len(ev) != 1 || ev[0].PreviousOwner != e.owner.addr || ev[0].NewOwner != e.alice.addr {
 		t.Fatalf("%+v", ev)
 	}
-	_, err := c.MintBatch(e.ctx, e.owner.opts, e.owner.addr, 1)
+	if p, _ := c.PendingOwner(e.ctx); p != (common.Address{}) || owner() != e.alice.addr {
+		t.Fatalf("pending %s, owner %s", p, owner())
+	}
+	// The old owner lost every right; accepting twice does nothing.
+	_, err = c.MintBatch(e.ctx, e.owner.opts, e.owner.addr, 1)
+	reverts[bindings.GenmintCollectionOwnableUnauthorizedAccount](t, errors.Unwrap(err), "OwnableUnauthorizedAccount")
+	_, err = c.AcceptOwnership(e.ctx, e.alice.opts)
 	reverts[bindings.GenmintCollectionOwnableUnauthorizedAccount](t, errors.Unwrap(err), "OwnableUnauthorizedAccount")
 	e.mine(c.MintBatch(e.ctx, e.alice.opts, e.alice.addr, 1))
 	// The packed cursor survives the owner change (same storage slot).
@@ -382,16 +466,120 @@ func TestOwnershipTransferAndRenounce(t *testing.T) {
 	if o, _ := c.OwnerOf(e.ctx, 301); o != e.alice.addr {
 		t.Fatal(o)
 	}
-	_, err = e.send(e.bob, c, gc.PackRenounceOwnership())
-	reverts[bindings.GenmintCollectionOwnableUnauthorizedAccount](t, err, "OwnableUnauthorizedAccount")
-	_, err = e.send(e.alice, c, gc.PackTransferOwnership(common.Address{}))
-	reverts[bindings.GenmintCollectionOwnableInvalidOwner](t, err, "OwnableInvalidOwner")
-	e.ok(e.alice, c, gc.PackRenounceOwnership())
+	// Naming the zero address cancels a pending transfer.
+	e.mine(c.TransferOwnership(e.ctx, e.alice.opts, e.dave.addr))
+	e.mine(c.TransferOwnership(e.ctx, e.alice.opts, common.Address{}))
+	_, err = c.AcceptOwnership(e.ctx, e.dave.opts)
+	reverts[bindings.GenmintCollectionOwnableUnauthorizedAccount](t, errors.Unwrap(err), "OwnableUnauthorizedAccount")
+
+	// Renouncing is refused until the collection is frozen.
+	_, err = c.RenounceOwnership(e.ctx, e.bob.opts)
+	reverts[bindings.GenmintCollectionOwnableUnauthorizedAccount](t, errors.Unwrap(err), "OwnableUnauthorizedAccount")
+	_, err = c.RenounceOwnership(e.ctx, e.alice.opts)
+	if reverts[bindings.GenmintCollectionRenounceBeforeFreeze](t, errors.Unwrap(err), "RenounceBeforeFreeze"); !errors.Is(err, ErrNotFrozen) {
+		t.Fatal(err)
+	}
+	if owner() != e.alice.addr {
+		t.Fatal(owner())
+	}
+	e.mine(c.FreezeMetadata(e.ctx, e.alice.opts))
+	// A transfer pending at renounce time dies with it.
+	e.mine(c.TransferOwnership(e.ctx, e.alice.opts, e.dave.addr))
+	e.mine(c.RenounceOwnership(e.ctx, e.alice.opts))
+	if p, _ := c.PendingOwner(e.ctx); p != (common.Address{}) || owner() != (common.Address{}) {
+		t.Fatalf("after renounce: pending %s owner %s", p, owner())
+	}
+	_, err = c.AcceptOwnership(e.ctx, e.dave.opts)
+	reverts[bindings.GenmintCollectionOwnableUnauthorizedAccount](t, errors.Unwrap(err), "OwnableUnauthorizedAccount")
 	if info, _ := c.Info(e.ctx); info.Owner != (common.Address{}) || info.TotalSupply != 301 {
 		t.Fatalf("%+v", info)
 	}
-	_, err = c.MintBatch(e.ctx, e.alice.opts, e.alice.addr, 1)
+}
+
+func TestSetDefaultRoyalty(t *testing.T) {
+	e := newEnv(t)
+	cfg := e.baseConfig() // 500 bps to carol; cap defaults to 10%
+	c, _ := e.deploy(cfg)
+	if cp, err := c.RoyaltyCap(e.ctx); err != nil || cp != DefaultRoyaltyCapBps {
+		t.Fatal(cp, err)
+	}
+	r := e.mine(c.SetDefaultRoyalty(e.ctx, e.owner.opts, Royalty{Receiver: e.dave.addr, Bps: 1000}))
+	if ev := events(t, r, gc.UnpackDefaultRoyaltySetEvent); len(ev) != 1 || ev[0].Receiver != e.dave.addr || ev[0].RoyaltyBps != 1000 {
+		t.Fatalf("DefaultRoyaltySet: %+v", ev)
+	}
+	if recv, amt, _ := c.RoyaltyInfo(e.ctx, 7, big.NewInt(10_000)); recv != e.dave.addr || amt.Int64() != 1000 {
+		t.Fatal(recv, amt)
+	}
+	// Above the cap, by the owner or not: refused, unchanged.
+	_, err := c.SetDefaultRoyalty(e.ctx, e.owner.opts, Royalty{Receiver: e.dave.addr, Bps: 1001})
+	args := reverts[bindings.GenmintCollectionRoyaltyAboveCap](t, errors.Unwrap(err), "RoyaltyAboveCap")
+	if args.RoyaltyBps.Uint64() != 1001 || args.CapBps.Uint64() != 1000 || !errors.Is(err, ErrRoyaltyAboveCap) {
+		t.Fatalf("%+v %v", args, err)
+	}
+	_, err = c.SetDefaultRoyalty(e.ctx, e.alice.opts, Royalty{Receiver: e.alice.addr, Bps: 1})
 	reverts[bindings.GenmintCollectionOwnableUnauthorizedAccount](t, errors.Unwrap(err), "OwnableUnauthorizedAccount")
+	_, err = c.SetDefaultRoyalty(e.ctx, e.owner.opts, Royalty{Bps: 100})
+	reverts[bindings.GenmintCollectionERC2981InvalidDefaultRoyaltyReceiver](t, errors.Unwrap(err), "ERC2981InvalidDefaultRoyaltyReceiver")
+	// Zero receiver and zero bps removes the royalty; it works after a freeze too.
+	e.mine(c.FreezeMetadata(e.ctx, e.owner.opts))
+	e.mine(c.SetDefaultRoyalty(e.ctx, e.owner.opts, Royalty{}))
+	if recv, amt, _ := c.RoyaltyInfo(e.ctx, 7, big.NewInt(10_000)); recv != (common.Address{}) || amt.Sign() != 0 {
+		t.Fatal(recv, amt)
+	}
+	// The cap comes from the config; the deploy royalty must fit under it.
+	cfg.RoyaltyCapBps = 250
+	if _, _, err := Deploy(e.ctx, e.cl, e.owner.opts, cfg); !errors.Is(err, ErrInvalidParameters) {
+		t.Fatal(err)
+	}
+	args2 := cfg.ConstructorArgs()
+	_, _, err = bind.DeployContract(e.owner.opts, common.FromHex(bindings.GenmintCollectionMetaData.Bin), e.cl, gc.PackConstructor(args2))
+	reverts[bindings.GenmintCollectionRoyaltyAboveCap](t, DecodeRevert(err), "RoyaltyAboveCap")
+	cfg.Royalty.Bps = 250
+	low, _ := e.deploy(cfg)
+	if cp, _ := low.RoyaltyCap(e.ctx); cp != 250 {
+		t.Fatal(cp)
+	}
+}
+
+func TestProvenanceHashAndLicense(t *testing.T) {
+	e := newEnv(t)
+	cfg := e.baseConfig()
+	cfg.ProvenanceHash = common.HexToHash("0x5e1f8b0f0c1d6c1e2a4f3b9d8e7a6c5b4a3f2e1d0c9b8a7f6e5d4c3b2a190807")
+	cfg.License = License{Name: "CBE_NECR_HS", URI: "ar://_D9kN1WrNWbCq55BSAGRbTB4bS3v8QAPTYmBThSbX3A/3"}
+	c, _ := e.deploy(cfg)
+	if h, err := c.ProvenanceHash(e.ctx); err != nil || h != cfg.ProvenanceHash {
+		t.Fatal(h, err)
+	}
+	if l, err := c.License(e.ctx); err != nil || l != cfg.License {
+		t.Fatal(l, err)
+	}
+	if ok, _ := c.SupportsInterface(e.ctx, InterfaceCantBeEvil); !ok {
+		t.Fatal("ICantBeEvil not reported")
+	}
+	// The ICantBeEvil id is the XOR of its two selectors.
+	sel := func(sig string) []byte { return crypto.Keccak256([]byte(sig))[:4] }
+	a, b := sel("getLicenseURI()"), sel("getLicenseName()")
+	if id := (InterfaceID{a[0] ^ b[0], a[1] ^ b[1], a[2] ^ b[2], a[3] ^ b[3]}); id != InterfaceCantBeEvil {
+		t.Fatalf("ICantBeEvil id %x", id)
+	}
+	// Nothing changes them; a collection without a licence does not claim the interface.
+	e.mine(c.SetBaseURI(e.ctx, e.owner.opts, "ipfs://bafybeirevealed/"))
+	e.mine(c.FreezeMetadata(e.ctx, e.owner.opts))
+	if h, _ := c.ProvenanceHash(e.ctx); h != cfg.ProvenanceHash {
+		t.Fatal(h)
+	}
+	plain, _ := e.deploy(e.baseConfig())
+	if ok, _ := plain.SupportsInterface(e.ctx, InterfaceCantBeEvil); ok {
+		t.Fatal("ICantBeEvil claimed without a licence")
+	}
+	if l, _ := plain.License(e.ctx); l != (License{}) {
+		t.Fatal(l)
+	}
+	bad := e.baseConfig()
+	bad.License = License{Name: "CC0-1.0"}
+	if _, _, err := Deploy(e.ctx, e.cl, e.owner.opts, bad); !errors.Is(err, ErrInvalidParameters) {
+		t.Fatal(err)
+	}
 }
 
 func TestTransfersAndApprovals(t *testing.T) {
@@ -651,9 +839,10 @@ func TestAIGC(t *testing.T) {
 	if _, _, err := c.AigcData(e.ctx, 301); !errors.Is(err, ErrNonexistentToken) {
 		t.Fatal(err)
 	}
-	// Freezing the metadata does not stop recording AIGC data for other tokens.
+	// Once frozen, the collection is final: no more AIGC data either.
 	e.mine(c.FreezeMetadata(e.ctx, e.owner.opts))
-	e.mine(c.AddAigcData(e.ctx, e.owner.opts, 8, []byte("p8"), []byte{0x12, 0x20}))
+	_, err = c.AddAigcData(e.ctx, e.owner.opts, 8, []byte("p8"), []byte{0x12, 0x20})
+	reverts[bindings.GenmintCollectionMetadataIsFrozen](t, errors.Unwrap(err), "MetadataIsFrozen")
 
 	// Disabled at deploy: addAigcData reverts, verify is false.
 	cfg := e.baseConfig()

@@ -24,6 +24,8 @@ var (
 	ErrAigcAlreadySet    = errors.New("ERC-7007 data already recorded for this token")
 	ErrNotAuthorized     = errors.New("not allowed to move or approve this token")
 	ErrInvalidParameters = errors.New("invalid collection parameters")
+	ErrNotFrozen         = errors.New("the collection is not frozen")
+	ErrRoyaltyAboveCap   = errors.New("royalty above the collection's cap")
 )
 
 // RevertError is a revert of GenmintCollection with its custom error decoded.
@@ -56,6 +58,10 @@ func (e *RevertError) Is(target error) bool {
 		return target == ErrAigcAlreadySet
 	case "ERC721InsufficientApproval", "ERC721InvalidApprover", "ERC721IncorrectOwner":
 		return target == ErrNotAuthorized
+	case "RenounceBeforeFreeze", "MetadataNotFrozen":
+		return target == ErrNotFrozen
+	case "RoyaltyAboveCap":
+		return target == ErrRoyaltyAboveCap
 	case "InvalidSupply", "ERC2981InvalidDefaultRoyalty", "ERC2981InvalidDefaultRoyaltyReceiver", "OwnableInvalidOwner":
 		return target == ErrInvalidParameters
 	}
@@ -94,7 +100,13 @@ func hint(e *RevertError) string {
 	case "OwnableUnauthorizedAccount":
 		return ": sign with the collection owner's account"
 	case "MetadataIsFrozen":
-		return ": freezeMetadata was called, the metadata can never change again"
+		return ": freezeMetadata was called, the collection is final and can never change again"
+	case "RenounceBeforeFreeze":
+		return ": freeze the collection first ('genmint freeze'), or transfer ownership instead"
+	case "MetadataNotFrozen":
+		return ": freeze the collection first ('genmint freeze')"
+	case "RoyaltyAboveCap":
+		return ": the royalty cap is fixed at deployment, set a lower royalty"
 	case "MaxSupplyExceeded":
 		return ": the supply cap is fixed at deployment, mint fewer items"
 	case "ERC721NonexistentToken":

@@ -223,7 +223,7 @@ func buildSubjects(t *testing.T, ch *chain, res *solcgen.Result, holder, recipie
 		return gm.PackConstructor(bindings.GenmintCollectionConfig{
 			Name: "Bench genmint", Symbol: "BGM", BaseURI: base, ContractURI: base + "collection.json",
 			Owner: holder, InitialHolder: holder, InitialSupply: big.NewInt(int64(n)),
-			MaxSupply: big.NewInt(20_001), RoyaltyReceiver: holder, RoyaltyBps: big.NewInt(500),
+			MaxSupply: big.NewInt(20_001), RoyaltyReceiver: holder, RoyaltyBps: big.NewInt(500), RoyaltyCapBps: big.NewInt(1000),
 		})
 	}
 	_, gmDeploy0 := ch.deploy(code("GenmintCollection"), gmArgs(0))

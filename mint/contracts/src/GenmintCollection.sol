@@ -15,14 +15,26 @@ import {Strings} from "@openzeppelin/contracts/utils/Strings.sol";
 import {ShortString, ShortStrings} from "@openzeppelin/contracts/utils/ShortStrings.sol";
 import {IERC7007} from "./IERC7007.sol";
 import {IERC7572} from "./IERC7572.sol";
+import {ICantBeEvil} from "./ICantBeEvil.sol";
 
 /// @title GenmintCollection: the ERC-721 contract genmint deploys for a collection.
 ///
 /// @notice Token ids start at 1 and equal genmint's item ids. tokenURI(id) is
 /// baseURI + decimal id (no per-token URI storage). The owner can change the
 /// baseURI (ERC-4906 BatchMetadataUpdate, for reveals) until freezeMetadata(),
-/// which is one-way. Royalties follow ERC-2981, contract metadata ERC-7572, and
-/// ERC-7007 (prompt + content hash per token) is available when enabled at deploy.
+/// which is one-way and makes the collection final: after it setBaseURI,
+/// setContractURI, addAigcData and mintBatch revert with MetadataIsFrozen.
+/// Royalties follow ERC-2981 (the owner may change them up to a cap fixed at
+/// deploy, royaltyCapBps()), contract metadata ERC-7572, the licence a16z's "Can't Be Evil"
+/// interface, and ERC-7007 (prompt + content hash per token) is available when
+/// enabled at deploy. provenanceHash() is the Merkle root over the whole
+/// collection's content (docs/provenance.md), fixed at deploy, so a placeholder
+/// launch is bound to the content its reveal must show.
+///
+/// Ownership is two-step (the interface of OpenZeppelin's Ownable2Step:
+/// transferOwnership names a pending owner who must acceptOwnership), so a typo
+/// cannot lose the collection, and renounceOwnership reverts until the
+/// metadata is frozen, so it cannot leave the collection half-finished forever.
 ///
 /// @dev GAS DESIGN. genmint pins before it mints, so the whole collection is known
 /// when the contract is deployed. The constructor therefore mints it as one range:
@@ -60,6 +72,7 @@ contract GenmintCollection is
     IERC2309,
     IERC7572,
     IERC7007,
+    ICantBeEvil,
     IERC721Errors,
     ERC2981,
     Ownable
@@ -80,7 +93,11 @@ contract GenmintCollection is
         uint256 maxSupply; // supply cap, fixed forever
         address royaltyReceiver; // ERC-2981; zero with royaltyBps 0 means no royalty
         uint96 royaltyBps; // ERC-2981, in basis points (1/10,000)
+        uint96 royaltyCapBps; // setDefaultRoyalty never sets more (fixed forever)
         bool aigc; // enable ERC-7007 (addAigcData/verify)
+        bytes32 provenanceHash; // Merkle root over the collection (docs/provenance.md)
+        string licenseName; // a16z ICantBeEvil getLicenseName(); "" for none
+        string licenseURI; // a16z ICantBeEvil getLicenseURI()
     }
 
     /// @notice More tokens were asked for than the supply cap leaves.
@@ -97,9 +114,27 @@ contract GenmintCollection is
     error AigcDataAlreadySet(uint256 tokenId);
     /// @notice addAigcData needs a non-empty prompt and content hash.
     error AigcDataEmpty();
+    /// @notice renounceOwnership is refused until freezeMetadata(): an ownerless
+    /// collection could never be revealed or finished.
+    error RenounceBeforeFreeze();
+    /// @notice emitPermanentURIs is for frozen metadata only.
+    error MetadataNotFrozen();
+    /// @notice The royalty asked for is above the cap fixed at deployment.
+    error RoyaltyAboveCap(uint256 royaltyBps, uint256 capBps);
 
     /// @notice Emitted once, when freezeMetadata() makes the baseURI permanent.
     event MetadataFrozen(string baseURI);
+    /// @notice OpenSea's signal that a token's metadata is frozen for good:
+    /// "event PermanentURI(string _value, uint256 indexed _id)", documented in
+    /// OpenSea's metadata standards (docs.opensea.io/docs/metadata-standards,
+    /// "Freezing metadata") and its announcement "Decentralizing NFT metadata on
+    /// OpenSea" (opensea.io/blog, June 2021). One per token, emitted by
+    /// emitPermanentURIs in ranges after freezeMetadata().
+    event PermanentURI(string _value, uint256 indexed _id);
+    /// @notice The pending owner named by transferOwnership (Ownable2Step's event).
+    event OwnershipTransferStarted(address indexed previousOwner, address indexed newOwner);
+    /// @notice The owner changed the ERC-2981 default royalty.
+    event DefaultRoyaltySet(address indexed receiver, uint16 royaltyBps);
 
     // ---------------------------------------------------------------- storage
     //
@@ -108,7 +143,11 @@ contract GenmintCollection is
     // that slot anyway for onlyOwner, which makes reading and updating the cursor
     // almost free (warm). A test checks this packing in the compiled storage layout.
 
-    /// @dev Next token id to mint (= totalSupply() + 1). uint32 caps ids at 2^32-2.
+    /// @dev Bits 0..30: next token id to mint (= totalSupply() + 1), so ids stop
+    /// at 2^31-2. Bit 31 (_FROZEN): freezeMetadata() was called. The flag lives
+    /// here because every function it guards reads this slot anyway (onlyOwner),
+    /// and in mintBatch it costs nothing: a frozen cursor is above any supply
+    /// cap, so the existing cap check catches it.
     uint32 private _nextId;
     /// @dev Start-page flags of the region holding id _nextId-1 (see LATER BATCHES).
     uint64 private _curPages;
@@ -143,6 +182,9 @@ contract GenmintCollection is
     mapping(uint256 startId => address) private _batchOwners;
     mapping(uint256 region => uint256) private _regions;
 
+    uint256 private constant _FROZEN = 1 << 31;
+    uint256 private constant _ID_MASK = _FROZEN - 1;
+
     uint256 private constant _APPROVED_FLAG = 1 << 160;
     uint256 private constant _ADDRESS_MASK = (1 << 160) - 1;
 
@@ -159,12 +201,19 @@ contract GenmintCollection is
     string private _symbolFallback;
     string private _baseTokenURI;
     string private _contractMetadataURI;
-    bool private _frozen;
+    string private _licenseName;
+    string private _licenseURI;
+    /// @dev Ownable2Step's pending owner. Declared here, not inherited from
+    /// OpenZeppelin's Ownable2Step, so that Ownable's _owner stays the last
+    /// inherited variable and keeps sharing its slot with the mint cursor.
+    address private _pendingOwner;
 
     address private immutable _INITIAL_HOLDER;
     uint256 private immutable _INITIAL_SUPPLY;
     uint256 private immutable _MAX_SUPPLY;
     bool private immutable _AIGC;
+    uint96 private immutable _ROYALTY_CAP;
+    bytes32 private immutable _PROVENANCE;
 
     struct Aigc {
         bytes prompt;
@@ -174,16 +223,23 @@ contract GenmintCollection is
     mapping(uint256 tokenId => Aigc) private _aigc;
 
     constructor(Config memory c) Ownable(c.owner) {
-        if (c.maxSupply == 0 || c.maxSupply > type(uint32).max - 1 || c.initialSupply > c.maxSupply) {
+        if (c.maxSupply == 0 || c.maxSupply >= _ID_MASK || c.initialSupply > c.maxSupply) {
             revert InvalidSupply(c.initialSupply, c.maxSupply);
         }
         _name = c.name.toShortStringWithFallback(_nameFallback);
         _symbol = c.symbol.toShortStringWithFallback(_symbolFallback);
         _baseTokenURI = c.baseURI;
         _contractMetadataURI = c.contractURI;
+        if (c.royaltyBps > c.royaltyCapBps) revert RoyaltyAboveCap(c.royaltyBps, c.royaltyCapBps);
+        _ROYALTY_CAP = c.royaltyCapBps;
         if (c.royaltyReceiver != address(0) || c.royaltyBps != 0) {
             // Reverts with ERC2981InvalidDefaultRoyalty(Receiver) on bad values.
             _setDefaultRoyalty(c.royaltyReceiver, c.royaltyBps);
+        }
+        _PROVENANCE = c.provenanceHash;
+        if (bytes(c.licenseName).length != 0) {
+            _licenseName = c.licenseName;
+            _licenseURI = c.licenseURI;
         }
         _MAX_SUPPLY = c.maxSupply;
         _AIGC = c.aigc;
@@ -203,11 +259,13 @@ contract GenmintCollection is
     // ------------------------------------------------------------- ERC-165
 
     /// @notice ERC-165, ERC-721, ERC-721 metadata, ERC-2981, ERC-4906 and, when
-    /// enabled at deploy, ERC-7007.
+    /// enabled at deploy, ERC-7007 and a16z's ICantBeEvil.
     function supportsInterface(bytes4 interfaceId) public view override(ERC2981, IERC165) returns (bool) {
         return interfaceId == type(IERC721).interfaceId || interfaceId == type(IERC721Metadata).interfaceId
             || interfaceId == bytes4(0x49064906) // ERC-4906, as the ERC defines it
-            || (_AIGC && interfaceId == type(IERC7007).interfaceId) || super.supportsInterface(interfaceId);
+            || (_AIGC && interfaceId == type(IERC7007).interfaceId)
+            || (interfaceId == type(ICantBeEvil).interfaceId && bytes(_licenseName).length != 0)
+            || super.supportsInterface(interfaceId);
     }
 
     // ------------------------------------------------------------- ERC-721
@@ -304,21 +362,41 @@ contract GenmintCollection is
     /// @notice Changes the baseURI (a reveal, or a move to another gateway) and
     /// tells marketplaces to refresh every token (ERC-4906). Reverts once frozen.
     function setBaseURI(string calldata newBaseURI) external onlyOwner {
-        if (_frozen) revert MetadataIsFrozen();
+        _requireNotFrozen();
         _baseTokenURI = newBaseURI;
         emit BatchMetadataUpdate(1, type(uint256).max);
     }
 
-    /// @notice Makes the baseURI permanent. One-way: it cannot be undone.
+    /// @notice Makes the collection final. One-way: after it the baseURI, the
+    /// contract URI and the ERC-7007 data never change and no token is minted.
+    /// Tells marketplaces to refresh every token (ERC-4906, over 1..totalSupply)
+    /// and that the baseURI is permanent (MetadataFrozen; OpenSea's per-token
+    /// PermanentURI events follow through emitPermanentURIs).
     function freezeMetadata() external onlyOwner {
-        if (_frozen) revert MetadataIsFrozen();
-        _frozen = true;
+        uint256 next = _nextId;
+        if (next & _FROZEN != 0) revert MetadataIsFrozen();
+        _nextId = uint32(next | _FROZEN);
+        if (next > 1) emit BatchMetadataUpdate(1, next - 1);
         emit MetadataFrozen(_baseTokenURI);
+    }
+
+    /// @notice Emits OpenSea's PermanentURI(tokenURI(id), id) for ids first..last
+    /// of a frozen collection. Owner only; in ranges, because one event per token
+    /// for a whole large collection would not fit in one transaction.
+    function emitPermanentURIs(uint256 first, uint256 last) external onlyOwner {
+        uint256 next = _nextId;
+        if (next & _FROZEN == 0) revert MetadataNotFrozen();
+        if (first == 0 || first > last) revert ERC721NonexistentToken(first);
+        if (last >= next & _ID_MASK) revert ERC721NonexistentToken(last);
+        string memory base = _baseTokenURI;
+        for (uint256 id = first; id <= last; ++id) {
+            emit PermanentURI(string.concat(base, id.toString()), id);
+        }
     }
 
     /// @notice Whether freezeMetadata() was called.
     function metadataFrozen() external view returns (bool) {
-        return _frozen;
+        return _nextId & _FROZEN != 0;
     }
 
     // ------------------------------------------------------------ ERC-7572
@@ -327,8 +405,9 @@ contract GenmintCollection is
         return _contractMetadataURI;
     }
 
-    /// @notice Changes the contract-level metadata URI (not affected by freezeMetadata).
+    /// @notice Changes the contract-level metadata URI. Reverts once frozen.
     function setContractURI(string calldata newContractURI) external onlyOwner {
+        _requireNotFrozen();
         _contractMetadataURI = newContractURI;
         emit ContractURIUpdated();
     }
@@ -337,7 +416,7 @@ contract GenmintCollection is
 
     /// @notice Number of tokens minted so far (ids 1..totalSupply()).
     function totalSupply() external view returns (uint256) {
-        return uint256(_nextId) - 1;
+        return (_nextId & _ID_MASK) - 1;
     }
 
     /// @notice The supply cap fixed at deployment.
@@ -347,13 +426,18 @@ contract GenmintCollection is
 
     /// @notice Mints ids totalSupply()+1 .. totalSupply()+quantity to `to`, one
     /// Transfer event each, in O(1) storage. Like ERC721A's _mint it does not call
-    /// onERC721Received: the owner chooses the recipient.
+    /// onERC721Received: the owner chooses the recipient. Reverts once frozen.
     function mintBatch(address to, uint256 quantity) external onlyOwner {
         if (to == address(0)) revert ERC721InvalidReceiver(address(0));
         if (quantity == 0) revert MintZeroQuantity();
-        uint256 start = _nextId;
+        uint256 start = _nextId; // with _FROZEN set, start > _MAX_SUPPLY + 1
         uint256 end = start + quantity; // exclusive
-        if (end - 1 > _MAX_SUPPLY) revert MaxSupplyExceeded(_MAX_SUPPLY, end - 1);
+        if (end - 1 > _MAX_SUPPLY) {
+            // A frozen cursor is above every cap: say why (re-reading the warm
+            // slot here keeps the flag off the stack of the path that mints).
+            _requireNotFrozen();
+            revert MaxSupplyExceeded(_MAX_SUPPLY, end - 1);
+        }
 
         uint256 bits = _curPages; // start-page flags of region((start-1))
         uint256 region = start / _REGION;
@@ -411,6 +495,7 @@ contract GenmintCollection is
         onlyOwner
     {
         if (!_AIGC) revert AigcDisabled();
+        _requireNotFrozen();
         _requireOwned(tokenId);
         if (prompt.length == 0 || aigcData.length == 0) revert AigcDataEmpty();
         Aigc storage a = _aigc[tokenId];
@@ -441,7 +526,82 @@ contract GenmintCollection is
         return (a.prompt, a.aigcData);
     }
 
+    // ---------------------------------------------------------- provenance
+
+    /// @notice The Merkle root over every token's (id, image CID, provenance
+    /// record CID, final image sha256), in id order, fixed at deployment. See
+    /// docs/provenance.md for the tree, so anyone can recompute it.
+    function provenanceHash() external view returns (bytes32) {
+        return _PROVENANCE;
+    }
+
+    // ------------------------------------------------------- a16z licence
+
+    /// @notice The licence's URI (ICantBeEvil), "" when none was set at deploy.
+    function getLicenseURI() external view returns (string memory) {
+        return _licenseURI;
+    }
+
+    /// @notice The licence's name (ICantBeEvil), "" when none was set at deploy.
+    function getLicenseName() external view returns (string memory) {
+        return _licenseName;
+    }
+
+    // ------------------------------------------------------------- royalty
+
+    /// @notice Sets the ERC-2981 royalty of every token; receiver 0 with 0 bps
+    /// removes it. Owner only; never above royaltyCapBps().
+    /// @dev Basis points as uint16 (at most 10,000 fit), not OpenZeppelin's
+    /// internal uint96: the selector, 0x4331f639, then sorts after transferFrom's
+    /// and mintBatch's in the dispatcher (which compares selectors in order), so
+    /// this function costs those hot paths nothing. The same holds for every
+    /// function added since the first gas table (mint/gasbench).
+    function setDefaultRoyalty(address receiver, uint16 royaltyBps) external onlyOwner {
+        if (royaltyBps > _ROYALTY_CAP) revert RoyaltyAboveCap(royaltyBps, _ROYALTY_CAP);
+        if (receiver == address(0) && royaltyBps == 0) _deleteDefaultRoyalty();
+        else _setDefaultRoyalty(receiver, royaltyBps);
+        emit DefaultRoyaltySet(receiver, royaltyBps);
+    }
+
+    /// @notice The highest royalty setDefaultRoyalty accepts, in basis points.
+    function royaltyCapBps() external view returns (uint256) {
+        return _ROYALTY_CAP;
+    }
+
+    // ------------------------------------------------------- two-step owner
+
+    /// @notice The account transferOwnership named, until it accepts.
+    function pendingOwner() external view returns (address) {
+        return _pendingOwner;
+    }
+
+    /// @notice Names `newOwner` as pending owner; ownership moves only when it
+    /// calls acceptOwnership. Naming the zero address cancels.
+    function transferOwnership(address newOwner) public override onlyOwner {
+        _pendingOwner = newOwner;
+        emit OwnershipTransferStarted(owner(), newOwner);
+    }
+
+    /// @notice The pending owner takes ownership.
+    function acceptOwnership() external {
+        if (_pendingOwner != msg.sender) revert OwnableUnauthorizedAccount(msg.sender);
+        delete _pendingOwner;
+        _transferOwnership(msg.sender);
+    }
+
+    /// @notice Leaves the collection without an owner, for good. Only once the
+    /// metadata is frozen: before, nobody could ever reveal or finish it.
+    function renounceOwnership() public override onlyOwner {
+        if (_nextId & _FROZEN == 0) revert RenounceBeforeFreeze();
+        delete _pendingOwner;
+        _transferOwnership(address(0));
+    }
+
     // ------------------------------------------------------------ internal
+
+    function _requireNotFrozen() private view {
+        if (_nextId & _FROZEN != 0) revert MetadataIsFrozen();
+    }
 
     function _requireOwned(uint256 tokenId) private view returns (address owner) {
         owner = _ownerFrom(_ownership[tokenId], tokenId);
@@ -454,7 +614,7 @@ contract GenmintCollection is
         if (packed != 0) return address(uint160(packed));
         if (tokenId == 0) return address(0);
         if (tokenId <= _INITIAL_SUPPLY) return _INITIAL_HOLDER;
-        uint256 next = _nextId;
+        uint256 next = _nextId & _ID_MASK;
         if (tokenId >= next) return address(0);
         return _laterOwner(tokenId, next);
     }
