@@ -201,15 +201,20 @@ func openOrRebuild(ctx context.Context, o *GenerateOptions, s *spec.Spec) (*stat
 		return nil, err
 	}
 	rep, err := pipeline.Repair(ctx, s, db)
+	var carried *state.CarryReport
 	if err == nil {
-		_, err = db.CarryOver(ctx, moved)
+		carried, err = db.CarryOver(ctx, moved)
 	}
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
-	fmt.Fprintf(o.IO.ErrOut, "The state database was damaged: moved it to %s and rebuilt it from items/ (%d %s verified).\n",
-		moved, rep.Adopted, english.PluralWord(rep.Adopted, "item", "items"))
+	lost := ""
+	if len(carried.Failed) > 0 {
+		lost = "; the spend, curation, pin or mint records it held could not all be read"
+	}
+	fmt.Fprintf(o.IO.ErrOut, "The state database was damaged: moved it to %s and rebuilt it from items/ (%d %s verified%s).\n",
+		moved, rep.Adopted, english.PluralWord(rep.Adopted, "item", "items"), lost)
 	return db, nil
 }
 
