@@ -55,6 +55,7 @@ type runDoc struct {
 		Items       int    `json:"items"`
 		NewlyPinned int    `json:"newly_pinned"`
 		BaseURI     string `json:"base_uri"`
+		Roots       map[string]string `json:"roots"`
 	} `json:"pin"`
 	Mint *struct {
 		Contract string   `json:"contract"`

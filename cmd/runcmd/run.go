@@ -224,13 +224,17 @@ type Pinned struct {
 
 // Minted is the mint step's result.
 type Minted struct {
-	Network  string   `json:"network"`
-	ChainID  uint64   `json:"chain_id"`
-	Contract string   `json:"contract"`
-	Owner    string   `json:"owner"`
-	Deployed bool     `json:"deployed"`
-	Minted   int      `json:"minted"`
-	Total    int      `json:"total_minted"`
+	Network  string `json:"network"`
+	ChainID  uint64 `json:"chain_id"`
+	Contract string `json:"contract"`
+	Owner    string `json:"owner"`
+	Deployed bool   `json:"deployed"`
+	Minted   int    `json:"minted"`
+	Total    int    `json:"total_minted"`
+	// Adopted is true when the deployment was taken from
+	// deployments/<network>.json and the chain (the state database did
+	// not record it: a fresh clone).
+	Adopted  bool     `json:"adopted,omitempty"`
 	TxHashes []string `json:"tx_hashes"`
 	GasUsed  uint64   `json:"gas_used"`
 	FeesWei  string   `json:"fees_wei"`
@@ -468,6 +472,18 @@ func (r *runner) mint(ctx context.Context) (common.Address, error) {
 	if !nw.Test && !o.Yes {
 		run.Confirm = cmdutil.ConfirmMint(f.IO)
 	}
+	// A fresh clone has the collection's deployments/<network>.json but no
+	// state database: adopt the deployment and its tokens from the file and
+	// the chain (identity checked, nothing sent) before planning, so a
+	// second CI run deploys and mints nothing.
+	adopted, err := mint.Rebuild(ctx, mint.RebuildOptions{DB: r.db, Dir: f.Dir, Network: nw, Backend: r.backend, Node: redact.URL(o.RPC)})
+	if err != nil {
+		return common.Address{}, cmdutil.MintError(err)
+	}
+	if adopted.Record != nil && !f.Quiet {
+		fmt.Fprintf(f.IO.ErrOut, "Adopted the deployment of %s from %s/%s.json and the chain: %d tokens already minted.\n",
+			adopted.Record.Address.Hex(), mint.DeploymentsDir, nw.Name, adopted.Tokens)
+	}
 	res, err := mint.Run(ctx, run)
 	if res != nil {
 		m := &Minted{Network: nw.Name, ChainID: nw.ChainID, Contract: res.Contract.Hex(), Owner: res.Owner.Hex(), Deployed: res.Deployed,
@@ -478,6 +494,7 @@ func (r *runner) mint(ctx context.Context) (common.Address, error) {
 		if res.FeesWei != nil {
 			m.FeesWei = res.FeesWei.String()
 		}
+		m.Adopted = adopted.Record != nil
 		r.res.Mint = m
 	}
 	if err != nil {
