@@ -184,7 +184,11 @@ func comparePin(rec *pin.Record, res *pin.Result) error {
 		return fail("item %d is in the pin record but no longer kept in the folder", ids[0])
 	}
 	if len(extra) > 0 {
-		return fmt.Errorf("%w: items %s are kept but not in the latest pin run: run 'genmint pin' first; nothing was sent", ErrChanged, strings.Join(extra, ", "))
+		what := "items " + strings.Join(extra, ", ") + " are"
+		if len(extra) == 1 {
+			what = "item " + extra[0] + " is"
+		}
+		return fmt.Errorf("%w: %s kept but not in the latest pin run: run 'genmint pin' first; nothing was sent", ErrChanged, what)
 	}
 	for _, c := range []struct{ what, want, got string }{
 		{"images root", rec.Roots.Images, res.Roots.Images},

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/ethereum/go-ethereum/core/types"
+	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/ethereum/go-ethereum/params"
 )
 
 // TestRunStopsOnForgottenDeployment: the simulated chain is rolled back
@@ -71,7 +73,9 @@ func TestReplacementsBounded(t *testing.T) {
 func TestRunAcceptsReorganisedReceipt(t *testing.T) {
 	ctx := context.Background()
 	c := newCollection(t, 3)
-	ch := newTestChain(t, nil)
+	otherKey, _ := crypto.GenerateKey()
+	other := crypto.PubkeyToAddress(otherKey.PublicKey)
+	ch := newTestChain(t, nil, other)
 	o := options(c, ch)
 	if _, err := Run(ctx, o); err != nil {
 		t.Fatal(err)
@@ -90,7 +94,17 @@ func TestRunAcceptsReorganisedReceipt(t *testing.T) {
 	if err := ch.Sim().Fork(parent.Hash()); err != nil {
 		t.Fatal(err)
 	}
-	if err := ch.Sim().AdjustTime(7 * time.Second); err != nil {
+	// Another account's transfer lands in the new block beside it, so the
+	// block differs from the one the journal recorded.
+	id, _ := ch.ChainID(ctx)
+	tip := big.NewInt(params.GWei)
+	feeCap := new(big.Int).Add(new(big.Int).Mul(parent.BaseFee, big.NewInt(2)), tip)
+	transfer, err := types.SignNewTx(otherKey, types.LatestSignerForChainID(id),
+		&types.DynamicFeeTx{ChainID: id, Nonce: 0, GasTipCap: tip, GasFeeCap: feeCap, Gas: 21_000, To: &other, Value: big.NewInt(1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ch.Client.SendTransaction(ctx, transfer); err != nil {
 		t.Fatal(err)
 	}
 	ch.commit() // the fork put the transaction back in the pool: a new block with it

@@ -137,7 +137,8 @@ type Options struct {
 	// Dir is the collection folder. With it, the deployment record
 	// deployments/<network>.json is read and written there, and before a
 	// deploy, setBaseURI or setContractURI the pinned files are re-hashed
-	// and compared with the pin record (with Metadata). "" skips both.
+	// and compared with the pin record (with Metadata). "" means the folder
+	// DB lives in (<dir>/.genmint/state.db).
 	Dir string
 	// Metadata is genmint.yaml's collection facts the token metadata is
 	// rebuilt with before anything is published (see Dir).

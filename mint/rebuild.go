@@ -191,7 +191,7 @@ func Rebuild(ctx context.Context, o RebuildOptions) (*RebuildReport, error) {
 		}
 	}
 	if len(absent) > 0 {
-		rep.NotRebuilt = append(rep.NotRebuilt, fmt.Sprintf("items %s are minted on chain but not in items/: their tokens are recorded, the items are not", rangeText(absent)))
+		rep.NotRebuilt = append(rep.NotRebuilt, fmt.Sprintf("tokens %s are minted but the state has no such items: their tokens are recorded, the items are not (rebuild the items from items/ with 'genmint repair --force --rpc URL')", rangeText(absent)))
 	}
 	if err := j.adopt(ctx, rows, tokens, rec); err != nil {
 		return nil, err

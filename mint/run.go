@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"path/filepath"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -35,6 +36,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 	if o.MaxReplacements <= 0 {
 		o.MaxReplacements = DefaultMaxReplacements
+	}
+	if o.Dir == "" {
+		o.Dir = collectionDir(o.DB.Path())
 	}
 	r := &runner{o: o, b: o.Backend, j: &journal{db: o.DB}, from: o.Signer.From,
 		res: &Result{Network: o.Network, FeesWei: new(big.Int)}}
@@ -186,4 +190,13 @@ func (r *runner) recipient() common.Address {
 		return r.o.Recipient
 	}
 	return r.from
+}
+
+// collectionDir is the collection folder of a state database at
+// <dir>/.genmint/state.db ("" for a database kept anywhere else).
+func collectionDir(dbPath string) string {
+	if dbPath == "" || filepath.Base(filepath.Dir(dbPath)) != ".genmint" {
+		return ""
+	}
+	return filepath.Dir(filepath.Dir(dbPath))
 }

@@ -2,7 +2,6 @@ package pin
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 
@@ -36,6 +35,12 @@ type RebuildReport struct {
 	Tried []Candidate `json:"tried,omitempty"`
 	// Reason says why nothing was rebuilt ("" when a run was).
 	Reason string `json:"reason,omitempty"`
+	// Checked is set when Rebuilt is a run the state already held (carried
+	// over from the old database) whose roots the files gave again.
+	Checked bool `json:"checked,omitempty"`
+	// Mismatched lists recorded runs whose roots the files no longer give
+	// (kept as they are, as the record of what was published, but not used).
+	Mismatched []Candidate `json:"mismatched,omitempty"`
 }
 
 // Candidate is one item set Rebuild recomputed.
@@ -55,7 +60,10 @@ type Candidate struct {
 // Nothing is uploaded and nothing is recorded on a belief: a set no
 // destination confirms is reported in Tried, with Reason.
 //
-// A collection that already has a completed pin run is left alone.
+// Runs the state already records (carried over from an old database) are
+// checked first, newest first: the first whose roots the folders give again
+// under its profile stands, and its items are moved to pinned; the others
+// are reported in Mismatched and left as they are.
 func Rebuild(ctx context.Context, o RebuildOptions) (*RebuildReport, error) {
 	if o.Profile.Name == "" {
 		o.Profile = unixfs.DefaultProfile
@@ -64,12 +72,9 @@ func Rebuild(ctx context.Context, o RebuildOptions) (*RebuildReport, error) {
 		return nil, err
 	}
 	rep := &RebuildReport{}
-	if last, err := Latest(ctx, o.DB); err == nil {
-		rep.Rebuilt = last
-		rep.Reason = "the state already has a completed pin run"
-		return rep, nil
-	} else if !errors.Is(err, ErrNoPinRun) {
-		return nil, err
+	ok, err := checkRecorded(ctx, o, rep)
+	if err != nil || ok {
+		return rep, err
 	}
 	all, err := o.DB.Items(ctx, state.Query{Statuses: []state.Status{state.Generated, state.Kept, state.Pinned, state.Minted}})
 	if err != nil {
@@ -93,21 +98,25 @@ func Rebuild(ctx context.Context, o RebuildOptions) (*RebuildReport, error) {
 		rep.Reason = "no item has an image"
 		return rep, nil
 	}
-	if len(o.Pinners) == 0 && o.CAR == "" {
-		rep.Reason = "no destination to check: give --ipfs-api ADDR or --car FILE"
-	}
+	noDest := len(o.Pinners) == 0 && o.CAR == ""
+	var unusable string // why a set's CIDs could not be computed
 	for _, items := range sets {
 		lay, err := newLayout(o.Dir, items, o.Collection, o.Profile)
 		if err != nil {
-			return nil, err
+			unusable = err.Error()
+			continue
 		}
 		roots, err := lay.compute(ctx, func(Event) {})
 		if err != nil {
-			return nil, err
+			if ctx.Err() != nil {
+				return nil, err
+			}
+			unusable = err.Error()
+			continue
 		}
 		res := lay.result(false)
 		cand := Candidate{ItemIDs: lay.ids(), Metadata: res.Roots.Metadata, BaseURI: res.BaseURI}
-		if rep.Reason != "" && len(o.Pinners) == 0 && o.CAR == "" {
+		if noDest {
 			rep.Tried = append(rep.Tried, cand)
 			continue
 		}
@@ -143,13 +152,77 @@ func Rebuild(ctx context.Context, o RebuildOptions) (*RebuildReport, error) {
 		if rep.Rebuilt, err = ReadRun(done, o.DB, runID); err != nil {
 			return nil, err
 		}
-		rep.Reason = ""
 		return rep, nil
 	}
-	if rep.Reason == "" {
+	switch {
+	case len(rep.Tried) == 0:
+		rep.Reason = "the CIDs cannot be computed: " + unusable
+	case noDest:
+		rep.Reason = "no destination to check: give --ipfs-api ADDR or --car FILE"
+	default:
 		rep.Reason = "no destination given holds these roots"
 	}
 	return rep, nil
+}
+
+// checkRecorded recomputes the roots of each completed run the state holds
+// and keeps the first that matches.
+func checkRecorded(ctx context.Context, o RebuildOptions, rep *RebuildReport) (bool, error) {
+	rows, err := o.DB.SQL().QueryContext(ctx, `SELECT id FROM pin_runs WHERE completed_at <> '' ORDER BY completed_at DESC, id DESC`)
+	if err != nil {
+		return false, fmt.Errorf("read pin runs: %w", err)
+	}
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return false, err
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return false, err
+	}
+	for _, id := range ids {
+		rec, err := ReadRun(ctx, o.DB, id)
+		if err != nil {
+			return false, err
+		}
+		items, err := o.DB.Items(ctx, state.Query{IDs: rec.ItemIDs})
+		if err != nil {
+			return false, err
+		}
+		cand := Candidate{ItemIDs: rec.ItemIDs, Metadata: rec.Roots.Metadata, BaseURI: rec.BaseURI}
+		if len(items) != len(rec.ItemIDs) {
+			rep.Mismatched = append(rep.Mismatched, cand)
+			continue
+		}
+		lay, err := newLayout(o.Dir, items, o.Collection, rec.Profile)
+		if err != nil {
+			rep.Mismatched = append(rep.Mismatched, cand)
+			continue
+		}
+		if _, err := lay.compute(ctx, func(Event) {}); err != nil {
+			if ctx.Err() != nil {
+				return false, err
+			}
+			rep.Mismatched = append(rep.Mismatched, cand)
+			continue
+		}
+		if got := lay.result(false); got.Roots != rec.Roots || got.BaseURI != rec.BaseURI || got.ContractURI != rec.ContractURI {
+			rep.Mismatched = append(rep.Mismatched, cand)
+			continue
+		}
+		n, err := o.DB.SetStatus(context.WithoutCancel(ctx), rec.ItemIDs, state.Pinned, state.Generated, state.Kept)
+		if err != nil {
+			return false, err
+		}
+		rep.Rebuilt, rep.Newly, rep.Checked = rec, n, true
+		return true, nil
+	}
+	return false, nil
 }
 
 // holders lists the destinations that hold every root.

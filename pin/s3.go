@@ -134,11 +134,10 @@ func NewS3(o S3Options) (*S3, error) {
 	tr := o.Transport
 	if tr == nil {
 		tr = &http.Transport{
-			Proxy:                 http.ProxyFromEnvironment,
-			DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-			TLSHandshakeTimeout:   10 * time.Second,
-			ResponseHeaderTimeout: 2 * time.Minute,
-			MaxIdleConnsPerHost:   4,
+			Proxy:               http.ProxyFromEnvironment,
+			DialContext:         (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+			TLSHandshakeTimeout: 10 * time.Second,
+			MaxIdleConnsPerHost: 4, // each request's timeout is its context's, sized to its body
 		}
 	}
 	cl, err := minio.New(u.Host, &minio.Options{
@@ -311,7 +310,9 @@ func (s *S3) multipart(ctx context.Context, key string, f *os.File, size int64, 
 			s.o.Sent(key, sent, size)
 		}
 	}
-	err = s.do(ctx, 0, "complete "+key, func(ctx context.Context) error {
+	// Completing assembles the whole object on the service: its time grows
+	// with the object, and so does the timeout.
+	err = s.do(ctx, size, "complete "+key, func(ctx context.Context) error {
 		_, err := s.core.CompleteMultipartUpload(ctx, s.o.Bucket, key, uploadID, parts, opts)
 		return err
 	})

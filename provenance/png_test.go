@@ -454,3 +454,42 @@ func FuzzEmbedPNG(f *testing.F) {
 		}
 	})
 }
+
+// TestExiftoolReadsLicense: a licence is in the XMP Rights Management
+// fields exiftool reads (dc:rights, xmpRights:UsageTerms and WebStatement)
+// and in the embedded content; the file still validates.
+func TestExiftoolReadsLicense(t *testing.T) {
+	exiftool := testenv.Path(t, testenv.Exiftool)
+	for _, l := range []License{
+		{Name: "CC0-1.0", URL: "https://creativecommons.org/publicdomain/zero/1.0/"},
+		{Name: "CBE-NECR-HS", URL: "ar://_D9kN1WrNWbCq55BSAGRbTB4bS3v8QAPTYmBThSbX3A/3"},
+	} {
+		c := fixtureContent()
+		c.License = &l
+		out, _, err := Embed(readTestdata(t, "base.png"), MediaPNG, &c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(t.TempDir(), "final.png")
+		if err := os.WriteFile(path, out, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		got := runExiftool(t, exiftool, "-s", "-XMP-dc:Rights", "-XMP-xmpRights:all", path)
+		for _, want := range []string{
+			"Rights                          : " + l.Name,
+			"UsageTerms                      : Licensed under " + l.Name + ": " + l.URL,
+			"WebStatement                    : " + l.URL,
+		} {
+			if !strings.Contains(got, want+"\n") {
+				t.Errorf("exiftool output lacks %q:\n%s", want, got)
+			}
+		}
+		if got := runExiftool(t, exiftool, "-validate", "-warning", "-a", "-s", path); !strings.Contains(got, "Validate                        : OK") {
+			t.Errorf("exiftool -validate:\n%s", got)
+		}
+		rec, err := Extract(out)
+		if err != nil || rec.Content == nil || rec.Content.License == nil || *rec.Content.License != l {
+			t.Fatalf("extracted licence: %+v %v", rec, err)
+		}
+	}
+}

@@ -78,6 +78,15 @@ type Content struct {
 	PostProcess       []Step         `json:"postprocess"`
 	Output            Output         `json:"output"`
 	ProviderFacts     map[string]any `json:"provider_facts,omitempty"`
+	// License is the collection's licence (spec license:), when it names one.
+	License *License `json:"license,omitempty"`
+}
+
+// License is the licence the image is published under: its name (a known
+// key such as CC0-1.0 or CBE-NECR, or a custom name) and where its text is.
+type License struct {
+	Name string `json:"name"`
+	URL  string `json:"url"`
 }
 
 // Seed is the requested seed and the one the service actually used (nil when

@@ -17,6 +17,7 @@ const (
 	NSGenmint     = "https://genmint.dev/ns/provenance/1.0/"
 	nsRDF         = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 	nsDC          = "http://purl.org/dc/elements/1.1/"
+	nsXMPRights   = "http://ns.adobe.com/xap/1.0/rights/"
 	nsXMP         = "http://ns.adobe.com/xap/1.0/"
 	nsX           = "adobe:ns:meta/"
 )
@@ -30,6 +31,9 @@ const CreatorTool = "genmint"
 //   - Iptc4xmpExt:DigitalSourceType: the IPTC digital source type URI;
 //   - dc:creator (when the content names a creator), dc:description (the
 //     prompt, x-default) and xmp:CreatorTool "genmint";
+//   - with a licence: dc:rights (its name, x-default), xmpRights:UsageTerms
+//     ("Licensed under <name>: <URL>", x-default) and xmpRights:WebStatement
+//     (its URL), the XMP Rights Management fields;
 //   - in the genmint namespace (https://genmint.dev/ns/provenance/1.0/):
 //     RecordSHA256 = contentSHA256, Item, Provider, Model, Seed (the seed
 //     actually used, when there is one) and Content, the content's JSON, so
@@ -49,6 +53,9 @@ func XMP(c *Content, contentSHA256 string) []byte {
 	b.WriteString(`  <rdf:Description rdf:about=""` + "\n")
 	b.WriteString(`    xmlns:dc="` + nsDC + `"` + "\n")
 	b.WriteString(`    xmlns:xmp="` + nsXMP + `"` + "\n")
+	if c.License != nil {
+		b.WriteString(`    xmlns:xmpRights="` + nsXMPRights + `"` + "\n")
+	}
 	b.WriteString(`    xmlns:Iptc4xmpExt="` + NSIptc4xmpExt + `"` + "\n")
 	b.WriteString(`    xmlns:genmint="` + NSGenmint + `">` + "\n")
 	elem := func(name, text string) {
@@ -65,6 +72,16 @@ func XMP(c *Content, contentSHA256 string) []byte {
 	b.WriteString("   <dc:description>\n    <rdf:Alt>\n     <rdf:li xml:lang=\"x-default\">")
 	xmlText(&b, c.Prompt)
 	b.WriteString("</rdf:li>\n    </rdf:Alt>\n   </dc:description>\n")
+	if l := c.License; l != nil {
+		alt := func(name, text string) {
+			b.WriteString("   <" + name + ">\n    <rdf:Alt>\n     <rdf:li xml:lang=\"x-default\">")
+			xmlText(&b, text)
+			b.WriteString("</rdf:li>\n    </rdf:Alt>\n   </" + name + ">\n")
+		}
+		alt("dc:rights", l.Name)
+		alt("xmpRights:UsageTerms", "Licensed under "+l.Name+": "+l.URL)
+		elem("xmpRights:WebStatement", l.URL)
+	}
 	elem("xmp:CreatorTool", CreatorTool)
 	elem("genmint:RecordSHA256", contentSHA256)
 	elem("genmint:Item", strconv.Itoa(c.Item))

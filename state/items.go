@@ -391,6 +391,29 @@ func (d *DB) Reset(ctx context.Context, id int) error {
 	})
 }
 
+// ForgetFiles returns an item whose files are gone from its folder to
+// pending, to generate it again: generated, kept and rejected items (the
+// decision was about an image that no longer exists). Pinned and minted
+// items are never forgotten: their files are restored from the pin.
+// With keepOriginal, the provider's original, still intact, stays
+// recorded, so the item is only post-processed again.
+func (d *DB) ForgetFiles(ctx context.Context, id int, keepOriginal bool) error {
+	original := `original_path = '', original_sha256 = '', original_type = '', result = '',`
+	if keepOriginal {
+		original = ``
+	}
+	return d.Tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE items SET status = 'pending', error = '', attempts = 0, `+original+`
+				final_path = '', final_sha256 = '', provenance_path = '', record_sha256 = '', post_hash = '',
+				updated_at = ?
+			WHERE id = ? AND status IN ('generated', 'kept', 'rejected')`, FormatTime(d.Now()), id)
+		if err != nil {
+			return fmt.Errorf("forget the files of item %d: %w", id, err)
+		}
+		return mustChange(res, id)
+	})
+}
+
 // Override gives an item its own seed and prompt (a curation
 // regenerate) and returns it to pending without an image, marked custom so
 // later plans leave it alone. The caller archives the old candidate first.

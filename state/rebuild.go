@@ -34,16 +34,18 @@ func MoveAside(collectionDir string, at time.Time) (string, error) {
 	return moved, nil
 }
 
-// carriedTables says which tables of an old database hold what the files
-// cannot prove, and so are carried into a rebuilt one: the request (spend)
-// journal, curation's decisions and variants, and every mint table (the
-// transaction journal, the minted tokens, deployments).
+// carried says which tables of an old database hold what the files cannot
+// prove, and so are carried into a rebuilt one: the request (spend)
+// journal, curation's decisions and variants, every mint table (the
+// transaction journal, the minted tokens, deployments), and the pin
+// records (which pin.Rebuild then checks against the files before they
+// count).
 func carried(table string) bool {
-	return table == "requests" || strings.HasPrefix(table, "curate_") || strings.HasPrefix(table, "mint_")
+	return table == "requests" || strings.HasPrefix(table, "curate_") || strings.HasPrefix(table, "mint_") || strings.HasPrefix(table, "pin_")
 }
 
 // carriedComponents are the schema_versions rows copied with those tables.
-var carriedComponents = []string{"curate", "mint"}
+var carriedComponents = []string{"curate", "mint", "pin"}
 
 // CarryReport says what CarryOver copied, per table, and what it could not.
 type CarryReport struct {
@@ -57,7 +59,7 @@ type CarryReport struct {
 
 // CarryOver copies, from the old database at oldPath (typically one
 // MoveAside set aside), everything a rebuild from the files cannot recover:
-// the request journal, the curate_* tables and the mint_* tables, with
+// the request journal and the curate_*, mint_* and pin_* tables, with
 // their schema versions. Each table is copied whole in its own transaction;
 // one that cannot be read (a damaged page) is reported in Failed and the
 // others are still copied. It also carries the curation status of each

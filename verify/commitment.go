@@ -87,3 +87,43 @@ func commitment(ctx context.Context, ch Chain, supply uint64, res []TokenResult,
 	}
 	return nil
 }
+
+// licenser is a Chain that reports its licence (a16z's ICantBeEvil).
+type licenser interface {
+	License(ctx context.Context) (chain.License, error)
+}
+
+// License implements licenser. A contract without the interface (an older
+// deployment) reports none.
+func (c *ContractChain) License(ctx context.Context) (chain.License, error) {
+	l, err := c.c.License(ctx)
+	if err != nil && isEmptyRevert(err) {
+		return chain.License{}, nil
+	}
+	return l, err
+}
+
+// licenseAgrees checks that the licence on chain is the one every checked
+// token's metadata and image state (getLicenseURI() = license_url).
+func licenseAgrees(ctx context.Context, ch Chain, res []TokenResult, r *Report) error {
+	lc, ok := ch.(licenser)
+	if !ok {
+		return nil
+	}
+	l, err := lc.License(ctx)
+	if err != nil {
+		return chainError(ch.Source(), fmt.Errorf("read the licence: %w", err))
+	}
+	r.License = l.Name
+	for _, t := range res {
+		if len(t.Failures) > 0 || t.LicenseURL == l.URI {
+			continue
+		}
+		r.Collection = append(r.Collection, Failure{Link: LinkChain, Check: "license",
+			Message:  fmt.Sprintf("the contract's licence (getLicenseURI) is not the one token %d's metadata and image state", t.ID),
+			Expected: orNone(l.URI), Got: orNone(t.LicenseURL),
+			Fix: "the collection was deployed with another licence than it was generated with: the contract's licence is fixed, so regenerate under it"})
+		break
+	}
+	return nil
+}

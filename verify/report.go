@@ -88,6 +88,7 @@ type TokenResult struct {
 	OriginalCID   string `json:"original_cid,omitempty"`
 	ImageSHA256   string `json:"image_sha256,omitempty"`
 	ContentSHA256 string `json:"content_sha256,omitempty"` // the provenance hash the image embeds
+	LicenseURL    string `json:"license_url,omitempty"`    // the licence the metadata and the image state
 	ERC7007       string `json:"erc7007,omitempty"`        // what the ERC-7007 check found, when it ran
 	// ContentCredentials is what the C2PA check found, when it ran.
 	ContentCredentials *ContentCredentials `json:"content_credentials,omitempty"`
@@ -117,6 +118,8 @@ type Report struct {
 	ProvenanceRecomputed string `json:"provenance_recomputed,omitempty"`
 	// ProvenanceTokens is how many tokens (1..k) the commitment covers.
 	ProvenanceTokens int `json:"provenance_tokens,omitempty"`
+	// License is the licence the contract reports (a16z ICantBeEvil).
+	License string `json:"license,omitempty"`
 	// Tokens is how many tokens (items, locally) were checked; Verified how
 	// many passed every check.
 	Tokens   int  `json:"tokens"`

@@ -320,6 +320,16 @@ func (t *tokenRun) provenance(ctx context.Context, md *pin.TokenMetadata, img []
 		return nil, t.fail(LinkProvenance, "generation", "the metadata's "+f+" does not match the provenance record", want, got,
 			"the metadata was edited: "+fixRepin+" (it writes the metadata from the record)")
 	}
+	// The licence the image carries (XMP and record) is the metadata's.
+	var name, url string
+	if l := rec.Content.License; l != nil {
+		name, url = l.Name, l.URL
+	}
+	if name != md.License || url != md.LicenseURL {
+		return nil, t.fail(LinkProvenance, "license", "the image's licence is not the one the metadata states", md.License+" "+md.LicenseURL, name+" "+url,
+			"the licence changed after generation: regenerate the images or restore the spec's license, then 'genmint pin'")
+	}
+	t.res.LicenseURL = md.LicenseURL
 	return rec, nil
 }
 

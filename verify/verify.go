@@ -137,6 +137,11 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 			return nil, err
 		}
 	}
+	if o.Chain != nil {
+		if err := licenseAgrees(ctx, o.Chain, res, r); err != nil {
+			return nil, err
+		}
+	}
 	r.finish()
 	return r, nil
 }

@@ -21,6 +21,10 @@ func (f *Factory) RegisterC2PAKeys(fs *pflag.FlagSet) {
 // nil when the collection has no C2PA set-up. The passphrase comes from
 // f.C2PAKeys or a no-echo prompt, as the wallet's does.
 func (f *Factory) C2PASigner(dir string) (*c2pa.Signer, error) {
+	// Unlocked once per process: curate regenerates item after item.
+	if f.c2pa != nil && f.c2paDir == dir {
+		return f.c2pa, nil
+	}
 	cfg, err := c2pa.LoadConfig(dir)
 	if err != nil {
 		return nil, AsUsage(err)
@@ -48,5 +52,6 @@ func (f *Factory) C2PASigner(dir string) (*c2pa.Signer, error) {
 		return nil, AsUsage(err)
 	}
 	s.Generator, s.Version = "genmint", f.Version
+	f.c2pa, f.c2paDir = s, dir
 	return s, nil
 }

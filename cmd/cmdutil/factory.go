@@ -16,6 +16,7 @@ import (
 	"github.com/genmint/genmint/generate"
 	"github.com/genmint/genmint/generate/providers"
 	"github.com/genmint/genmint/mint"
+	"github.com/genmint/genmint/provenance/c2pa"
 	"github.com/genmint/genmint/spec"
 	"github.com/genmint/genmint/state"
 )
@@ -35,6 +36,8 @@ type Factory struct {
 	// C2PAKeys are the passphrase sources of the collection's C2PA signing
 	// key, from the flags of commands that make final images.
 	C2PAKeys KeyFlags
+	c2pa     *c2pa.Signer // unlocked by C2PASigner, for c2paDir
+	c2paDir  string
 }
 
 // New returns the Factory for a real process.

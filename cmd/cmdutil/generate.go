@@ -15,6 +15,7 @@ import (
 	"github.com/genmint/genmint/generate/providers/cost"
 	"github.com/genmint/genmint/internal/termtext"
 	"github.com/genmint/genmint/spec"
+	"github.com/genmint/genmint/state"
 )
 
 // Pipeline returns the options of a real (not dry) pipeline run over s: the
@@ -147,6 +148,9 @@ func PrintGenerateSummary(io *IOStreams, asJSON bool, sum *pipeline.Summary, inf
 		if sum.Adopted > 0 {
 			fmt.Fprintf(out, "Of those done, %d would be recorded from items/ (their files verify).\n", sum.Adopted)
 		}
+		if len(sum.Missing) > 0 {
+			fmt.Fprintf(out, "Items %s lost their files (their folder is gone): pending again, counted above.\n", curate.FormatIDs(sum.Missing))
+		}
 		return nil
 	}
 	var parts []string
@@ -173,6 +177,9 @@ func PrintGenerateSummary(io *IOStreams, asJSON bool, sum *pipeline.Summary, inf
 		fmt.Fprintf(out, "Recorded %d %s from items/ (their files verify): nothing asked of %s for them.\n",
 			sum.Adopted, english.PluralWord(sum.Adopted, "item", "items"), info.Name)
 	}
+	if len(sum.Missing) > 0 {
+		fmt.Fprintf(out, "Items %s had lost their files (their folder is gone): made again where the state allows, else listed below.\n", curate.FormatIDs(sum.Missing))
+	}
 	for _, a := range sum.Archived {
 		fmt.Fprintf(out, "Kept files the state did not record in %s before generating that item again.\n", a)
 	}
@@ -183,7 +190,14 @@ func PrintGenerateSummary(io *IOStreams, asJSON bool, sum *pipeline.Summary, inf
 		fmt.Fprintf(out, "Stale: items %s were made from an earlier genmint.yaml; 'genmint generate --force --only %s' remakes them.\n",
 			curate.FormatIDs(sum.Stale), curate.ArgIDs(sum.Stale))
 	}
-	if sum.Failed > 0 {
+	restore := 0
+	for _, p := range sum.Problems {
+		if p.Status == state.Pinned || p.Status == state.Minted {
+			restore++
+			fmt.Fprintf(out, "  item %04d: %s\n", p.ID, p.Error)
+		}
+	}
+	if sum.Failed > restore {
 		fmt.Fprintln(out, "Failed items are retried by the next 'genmint generate'; 'genmint list --status failed' shows why.")
 	}
 	if sum.Refused > 0 {

@@ -112,6 +112,7 @@ item cannot take, 130 interrupted (decisions made so far are saved).`,
 	fl.BoolVar(&opts.Flags.RejectRefused, "reject-refused", false, "reject every item the provider refused")
 	fl.BoolVar(&opts.Flags.KeepStarred, "keep-starred", false, "keep every undecided starred item")
 	fl.StringVar(&previewName, "preview", string(preview.Auto), "how the view draws images: `auto|kitty|iterm|sixel|blocks|none`")
+	f.RegisterC2PAKeys(fl) // regenerated finals are signed too
 	return cmd
 }
 

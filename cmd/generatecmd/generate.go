@@ -61,6 +61,10 @@ provider answer was already stored is only post-processed again. Changing
 post-process steps remakes final images from the stored originals; changing
 the prompt or provider reports the affected items as stale.
 
+With a C2PA set-up (genmint c2pa init), every final is signed with Content
+Credentials; the signing key's passphrase comes from --c2pa-password-file
+FILE, --c2pa-password-env NAME or a prompt.
+
 Exit codes: 0 done, 2 spec or flag error, 3 some items failed or were
 refused (re-run to retry failures), 130 interrupted (re-run to resume).`,
 		Example: `  genmint generate
@@ -202,15 +206,20 @@ func openOrRebuild(ctx context.Context, o *GenerateOptions, s *spec.Spec) (*stat
 		return nil, err
 	}
 	rep, err := pipeline.Repair(ctx, s, db)
+	var carried *state.CarryReport
 	if err == nil {
-		_, err = db.CarryOver(ctx, moved)
+		carried, err = db.CarryOver(ctx, moved)
 	}
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
-	fmt.Fprintf(o.IO.ErrOut, "The state database was damaged: moved it to %s and rebuilt it from items/ (%d %s verified).\n",
-		moved, rep.Adopted, english.PluralWord(rep.Adopted, "item", "items"))
+	lost := ""
+	if len(carried.Failed) > 0 {
+		lost = "; the spend, curation, pin or mint records it held could not all be read"
+	}
+	fmt.Fprintf(o.IO.ErrOut, "The state database was damaged: moved it to %s and rebuilt it from items/ (%d %s verified%s).\n",
+		moved, rep.Adopted, english.PluralWord(rep.Adopted, "item", "items"), lost)
 	return db, nil
 }
 

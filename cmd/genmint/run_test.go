@@ -19,6 +19,7 @@ import (
 
 	"github.com/genmint/genmint/internal/testenv"
 	"github.com/genmint/genmint/mint/chain"
+	"github.com/genmint/genmint/state"
 )
 
 // The end-to-end tests of `genmint run`: a new collection to verified
@@ -42,6 +43,7 @@ traits:
 type runDoc struct {
 	Generate struct {
 		Generated   int `json:"generated"`
+		Reprocessed int `json:"reprocessed"`
 		AlreadyDone int `json:"already_done"`
 		Requests    int `json:"requests"`
 	} `json:"generate"`
@@ -53,6 +55,7 @@ type runDoc struct {
 		Items       int    `json:"items"`
 		NewlyPinned int    `json:"newly_pinned"`
 		BaseURI     string `json:"base_uri"`
+		Roots       map[string]string `json:"roots"`
 	} `json:"pin"`
 	Mint *struct {
 		Contract string   `json:"contract"`
@@ -302,7 +305,46 @@ func TestRunInterrupted(t *testing.T) {
 		t.Fatalf("%d items done after the interrupt", done)
 	}
 	code, doc, errOut := genmintRun(t, dir, t.TempDir(), nil, args[2:]...)
-	if code != 0 || doc.Generate.AlreadyDone != done || doc.Generate.Generated != 30-done || doc.Pin.Items != 30 || !doc.Verify.OK {
-		t.Fatalf("resumed run: exit %d %+v\n%s", code, doc, errOut)
+	// An item whose provider answer was stored before the interrupt is only
+	// post-processed again; no item has two answers (a request cut off by
+	// the interrupt is asked again).
+	g := doc.Generate
+	if code != 0 || g.AlreadyDone != done || g.Generated+g.Reprocessed != 30-done || doc.Pin.Items != 30 || !doc.Verify.OK {
+		t.Fatalf("resumed run: exit %d %+v %+v\n%s", code, g, doc, errOut)
+	}
+	db, err := state.Open(context.Background(), dir, state.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	reqs, err := db.Requests(context.Background(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	answered := map[int]int{}
+	for _, r := range reqs {
+		if r.Outcome == state.RequestSucceeded {
+			answered[r.ItemID]++
+		}
+	}
+	for id := 1; id <= 30; id++ {
+		if answered[id] != 1 {
+			t.Errorf("item %d has %d answers, want 1", id, answered[id])
+		}
+	}
+}
+
+// TestRunRefusedBeforeSpending: a node that cannot be reached stops the run
+// before anything is generated, with one document saying so.
+func TestRunRefusedBeforeSpending(t *testing.T) {
+	dir := newRunCollection(t, 2)
+	code, doc, stderr := genmintRun(t, dir, t.TempDir(), nil, "--keep-all", "--car", filepath.Join(dir, "c.car"),
+		"--rpc", "http://127.0.0.1:1", "--account", "nobody")
+	if code != 1 || doc.StoppedAt != "check" || !strings.Contains(doc.Reason, "cannot reach the node at http://127.0.0.1:1") ||
+		!strings.Contains(stderr, "cannot reach the node") {
+		t.Fatalf("exit %d %+v\n%s", code, doc, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "items")); err == nil {
+		t.Fatal("items were generated before the node was checked")
 	}
 }

@@ -4,6 +4,7 @@ package pincmd
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -58,6 +59,8 @@ root is then checked to be pinned there; --car FILE writes a CAR file instead, w
 an IPFS Pinning Service API to pin the roots, with its token read from the
 environment variable named by --pinning-service-token-env.
 
+--upload pinata sends each root's CAR to Pinata's public IPFS (v3 Files API,
+car=true, TUS above Pinata's single-request limit; JWT from PINATA_JWT).
 --upload s3://BUCKET[/PREFIX] needs no node either: each root goes up as its
 own CAR with Filebase's CAR import (x-amz-meta-import: car; --s3-endpoint for
 another S3-compatible service), multipart and resumable, and counts only when
@@ -70,6 +73,7 @@ Re-running pins nothing new and changes no CID.`,
   genmint pin --car collection.car             # no node needed
   KUBO_AUTH="Bearer …" genmint pin --ipfs-api https://rpc.example.com --ipfs-api-auth-env KUBO_AUTH
   genmint pin --upload s3://my-bucket/drop1     # Filebase, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY set
+  PINATA_JWT=… genmint pin --upload pinata
   genmint pin --dry-run                        # print the baseURI, upload nothing
   PINATA_JWT=… genmint pin --pinning-service https://api.pinata.cloud/psa --pinning-service-token-env PINATA_JWT`,
 		Args: cobra.NoArgs,
@@ -97,7 +101,7 @@ Re-running pins nothing new and changes no CID.`,
 	fl.StringVar(&opts.IPFSAPI, "ipfs-api", "", "Kubo RPC `address` (multiaddr or URL)")
 	fl.StringVar(&opts.IPFSAPIAuthEnv, "ipfs-api-auth-env", "", "the environment variable `NAME` holding the whole Authorization header value for --ipfs-api ('Bearer …' or 'Basic …')")
 	fl.StringVar(&opts.CAR, "car", "", "write every block to this CAR `file` (no node needed)")
-	fl.StringVar(&opts.Upload, "upload", "", "upload each root's CAR to `s3://BUCKET[/PREFIX]` (S3 with CAR import, e.g. Filebase; credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or AWS_PROFILE)")
+	fl.StringVar(&opts.Upload, "upload", "", "upload each root's CAR to `s3://BUCKET[/PREFIX]` (S3 with CAR import, e.g. Filebase; credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or AWS_PROFILE) or to pinata (JWT from PINATA_JWT)")
 	fl.StringVar(&opts.S3Endpoint, "s3-endpoint", "", "the S3-compatible service's `URL` for --upload s3:// (default "+pin.DefaultS3Endpoint+")")
 	fl.StringVar(&opts.PinningService, "pinning-service", "", "also pin the roots on this Pinning Service API `URL`")
 	fl.StringVar(&opts.ServiceTokenEnv, "pinning-service-token-env", "", "the environment variable `NAME` holding the pinning service's token")
@@ -171,6 +175,9 @@ func pinRun(ctx context.Context, o *PinOptions) error {
 
 // service opens the --upload destination.
 func (o *PinOptions) service() (pin.CARService, error) {
+	if o.Upload == "pinata" {
+		return pin.NewPinata(pin.PinataOptions{JWT: strings.TrimSpace(o.Getenv("PINATA_JWT")), StateDir: filepath.Join(o.Dir, state.Dir, "uploads")})
+	}
 	bucket, prefix, err := pin.ParseS3Upload(o.Upload)
 	if err != nil {
 		return nil, cmdutil.UsageError("%v", err)

@@ -17,6 +17,7 @@ import (
 	"github.com/genmint/genmint/pin"
 	"github.com/genmint/genmint/spec"
 	"github.com/genmint/genmint/state"
+	"github.com/genmint/genmint/verify"
 )
 
 // RepairOptions are `genmint repair`'s inputs.
@@ -48,11 +49,13 @@ generated again; the others are reported and left for 'genmint generate'.
 
 A damaged database is moved aside (state.db.damaged-<time>), never deleted,
 and what the files cannot prove is carried over from it when it can still be
-read: the request (spend) journal, curation decisions and variants, and the
-mint journal. Pin records are rebuilt by recomputing every CID from the
-verified folders and asking where they are pinned: give --ipfs-api ADDR (a
-Kubo node) or --car FILE (the CAR file 'genmint pin --car' wrote). Nothing
-is uploaded or sent.
+read: the request (spend) journal, curation decisions and variants, the
+mint journal and the pin records. A pin record counts only when every CID
+recomputed from the verified folders matches it; without one, the CIDs are
+recomputed and looked for where they were pinned: give --ipfs-api ADDR (a
+Kubo node) or --car FILE (the CAR file 'genmint pin --car' wrote). The same
+flags restore the files of pinned items whose folder was deleted. Nothing is
+uploaded or sent.
 
 A database that opens is completed instead: folders it lost track of are
 recorded, missing pin records rebuilt, items whose folder is gone reported.
@@ -92,6 +95,10 @@ type Report struct {
 	Mint    string             `json:"mint"`
 	// MintRebuild is what --rpc adopted from deployments/ and the chain.
 	MintRebuild *mint.RebuildReport `json:"mint_rebuild,omitempty"`
+	// Restored lists pinned or minted items whose lost files were put back
+	// from the pin; Unrestored says why the others could not be.
+	Restored   []int  `json:"restored,omitempty"`
+	Unrestored string `json:"unrestored,omitempty"`
 }
 
 // repairRun rebuilds the state database, in the order each part needs the
@@ -144,7 +151,12 @@ func repairRun(ctx context.Context, o *RepairOptions) error {
 			return err
 		}
 	}
-	// 3. Pin records, recomputed from the items and checked at the destinations.
+	// 3. Files of pinned or minted items that are gone, from the pin they
+	// are recorded in (before the pin records are checked against the files).
+	if err := restore(ctx, o, db, rep); err != nil {
+		return err
+	}
+	// 3b. Pin records, recomputed from the items and checked at the destinations.
 	ro := pin.RebuildOptions{Dir: o.Dir, DB: db, Collection: pin.MetadataFactsFromSpec(s), CAR: o.CAR}
 	if o.IPFSAPI != "" {
 		dest, err := pin.OpenDestinations(ctx, pin.DestinationOptions{IPFSAPI: o.IPFSAPI, Getenv: o.Getenv})
@@ -180,6 +192,45 @@ func repairRun(ctx context.Context, o *RepairOptions) error {
 	return nil
 }
 
+// restore puts back the lost files of pinned and minted items from the CAR
+// file or Kubo node given, checked against the pin record and the state.
+func restore(ctx context.Context, o *RepairOptions, db *state.DB, rep *Report) error {
+	var lost []int
+	for _, m := range rep.Missing {
+		if m.Status == state.Pinned || m.Status == state.Minted {
+			lost = append(lost, m.ID)
+		}
+	}
+	if len(lost) == 0 {
+		return nil
+	}
+	if o.CAR == "" && o.IPFSAPI == "" {
+		rep.Unrestored = "give --car FILE or --ipfs-api ADDR to restore them from the pin"
+		return nil
+	}
+	rec, err := pin.Latest(ctx, db)
+	if err != nil {
+		rep.Unrestored = err.Error()
+		return nil
+	}
+	items, err := db.Items(ctx, state.Query{IDs: lost})
+	if err != nil {
+		return err
+	}
+	src, err := verify.OpenContent(ctx, verify.ContentOptions{CAR: o.CAR, IPFSAPI: o.IPFSAPI, Getenv: o.Getenv})
+	if err != nil {
+		return cmdutil.AsUsage(err)
+	}
+	if c, ok := src.(interface{ Close() error }); ok {
+		defer c.Close()
+	}
+	rep.Restored, err = verify.Restore(ctx, src, o.Dir, rec, items)
+	if err != nil {
+		rep.Unrestored = err.Error()
+	}
+	return nil
+}
+
 func printReport(io *cmdutil.IOStreams, rep *Report) {
 	w := io.Out
 	if rep.MovedAway != "" {
@@ -199,8 +250,19 @@ func printReport(io *cmdutil.IOStreams, rep *Report) {
 	for _, sk := range rep.Skipped {
 		fmt.Fprintf(w, "  item %04d not adopted: %s\n", sk.ID, sk.Error)
 	}
+	restored := map[int]bool{}
+	for _, id := range rep.Restored {
+		restored[id] = true
+	}
 	for _, m := range rep.Missing {
-		fmt.Fprintf(w, "  item %04d is %s but its folder lost its final image (%s): 'genmint generate' reports what it needs\n", m.ID, m.Status, m.Error)
+		switch {
+		case restored[m.ID]:
+			fmt.Fprintf(w, "  item %04d (%s) lost its files: restored from the pin.\n", m.ID, m.Status)
+		case m.Status == state.Pinned || m.Status == state.Minted:
+			fmt.Fprintf(w, "  item %04d (%s) lost its files: not restored: %s\n", m.ID, m.Status, rep.Unrestored)
+		default:
+			fmt.Fprintf(w, "  item %04d (%s) lost its files: 'genmint generate' makes it again ('--dry-run' first shows the cost)\n", m.ID, m.Status)
+		}
 	}
 	if c := rep.Carried; c != nil {
 		var parts []string
@@ -221,12 +283,16 @@ func printReport(io *cmdutil.IOStreams, rep *Report) {
 	} else if rep.Fresh {
 		fmt.Fprintln(w, "There was no old database: the request journal, curation decisions and mint journal are not in the files and were not rebuilt.")
 	}
+	for _, m := range rep.Pin.Mismatched {
+		fmt.Fprintf(w, "  the recorded pin run with baseURI %s does not match the files any more: not used (kept in the state)\n", m.BaseURI)
+	}
 	switch p := rep.Pin; {
-	case p.Rebuilt != nil && p.Reason == "":
-		fmt.Fprintf(w, "Pin records rebuilt: the recomputed roots of %d items are pinned (baseURI %s); %d items pinned again.\n",
+	case p.Checked:
+		fmt.Fprintf(w, "Pin records checked: the recomputed roots of %d items match the recorded run (baseURI %s); %d items pinned again.\n",
 			len(p.Rebuilt.ItemIDs), p.Rebuilt.BaseURI, p.Newly)
 	case p.Rebuilt != nil:
-		fmt.Fprintf(w, "Pin records: %s (baseURI %s).\n", p.Reason, p.Rebuilt.BaseURI)
+		fmt.Fprintf(w, "Pin records rebuilt: the recomputed roots of %d items are pinned (baseURI %s); %d items pinned again.\n",
+			len(p.Rebuilt.ItemIDs), p.Rebuilt.BaseURI, p.Newly)
 	default:
 		fmt.Fprintf(w, "Pin records not rebuilt: %s", p.Reason)
 		if len(p.Tried) > 0 {

@@ -108,6 +108,7 @@ plain lines, --json documents and exit codes:
 		democmd.NewCmdDemo(f, nil),
 		versioncmd.NewCmdVersion(f),
 	)
+	cmd.AddCommand(newCmdMan(f, cmd))
 	// Unknown commands and bad arguments are usage errors too.
 	for _, c := range cmd.Commands() {
 		wrapArgs(c)

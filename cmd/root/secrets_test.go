@@ -45,3 +45,28 @@ func TestNoFlagTakesASecret(t *testing.T) {
 		t.Fatalf("only %d flags seen: the walk missed commands", seen)
 	}
 }
+
+// TestRPCURLAlias: Foundry's --rpc-url is --rpc for every command that has
+// --rpc.
+func TestRPCURLAlias(t *testing.T) {
+	for _, args := range [][]string{
+		{"mint", "--rpc-url", "http://127.0.0.1:1", "--dry-run", "--help"},
+		{"verify", "--rpc-url", "http://127.0.0.1:1", "--help"},
+		{"run", "--rpc-url", "http://127.0.0.1:1", "--help"},
+	} {
+		io, _, out, errOut := cmdutil.Test()
+		f := &cmdutil.Factory{IO: io, Dir: t.TempDir(), Getenv: func(string) string { return "" }}
+		cmd := NewCmdRoot(f)
+		cmd.SetArgs(args)
+		if err := cmd.Execute(); err != nil {
+			t.Fatalf("%v: %v\n%s", args, err, errOut)
+		}
+		c, _, err := cmd.Find(args[:1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := c.Flags().Lookup("rpc").Value.String(); got != "http://127.0.0.1:1" {
+			t.Errorf("%v: --rpc is %q\n%s", args, got, out)
+		}
+	}
+}

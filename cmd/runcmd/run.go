@@ -192,7 +192,9 @@ type Result struct {
 	Mint     *Minted           `json:"mint,omitempty"`
 	Verify   *Verified         `json:"verify,omitempty"`
 	// StoppedAt names the step the run ended at, when it did not finish
-	// ("generate", "decide", "pin", "mint", "verify"); Reason says why.
+	// ("check": the flags, spec, node, key and IPFS destination checked
+	// before anything is spent; "generate", "decide", "pin", "mint",
+	// "verify"); Reason says why.
 	StoppedAt string `json:"stopped_at,omitempty"`
 	Reason    string `json:"reason,omitempty"`
 	ExitCode  int    `json:"exit_code"`
@@ -222,13 +224,17 @@ type Pinned struct {
 
 // Minted is the mint step's result.
 type Minted struct {
-	Network  string   `json:"network"`
-	ChainID  uint64   `json:"chain_id"`
-	Contract string   `json:"contract"`
-	Owner    string   `json:"owner"`
-	Deployed bool     `json:"deployed"`
-	Minted   int      `json:"minted"`
-	Total    int      `json:"total_minted"`
+	Network  string `json:"network"`
+	ChainID  uint64 `json:"chain_id"`
+	Contract string `json:"contract"`
+	Owner    string `json:"owner"`
+	Deployed bool   `json:"deployed"`
+	Minted   int    `json:"minted"`
+	Total    int    `json:"total_minted"`
+	// Adopted is true when the deployment was taken from
+	// deployments/<network>.json and the chain (the state database did
+	// not record it: a fresh clone).
+	Adopted  bool     `json:"adopted,omitempty"`
 	TxHashes []string `json:"tx_hashes"`
 	GasUsed  uint64   `json:"gas_used"`
 	FeesWei  string   `json:"fees_wei"`
@@ -254,6 +260,8 @@ type runner struct {
 	backend mint.Backend
 	signer  *wallet.Signer
 	dest    *pin.Destinations
+	// checked is set once everything that could refuse the run was checked.
+	checked bool
 }
 
 // runRun checks everything that could refuse the run, then runs the steps
@@ -311,6 +319,7 @@ func (r *runner) run(ctx context.Context) error {
 		return err
 	}
 	defer r.db.Close()
+	r.checked = true
 
 	refused, err := r.generate(ctx)
 	if err != nil {
@@ -463,6 +472,18 @@ func (r *runner) mint(ctx context.Context) (common.Address, error) {
 	if !nw.Test && !o.Yes {
 		run.Confirm = cmdutil.ConfirmMint(f.IO)
 	}
+	// A fresh clone has the collection's deployments/<network>.json but no
+	// state database: adopt the deployment and its tokens from the file and
+	// the chain (identity checked, nothing sent) before planning, so a
+	// second CI run deploys and mints nothing.
+	adopted, err := mint.Rebuild(ctx, mint.RebuildOptions{DB: r.db, Dir: f.Dir, Network: nw, Backend: r.backend, Node: redact.URL(o.RPC)})
+	if err != nil {
+		return common.Address{}, cmdutil.MintError(err)
+	}
+	if adopted.Record != nil && !f.Quiet {
+		fmt.Fprintf(f.IO.ErrOut, "Adopted the deployment of %s from %s/%s.json and the chain: %d tokens already minted.\n",
+			adopted.Record.Address.Hex(), mint.DeploymentsDir, nw.Name, adopted.Tokens)
+	}
 	res, err := mint.Run(ctx, run)
 	if res != nil {
 		m := &Minted{Network: nw.Name, ChainID: nw.ChainID, Contract: res.Contract.Hex(), Owner: res.Owner.Hex(), Deployed: res.Deployed,
@@ -473,6 +494,7 @@ func (r *runner) mint(ctx context.Context) (common.Address, error) {
 		if res.FeesWei != nil {
 			m.FeesWei = res.FeesWei.String()
 		}
+		m.Adopted = adopted.Record != nil
 		r.res.Mint = m
 	}
 	if err != nil {
@@ -568,6 +590,8 @@ func (r *runner) finish(ctx context.Context, err error) error {
 // step names the first step without a result: where an error stopped the run.
 func (r *runner) step() string {
 	switch {
+	case !r.checked:
+		return "check"
 	case r.res.Generate == nil:
 		return "generate"
 	case r.res.Decide == nil:

@@ -55,6 +55,9 @@ type Report struct {
 	Steps        int           `json:"postprocess_steps"`
 	// Distribution is what the weights ask for over count items, per trait.
 	Distribution []rarity.TraitReport `json:"distribution,omitempty"`
+	// Network is the chain the collection mints on (a CI job checks it
+	// before passing --yes).
+	Network *spec.Network `json:"network,omitempty"`
 }
 
 func validateRun(o *ValidateOptions) error {
@@ -73,6 +76,8 @@ func validateRun(o *ValidateOptions) error {
 	}
 	if s != nil {
 		rep.Name, rep.Count, rep.Provider, rep.Steps = s.Name, s.Count, s.Provider.Name, len(s.PostProcess)
+		nw := s.Network
+		rep.Network = &nw
 		if len(s.Traits) > 0 {
 			rep.Combinations = s.Combinations().String()
 			rep.Distribution = rarity.Expected(rarity.TraitsOf(s), s.Count)

@@ -12,7 +12,6 @@ import (
 
 	"github.com/genmint/genmint/cmd/cmdutil"
 	"github.com/genmint/genmint/curate"
-	"github.com/genmint/genmint/internal/redact"
 	"github.com/genmint/genmint/internal/termtext"
 	"github.com/genmint/genmint/internal/usage"
 	"github.com/genmint/genmint/mint"
@@ -142,7 +141,7 @@ source could not be used (nothing was decided), 2 bad flags.`,
 	}
 	fl := cmd.Flags()
 	fl.BoolVar(&opts.Local, "local", false, "check the collection folder alone: no chain, no network")
-	fl.StringVar(&opts.RPC, "rpc", "", "the chain's JSON-RPC `URL`")
+	fl.StringVar(&opts.RPC, "rpc", "", "the chain's JSON-RPC `URL` (alias --rpc-url)")
 	fl.StringVar(&opts.Contract, "contract", "", "the collection contract's `address`")
 	fl.StringVar(&opts.IPFSAPI, "ipfs-api", "", "read IPFS through this Kubo RPC `address` (multiaddr or URL)")
 	fl.StringVar(&opts.Gateway, "gateway", "", "read IPFS through this HTTP gateway `URL` (path style, e.g. https://ipfs.io)")
@@ -206,16 +205,11 @@ func verifyRun(ctx context.Context, o *VerifyOptions) error {
 	if db != nil && o.RPC != "" && o.CheckDeployment != nil {
 		// The collection's own contract: its chain must still hold the
 		// recorded deployment, or nothing read from that address is its.
-		missing, err := o.CheckDeployment(ctx, db)
-		if err != nil {
-			return classify(err)
-		}
-		if missing != "" {
-			return o.print(&verify.Report{Mode: verify.ModeChain, Links: []verify.Link{verify.LinkChain}, Contract: o.Contract,
-				Chain: redact.URL(o.RPC), Collection: []verify.Failure{{Link: verify.LinkChain, Check: "deployment",
-					Message: "deployment missing: " + missing,
-					Fix:     "point --rpc at the chain the collection was deployed on (deployments/<network>.json records it); no transaction can repair another chain's contract"}},
-				Results: []verify.TokenResult{}})
+		if r, err := o.deploymentMissing(ctx, db); err != nil || r != nil {
+			if err != nil {
+				return classify(err)
+			}
+			return o.print(r)
 		}
 	}
 	content, err := o.Content(ctx)
@@ -358,26 +352,6 @@ func shortHash(h string) string {
 		return h[:12] + "…"
 	}
 	return h
-}
-
-// checkDeployment checks the collection's recorded deployment, when
-// --contract is it, against --rpc's chain.
-func checkDeployment(ctx context.Context, o *VerifyOptions, db *state.DB) (string, error) {
-	s, err := o.Spec()
-	if err != nil {
-		return "", nil // no spec: a folder with a state but no genmint.yaml; nothing recorded to compare
-	}
-	rec, err := mint.FindDeployment(ctx, db, o.Dir, s.Network.Name)
-	if err != nil || rec == nil || !strings.EqualFold(rec.Address.Hex(), o.Contract) {
-		return "", err
-	}
-	cctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-	defer cancel()
-	err = mint.CheckDeploymentAt(cctx, o.RPC, redact.URL(o.RPC), rec)
-	if errors.Is(err, mint.ErrChainReset) {
-		return strings.TrimSuffix(err.Error(), "; nothing was sent"), nil
-	}
-	return "", err
 }
 
 // mintDefaults reads the contract `genmint mint` deployed for this

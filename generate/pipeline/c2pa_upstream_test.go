@@ -184,6 +184,7 @@ func TestFinalsValidateIndependently(t *testing.T) {
 					t.Fatalf("item %d: genmint accepts a flipped byte", it.ID)
 				}
 				files = append(files, path, fp)
+				exifCheck(t, path, it.Prompt, r.DigitalSourceType)
 			}
 			for _, res := range c2paTS(t, append([]string{"validate"}, files...)...) {
 				file := res["file"].(string)
@@ -216,5 +217,26 @@ func TestFinalsValidateIndependently(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// exifCheck: exiftool still reads the A1111 parameters and the XMP digital
+// source type of a signed final.
+func exifCheck(t *testing.T, path, prompt, source string) {
+	t.Helper()
+	out, err := exec.Command(testenv.Path(t, testenv.Exiftool), "-j", "-Parameters", "-UserComment", "-XMP:DigitalSourceType", path).Output()
+	if err != nil {
+		t.Fatalf("exiftool %s: %v", path, err)
+	}
+	var tags []map[string]any
+	if err := json.Unmarshal(out, &tags); err != nil || len(tags) != 1 {
+		t.Fatalf("exiftool printed %s", out)
+	}
+	params, _ := tags[0]["Parameters"].(string)
+	if params == "" {
+		params, _ = tags[0]["UserComment"].(string)
+	}
+	if !strings.HasPrefix(params, prompt) || tags[0]["DigitalSourceType"] != source {
+		t.Errorf("%s: exiftool reads parameters %q, digital source type %v", path, params, tags[0]["DigitalSourceType"])
 	}
 }

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -263,7 +264,19 @@ func archiveUnrecorded(collectionDir string, id int) (string, error) {
 			names = append(names, n)
 		}
 	}
-	if len(names) == 0 {
+	var move []string
+	for _, n := range names {
+		if !archivedAlready(dir, n) {
+			move = append(move, n)
+			continue
+		}
+		// A curation variant holds these very bytes (a regenerate that did
+		// not finish): they are safe there.
+		if err := os.Remove(filepath.Join(dir, n)); err != nil {
+			return "", fsatomic.Explain(fmt.Errorf("keep unrecorded files of item %d: %w", id, err))
+		}
+	}
+	if len(move) == 0 {
 		return "", nil
 	}
 	var rel string
@@ -280,7 +293,7 @@ func archiveUnrecorded(collectionDir string, id int) (string, error) {
 	if err := fsatomic.SyncDir(filepath.Dir(vdir)); err != nil {
 		return "", err
 	}
-	for _, n := range names {
+	for _, n := range move {
 		if err := os.Rename(filepath.Join(dir, n), filepath.Join(vdir, n)); err != nil {
 			return "", fsatomic.Explain(fmt.Errorf("keep unrecorded files of item %d: %w", id, err))
 		}
@@ -342,6 +355,22 @@ func (r *runner) dropDuplicates(id int) error {
 		}
 	}
 	return nil
+}
+
+// archivedAlready reports whether some variants/<n>/ of the item folder dir
+// holds a file named name with the same bytes as dir/name.
+func archivedAlready(dir, name string) bool {
+	want, err := os.ReadFile(filepath.Join(dir, name))
+	if err != nil {
+		return false
+	}
+	vs, _ := os.ReadDir(filepath.Join(dir, "variants"))
+	for _, v := range vs {
+		if b, err := os.ReadFile(filepath.Join(dir, "variants", v.Name(), name)); err == nil && bytes.Equal(b, want) {
+			return true
+		}
+	}
+	return false
 }
 
 var extensions = map[string]string{"image/png": ".png", "image/jpeg": ".jpg", "image/webp": ".webp"}
@@ -442,6 +471,9 @@ func (r *runner) finish(ctx context.Context, j job, original []byte, res *stored
 		PostProcess:   steps(s.PostProcess),
 		Output:        provenance.Output{MediaType: s.Output.MediaType(), Width: out.Bounds().Dx(), Height: out.Bounds().Dy(), Quality: quality(s.Output)},
 		ProviderFacts: facts,
+	}
+	if !s.License.IsZero() {
+		content.License = &provenance.License{Name: cmp.Or(s.License.Key, s.License.Name), URL: s.License.URL}
 	}
 	finalName := "final" + s.Output.Ext()
 	var sign provenance.Signer

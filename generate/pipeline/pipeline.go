@@ -21,6 +21,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"sync"
@@ -101,6 +102,11 @@ type Summary struct {
 	// items/NNNN/variants/unrecorded-<n>/ before the item was generated
 	// again, so no paid output is ever overwritten.
 	Archived []string `json:"archived,omitempty"`
+	// Missing lists items the state held as done whose final image is gone
+	// from their folder: generated again (kept and rejected ones become
+	// undecided), or, pinned and minted ones, reported as problems to
+	// restore from the pin ('genmint repair').
+	Missing []int `json:"missing,omitempty"`
 }
 
 // ItemError is one item that did not succeed.
@@ -227,6 +233,29 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 			continue
 		}
 		sum.Scope++
+		if cur, ok := existing[it.ID]; ok && cur.Status.Done() && !o.Force && filesGone(s.Dir, cur) {
+			sum.Missing = append(sum.Missing, it.ID)
+			if cur.Status == state.Pinned || cur.Status == state.Minted {
+				sum.Failed++
+				sum.Problems = append(sum.Problems, ItemError{ID: it.ID, Status: cur.Status, Error: fmt.Sprintf(
+					"%s is gone but the item is %s: restore it from the pin with 'genmint repair --car FILE' (or --ipfs-api ADDR)", filepath.Dir(cur.Final.Path), cur.Status)})
+				continue
+			}
+			// Made again from the inputs the state records it was made from.
+			j := job{kind: jobGenerate, genHash: cur.GenHash,
+				item: spec.Item{ID: cur.ID, Seed: cur.Seed, Traits: cur.Traits, Prompt: cur.Prompt, NegativePrompt: cur.NegativePrompt}}
+			keepOriginal := cur.HasOriginal() && originalIntact(s.Dir, cur)
+			if keepOriginal {
+				j.kind = jobProcess // the paid original is still there
+			}
+			if !o.DryRun {
+				if err := o.DB.ForgetFiles(ctx, it.ID, keepOriginal); err != nil {
+					return nil, err
+				}
+			}
+			jobs = append(jobs, j)
+			continue
+		}
 		j, skip, err := classify(it, hashes[it.ID], postHash, existing, o.Force && len(o.Only) > 0, sum)
 		if err != nil {
 			return nil, err
@@ -245,6 +274,11 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 		f, err := checkFolder(s, j.item.ID)
 		if err != nil {
 			continue // no record, or one that does not verify: generated again (its files archived first)
+		}
+		if cur, ok := existing[j.item.ID]; ok && cur.Custom && f.genHash(s) != j.genHash {
+			// The state asked for other inputs (a curation regenerate that
+			// did not finish): its request stands; the old files are kept.
+			continue
 		}
 		jobs[i].kind, jobs[i].folder = jobAdopt, f
 		sum.Adopted++
@@ -400,6 +434,22 @@ func scopeIDs(plan []spec.Item, only []int, n int) []int {
 		}
 	}
 	return ids
+}
+
+// filesGone reports whether a done item's final image is no longer where the
+// state says it is (its folder deleted or emptied).
+func filesGone(dir string, it state.Item) bool {
+	if it.Final.Path == "" {
+		return false
+	}
+	_, err := os.Lstat(filepath.Join(dir, filepath.FromSlash(it.Final.Path)))
+	return errors.Is(err, os.ErrNotExist)
+}
+
+// originalIntact reports whether the recorded original is in place, unchanged.
+func originalIntact(dir string, it state.Item) bool {
+	b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(it.Original.Path)))
+	return err == nil && sha256hex(b) == it.Original.SHA256
 }
 
 // classify decides what one item needs.

@@ -159,6 +159,12 @@ func localName(name string) bool {
 	return name != "" && name == filepath.Base(name) && name != "." && name != ".."
 }
 
+// genHash is GenHash of the inputs the folder's record proves.
+func (f *folder) genHash(s *spec.Spec) string {
+	c := f.rec.Content
+	return GenHash(s, spec.Item{ID: f.id, Seed: c.Seed.Requested, Traits: c.Traits, Prompt: c.Prompt, NegativePrompt: c.NegativePrompt})
+}
+
 // record writes a verified folder to the state as a generated item. When
 // the record's inputs differ from the plan (planHash), the item becomes
 // custom: its record is its plan.
@@ -167,7 +173,7 @@ func (f *folder) record(ctx context.Context, s *spec.Spec, db *state.DB, planHas
 	c := rec.Content
 	// The item's inputs, as the record proves them.
 	actual := spec.Item{ID: f.id, Seed: c.Seed.Requested, Traits: c.Traits, Prompt: c.Prompt, NegativePrompt: c.NegativePrompt}
-	genHash := GenHash(s, actual)
+	genHash := f.genHash(s)
 	if genHash != planHash {
 		if err := db.Override(ctx, f.id, actual.Seed, actual.Prompt, genHash); err != nil {
 			return false, err

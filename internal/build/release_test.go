@@ -12,7 +12,9 @@ import (
 // TestGoreleaserConfig checks .goreleaser.yaml's structure where goreleaser
 // itself is not installed (scripts/release-check.sh runs `goreleaser check`
 // when it is): static builds for linux, darwin and windows on amd64 and
-// arm64, version ldflags that hit this package's variables, checksums.
+// arm64, version ldflags that hit this package's variables, checksums,
+// archives and deb/rpm packages that ship the LICENSE, man pages and
+// completions scripts/release-files.sh makes.
 func TestGoreleaserConfig(t *testing.T) {
 	raw, err := os.ReadFile("../../.goreleaser.yaml")
 	if err != nil {
@@ -28,7 +30,19 @@ func TestGoreleaserConfig(t *testing.T) {
 			Goarch  []string `yaml:"goarch"`
 			Ldflags []string `yaml:"ldflags"`
 		} `yaml:"builds"`
+		Before struct {
+			Hooks []string `yaml:"hooks"`
+		} `yaml:"before"`
+		Nfpms []struct {
+			Formats  []string `yaml:"formats"`
+			License  string   `yaml:"license"`
+			Contents []struct {
+				Src string `yaml:"src"`
+				Dst string `yaml:"dst"`
+			} `yaml:"contents"`
+		} `yaml:"nfpms"`
 		Archives []struct {
+			Files           []string `yaml:"files"`
 			Formats         []string `yaml:"formats"`
 			FormatOverrides []struct {
 				Goos    string   `yaml:"goos"`
@@ -70,6 +84,39 @@ func TestGoreleaserConfig(t *testing.T) {
 	}
 	if len(cfg.Archives) == 0 || len(cfg.Archives[0].Formats) == 0 {
 		t.Errorf("archives need formats (plural, goreleaser v2)")
+	}
+	if !slices.Contains(cfg.Before.Hooks, "./scripts/release-files.sh") {
+		t.Errorf("before hooks %v do not make the man pages and completions (./scripts/release-files.sh)", cfg.Before.Hooks)
+	}
+	for _, a := range cfg.Archives {
+		for _, want := range []string{"LICENSE", "README.md", "completions/*", "manpages/*"} {
+			if !slices.Contains(a.Files, want) {
+				t.Errorf("archive files %v lack %s", a.Files, want)
+			}
+		}
+	}
+	if len(cfg.Nfpms) != 1 {
+		t.Fatalf("%d nfpms entries, want 1 (deb and rpm)", len(cfg.Nfpms))
+	}
+	n := cfg.Nfpms[0]
+	slices.Sort(n.Formats)
+	if !slices.Equal(n.Formats, []string{"deb", "rpm"}) || n.License != "Apache-2.0" {
+		t.Errorf("nfpms: formats %v, license %q", n.Formats, n.License)
+	}
+	dsts := map[string]string{}
+	for _, c := range n.Contents {
+		dsts[c.Src] = c.Dst
+	}
+	for src, dst := range map[string]string{
+		"./LICENSE": "/usr/share/doc/genmint/LICENSE", "./manpages/*.1.gz": "/usr/share/man/man1/",
+		"./completions/genmint.bash": "/usr/share/bash-completion/completions/genmint",
+	} {
+		if dsts[src] != dst {
+			t.Errorf("nfpms contents: %s goes to %q, want %s", src, dsts[src], dst)
+		}
+	}
+	if _, err := os.Stat("../../LICENSE"); err != nil {
+		t.Errorf("no LICENSE file: %v", err)
 	}
 	if cfg.Checksum.NameTemplate == "" || cfg.Checksum.Algorithm != "sha256" {
 		t.Errorf("checksum: %+v", cfg.Checksum)

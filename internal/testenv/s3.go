@@ -46,7 +46,8 @@ type S3Server struct {
 }
 
 // StartS3 serves a fresh in-memory S3 with the bucket S3Bucket, whose CAR
-// imports are computed by kubo; it stops in t.Cleanup.
+// imports are computed by kubo (nil: no import, no x-amz-meta-cid); it
+// stops in t.Cleanup.
 func StartS3(t testing.TB, kubo *KuboDaemon) *S3Server {
 	t.Helper()
 	be := s3mem.New()
@@ -113,6 +114,9 @@ func StartS3(t testing.TB, kubo *KuboDaemon) *S3Server {
 // CIDOf imports a stored CAR object into the Kubo node and returns the
 // root CID Kubo reports ("" when the object is absent or not a CAR import).
 func (s *S3Server) CIDOf(key string) string {
+	if s.kubo == nil {
+		return "" // started without a node: no CAR import
+	}
 	obj, err := s.backend.GetObject(S3Bucket, key, nil)
 	if err != nil {
 		return ""

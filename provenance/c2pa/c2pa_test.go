@@ -9,6 +9,8 @@ import (
 	"image/color"
 	"image/jpeg"
 	"image/png"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -165,5 +167,32 @@ func TestSelfSignedSignerIsBroken(t *testing.T) {
 	}
 	if err := r.Err(); !errors.Is(err, ErrBroken) || !strings.Contains(err.Error(), "self-signed") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// TestJPEGStoreOverSeveralSegments: a store over one APP11 segment's limit
+// continues in contiguous segments (ISO/IEC 19566-5 D.2) and still holds.
+func TestJPEGStoreOverSeveralSegments(t *testing.T) {
+	creds := testCreds(t)
+	m := testManifest()
+	m.Genmint.Prompt = strings.Repeat("a long prompt ", 12000) // ~168 KB: three segments
+	out, err := Sign(context.Background(), testImage(t, "jpeg", 32), m, creds.Signer())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := bytes.Count(out, []byte("JP\x02\x11\x00\x00\x00")); n < 3 {
+		t.Fatalf("%d APP11 segments, want 3 or more", n)
+	}
+	r, err := Verify(out, Options{Roots: roots(creds)})
+	if err != nil || r.Err() != nil || r.Genmint.Prompt != m.Genmint.Prompt {
+		t.Fatalf("%v %v", err, r.Err())
+	}
+	if _, _, err := image.Decode(bytes.NewReader(out)); err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), "long.jpeg")
+	must(t, os.WriteFile(p, out, 0o644))
+	if res := c2paTS(t, "validate", p)[0]; res["valid"] != true {
+		t.Fatalf("c2pa-ts: %v", res["errors"])
 	}
 }

@@ -208,7 +208,7 @@ func signClaim(ctx context.Context, claim []byte, s *Signer, chain [][]byte, pad
 		return nil, fmt.Errorf("c2pa: sign the claim: %w", err)
 	}
 	if s.Timestamper != nil {
-		tst, err := timestamp(ctx, s.Timestamper, msg)
+		tst, err := stampSignature(ctx, s.Timestamper, msg)
 		if err != nil {
 			return nil, err
 		}

@@ -3,9 +3,9 @@ package c2pa
 import (
 	"bytes"
 	"context"
+	"crypto"
 	"crypto/rand"
 	"crypto/sha256"
-	"encoding/asn1"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/digitorus/timestamp"
 	"github.com/veraison/go-cose"
 )
 
@@ -23,52 +24,15 @@ type TSA struct {
 	Client *http.Client // nil: a client with a 30 s timeout
 }
 
-var oidSHA256 = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 1}
-
-type algorithmIdentifier struct {
-	Algorithm  asn1.ObjectIdentifier
-	Parameters asn1.RawValue `asn1:"optional"`
-}
-
-type messageImprint struct {
-	HashAlgorithm algorithmIdentifier
-	HashedMessage []byte
-}
-
-// timeStampReq is RFC 3161 §2.4.1's TimeStampReq.
-type timeStampReq struct {
-	Version        int
-	MessageImprint messageImprint
-	Nonce          *big.Int `asn1:"optional"`
-	CertReq        bool     `asn1:"optional,default:false"`
-}
-
-type pkiStatusInfo struct {
-	Status       int
-	StatusString []string       `asn1:"optional,utf8"`
-	FailInfo     asn1.BitString `asn1:"optional"`
-}
-
-// timeStampResp is RFC 3161 §2.4.2's TimeStampResp, the token kept raw.
-type timeStampResp struct {
-	Status         pkiStatusInfo
-	TimeStampToken asn1.RawValue `asn1:"optional"`
-}
-
 // Timestamp sends data's SHA-256 to the authority and returns its DER
-// TimeStampResp once the authority granted it.
+// TimeStampResp once it is granted, signed by the authority (its
+// certificate included), over that hash and with the request's nonce.
 func (t *TSA) Timestamp(ctx context.Context, data []byte) ([]byte, error) {
-	sum := sha256.Sum256(data)
 	nonce, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 63))
 	if err != nil {
 		return nil, err
 	}
-	req, err := asn1.Marshal(timeStampReq{
-		Version:        1,
-		MessageImprint: messageImprint{HashAlgorithm: algorithmIdentifier{Algorithm: oidSHA256, Parameters: asn1.NullRawValue}, HashedMessage: sum[:]},
-		Nonce:          nonce,
-		CertReq:        true,
-	})
+	req, err := timestamp.CreateRequest(bytes.NewReader(data), &timestamp.RequestOptions{Hash: crypto.SHA256, Certificates: true, Nonce: nonce})
 	if err != nil {
 		return nil, err
 	}
@@ -93,20 +57,26 @@ func (t *TSA) Timestamp(ctx context.Context, data []byte) ([]byte, error) {
 	if res.StatusCode != http.StatusOK {
 		return nil, fmt.Errorf("time-stamping authority %s answered %s", t.URL, res.Status)
 	}
-	var resp timeStampResp
-	if rest, err := asn1.Unmarshal(body, &resp); err != nil || len(rest) != 0 {
-		return nil, fmt.Errorf("time-stamping authority %s answered something that is not an RFC 3161 response", t.URL)
+	ts, err := timestamp.ParseResponse(body)
+	if err != nil {
+		return nil, fmt.Errorf("time-stamping authority %s: its answer is not a granted, validly signed RFC 3161 response (%v)", t.URL, err)
 	}
-	if resp.Status.Status > 1 || len(resp.TimeStampToken.FullBytes) == 0 { // 0 granted, 1 grantedWithMods
-		return nil, fmt.Errorf("time-stamping authority %s refused (status %d)", t.URL, resp.Status.Status)
+	sum := sha256.Sum256(data)
+	switch {
+	case len(ts.Certificates) == 0:
+		return nil, fmt.Errorf("time-stamping authority %s left out its certificate although asked for it", t.URL)
+	case ts.HashAlgorithm != crypto.SHA256 || !bytes.Equal(ts.HashedMessage, sum[:]):
+		return nil, fmt.Errorf("time-stamping authority %s stamped something else than genmint sent", t.URL)
+	case ts.Nonce == nil || ts.Nonce.Cmp(nonce) != 0:
+		return nil, fmt.Errorf("time-stamping authority %s answered another request (nonce mismatch)", t.URL)
 	}
 	return body, nil
 }
 
-// timestamp returns the authority's response over the v2 timestamp input
-// of msg (C2PA 2.1, "Time-stamps": the CounterSignature Sig_structure of
-// the protected header and the signature).
-func timestamp(ctx context.Context, t Timestamper, msg *cose.Sign1Message) ([]byte, error) {
+// stampSignature returns the authority's response over the v2 time-stamp
+// input of msg (C2PA 2.1, "Time-stamps": the CounterSignature Sig_structure
+// of the protected header and the signature).
+func stampSignature(ctx context.Context, t Timestamper, msg *cose.Sign1Message) ([]byte, error) {
 	data, err := counterSignatureInput(msg)
 	if err != nil {
 		return nil, err

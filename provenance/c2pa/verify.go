@@ -48,11 +48,14 @@ type Report struct {
 	// Untrusted says why the signer is not trusted ("" when it is).
 	Untrusted string `json:"untrusted,omitempty"`
 	// Timestamp is the RFC 3161 time of the signature (nil: none).
-	Timestamp         *time.Time   `json:"timestamp,omitempty"`
-	DigitalSourceType string       `json:"digital_source_type,omitempty"`
-	Actions           []Action     `json:"actions,omitempty"`
-	Genmint           *Genmint     `json:"genmint,omitempty"`
-	Ingredients       []Ingredient `json:"ingredients,omitempty"`
+	Timestamp *time.Time `json:"timestamp,omitempty"`
+	// TimestampAuthority is the time-stamp signer's subject (its trust is
+	// not checked: genmint keeps no list of authorities).
+	TimestampAuthority string       `json:"timestamp_authority,omitempty"`
+	DigitalSourceType  string       `json:"digital_source_type,omitempty"`
+	Actions            []Action     `json:"actions,omitempty"`
+	Genmint            *Genmint     `json:"genmint,omitempty"`
+	Ingredients        []Ingredient `json:"ingredients,omitempty"`
 	// Problems are why the manifest is broken (empty when it holds).
 	Problems []string `json:"problems,omitempty"`
 }
@@ -483,10 +486,10 @@ func (st *store) checkSignature(r *Report, sigBox *box, claim []byte, o Options)
 		}
 	}
 	at := o.Now
-	if t, ok, err := signatureTime(&msg); err != nil {
+	if st, ok, err := signatureTime(&msg); err != nil {
 		bad("timestamp: %v", err)
 	} else if ok {
-		r.Timestamp, at = &t, t
+		r.Timestamp, r.TimestampAuthority, at = &st.time, st.authority, st.time
 	}
 	if bytes.Equal(leaf.RawSubject, leaf.RawIssuer) {
 		bad("the signing certificate is self-signed, which C2PA forbids: sign with a certificate a CA issued (genmint c2pa init makes both)")

@@ -1,0 +1,399 @@
+package pin
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	carv2 "github.com/ipld/go-car/v2"
+
+	"github.com/genmint/genmint/internal/usage"
+	"github.com/genmint/genmint/state"
+)
+
+const pinataJWT = "pinata-test-jwt-eyJhbGciOi"
+
+// pinataServer is an httptest stand-in for Pinata's v3 Files API as its
+// documentation and SDK describe it (see pinata.go): a multipart upload
+// or a TUS upload to /v3/files, files read back with GET
+// /v3/files/public/{id} and listed with ?cid=. It imports an upload with
+// car=true as a CAR — reading the header's root and re-hashing every block
+// — and reports the CID asynchronously: "pending" until the file is read
+// once. It answers 401 to any other JWT, and 429 with Retry-After when
+// throttled.
+type pinataServer struct {
+	*httptest.Server
+	mu        sync.Mutex
+	files     map[string]*pinataStored
+	tus       map[string]*pinataStored
+	throttled int
+	failCAR   bool // answer uploads as a failed import (400)
+	uploads   int  // upload requests that carried bytes (POST multipart, PATCH)
+	bytes     int64
+	lastMeta  string
+	lastForm  map[string]string
+	nextID    int
+}
+
+type pinataStored struct {
+	id, name, cid string
+	data          bytes.Buffer
+	length        int64
+	car           bool
+	reads         int
+}
+
+func newPinataServer(t *testing.T) *pinataServer {
+	s := &pinataServer{files: map[string]*pinataStored{}, tus: map[string]*pinataStored{}}
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /v3/files", s.create)
+	mux.HandleFunc("/v3/files/{id}", func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.Method == http.MethodHead:
+			s.tusHead(w, r)
+		case r.Method == http.MethodPatch:
+			s.tusPatch(w, r)
+		case r.Method == http.MethodGet && r.PathValue("id") == "public":
+			s.list(w, r)
+		default:
+			http.Error(w, "method", http.StatusMethodNotAllowed)
+		}
+	})
+	mux.HandleFunc("GET /v3/files/public/{id}", s.get)
+	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer "+pinataJWT {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusUnauthorized)
+			io.WriteString(w, `{"error":{"reason":"INVALID_CREDENTIALS","details":"Invalid/expired credentials"}}`)
+			return
+		}
+		s.mu.Lock()
+		if s.throttled > 0 {
+			s.throttled--
+			s.mu.Unlock()
+			w.Header().Set("Retry-After", "0.01")
+			w.WriteHeader(http.StatusTooManyRequests)
+			return
+		}
+		s.mu.Unlock()
+		mux.ServeHTTP(w, r)
+	}))
+	t.Cleanup(s.Close)
+	return s
+}
+
+func (s *pinataServer) newID() string {
+	s.nextID++
+	return fmt.Sprintf("0195a5c4-242f-7c01-bee8-%012d", s.nextID)
+}
+
+// importCAR reads a stored CAR like an importer: the root from the header,
+// every block re-hashed.
+func importCAR(b []byte) (string, error) {
+	br, err := carv2.NewBlockReader(bufio.NewReader(bytes.NewReader(b)))
+	if err != nil {
+		return "", err
+	}
+	if len(br.Roots) != 1 {
+		return "", fmt.Errorf("want one root, got %d", len(br.Roots))
+	}
+	for {
+		blk, err := br.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return "", err
+		}
+		if c, err := blk.Cid().Prefix().Sum(blk.RawData()); err != nil || !c.Equals(blk.Cid()) {
+			return "", fmt.Errorf("block %s does not hash to its CID", blk.Cid())
+		}
+	}
+	return br.Roots[0].String(), nil
+}
+
+func (s *pinataServer) create(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if r.Header.Get("Tus-Resumable") != "" {
+		n, err := strconv.ParseInt(r.Header.Get("Upload-Length"), 10, 64)
+		if err != nil {
+			http.Error(w, "Upload-Length", http.StatusBadRequest)
+			return
+		}
+		meta := map[string]string{}
+		for _, kv := range strings.Split(r.Header.Get("Upload-Metadata"), ",") {
+			k, v, _ := strings.Cut(strings.TrimSpace(kv), " ")
+			d, _ := base64.StdEncoding.DecodeString(v)
+			meta[k] = string(d)
+		}
+		s.lastMeta = r.Header.Get("Upload-Metadata")
+		if meta["network"] != "public" {
+			http.Error(w, "network", http.StatusBadRequest)
+			return
+		}
+		f := &pinataStored{id: s.newID(), name: meta["filename"], length: n, car: meta["car"] == "true"}
+		s.tus[f.id] = f
+		w.Header().Set("Tus-Resumable", "1.0.0")
+		w.Header().Set("Location", "/v3/files/"+f.id)
+		w.WriteHeader(http.StatusCreated)
+		return
+	}
+	if err := r.ParseMultipartForm(1 << 20); err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	s.lastForm = map[string]string{}
+	for k, v := range r.MultipartForm.Value {
+		s.lastForm[k] = v[0]
+	}
+	file, _, err := r.FormFile("file")
+	if err != nil || r.FormValue("network") == "" {
+		http.Error(w, `{"error":"file and network are required"}`, http.StatusBadRequest)
+		return
+	}
+	f := &pinataStored{id: s.newID(), name: r.FormValue("name"), car: r.FormValue("car") == "true"}
+	n, _ := io.Copy(&f.data, file)
+	s.uploads++
+	s.bytes += n
+	f.length = n
+	s.finish(w, f, http.StatusOK)
+}
+
+// finish imports a complete upload and answers its file (CID pending).
+func (s *pinataServer) finish(w http.ResponseWriter, f *pinataStored, status int) {
+	if s.failCAR || !f.car {
+		http.Error(w, `{"error":"failed to import the CAR"}`, http.StatusBadRequest)
+		return
+	}
+	c, err := importCAR(f.data.Bytes())
+	if err != nil {
+		http.Error(w, fmt.Sprintf(`{"error":%q}`, err.Error()), http.StatusBadRequest)
+		return
+	}
+	f.cid = c
+	s.files[f.id] = f
+	if status == http.StatusNoContent {
+		w.WriteHeader(status)
+		return
+	}
+	writeJSON(w, map[string]any{"data": s.view(f, true)})
+}
+
+func (s *pinataServer) view(f *pinataStored, pending bool) map[string]any {
+	c := f.cid
+	if pending {
+		c = "pending"
+	}
+	return map[string]any{"id": f.id, "name": f.name, "cid": c, "size": f.length, "number_of_files": 1,
+		"mime_type": "application/vnd.ipld.car", "network": "public", "created_at": "2026-12-05T07:00:00Z"}
+}
+
+func (s *pinataServer) tusHead(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f, ok := s.tus[r.PathValue("id")]
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	w.Header().Set("Upload-Offset", strconv.Itoa(f.data.Len()))
+	w.Header().Set("Upload-Length", strconv.FormatInt(f.length, 10))
+	w.WriteHeader(http.StatusOK)
+}
+
+func (s *pinataServer) tusPatch(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f, ok := s.tus[r.PathValue("id")]
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	if r.Header.Get("Content-Type") != "application/offset+octet-stream" || r.Header.Get("Upload-Offset") != strconv.Itoa(f.data.Len()) {
+		http.Error(w, "offset", http.StatusConflict)
+		return
+	}
+	n, _ := io.Copy(&f.data, r.Body)
+	s.uploads++
+	s.bytes += n
+	w.Header().Set("Upload-Offset", strconv.Itoa(f.data.Len()))
+	if int64(f.data.Len()) == f.length {
+		delete(s.tus, f.id)
+		s.finish(w, f, http.StatusNoContent)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *pinataServer) get(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f, ok := s.files[r.PathValue("id")]
+	if !ok {
+		http.Error(w, `{"error":"file not found"}`, http.StatusNotFound)
+		return
+	}
+	f.reads++
+	writeJSON(w, map[string]any{"data": s.view(f, f.reads < 2)}) // pending on the first read: asynchronous
+}
+
+func (s *pinataServer) list(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	files := []any{}
+	for _, f := range s.files {
+		if f.cid == r.URL.Query().Get("cid") {
+			files = append(files, s.view(f, false))
+		}
+	}
+	writeJSON(w, map[string]any{"data": map[string]any{"files": files, "next_page_token": ""}})
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(v)
+}
+
+func testPinata(t *testing.T, srv *pinataServer, jwt string, singleLimit int64) *Pinata {
+	p, err := NewPinata(PinataOptions{JWT: jwt, Uploads: srv.URL + "/v3", API: srv.URL + "/v3", SingleLimit: singleLimit,
+		ChunkSize: 8 << 10, Poll: time.Millisecond, Retry: testRetry, StateDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// Pinata: small roots in one request, large ones through TUS, through 429s
+// with Retry-After and an asynchronous CID; every CID is genmint's; a
+// re-run sends nothing; a wrong JWT and a failed import are refused with
+// nothing recorded.
+func TestPinataUpload(t *testing.T) {
+	srv := newPinataServer(t)
+	srv.throttled = 2
+	dir, db := newCollection(t, 3, 64)
+	ctx := context.Background()
+
+	// A refused JWT: a usage error naming the variable, never the value.
+	_, err := Run(ctx, Options{Dir: dir, DB: db, Collection: testCollection, Services: []CARService{testPinata(t, srv, "wrong-"+pinataJWT, 16<<10)}})
+	if !errors.Is(err, usage.Err) || !strings.Contains(err.Error(), "PINATA_JWT") || strings.Contains(err.Error(), pinataJWT) {
+		t.Fatalf("wrong JWT: %v", err)
+	}
+	// A failed import: nothing recorded, nothing pinned.
+	srv.failCAR = true
+	_, err = Run(ctx, Options{Dir: dir, DB: db, Collection: testCollection, Services: []CARService{testPinata(t, srv, pinataJWT, 16<<10)}})
+	if err == nil || !strings.Contains(err.Error(), "failed to import the CAR") {
+		t.Fatalf("failed import: %v", err)
+	}
+	if ups, _ := ReadUploads(dir, "pinata"); len(ups) != 0 || statusCounts(t, db)[state.Kept] != 3 {
+		t.Fatalf("after a failed import: %+v %v", ups, statusCounts(t, db))
+	}
+	srv.failCAR = false
+	srv.throttled = 2
+
+	res, err := Run(ctx, Options{Dir: dir, DB: db, Collection: testCollection, Services: []CARService{testPinata(t, srv, pinataJWT, 16<<10)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Uploads) != 5 || res.NewlyPinned != 3 {
+		t.Fatalf("uploads %+v, newly pinned %d", res.Uploads, res.NewlyPinned)
+	}
+	for _, u := range res.Uploads {
+		if !strings.HasPrefix(u.Key, "0195a5c4-") || !strings.Contains(strings.Join(rootList(res.Roots), " "), u.CID) {
+			t.Fatalf("upload %+v", u)
+		}
+	}
+	if srv.lastForm["network"] != "public" || srv.lastForm["car"] != "true" {
+		t.Fatalf("last multipart form %v", srv.lastForm)
+	}
+	if !strings.Contains(srv.lastMeta, "network "+base64.StdEncoding.EncodeToString([]byte("public"))) {
+		t.Fatalf("no TUS upload was made (metadata %q): make a root larger than the single limit", srv.lastMeta)
+	}
+	ledger, err := ReadUploads(dir, "pinata")
+	if err != nil || len(ledger) != 5 {
+		t.Fatalf("uploads/pinata.json: %v %+v", err, ledger)
+	}
+
+	// Re-run: Pinata lists every root by CID; nothing is sent.
+	srv.mu.Lock()
+	srv.uploads, srv.bytes = 0, 0
+	srv.mu.Unlock()
+	res2, err := Run(ctx, Options{Dir: dir, DB: db, Collection: testCollection, Services: []CARService{testPinata(t, srv, pinataJWT, 16<<10)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if srv.uploads != 0 || srv.bytes != 0 || len(res2.Destinations[0].Already) != 5 {
+		t.Fatalf("re-run: %d uploads, %d bytes, %+v", srv.uploads, srv.bytes, res2.Destinations)
+	}
+}
+
+// A TUS upload cut off mid-way resumes from the offset Pinata reports.
+func TestPinataTUSResumes(t *testing.T) {
+	srv := newPinataServer(t)
+	dir, db := newCollection(t, 4, 96)
+	ctx := context.Background()
+	stateDir := t.TempDir()
+	mk := func() *Pinata {
+		p, err := NewPinata(PinataOptions{JWT: pinataJWT, Uploads: srv.URL + "/v3", API: srv.URL + "/v3", SingleLimit: 1 << 10,
+			ChunkSize: 4 << 10, Poll: time.Millisecond, Retry: testRetry, StateDir: stateDir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	// Cut the first run off after 3 chunks.
+	cctx, cancel := context.WithCancel(ctx)
+	var patches int
+	whole := srv.Config.Handler
+	srv.Config.Handler = cutAfter(whole, &patches, 3, cancel)
+	if _, err := Run(cctx, Options{Dir: dir, DB: db, Collection: testCollection, Services: []CARService{mk()}, Concurrency: 1}); err == nil {
+		t.Fatal("the cut-off run succeeded")
+	}
+	srv.Config.Handler = whole
+	srv.mu.Lock()
+	first := srv.bytes
+	srv.bytes = 0
+	srv.mu.Unlock()
+	res, err := Run(ctx, Options{Dir: dir, DB: db, Collection: testCollection, Services: []CARService{mk()}, Concurrency: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var total int64
+	for _, u := range res.Uploads {
+		total += u.Bytes
+	}
+	if first == 0 || first+srv.bytes != total {
+		t.Fatalf("bytes before the cut %d + after %d, want exactly the CARs' %d (no byte sent twice)", first, srv.bytes, total)
+	}
+}
+
+// cutAfter cancels the client after n PATCH requests were served.
+func cutAfter(h http.Handler, count *int, n int, cancel func()) http.Handler {
+	var mu sync.Mutex
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPatch {
+			mu.Lock()
+			*count++
+			c := *count
+			mu.Unlock()
+			if c > n {
+				cancel()
+				http.Error(w, "gone", http.StatusServiceUnavailable)
+				return
+			}
+		}
+		h.ServeHTTP(w, r)
+	})
+}
