@@ -1,25 +1,81 @@
 #!/usr/bin/env bash
-# genmint's benchmarks, each printed next to a reference measured in the same
-# run. Usage: bench/run.sh [generate|memory|providers|all] (default all).
-# Speed targets are checked here, never by timed unit tests.
+# genmint's benchmarks, each figure printed beside its reference measured in
+# the same run, and checked against its target. Speed targets are checked
+# here, never by timed unit tests.
+#
+# Usage: bench/run.sh [all|generate|providers|memory|pin|verify|curate|provenance|startup]
+# (default all). Exits 1 when any benchmark fails or misses its target, after
+# running every one asked for; the last lines list what missed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what=${1:-all}
+case $what in
+all | generate | providers | memory | pin | verify | curate | provenance | startup) ;;
+*)
+	echo "usage: bench/run.sh [all|generate|providers|memory|pin|verify|curate|provenance|startup]" >&2
+	exit 2
+	;;
+esac
 ./scripts/tools.sh >/dev/null
 
-bench() { # package, pattern, benchtime
-	go test "$1" -run '^$' -bench "$2" -benchtime "$3" -count 1 | grep -E '^Benchmark' || true
+missed=()
+out=""
+
+# bench LABEL PACKAGE PATTERN BENCHTIME: runs the benchmarks, prints their
+# lines; a benchmark that fails (b.Fatal, b.Error: its own target) is a miss.
+bench() {
+	echo "== $1"
+	local status=0
+	out=$(go test "$2" -run '^$' -bench "$3" -benchtime "$4" -count 1 2>&1) || status=$?
+	grep -E '^Benchmark|target' <<<"$out" || true
+	if [[ $status != 0 ]]; then
+		grep -vE '^(Benchmark|goos|goarch|pkg|cpu|PASS|ok)' <<<"$out" | tail -20
+		missed+=("$1: the benchmark failed (exit $status)")
+	fi
+}
+
+# metric BENCHMARK UNIT: the value of UNIT on the first line of $out whose
+# benchmark name matches the regular expression BENCHMARK.
+metric() {
+	awk -v re="$1" -v unit="$2" '$1 ~ re { for (i = 3; i <= NF; i++) if ($i == unit) { print $(i - 1); exit } }' <<<"$out"
+}
+
+# check NAME VALUE OP TARGET BESIDE: prints the figure beside its reference
+# and target; records a miss. OP is <= or >=.
+check() {
+	local name=$1 value=$2 op=$3 target=$4 beside=$5
+	if [[ -z $value ]]; then
+		echo "  $name: no figure (the benchmark did not report it)  MISSED"
+		missed+=("$name: no figure")
+		return
+	fi
+	if awk -v v="$value" -v t="$target" -v op="$op" 'BEGIN { exit !((op == "<=") ? v <= t : v >= t) }'; then
+		echo "  $name: $value ($beside; target $op $target)  ok"
+	else
+		echo "  $name: $value ($beside; target $op $target)  MISSED"
+		missed+=("$name: $value, target $op $target")
+	fi
 }
 
 if [[ $what == all || $what == generate ]]; then
-	echo "== procedural render and encode, one core (reference: png.Encode of the same image)"
-	bench ./generate/providers/procedural 'Render1024$|Generate1024$|ReferencePNG1024$' 10x
-	echo "== one 1024×1024 item: render + post-process + encode + provenance, one core"
-	bench ./generate/pipeline 'Item1024$' 10x
-	echo "== generate 200 items at 1024×1024 on all cores (state, fsync'd files, provenance)"
-	bench ./generate/pipeline 'Generate200$' 1x
-	echo "== resize to half with lanczos: genmint ÷ vips, same files, same run"
-	bench ./postprocess 'ResizeVsVips' 5x
+	bench "procedural render and encode, one core (reference: png.Encode of the same image)" \
+		./generate/providers/procedural 'Render1024$|Generate1024$|ReferencePNG1024$' 10x
+	ref=$(metric 'ReferencePNG1024' ns/op)
+	gen=$(metric 'Generate1024' ns/op)
+	[[ -n $ref && -n $gen ]] && check "procedural Generate1024 ÷ png.Encode" "$(awk -v a="$gen" -v b="$ref" 'BEGIN { printf "%.2f", a / b }')" '<=' 2 "generate $gen ns, png.Encode $ref ns"
+	bench "one 1024×1024 item: render + post-process + encode + provenance, one core" ./generate/pipeline 'Item1024$' 10x
+	bench "generate 200 items at 1024×1024 on all cores (state, fsync'd files, provenance)" ./generate/pipeline 'Generate200$' 1x
+	bench "resize to half with lanczos: genmint ÷ vips, same files, same run" ./postprocess 'ResizeVsVips' 5x
+	check "resize 1024 genmint ÷ vips" "$(metric 'ResizeVsVips/1024x1024' genmint/vips)" '<=' 1.5 "vips $(metric 'ResizeVsVips/1024x1024' vips-ms) ms, genmint $(metric 'ResizeVsVips/1024x1024' genmint-ms) ms"
+fi
+
+if [[ $what == all || $what == providers ]]; then
+	bench "200 items through the provider wrappers, 300 ms fake latency, concurrency 8 (reference: the ideal 7.5 s)" ./generate/providers 'Stack' 1x
+	check "provider stack ÷ ideal (with 5% 503s retried)" "$(metric 'Stack' ratio_vs_work)" '<=' 1.15 "ideal 7.5 s + retried work"
+	check "provider stack lost items" "$(metric 'Stack' lost)" '<=' 0 "of 200"
+	bench "the same through the whole pipeline (journal, fsync'd files, provenance); 5% 503s retried" ./generate/pipeline 'Latency200' 1x
+	check "pipeline at 300 ms latency ÷ ideal" "$(metric 'Latency200/steady' ratio-to-ideal)" '<=' 1.15 "ideal 7.5 s"
+	check "pipeline lost items with 5% 503s" "$(metric 'Latency200/5pct-503' lost-items)" '<=' 0 "of 200"
 fi
 
 if [[ $what == all || $what == memory ]]; then
@@ -35,12 +91,49 @@ if [[ $what == all || $what == memory ]]; then
 	}
 	small=$(rss 100)
 	large=$(rss 1000)
-	awk -v s="$small" -v l="$large" 'BEGIN { printf "100 items: %.1f MB   1,000 items: %.1f MB   ratio %.2f (flat is ~1)\n", s/1024, l/1024, l/s }'
+	check "peak RSS 1,000 ÷ 100 items" "$(awk -v s="$small" -v l="$large" 'BEGIN { printf "%.2f", l / s }')" '<=' 1.5 \
+		"$(awk -v s="$small" -v l="$large" 'BEGIN { printf "100 items %.1f MB, 1,000 items %.1f MB; flat is 1", s / 1024, l / 1024 }')"
 fi
 
-if [[ $what == all || $what == providers ]]; then
-	echo "== 200 items through the provider wrappers, 300 ms fake latency, concurrency 8 (ratio to the ideal 7.5 s)"
-	bench ./generate/providers 'Stack' 1x
-	echo "== the same through the whole pipeline (journal, fsync'd files, provenance); 5% 503s retried, lost items must be 0"
-	bench ./generate/pipeline 'Latency200' 1x
+if [[ $what == all || $what == pin ]]; then
+	bench "pin 1,000 items to Kubo ÷ ipfs add -r of the same files, same node, same run" ./pin 'PinVsIPFSAdd' 1x
+	check "pin ÷ ipfs add" "$(metric 'PinVsIPFSAdd' pin/ipfs-add)" '<=' 1.2 "ipfs add $(metric 'PinVsIPFSAdd' ipfs-add-s/op) s, pin $(metric 'PinVsIPFSAdd' pin-s/op) s"
 fi
+
+if [[ $what == all || $what == verify ]]; then
+	bench "verify 24 tokens from a CAR file, and the folder offline (reference: pin --dry-run of the same collection)" ./verify 'VerifyCAR|VerifyLocal' 5x
+	check "verify from CAR ÷ pin --dry-run" "$(metric 'VerifyCAR' x-pin-dry-run)" '<=' 8 "$(metric 'VerifyCAR' µs/token) µs/token"
+	check "verify --local ÷ pin --dry-run" "$(metric 'VerifyLocal' x-pin-dry-run)" '<=' 8 "$(metric 'VerifyLocal' µs/token) µs/token"
+fi
+
+if [[ $what == all || $what == curate ]]; then
+	bench "curate: first screen of 10,000 items through the command (reference: reading the items)" ./cmd/curatecmd 'FirstScreen10k' 10x
+	check "curate first screen ÷ 300 ms" "$(metric 'FirstScreen10k' x-budget)" '<=' 1 "$(metric 'FirstScreen10k' first-screen-ms) ms; reading the items $(metric 'FirstScreen10k' ref-ms) ms"
+	bench "curation view: first frame and one key over 10,000 items (references: reading the items; 100 items)" ./tui 'FirstFrame10k|Scroll10k' 10x
+	check "view first frame ÷ 300 ms" "$(metric 'FirstFrame10k' x-budget)" '<=' 1 "$(metric 'FirstFrame10k' first-frame-ms) ms; reading the items $(metric 'FirstFrame10k' ref-ms) ms"
+	check "one key ÷ a 60 Hz frame" "$(metric 'Scroll10k' x-frame)" '<=' 1 "$(metric 'Scroll10k' us/key) µs a key; over 100 items ×$(metric 'Scroll10k' x-100items)"
+fi
+
+if [[ $what == all || $what == provenance ]]; then
+	bench "provenance: embed and verify (references: png.Encode, sha256 of the same file)" ./provenance 'EmbedPNG|ReferencePNGEncode|^BenchmarkVerify$|ReferenceSHA256' 20x
+	emb=$(metric 'EmbedPNG' ns/op)
+	enc=$(metric 'ReferencePNGEncode' ns/op)
+	[[ -n $emb && -n $enc ]] && check "embed ÷ png.Encode" "$(awk -v a="$emb" -v b="$enc" 'BEGIN { printf "%.3f", a / b }')" '<=' 0.25 "embed $emb ns, encode $enc ns"
+fi
+
+if [[ $what == all || $what == startup ]]; then
+	bench "start-up on a terminal that never answers: version, list, status" ./cmd/genmint 'StartupOnSilentTerminal' 3x
+	for c in version list status; do
+		check "$c on a silent terminal, terminal queries" "$(metric "StartupOnSilentTerminal/$c" queries/op)" '<=' 0 "OSC 11, ESC[6n and the like: each waits for an answer"
+		check "$c on a silent terminal, ms" "$(awk -v v="$(metric "StartupOnSilentTerminal/$c" ns/op)" 'BEGIN { if (v != "") printf "%.0f", v / 1e6 }')" '<=' 500 "well under a second"
+	done
+fi
+
+if ((${#missed[@]})); then
+	echo
+	echo "bench: ${#missed[@]} missed:"
+	printf '  %s\n' "${missed[@]}"
+	exit 1
+fi
+echo
+echo "bench: every target met"

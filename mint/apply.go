@@ -64,6 +64,14 @@ func (r *runner) apply(ctx context.Context, group []txRow, w *txRow, rc *types.R
 		if w.First > 0 {
 			s.tokens = span(w.First, w.Last)
 		}
+		if !r.o.unchecked {
+			rec, err := identify(ctx, r.b, r.o.Network.Name, w.ChainID, w, rc)
+			if err != nil {
+				return err
+			}
+			rec.ContractURI = r.contractURI
+			s.record = rec
+		}
 	case KindMint:
 		ids := mintedIDs(rc, w.Contract, w.Recipient)
 		if !slices.Equal(ids, span(w.First, w.Last)) {
@@ -79,6 +87,11 @@ func (r *runner) apply(ctx context.Context, group []txRow, w *txRow, rc *types.R
 		if info.BaseURI != w.BaseURI {
 			return fmt.Errorf("%w: after %s the baseURI is %s, not %s", ErrSupplyMismatch, w.Hash.Hex(), info.BaseURI, w.BaseURI)
 		}
+		if r.rec != nil {
+			rec := *r.rec
+			rec.BaseURI = w.BaseURI
+			s.record = &rec
+		}
 	case KindSetContractURI:
 		info, err := c.Info(ctx)
 		if err != nil {
@@ -86,6 +99,11 @@ func (r *runner) apply(ctx context.Context, group []txRow, w *txRow, rc *types.R
 		}
 		if info.ContractURI != w.BaseURI {
 			return fmt.Errorf("%w: after %s the contractURI is %s, not %s", ErrSupplyMismatch, w.Hash.Hex(), info.ContractURI, w.BaseURI)
+		}
+		if r.rec != nil {
+			rec := *r.rec
+			rec.ContractURI = w.BaseURI
+			s.record = &rec
 		}
 	}
 	if len(s.tokens) > 0 {
@@ -95,6 +113,16 @@ func (r *runner) apply(ctx context.Context, group []txRow, w *txRow, rc *types.R
 	}
 	if err := r.j.settle(done, group, s); err != nil {
 		return err
+	}
+	if w.Nonce >= r.mined.minedMax || !r.mined.hasMined {
+		r.mined.minedMax, r.mined.hasMined = w.Nonce, true
+	}
+	r.mined.lastBlock, r.mined.lastHash, r.mined.lastTx = rc.BlockNumber.Uint64(), rc.BlockHash, w.Hash
+	if s.record != nil {
+		r.rec = s.record
+		if err := r.writeRecord(s.record); err != nil {
+			return err
+		}
 	}
 	w.Status, w.Block, w.GasUsed, w.GasPrice, w.Contract = TxMined, rc.BlockNumber.Uint64(), rc.GasUsed, rc.EffectiveGasPrice, c.Address()
 	if len(s.tokens) > 0 {
@@ -119,6 +147,26 @@ func (r *runner) apply(ctx context.Context, group []txRow, w *txRow, rc *types.R
 	}
 	r.progress(Event{Kind: EventMined, Tx: w.record(), Minted: len(toks)})
 	return nil
+}
+
+// writeRecord writes deployments/<network>.json; a deployment replacing
+// another network's record (NewDeployment) moves the old one aside first.
+func (r *runner) writeRecord(rec *DeploymentRecord) error {
+	if r.o.Dir == "" {
+		return nil
+	}
+	old, err := ReadDeploymentFile(r.o.Dir, rec.Network)
+	if err != nil {
+		return err
+	}
+	if old != nil && (old.Address != rec.Address || old.BlockHash != rec.BlockHash || old.ChainID != rec.ChainID) {
+		to, err := MoveDeploymentFile(r.o.Dir, old)
+		if err != nil {
+			return err
+		}
+		r.progress(Event{Kind: EventNewDeployment, Record: old, Path: to})
+	}
+	return WriteDeploymentFile(r.o.Dir, rec)
 }
 
 // verify reads back what a transaction minted: totalSupply covers it and the

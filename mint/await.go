@@ -37,6 +37,11 @@ func (r *runner) await(ctx context.Context, group []txRow) error {
 		if err != nil {
 			return fmt.Errorf("read the nonce of %s: %w", r.from.Hex(), err)
 		}
+		if m := r.mined; m.hasMined && nonce <= m.minedMax {
+			// The chain forgot transactions the journal saw mined: never
+			// replace or re-send into it.
+			return &ChainResetError{Node: r.o.Node, Detail: fmt.Sprintf("the nonce of %s is %d, but the journal holds nonce %d as mined", r.from.Hex(), nonce, m.minedMax)}
+		}
 		if nonce > group[0].Nonce {
 			// The nonce is used. By one of ours, mined just now? Look again.
 			if _, rc, err := r.findReceipt(ctx, group); err != nil {
@@ -76,6 +81,10 @@ func (r *runner) await(ctx context.Context, group []txRow) error {
 			return fmt.Errorf("look up %s: %w", newest.Hash.Hex(), err)
 		}
 		if !newest.SentAt.IsZero() && r.o.Now().Sub(newest.SentAt) >= r.o.StuckAfter {
+			if n := len(group) - 1; n >= r.o.MaxReplacements {
+				return fmt.Errorf("%w: %s (nonce %d) was replaced %d times with higher fees and is still not mined: the node is not mining it; check the node, then re-run (the journal keeps it)",
+					ErrStuck, describe(*newest), newest.Nonce, n)
+			}
 			repl, err := r.replace(ctx, group)
 			if err != nil {
 				return err

@@ -34,6 +34,12 @@ var (
 	// before sending or from the contract's revert (chain's sentinel, so one
 	// errors.Is matches both).
 	ErrNotOwner = chain.ErrNotOwner
+	// ErrStuck: a transaction was replaced MaxReplacements times and is
+	// still not mined.
+	ErrStuck = errors.New("transaction stuck")
+	// ErrChanged: a file or the pin record changed since pinning; nothing
+	// is published until they agree.
+	ErrChanged = errors.New("the collection changed since it was pinned")
 	// ErrNoEIP1559: the chain has no base fee.
 	ErrNoEIP1559 = errors.New("the chain does not support EIP-1559 fees")
 )

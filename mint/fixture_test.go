@@ -27,13 +27,13 @@ var fixedTime = time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
 // collection is a state database with pinned items and the pin record a
 // pin run would have left, without images (mint reads neither).
 type collection struct {
-	t   *testing.T
+	t   testing.TB
 	dir string
 	db  *state.DB
 	pin *pin.Record
 }
 
-func newCollection(t *testing.T, n int) *collection {
+func newCollection(t testing.TB, n int) *collection {
 	t.Helper()
 	dir := t.TempDir()
 	db, err := state.Open(context.Background(), dir, state.Options{Create: true})

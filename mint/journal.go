@@ -66,6 +66,18 @@ var migrations = []state.Migration{
 		block      INTEGER NOT NULL,
 		minted_at  TEXT NOT NULL
 	) STRICT;`,
+	// 2: chain identity. mint_deployment holds, per chain, the deployment's
+	// place in that chain's history (genesis hash, deploy transaction, its
+	// block number and hash, the runtime code hash): what every run checks
+	// against the node before it sends anything (see identity.go). The
+	// same record is the file deployments/<network>.json. mint_txs gains
+	// each receipt's block hash, so a journal the chain forgot is noticed.
+	`CREATE TABLE mint_deployment(
+		chain_id   INTEGER PRIMARY KEY,
+		address    TEXT NOT NULL,
+		record     TEXT NOT NULL
+	) STRICT;
+	ALTER TABLE mint_txs ADD COLUMN block_hash TEXT NOT NULL DEFAULT '';`,
 }
 
 // Migrate brings mint's tables up to date. Run calls it; readers (status,
@@ -97,6 +109,8 @@ type txRow struct {
 	Error       string
 	CreatedAt   time.Time
 	SentAt      time.Time
+
+	blockHash common.Hash // the receipt's block (Rebuild; settle reads it from the receipt)
 }
 
 // tx decodes the signed transaction.
@@ -255,6 +269,7 @@ type settled struct {
 	tokens   []uint64 // token ids minted (mined mint and deploy)
 	owner    common.Address
 	contract common.Address
+	record   *DeploymentRecord // a deployment's chain identity, or its new URIs
 }
 
 // settle records an action's outcome in one transaction: the winner mined
@@ -288,10 +303,15 @@ func (j *journal) settle(ctx context.Context, group []txRow, s settled) error {
 		if s.contract != (common.Address{}) {
 			contract = s.contract
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE mint_txs SET status = ?, block = ?, gas_used = ?, gas_price = ?, error = ?,
+		if _, err := tx.ExecContext(ctx, `UPDATE mint_txs SET status = ?, block = ?, block_hash = ?, gas_used = ?, gas_price = ?, error = ?,
 				contract = ?, settled_at = ? WHERE id = ?`,
-			string(s.status), rc.BlockNumber.Int64(), int64(rc.GasUsed), price, s.errText, contract.Hex(), now, s.winner.ID); err != nil {
+			string(s.status), rc.BlockNumber.Int64(), rc.BlockHash.Hex(), int64(rc.GasUsed), price, s.errText, contract.Hex(), now, s.winner.ID); err != nil {
 			return err
+		}
+		if s.record != nil {
+			if err := putRecord(ctx, tx, s.record); err != nil {
+				return err
+			}
 		}
 		if len(s.tokens) == 0 {
 			return nil

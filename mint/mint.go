@@ -131,12 +131,37 @@ type Options struct {
 	Hook func(Point)
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
+
+	// Dir is the collection folder. With it, the deployment record
+	// deployments/<network>.json is read and written there, and before a
+	// deploy, setBaseURI or setContractURI the pinned files are re-hashed
+	// and compared with the pin record (with Metadata). "" skips both.
+	Dir string
+	// Metadata is genmint.yaml's collection facts the token metadata is
+	// rebuilt with before anything is published (see Dir).
+	Metadata *pin.MetadataFacts
+	// Node names the node in messages (the --rpc URL, any key redacted).
+	Node string
+	// NewDeployment deploys a new contract although deployments/<network>.json
+	// records one; the old record is kept as
+	// deployments/<network>.<block hash>.json.
+	NewDeployment bool
+	// MaxReplacements bounds how often one transaction is replaced with a
+	// higher fee; 0 means DefaultMaxReplacements.
+	MaxReplacements int
+
+	// unchecked runs as genmint did before chain identity (no identity
+	// check, none recorded): the benchmark's reference, never set otherwise.
+	unchecked bool
 }
 
 // Defaults for Options.
 const (
 	DefaultStuckAfter = 3 * time.Minute
 	DefaultPoll       = 2 * time.Second
+	// DefaultMaxReplacements: after this many fee bumps of one transaction
+	// the run stops with ErrStuck (the journal keeps it; re-run later).
+	DefaultMaxReplacements = 10
 )
 
 // EventKind says what an Event reports.
@@ -144,15 +169,16 @@ type EventKind string
 
 // Event kinds.
 const (
-	EventPlanned     EventKind = "planned"     // Estimate: what this run will send, and its cost
-	EventSigned      EventKind = "signed"      // Tx was signed and journalled
-	EventSent        EventKind = "sent"        // Tx was broadcast
-	EventRebroadcast EventKind = "rebroadcast" // a journalled Tx the node did not have was sent again, byte-identical
-	EventPending     EventKind = "pending"     // a journalled Tx from an earlier run is still pending
-	EventReplaced    EventKind = "replaced"    // Tx was stuck and replaced by a higher-fee one (New)
-	EventFeeCapped   EventKind = "fee-capped"  // Tx is stuck, and a replacement would exceed MaxFeePerGas: waiting
-	EventMined       EventKind = "mined"       // Tx was mined, confirmed and checked; its items are minted
-	EventDropped     EventKind = "dropped"     // Tx's nonce was used by a transaction genmint did not send; it will be re-planned
+	EventPlanned       EventKind = "planned"        // Estimate: what this run will send, and its cost
+	EventSigned        EventKind = "signed"         // Tx was signed and journalled
+	EventSent          EventKind = "sent"           // Tx was broadcast
+	EventRebroadcast   EventKind = "rebroadcast"    // a journalled Tx the node did not have was sent again, byte-identical
+	EventPending       EventKind = "pending"        // a journalled Tx from an earlier run is still pending
+	EventReplaced      EventKind = "replaced"       // Tx was stuck and replaced by a higher-fee one (New)
+	EventFeeCapped     EventKind = "fee-capped"     // Tx is stuck, and a replacement would exceed MaxFeePerGas: waiting
+	EventMined         EventKind = "mined"          // Tx was mined, confirmed and checked; its items are minted
+	EventDropped       EventKind = "dropped"        // Tx's nonce was used by a transaction genmint did not send; it will be re-planned
+	EventNewDeployment EventKind = "new-deployment" // NewDeployment: Record is the old deployment, moved to Path
 )
 
 // Event is one step of a run, for progress output.
@@ -163,6 +189,9 @@ type Event struct {
 	Estimate *Estimate // for EventPlanned
 	// Minted and Total count tokens minted so far and in all (EventMined).
 	Minted, Total int
+	// Record and Path: the deployment record moved aside (EventNewDeployment).
+	Record *DeploymentRecord
+	Path   string
 }
 
 // Result is what Run did.

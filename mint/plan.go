@@ -2,8 +2,10 @@ package mint
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
+	"github.com/ethereum/go-ethereum/accounts/abi/bind/v2"
 	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/genmint/genmint/mint/chain"
@@ -33,6 +35,7 @@ type planned struct {
 	// contractURI is the pinned contractURI.
 	contractURI string
 	contract    common.Address
+	rec         *pin.Record // the pin run minted with
 }
 
 // plan reads the state, the journal and the chain and lists what is left to
@@ -65,6 +68,11 @@ func (r *runner) plan(ctx context.Context) (*planned, error) {
 		if rec, err = pin.Latest(ctx, r.o.DB); err != nil {
 			return nil, err
 		}
+		// Never mint a baseURI no destination confirmed holding. (A
+		// record the caller passes in is the caller's to check.)
+		if _, _, err := rec.Publication(); err != nil {
+			return nil, err
+		}
 	}
 	inPin := map[int]bool{}
 	for _, id := range rec.ItemIDs {
@@ -75,10 +83,14 @@ func (r *runner) plan(ctx context.Context) (*planned, error) {
 			return nil, fmt.Errorf("item %d is pinned but not in the latest pin run (%s): run 'genmint pin' again", id, rec.BaseURI)
 		}
 	}
-	p.baseURI, p.contractURI = rec.BaseURI, rec.ContractURI
+	p.baseURI, p.contractURI, p.rec = rec.BaseURI, rec.ContractURI, rec
+	r.contractURI = rec.ContractURI
 	recipient := r.recipient()
 
 	if dep == nil {
+		if err := r.checkNoRecord(); err != nil {
+			return nil, err
+		}
 		// A fresh collection: the pinned items must be exactly 1..N.
 		if len(toks) > 0 {
 			return nil, fmt.Errorf("%w: %d items are recorded minted but the journal has no deployment: the state is damaged; run 'genmint status'", ErrSupplyMismatch, len(toks))
@@ -113,6 +125,10 @@ func (r *runner) plan(ctx context.Context) (*planned, error) {
 	p.contract = dep.Contract
 	c := chain.Open(r.b, dep.Contract)
 	info, err := c.Info(ctx)
+	if errors.Is(err, bind.ErrNoCode) {
+		// The identity check passed, then the chain lost the contract.
+		return nil, &ChainResetError{Node: r.o.Node, Detail: "no code at " + dep.Contract.Hex()}
+	}
 	if err != nil {
 		return nil, err
 	}

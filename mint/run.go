@@ -33,6 +33,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.MaxReplacements <= 0 {
+		o.MaxReplacements = DefaultMaxReplacements
+	}
 	r := &runner{o: o, b: o.Backend, j: &journal{db: o.DB}, from: o.Signer.From,
 		res: &Result{Network: o.Network, FeesWei: new(big.Int)}}
 	err := r.run(ctx)
@@ -50,6 +53,11 @@ type runner struct {
 	chainID *big.Int
 	res     *Result
 	asked   bool // Confirm was called
+
+	rec         *DeploymentRecord // the deployment's chain identity, once known
+	mined       identityExtra     // the journal's highest mined nonce and latest receipt
+	contractURI string            // the pinned contractURI (recorded at deploy)
+	rechecked   bool              // the folder was re-derived against the pin record
 }
 
 // hook calls Options.Hook at a crash point.
@@ -93,6 +101,11 @@ func (r *runner) run(ctx context.Context) error {
 		return fmt.Errorf("%w: it lives at %s on chain %d%s; a collection is deployed once: mint against that chain, or copy the collection folder without .genmint/ to start another",
 			ErrOtherChain, dep.Contract.Hex(), dep.ChainID, knownName(dep.ChainID))
 	}
+	// The deployment and the journal must be on this chain, before
+	// anything is settled or sent.
+	if err := r.checkChain(ctx, dep); err != nil {
+		return err
+	}
 	// A crash after recording tokens but before moving their items.
 	if err := r.syncItems(ctx); err != nil {
 		return err
@@ -135,6 +148,14 @@ func (r *runner) run(ctx context.Context) error {
 					return err
 				}
 			}
+		}
+		if k := p.steps[0].kind; k != KindMint && !r.rechecked {
+			// Publishing a URI (deploy, setBaseURI, setContractURI): the
+			// folder must still re-derive the pin record.
+			if err := r.recheck(ctx, p.rec); err != nil {
+				return err
+			}
+			r.rechecked = true
 		}
 		if err := r.execute(ctx, p, p.steps[0]); err != nil {
 			return err

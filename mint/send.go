@@ -103,6 +103,9 @@ func (r *runner) nextNonce(ctx context.Context) (uint64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("read the nonce of %s: %w", r.from.Hex(), err)
 	}
+	if m := r.mined; m.hasMined && n <= m.minedMax {
+		return 0, &ChainResetError{Node: r.o.Node, Detail: fmt.Sprintf("the nonce of %s is %d, but the journal holds nonce %d as mined", r.from.Hex(), n, m.minedMax)}
+	}
 	last, ok, err := r.j.maxNonce(ctx, r.chainID.Uint64(), r.from)
 	if err != nil {
 		return 0, err

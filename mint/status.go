@@ -18,6 +18,9 @@ type Status struct {
 	// Open counts transactions whose outcome is not known yet (a run was
 	// interrupted): the next `genmint mint` settles them first.
 	Open int `json:"open"`
+	// Record is the deployment's chain identity (nil for a journal older
+	// than chain identity, or when nothing is deployed).
+	Record *DeploymentRecord `json:"record,omitempty"`
 }
 
 // ReadStatus reads the journal. A collection never minted has an empty one.
@@ -30,6 +33,11 @@ func ReadStatus(ctx context.Context, db *state.DB) (*Status, error) {
 	var err error
 	if s.Deployment, err = j.deployment(ctx); err != nil {
 		return nil, err
+	}
+	if s.Deployment != nil {
+		if s.Record, err = j.record(ctx, s.Deployment.ChainID); err != nil {
+			return nil, err
+		}
 	}
 	if s.Tokens, err = j.tokens(ctx); err != nil {
 		return nil, err

@@ -3,6 +3,7 @@ package pin
 import (
 	"context"
 
+	"github.com/genmint/genmint/internal/retry"
 	"github.com/genmint/genmint/internal/usage"
 )
 
@@ -11,6 +12,9 @@ type DestinationOptions struct {
 	// IPFSAPI is --ipfs-api; empty resolves it (IPFS_API, the local
 	// repo's api file, 127.0.0.1:5001).
 	IPFSAPI string
+	// IPFSAuth is the Authorization header for the RPC API (its value read
+	// from the variable named by --ipfs-api-auth-env), or zero.
+	IPFSAuth KuboAuth
 	// CAR is --car FILE: write a CAR file. Without --ipfs-api, no node is
 	// used at all.
 	CAR string
@@ -19,6 +23,9 @@ type DestinationOptions struct {
 	// --pinning-service-token-env (never a flag value itself).
 	PinningService      string
 	PinningServiceToken string
+	// NoNode: the run has another destination (an upload), so a node is
+	// used only when IPFSAPI names one.
+	NoNode bool
 	// Getenv reads the environment (default os.Getenv).
 	Getenv func(string) string
 	// Retry wraps every destination (zero: DefaultRetry).
@@ -36,6 +43,9 @@ type Destinations struct {
 	// came from (--ipfs-api, IPFS_API, an api file, default).
 	Kubo       *Kubo
 	KuboSource string
+	// Remote is set when the node is not on this machine (or demands an
+	// Authorization header): the run goes to it as one CAR (dag/import).
+	Remote *RemoteKubo
 }
 
 // OpenDestinations turns the flags into destinations: the Kubo node
@@ -47,20 +57,28 @@ func OpenDestinations(ctx context.Context, o DestinationOptions) (*Destinations,
 		o.Retry = DefaultRetry
 	}
 	d := &Destinations{CAR: o.CAR}
-	if o.CAR == "" || o.IPFSAPI != "" {
+	if (o.CAR == "" && !o.NoNode) || o.IPFSAPI != "" {
 		addr, source, err := ResolveKuboAPI(o.IPFSAPI, o.Getenv)
 		if err != nil {
 			return nil, usage.Errorf("%v (from %s)", err, source)
 		}
-		k, err := NewKubo(addr)
+		if o.IPFSAuth.Header != "" && source != "--ipfs-api" {
+			return nil, usage.Errorf("--ipfs-api-auth-env is for the node named by --ipfs-api: add --ipfs-api URL")
+		}
+		k, err := NewKuboAuth(addr, o.IPFSAuth)
 		if err != nil {
 			return nil, usage.Errorf("%v", err)
 		}
-		if err := k.Check(ctx); err != nil {
+		if err := retry.Do(ctx, o.Retry, func(int) error { return k.Check(ctx) }); err != nil {
 			return nil, err
 		}
 		d.Kubo, d.KuboSource = k, source
-		d.Pinners = append(d.Pinners, WithRetry(k, o.Retry))
+		if o.IPFSAuth.Header != "" || IsRemoteKubo(addr) {
+			d.Remote = NewRemoteKubo(k, o.Retry)
+			d.Pinners = append(d.Pinners, WithRetry(d.Remote, o.Retry))
+		} else {
+			d.Pinners = append(d.Pinners, WithRetry(k, o.Retry))
+		}
 	}
 	if o.PinningService != "" {
 		if o.PinningServiceToken == "" {

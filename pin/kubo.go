@@ -141,16 +141,24 @@ var _ Pinner = (*Kubo)(nil)
 // NewKubo returns a Pinner for the Kubo RPC API at addr (any form
 // NormalizeKuboAPI accepts). It does not contact the node; call Check.
 func NewKubo(addr string) (*Kubo, error) {
+	return NewKuboAuth(addr, KuboAuth{})
+}
+
+// NewKuboAuth is NewKubo for an RPC API that demands an Authorization
+// header (auth.Header, from the variable auth.Env). A 401 or 403 answer
+// becomes an *AuthRefusedError naming the variable, never the value.
+func NewKuboAuth(addr string, auth KuboAuth) (*Kubo, error) {
 	u, err := NormalizeKuboAPI(addr)
 	if err != nil {
 		return nil, err
 	}
-	client := &http.Client{Transport: &http.Transport{
+	base := &http.Transport{
 		Proxy:               http.ProxyFromEnvironment, // never used for loopback
 		DialContext:         (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
 		MaxIdleConnsPerHost: 4,
 		IdleConnTimeout:     90 * time.Second,
-	}}
+	}
+	client := &http.Client{Transport: &rpcTransport{base: base, addr: u, auth: auth}}
 	return &Kubo{addr: u, sh: shell.NewShellWithClient(u, client)}, nil
 }
 
@@ -385,6 +393,14 @@ func (k *Kubo) wrap(cmd string, err error) error {
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return fmt.Errorf("kubo at %s: %s: %w", k.addr, cmd, err)
+	}
+	var auth *AuthRefusedError
+	if errors.As(err, &auth) {
+		return auth
+	}
+	var temp *TemporaryError
+	if errors.As(err, &temp) {
+		return temp
 	}
 	if reason, ok := neterr.Unreachable(err); ok {
 		return fmt.Errorf("%w at %s (%s): start one with 'ipfs daemon', or pass --ipfs-api / set IPFS_API, or use --car FILE to pin without a node",

@@ -11,6 +11,7 @@ import (
 
 	"github.com/ipfs/go-cid"
 
+	"github.com/genmint/genmint/internal/collpath"
 	"github.com/genmint/genmint/pin/unixfs"
 	"github.com/genmint/genmint/state"
 )
@@ -99,10 +100,11 @@ func newLayout(dir string, items []state.Item, c MetadataFacts, p unixfs.Profile
 		lay.items = append(lay.items, li)
 	}
 	if c.Image != "" && !isURI(c.Image) {
-		lay.coverPath = filepath.Join(dir, filepath.FromSlash(c.Image))
-		if _, err := os.Stat(lay.coverPath); err != nil {
+		p, err := collpath.Resolve(dir, c.Image)
+		if err != nil {
 			return nil, fmt.Errorf("collection image: %w", err)
 		}
+		lay.coverPath = p
 		lay.coverName = "collection" + strings.ToLower(extOf(c.Image))
 	}
 	return lay, nil

@@ -87,6 +87,17 @@ type TokenProperties struct {
 	Original   FileRef       `json:"original"`
 	Provenance ProvenanceRef `json:"provenance"`
 	Creator    string        `json:"creator,omitempty"`
+	// ContentCredentials says the image carries a valid C2PA manifest
+	// (nil when it carries none).
+	ContentCredentials *ContentCredentials `json:"content_credentials,omitempty"`
+}
+
+// ContentCredentials names the C2PA manifest embedded in the image.
+type ContentCredentials struct {
+	Standard          string `json:"standard"` // "C2PA 2.1"
+	Manifest          string `json:"manifest"` // its label, urn:c2pa:…
+	Signer            string `json:"signer"`   // the signing certificate's subject
+	DigitalSourceType string `json:"digital_source_type,omitempty"`
 }
 
 // Generation holds the generation facts from the provenance record.

@@ -2,6 +2,7 @@ package pin
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"github.com/ipfs/go-cid"
 
 	"github.com/genmint/genmint/provenance"
+	"github.com/genmint/genmint/provenance/c2pa"
 	"github.com/genmint/genmint/rarity"
 )
 
@@ -64,6 +66,9 @@ func (lay *layout) tokenJSON(li *layoutItem) ([]byte, error) {
 				Schema: rec.Schema, ContentSHA256: rec.ContentSHA256},
 			Creator: firstNonEmpty(c.Creator, lay.coll.Creator),
 		},
+	}
+	if md.Properties.ContentCredentials, err = contentCredentials(li.finalPath); err != nil {
+		return nil, fmt.Errorf("item %d: %w", li.it.ID, err)
 	}
 	for _, t := range li.it.Traits {
 		md.Attributes = append(md.Attributes, Attribute{TraitType: t.Type, Value: t.Value})
@@ -147,4 +152,25 @@ func firstNonEmpty(s ...string) string {
 		}
 	}
 	return ""
+}
+
+// contentCredentials names the final image's C2PA manifest when it carries
+// one that holds (its signer's trust is verify's business); nil when it
+// carries none.
+func contentCredentials(finalPath string) (*ContentCredentials, error) {
+	b, err := os.ReadFile(finalPath)
+	if err != nil {
+		return nil, err
+	}
+	r, err := c2pa.Verify(b, c2pa.Options{})
+	if errors.Is(err, c2pa.ErrNoManifest) || errors.Is(err, c2pa.ErrUnsupported) {
+		return nil, nil
+	}
+	if err == nil {
+		err = r.Err()
+	}
+	if err != nil && !errors.Is(err, c2pa.ErrUntrusted) {
+		return nil, fmt.Errorf("%s: %w: restore the image or regenerate it", finalPath, err)
+	}
+	return &ContentCredentials{Standard: "C2PA 2.1", Manifest: r.Manifest, Signer: r.Signer, DigitalSourceType: r.DigitalSourceType}, nil
 }

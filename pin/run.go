@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"sync"
 
@@ -53,6 +54,11 @@ type Options struct {
 	// CAR, when set, writes every block to this CAR file as a destination
 	// (after any Pinners). No node is needed.
 	CAR string
+	// Services are remote services that take a CAR upload (S3 with CAR
+	// import, Pinata), after the Pinners and the CAR file: each root goes
+	// up as its own CAR, unless the service already holds it, and every
+	// confirmed upload is recorded in the state and in uploads/<service>.json.
+	Services []CARService
 	// Concurrency is how many roots go to one destination at once
 	// (default DefaultConcurrency); a CAR file takes them one by one.
 	Concurrency int
@@ -80,6 +86,7 @@ const (
 	EventComputed     EventKind = "computed"      // Root's CID is known locally
 	EventRecorded     EventKind = "recorded"      // every CID is in the state database
 	EventUploading    EventKind = "uploading"     // Destination reported a file of Root (Done of Total)
+	EventSending      EventKind = "sending"       // Root's CAR (Total bytes) is going to Destination
 	EventAlreadyThere EventKind = "already-there" // Destination already holds Root
 	EventPinned       EventKind = "pinned"        // Destination now holds Root
 	EventDone         EventKind = "done"          // items moved to pinned
@@ -109,6 +116,10 @@ type Result struct {
 	Destinations []DestinationResult `json:"destinations"`
 	// NewlyPinned counts the items moved from kept to pinned by this run.
 	NewlyPinned int `json:"newly_pinned"`
+	// Uploads are the confirmed CAR uploads of this run's roots, as
+	// recorded in uploads/<service>.json: the service reported each root
+	// CID equal to genmint's.
+	Uploads []Upload `json:"uploads,omitempty"`
 }
 
 // DestinationResult is one destination's share of a run.
@@ -141,7 +152,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if err := o.Profile.Validate(); err != nil {
 		return nil, err
 	}
-	if !o.DryRun && len(o.Pinners) == 0 && o.CAR == "" {
+	if !o.DryRun && len(o.Pinners) == 0 && o.CAR == "" && len(o.Services) == 0 {
 		return nil, errors.New("pin: no destination: give a Kubo node, a CAR file, or ask for a dry run")
 	}
 	if !o.DryRun {
@@ -217,12 +228,34 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		}
 		pinners = append(slices.Clone(pinners), car)
 	}
+	if len(o.Services) > 0 {
+		led := &ledger{dir: o.Dir, db: o.DB}
+		for _, svc := range o.Services {
+			up := &uploader{svc: svc, ledger: led, dir: filepath.Join(o.Dir, state.Dir, "uploads")}
+			up.begin = func(root string, size int64) {
+				progress(Event{Kind: EventSending, Root: root, Destination: svc.Destination(), Total: int(size)})
+			}
+			pinners = append(slices.Clone(pinners), up)
+		}
+	}
 	for _, p := range pinners {
 		dr, err := pinAll(ctx, o.DB, runID, p, roots, lay, progress, o.Concurrency)
 		if err != nil {
 			return nil, err
 		}
 		res.Destinations = append(res.Destinations, dr)
+	}
+
+	for _, svc := range o.Services {
+		ups, err := ReadUploads(o.Dir, svc.Service())
+		if err != nil {
+			return nil, err
+		}
+		for _, u := range ups {
+			if u.Destination == svc.Destination() && slices.ContainsFunc(roots, func(r Root) bool { return r.CID.String() == u.CID }) {
+				res.Uploads = append(res.Uploads, u)
+			}
+		}
 	}
 
 	// Step 6: complete. The work is done; record it even if ctx just ended.

@@ -55,6 +55,9 @@ var migrations = []state.Migration{
 		pinned_at   TEXT NOT NULL,
 		PRIMARY KEY(run_id, destination, root)
 	) STRICT;`,
+	// 2: confirmed CAR uploads to remote services (uploads.go), the
+	// database's copy of uploads/<service>.json.
+	uploadsMigration,
 }
 
 // Migrate brings pin's tables up to date. Run calls it; readers (mint,

@@ -8,7 +8,6 @@ import (
 	"image"
 	"image/color"
 	"image/draw"
-	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -23,6 +22,8 @@ import (
 	"golang.org/x/image/font/opentype"
 	"golang.org/x/image/font/sfnt"
 	"golang.org/x/image/math/fixed"
+
+	"github.com/genmint/genmint/internal/collpath"
 )
 
 // Watermarks: a line of text drawn with the embedded Go Regular font (never
@@ -248,29 +249,19 @@ func loadLogo(a *args, baseDir, rel string) (*image.NRGBA, string, error) {
 	if strings.TrimSpace(rel) == "" {
 		return nil, "", a.fail("image", "is empty", "give the logo's path, relative to the collection folder")
 	}
-	if filepath.IsAbs(rel) {
-		return nil, "", a.fail("image", "is an absolute path",
-			"put the logo inside the collection folder and give its path relative to it, so the collection stays portable")
-	}
-	p := filepath.Join(baseDir, filepath.FromSlash(rel))
-	f, err := os.Open(p)
-	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return nil, "", a.fail("image", strconv.Quote(rel)+" does not exist",
-				"the path is relative to the collection folder "+baseDir)
-		}
-		return nil, "", a.fail("image", "cannot read "+strconv.Quote(rel)+": "+unwrapPathError(err), "check the file's permissions")
-	}
-	defer f.Close()
-	if fi, err := f.Stat(); err == nil && fi.IsDir() {
-		return nil, "", a.fail("image", strconv.Quote(rel)+" is a folder", "name the logo file inside it")
-	}
-	data, err := io.ReadAll(io.LimitReader(f, MaxLogoBytes+1))
-	if err != nil {
-		return nil, "", a.fail("image", "cannot read "+strconv.Quote(rel)+": "+unwrapPathError(err), "")
-	}
-	if len(data) > MaxLogoBytes {
+	data, err := collpath.ReadFile(baseDir, rel, MaxLogoBytes)
+	switch {
+	case errors.Is(err, collpath.ErrOutside):
+		return nil, "", a.fail("image", err.Error(), collpath.Hint)
+	case errors.Is(err, os.ErrNotExist):
+		return nil, "", a.fail("image", strconv.Quote(rel)+" does not exist",
+			"the path is relative to the collection folder "+baseDir)
+	case errors.Is(err, collpath.ErrTooLarge):
 		return nil, "", a.fail("image", fmt.Sprintf("%q is over %d MiB", rel, MaxLogoBytes>>20), "use a smaller logo file")
+	case errors.Is(err, collpath.ErrIsDir):
+		return nil, "", a.fail("image", strconv.Quote(rel)+" is a folder", "name the logo file inside it")
+	case err != nil:
+		return nil, "", a.fail("image", "cannot read "+strconv.Quote(rel)+": "+unwrapPathError(err), "check the file's permissions")
 	}
 	img, _, err := Decode(data, MaxPixels)
 	if err != nil {

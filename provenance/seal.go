@@ -39,9 +39,26 @@ func NewFileFact(path, mediaType string, data []byte) (FileFact, error) {
 // finalPath together with the sidecar record describing exactly those bytes.
 // Write the image first and the record second; Verify(rec, out) holds.
 func Seal(c Content, final []byte, finalPath string, times Times) (out []byte, rec *Record, err error) {
+	return SealSigned(c, final, finalPath, times, nil)
+}
+
+// Signer adds Content Credentials (a signed C2PA manifest, see
+// provenance/c2pa) to a final image that already embeds its provenance;
+// contentSHA256 is the record's hash, which the manifest names.
+type Signer func(final []byte, contentSHA256 string) ([]byte, error)
+
+// SealSigned is Seal with the embedded image passed through sign (when not
+// nil) before the record describes it, so the record's hash and size are
+// those of the signed bytes.
+func SealSigned(c Content, final []byte, finalPath string, times Times, sign Signer) (out []byte, rec *Record, err error) {
 	out, h, err := Embed(final, c.Output.MediaType, &c)
 	if err != nil {
 		return nil, nil, err
+	}
+	if sign != nil {
+		if out, err = sign(out, h); err != nil {
+			return nil, nil, err
+		}
 	}
 	ff, err := NewFileFact(finalPath, c.Output.MediaType, out)
 	if err != nil {

@@ -75,6 +75,8 @@ func Open(ctx context.Context, dir string, opts Options) (*DB, error) {
 		}
 	} else if err != nil {
 		return nil, fmt.Errorf("open state: %w", err)
+	} else if fi, _ := os.Stat(path); fi != nil && fi.IsDir() {
+		return nil, fmt.Errorf("%w: %s is a folder, not a database file: run 'genmint repair' to move it aside and rebuild the database from items/", ErrCorrupt, path)
 	}
 	// _txlock=immediate takes the write lock at BEGIN, so two writers queue on
 	// busy_timeout instead of failing on a lock upgrade.

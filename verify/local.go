@@ -34,6 +34,8 @@ type LocalOptions struct {
 	IDs []int
 	// Concurrency is how many items are checked at once.
 	Concurrency int
+	// C2PA checks each final's Content Credentials (nil: not checked).
+	C2PA *C2PA
 	// Started and Progress hear the number of items, then each item's
 	// result in id order (see Options).
 	Started  func(items int)
@@ -211,7 +213,7 @@ func (l *local) recompute(ctx context.Context) ([]Failure, error) {
 		df.add(roots[pin.RootProvenance], it.ProvenanceName, it.ProvenanceCID, diskFile{path: st.ProvenancePath})
 		df.add(roots[pin.RootMetadata], strconv.Itoa(it.ID), it.MetadataCID, diskFile{data: meta[it.ID]})
 	}
-	l.tokens = newVerifier(Options{Pin: rec, Concurrency: 1}, rec.Profile, df)
+	l.tokens = newVerifier(Options{Pin: rec, Concurrency: 1, C2PA: l.o.C2PA}, rec.Profile, df)
 	l.tokens.tokenURI = func(id int) (string, bool) {
 		it, ok := l.pinned[id]
 		return it.TokenURI, ok
@@ -285,6 +287,9 @@ func (l *local) files(ctx context.Context, t *tokenRun) error {
 	}
 	if it.RecordSHA256 != "" && it.RecordSHA256 != rec.ContentSHA256 {
 		return t.fail(LinkProvenance, "record-hash", it.ProvenancePath+" is not the record generate wrote", it.RecordSHA256, rec.ContentSHA256, l.fixRestore(it))
+	}
+	if err := t.contentCredentials(l.o.C2PA, final, rec); err != nil {
+		return err
 	}
 	orig, err := os.ReadFile(filepath.Join(l.o.Dir, filepath.FromSlash(it.Original.Path)))
 	if err != nil {

@@ -78,18 +78,20 @@ func orNone(s string) string {
 // TokenResult is what verifying one token (or, locally, one item) found.
 // The CIDs are the ones re-derived from the bytes.
 type TokenResult struct {
-	ID            int       `json:"id"`
-	OK            bool      `json:"ok"`
-	TokenURI      string    `json:"token_uri,omitempty"`
-	Owner         string    `json:"owner,omitempty"`
-	MetadataCID   string    `json:"metadata_cid,omitempty"`
-	ImageCID      string    `json:"image_cid,omitempty"`
-	ProvenanceCID string    `json:"provenance_cid,omitempty"`
-	OriginalCID   string    `json:"original_cid,omitempty"`
-	ImageSHA256   string    `json:"image_sha256,omitempty"`
-	ContentSHA256 string    `json:"content_sha256,omitempty"` // the provenance hash the image embeds
-	ERC7007       string    `json:"erc7007,omitempty"`        // what the ERC-7007 check found, when it ran
-	Failures      []Failure `json:"failures"`
+	ID            int    `json:"id"`
+	OK            bool   `json:"ok"`
+	TokenURI      string `json:"token_uri,omitempty"`
+	Owner         string `json:"owner,omitempty"`
+	MetadataCID   string `json:"metadata_cid,omitempty"`
+	ImageCID      string `json:"image_cid,omitempty"`
+	ProvenanceCID string `json:"provenance_cid,omitempty"`
+	OriginalCID   string `json:"original_cid,omitempty"`
+	ImageSHA256   string `json:"image_sha256,omitempty"`
+	ContentSHA256 string `json:"content_sha256,omitempty"` // the provenance hash the image embeds
+	ERC7007       string `json:"erc7007,omitempty"`        // what the ERC-7007 check found, when it ran
+	// ContentCredentials is what the C2PA check found, when it ran.
+	ContentCredentials *ContentCredentials `json:"content_credentials,omitempty"`
+	Failures           []Failure           `json:"failures"`
 }
 
 // Report is the outcome of a verification: the --json document.
@@ -156,8 +158,13 @@ func (r *Report) Summary() string {
 // finish counts the results and sets OK.
 func (r *Report) finish() {
 	r.Tokens, r.Verified = len(r.Results), 0
+	c2paSeen := false
 	for i := range r.Results {
 		t := &r.Results[i]
+		if cc := t.ContentCredentials; cc != nil && cc.Status != "absent" && !c2paSeen {
+			c2paSeen = true
+			r.Links = append(r.Links, LinkContentCredentials)
+		}
 		if t.Failures == nil {
 			t.Failures = []Failure{}
 		}

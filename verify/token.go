@@ -116,6 +116,11 @@ func (t *tokenRun) run(ctx context.Context) error {
 		return err
 	}
 
+	// 4b. image → Content Credentials (C2PA), when it carries some.
+	if err := t.contentCredentials(t.v.o.C2PA, img, rec); err != nil {
+		return err
+	}
+
 	// 5. provenance → original.
 	if err := t.original(ctx, md, rec); err != nil {
 		return err

@@ -55,6 +55,8 @@ type Options struct {
 	// RequireAIGC fails tokens without ERC-7007 data on chain (by default
 	// the check runs only where the contract has data for the token).
 	RequireAIGC bool
+	// C2PA checks each image's Content Credentials (nil: not checked).
+	C2PA *C2PA
 	// Started, when set, hears how many tokens will be checked, once, before
 	// the first Progress call.
 	Started func(tokens int)

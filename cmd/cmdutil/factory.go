@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/genmint/genmint/generate"
@@ -29,6 +30,10 @@ type Factory struct {
 	Dir   string // -C/--dir: the collection folder
 	JSON  bool   // --json
 	Quiet bool   // -q/--quiet
+
+	// C2PAKeys are the passphrase sources of the collection's C2PA signing
+	// key, from the flags of commands that make final images.
+	C2PAKeys KeyFlags
 }
 
 // New returns the Factory for a real process.
@@ -79,7 +84,14 @@ func SpecOptions() spec.Options {
 			}
 			_, err := info.New(ProviderConfig(info, p, dir, ""))
 			if err != nil {
-				return &spec.FieldError{Path: "provider.params", Err: err}
+				// A provider names the parameter at fault as "provider.params.NAME: …".
+				path := "provider.params"
+				if rest, ok := strings.CutPrefix(err.Error(), path+"."); ok {
+					if name, msg, ok := strings.Cut(rest, ": "); ok && !strings.ContainsAny(name, " :") {
+						return &spec.FieldError{Path: path + "." + name, Err: errors.New(msg)}
+					}
+				}
+				return &spec.FieldError{Path: path, Err: err}
 			}
 			return nil
 		},

@@ -13,6 +13,7 @@ import (
 	"github.com/genmint/genmint/generate"
 	"github.com/genmint/genmint/generate/pipeline"
 	"github.com/genmint/genmint/generate/providers/cost"
+	"github.com/genmint/genmint/internal/termtext"
 	"github.com/genmint/genmint/spec"
 )
 
@@ -28,7 +29,12 @@ func (f *Factory) Pipeline(s *spec.Spec, logger *slog.Logger, concurrency int) (
 	if err != nil {
 		return pipeline.Options{}, err
 	}
-	return PipelineOptions(s, open, info, concurrency, f.Now), nil
+	run := PipelineOptions(s, open, info, concurrency, f.Now)
+	// A collection with a C2PA set-up signs every final it makes.
+	if run.C2PA, err = f.C2PASigner(s.Dir); err != nil {
+		return pipeline.Options{}, err
+	}
+	return run, nil
 }
 
 // PipelineOptions is Pipeline around a provider already checked: cost
@@ -80,9 +86,9 @@ func (g *GenerateProgress) Item(e pipeline.Event) {
 	d := e.Duration.Round(10 * time.Millisecond)
 	switch e.Outcome {
 	case pipeline.OutcomeFailed:
-		g.p.Step(g.io.Color(Red, fmt.Sprintf("item %04d failed: %v", e.ID, e.Err)), true)
+		g.p.Step(g.io.Color(Red, fmt.Sprintf("item %04d failed: %s", e.ID, termtext.Line(e.Err.Error()))), true)
 	case pipeline.OutcomeRefused:
-		g.p.Step(g.io.Color(Yellow, fmt.Sprintf("item %04d refused: %v", e.ID, e.Err)), true)
+		g.p.Step(g.io.Color(Yellow, fmt.Sprintf("item %04d refused: %s", e.ID, termtext.Line(e.Err.Error()))), true)
 	default:
 		g.p.Step(fmt.Sprintf("item %04d %s (%s)", e.ID, e.Outcome, d), false)
 	}
@@ -138,6 +144,9 @@ func PrintGenerateSummary(io *IOStreams, asJSON bool, sum *pipeline.Summary, inf
 		}
 		fmt.Fprintf(out, "Dry run: %d of %d items need %d %s request%s to %s%s; %d already done.\n",
 			sum.Requests, sum.Scope, sum.Requests, kind, english.PluralWord(sum.Requests, "", "s"), info.Name, cost, sum.AlreadyDone)
+		if sum.Adopted > 0 {
+			fmt.Fprintf(out, "Of those done, %d would be recorded from items/ (their files verify).\n", sum.Adopted)
+		}
 		return nil
 	}
 	var parts []string
@@ -160,6 +169,13 @@ func PrintGenerateSummary(io *IOStreams, asJSON bool, sum *pipeline.Summary, inf
 		line += fmt.Sprintf(" ($%.2f this run, $%.2f in all)", sum.CostUSD, sum.SpentUSD)
 	}
 	fmt.Fprintln(out, line+".")
+	if sum.Adopted > 0 {
+		fmt.Fprintf(out, "Recorded %d %s from items/ (their files verify): nothing asked of %s for them.\n",
+			sum.Adopted, english.PluralWord(sum.Adopted, "item", "items"), info.Name)
+	}
+	for _, a := range sum.Archived {
+		fmt.Fprintf(out, "Kept files the state did not record in %s before generating that item again.\n", a)
+	}
 	if sum.SpendCapHit {
 		fmt.Fprintf(out, "Stopped at the spend cap of $%.2f: raise --max-spend to go on.\n", maxSpend)
 	}

@@ -3,10 +3,12 @@ package generatecmd
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
 
+	"github.com/dustin/go-humanize/english"
 	"github.com/spf13/cobra"
 
 	"github.com/genmint/genmint/cmd/cmdutil"
@@ -99,6 +101,7 @@ refused (re-run to retry failures), 130 interrupted (re-run to resume).`,
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "print what would be generated and its estimated cost; change nothing")
 	fl.Float64Var(&opts.MaxSpend, "max-spend", 0, "stop before the estimated spend exceeds `USD` (all runs together)")
 	fl.BoolVar(&opts.KeepAll, "keep-all", false, "mark every generated item kept (skip curation)")
+	f.RegisterC2PAKeys(fl)
 	return cmd
 }
 
@@ -116,10 +119,13 @@ func generateRun(ctx context.Context, o *GenerateOptions) error {
 		}
 		run.Info = info
 		db, err := o.State(ctx, false)
-		if err == nil {
+		switch {
+		case err == nil:
 			defer db.Close()
 			run.DB = db
-		} else if cmdutil.CodeOf(err) != cmdutil.ExitUsage { // "nothing generated yet" is fine here
+		case errors.Is(err, state.ErrCorrupt):
+			fmt.Fprintf(o.IO.ErrOut, "The state database is damaged: 'genmint generate' will move it aside and rebuild it from items/ first.\n")
+		case cmdutil.CodeOf(err) != cmdutil.ExitUsage: // "nothing generated yet" is fine here
 			return err
 		}
 		sum, err := pipeline.Run(ctx, run)
@@ -140,12 +146,19 @@ func generateRun(ctx context.Context, o *GenerateOptions) error {
 		return err
 	}
 	run.Count, run.Only, run.Force, run.MaxSpendUSD = o.Count, o.Only, o.Force, o.MaxSpend
-	db, err := o.State(ctx, true)
+	db, err := openOrRebuild(ctx, o, s)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
 	run.DB = db
+	if o.Force {
+		// The user asked to replace these items: their current candidates
+		// are kept as variants first, never overwritten.
+		if err := archiveForced(ctx, db, o); err != nil {
+			return err
+		}
+	}
 	run.Progress = prog
 	sum, err := pipeline.Run(ctx, run)
 	prog.Finish()
@@ -162,6 +175,60 @@ func generateRun(ctx context.Context, o *GenerateOptions) error {
 		return err
 	}
 	return cmdutil.GenerateExit(sum)
+}
+
+// openOrRebuild opens the state database, creating it when missing. A
+// damaged one is moved aside (never deleted) with one line saying so, and
+// the new one is rebuilt from the item folders that verify, with the
+// journals and decisions the old one still yields carried over, before
+// anything is asked of a provider. (A missing or empty database needs no
+// such step: the run records every verified folder before its first
+// request.)
+func openOrRebuild(ctx context.Context, o *GenerateOptions, s *spec.Spec) (*state.DB, error) {
+	db, err := o.State(ctx, true)
+	if !errors.Is(err, state.ErrCorrupt) {
+		return db, err
+	}
+	moved, merr := state.MoveAside(o.Dir, o.Now())
+	if merr != nil {
+		return nil, fmt.Errorf("%w (and %w)", err, merr)
+	}
+	if db, err = o.State(ctx, true); err != nil {
+		return nil, err
+	}
+	rep, err := pipeline.Repair(ctx, s, db)
+	if err == nil {
+		_, err = db.CarryOver(ctx, moved)
+	}
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	fmt.Fprintf(o.IO.ErrOut, "The state database was damaged: moved it to %s and rebuilt it from items/ (%d %s verified).\n",
+		moved, rep.Adopted, english.PluralWord(rep.Adopted, "item", "items"))
+	return db, nil
+}
+
+// archiveForced keeps the current candidate of each item --force replaces
+// as a curation variant (items/NNNN/variants/<n>/).
+func archiveForced(ctx context.Context, db *state.DB, o *GenerateOptions) error {
+	for _, id := range o.Only {
+		it, err := db.Item(ctx, id)
+		if errors.Is(err, state.ErrNoItem) {
+			continue // not planned yet: nothing to keep
+		}
+		if err != nil {
+			return err
+		}
+		switch it.Status {
+		case state.Kept, state.Pinned, state.Minted:
+			continue // never regenerated; the run says why
+		}
+		if _, err := curate.ArchiveCandidate(ctx, db, o.Dir, id); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func scope(s *spec.Spec, o *GenerateOptions) []int {

@@ -4,12 +4,13 @@ package listcmd
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
 	"github.com/genmint/genmint/cmd/cmdutil"
+	"github.com/genmint/genmint/internal/termtext"
 	"github.com/genmint/genmint/state"
 )
 
@@ -82,7 +83,7 @@ func listRun(ctx context.Context, o *ListOptions) error {
 	}
 	if !o.IO.IsStdoutTTY() {
 		for _, it := range items {
-			fmt.Fprintf(o.IO.Out, "%d\t%s\t%d\t%s\t%s\n", it.ID, it.Status, it.Seed, it.Final.Path, it.Prompt)
+			fmt.Fprintf(o.IO.Out, "%d\t%s\t%d\t%s\t%s\n", it.ID, it.Status, it.Seed, termtext.Line(it.Final.Path), termtext.Line(it.Prompt))
 		}
 		return nil
 	}
@@ -90,24 +91,28 @@ func listRun(ctx context.Context, o *ListOptions) error {
 		fmt.Fprintln(o.IO.Out, "No items.")
 		return nil
 	}
-	width := o.IO.TerminalWidth()
-	tw := tabwriter.NewWriter(o.IO.Out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, o.IO.Color(cmdutil.Bold, "ID\tSTATUS\tSEED\tPROMPT"))
+	// Columns are aligned by their width on the terminal, colour codes
+	// aside; the prompt (or the error) fills what is left of the line, made
+	// safe first so that cutting it never splits an escape sequence.
+	tb := termtext.Table{Gap: 2}
+	bold := func(s string) string { return o.IO.Color(cmdutil.Bold, s) }
+	tb.Row(bold("ID"), bold("STATUS"), bold("SEED"), bold("PROMPT"))
 	for _, it := range items {
 		text := it.Prompt
 		if it.Error != "" && (it.Status == state.Failed || it.Status == state.Refused) {
 			text = it.Error
 		}
-		fmt.Fprintf(tw, "%04d\t%s\t%d\t%s\n", it.ID, cmdutil.StatusColor(o.IO, it.Status), it.Seed, truncate(text, width-34))
+		tb.Row(fmt.Sprintf("%04d", it.ID), cmdutil.StatusColor(o.IO, it.Status), strconv.FormatUint(uint64(it.Seed), 10), termtext.Line(text))
 	}
-	return tw.Flush()
-}
-
-func truncate(s string, n int) string {
-	n = max(n, 12)
-	r := []rune(s)
-	if len(r) <= n {
-		return s
+	w := tb.Widths()
+	room := o.IO.TerminalWidth() - (w[0] + w[1] + w[2] + 3*tb.Gap)
+	truncated := termtext.Table{Gap: tb.Gap}
+	for i, r := range tb.Rows() {
+		if i > 0 {
+			r[3] = termtext.Truncate(r[3], max(room, 12))
+		}
+		truncated.Row(r...)
 	}
-	return string(r[:n-1]) + "…"
+	_, err = truncated.WriteTo(o.IO.Out)
+	return err
 }

@@ -3,11 +3,7 @@ package mintcmd
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"math"
-	"math/big"
-	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -15,14 +11,11 @@ import (
 
 	"github.com/dustin/go-humanize"
 	"github.com/ethereum/go-ethereum/common"
-	"github.com/ethereum/go-ethereum/ethclient"
-	"github.com/ethereum/go-ethereum/params"
 	"github.com/spf13/cobra"
 
 	"github.com/genmint/genmint/cmd/cmdutil"
 	"github.com/genmint/genmint/internal/redact"
 	"github.com/genmint/genmint/mint"
-	"github.com/genmint/genmint/mint/chain"
 	"github.com/genmint/genmint/mint/wallet"
 	"github.com/genmint/genmint/pin"
 	"github.com/genmint/genmint/spec"
@@ -36,7 +29,7 @@ const CrashEnv = "GENMINT_TEST_CRASH"
 
 // RPCEnv is read when --rpc is not given (Foundry's name for it), so a URL
 // holding a provider key need not be in argv.
-const RPCEnv = "ETH_RPC_URL"
+const RPCEnv = cmdutil.RPCEnv
 
 // MintOptions are `genmint mint`'s inputs.
 type MintOptions struct {
@@ -63,11 +56,12 @@ type MintOptions struct {
 	NoERC2309     bool
 	DryRun        bool
 	GasPriceGwei  float64
+	NewDeployment bool
 }
 
 // NewCmdMint builds `genmint mint`.
 func NewCmdMint(f *cmdutil.Factory, runF func(*MintOptions) error) *cobra.Command {
-	opts := &MintOptions{IO: f.IO, Spec: f.LoadSpec, State: f.OpenState, Dial: dial}
+	opts := &MintOptions{IO: f.IO, Spec: f.LoadSpec, State: f.OpenState, Dial: cmdutil.Dial}
 	cmd := &cobra.Command{
 		Use:   "mint",
 		Short: "Deploy the collection and mint its pinned items, exactly once",
@@ -89,16 +83,36 @@ is resumed by running it again, which settles the journalled transactions
 stuck for --stuck-after is replaced with a 12.5% higher fee. After each
 receipt, totalSupply and ownerOf are read back from the chain.
 
+Before sending anything to a deployed contract, genmint checks that the
+node's chain holds it: the genesis hash, the block hash at the deployment's
+height, the code hash at its address and the account's nonce, against the
+record written at deployment (in the state and in deployments/<network>.json,
+meant to be committed). A reset chain or another network stops the run with
+exit 2 and nothing sent. A network whose deployments/ file records a
+contract is never deployed to again unless --new-deployment is given (the
+old record is kept as deployments/<network>.<block hash>.json). Before a
+deploy, setBaseURI or setContractURI, the pinned files are re-hashed and
+compared with the pin record, as 'genmint verify --local' does.
+
 --dry-run deploys and mints on an in-process chain at mainnet's rules with a
 throwaway key and prints the gas and its cost at the live network's fees
 (with --rpc) or at --gas-price-gwei. Nothing is sent and no key is needed.
+
+--account is a keystore account as Foundry names them: a name (the key
+file of that name, as 'cast wallet import NAME' or 'genmint wallet import
+NAME' stored it), an address, or a key file's path. Names and addresses are
+looked for in --keystore DIR, then ~/.genmint/keystore, then
+~/.foundry/keystores; the key file chosen is printed. $ETH_KEYSTORE_ACCOUNT,
+$ETH_KEYSTORE and $ETH_PASSWORD (a passphrase file) stand in for --account,
+--keystore and --password-file, as in cast.
 
 The passphrase comes from --password-file, --password-env, or a prompt on a
 terminal; never from an argument.
 
 Exit codes: 0 done; 1 a chain failure (unreachable node, insufficient funds,
 fees above the cap, a reverted transaction); 2 bad input: flags, spec, wrong
-chain, unknown account, wrong passphrase, confirmation needed; 130
+chain, a reset chain, a deployment already recorded, files changed since
+pinning, unknown account, wrong passphrase, confirmation needed; 130
 interrupted (re-run to resume).`,
 		Example: `  genmint mint --rpc http://127.0.0.1:8545 --account 0xf39F…2266
   genmint mint --dry-run --gas-price-gwei 20
@@ -110,20 +124,21 @@ interrupted (re-run to resume).`,
 			if opts.RPC == "" && opts.Getenv != nil {
 				opts.RPC = opts.Getenv(RPCEnv)
 			}
+			if opts.Account == "" && opts.Getenv != nil {
+				opts.Account = opts.Getenv(cmdutil.EnvKeystoreAccount)
+			}
 			if err := opts.Keys.Check(); err != nil {
 				return err
 			}
+			opts.Keys.FromEnv(opts.Getenv)
 			if opts.MaxFeeGwei < 0 || opts.GasPriceGwei < 0 || opts.BatchSize < 0 || opts.StuckAfter < 0 {
 				return cmdutil.UsageError("--max-fee-gwei, --gas-price-gwei, --batch-size and --stuck-after must not be negative")
 			}
 			if opts.GasPriceGwei > 0 && !opts.DryRun {
 				return cmdutil.UsageError("--gas-price-gwei prices a --dry-run; for a real run, cap fees with --max-fee-gwei")
 			}
-			if opts.Account != "" && !common.IsHexAddress(opts.Account) {
-				if wallet.LooksLikePrivateKey(opts.Account) {
-					return cmdutil.UsageError("--account takes an address (0x and 40 hex digits); that looks like a private key: never put one on the command line")
-				}
-				return cmdutil.UsageError("--account %q is not an address (0x and 40 hex digits)", opts.Account)
+			if wallet.LooksLikePrivateKey(opts.Account) {
+				return cmdutil.UsageError("--account takes a keystore account (a name, an address or a key file); that looks like a private key: never put one on the command line")
 			}
 			if opts.To != "" && !common.IsHexAddress(opts.To) {
 				return cmdutil.UsageError("--to %q is not an address (0x and 40 hex digits)", opts.To)
@@ -132,8 +147,8 @@ interrupted (re-run to resume).`,
 				if opts.RPC == "" {
 					return cmdutil.UsageError("--rpc URL is needed: the JSON-RPC endpoint of a node on the collection's network (or set %s; --dry-run needs none)", RPCEnv)
 				}
-				if opts.Account == "" {
-					return cmdutil.UsageError("--account ADDRESS is needed: the keystore account that deploys and owns the collection (see 'genmint wallet list')")
+				if !opts.Keys.HasAccount(opts.Account) {
+					return cmdutil.UsageError("--account NAME|ADDRESS is needed: the keystore account that deploys and owns the collection (see 'genmint wallet list'; or set %s)", cmdutil.EnvKeystoreAccount)
 				}
 			}
 			if runF != nil {
@@ -143,8 +158,8 @@ interrupted (re-run to resume).`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&opts.RPC, "rpc", "", "the node's JSON-RPC `URL` (default $"+RPCEnv+")")
-	fl.StringVar(&opts.Account, "account", "", "the keystore account that signs (`ADDRESS`)")
+	cmdutil.RegisterRPC(fl, &opts.RPC)
+	fl.StringVar(&opts.Account, "account", "", "the keystore account that signs: a `NAME`, an address or a key file (default $"+cmdutil.EnvKeystoreAccount+")")
 	fl.StringVar(&opts.To, "to", "", "who receives the tokens (`ADDRESS`; default --account)")
 	fl.BoolVarP(&opts.Yes, "yes", "y", false, "do not ask before spending on a chain that is not a test chain")
 	fl.Float64Var(&opts.MaxFeeGwei, "max-fee-gwei", 0, "never pay more than `GWEI` per gas (default: no cap)")
@@ -154,19 +169,11 @@ interrupted (re-run to resume).`,
 	fl.BoolVar(&opts.NoERC2309, "no-erc2309", false, "deploy empty and mint every token with mintBatch (one Transfer event each), for indexers that ignore ERC-2309")
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "deploy and mint on an in-process chain and print gas and cost; send nothing")
 	fl.Float64Var(&opts.GasPriceGwei, "gas-price-gwei", 0, "with --dry-run: price the gas at `GWEI` per gas instead of the network's fees")
+	fl.BoolVar(&opts.NewDeployment, "new-deployment", false, "deploy a new contract although deployments/<network>.json records one (the old record is kept beside it)")
 	fl.DurationVar(&opts.Poll, "poll-interval", 0, "how often to ask the node for receipts (default 2s)")
 	_ = fl.MarkHidden("poll-interval")
 	opts.Keys.Register(fl)
 	return cmd
-}
-
-// dial connects to a node over JSON-RPC.
-func dial(ctx context.Context, rawURL string) (mint.Backend, func(), error) {
-	cl, err := ethclient.DialContext(ctx, rawURL)
-	if err != nil {
-		return nil, nil, err
-	}
-	return cl, cl.Close, nil
 }
 
 // mintRun mints, or with DryRun simulates, and prints the result.
@@ -201,45 +208,37 @@ func mintRun(ctx context.Context, o *MintOptions) error {
 	defer closeFn()
 
 	// Then the key, unlocked for this run only.
-	dir, err := o.Keys.Dir()
+	signer, err := o.Keys.Unlock(o.IO, o.Getenv, o.Account, nw.ChainID, o.Quiet || o.JSON)
 	if err != nil {
 		return err
-	}
-	ks, err := wallet.Open(dir, wallet.Standard)
-	if err != nil {
-		return err
-	}
-	account := common.HexToAddress(o.Account)
-	if _, err := ks.Find(account); err != nil {
-		return cmdutil.KeyError(err)
-	}
-	pw, err := o.Keys.Passphrase(o.IO, o.Getenv).Get(fmt.Sprintf("Passphrase for %s: ", account.Hex()), false)
-	if err != nil {
-		return cmdutil.AsUsage(err)
-	}
-	signer, err := ks.Unlock(account, pw, new(big.Int).SetUint64(nw.ChainID))
-	if err != nil {
-		return cmdutil.KeyError(err)
 	}
 	defer signer.Lock()
 
 	run := mint.Options{
 		DB: db, Backend: backend, Signer: signer.Opts, Network: nw, Collection: mint.ContractFactsFromSpec(s),
-		NoERC2309: o.NoERC2309, MaxFeePerGas: gweiToWei(o.MaxFeeGwei), Confirmations: o.Confirmations,
-		StuckAfter: o.StuckAfter, Poll: o.Poll, BatchSize: o.BatchSize, Progress: o.progress(), Hook: o.crashHook(),
+		NoERC2309: o.NoERC2309, MaxFeePerGas: cmdutil.GweiToWei(o.MaxFeeGwei), Confirmations: o.Confirmations,
+		StuckAfter: o.StuckAfter, Poll: o.Poll, BatchSize: o.BatchSize, Progress: cmdutil.MintProgress(o.IO.ErrOut, o.Quiet), Hook: o.crashHook(),
+		Dir: o.Dir, Node: redact.URL(o.RPC), NewDeployment: o.NewDeployment,
 	}
+	facts := pin.MetadataFactsFromSpec(s)
+	run.Metadata = &facts
 	if o.To != "" {
 		run.Recipient = common.HexToAddress(o.To)
 	}
 	if !nw.Test && !o.Yes {
-		run.Confirm = o.confirm
+		run.Confirm = cmdutil.ConfirmMint(o.IO)
+	}
+	if rec, err := pin.Latest(ctx, db); err == nil && !o.Quiet {
+		if _, carOnly, err := rec.Publication(); err == nil && carOnly {
+			fmt.Fprintln(o.IO.ErrOut, "Note: the collection's blocks were only written to a CAR file (pin --car): publishing them is your responsibility; the tokens resolve once the CAR is imported on IPFS.")
+		}
 	}
 	res, err := mint.Run(ctx, run)
 	if err != nil {
 		if res != nil && res.Minted > 0 && !o.Quiet {
 			fmt.Fprintf(o.IO.ErrOut, "%d tokens were minted before the error; re-run to continue.\n", res.Minted)
 		}
-		return classify(err)
+		return cmdutil.MintError(err)
 	}
 	if o.JSON {
 		return cmdutil.PrintJSON(o.IO.Out, res)
@@ -256,50 +255,9 @@ func mintRun(ctx context.Context, o *MintOptions) error {
 	return nil
 }
 
-// connect dials the node and checks its chain id, with one clear line when
-// it cannot be reached or serves another chain.
+// connect dials the node and checks its chain id (cmdutil.Connect).
 func (o *MintOptions) connect(ctx context.Context, nw spec.Network) (mint.Backend, func(), error) {
-	where := redact.URL(o.RPC)
-	pctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-	defer cancel()
-	b, closeFn, err := o.Dial(pctx, o.RPC)
-	if err != nil {
-		return nil, nil, cmdutil.AsUsage(fmt.Errorf("bad --rpc %s: %v", where, scrub(err, o.RPC)))
-	}
-	id, err := b.ChainID(pctx)
-	if err != nil {
-		closeFn()
-		if ctx.Err() != nil {
-			return nil, nil, ctx.Err()
-		}
-		return nil, nil, fmt.Errorf("cannot reach the node at %s: %v: check --rpc and that the node is running", where, scrub(err, o.RPC))
-	}
-	if err := mint.CheckChain(id.Uint64(), nw, " at "+where); err != nil {
-		closeFn()
-		return nil, nil, cmdutil.AsUsage(err)
-	}
-	return b, closeFn, nil
-}
-
-// confirm asks before spending on a chain that is not a test chain.
-func (o *MintOptions) confirm(ctx context.Context, est mint.Estimate) error {
-	what := fmt.Sprintf("mint %d tokens", est.Tokens)
-	if est.Deploy {
-		what = fmt.Sprintf("deploy the collection and mint %d tokens", est.Tokens)
-	}
-	q := fmt.Sprintf("%s on %s (chain %d) from %s, estimated cost %s ETH (at most %s ETH, %d transactions, %s gas)?",
-		what, est.Network.Name, est.Network.ChainID, est.From.Hex(), mint.FormatETH(est.ExpectedCost), mint.FormatETH(est.MaxCost), est.Txs, humanize.Comma(int64(est.Gas)))
-	ok, err := o.IO.Confirm(q)
-	if errors.Is(err, cmdutil.ErrNoTTY) {
-		return cmdutil.UsageError("%s: confirm on a terminal, or pass --yes", q)
-	}
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return fmt.Errorf("%w: nothing was sent", mint.ErrDeclined)
-	}
-	return nil
+	return cmdutil.Connect(ctx, o.Dial, o.RPC, nw)
 }
 
 func dryRun(ctx context.Context, o *MintOptions, s *spec.Spec) error {
@@ -309,9 +267,13 @@ func dryRun(ctx context.Context, o *MintOptions, s *spec.Spec) error {
 	}
 	defer db.Close()
 	dro := mint.DryRunOptions{DB: db, Collection: mint.ContractFactsFromSpec(s), Network: s.Network, NoERC2309: o.NoERC2309,
-		BatchSize: o.BatchSize, GasPrice: gweiToWei(o.GasPriceGwei)}
-	if o.Account != "" {
-		dro.From = common.HexToAddress(o.Account)
+		BatchSize: o.BatchSize, GasPrice: cmdutil.GweiToWei(o.GasPriceGwei)}
+	if o.Keys.HasAccount(o.Account) {
+		kf, err := o.Keys.ResolveAccount(o.Account)
+		if err != nil {
+			return err
+		}
+		dro.From = kf.Address // zero (the throwaway key) when the file does not say
 	}
 	if o.To != "" {
 		dro.Recipient = common.HexToAddress(o.To)
@@ -326,7 +288,7 @@ func dryRun(ctx context.Context, o *MintOptions, s *spec.Spec) error {
 	}
 	res, err := mint.DryRun(ctx, dro)
 	if err != nil {
-		return classify(err)
+		return cmdutil.MintError(err)
 	}
 	if o.JSON {
 		return cmdutil.PrintJSON(o.IO.Out, res)
@@ -351,40 +313,6 @@ func dryRun(ctx context.Context, o *MintOptions, s *spec.Spec) error {
 	}
 	return nil
 }
-
-// progress prints one line per transaction event to stderr.
-func (o *MintOptions) progress() func(mint.Event) {
-	if o.Quiet {
-		return nil
-	}
-	w := o.IO.ErrOut
-	return func(e mint.Event) {
-		t := e.Tx
-		switch e.Kind {
-		case mint.EventPlanned:
-			est := e.Estimate
-			fmt.Fprintf(w, "plan: %d transactions, %d tokens, ~%s gas, about %s ETH at current fees (at most %s)\n",
-				est.Txs, est.Tokens, humanize.Comma(int64(est.Gas)), mint.FormatETH(est.ExpectedCost), mint.FormatETH(est.MaxCost))
-		case mint.EventPending:
-			fmt.Fprintf(w, "settling %s (nonce %d) from an earlier run\n", t.Hash.Hex(), t.Nonce)
-		case mint.EventSent:
-			fmt.Fprintf(w, "sent     %s %s (nonce %d)\n", step(t), t.Hash.Hex(), t.Nonce)
-		case mint.EventRebroadcast:
-			fmt.Fprintf(w, "re-sent  %s: the node did not have it\n", t.Hash.Hex())
-		case mint.EventReplaced:
-			fmt.Fprintf(w, "stuck    %s: replaced by %s with a higher fee\n", t.Hash.Hex(), e.New.Hash.Hex())
-		case mint.EventFeeCapped:
-			fmt.Fprintf(w, "stuck    %s: --max-fee-gwei leaves no room for a higher fee; waiting (Ctrl-C and re-run later is safe)\n", t.Hash.Hex())
-		case mint.EventDropped:
-			fmt.Fprintf(w, "dropped  %s: its nonce was used by a transaction genmint did not send; planning again\n", t.Hash.Hex())
-		case mint.EventMined:
-			fmt.Fprintf(w, "mined    %s %s in block %d, %s gas (%d minted)\n", step(t), t.Hash.Hex(), t.Block, humanize.Comma(int64(t.GasUsed)), e.Minted)
-		}
-	}
-}
-
-// step says what t does, in a progress line.
-func step(t mint.TxRecord) string { return mint.DescribeTx(t.Kind, t.First, t.Last, "", mint.TxStep) }
 
 // crashHook reads CrashEnv (tests only).
 func (o *MintOptions) crashHook() func(mint.Point) {
@@ -411,36 +339,4 @@ func (o *MintOptions) crashHook() func(mint.Point) {
 			select {}
 		}
 	}
-}
-
-// classify maps mint's errors to exit codes: input problems are usage
-// errors (2), the rest failures (1).
-func classify(err error) error {
-	switch {
-	case errors.Is(err, mint.ErrWrongChain), errors.Is(err, mint.ErrOtherChain), errors.Is(err, mint.ErrNothingPinned),
-		errors.Is(err, mint.ErrNotContiguous), errors.Is(err, mint.ErrNotOwner), errors.Is(err, pin.ErrNoPinRun),
-		errors.Is(err, chain.ErrInvalidParameters), errors.Is(err, mint.ErrDryRunNeedsRPC):
-		return cmdutil.AsUsage(err)
-	}
-	return err
-}
-
-func gweiToWei(g float64) *big.Int {
-	if g <= 0 || math.IsInf(g, 0) || math.IsNaN(g) {
-		return nil
-	}
-	v, _ := new(big.Float).Mul(big.NewFloat(g), big.NewFloat(params.GWei)).Int(nil)
-	return v
-}
-
-// scrub removes the full URL from an error text.
-func scrub(err error, raw string) string {
-	msg := err.Error()
-	if raw != "" {
-		msg = strings.ReplaceAll(msg, raw, redact.URL(raw))
-		if u, perr := url.Parse(raw); perr == nil && u.Host != "" {
-			msg = strings.ReplaceAll(msg, strings.TrimSuffix(raw, "/"), redact.URL(raw))
-		}
-	}
-	return msg
 }

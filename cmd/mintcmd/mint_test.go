@@ -37,8 +37,16 @@ func TestParse(t *testing.T) {
 				return o.DryRun && o.GasPriceGwei == 12.5 && o.NoERC2309 && o.BatchSize == 50
 			}},
 		{args: []string{"--account", acct}, err: "--rpc URL is needed"},
-		{args: []string{"--rpc", "http://x"}, err: "--account ADDRESS is needed"},
-		{args: []string{"--rpc", "http://x", "--account", "0x12"}, err: `--account "0x12" is not an address`},
+		{args: []string{"--rpc", "http://x"}, err: "--account NAME|ADDRESS is needed"},
+		{args: []string{"--rpc", "http://x", "--account", "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"}, err: "looks like a private key"},
+		{args: []string{"--rpc", "http://x"}, env: map[string]string{cmdutil.EnvKeystoreAccount: "deployer", cmdutil.EnvKeystore: "/ks", cmdutil.EnvPassword: "/pw"},
+			check: func(o *MintOptions) bool {
+				return o.Account == "deployer" && o.Keys.Keystore == "/ks" && o.Keys.PasswordFile == "/pw"
+			}},
+		{args: []string{"--rpc", "http://x", "--account", "a", "--keystore", "/mine", "--password-env", "P"}, env: map[string]string{cmdutil.EnvKeystore: "/ks", cmdutil.EnvPassword: "/pw"},
+			check: func(o *MintOptions) bool {
+				return o.Keys.Keystore == "/mine" && o.Keys.PasswordFile == "" && o.Keys.PasswordEnv == "P"
+			}},
 		{args: []string{"--gas-price-gwei", "3"}, err: "--gas-price-gwei prices a --dry-run"},
 		{args: []string{"--dry-run", "--max-fee-gwei", "-1"}, err: "must not be negative"},
 		{args: []string{"--dry-run", "--password-file", "a", "--password-env", "B"}, err: "give --password-file or --password-env, not both"},
@@ -78,7 +86,7 @@ func TestRedact(t *testing.T) {
 		}
 	}
 	err := fmt.Errorf(`Post "https://node.example/v3/SECRETKEY": dial tcp: refused`)
-	if got := scrub(err, "https://node.example/v3/SECRETKEY"); strings.Contains(got, "SECRETKEY") {
+	if got := cmdutil.ScrubURL(err, "https://node.example/v3/SECRETKEY"); strings.Contains(got, "SECRETKEY") {
 		t.Errorf("scrub left the key: %s", got)
 	}
 }

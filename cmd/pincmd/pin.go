@@ -4,6 +4,9 @@ package pincmd
 import (
 	"context"
 	"fmt"
+	"strings"
+	"sync"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -24,9 +27,12 @@ type PinOptions struct {
 	State  func(ctx context.Context, create bool) (*state.DB, error)
 
 	IPFSAPI         string
+	IPFSAPIAuthEnv  string
 	CAR             string
 	PinningService  string
 	ServiceTokenEnv string
+	Upload          string
+	S3Endpoint      string
 	DryRun          bool
 }
 
@@ -44,21 +50,39 @@ what the node returns. The items become pinned, with baseURI
 ipfs://<metadata CID>/ ready for minting.
 
 Destinations: a Kubo node (--ipfs-api, else $IPFS_API, else ~/.ipfs/api,
-else 127.0.0.1:5001); --car FILE writes a CAR file instead, with no node
+else 127.0.0.1:5001); a node on another machine (--ipfs-api https://…, with
+--ipfs-api-auth-env NAME naming the variable that holds the Authorization
+header) gets the whole collection as one CAR through dag/import, and every
+root is then checked to be pinned there; --car FILE writes a CAR file instead, with no node
 (import it anywhere with 'ipfs dag import'); --pinning-service URL also asks
 an IPFS Pinning Service API to pin the roots, with its token read from the
 environment variable named by --pinning-service-token-env.
 
+--upload s3://BUCKET[/PREFIX] needs no node either: each root goes up as its
+own CAR with Filebase's CAR import (x-amz-meta-import: car; --s3-endpoint for
+another S3-compatible service), multipart and resumable, and counts only when
+the service reports the very root CID genmint computed. Every confirmed upload
+is recorded in uploads/<service>.json (commit it) and in the state, and the
+service is asked before anything is sent, so nothing is paid for twice.
+
 Re-running pins nothing new and changes no CID.`,
 		Example: `  genmint pin                                  # the local Kubo node
   genmint pin --car collection.car             # no node needed
+  KUBO_AUTH="Bearer …" genmint pin --ipfs-api https://rpc.example.com --ipfs-api-auth-env KUBO_AUTH
+  genmint pin --upload s3://my-bucket/drop1     # Filebase, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY set
   genmint pin --dry-run                        # print the baseURI, upload nothing
   PINATA_JWT=… genmint pin --pinning-service https://api.pinata.cloud/psa --pinning-service-token-env PINATA_JWT`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.JSON, opts.Quiet, opts.Dir, opts.Getenv = f.JSON, f.Quiet, f.Dir, f.Getenv
-			if opts.DryRun && (opts.CAR != "" || opts.PinningService != "" || opts.IPFSAPI != "") {
-				return cmdutil.UsageError("--dry-run uploads nothing: drop --ipfs-api, --car and --pinning-service")
+			if opts.DryRun && (opts.CAR != "" || opts.PinningService != "" || opts.IPFSAPI != "" || opts.Upload != "") {
+				return cmdutil.UsageError("--dry-run uploads nothing: drop --ipfs-api, --car, --upload and --pinning-service")
+			}
+			if opts.S3Endpoint != "" && !strings.HasPrefix(opts.Upload, "s3://") {
+				return cmdutil.UsageError("--s3-endpoint is for --upload s3://BUCKET[/PREFIX]")
+			}
+			if opts.IPFSAPIAuthEnv != "" && opts.IPFSAPI == "" {
+				return cmdutil.UsageError("--ipfs-api-auth-env names the header for the node given by --ipfs-api URL: add --ipfs-api")
 			}
 			if opts.PinningService != "" && opts.ServiceTokenEnv == "" {
 				return cmdutil.UsageError("--pinning-service needs --pinning-service-token-env NAME: the environment variable holding its access token")
@@ -71,7 +95,10 @@ Re-running pins nothing new and changes no CID.`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&opts.IPFSAPI, "ipfs-api", "", "Kubo RPC `address` (multiaddr or URL)")
+	fl.StringVar(&opts.IPFSAPIAuthEnv, "ipfs-api-auth-env", "", "the environment variable `NAME` holding the whole Authorization header value for --ipfs-api ('Bearer …' or 'Basic …')")
 	fl.StringVar(&opts.CAR, "car", "", "write every block to this CAR `file` (no node needed)")
+	fl.StringVar(&opts.Upload, "upload", "", "upload each root's CAR to `s3://BUCKET[/PREFIX]` (S3 with CAR import, e.g. Filebase; credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or AWS_PROFILE)")
+	fl.StringVar(&opts.S3Endpoint, "s3-endpoint", "", "the S3-compatible service's `URL` for --upload s3:// (default "+pin.DefaultS3Endpoint+")")
 	fl.StringVar(&opts.PinningService, "pinning-service", "", "also pin the roots on this Pinning Service API `URL`")
 	fl.StringVar(&opts.ServiceTokenEnv, "pinning-service-token-env", "", "the environment variable `NAME` holding the pinning service's token")
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "compute every CID and print the baseURI; upload nothing, change nothing")
@@ -96,6 +123,7 @@ func pinRun(ctx context.Context, o *PinOptions) error {
 		return err
 	}
 	defer db.Close()
+	remote := false // published to a node or service not on this machine
 	run := pin.Options{Dir: o.Dir, DB: db, Collection: pin.MetadataFactsFromSpec(s), DryRun: o.DryRun, Progress: o.progress()}
 	if !o.DryRun {
 		token := ""
@@ -105,12 +133,27 @@ func pinRun(ctx context.Context, o *PinOptions) error {
 				return cmdutil.UsageError("the environment variable %s is empty: put the pinning service's token in it", o.ServiceTokenEnv)
 			}
 		}
-		dest, err := pin.OpenDestinations(ctx, pin.DestinationOptions{IPFSAPI: o.IPFSAPI, CAR: o.CAR,
+		var auth pin.KuboAuth
+		if o.IPFSAPIAuthEnv != "" {
+			auth = pin.KuboAuth{Header: strings.TrimSpace(o.Getenv(o.IPFSAPIAuthEnv)), Env: o.IPFSAPIAuthEnv}
+			if auth.Header == "" {
+				return cmdutil.UsageError("the environment variable %s is empty: put the whole Authorization header value in it ('Bearer …' or 'Basic …')", o.IPFSAPIAuthEnv)
+			}
+		}
+		dest, err := pin.OpenDestinations(ctx, pin.DestinationOptions{IPFSAPI: o.IPFSAPI, IPFSAuth: auth, CAR: o.CAR, NoNode: o.Upload != "",
 			PinningService: o.PinningService, PinningServiceToken: token, Getenv: o.Getenv})
 		if err != nil {
 			return cmdutil.PinError(err)
 		}
 		run.Pinners, run.CAR = dest.Pinners, dest.CAR
+		remote = dest.Remote != nil || o.Upload != ""
+		if o.Upload != "" {
+			svc, err := o.service()
+			if err != nil {
+				return cmdutil.PinError(err)
+			}
+			run.Services = append(run.Services, svc)
+		}
 	}
 	res, err := pin.Run(ctx, run)
 	if err != nil {
@@ -120,7 +163,45 @@ func pinRun(ctx context.Context, o *PinOptions) error {
 		return cmdutil.PrintJSON(o.IO.Out, res)
 	}
 	cmdutil.PrintPinned(o.IO.Out, res)
+	if remote && !o.Quiet {
+		fmt.Fprintln(o.IO.Out, "Check every token through the service's gateway: genmint verify --gateway URL (e.g. https://ipfs.filebase.io for Filebase, your Pinata gateway for Pinata).")
+	}
 	return nil
+}
+
+// service opens the --upload destination.
+func (o *PinOptions) service() (pin.CARService, error) {
+	bucket, prefix, err := pin.ParseS3Upload(o.Upload)
+	if err != nil {
+		return nil, cmdutil.UsageError("%v", err)
+	}
+	return pin.NewS3(pin.S3Options{Endpoint: o.S3Endpoint, Bucket: bucket, Prefix: prefix,
+		AccessKey: o.Getenv("AWS_ACCESS_KEY_ID"), SecretKey: o.Getenv("AWS_SECRET_ACCESS_KEY"), Profile: o.Getenv("AWS_PROFILE"),
+		Sent: o.sent()})
+}
+
+// sent prints a multipart upload's progress, one line per tenth sent.
+func (o *PinOptions) sent() func(key string, n, total int64) {
+	if o.Quiet || o.JSON {
+		return nil
+	}
+	var mu sync.Mutex
+	shown := map[string]int64{}
+	start := map[string]time.Time{}
+	return func(key string, n, total int64) {
+		mu.Lock()
+		defer mu.Unlock()
+		if _, ok := start[key]; !ok {
+			start[key] = time.Now()
+		}
+		tenth := n * 10 / max(total, 1)
+		if tenth <= shown[key] && n < total {
+			return
+		}
+		shown[key] = tenth
+		rate := float64(n) / max(time.Since(start[key]).Seconds(), 0.001)
+		fmt.Fprintf(o.IO.ErrOut, "%s: %s of %s sent (%s/s)\n", key, humanBytes(int(n)), humanBytes(int(total)), humanBytes(int(rate)))
+	}
 }
 
 // progress prints one line per root reaching a destination.
@@ -134,8 +215,22 @@ func (o *PinOptions) progress() func(pin.Event) {
 			fmt.Fprintf(o.IO.ErrOut, "%-10s %s\n", e.Root, e.CID)
 		case pin.EventPinned:
 			fmt.Fprintf(o.IO.ErrOut, "%-10s pinned to %s\n", e.Root, e.Destination)
+		case pin.EventSending:
+			fmt.Fprintf(o.IO.ErrOut, "%-10s sending %s CAR to %s\n", e.Root, humanBytes(e.Total), e.Destination)
 		case pin.EventAlreadyThere:
 			fmt.Fprintf(o.IO.ErrOut, "%-10s already on %s\n", e.Root, e.Destination)
 		}
 	}
+}
+
+func humanBytes(n int) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
 }

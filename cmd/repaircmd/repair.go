@@ -5,30 +5,40 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"strconv"
+	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/genmint/genmint/cmd/cmdutil"
+	"github.com/genmint/genmint/curate"
 	"github.com/genmint/genmint/generate/pipeline"
+	"github.com/genmint/genmint/mint"
+	"github.com/genmint/genmint/pin"
 	"github.com/genmint/genmint/spec"
 	"github.com/genmint/genmint/state"
 )
 
 // RepairOptions are `genmint repair`'s inputs.
 type RepairOptions struct {
-	IO    *cmdutil.IOStreams
-	JSON  bool
-	Dir   string
-	Force bool
-	Spec  func() (*spec.Spec, error)
-	Now   func() int64
+	IO     *cmdutil.IOStreams
+	JSON   bool
+	Dir    string
+	Force  bool
+	Spec   func() (*spec.Spec, error)
+	Now    func() time.Time
+	Getenv func(string) string
+
+	IPFSAPI string
+	CAR     string
+	// RPC, when set, is a node the mint records are rebuilt from (with
+	// deployments/<network>.json).
+	RPC string
 }
 
 // NewCmdRepair builds `genmint repair`.
 func NewCmdRepair(f *cmdutil.Factory, runF func(*RepairOptions) error) *cobra.Command {
-	opts := &RepairOptions{IO: f.IO, Spec: f.LoadSpec, Now: func() int64 { return f.Now().Unix() }}
+	opts := &RepairOptions{IO: f.IO, Spec: f.LoadSpec}
 	cmd := &cobra.Command{
 		Use:   "repair",
 		Short: "Rebuild a damaged or lost state database from items/",
@@ -36,23 +46,58 @@ func NewCmdRepair(f *cmdutil.Factory, runF func(*RepairOptions) error) *cobra.Co
 whose provenance.json verifies against its final image and original becomes
 generated again; the others are reported and left for 'genmint generate'.
 
-A damaged database is moved aside (state.db.damaged-<time>), never deleted.
-Curation decisions, the request journal, and pin and mint records lived only
-in the database: restore those from a backup if you have one.`,
+A damaged database is moved aside (state.db.damaged-<time>), never deleted,
+and what the files cannot prove is carried over from it when it can still be
+read: the request (spend) journal, curation decisions and variants, and the
+mint journal. Pin records are rebuilt by recomputing every CID from the
+verified folders and asking where they are pinned: give --ipfs-api ADDR (a
+Kubo node) or --car FILE (the CAR file 'genmint pin --car' wrote). Nothing
+is uploaded or sent.
+
+A database that opens is completed instead: folders it lost track of are
+recorded, missing pin records rebuilt, items whose folder is gone reported.
+
+With --rpc URL, the mint records are rebuilt from deployments/<network>.json
+and that node: the deployment is checked against the chain, then every token
+(totalSupply, its Transfer and ConsecutiveTransfer events) and the
+transactions that minted them are adopted, and their items become minted, so
+'genmint mint' never deploys a second contract. Nothing is sent.`,
+		Example: `  genmint repair                       # after a lost or damaged state.db
+  genmint repair --car collection.car  # and rebuild the pin record from the CAR file
+  genmint repair --ipfs-api /ip4/127.0.0.1/tcp/5001
+  genmint repair --car collection.car --rpc http://127.0.0.1:8545  # and the mint records`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.JSON, opts.Dir = f.JSON, f.Dir
+			opts.JSON, opts.Dir, opts.Now, opts.Getenv = f.JSON, f.Dir, f.Now, f.Getenv
 			if runF != nil {
 				return runF(opts)
 			}
 			return repairRun(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().BoolVar(&opts.Force, "force", false, "rebuild even though the database opens fine (it is moved aside first)")
+	fl := cmd.Flags()
+	fl.BoolVar(&opts.Force, "force", false, "rebuild even though the database opens fine (it is moved aside first, its journals carried over)")
+	fl.StringVar(&opts.IPFSAPI, "ipfs-api", "", "a Kubo RPC `address` to ask whether the recomputed roots are pinned there")
+	fl.StringVar(&opts.RPC, "rpc", "", "rebuild the mint records from deployments/<network>.json and the node at this JSON-RPC `URL`")
+	fl.StringVar(&opts.CAR, "car", "", "a CAR `file` 'genmint pin --car' wrote, to check the recomputed roots against (read only)")
 	return cmd
 }
 
-// repairRun rebuilds the state database.
+// Report is what `genmint repair --json` prints.
+type Report struct {
+	*pipeline.RepairReport
+	Carried *state.CarryReport `json:"carried,omitempty"`
+	Pin     *pin.RebuildReport `json:"pin"`
+	Fresh   bool               `json:"fresh"` // a new database was built (else an open one was completed)
+	Mint    string             `json:"mint"`
+	// MintRebuild is what --rpc adopted from deployments/ and the chain.
+	MintRebuild *mint.RebuildReport `json:"mint_rebuild,omitempty"`
+}
+
+// repairRun rebuilds the state database, in the order each part needs the
+// one before: items from their folders, then the journals carried over,
+// then pin records (from the items), then mint records (from the pin
+// records, deployments/ and the chain).
 func repairRun(ctx context.Context, o *RepairOptions) error {
 	s, err := o.Spec()
 	if err != nil {
@@ -64,52 +109,132 @@ func repairRun(ctx context.Context, o *RepairOptions) error {
 	}
 	defer unlock()
 
-	path := state.Path(o.Dir)
 	var moved string
-	if _, err := os.Stat(path); err == nil {
-		db, err := state.Open(ctx, o.Dir, state.Options{})
-		switch {
-		case err == nil:
-			db.Close()
-			if !o.Force {
-				return cmdutil.UsageError("%s opens fine: nothing to repair (--force rebuilds it anyway, moving it aside first)", path)
-			}
-		case errors.Is(err, state.ErrCorrupt):
-		default:
+	fresh := true
+	db, err := state.Open(ctx, o.Dir, state.Options{Now: o.Now})
+	switch {
+	case err == nil && !o.Force:
+		fresh = false
+	case err == nil:
+		db.Close()
+		fallthrough
+	case errors.Is(err, state.ErrCorrupt):
+		if moved, err = state.MoveAside(o.Dir, o.Now()); err != nil {
 			return err
 		}
-		moved = path + ".damaged-" + strconv.FormatInt(o.Now(), 10)
-		for _, suffix := range []string{"", "-wal", "-shm"} {
-			if err := os.Rename(path+suffix, moved+suffix); err != nil && !errors.Is(err, os.ErrNotExist) {
-				return fmt.Errorf("move the damaged database aside: %w", err)
-			}
+		fallthrough
+	case errors.Is(err, state.ErrNoCollection):
+		if db, err = state.Open(ctx, o.Dir, state.Options{Create: true, Now: o.Now}); err != nil {
+			return err
 		}
-	}
-	db, err := state.Open(ctx, o.Dir, state.Options{Create: true})
-	if err != nil {
+	default:
 		return err
 	}
 	defer db.Close()
-	rep, err := pipeline.Repair(ctx, s, db)
-	if err != nil {
+
+	// 1. Items, from the folders that verify.
+	rep := &Report{Fresh: fresh}
+	if rep.RepairReport, err = pipeline.Repair(ctx, s, db); err != nil {
 		return err
 	}
 	rep.MovedAway = moved
+	// 2. What the files cannot prove, from the old database.
+	if moved != "" {
+		if rep.Carried, err = db.CarryOver(ctx, moved); err != nil {
+			return err
+		}
+	}
+	// 3. Pin records, recomputed from the items and checked at the destinations.
+	ro := pin.RebuildOptions{Dir: o.Dir, DB: db, Collection: pin.MetadataFactsFromSpec(s), CAR: o.CAR}
+	if o.IPFSAPI != "" {
+		dest, err := pin.OpenDestinations(ctx, pin.DestinationOptions{IPFSAPI: o.IPFSAPI, Getenv: o.Getenv})
+		if err != nil {
+			return cmdutil.PinError(err)
+		}
+		ro.Pinners = dest.Pinners
+	}
+	if rep.Pin, err = pin.Rebuild(ctx, ro); err != nil {
+		return cmdutil.PinError(err)
+	}
+	// 4. Mint records: rebuilt from deployments/<network>.json and the chain
+	// (after the pin records, whose baseURI they are checked against). Until
+	// then the mint journal is only what CarryOver brought back.
+	rep.Mint = "carried over"
+	if moved == "" && fresh {
+		rep.Mint = "not rebuilt"
+	}
+	if o.RPC != "" {
+		if rep.MintRebuild, err = rebuildMint(ctx, o, s, db); err != nil {
+			return err
+		}
+		rep.Mint = "rebuilt from " + mint.DeploymentsDir + "/ and the chain"
+		if rep.MintRebuild.Record == nil && !rep.MintRebuild.Already {
+			rep.Mint = "not rebuilt"
+		}
+	}
+
 	if o.JSON {
 		return cmdutil.PrintJSON(o.IO.Out, rep)
 	}
-	w := o.IO.Out
-	if moved != "" {
-		fmt.Fprintf(w, "Moved the old database to %s.\n", moved)
+	printReport(o.IO, rep)
+	return nil
+}
+
+func printReport(io *cmdutil.IOStreams, rep *Report) {
+	w := io.Out
+	if rep.MovedAway != "" {
+		fmt.Fprintf(w, "Moved the old database to %s.\n", rep.MovedAway)
 	}
-	fmt.Fprintf(w, "Rebuilt %d items from items/: %d verified and generated", rep.Planned, rep.Adopted)
-	if rep.Custom > 0 {
-		fmt.Fprintf(w, " (%d with their own seed or prompt)", rep.Custom)
+	if rep.Fresh {
+		fmt.Fprintf(w, "Rebuilt %d items from items/: %d verified and generated", rep.Planned, rep.Adopted)
+		if rep.Custom > 0 {
+			fmt.Fprintf(w, " (%d with their own seed or prompt)", rep.Custom)
+		}
+		fmt.Fprintf(w, ", %d to generate.\n", rep.Planned-rep.Adopted)
+	} else if rep.Adopted > 0 {
+		fmt.Fprintf(w, "Recorded %d items from items/ the state had lost track of; %d were recorded already.\n", rep.Adopted, rep.Recorded)
+	} else {
+		fmt.Fprintf(w, "The state database opens and records every verified item folder (%d items).\n", rep.Recorded)
 	}
-	fmt.Fprintf(w, ", %d to generate.\n", rep.Planned-rep.Adopted)
 	for _, sk := range rep.Skipped {
 		fmt.Fprintf(w, "  item %04d not adopted: %s\n", sk.ID, sk.Error)
 	}
-	fmt.Fprintln(w, "Not in the files, so not rebuilt: curation decisions, the request journal, pin and mint records.")
-	return nil
+	for _, m := range rep.Missing {
+		fmt.Fprintf(w, "  item %04d is %s but its folder lost its final image (%s): 'genmint generate' reports what it needs\n", m.ID, m.Status, m.Error)
+	}
+	if c := rep.Carried; c != nil {
+		var parts []string
+		for _, t := range []string{"requests", "curate_log", "curate_variants", "mint_txs", "mint_tokens"} {
+			if n, ok := c.Rows[t]; ok {
+				parts = append(parts, fmt.Sprintf("%s %d", t, n))
+			}
+		}
+		if len(parts) > 0 {
+			fmt.Fprintf(w, "Carried over from the old database (rows): %s.\n", strings.Join(parts, ", "))
+		}
+		for st, ids := range c.Statuses {
+			fmt.Fprintf(w, "  %d items %s again, as decided before\n", len(ids), st)
+		}
+		if len(c.Failed) > 0 {
+			fmt.Fprintf(w, "Could not carry over from the old database (it stays at %s): %s.\n", rep.MovedAway, strings.Join(c.Failed, "; "))
+		}
+	} else if rep.Fresh {
+		fmt.Fprintln(w, "There was no old database: the request journal, curation decisions and mint journal are not in the files and were not rebuilt.")
+	}
+	switch p := rep.Pin; {
+	case p.Rebuilt != nil && p.Reason == "":
+		fmt.Fprintf(w, "Pin records rebuilt: the recomputed roots of %d items are pinned (baseURI %s); %d items pinned again.\n",
+			len(p.Rebuilt.ItemIDs), p.Rebuilt.BaseURI, p.Newly)
+	case p.Rebuilt != nil:
+		fmt.Fprintf(w, "Pin records: %s (baseURI %s).\n", p.Reason, p.Rebuilt.BaseURI)
+	default:
+		fmt.Fprintf(w, "Pin records not rebuilt: %s", p.Reason)
+		if len(p.Tried) > 0 {
+			fmt.Fprintf(w, " (recomputed baseURI %s for items %s)", p.Tried[0].BaseURI, curate.FormatIDs(p.Tried[0].ItemIDs))
+		}
+		fmt.Fprintln(w, "; 'genmint pin' computes the same CIDs from the same files.")
+	}
+	if rep.MintRebuild != nil {
+		printMint(w, rep.MintRebuild)
+	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/genmint/genmint/cmd/c2pacmd"
 	"github.com/genmint/genmint/cmd/cmdutil"
 	"github.com/genmint/genmint/cmd/curatecmd"
 	"github.com/genmint/genmint/cmd/democmd"
@@ -24,6 +25,7 @@ import (
 	"github.com/genmint/genmint/cmd/providerscmd"
 	"github.com/genmint/genmint/cmd/raritycmd"
 	"github.com/genmint/genmint/cmd/repaircmd"
+	"github.com/genmint/genmint/cmd/runcmd"
 	"github.com/genmint/genmint/cmd/showcmd"
 	"github.com/genmint/genmint/cmd/statuscmd"
 	"github.com/genmint/genmint/cmd/validatecmd"
@@ -31,6 +33,7 @@ import (
 	"github.com/genmint/genmint/cmd/versioncmd"
 	"github.com/genmint/genmint/cmd/walletcmd"
 	"github.com/genmint/genmint/internal/build"
+	"github.com/genmint/genmint/internal/termtext"
 )
 
 // NewCmdRoot builds the command tree around f.
@@ -55,6 +58,7 @@ plain lines, --json documents and exit codes:
   genmint pin --car collection.car
   genmint mint --rpc http://127.0.0.1:8545 --account 0x…
   genmint verify --rpc http://127.0.0.1:8545 --car collection.car
+  genmint run --keep-all --car collection.car --rpc-url "$RPC" --account deployer --json   # all steps, for CI
   genmint status --json`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
@@ -77,6 +81,7 @@ plain lines, --json documents and exit codes:
 	})
 	cmd.SetOut(f.IO.Out)
 	cmd.SetErr(f.IO.ErrOut)
+	cmd.SetGlobalNormalizationFunc(cmdutil.NormalizeFlags) // Foundry's --rpc-url is --rpc
 
 	cmd.AddCommand(
 		initcmd.NewCmdInit(f, nil),
@@ -90,8 +95,10 @@ plain lines, --json documents and exit codes:
 		pincmd.NewCmdPin(f, nil),
 		verifycmd.NewCmdVerify(f, nil),
 		mintcmd.NewCmdMint(f, nil),
+		runcmd.NewCmdRun(f, nil),
 		statuscmd.NewCmdStatus(f, nil),
 		walletcmd.NewCmdWallet(f, nil),
+		c2pacmd.NewCmdC2PA(f, nil),
 		providerscmd.NewCmdProviders(f),
 		repaircmd.NewCmdRepair(f, nil),
 		democmd.NewCmdDemo(f, nil),
@@ -159,7 +166,7 @@ func Run(ctx context.Context, f *cmdutil.Factory, args []string) cmdutil.ExitCod
 	if code == cmdutil.ExitInterrupted {
 		msg = "interrupted: everything finished so far is kept; run the command again to resume"
 	}
-	fmt.Fprintln(f.IO.ErrOut, f.IO.Color(cmdutil.Red, "genmint: ")+msg)
+	fmt.Fprintln(f.IO.ErrOut, f.IO.Color(cmdutil.Red, "genmint: ")+termtext.Text(msg))
 	if f.JSON {
 		_ = cmdutil.PrintJSON(f.IO.Out, map[string]any{"error": msg, "exit_code": int(code)})
 	}

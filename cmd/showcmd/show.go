@@ -14,7 +14,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/genmint/genmint/cmd/cmdutil"
+	"github.com/genmint/genmint/internal/termtext"
 	"github.com/genmint/genmint/provenance"
+	"github.com/genmint/genmint/provenance/c2pa"
 	"github.com/genmint/genmint/state"
 )
 
@@ -54,7 +56,10 @@ func NewCmdShow(f *cmdutil.Factory, runF func(*ShowOptions) error) *cobra.Comman
 type Detail struct {
 	cmdutil.ItemEntry
 	Provenance json.RawMessage `json:"provenance,omitempty"`
-	Requests   []state.Request `json:"requests"`
+	// ContentCredentials is the final's C2PA manifest, validated (absent
+	// when the final carries none).
+	ContentCredentials *c2pa.Report    `json:"content_credentials,omitempty"`
+	Requests           []state.Request `json:"requests"`
 }
 
 // showRun prints one item.
@@ -87,18 +92,19 @@ func showRun(ctx context.Context, o *ShowOptions) error {
 			return fmt.Errorf("item %d: %s is not a provenance record: %w", o.ID, it.ProvenancePath, err)
 		}
 	}
+	cc, ccErr := contentCredentials(o.Dir, it)
 	if o.JSON {
 		if reqs == nil {
 			reqs = []state.Request{}
 		}
-		return cmdutil.PrintJSON(o.IO.Out, Detail{ItemEntry: cmdutil.NewItemEntry(it), Provenance: raw, Requests: reqs})
+		return cmdutil.PrintJSON(o.IO.Out, Detail{ItemEntry: cmdutil.NewItemEntry(it), Provenance: raw, ContentCredentials: cc, Requests: reqs})
 	}
 	w := o.IO.Out
 	row := func(k, v string) {
 		if v != "" && k == "" {
-			fmt.Fprintf(w, "%-11s %s\n", "", v)
+			fmt.Fprintf(w, "%-11s %s\n", "", termtext.Line(v))
 		} else if v != "" {
-			fmt.Fprintf(w, "%-11s %s\n", k+":", v)
+			fmt.Fprintf(w, "%-11s %s\n", k+":", termtext.Line(v))
 		}
 	}
 	fmt.Fprintf(w, "%s  %s\n", o.IO.Color(cmdutil.Bold, fmt.Sprintf("Item %04d", it.ID)), cmdutil.StatusColor(o.IO, it.Status))
@@ -151,6 +157,23 @@ func showRun(ctx context.Context, o *ShowOptions) error {
 	if it.ProvenancePath != "" {
 		row("Record", it.ProvenancePath+"  content sha256 "+it.RecordSHA256)
 	}
+	if cc != nil || ccErr != nil {
+		row("C2PA", c2paLine(cc, ccErr))
+		if cc != nil {
+			var acts []string
+			for _, a := range cc.Actions {
+				acts = append(acts, strings.TrimPrefix(a.Action, "c2pa."))
+			}
+			row("  actions", strings.Join(acts, " → "))
+			row("  source", strings.TrimPrefix(cc.DigitalSourceType, "http://cv.iptc.org/newscodes/digitalsourcetype/"))
+			if cc.Genmint != nil {
+				row("  upstream", cc.Genmint.Upstream)
+			}
+			if cc.Timestamp != nil {
+				row("  timestamp", cc.Timestamp.UTC().Format("2006-01-02 15:04:05 MST")+" (RFC 3161)")
+			}
+		}
+	}
 	if it.Error != "" {
 		row("Error", it.Error)
 	}
@@ -197,4 +220,38 @@ func layerLines(params map[string]any) []string {
 		out = append(out, line)
 	}
 	return out
+}
+
+// contentCredentials validates the final's C2PA manifest against the
+// collection's trust anchors; nil, nil when the final carries none.
+func contentCredentials(dir string, it state.Item) (*c2pa.Report, error) {
+	if it.Final.Path == "" {
+		return nil, nil
+	}
+	final, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(it.Final.Path)))
+	if err != nil {
+		return nil, nil // the Final row and verify report a missing file
+	}
+	o := c2pa.Options{}
+	if cfg, err := c2pa.LoadConfig(dir); err == nil && cfg != nil {
+		o.Roots, _ = cfg.Roots(dir)
+	}
+	r, err := c2pa.Verify(final, o)
+	if errors.Is(err, c2pa.ErrNoManifest) || errors.Is(err, c2pa.ErrUnsupported) {
+		return nil, nil
+	}
+	return r, err
+}
+
+// c2paLine is the one-line summary: who signed, and whether it holds.
+func c2paLine(r *c2pa.Report, err error) string {
+	switch {
+	case err != nil:
+		return "Content Credentials broken: " + err.Error()
+	case len(r.Problems) > 0:
+		return "Content Credentials broken: " + strings.Join(r.Problems, "; ")
+	case !r.Trusted:
+		return "Content Credentials valid, signed by an untrusted certificate: " + r.Signer + " (" + r.Untrusted + ")"
+	}
+	return "Content Credentials valid, signed by " + r.Signer + " (issued by " + r.Issuer + ")"
 }

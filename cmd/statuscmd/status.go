@@ -3,45 +3,66 @@ package statuscmd
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"text/tabwriter"
+	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/genmint/genmint/cmd/cmdutil"
+	"github.com/genmint/genmint/internal/redact"
+	"github.com/genmint/genmint/internal/termtext"
 	"github.com/genmint/genmint/mint"
+	"github.com/genmint/genmint/spec"
 	"github.com/genmint/genmint/state"
 )
+
+// DeploymentMissing is the status shown instead of "minted" when --rpc's
+// chain does not hold the collection's recorded deployment.
+const DeploymentMissing state.Status = "deployment missing"
 
 // StatusOptions are `genmint status`'s inputs.
 type StatusOptions struct {
 	IO    *cmdutil.IOStreams
 	JSON  bool
 	State func(ctx context.Context, create bool) (*state.DB, error)
+	Spec  func() (*spec.Spec, error)
+	Dir   string
+	// RPC, when set, is a node the recorded deployment is checked against.
+	RPC string
 }
 
 // NewCmdStatus builds `genmint status`.
 func NewCmdStatus(f *cmdutil.Factory, runF func(*StatusOptions) error) *cobra.Command {
-	opts := &StatusOptions{IO: f.IO, State: f.OpenState}
-	return &cobra.Command{
+	opts := &StatusOptions{IO: f.IO, State: f.OpenState, Spec: f.LoadSpec}
+	cmd := &cobra.Command{
 		Use:   "status",
 		Short: "Show where each item stands, with its token and mint transaction",
 		Long: `Show the collection's progress: how many items are in each status, the
 contract, and per item its status, token id and the transaction that minted
 it, as recorded in the state (no node is asked). In a pipe each item is one
 tab-separated line: id, status, token id, transaction hash ("-" when not
-minted).`,
+minted).
+
+With --rpc URL, the recorded deployment (the state's, else
+deployments/<network>.json) is checked against that node: the block hash at
+its height and the code hash at its address. When the chain does not hold
+it (reset, or another network), minted items show "deployment missing".`,
 		Example: `  genmint status
+  genmint status --rpc http://127.0.0.1:8545     # is the deployment still on that chain?
   genmint status --json | jq '.items[] | select(.status == "minted") | .tx_hash'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.JSON = f.JSON
+			opts.JSON, opts.Dir = f.JSON, f.Dir
 			if runF != nil {
 				return runF(opts)
 			}
 			return statusRun(cmd.Context(), opts)
 		},
 	}
+	cmd.Flags().StringVar(&opts.RPC, "rpc", "", "check the recorded deployment against the node at this JSON-RPC `URL`")
+	return cmd
 }
 
 // Item is one item in status's JSON document.
@@ -61,6 +82,11 @@ type Document struct {
 	Open         int             `json:"open_transactions"`
 	Items        []Item          `json:"items"`
 	Transactions []mint.TxRecord `json:"transactions"`
+	// Record is the deployment's chain identity (deployments/<network>.json).
+	Record *mint.DeploymentRecord `json:"deployment_record,omitempty"`
+	// DeploymentMissing, with --rpc, says why the node's chain does not
+	// hold the recorded deployment ("" when it does, or without --rpc).
+	DeploymentMissing string `json:"deployment_missing,omitempty"`
 }
 
 // statusRun prints the status.
@@ -86,8 +112,16 @@ func statusRun(ctx context.Context, o *StatusOptions) error {
 	if doc.Transactions == nil {
 		doc.Transactions = []mint.TxRecord{}
 	}
+	if o.RPC != "" {
+		if doc.Record, doc.DeploymentMissing, err = o.checkDeployment(ctx, db); err != nil {
+			return err
+		}
+	}
 	for i, it := range items {
 		doc.Items[i] = Item{ID: it.ID, Status: it.Status}
+		if it.Status == state.Minted && doc.DeploymentMissing != "" {
+			doc.Items[i].Status = DeploymentMissing
+		}
 		if tok, ok := ms.Tokens[it.ID]; ok {
 			doc.Items[i].TokenID, doc.Items[i].TxHash = tok.TokenID, tok.TxHash.Hex()
 		}
@@ -109,6 +143,9 @@ func statusRun(ctx context.Context, o *StatusOptions) error {
 	var line string
 	for _, s := range state.Statuses {
 		if n := counts[s]; n > 0 {
+			if s == state.Minted && doc.DeploymentMissing != "" {
+				s = DeploymentMissing
+			}
 			line += fmt.Sprintf("%s %d   ", cmdutil.StatusColor(o.IO, s), n)
 		}
 	}
@@ -116,20 +153,49 @@ func statusRun(ctx context.Context, o *StatusOptions) error {
 	if d := ms.Deployment; d != nil {
 		fmt.Fprintf(w, "Contract %s on chain %d (deployed in %s, block %d)\n", d.Contract.Hex(), d.ChainID, d.TxHash.Hex(), d.Block)
 	}
+	if doc.DeploymentMissing != "" {
+		fmt.Fprintln(w, o.IO.Color(cmdutil.Red, "deployment missing: "+doc.DeploymentMissing))
+	}
 	if ms.Open > 0 {
 		fmt.Fprintln(w, o.IO.Color(cmdutil.Yellow, fmt.Sprintf("%d transaction(s) in flight from an interrupted run: 'genmint mint' settles them first", ms.Open)))
 	}
 	if len(items) == 0 {
 		return nil
 	}
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, o.IO.Color(cmdutil.Bold, "ID\tSTATUS\tTOKEN\tTX"))
+	// Aligned by width on the terminal: a tabwriter counts colour codes.
+	tb := termtext.Table{Gap: 2}
+	bold := func(s string) string { return o.IO.Color(cmdutil.Bold, s) }
+	tb.Row(bold("ID"), bold("STATUS"), bold("TOKEN"), bold("TX"))
 	for _, it := range doc.Items {
 		tok, tx := "", ""
 		if it.TxHash != "" {
 			tok, tx = fmt.Sprint(it.TokenID), it.TxHash
 		}
-		fmt.Fprintf(tw, "%04d\t%s\t%s\t%s\n", it.ID, cmdutil.StatusColor(o.IO, it.Status), tok, tx)
+		tb.Row(fmt.Sprintf("%04d", it.ID), cmdutil.StatusColor(o.IO, it.Status), tok, tx)
 	}
-	return tw.Flush()
+	_, err = tb.WriteTo(w)
+	return err
+}
+
+// checkDeployment checks the recorded deployment against --rpc's node: the
+// record, and why the chain does not hold it ("" when it does).
+func (o *StatusOptions) checkDeployment(ctx context.Context, db *state.DB) (*mint.DeploymentRecord, string, error) {
+	s, err := o.Spec()
+	if err != nil {
+		return nil, "", err
+	}
+	rec, err := mint.FindDeployment(ctx, db, o.Dir, s.Network.Name)
+	if err != nil || rec == nil {
+		if err == nil {
+			err = cmdutil.UsageError("--rpc: the collection has no recorded deployment on %s to check", s.Network.Name)
+		}
+		return nil, "", err
+	}
+	cctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	err = mint.CheckDeploymentAt(cctx, o.RPC, redact.URL(o.RPC), rec)
+	if errors.Is(err, mint.ErrChainReset) {
+		return rec, strings.TrimSuffix(err.Error(), "; nothing was sent"), nil
+	}
+	return rec, "", err
 }

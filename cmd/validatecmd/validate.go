@@ -10,6 +10,7 @@ import (
 	"github.com/genmint/genmint/cmd/cmdutil"
 	"github.com/genmint/genmint/generate/providers"
 	"github.com/genmint/genmint/generate/providers/layers"
+	"github.com/genmint/genmint/internal/termtext"
 	"github.com/genmint/genmint/rarity"
 	"github.com/genmint/genmint/spec"
 )
@@ -87,7 +88,7 @@ func validateRun(o *ValidateOptions) error {
 			if p.Severity == spec.SeverityWarning {
 				color = cmdutil.Yellow
 			}
-			fmt.Fprintln(o.IO.Out, o.IO.Color(color, p.String()))
+			fmt.Fprintln(o.IO.Out, o.IO.Color(color, termtext.Line(p.String())))
 		}
 		if rep.Valid {
 			combos := ""

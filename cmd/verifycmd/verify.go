@@ -12,9 +12,12 @@ import (
 
 	"github.com/genmint/genmint/cmd/cmdutil"
 	"github.com/genmint/genmint/curate"
+	"github.com/genmint/genmint/internal/redact"
+	"github.com/genmint/genmint/internal/termtext"
 	"github.com/genmint/genmint/internal/usage"
 	"github.com/genmint/genmint/mint"
 	"github.com/genmint/genmint/pin"
+	"github.com/genmint/genmint/provenance/c2pa"
 	"github.com/genmint/genmint/spec"
 	"github.com/genmint/genmint/state"
 	"github.com/genmint/genmint/verify"
@@ -38,6 +41,10 @@ type VerifyOptions struct {
 	// Chain opens the collection at RPC and Contract (default: go-ethereum's
 	// ethclient, verify.DialChain). Called only when both are known.
 	Chain func(ctx context.Context) (verify.Chain, error)
+	// CheckDeployment, in the collection's folder, checks the recorded
+	// deployment at Contract against RPC's chain: why the chain does not
+	// hold it ("" when it does, or when Contract is not the recorded one).
+	CheckDeployment func(ctx context.Context, db *state.DB) (missing string, err error)
 	// Content opens the IPFS source the flags name (default
 	// verify.OpenContent: --car, --gateway, else a Kubo node).
 	Content func(ctx context.Context) (verify.Content, error)
@@ -58,9 +65,20 @@ type VerifyOptions struct {
 func NewCmdVerify(f *cmdutil.Factory, runF func(*VerifyOptions) error) *cobra.Command {
 	opts := &VerifyOptions{IO: f.IO, Spec: f.LoadSpec, State: f.OpenState}
 	opts.MintDefaults = func(ctx context.Context, db *state.DB) (string, string, bool, error) {
-		return mintDefaults(ctx, db, f.Getenv)
+		rpc, contract, ok, err := mintDefaults(ctx, db, f.Getenv)
+		if err != nil || ok {
+			return rpc, contract, ok, err
+		}
+		// The state lost its journal: deployments/<network>.json outlives it.
+		if s, serr := opts.Spec(); serr == nil {
+			if rec, rerr := mint.ReadDeploymentFile(opts.Dir, s.Network.Name); rerr == nil && rec != nil {
+				return f.Getenv("ETH_RPC_URL"), rec.Address.Hex(), true, nil
+			}
+		}
+		return "", "", false, nil
 	}
 	opts.Chain = func(ctx context.Context) (verify.Chain, error) { return verify.DialChain(ctx, opts.RPC, opts.Contract) }
+	opts.CheckDeployment = func(ctx context.Context, db *state.DB) (string, error) { return checkDeployment(ctx, opts, db) }
 	opts.Content = func(ctx context.Context) (verify.Content, error) {
 		return verify.OpenContent(ctx, verify.ContentOptions{CAR: opts.CAR, Gateway: opts.Gateway, IPFSAPI: opts.IPFSAPI, Getenv: opts.Getenv})
 	}
@@ -185,12 +203,30 @@ func verifyRun(ctx context.Context, o *VerifyOptions) error {
 		return cmdutil.AsUsage(verify.ErrNothingToVerify)
 	}
 
+	if db != nil && o.RPC != "" && o.CheckDeployment != nil {
+		// The collection's own contract: its chain must still hold the
+		// recorded deployment, or nothing read from that address is its.
+		missing, err := o.CheckDeployment(ctx, db)
+		if err != nil {
+			return classify(err)
+		}
+		if missing != "" {
+			return o.print(&verify.Report{Mode: verify.ModeChain, Links: []verify.Link{verify.LinkChain}, Contract: o.Contract,
+				Chain: redact.URL(o.RPC), Collection: []verify.Failure{{Link: verify.LinkChain, Check: "deployment",
+					Message: "deployment missing: " + missing,
+					Fix:     "point --rpc at the chain the collection was deployed on (deployments/<network>.json records it); no transaction can repair another chain's contract"}},
+				Results: []verify.TokenResult{}})
+		}
+	}
 	content, err := o.Content(ctx)
 	if err != nil {
 		return classify(withCARHint(err, rec))
 	}
 	defer closeIt(content)
 	run := verify.Options{Content: content, Pin: rec, IDs: o.Only, Concurrency: o.Concurrency, FetchTimeout: o.Timeout, RequireAIGC: o.RequireAIGC}
+	if run.C2PA, err = c2paCheck(o.Dir); err != nil {
+		return err
+	}
 	if o.RPC != "" {
 		ch, err := o.Chain(ctx)
 		if err != nil {
@@ -219,9 +255,13 @@ func runLocal(ctx context.Context, o *VerifyOptions) error {
 		return err
 	}
 	defer db.Close()
+	check, err := c2paCheck(o.Dir)
+	if err != nil {
+		return err
+	}
 	prog := cmdutil.NewProgress(o.IO, "item", o.Quiet)
 	r, err := verify.Local(ctx, verify.LocalOptions{Dir: o.Dir, DB: db, Collection: pin.MetadataFactsFromSpec(s), IDs: o.Only,
-		Concurrency: o.Concurrency, Started: prog.Start, Progress: o.progress(prog, "item")})
+		Concurrency: o.Concurrency, C2PA: check, Started: prog.Start, Progress: o.progress(prog, "item")})
 	prog.Finish()
 	if err != nil {
 		return err
@@ -233,7 +273,7 @@ func runLocal(ctx context.Context, o *VerifyOptions) error {
 func (o *VerifyOptions) progress(p *cmdutil.Progress, noun string) func(verify.TokenResult) {
 	return func(tr verify.TokenResult) {
 		if !tr.OK && len(tr.Failures) > 0 {
-			p.Step(o.IO.Color(cmdutil.Red, "✗ ")+tr.Failures[0].String(), true)
+			p.Step(o.IO.Color(cmdutil.Red, "✗ ")+termtext.Line(tr.Failures[0].String()), true)
 			return
 		}
 		var parts []string
@@ -246,6 +286,13 @@ func (o *VerifyOptions) progress(p *cmdutil.Progress, noun string) func(verify.T
 		}
 		if tr.ERC7007 != "" {
 			parts = append(parts, "erc7007 "+tr.ERC7007)
+		}
+		if cc := tr.ContentCredentials; cc != nil && cc.Status != "absent" {
+			c := "c2pa " + cc.Status
+			if cc.Status == "untrusted" {
+				c = "c2pa signed by an untrusted certificate (" + cc.Signer + ")"
+			}
+			parts = append(parts, c)
 		}
 		p.Step(fmt.Sprintf("%s %s %d verified: %s", o.IO.Color(cmdutil.Green, "✓"), noun, tr.ID, strings.Join(parts, ", ")), false)
 	}
@@ -313,6 +360,26 @@ func shortHash(h string) string {
 	return h
 }
 
+// checkDeployment checks the collection's recorded deployment, when
+// --contract is it, against --rpc's chain.
+func checkDeployment(ctx context.Context, o *VerifyOptions, db *state.DB) (string, error) {
+	s, err := o.Spec()
+	if err != nil {
+		return "", nil // no spec: a folder with a state but no genmint.yaml; nothing recorded to compare
+	}
+	rec, err := mint.FindDeployment(ctx, db, o.Dir, s.Network.Name)
+	if err != nil || rec == nil || !strings.EqualFold(rec.Address.Hex(), o.Contract) {
+		return "", err
+	}
+	cctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	err = mint.CheckDeploymentAt(cctx, o.RPC, redact.URL(o.RPC), rec)
+	if errors.Is(err, mint.ErrChainReset) {
+		return strings.TrimSuffix(err.Error(), "; nothing was sent"), nil
+	}
+	return "", err
+}
+
 // mintDefaults reads the contract `genmint mint` deployed for this
 // collection, and the RPC endpoint from ETH_RPC_URL (the same fallback mint
 // uses; the URL itself is never stored, as it often holds an API key). A
@@ -328,4 +395,21 @@ func mintDefaults(ctx context.Context, db *state.DB, getenv func(string) string)
 		return "", "", false, nil
 	}
 	return getenv("ETH_RPC_URL"), d.Contract.Hex(), true, nil
+}
+
+// c2paCheck is the Content Credentials check: every image carrying a C2PA
+// manifest is validated, against the trust anchors of the collection's
+// set-up (genmint c2pa init) when the folder has one.
+func c2paCheck(dir string) (*verify.C2PA, error) {
+	cfg, err := c2pa.LoadConfig(dir)
+	if err != nil {
+		return nil, cmdutil.AsUsage(err)
+	}
+	check := &verify.C2PA{}
+	if cfg != nil {
+		if check.Roots, err = cfg.Roots(dir); err != nil {
+			return nil, cmdutil.AsUsage(err)
+		}
+	}
+	return check, nil
 }

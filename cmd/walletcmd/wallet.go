@@ -26,6 +26,7 @@ type WalletOptions struct {
 	// import
 	KeyFile        string // a v3 keystore file
 	PrivateKeyFile string // a file holding a raw hex key, or "-" for stdin
+	Name           string // import NAME: store the key as the file NAME, as `cast wallet import NAME` does
 }
 
 // NewCmdWallet builds `genmint wallet` and its subcommands. runF, when set,
@@ -48,6 +49,7 @@ and without either flag, the command exits 2.`,
 		Example: `  genmint wallet new
   genmint wallet import ~/.foundry/keystores/deployer --password-file pw.txt
   genmint wallet import --private-key-file key.hex
+  genmint wallet import deployer --private-key-file key.hex   # stored as <keystore>/deployer, as cast does
   op read op://vault/key | genmint wallet import --private-key-file - --password-env KEY_PASS
   genmint wallet list --json`,
 		Args: cobra.ArbitraryArgs,
@@ -84,21 +86,32 @@ without both, the collection's ownership is lost.`,
 		RunE: run("new", walletNew),
 	}
 	importCmd := &cobra.Command{
-		Use:   "import [KEYFILE]",
+		Use:   "import [KEYFILE | NAME --private-key-file FILE]",
 		Short: "Import a keystore file, or a raw private key from a file or stdin",
 		Long: `Import a v3 keystore file made by geth, clef, cast, ethers or another
 wallet (KEYFILE; its passphrase is asked for and kept), or a raw hex private
 key read from --private-key-file FILE, or from stdin with --private-key-file -
 (it is then encrypted with the passphrase). A private key is never accepted
 on the command line, where other users of the machine can read it. An account
-already in the keystore is never overwritten.`,
+already in the keystore is never overwritten.
+
+With a NAME and --private-key-file, the key is stored as the file NAME in the
+keystore folder, the way 'cast wallet import NAME' stores it, and
+'--account NAME' finds it (so does cast, with --keystore pointing at it).`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			if len(args) == 1 {
 				if wallet.LooksLikePrivateKey(args[0]) {
 					return cmdutil.UsageError("that looks like a private key: never put one on the command line (other users can read it): save it in a file and pass --private-key-file FILE, or pipe it with --private-key-file -")
 				}
-				opts.KeyFile = args[0]
+				if fi, err := os.Stat(args[0]); err == nil && fi.Mode().IsRegular() && opts.PrivateKeyFile != "" {
+					return cmdutil.UsageError("give a keystore file, or NAME --private-key-file FILE: one of the two (%s is a file)", args[0])
+				}
+				if opts.PrivateKeyFile != "" {
+					opts.Name = args[0] // import NAME --private-key-file FILE
+				} else {
+					opts.KeyFile = args[0]
+				}
 			}
 			if (opts.KeyFile == "") == (opts.PrivateKeyFile == "") {
 				return cmdutil.UsageError("give a keystore file, or --private-key-file FILE (- for stdin): one of the two")
@@ -177,6 +190,12 @@ func walletImport(o *WalletOptions) error {
 	pw, err := o.Keys.Passphrase(o.IO, o.Getenv).Get("Passphrase to encrypt the key with: ", true)
 	if err != nil {
 		return cmdutil.AsUsage(err)
+	}
+	if o.Name != "" {
+		if a, err = wallet.ImportNamed(ks.Dir(), o.Name, raw, pw, o.Scrypt); err != nil {
+			return cmdutil.KeyError(err)
+		}
+		return o.print(a, "Imported "+o.Name+":")
 	}
 	if a, err = ks.ImportPrivateKey(raw, pw); err != nil {
 		return cmdutil.KeyError(err)

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -17,6 +18,7 @@ import (
 	"github.com/genmint/genmint/internal/fsatomic"
 	"github.com/genmint/genmint/postprocess"
 	"github.com/genmint/genmint/provenance"
+	"github.com/genmint/genmint/provenance/c2pa"
 	"github.com/genmint/genmint/state"
 )
 
@@ -119,6 +121,9 @@ func (r *runner) do(ctx context.Context, j job) error {
 		}
 		return err
 	}
+	if err := r.dropDuplicates(id); err != nil {
+		return err
+	}
 	var cost float64
 	if outcome == OutcomeGenerated {
 		cost = res.CostUSD
@@ -154,6 +159,24 @@ func (r *runner) ask(ctx context.Context, j job) ([]byte, *storedResult, error) 
 	req := generate.Request{
 		Item: id, Prompt: j.item.Prompt, NegativePrompt: j.item.NegativePrompt, Seed: j.item.Seed,
 		Model: s.Provider.Model, Width: width, Height: height, Params: s.Provider.Params, Traits: j.item.Traits,
+	}
+	// Files of this item the state does not record (a lost database, a crash
+	// before the record, a folder that no longer verifies) are paid work:
+	// never overwritten, kept as a variant.
+	if !j.replace {
+		moved, err := archiveUnrecorded(s.Dir, id)
+		if err != nil {
+			return nil, nil, err
+		}
+		if moved != "" {
+			r.mu.Lock()
+			r.sum.Archived = append(r.sum.Archived, moved)
+			if r.archived == nil {
+				r.archived = map[int]string{}
+			}
+			r.archived[id] = moved
+			r.mu.Unlock()
+		}
 	}
 	// A job the service took for this item in a run that died is taken up
 	// again where the provider can (Replicate), instead of paid for twice.
@@ -217,6 +240,108 @@ func (r *runner) ask(ctx context.Context, j job) ([]byte, *storedResult, error) 
 		return nil, nil, err
 	}
 	return res.Image, stored, nil
+}
+
+// archiveUnrecorded moves the item's original, final image and provenance
+// record, when its folder holds any, to items/NNNN/variants/unrecorded-<n>/
+// (the first n free), each rename durable, and returns that folder relative
+// to the collection ("" when there was nothing to move). Only called when
+// the state records no original for the item.
+func archiveUnrecorded(collectionDir string, id int) (string, error) {
+	dir := filepath.Join(collectionDir, ItemDir(id))
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return "", nil
+		}
+		return "", fmt.Errorf("read %s: %w", dir, err)
+	}
+	var names []string
+	for _, e := range entries {
+		n := e.Name()
+		if e.Type().IsRegular() && (n == "provenance.json" || strings.HasPrefix(n, "original.") || strings.HasPrefix(n, "final.")) {
+			names = append(names, n)
+		}
+	}
+	if len(names) == 0 {
+		return "", nil
+	}
+	var rel string
+	for n := 1; ; n++ {
+		rel = filepath.Join(ItemDir(id), "variants", "unrecorded-"+strconv.Itoa(n))
+		if _, err := os.Lstat(filepath.Join(collectionDir, rel)); errors.Is(err, os.ErrNotExist) {
+			break
+		}
+	}
+	vdir := filepath.Join(collectionDir, rel)
+	if err := os.MkdirAll(vdir, 0o755); err != nil {
+		return "", fsatomic.Explain(fmt.Errorf("keep unrecorded files of item %d: %w", id, err))
+	}
+	if err := fsatomic.SyncDir(filepath.Dir(vdir)); err != nil {
+		return "", err
+	}
+	for _, n := range names {
+		if err := os.Rename(filepath.Join(dir, n), filepath.Join(vdir, n)); err != nil {
+			return "", fsatomic.Explain(fmt.Errorf("keep unrecorded files of item %d: %w", id, err))
+		}
+	}
+	if err := fsatomic.SyncDir(vdir); err != nil {
+		return "", err
+	}
+	if err := fsatomic.SyncDir(dir); err != nil {
+		return "", err
+	}
+	return filepath.ToSlash(rel), nil
+}
+
+// dropDuplicates removes, from the files archiveUnrecorded kept for item
+// id in this run, those byte-identical to the item's new files (a
+// deterministic provider asked again after a crash), and the folder when
+// nothing is left: no byte is lost, and no copy is kept for nothing.
+func (r *runner) dropDuplicates(id int) error {
+	r.mu.Lock()
+	rel := r.archived[id]
+	r.mu.Unlock()
+	if rel == "" {
+		return nil
+	}
+	vdir := filepath.Join(r.o.Spec.Dir, filepath.FromSlash(rel))
+	entries, err := os.ReadDir(vdir)
+	if err != nil {
+		return nil // nothing to tidy
+	}
+	left := len(entries)
+	for _, e := range entries {
+		kept, err := os.ReadFile(filepath.Join(vdir, e.Name()))
+		if err != nil {
+			continue
+		}
+		now, err := os.ReadFile(filepath.Join(r.o.Spec.Dir, ItemDir(id), e.Name()))
+		if err != nil || !bytes.Equal(kept, now) {
+			continue
+		}
+		if err := os.Remove(filepath.Join(vdir, e.Name())); err != nil {
+			return fsatomic.Explain(fmt.Errorf("tidy %s: %w", rel, err))
+		}
+		left--
+	}
+	if left > 0 {
+		return nil
+	}
+	if err := os.Remove(vdir); err != nil {
+		return nil
+	}
+	_ = os.Remove(filepath.Dir(vdir)) // variants/, when it is empty
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	delete(r.archived, id)
+	for i, a := range r.sum.Archived {
+		if a == rel {
+			r.sum.Archived = append(r.sum.Archived[:i], r.sum.Archived[i+1:]...)
+			break
+		}
+	}
+	return nil
 }
 
 var extensions = map[string]string{"image/png": ".png", "image/jpeg": ".jpg", "image/webp": ".webp"}
@@ -319,8 +444,20 @@ func (r *runner) finish(ctx context.Context, j job, original []byte, res *stored
 		ProviderFacts: facts,
 	}
 	finalName := "final" + s.Output.Ext()
-	final, rec, err := provenance.Seal(*content, buf.Bytes(), finalName,
-		provenance.Times{Requested: res.RequestedAt, Generated: res.GeneratedAt, Processed: r.o.Now().UTC()})
+	var sign provenance.Signer
+	if r.o.C2PA != nil {
+		sign = func(final []byte, recordSHA256 string) ([]byte, error) {
+			m := contentCredentials(content, finalName, recordSHA256)
+			if !r.o.Info.Algorithmic {
+				// The provider's original, with whatever Content Credentials
+				// it sent, becomes the parent ingredient.
+				m.Parent, m.ParentTitle, m.ParentFormat = original, content.Original.Path, res.MediaType
+			}
+			return c2pa.Sign(ctx, final, m, r.o.C2PA)
+		}
+	}
+	final, rec, err := provenance.SealSigned(*content, buf.Bytes(), finalName,
+		provenance.Times{Requested: res.RequestedAt, Generated: res.GeneratedAt, Processed: r.o.Now().UTC()}, sign)
 	if err != nil {
 		return &errItem{state.Failed, fmt.Errorf("embed provenance: %w", err)}
 	}
@@ -347,6 +484,26 @@ func (r *runner) finish(ctx context.Context, j job, original []byte, res *stored
 		RecordSHA256:   rec.ContentSHA256,
 		PostHash:       r.postHash,
 	})
+}
+
+// contentCredentials is the C2PA manifest of an item: c2pa.created with its
+// digital source type, one action per post-process step with the step's
+// parameters, and genmint's assertion naming the provenance record.
+func contentCredentials(c *provenance.Content, title, recordSHA256 string) *c2pa.Manifest {
+	seed := int64(c.Seed.Requested)
+	if c.Seed.Actual != nil {
+		seed = int64(*c.Seed.Actual)
+	}
+	m := &c2pa.Manifest{
+		Title:             title,
+		DigitalSourceType: c.DigitalSourceType,
+		Genmint: c2pa.Genmint{RecordSHA256: recordSHA256, Collection: c.Collection, Item: c.Item,
+			Provider: c.Provider, Model: c.Model, Prompt: c.Prompt, Seed: seed},
+	}
+	for _, st := range c.PostProcess {
+		m.Steps = append(m.Steps, c2pa.Action{Action: c2pa.ActionForStep(st.Op), Description: "genmint post-process step " + st.Op, Parameters: st.Params})
+	}
+	return m
 }
 
 func steps(ss []postprocess.Step) []provenance.Step {

@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/genmint/genmint/generate"
+	"github.com/genmint/genmint/provenance/c2pa"
 	"github.com/genmint/genmint/spec"
 	"github.com/genmint/genmint/state"
 )
@@ -64,6 +65,10 @@ type Options struct {
 	// runs spent, would exceed it. 0 means no cap.
 	MaxSpendUSD float64
 
+	// C2PA signs every final image with Content Credentials (nil: the
+	// collection has no C2PA set-up, and finals carry none).
+	C2PA *c2pa.Signer
+
 	Progress Progress // nil means silent
 	Now      func() time.Time
 }
@@ -87,6 +92,15 @@ type Summary struct {
 	Interrupted bool        `json:"interrupted,omitempty"`
 	Problems    []ItemError `json:"problems,omitempty"`
 	DryRun      bool        `json:"dry_run,omitempty"`
+
+	// Adopted counts items the state did not know as done whose folder
+	// verified (a lost or empty database): recorded from the files, never
+	// asked for again. They are counted in AlreadyDone too.
+	Adopted int `json:"adopted,omitempty"`
+	// Archived lists item files the state did not record, moved to
+	// items/NNNN/variants/unrecorded-<n>/ before the item was generated
+	// again, so no paid output is ever overwritten.
+	Archived []string `json:"archived,omitempty"`
 }
 
 // ItemError is one item that did not succeed.
@@ -134,6 +148,7 @@ type jobKind int
 const (
 	jobGenerate jobKind = iota // ask the provider, then post-process
 	jobProcess                 // post-process the stored original
+	jobAdopt                   // record the item's folder, which verifies
 )
 
 type job struct {
@@ -141,6 +156,10 @@ type job struct {
 	item    spec.Item
 	genHash string
 	force   bool // reset a done item first
+	// replace: the caller archived the item's candidate (--force, a
+	// curation regenerate), so its files may be overwritten.
+	replace bool
+	folder  *folder // jobAdopt: the verified folder
 }
 
 // Run generates what is missing. Its error is for failures of the run itself
@@ -216,6 +235,21 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 			jobs = append(jobs, j)
 		}
 	}
+	// A job for an item whose folder already holds a verified record (the
+	// state was lost, emptied or rebuilt) records that folder instead of
+	// asking the provider again.
+	for i, j := range jobs {
+		if j.kind != jobGenerate || j.force {
+			continue
+		}
+		f, err := checkFolder(s, j.item.ID)
+		if err != nil {
+			continue // no record, or one that does not verify: generated again (its files archived first)
+		}
+		jobs[i].kind, jobs[i].folder = jobAdopt, f
+		sum.Adopted++
+		sum.AlreadyDone++
+	}
 
 	// 4. Price the provider calls, and hold them to the spend cap.
 	price, known := Price(s, o.Info)
@@ -230,6 +264,20 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 		if j.kind == jobGenerate {
 			calls++
 		}
+	}
+	if !o.DryRun {
+		// Record the verified folders before anything is asked of a provider.
+		kept := jobs[:0]
+		for _, j := range jobs {
+			if j.kind != jobAdopt {
+				kept = append(kept, j)
+				continue
+			}
+			if _, err := j.folder.record(ctx, s, o.DB, j.genHash); err != nil {
+				return nil, fmt.Errorf("record items/%04d from its files: %w", j.item.ID, err)
+			}
+		}
+		jobs = kept
 	}
 	if o.DryRun {
 		sum.Requests = calls
@@ -323,7 +371,7 @@ func Regenerate(ctx context.Context, o Options, id int, ov Override) (*Summary, 
 	if sum.SpentUSD, err = o.DB.Spent(ctx); err != nil {
 		return nil, err
 	}
-	if err := execute(ctx, o, sum, []job{{kind: jobGenerate, item: it, genHash: genHash}}, price, PostHash(o.Spec)); err != nil {
+	if err := execute(ctx, o, sum, []job{{kind: jobGenerate, item: it, genHash: genHash, replace: true}}, price, PostHash(o.Spec)); err != nil {
 		return sum, err
 	}
 	if after, err := o.DB.Item(context.WithoutCancel(ctx), id); err == nil && after.Status == state.Pending {
@@ -383,7 +431,7 @@ func classify(it spec.Item, genHash, postHash string, existing map[int]state.Ite
 		case force && cur.Status == state.Kept:
 			return j, true, fmt.Errorf("item %d is kept: reject it first ('genmint curate --reject %d') to regenerate it", it.ID, it.ID)
 		case force:
-			j.force = true
+			j.force, j.replace = true, true
 			return j, false, nil
 		case cur.GenHash != genHash:
 			sum.Stale = append(sum.Stale, it.ID)
@@ -401,7 +449,7 @@ func classify(it spec.Item, genHash, postHash string, existing map[int]state.Ite
 			sum.Problems = append(sum.Problems, ItemError{ID: it.ID, Status: state.Refused, Error: cur.Error})
 			return j, true, nil
 		}
-		j.force = force
+		j.force, j.replace = force, force
 		return j, false, nil
 	}
 	// pending or failed
@@ -470,11 +518,12 @@ type runner struct {
 	provider generate.Provider
 	observed bool // provider calls the journal itself, per attempt
 
-	mu         sync.Mutex // guards sum, reserved, answers, inflight, journalErr and Progress calls
+	mu         sync.Mutex // guards sum, reserved, answers, inflight, journalErr, archived and Progress calls
 	reserved   float64    // estimates of attempts in flight
 	answers    map[int]*state.Answer
 	inflight   map[int]int64 // item → journal row of its attempt in flight (one at a time per item)
 	journalErr error
+	archived   map[int]string // item → where archiveUnrecorded kept its files this run
 }
 
 func (r *runner) work(ctx context.Context, jobs []job) error {

@@ -22,16 +22,26 @@ type RepairReport struct {
 	Custom    int         `json:"custom"`  // of those, items whose inputs differ from the plan (regenerated in curation)
 	Skipped   []ItemError `json:"skipped,omitempty"`
 	MovedAway string      `json:"moved_away,omitempty"` // where the damaged database went
+
+	// Recorded counts items the state already held as done, left as they
+	// are (a repair of a database that opens).
+	Recorded int `json:"recorded,omitempty"`
+	// Missing lists items the state holds as done whose final image is no
+	// longer in their folder.
+	Missing []ItemError `json:"missing,omitempty"`
 }
 
 // Repair rebuilds a collection's generation state from its files: it plans
 // every item from the spec, then adopts each item folder whose
 // provenance.json verifies against its final image and original, marking
 // it generated. Items that do not verify stay pending (the next generate
-// remakes them) and are reported. db must be a new, empty database.
+// remakes them) and are reported. Items db already holds as done are left
+// as they are (their folder is only checked to be there), so Repair also
+// completes a database that opens but lost track of some folders.
 //
-// Only what the files prove is rebuilt: curation decisions, the request
-// journal, and pin and mint records lived only in the database.
+// Only what the files prove is rebuilt here: the request journal, curation
+// decisions and the mint journal are carried over from an old database
+// (state.DB.CarryOver), and pin records rebuilt by pin.Rebuild.
 func Repair(ctx context.Context, s *spec.Spec, db *state.DB) (*RepairReport, error) {
 	plan, err := s.Plan(s.Count)
 	if err != nil {
@@ -45,7 +55,24 @@ func Repair(ctx context.Context, s *spec.Spec, db *state.DB) (*RepairReport, err
 		return nil, err
 	}
 	rep := &RepairReport{Planned: len(planned)}
+	have, err := db.Items(ctx, state.Query{})
+	if err != nil {
+		return nil, err
+	}
+	done := map[int]state.Item{}
+	for _, it := range have {
+		if it.Status.Done() {
+			done[it.ID] = it
+		}
+	}
 	for i, it := range plan {
+		if cur, ok := done[it.ID]; ok {
+			rep.Recorded++
+			if _, err := os.Stat(filepath.Join(s.Dir, filepath.FromSlash(cur.Final.Path))); err != nil {
+				rep.Missing = append(rep.Missing, ItemError{ID: it.ID, Status: cur.Status, Error: oneLine(err.Error())})
+			}
+			continue
+		}
 		err := adopt(ctx, s, db, it, planned[i].GenHash, rep)
 		if err == nil {
 			rep.Adopted++
@@ -65,45 +92,87 @@ func Repair(ctx context.Context, s *spec.Spec, db *state.DB) (*RepairReport, err
 
 // adopt verifies one item folder and records it as generated.
 func adopt(ctx context.Context, s *spec.Spec, db *state.DB, it spec.Item, planHash string, rep *RepairReport) error {
-	dir := ItemDir(it.ID)
-	raw, err := os.ReadFile(filepath.Join(s.Dir, dir, "provenance.json"))
+	f, err := checkFolder(s, it.ID)
 	if err != nil {
 		return err
+	}
+	custom, err := f.record(ctx, s, db, planHash)
+	if err != nil {
+		return err
+	}
+	if custom {
+		rep.Custom++
+	}
+	return nil
+}
+
+// folder is an item folder whose provenance.json verifies against its final
+// image and original.
+type folder struct {
+	id  int
+	dir string // relative to the collection
+	rec *provenance.Record
+}
+
+// checkFolder verifies item id's folder without writing anything. An
+// error wrapping os.ErrNotExist means the folder holds no record; an
+// *errItem says why the record does not verify.
+func checkFolder(s *spec.Spec, id int) (*folder, error) {
+	dir := ItemDir(id)
+	raw, err := os.ReadFile(filepath.Join(s.Dir, dir, "provenance.json"))
+	if err != nil {
+		return nil, err
 	}
 	bad := func(format string, args ...any) error {
 		return &errItem{state.Pending, fmt.Errorf(format, args...)}
 	}
 	rec, err := provenance.ParseRecord(raw)
 	if err != nil {
-		return bad("%s/provenance.json: %v", dir, err)
+		return nil, bad("%s/provenance.json: %v", dir, err)
 	}
 	c := rec.Content
-	if c.Item != it.ID {
-		return bad("%s/provenance.json describes item %d", dir, c.Item)
+	if c.Item != id {
+		return nil, bad("%s/provenance.json describes item %d", dir, c.Item)
+	}
+	if !localName(rec.Final.Path) || !localName(c.Original.Path) {
+		return nil, bad("%s/provenance.json names files outside the item's folder", dir)
 	}
 	final, err := os.ReadFile(filepath.Join(s.Dir, dir, rec.Final.Path))
 	if err != nil {
-		return bad("%s: %v", dir, err)
+		return nil, bad("%s: %v", dir, err)
 	}
 	if err := provenance.Verify(rec, final); err != nil {
-		return bad("%s/%s: %v", dir, rec.Final.Path, err)
+		return nil, bad("%s/%s: %v", dir, rec.Final.Path, err)
 	}
 	original, err := os.ReadFile(filepath.Join(s.Dir, dir, c.Original.Path))
 	if err != nil {
-		return bad("%s: %v", dir, err)
+		return nil, bad("%s: %v", dir, err)
 	}
 	if sha256hex(original) != c.Original.SHA256 {
-		return bad("%s/%s does not match its record", dir, c.Original.Path)
+		return nil, bad("%s/%s does not match its record", dir, c.Original.Path)
 	}
+	return &folder{id: id, dir: dir, rec: rec}, nil
+}
 
+// localName reports whether a record's file name stays in the item folder.
+func localName(name string) bool {
+	return name != "" && name == filepath.Base(name) && name != "." && name != ".."
+}
+
+// record writes a verified folder to the state as a generated item. When
+// the record's inputs differ from the plan (planHash), the item becomes
+// custom: its record is its plan.
+func (f *folder) record(ctx context.Context, s *spec.Spec, db *state.DB, planHash string) (custom bool, err error) {
+	rec, dir := f.rec, f.dir
+	c := rec.Content
 	// The item's inputs, as the record proves them.
-	actual := spec.Item{ID: it.ID, Seed: c.Seed.Requested, Traits: c.Traits, Prompt: c.Prompt, NegativePrompt: c.NegativePrompt}
+	actual := spec.Item{ID: f.id, Seed: c.Seed.Requested, Traits: c.Traits, Prompt: c.Prompt, NegativePrompt: c.NegativePrompt}
 	genHash := GenHash(s, actual)
 	if genHash != planHash {
-		if err := db.Override(ctx, it.ID, actual.Seed, actual.Prompt, genHash); err != nil {
-			return err
+		if err := db.Override(ctx, f.id, actual.Seed, actual.Prompt, genHash); err != nil {
+			return false, err
 		}
-		rep.Custom++
+		custom = true
 	}
 	facts := c.ProviderFacts
 	infotext, _ := facts["infotext"].(string)
@@ -117,13 +186,13 @@ func adopt(ctx context.Context, s *spec.Spec, db *state.DB, it spec.Item, planHa
 		RequestedAt: rec.Times.Requested, GeneratedAt: rec.Times.Generated,
 	})
 	if err != nil {
-		return err
+		return custom, err
 	}
-	if err := db.SaveOriginal(ctx, it.ID, genHash, state.File{Path: filepath.ToSlash(filepath.Join(dir, c.Original.Path)),
+	if err := db.SaveOriginal(ctx, f.id, genHash, state.File{Path: filepath.ToSlash(filepath.Join(dir, c.Original.Path)),
 		SHA256: c.Original.SHA256, MediaType: c.Original.MediaType}, stored, nil); err != nil {
-		return err
+		return custom, err
 	}
-	return db.SaveFinal(ctx, it.ID, state.Finished{
+	return custom, db.SaveFinal(ctx, f.id, state.Finished{
 		Final:          state.File{Path: filepath.ToSlash(filepath.Join(dir, rec.Final.Path)), SHA256: rec.Final.SHA256, MediaType: rec.Final.MediaType},
 		ProvenancePath: filepath.ToSlash(filepath.Join(dir, "provenance.json")),
 		RecordSHA256:   rec.ContentSHA256,

@@ -27,6 +27,32 @@ type AnvilNode struct {
 	URL      string    // http://127.0.0.1:PORT
 	ChainID  uint64    // 31337 unless overridden by a --chain-id argument
 	Accounts []Account // the funded dev accounts, in anvil's order
+
+	t       testing.TB
+	bin     string
+	cfgPath string
+	args    []string
+	port    int
+	stop    func()
+}
+
+// Restart kills the node and starts a fresh one (a new chain from the same
+// genesis accounts) on the same port, as a reset devnet does: the URL stays,
+// every block and contract is gone.
+func (a *AnvilNode) Restart() {
+	a.t.Helper()
+	a.stop()
+	var err error
+	// The port was ours; the kernel may hold it a moment after the kill.
+	for attempt := 0; attempt < 50; attempt++ {
+		var b *AnvilNode
+		if b, err = startAnvilOn(a.t, a.bin, a.cfgPath, a.args, a.port); err == nil {
+			a.stop = b.stop
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	a.t.Fatalf("restart anvil on port %d: %v", a.port, err)
 }
 
 // Account is one of anvil's pre-funded dev accounts. Its key is one of the
@@ -67,7 +93,10 @@ func StartAnvil(t testing.TB, extraArgs ...string) *AnvilNode {
 }
 
 func startAnvil(t testing.TB, bin, cfgPath string, extraArgs []string) (*AnvilNode, error) {
-	port := FreePort(t)
+	return startAnvilOn(t, bin, cfgPath, extraArgs, FreePort(t))
+}
+
+func startAnvilOn(t testing.TB, bin, cfgPath string, extraArgs []string, port int) (*AnvilNode, error) {
 	args := append([]string{
 		"--host", "127.0.0.1",
 		"--port", strconv.Itoa(port),
@@ -87,9 +116,12 @@ func startAnvil(t testing.TB, bin, cfgPath string, extraArgs []string) (*AnvilNo
 	}
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
+	var once sync.Once
 	stop := func() {
-		killProcessGroup(cmd) // an error means it already exited
-		<-done
+		once.Do(func() {
+			killProcessGroup(cmd) // an error means it already exited
+			<-done
+		})
 	}
 
 	url := "http://127.0.0.1:" + strconv.Itoa(port)
@@ -118,7 +150,7 @@ func startAnvil(t testing.TB, bin, cfgPath string, extraArgs []string) (*AnvilNo
 	if err != nil {
 		return nil, err
 	}
-	return &AnvilNode{URL: url, ChainID: chainID, Accounts: accounts}, nil
+	return &AnvilNode{URL: url, ChainID: chainID, Accounts: accounts, t: t, bin: bin, cfgPath: cfgPath, args: extraArgs, port: port, stop: stop}, nil
 }
 
 func rpcChainID(url string) (uint64, error) {

@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -27,6 +29,9 @@ type KuboDaemon struct {
 	API     string // RPC API base URL, e.g. http://127.0.0.1:41234
 	APIAddr string // the same as a multiaddr, e.g. /ip4/127.0.0.1/tcp/41234
 	Gateway string // gateway base URL, e.g. http://127.0.0.1:41235
+	// Auth is the Authorization header value the RPC API demands (set by
+	// WithKuboAPIAuth), or "" for an open API.
+	Auth string
 
 	cmd    *exec.Cmd
 	done   chan struct{}
@@ -40,6 +45,7 @@ type KuboOption func(*kuboSettings)
 type kuboSettings struct {
 	profiles []string
 	config   [][2]string // key, JSON value
+	auth     string      // "bearer:SECRET" or "basic:USER:PASS"
 }
 
 // WithKuboProfiles applies further Kubo configuration profiles at init, after
@@ -52,6 +58,16 @@ func WithKuboProfiles(names ...string) KuboOption {
 // like `ipfs config --json KEY VALUE`.
 func WithKuboConfig(key, jsonValue string) KuboOption {
 	return func(s *kuboSettings) { s.config = append(s.config, [2]string{key, jsonValue}) }
+}
+
+// WithKuboAPIAuth makes the RPC API demand an Authorization header, the
+// way Kubo's API.Authorizations does for a node shared over a network:
+// secret is Kubo's AuthSecret ("bearer:TOKEN" or "basic:USER:PASS"). The
+// node's Auth field then holds the matching header value, which the
+// readiness check and KuboDaemon.IPFS send; requests without it are refused
+// by Kubo itself.
+func WithKuboAPIAuth(secret string) KuboOption {
+	return func(s *kuboSettings) { s.auth = secret }
 }
 
 // StartKubo initialises a fresh repository in t.TempDir(), starts an offline
@@ -82,6 +98,15 @@ func StartKubo(t testing.TB, opts ...KuboOption) *KuboDaemon {
 		{"Addresses.Gateway", `"/ip4/127.0.0.1/tcp/0"`},
 		{"Plugins.Plugins.telemetry.Config.Mode", `"off"`},
 	}, s.config...)
+	if s.auth != "" {
+		header, err := authHeader(s.auth)
+		if err != nil {
+			t.Fatal(err)
+		}
+		k.Auth = header
+		v, _ := json.Marshal(map[string]any{"genmint-test": map[string]any{"AuthSecret": s.auth, "AllowedPaths": []string{"/api/v0"}}})
+		cfg = append(cfg, [2]string{"API.Authorizations", string(v)})
+	}
 	for _, kv := range cfg {
 		if out, err := k.run(context.Background(), nil, "config", "--json", kv[0], kv[1]); err != nil {
 			t.Fatalf("ipfs config %s: %v\n%s", kv[0], err, out)
@@ -149,7 +174,11 @@ func StartKubo(t testing.TB, opts ...KuboOption) *KuboDaemon {
 	// Ready means listening; prove the API answers before handing it out.
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		resp, err := http.Post(k.API+"/api/v0/id", "", nil)
+		req, _ := http.NewRequest(http.MethodPost, k.API+"/api/v0/id", nil)
+		if k.Auth != "" {
+			req.Header.Set("Authorization", k.Auth)
+		}
+		resp, err := http.DefaultClient.Do(req)
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
@@ -212,6 +241,9 @@ func (k *KuboDaemon) Command(ctx context.Context, args ...string) *exec.Cmd {
 }
 
 func (k *KuboDaemon) run(ctx context.Context, stdin io.Reader, args ...string) ([]byte, error) {
+	if k.Auth != "" && k.API != "" {
+		args = append([]string{"--api-auth", kuboCLIAuth(k.Auth)}, args...)
+	}
 	cmd := k.Command(ctx, args...)
 	cmd.Stdin = stdin
 	var stderr bytes.Buffer
@@ -232,6 +264,30 @@ func (k *KuboDaemon) env() []string {
 		env = append(env, e)
 	}
 	return append(env, "IPFS_PATH="+k.Repo, "IPFS_TELEMETRY=off")
+}
+
+// authHeader is the Authorization header value matching a Kubo AuthSecret.
+func authHeader(secret string) (string, error) {
+	if tok, ok := strings.CutPrefix(secret, "bearer:"); ok && tok != "" {
+		return "Bearer " + tok, nil
+	}
+	if up, ok := strings.CutPrefix(secret, "basic:"); ok && strings.Contains(up, ":") {
+		return "Basic " + base64.StdEncoding.EncodeToString([]byte(up)), nil
+	}
+	return "", fmt.Errorf("kubo auth secret: want bearer:TOKEN or basic:USER:PASS")
+}
+
+// kuboCLIAuth turns a header value back into the ipfs CLI's --api-auth form.
+func kuboCLIAuth(header string) string {
+	if tok, ok := strings.CutPrefix(header, "Bearer "); ok {
+		return "bearer:" + tok
+	}
+	if b, ok := strings.CutPrefix(header, "Basic "); ok {
+		if up, err := base64.StdEncoding.DecodeString(b); err == nil {
+			return "basic:" + string(up)
+		}
+	}
+	return header
 }
 
 // multiaddrToURL turns /ip4/127.0.0.1/tcp/5001 into http://127.0.0.1:5001.

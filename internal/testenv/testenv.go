@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -35,6 +36,11 @@ var (
 	Kubo = Tool{Name: "kubo (ipfs)", Env: "GENMINT_TEST_IPFS", RepoRel: []string{"tools/bin/ipfs"},
 		Install: "run 'make tools' (builds Kubo from tools/kubo)"}
 	Anvil = Tool{Name: "anvil", Env: "GENMINT_TEST_ANVIL", RepoRel: []string{"tools/node_modules/.bin/anvil"},
+		Install: "run 'make tools' (npm install in tools/)"}
+	// Cast is Foundry's cast, the platform binary (the npm launcher in
+	// node_modules/.bin exits 0 even when cast fails).
+	Cast = Tool{Name: "cast", Env: "GENMINT_TEST_CAST",
+		RepoRel: []string{"tools/node_modules/@foundry-rs/cast-" + runtime.GOOS + "-" + runtime.GOARCH + "/bin/cast"},
 		Install: "run 'make tools' (npm install in tools/)"}
 	Solcjs = Tool{Name: "solcjs", Env: "GENMINT_TEST_SOLCJS", RepoRel: []string{"tools/node_modules/.bin/solcjs"},
 		Install: "run 'make tools' (npm install in tools/)"}

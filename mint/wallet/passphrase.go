@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"regexp"
 	"strings"
 )
 
@@ -44,13 +45,16 @@ func (p Passphrase) Get(prompt string, confirm bool) (string, error) {
 		clear(b)
 		return line, nil
 	case p.Env != "":
+		if err := CheckEnvName(p.Env); err != nil {
+			return "", err
+		}
 		getenv := p.Getenv
 		if getenv == nil {
 			getenv = os.Getenv
 		}
 		v := getenv(p.Env)
 		if v == "" {
-			return "", fmt.Errorf("--password-env: the environment variable %s is empty or unset: put the passphrase in it", p.Env)
+			return "", fmt.Errorf("--password-env: the environment variable %s is empty or unset: put the passphrase in it", shownEnvName(p.Env))
 		}
 		return v, nil
 	case p.Prompt == nil:
@@ -70,4 +74,31 @@ func (p Passphrase) Get(prompt string, confirm bool) (string, error) {
 		}
 	}
 	return pw, nil
+}
+
+var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,127}$`)
+
+// ErrEnvNotAName: --password-env was given something that cannot be the
+// name of an environment variable, most likely the passphrase itself. The
+// message never repeats it.
+var ErrEnvNotAName = errors.New("--password-env takes the name of an environment variable, not the passphrase itself " +
+	"(what was given is not repeated here): put the passphrase in a variable and pass its name, e.g. --password-env KEY_PASS, " +
+	"and clear the command from your shell history")
+
+// CheckEnvName refuses a --password-env value that is not a variable name.
+func CheckEnvName(name string) error {
+	if !envName.MatchString(name) {
+		return ErrEnvNotAName
+	}
+	return nil
+}
+
+// shownEnvName is how an error names the variable: as given when it reads
+// like a conventional variable name (upper case, digits, underscores), else
+// not at all, since a mistyped passphrase may also be a valid name.
+func shownEnvName(name string) string {
+	if strings.ToUpper(name) == name && strings.ContainsFunc(name, func(r rune) bool { return r >= 'A' && r <= 'Z' }) {
+		return name
+	}
+	return "named by --password-env"
 }

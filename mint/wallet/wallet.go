@@ -244,12 +244,17 @@ type Signer struct {
 	// Opts carries From and a keystore-backed Signer function
 	// (bind.NewKeyStoreTransactor); mint fills in nonces, gas and fees itself.
 	Opts *bind.TransactOpts
-	ks   *keystore.KeyStore
-	addr common.Address
+	// Address is the account that signs.
+	Address common.Address
+	lock    func()
 }
 
 // Lock forgets the decrypted key.
-func (s *Signer) Lock() { _ = s.ks.Lock(s.addr) }
+func (s *Signer) Lock() {
+	if s.lock != nil {
+		s.lock()
+	}
+}
 
 // Unlock decrypts addr's key with passphrase and returns a Signer for
 // chainID. A wrong passphrase is an error wrapping ErrWrongPassphrase that
@@ -266,7 +271,7 @@ func (k *Keystore) Unlock(addr common.Address, passphrase string, chainID *big.I
 		}
 		return nil, fmt.Errorf("unlock %s in %s: %w", addr.Hex(), k.dir, err)
 	}
-	return &Signer{Opts: bind.NewKeyStoreTransactor(k.ks, acc, chainID), ks: k.ks, addr: addr}, nil
+	return &Signer{Opts: bind.NewKeyStoreTransactor(k.ks, acc, chainID), Address: addr, lock: func() { _ = k.ks.Lock(addr) }}, nil
 }
 
 func zero(k *ecdsa.PrivateKey) {

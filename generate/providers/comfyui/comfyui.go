@@ -89,7 +89,11 @@ var _ generate.Provider = (*Client)(nil)
 // provider.params.workflow (no network).
 func New(cfg generate.ProviderConfig) (generate.Provider, error) {
 	if cfg.Dir != "" {
-		cfg.Params = resolveWorkflow(cfg.Params, cfg.Dir)
+		p, err := resolveWorkflow(cfg.Params, cfg.Dir)
+		if err != nil {
+			return nil, err
+		}
+		cfg.Params = p
 	}
 	r := params.New(Name, cfg.Params)
 	c := &Client{model: cfg.Model}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/genmint/genmint/generate"
 	"github.com/genmint/genmint/generate/providers/internal/params"
+	"github.com/genmint/genmint/internal/collpath"
 )
 
 // samplers are the node classes whose seed genmint sets, with the name of
@@ -25,21 +26,31 @@ var samplers = map[string]string{
 	"RandomNoise":      "noise_seed",
 }
 
-// resolveWorkflow returns params with a relative provider.params.workflow
-// path made absolute against dir (the collection folder), so that workflow
-// paths in genmint.yaml are relative to the collection, not to wherever
-// genmint was started.
-func resolveWorkflow(p generate.Params, dir string) generate.Params {
+// resolveWorkflow returns params with a provider.params.workflow path
+// resolved against dir (the collection folder) by the collection path rule:
+// written relative to the collection, and inside it once symlinks are
+// followed, so a spec cannot send a file from elsewhere to the server.
+func resolveWorkflow(p generate.Params, dir string) (generate.Params, error) {
 	path, ok := p["workflow"].(string)
-	if !ok || path == "" || filepath.IsAbs(path) {
-		return p
+	if !ok || path == "" {
+		return p, nil
+	}
+	real, err := collpath.Resolve(dir, path)
+	if errors.Is(err, collpath.ErrOutside) {
+		return nil, fmt.Errorf("provider.params.workflow: %w (%s)", err, collpath.Hint)
+	}
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("provider.params.workflow: %w", err)
+	}
+	if err != nil {
+		real = filepath.Join(dir, path) // reported as missing when opened
 	}
 	out := generate.Params{}
 	for k, v := range p {
 		out[k] = v
 	}
-	out["workflow"] = filepath.Join(dir, path)
-	return out
+	out["workflow"] = real
+	return out, nil
 }
 
 // loadWorkflow reads provider.params.workflow: a path to an API-format JSON

@@ -65,6 +65,8 @@ func Charged(err error) (float64, bool) {
 // given the estimate it was journalled at:
 //   - success: the Result's CostUSD (the estimate when the Result has none);
 //   - a *ChargedError anywhere in the chain: its amount;
+//   - a *generate.NotSentError (no request of the attempt was written: a
+//     refused connection, an unknown host, a failed TLS handshake): 0;
 //   - the service answered with an error status or refused the prompt (a
 //     *httpsafe.StatusError, a *generate.TemporaryError with a status code, a
 //     *generate.RefusedError): 0 — the services genmint speaks to do not
@@ -85,6 +87,9 @@ func Settle(res *generate.Result, err error, estimate float64) float64 {
 	}
 	if usd, ok := Charged(err); ok {
 		return usd
+	}
+	if generate.NotSent(err) {
+		return 0
 	}
 	var se *httpsafe.StatusError
 	var te *generate.TemporaryError

@@ -27,6 +27,7 @@ func TestSettle(t *testing.T) {
 		"timeout after sending":       {nil, fmt.Errorf("no answer: %w", context.DeadlineExceeded), 0.08},
 		"connection lost":             {nil, &generate.TemporaryError{Err: errors.New("reset")}, 0.08},
 		"cancelled while in progress": {nil, context.Canceled, 0.08},
+		"never reached the service":   {nil, fmt.Errorf("item 1: %w", &generate.NotSentError{Err: &generate.TemporaryError{Err: errors.New("dial tcp 127.0.0.1:9: connection refused")}}), 0},
 	} {
 		if got := Settle(tc.res, tc.err, 0.08); got != tc.want {
 			t.Errorf("%s: Settle = %v, want %v", name, got, tc.want)

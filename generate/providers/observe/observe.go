@@ -43,6 +43,9 @@ func (w *Observe) Generate(ctx context.Context, req generate.Request) (*generate
 	if err != nil {
 		return nil, fmt.Errorf("item %d not sent: %w", req.Item, err)
 	}
+	// The attempt's requests mark whether they reached the service, so a
+	// failure that never left this machine is settled at 0.
+	ctx, _ = generate.WithReach(ctx)
 	res, err := w.next.Generate(ctx, req)
 	if finish != nil {
 		finish(res, err)

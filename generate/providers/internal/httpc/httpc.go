@@ -12,8 +12,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/genmint/genmint/generate"
@@ -94,12 +96,25 @@ func (c *Client) Do(ctx context.Context, method, rawURL string, body io.Reader, 
 	if c.auth != nil && withAuth {
 		c.auth(req.Header)
 	}
+	// Whether the request reached the service decides what a failure
+	// costs: a connection that was never made cannot be billed.
+	var wrote atomic.Bool
+	req = req.WithContext(httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		WroteHeaders: func() {
+			wrote.Store(true)
+			generate.MarkReached(ctx)
+		},
+	}))
 	resp, err := c.HTTP.Do(req)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("%s %s: %w", method, httpsafe.Redacted(u), ctx.Err())
 		}
-		return nil, httpsafe.Transport(fmt.Errorf("%s %s %s: %w", c.Provider, method, httpsafe.Redacted(u), err))
+		err = httpsafe.Transport(fmt.Errorf("%s %s %s: %w", c.Provider, method, httpsafe.Redacted(u), err))
+		if !wrote.Load() && generate.Unreached(ctx) {
+			err = &generate.NotSentError{Err: err}
+		}
+		return nil, err
 	}
 	return resp, nil
 }

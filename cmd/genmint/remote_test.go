@@ -1,0 +1,80 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/genmint/genmint/cmd/cmdutil"
+	"github.com/genmint/genmint/cmd/root"
+	"github.com/genmint/genmint/internal/testenv"
+)
+
+// TestPinToRemoteKuboWithToken runs `genmint pin --ipfs-api URL
+// --ipfs-api-auth-env NAME` against a second, real Kubo behind
+// API.Authorizations: a refused token is exit 2 naming the variable; the
+// right one publishes; the token is in no output and no file.
+func TestPinToRemoteKuboWithToken(t *testing.T) {
+	const token = "cmd-remote-token-90ab3e"
+	remote := testenv.StartKubo(t, testenv.WithKuboAPIAuth("bearer:"+token))
+	dir := t.TempDir()
+	spec := "name: Remote\nsymbol: RMT\ncount: 2\nseed: 3\nprovider:\n  name: procedural\n  params: {width: 64, height: 64}\nprompt: \"{{.palette}} rings\"\ntraits:\n  palette: [ocean, ember]\n"
+	if err := os.WriteFile(filepath.Join(dir, "genmint.yaml"), []byte(spec), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{}
+	var all bytes.Buffer
+	run := func(args ...string) (cmdutil.ExitCode, string, string) {
+		io, _, out, errOut := cmdutil.Test()
+		f := &cmdutil.Factory{IO: io, Getenv: func(k string) string { return env[k] }, Now: cmdutil.Clock(func(string) string { return "" })}
+		code := root.Run(context.Background(), f, append([]string{"-C", dir}, args...))
+		all.WriteString(out.String() + errOut.String())
+		return code, out.String(), errOut.String()
+	}
+	if code, out, errOut := run("generate", "--keep-all"); code != 0 {
+		t.Fatalf("generate: %d %s %s", code, out, errOut)
+	}
+
+	env["KUBO_AUTH"] = "Bearer not-" + token
+	code, _, errOut := run("pin", "--ipfs-api", remote.API, "--ipfs-api-auth-env", "KUBO_AUTH")
+	if code != cmdutil.ExitUsage || !strings.Contains(errOut, "KUBO_AUTH") || strings.Count(strings.TrimSpace(errOut), "\n") != 0 {
+		t.Fatalf("refused token: exit %d, %q", code, errOut)
+	}
+	env["KUBO_AUTH"] = ""
+	if code, _, errOut := run("pin", "--ipfs-api", remote.API, "--ipfs-api-auth-env", "KUBO_AUTH"); code != cmdutil.ExitUsage || !strings.Contains(errOut, "KUBO_AUTH is empty") {
+		t.Fatalf("empty variable: exit %d, %q", code, errOut)
+	}
+
+	env["KUBO_AUTH"] = "Bearer " + token
+	code, out, errOut := run("pin", "--ipfs-api", remote.API, "--ipfs-api-auth-env", "KUBO_AUTH")
+	if code != 0 || !strings.Contains(out, "baseURI:") {
+		t.Fatalf("pin: %d %s %s", code, out, errOut)
+	}
+	pins := remote.IPFS(t, "pin", "ls", "--type=recursive", "--quiet")
+	for _, line := range strings.Split(out, "\n") {
+		if cid, ok := strings.CutPrefix(line, "baseURI:     ipfs://"); ok {
+			if !strings.Contains(pins, strings.TrimSuffix(cid, "/")) {
+				t.Fatalf("the metadata root %s is not pinned on the remote node:\n%s", cid, pins)
+			}
+		}
+	}
+	if strings.Contains(all.String(), token) {
+		t.Fatal("the token is in genmint's output")
+	}
+	err := filepath.Walk(dir, func(p string, fi os.FileInfo, err error) error {
+		if err != nil || fi.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err == nil && bytes.Contains(b, []byte(token)) {
+			t.Errorf("the token is in %s", p)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,105 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/genmint/genmint/cmd/cmdutil"
+	"github.com/genmint/genmint/cmd/root"
+	"github.com/genmint/genmint/internal/testenv"
+	"github.com/genmint/genmint/state"
+)
+
+// TestPinUploadS3LostStateUploadsNothing runs `genmint pin --upload
+// s3://BUCKET/PREFIX --s3-endpoint URL` with the credentials in the
+// environment against an S3 server that imports CARs the way Filebase
+// documents (its CIDs from a real Kubo), then loses state.db, repairs it
+// from items/ and pins again: zero bytes go up, because uploads/s3.json and
+// the service both say every root is there.
+func TestPinUploadS3LostStateUploadsNothing(t *testing.T) {
+	kubo := testenv.StartKubo(t)
+	srv := testenv.StartS3(t, kubo)
+	dir := t.TempDir()
+	spec := "name: Upload\nsymbol: UPL\ncount: 2\nseed: 5\nprovider:\n  name: procedural\n  params: {width: 64, height: 64}\nprompt: \"{{.palette}} rings\"\ntraits:\n  palette: [ocean, ember]\n"
+	if err := os.WriteFile(filepath.Join(dir, "genmint.yaml"), []byte(spec), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"AWS_ACCESS_KEY_ID": testenv.S3AccessKey, "AWS_SECRET_ACCESS_KEY": testenv.S3SecretKey}
+	var all bytes.Buffer
+	run := func(args ...string) (cmdutil.ExitCode, string, string) {
+		io, _, out, errOut := cmdutil.Test()
+		f := &cmdutil.Factory{IO: io, Getenv: func(k string) string { return env[k] }, Now: cmdutil.Clock(func(string) string { return "" })}
+		code := root.Run(context.Background(), f, append([]string{"-C", dir}, args...))
+		all.WriteString(out.String() + errOut.String())
+		return code, out.String(), errOut.String()
+	}
+	if code, out, errOut := run("generate", "--keep-all"); code != 0 {
+		t.Fatalf("generate: %d %s %s", code, out, errOut)
+	}
+	upload := []string{"pin", "--upload", "s3://" + testenv.S3Bucket + "/drop", "--s3-endpoint", srv.URL}
+
+	// Refused credentials: exit 2 naming the variables, never their values.
+	env["AWS_ACCESS_KEY_ID"] = "AKIDUNKNOWN"
+	code, _, errOut := run(upload...)
+	if code != cmdutil.ExitUsage || !strings.Contains(errOut, "AWS_ACCESS_KEY_ID") || strings.Contains(errOut, testenv.S3SecretKey) {
+		t.Fatalf("wrong credentials: exit %d %q", code, errOut)
+	}
+	env["AWS_ACCESS_KEY_ID"] = testenv.S3AccessKey
+	srv.Reset()
+
+	code, out, errOut := run(append(upload, "--json")...)
+	if code != 0 {
+		t.Fatalf("pin --upload: %d %s %s", code, out, errOut)
+	}
+	var res struct {
+		BaseURI string `json:"base_uri"`
+		Uploads []struct {
+			CID, Key string
+		} `json:"uploads"`
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	meta := strings.TrimSuffix(strings.TrimPrefix(res.BaseURI, "ipfs://"), "/")
+	if len(res.Uploads) != 5 || srv.CIDOf("drop/"+meta+".car") != meta {
+		t.Fatalf("confirmed uploads %+v; the metadata CAR imports as %q, want %s", res.Uploads, srv.CIDOf("drop/"+meta+".car"), meta)
+	}
+	if _, _, n := srv.Counts(); n == 0 {
+		t.Fatal("nothing was uploaded")
+	}
+	ledger, err := os.ReadFile(filepath.Join(dir, "uploads", "s3.json"))
+	if err != nil || !strings.Contains(string(ledger), meta) {
+		t.Fatalf("uploads/s3.json: %v\n%s", err, ledger)
+	}
+
+	// Lose the state database; rebuild the items from items/; pin again.
+	for _, f := range []string{"", "-wal", "-shm"} {
+		os.Remove(state.Path(dir) + f)
+	}
+	if code, out, errOut := run("repair"); code != 0 {
+		t.Fatalf("repair: %d %s %s", code, out, errOut)
+	}
+	if code, out, errOut := run("curate", "--keep-all"); code != 0 {
+		t.Fatalf("keep: %d %s %s", code, out, errOut)
+	}
+	srv.Reset()
+	code, out, errOut = run(upload...)
+	if code != 0 {
+		t.Fatalf("pin after a lost state.db: %d %s %s", code, out, errOut)
+	}
+	parts, puts, n := srv.Counts()
+	if n != 0 || len(parts) != 0 || len(puts) != 0 {
+		t.Fatalf("after a lost state.db, pin uploaded %d bytes (parts %v, puts %v)", n, parts, puts)
+	}
+	if !strings.Contains(out, "baseURI:     "+res.BaseURI) || !strings.Contains(out, "genmint verify --gateway") {
+		t.Fatalf("output:\n%s", out)
+	}
+	if strings.Contains(all.String(), testenv.S3SecretKey) {
+		t.Fatal("the secret key is in genmint's output")
+	}
+}

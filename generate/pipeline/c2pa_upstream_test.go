@@ -1,0 +1,220 @@
+package pipeline_test
+
+import (
+	"bytes"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"image"
+	"image/color"
+	"image/png"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/genmint/genmint/generate"
+	"github.com/genmint/genmint/generate/pipeline"
+	"github.com/genmint/genmint/generate/providers/openai"
+	"github.com/genmint/genmint/generate/providers/procedural"
+	"github.com/genmint/genmint/internal/testenv"
+	"github.com/genmint/genmint/provenance/c2pa"
+)
+
+// c2paTS runs the independent C2PA implementation (@trustnxt/c2pa-ts in
+// tools/node_modules, through provenance/c2pa/testdata/c2pa-ts.mjs).
+func c2paTS(t *testing.T, args ...string) []map[string]any {
+	t.Helper()
+	node := testenv.Path(t, testenv.Node)
+	root, _ := testenv.RepoRoot()
+	tools := filepath.Join(root, "tools")
+	if _, err := os.Stat(filepath.Join(tools, "node_modules", "@trustnxt", "c2pa-ts", "package.json")); err != nil {
+		msg := "@trustnxt/c2pa-ts is not installed in tools/node_modules: run 'make tools' (npm install in tools/)"
+		if testenv.InCI() {
+			t.Fatal(msg + " (CI=true: integration tests may not skip)")
+		}
+		t.Skip(msg)
+	}
+	script := filepath.Join(root, "provenance", "c2pa", "testdata", "c2pa-ts.mjs")
+	out, err := exec.Command(node, append([]string{script, tools}, args...)...).Output()
+	if err != nil {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			t.Fatalf("c2pa-ts: %v\n%s", err, ee.Stderr)
+		}
+		t.Fatal(err)
+	}
+	var res []map[string]any
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			t.Fatalf("c2pa-ts printed %q", line)
+		}
+		res = append(res, m)
+	}
+	return res
+}
+
+// upstreamImage is an "OpenAI" image carrying Content Credentials that
+// c2pa-ts made, signed by the provider's own CA.
+func upstreamImage(t *testing.T) []byte {
+	dir := t.TempDir()
+	provider, err := c2pa.NewCredentials("Upstream Image Model", time.Now(), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, _ := x509.MarshalPKCS8PrivateKey(provider.Key)
+	chain, key, plain, out := filepath.Join(dir, "chain.pem"), filepath.Join(dir, "key.pem"), filepath.Join(dir, "plain.png"), filepath.Join(dir, "upstream.png")
+	os.WriteFile(chain, c2pa.EncodeCerts(provider.Cert, provider.CA), 0o600)
+	os.WriteFile(key, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600)
+	os.WriteFile(plain, gradient(t, 64), 0o600)
+	c2paTS(t, "sign", plain, out, chain, key)
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func gradient(t *testing.T, n int) []byte {
+	img := image.NewNRGBA(image.Rect(0, 0, n, n))
+	for y := 0; y < n; y++ {
+		for x := 0; x < n; x++ {
+			img.Set(x, y, color.NRGBA{uint8(4 * x), uint8(4 * y), 128, 255})
+		}
+	}
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// fakeImagesAPI answers POST /v1/images/generations as the OpenAI Images
+// API documents it (200, application/json ImagesResponse with b64_json,
+// an x-request-id header), always with img.
+func fakeImagesAPI(t *testing.T, img []byte) *httptest.Server {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost || r.URL.Path != "/v1/images/generations" || r.Header.Get("Authorization") != "Bearer sk-test" {
+			http.Error(w, `{"error": {"message": "not found", "type": "invalid_request_error"}}`, http.StatusNotFound)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("X-Request-Id", "req_000000000000000000000001")
+		json.NewEncoder(w).Encode(map[string]any{
+			"created": 1713833628, "background": "opaque", "output_format": "png", "size": "1024x1024", "quality": "high",
+			"data": []any{map[string]any{"b64_json": base64.StdEncoding.EncodeToString(img)}},
+			"usage": map[string]any{"total_tokens": 4210, "input_tokens": 50, "output_tokens": 4160,
+				"input_tokens_details": map[string]any{"text_tokens": 50, "image_tokens": 0}},
+		})
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// TestFinalsValidateIndependently: every final of a generated collection —
+// procedural PNG, a fake OpenAI whose image carries c2pa-ts-made Content
+// Credentials, and JPEG output — validates in c2pa-ts, the OpenAI case with
+// the upstream manifest as its parent ingredient, and a flipped pixel byte
+// fails there as in genmint.
+func TestFinalsValidateIndependently(t *testing.T) {
+	creds, err := c2pa.NewCredentials("Test Collection", time.Now(), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	roots := x509.NewCertPool()
+	roots.AddCert(creds.CA)
+	upstream := upstreamImage(t)
+	for _, tc := range []struct {
+		name, post string
+		openai     bool
+	}{
+		{"procedural-png", "postprocess:\n  - sharpen: 0.5\n", false},
+		{"openai-png", "postprocess:\n  - fit: {width: 48, height: 48}\n", true},
+		{"openai-jpeg", "postprocess:\n  - contrast: 5\n  - format: {type: jpeg, quality: 90}\n", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newCollection(t, strings.Replace(testSpec, "count: 8", "count: 2", 1)+tc.post)
+			var prov generate.Provider
+			info := procedural.Info
+			if tc.openai {
+				srv := fakeImagesAPI(t, upstream)
+				p, err := openai.New(generate.ProviderConfig{BaseURL: srv.URL + "/v1", APIKey: "sk-test", Model: "gpt-image-1",
+					Params: generate.Params{"download_hosts": []any{"127.0.0.1"}}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				prov, info = p, openai.Info
+			} else {
+				p, err := procedural.New(generate.ProviderConfig{Params: generate.Params{"width": 48, "height": 48}, Dir: c.dir})
+				if err != nil {
+					t.Fatal(err)
+				}
+				prov = p
+			}
+			sum := c.run(t, prov, func(o *pipeline.Options) { o.C2PA, o.Info = creds.Signer(), info })
+			if sum.Generated != 2 {
+				t.Fatalf("%+v", sum)
+			}
+			var files []string
+			for _, it := range c.items(t) {
+				path := filepath.Join(c.dir, it.Final.Path)
+				final, _ := os.ReadFile(path)
+				r, err := c2pa.Verify(final, c2pa.Options{Roots: roots})
+				if err != nil || r.Err() != nil {
+					t.Fatalf("item %d: %v %v", it.ID, err, r.Err())
+				}
+				if tc.openai {
+					if len(r.Ingredients) != 1 || r.Ingredients[0].Status != "valid" || !strings.HasPrefix(r.Genmint.Upstream, c2pa.UpstreamParent) ||
+						r.Ingredients[0].Signer != "CN=Upstream Image Model,O=Upstream Image Model" || r.Actions[0].Action != c2pa.ActionOpened {
+						t.Fatalf("item %d: upstream %q ingredients %+v first %s", it.ID, r.Genmint.Upstream, r.Ingredients, r.Actions[0].Action)
+					}
+				}
+				flipped := append([]byte(nil), final...)
+				flipped[len(flipped)-40] ^= 0x01
+				fp := path + ".flipped"
+				os.WriteFile(fp, flipped, 0o644)
+				if r, err := c2pa.Verify(flipped, c2pa.Options{Roots: roots}); err == nil && r.Err() == nil {
+					t.Fatalf("item %d: genmint accepts a flipped byte", it.ID)
+				}
+				files = append(files, path, fp)
+			}
+			for _, res := range c2paTS(t, append([]string{"validate"}, files...)...) {
+				file := res["file"].(string)
+				if strings.HasSuffix(file, ".flipped") {
+					if res["valid"] == true {
+						t.Errorf("%s: c2pa-ts accepts a flipped pixel byte", file)
+					}
+					continue
+				}
+				if res["found"] != true || res["valid"] != true {
+					t.Fatalf("%s: c2pa-ts: %v", file, res["errors"])
+				}
+				acts := res["actions"].([]any)
+				first := acts[0].(map[string]any)
+				want := "http://cv.iptc.org/newscodes/digitalsourcetype/algorithmicMedia"
+				if tc.openai {
+					want = "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"
+				}
+				if first["digitalSourceType"] != want {
+					t.Errorf("%s: c2pa-ts digital source type %v", file, first["digitalSourceType"])
+				}
+				ings := res["ingredients"].([]any)
+				if tc.openai {
+					if first["action"] != "c2pa.opened" || len(ings) != 1 || ings[0].(map[string]any)["relationship"] != "parentOf" ||
+						len(res["manifests"].([]any)) != 2 {
+						t.Errorf("%s: c2pa-ts sees no parent ingredient: %v %v", file, acts, ings)
+					}
+				} else if first["action"] != "c2pa.created" || len(ings) != 0 {
+					t.Errorf("%s: c2pa-ts actions %v ingredients %v", file, acts, ings)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,224 @@
+package testenv
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/johannesboyne/gofakes3"
+	"github.com/johannesboyne/gofakes3/backend/s3mem"
+)
+
+// The fake S3 service's bucket and credentials.
+const (
+	S3Bucket    = "collection"
+	S3AccessKey = "AKIDGENMINTTEST"
+	S3SecretKey = "genmint-test-secret-key-5e1f"
+)
+
+// S3Server is a real S3 implementation (gofakes3, in memory) behind a
+// wrapper that behaves the way Filebase documents its CAR import: an
+// object stored with x-amz-meta-import: car is imported into IPFS, and
+// HeadObject/GetObject answer the root CID in x-amz-meta-cid. The CID is
+// computed by importing the stored bytes into a real Kubo (dag/import),
+// never taken from the client: an x-amz-meta-cid genmint sends is dropped.
+type S3Server struct {
+	*httptest.Server
+	t       testing.TB
+	kubo    *KuboDaemon
+	backend *s3mem.Backend
+
+	mu        sync.Mutex
+	wrongCID  string           // when set, reported instead of the real CID
+	parts     map[string][]int // part numbers received per key
+	puts      map[string]int   // single PUTs per key
+	bytes     int64            // object bytes received (PUT bodies)
+	cids      map[string]string
+	onPart    func(key string, num int) bool // called before a part is stored; may block; false drops the part
+	throttled int                            // answer this many requests with 429 + Retry-After first
+}
+
+// StartS3 serves a fresh in-memory S3 with the bucket S3Bucket, whose CAR
+// imports are computed by kubo; it stops in t.Cleanup.
+func StartS3(t testing.TB, kubo *KuboDaemon) *S3Server {
+	t.Helper()
+	be := s3mem.New()
+	if err := be.CreateBucket(S3Bucket); err != nil {
+		t.Fatal(err)
+	}
+	fake := gofakes3.New(be)
+	s := &S3Server{t: t, kubo: kubo, backend: be, parts: map[string][]int{}, puts: map[string]int{}, cids: map[string]string{}}
+	inner := fake.Server()
+	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Header.Del("X-Amz-Meta-Cid") // never trust what the client says the CID is
+		// gofakes3 checks no signature; the wrapper at least refuses an
+		// unknown access key, as S3 does (403 InvalidAccessKeyId).
+		if !strings.Contains(r.Header.Get("Authorization"), "Credential="+S3AccessKey+"/") {
+			w.Header().Set("Content-Type", "application/xml")
+			w.WriteHeader(http.StatusForbidden)
+			fmt.Fprint(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>InvalidAccessKeyId</Code><Message>The AWS Access Key Id you provided does not exist in our records.</Message></Error>`)
+			return
+		}
+		bucket, key, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
+		s.mu.Lock()
+		if s.throttled > 0 {
+			s.throttled--
+			s.mu.Unlock()
+			w.Header().Set("Retry-After", "0.01")
+			w.WriteHeader(http.StatusTooManyRequests)
+			return
+		}
+		s.mu.Unlock()
+		q := r.URL.Query()
+		if r.Method == http.MethodPut && key != "" {
+			if q.Get("uploadId") != "" {
+				var num int
+				fmt.Sscan(q.Get("partNumber"), &num)
+				s.mu.Lock()
+				hook := s.onPart
+				s.mu.Unlock()
+				if hook != nil && !hook(key, num) {
+					http.Error(w, "dropped", http.StatusInternalServerError)
+					return
+				}
+				s.mu.Lock()
+				s.parts[key] = append(s.parts[key], num)
+				s.bytes += r.ContentLength
+				s.mu.Unlock()
+			} else if r.Header.Get("X-Amz-Copy-Source") == "" {
+				s.mu.Lock()
+				s.puts[key]++
+				s.bytes += r.ContentLength
+				s.mu.Unlock()
+			}
+		}
+		if (r.Method == http.MethodHead || r.Method == http.MethodGet) && bucket == S3Bucket && key != "" && len(q) == 0 {
+			if c := s.CIDOf(key); c != "" {
+				w.Header().Set("X-Amz-Meta-Cid", c)
+			}
+		}
+		inner.ServeHTTP(w, r)
+	}))
+	t.Cleanup(s.Close)
+	return s
+}
+
+// CIDOf imports a stored CAR object into the Kubo node and returns the
+// root CID Kubo reports ("" when the object is absent or not a CAR import).
+func (s *S3Server) CIDOf(key string) string {
+	obj, err := s.backend.GetObject(S3Bucket, key, nil)
+	if err != nil {
+		return ""
+	}
+	defer obj.Contents.Close()
+	if obj.Metadata["X-Amz-Meta-Import"] != "car" {
+		return ""
+	}
+	etag := fmt.Sprintf("%x", obj.Hash)
+	s.mu.Lock()
+	c, ok := s.cids[key+etag]
+	wrong := s.wrongCID
+	s.mu.Unlock()
+	if !ok {
+		var body bytes.Buffer
+		mw := multipart.NewWriter(&body)
+		fw, _ := mw.CreateFormFile("file", "object.car")
+		if _, err := io.Copy(fw, obj.Contents); err != nil {
+			s.t.Errorf("read object %s: %v", key, err)
+			return ""
+		}
+		mw.Close()
+		resp, err := http.Post(s.kubo.API+"/api/v0/dag/import?pin-roots=true", mw.FormDataContentType(), &body)
+		if err != nil {
+			s.t.Errorf("dag import of %s: %v", key, err)
+			return ""
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			msg, _ := io.ReadAll(resp.Body)
+			s.t.Logf("dag import of %s (%d bytes stored): %s: %s", key, obj.Size, resp.Status, msg)
+			return ""
+		}
+		dec := json.NewDecoder(resp.Body)
+		for {
+			var line struct {
+				Root *struct {
+					Cid struct {
+						Root string `json:"/"`
+					}
+					PinErrorMsg string
+				}
+			}
+			if err := dec.Decode(&line); err != nil {
+				break
+			}
+			if line.Root != nil && line.Root.PinErrorMsg == "" && c == "" {
+				c = line.Root.Cid.Root
+			}
+		}
+		if resp.StatusCode != http.StatusOK || c == "" {
+			s.t.Logf("dag import of %s: %s: no root", key, resp.Status)
+			return ""
+		}
+		s.mu.Lock()
+		s.cids[key+etag] = c
+		s.mu.Unlock()
+	}
+	if wrong != "" {
+		return wrong
+	}
+	return c
+}
+
+// Counts are the part numbers received per key (multipart), the single
+// PUTs per key, and the object bytes received, since the last Reset.
+func (s *S3Server) Counts() (parts map[string][]int, puts map[string]int, n int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	parts = map[string][]int{}
+	for k, v := range s.parts {
+		parts[k] = append([]int(nil), v...)
+	}
+	puts = map[string]int{}
+	for k, v := range s.puts {
+		puts[k] = v
+	}
+	return parts, puts, s.bytes
+}
+
+// Reset zeroes the counts.
+func (s *S3Server) Reset() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.parts, s.puts, s.bytes = map[string][]int{}, map[string]int{}, 0
+}
+
+// ReportWrongCID makes the server report c as every CAR's root CID.
+func (s *S3Server) ReportWrongCID(c string) {
+	s.mu.Lock()
+	s.wrongCID = c
+	s.mu.Unlock()
+}
+
+// Throttle answers the next n requests with 429 and a short Retry-After.
+func (s *S3Server) Throttle(n int) {
+	s.mu.Lock()
+	s.throttled = n
+	s.mu.Unlock()
+}
+
+// OnPart calls f (which may block) before each multipart part is stored;
+// when f returns false the part is dropped (answered 500, neither stored
+// nor counted). nil removes it.
+func (s *S3Server) OnPart(f func(key string, num int) bool) {
+	s.mu.Lock()
+	s.onPart = f
+	s.mu.Unlock()
+}

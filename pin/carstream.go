@@ -1,0 +1,67 @@
+package pin
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	blocks "github.com/ipfs/go-block-format"
+	"github.com/ipfs/go-cid"
+	carv2 "github.com/ipld/go-car/v2"
+	"github.com/ipld/go-car/v2/storage"
+
+	"github.com/genmint/genmint/pin/unixfs"
+)
+
+// WriteCAR streams every block of roots into w as one CARv1 whose header
+// lists the roots' CIDs in order, importing each root locally (nothing is
+// buffered beyond go-car's index of block CIDs). Each root must import to
+// the CID genmint computed for it, or WriteCAR fails naming both. The output
+// is deterministic: the same roots always give the same bytes, which lets an
+// interrupted upload be regenerated and resumed.
+func WriteCAR(ctx context.Context, w io.Writer, roots []Root) error {
+	list := make([]cid.Cid, len(roots))
+	for i, r := range roots {
+		list[i] = r.CID
+	}
+	car, err := storage.NewWritable(w, list, carv2.WriteAsCarV1(true))
+	if err != nil {
+		return fmt.Errorf("car: %w", err)
+	}
+	put := func(ctx context.Context, b blocks.Block) error {
+		return car.Put(ctx, b.Cid().KeyString(), b.RawData())
+	}
+	for _, r := range roots {
+		opts := unixfs.ImportOptions{Put: put}
+		var got cid.Cid
+		if r.Dir != nil {
+			got, _, err = unixfs.ImportDir(ctx, r.Dir, r.Profile, opts)
+		} else {
+			got, _, err = unixfs.ImportFile(ctx, r.File, r.Profile, opts)
+		}
+		if err != nil {
+			return fmt.Errorf("car: %s: %w", r.Name, err)
+		}
+		if !got.Equals(r.CID) {
+			return fmt.Errorf("%w: %s imports as %s now, genmint recorded %s: a file changed during the run; re-run",
+				ErrCIDMismatch, r.Name, got, r.CID)
+		}
+	}
+	return car.Finalize()
+}
+
+// countingWriter counts the bytes written through it and reports them.
+type countingWriter struct {
+	w      io.Writer
+	n      int64
+	report func(n int64)
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	if c.report != nil && n > 0 {
+		c.report(c.n)
+	}
+	return n, err
+}

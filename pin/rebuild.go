@@ -1,0 +1,187 @@
+package pin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/ipfs/go-cid"
+
+	"github.com/genmint/genmint/pin/unixfs"
+	"github.com/genmint/genmint/state"
+)
+
+// RebuildOptions are Rebuild's inputs.
+type RebuildOptions struct {
+	Dir        string    // the collection folder
+	DB         *state.DB // its (rebuilt) state; the caller holds the lock
+	Collection MetadataFacts
+	Profile    unixfs.Profile // zero: unixfs.DefaultProfile
+	// Pinners are destinations to ask whether they hold the roots (a Kubo
+	// node); nothing is uploaded to them.
+	Pinners []Pinner
+	// CAR names a CAR file a run wrote; it is read, never written.
+	CAR string
+}
+
+// RebuildReport says what Rebuild found.
+type RebuildReport struct {
+	// Rebuilt is the run recorded again, nil when none could be.
+	Rebuilt *Record `json:"rebuilt,omitempty"`
+	// Newly counts the items moved to pinned.
+	Newly int `json:"newly_pinned"`
+	// Tried lists the item sets whose CIDs were recomputed, with the
+	// metadata root each gave, when no destination held them.
+	Tried []Candidate `json:"tried,omitempty"`
+	// Reason says why nothing was rebuilt ("" when a run was).
+	Reason string `json:"reason,omitempty"`
+}
+
+// Candidate is one item set Rebuild recomputed.
+type Candidate struct {
+	ItemIDs  []int  `json:"item_ids"`
+	Metadata string `json:"metadata_cid"`
+	BaseURI  string `json:"base_uri"`
+}
+
+// Rebuild recovers the pin record of a collection whose state database was
+// rebuilt: it recomputes every CID from the item folders (the same import
+// as Run, so the same files give the same CIDs) for the likely item sets —
+// the items kept, pinned or minted, then every item with an image — and
+// records the first set whose five roots a destination confirms it holds
+// (a Kubo node's pins, a complete CAR file with exactly those roots), as a
+// completed run with those destinations, moving its items to pinned.
+// Nothing is uploaded and nothing is recorded on a belief: a set no
+// destination confirms is reported in Tried, with Reason.
+//
+// A collection that already has a completed pin run is left alone.
+func Rebuild(ctx context.Context, o RebuildOptions) (*RebuildReport, error) {
+	if o.Profile.Name == "" {
+		o.Profile = unixfs.DefaultProfile
+	}
+	if err := Migrate(ctx, o.DB); err != nil {
+		return nil, err
+	}
+	rep := &RebuildReport{}
+	if last, err := Latest(ctx, o.DB); err == nil {
+		rep.Rebuilt = last
+		rep.Reason = "the state already has a completed pin run"
+		return rep, nil
+	} else if !errors.Is(err, ErrNoPinRun) {
+		return nil, err
+	}
+	all, err := o.DB.Items(ctx, state.Query{Statuses: []state.Status{state.Generated, state.Kept, state.Pinned, state.Minted}})
+	if err != nil {
+		return nil, err
+	}
+	var chosen, withImage []state.Item
+	for _, it := range all {
+		if it.Status != state.Generated {
+			chosen = append(chosen, it)
+		}
+		withImage = append(withImage, it)
+	}
+	sets := [][]state.Item{}
+	if len(chosen) > 0 {
+		sets = append(sets, chosen)
+	}
+	if len(withImage) > len(chosen) {
+		sets = append(sets, withImage)
+	}
+	if len(sets) == 0 {
+		rep.Reason = "no item has an image"
+		return rep, nil
+	}
+	if len(o.Pinners) == 0 && o.CAR == "" {
+		rep.Reason = "no destination to check: give --ipfs-api ADDR or --car FILE"
+	}
+	for _, items := range sets {
+		lay, err := newLayout(o.Dir, items, o.Collection, o.Profile)
+		if err != nil {
+			return nil, err
+		}
+		roots, err := lay.compute(ctx, func(Event) {})
+		if err != nil {
+			return nil, err
+		}
+		res := lay.result(false)
+		cand := Candidate{ItemIDs: lay.ids(), Metadata: res.Roots.Metadata, BaseURI: res.BaseURI}
+		if rep.Reason != "" && len(o.Pinners) == 0 && o.CAR == "" {
+			rep.Tried = append(rep.Tried, cand)
+			continue
+		}
+		held, err := holders(ctx, o, roots)
+		if err != nil {
+			return nil, err
+		}
+		if len(held) == 0 {
+			rep.Tried = append(rep.Tried, cand)
+			continue
+		}
+		rec := &Record{Profile: o.Profile, ItemIDs: lay.ids(), Roots: res.Roots, BaseURI: res.BaseURI, ContractURI: res.ContractURI, Items: res.Items}
+		done := context.WithoutCancel(ctx)
+		runID, err := saveRun(done, o.DB, rec)
+		if err != nil {
+			return nil, err
+		}
+		for _, dest := range held {
+			for _, r := range roots {
+				if err := savePinned(done, o.DB, runID, dest, r.Name, r.CID.String()); err != nil {
+					return nil, err
+				}
+			}
+		}
+		if err := completeRun(done, o.DB, runID); err != nil {
+			return nil, err
+		}
+		n, err := o.DB.SetStatus(done, lay.ids(), state.Pinned, state.Generated, state.Kept)
+		if err != nil {
+			return nil, err
+		}
+		rep.Newly = n
+		if rep.Rebuilt, err = ReadRun(done, o.DB, runID); err != nil {
+			return nil, err
+		}
+		rep.Reason = ""
+		return rep, nil
+	}
+	if rep.Reason == "" {
+		rep.Reason = "no destination given holds these roots"
+	}
+	return rep, nil
+}
+
+// holders lists the destinations that hold every root.
+func holders(ctx context.Context, o RebuildOptions, roots []Root) ([]string, error) {
+	pinners := slices.Clone(o.Pinners)
+	if o.CAR != "" {
+		list := make([]cid.Cid, len(roots))
+		for i, r := range roots {
+			list[i] = r.CID
+		}
+		car, err := NewCAR(o.CAR, list)
+		if err != nil {
+			return nil, err
+		}
+		pinners = append(pinners, car)
+	}
+	var held []string
+	for _, p := range pinners {
+		all := true
+		for _, r := range roots {
+			ok, err := p.Pinned(ctx, r.CID)
+			if err != nil {
+				return nil, fmt.Errorf("ask %s for %s: %w", p.Destination(), r.Name, err)
+			}
+			if !ok {
+				all = false
+				break
+			}
+		}
+		if all {
+			held = append(held, p.Destination())
+		}
+	}
+	return held, nil
+}

@@ -1,0 +1,178 @@
+package pin
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/genmint/genmint/internal/testenv"
+	"github.com/genmint/genmint/internal/usage"
+	"github.com/genmint/genmint/state"
+)
+
+const remoteToken = "s3cr3t-remote-kubo-token-7f1c"
+
+// rpcPost calls the remote node's RPC API with the given Authorization
+// header ("" for none) and returns the status and body.
+func rpcPost(t *testing.T, api, auth, cmd string, args url.Values) (int, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, api+"/api/v0/"+cmd+"?"+args.Encode(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if auth != "" {
+		req.Header.Set("Authorization", auth)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, b
+}
+
+// A second, real Kubo behind API.Authorizations (bearer) on its own port:
+// pin goes to it as one CAR through dag/import, every file reads back
+// through that node alone with the token and matches the local bytes, a
+// request without the token is refused by Kubo itself, a wrong token is a
+// usage error naming the variable, and the token is in no output, error,
+// state or file.
+func TestRemoteKuboCARImportWithBearerToken(t *testing.T) {
+	remote := testenv.StartKubo(t, testenv.WithKuboAPIAuth("bearer:"+remoteToken))
+	header := "Bearer " + remoteToken
+	if remote.Auth != header {
+		t.Fatalf("test node auth %q", remote.Auth)
+	}
+	ctx := context.Background()
+
+	// Kubo itself refuses a request without the header.
+	if code, _ := rpcPost(t, remote.API, "", "id", nil); code != http.StatusForbidden && code != http.StatusUnauthorized {
+		t.Fatalf("unauthenticated /api/v0/id answered %d, want 401 or 403", code)
+	}
+
+	// A wrong token: a usage error naming the variable, not the value.
+	_, err := OpenDestinations(ctx, DestinationOptions{IPFSAPI: remote.API, IPFSAuth: KuboAuth{Header: "Bearer wrong-" + remoteToken, Env: "REMOTE_KUBO_AUTH"}, Retry: testRetry})
+	if !errors.Is(err, ErrAuthRefused) || !errors.Is(err, usage.Err) || !strings.Contains(err.Error(), "REMOTE_KUBO_AUTH") || strings.Contains(err.Error(), remoteToken) {
+		t.Fatalf("wrong token: %v", err)
+	}
+	// No header at all: the error says which flag is missing.
+	_, err = OpenDestinations(ctx, DestinationOptions{IPFSAPI: remote.API, Retry: testRetry})
+	if !errors.Is(err, usage.Err) || !strings.Contains(err.Error(), "--ipfs-api-auth-env") {
+		t.Fatalf("no token: %v", err)
+	}
+
+	dir, db := newCollection(t, 6, 64)
+	d, err := OpenDestinations(ctx, DestinationOptions{IPFSAPI: remote.API, IPFSAuth: KuboAuth{Header: header, Env: "REMOTE_KUBO_AUTH"}, Retry: testRetry})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Remote == nil || len(d.Pinners) != 1 {
+		t.Fatalf("destinations %+v: want the remote CAR importer", d)
+	}
+	var out bytes.Buffer
+	var sent int64
+	d.Remote.Sent = func(n int64) { sent = n }
+	localCAR := filepath.Join(t.TempDir(), "local.car")
+	res, err := Run(ctx, Options{Dir: dir, DB: db, Collection: testCollection, Pinners: d.Pinners, CAR: localCAR,
+		Progress: func(e Event) { json.NewEncoder(&out).Encode(e) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.NewlyPinned != 6 || statusCounts(t, db)[state.Pinned] != 6 || sent == 0 {
+		t.Fatalf("pinned %d, statuses %v, CAR bytes sent %d", res.NewlyPinned, statusCounts(t, db), sent)
+	}
+	if len(res.Destinations) != 2 || len(res.Destinations[0].Pinned) != 5 {
+		t.Fatalf("destinations %+v", res.Destinations)
+	}
+
+	// Every root is pinned on the remote node (asked with the token).
+	code, body := rpcPost(t, remote.API, header, "pin/ls", url.Values{"type": {"recursive"}})
+	if code != http.StatusOK {
+		t.Fatalf("pin/ls: %d %s", code, body)
+	}
+	for _, c := range []string{res.Roots.Images, res.Roots.Originals, res.Roots.Provenance, res.Roots.Metadata, res.Roots.Contract} {
+		if !strings.Contains(string(body), c) {
+			t.Fatalf("%s not pinned on the remote node: %s", c, body)
+		}
+	}
+	// Every file reads back through the remote node and matches the bytes
+	// genmint has locally: the images on disk, and every other file as the
+	// local CAR holds it.
+	local := readCARFiles(t, localCAR, res)
+	lay := layoutFor(t, dir, db, testCollection)
+	onDisk := map[string]string{}
+	for _, li := range lay.items {
+		onDisk[RootImages+"/"+li.imageName] = li.finalPath
+	}
+	checked := 0
+	for key, want := range local {
+		p := "/ipfs/" + res.Roots.Contract
+		if name, file, ok := strings.Cut(key, "/"); ok {
+			p = "/ipfs/" + map[string]string{RootImages: res.Roots.Images, RootOriginals: res.Roots.Originals, RootProvenance: res.Roots.Provenance, RootMetadata: res.Roots.Metadata}[name] + "/" + file
+		}
+		code, got := rpcPost(t, remote.API, header, "cat", url.Values{"arg": {p}})
+		if code != http.StatusOK || !bytes.Equal(got, want) {
+			t.Fatalf("%s through the remote node: %d, %d bytes, want %d bytes", p, code, len(got), len(want))
+		}
+		if f, ok := onDisk[key]; ok {
+			b, err := os.ReadFile(f)
+			if err != nil || !bytes.Equal(b, got) {
+				t.Fatalf("%s differs from %s", key, f)
+			}
+		}
+		checked++
+	}
+	if checked != 6*4+1 {
+		t.Fatalf("checked %d files, want %d", checked, 6*4+1)
+	}
+
+	// A re-run finds every root there and sends nothing.
+	sent = 0
+	res2, err := Run(ctx, Options{Dir: dir, DB: db, Collection: testCollection, Pinners: d.Pinners,
+		Progress: func(e Event) { json.NewEncoder(&out).Encode(e) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sent != 0 || len(res2.Destinations[0].Already) != 5 {
+		t.Fatalf("re-run sent %d bytes: %+v", sent, res2.Destinations)
+	}
+
+	// The token is nowhere: not in the events, the results, the state
+	// database or any file in the collection.
+	resJSON, _ := json.Marshal([]any{res, res2})
+	for what, b := range map[string][]byte{"progress": out.Bytes(), "result": resJSON} {
+		if bytes.Contains(b, []byte(remoteToken)) {
+			t.Fatalf("the token is in the %s", what)
+		}
+	}
+	db.Close()
+	err = filepath.WalkDir(dir, func(p string, e fs.DirEntry, err error) error {
+		if err != nil || e.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		if bytes.Contains(b, []byte(remoteToken)) {
+			t.Errorf("the token is in %s", p)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,310 @@
+package pin
+
+import (
+	"bufio"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ipfs/go-cid"
+
+	"github.com/genmint/genmint/internal/fsatomic"
+	"github.com/genmint/genmint/state"
+)
+
+// UploadsDir is the folder, inside a collection, of the uploads ledger:
+// uploads/<service>.json, one file per service, meant to be committed like
+// deployments/. The state database keeps the same records (pin_uploads),
+// but it is a cache that can be lost; the file is what stops a second,
+// paid upload of a root the service already holds.
+const UploadsDir = "uploads"
+
+// Upload is one confirmed upload of a root's CAR to a service: the service
+// answered, after the upload, with exactly the root CID genmint computed.
+type Upload struct {
+	Service     string    `json:"service"`     // "s3", "pinata": the uploads file's name
+	Destination string    `json:"destination"` // e.g. "s3 https://s3.filebase.com/bucket/prefix"
+	Key         string    `json:"key"`         // the object key, or the service's file id
+	Root        string    `json:"root"`        // images, originals, provenance, metadata, contract
+	CID         string    `json:"cid"`         // the root CID the service confirmed (= genmint's)
+	Bytes       int64     `json:"bytes"`       // the CAR's size
+	At          time.Time `json:"at"`
+}
+
+// CAROnDisk is a complete CAR on disk, ready to upload: one root.
+type CAROnDisk struct {
+	Path string
+	Size int64
+}
+
+// CARService is a remote IPFS service that takes a CAR upload and imports
+// it: an S3-compatible bucket with CAR import (Filebase), Pinata. Run
+// drives one through an uploader that writes each root's CAR, asks the
+// service first, records each confirmed upload, and refuses a CID that is
+// not genmint's.
+//
+// Contract:
+//   - Find asks the service whether root c is already there (HEAD, a list
+//     by CID) and returns what it holds, with the CID the service reports
+//     (which may differ: the caller decides), or nil. known is the ledger's
+//     record of an earlier upload of c, or nil.
+//   - Upload sends the CAR and returns what the service confirmed, with the
+//     root CID the service reports, once the service says it is pinned. A
+//     killed upload is resumed by the next call, never started over when
+//     the service can resume (S3 multipart, TUS); one that fails for good
+//     is aborted so nothing is left half-stored and billing.
+//   - Each HTTP request is retried under the one retry policy
+//     (internal/retry) on 429 and 5xx, after Retry-After; its timeout is
+//     sized to its body.
+//   - Errors never contain credentials.
+type CARService interface {
+	Service() string
+	Destination() string
+	Find(ctx context.Context, c cid.Cid, known *Upload) (*Upload, error)
+	Upload(ctx context.Context, c cid.Cid, name string, car CAROnDisk) (*Upload, error)
+}
+
+// uploadsMigration adds pin_uploads: migration 2 of the pin component.
+const uploadsMigration state.Migration = `CREATE TABLE pin_uploads(
+		service     TEXT NOT NULL,
+		destination TEXT NOT NULL,
+		key         TEXT NOT NULL,
+		root        TEXT NOT NULL,
+		cid         TEXT NOT NULL,
+		bytes       INTEGER NOT NULL,
+		uploaded_at TEXT NOT NULL,
+		PRIMARY KEY(destination, cid)
+	) STRICT;`
+
+// UploadsFile is the path of a service's uploads ledger in a collection.
+func UploadsFile(dir, service string) string {
+	return filepath.Join(dir, UploadsDir, service+".json")
+}
+
+type uploadsFile struct {
+	Service string   `json:"service"`
+	Uploads []Upload `json:"uploads"`
+}
+
+// ReadUploads reads a service's uploads ledger (none: an empty list).
+func ReadUploads(dir, service string) ([]Upload, error) {
+	b, err := os.ReadFile(UploadsFile(dir, service))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var f uploadsFile
+	if err := json.Unmarshal(b, &f); err != nil {
+		return nil, fmt.Errorf("%s: %w: fix or remove the file (the service is asked again either way)", UploadsFile(dir, service), err)
+	}
+	return f.Uploads, nil
+}
+
+// ledger records confirmed uploads in the state database and in
+// uploads/<service>.json, under one lock.
+type ledger struct {
+	dir string
+	db  *state.DB
+	mu  sync.Mutex
+}
+
+func (l *ledger) find(service, destination string, c cid.Cid) (*Upload, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	ups, err := ReadUploads(l.dir, service)
+	if err != nil {
+		return nil, err
+	}
+	for _, u := range ups {
+		if u.Destination == destination && u.CID == c.String() {
+			return &u, nil
+		}
+	}
+	return nil, nil
+}
+
+// record writes u to the file (replacing an entry for the same destination
+// and CID) and to the state database. The file first: it is the truth a
+// lost database is rebuilt from.
+func (l *ledger) record(ctx context.Context, u Upload) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	ups, err := ReadUploads(l.dir, u.Service)
+	if err != nil {
+		return err
+	}
+	ups = slices.DeleteFunc(ups, func(o Upload) bool { return o.Destination == u.Destination && o.CID == u.CID })
+	ups = append(ups, u)
+	slices.SortFunc(ups, func(a, b Upload) int {
+		if c := strings.Compare(a.Destination, b.Destination); c != 0 {
+			return c
+		}
+		return strings.Compare(a.CID, b.CID)
+	})
+	b, _ := json.MarshalIndent(uploadsFile{Service: u.Service, Uploads: ups}, "", "  ")
+	path := UploadsFile(l.dir, u.Service)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	if err := fsatomic.WriteFile(path, append(b, '\n'), 0o644); err != nil {
+		return fmt.Errorf("record upload in %s: %w", path, err)
+	}
+	return l.db.Tx(context.WithoutCancel(ctx), func(tx *sql.Tx) error {
+		_, err := tx.Exec(`INSERT INTO pin_uploads(service, destination, key, root, cid, bytes, uploaded_at) VALUES(?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT(destination, cid) DO UPDATE SET key = excluded.key, root = excluded.root, bytes = excluded.bytes, uploaded_at = excluded.uploaded_at`,
+			u.Service, u.Destination, u.Key, u.Root, u.CID, u.Bytes, state.FormatTime(u.At))
+		if err != nil {
+			return fmt.Errorf("record upload of %s: %w", u.CID, err)
+		}
+		return nil
+	})
+}
+
+// Uploads lists the confirmed uploads the state database holds.
+func Uploads(ctx context.Context, db *state.DB) ([]Upload, error) {
+	if err := Migrate(ctx, db); err != nil {
+		return nil, err
+	}
+	rows, err := db.SQL().QueryContext(ctx, `SELECT service, destination, key, root, cid, bytes, uploaded_at FROM pin_uploads ORDER BY uploaded_at, cid`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Upload
+	for rows.Next() {
+		var u Upload
+		var at string
+		if err := rows.Scan(&u.Service, &u.Destination, &u.Key, &u.Root, &u.CID, &u.Bytes, &at); err != nil {
+			return nil, err
+		}
+		u.At = state.ParseTime(at)
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
+// uploader is the Pinner Run makes of a CARService: it asks the service
+// before uploading, writes each root's CAR under .genmint/uploads/, and
+// records only uploads whose CID the service confirmed equal to genmint's.
+type uploader struct {
+	svc    CARService
+	ledger *ledger
+	dir    string // where the CARs are written
+	// sent, when set, hears an upload beginning (root, CAR size).
+	begin func(root string, size int64)
+}
+
+var _ Pinner = (*uploader)(nil)
+
+func (u *uploader) Destination() string { return u.svc.Destination() }
+
+// Pinned implements Pinner: the service holds c (asked every time; the
+// ledger only tells it where to look). A service holding it under another
+// CID is an error naming both.
+func (u *uploader) Pinned(ctx context.Context, c cid.Cid) (bool, error) {
+	known, err := u.ledger.find(u.svc.Service(), u.svc.Destination(), c)
+	if err != nil {
+		return false, err
+	}
+	got, err := u.svc.Find(ctx, c, known)
+	if err != nil || got == nil {
+		return false, err
+	}
+	if got.CID != c.String() {
+		return false, fmt.Errorf("%w: %s holds %s as %s, genmint computed %s: nothing was marked published",
+			ErrCIDMismatch, u.svc.Destination(), got.Key, got.CID, c)
+	}
+	if known == nil || known.Key != got.Key {
+		if got.At.IsZero() {
+			got.At = u.ledger.db.Now()
+		}
+		if got.Root == "" && known != nil {
+			got.Root = known.Root
+		}
+		if err := u.ledger.record(ctx, *got); err != nil {
+			return false, err
+		}
+	}
+	return true, nil
+}
+
+// Pin implements Pinner: write the root's CAR (deterministic, so a file
+// left by a killed run is reused), upload it, check the CID, record it.
+func (u *uploader) Pin(ctx context.Context, r Root) (cid.Cid, error) {
+	car, err := u.writeCAR(ctx, r)
+	if err != nil {
+		return cid.Undef, err
+	}
+	if u.begin != nil {
+		u.begin(r.Name, car.Size)
+	}
+	got, err := u.svc.Upload(ctx, r.CID, r.Name, car)
+	if err != nil {
+		return cid.Undef, err
+	}
+	gc, err := cid.Decode(got.CID)
+	if err != nil {
+		return cid.Undef, fmt.Errorf("%s reported %q for %s: not a CID", u.svc.Destination(), got.CID, r.Name)
+	}
+	if !gc.Equals(r.CID) {
+		return gc, fmt.Errorf("%w: %s reports %s for %s, genmint computed %s: nothing was marked published",
+			ErrCIDMismatch, u.svc.Destination(), gc, r.Name, r.CID)
+	}
+	got.Root = r.Name
+	if got.At.IsZero() {
+		got.At = u.ledger.db.Now()
+	}
+	if err := u.ledger.record(ctx, *got); err != nil {
+		return cid.Undef, err
+	}
+	_ = os.Remove(car.Path)
+	return gc, nil
+}
+
+// writeCAR writes r's single-root CAR to <dir>/<cid>.car unless a complete
+// one is there (it is renamed into place only once complete).
+func (u *uploader) writeCAR(ctx context.Context, r Root) (CAROnDisk, error) {
+	if err := os.MkdirAll(u.dir, 0o755); err != nil {
+		return CAROnDisk{}, err
+	}
+	path := filepath.Join(u.dir, r.CID.String()+".car")
+	if fi, err := os.Stat(path); err == nil {
+		return CAROnDisk{Path: path, Size: fi.Size()}, nil
+	}
+	tmp, err := os.CreateTemp(u.dir, "."+r.CID.String()+".car.tmp-*")
+	if err != nil {
+		return CAROnDisk{}, err
+	}
+	defer os.Remove(tmp.Name())
+	cw := &countingWriter{w: tmp}
+	bw := bufio.NewWriterSize(cw, 1<<20)
+	if err := WriteCAR(ctx, bw, []Root{r}); err != nil {
+		tmp.Close()
+		return CAROnDisk{}, err
+	}
+	if err := bw.Flush(); err != nil {
+		tmp.Close()
+		return CAROnDisk{}, err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return CAROnDisk{}, err
+	}
+	if err := tmp.Close(); err != nil {
+		return CAROnDisk{}, err
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return CAROnDisk{}, err
+	}
+	return CAROnDisk{Path: path, Size: cw.n}, nil
+}
