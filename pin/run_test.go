@@ -23,6 +23,7 @@ import (
 	"github.com/genmint/genmint/pin/unixfs"
 	"github.com/genmint/genmint/pin/unixfs/unixfstest"
 	"github.com/genmint/genmint/rarity"
+	"github.com/genmint/genmint/spec"
 	"github.com/genmint/genmint/state"
 )
 
@@ -552,5 +553,14 @@ func TestRarityRankAttribute(t *testing.T) {
 	}
 	if bytes.Contains(b, []byte(RarityRankTrait)) {
 		t.Errorf("a rank without rarity.metadata_rank:\n%s", b)
+	}
+}
+
+func TestRarityRankFromSpec(t *testing.T) {
+	if MetadataFactsFromSpec(&spec.Spec{}).RarityRank {
+		t.Error("the rarity rank is on without rarity.metadata_rank")
+	}
+	if !MetadataFactsFromSpec(&spec.Spec{Rarity: spec.Rarity{MetadataRank: true}}).RarityRank {
+		t.Error("rarity.metadata_rank does not reach pin")
 	}
 }

@@ -110,7 +110,9 @@ func showRun(ctx context.Context, o *ShowOptions) error {
 	}
 	w := o.IO.Out
 	row := func(k, v string) {
-		if v != "" {
+		if v != "" && k == "" {
+			fmt.Fprintf(w, "%-11s %s\n", "", termtext.Line(v))
+		} else if v != "" {
 			fmt.Fprintf(w, "%-11s %s\n", k+":", termtext.Line(v))
 		}
 	}
@@ -120,6 +122,8 @@ func showRun(ctx context.Context, o *ShowOptions) error {
 	seed := strconv.FormatUint(uint64(it.Seed), 10)
 	if rec != nil {
 		switch a := rec.Content.Seed.Actual; {
+		case a == nil && rec.Content.Reproducible:
+			seed += " requested; the provider uses no seed (the same inputs give the same image)"
 		case a == nil:
 			seed += " requested; the provider has no seed (not reproducible)"
 		case *a != uint64(it.Seed):
@@ -149,6 +153,13 @@ func showRun(ctx context.Context, o *ShowOptions) error {
 			steps = append(steps, s.Op)
 		}
 		row("Post", strings.Join(steps, " → "))
+		for i, l := range layerLines(c.Parameters) {
+			if i == 0 {
+				row("Layers", l)
+			} else {
+				row("", l)
+			}
+		}
 	}
 	row("Original", fileLine(it.Original))
 	row("Final", fileLine(it.Final))
@@ -190,6 +201,34 @@ func fileLine(f state.File) string {
 		return ""
 	}
 	return f.Path + "  sha256 " + f.SHA256
+}
+
+// layerLines describes the drawn layers a layers provider recorded, bottom
+// first: trait=value, the file and its sha256 (so an image can be traced
+// to the exact layer files it came from).
+func layerLines(params map[string]any) []string {
+	list, _ := params["layers"].([]any)
+	var out []string
+	for _, e := range list {
+		m, _ := e.(map[string]any)
+		if m == nil {
+			continue
+		}
+		line := fmt.Sprintf("%v=%v", m["trait"], m["value"])
+		if f, _ := m["file"].(string); f != "" {
+			line += fmt.Sprintf("  %s  sha256 %v", f, m["sha256"])
+		} else {
+			line += "  (nothing drawn)"
+		}
+		if b, _ := m["blend"].(string); b != "" && b != "normal" {
+			line += "  " + b
+		}
+		if op, ok := m["opacity"].(float64); ok && op != 255 {
+			line += fmt.Sprintf("  opacity %.0f/255", op)
+		}
+		out = append(out, line)
+	}
+	return out
 }
 
 // contentCredentials validates the final's C2PA manifest against the

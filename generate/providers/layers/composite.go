@@ -59,8 +59,9 @@ func Over(dst, src *image.NRGBA, mode Blend, op uint8) error {
 	w, h := dst.Rect.Dx(), dst.Rect.Dy()
 	o := uint64(op)
 	for y := 0; y < h; y++ {
-		d := dst.Pix[y*dst.Stride : y*dst.Stride+4*w]
-		s := src.Pix[y*src.Stride : y*src.Stride+4*w]
+		do := dst.PixOffset(dst.Rect.Min.X, dst.Rect.Min.Y+y)
+		so := src.PixOffset(src.Rect.Min.X, src.Rect.Min.Y+y)
+		d, s := dst.Pix[do:do+4*w], src.Pix[so:so+4*w]
 		for i := 0; i < len(d); i += 4 {
 			sa := s[i+3]
 			if sa == 0 || op == 0 { // nothing drawn: the backdrop stays exactly

@@ -275,7 +275,7 @@ type Layer struct {
 	Opacity int    `json:"opacity"` // out of 255
 }
 
-// Plan resolves the layers of one item: the traits in draw order, each with
+// plan resolves the layers of one item: the traits in draw order, each with
 // its file (or none). It reads the trait folders (cached).
 func (p *Provider) plan(traits []generate.Trait) ([]Layer, error) {
 	order := p.opts.order
@@ -475,6 +475,7 @@ type entry struct {
 	img  *image.NRGBA
 	sum  string
 	err  error
+	size int // bytes counted in cache.size once loaded; guarded by cache.mu
 }
 
 func newCache(max int) *cache { return &cache{max: max, entries: map[string]*entry{}} }
@@ -496,22 +497,29 @@ func (c *cache) get(path, rel string) (*image.NRGBA, string, error) {
 			return
 		}
 		c.mu.Lock()
-		c.size += len(e.img.Pix)
-		for c.size > c.max && len(c.fifo) > 1 {
-			old := c.fifo[0]
-			c.fifo = c.fifo[1:]
-			if oe := c.entries[old]; oe != nil && oe != e {
-				if oe.img != nil {
-					c.size -= len(oe.img.Pix)
-				}
-				delete(c.entries, old)
-			} else {
-				c.fifo = append(c.fifo, old)
-			}
-		}
+		e.size = len(e.img.Pix)
+		c.size += e.size
+		c.evict(e)
 		c.mu.Unlock()
 	})
 	return e.img, e.sum, e.err
+}
+
+// evict drops the oldest loaded layers (never keep, the one just loaded)
+// until the cache fits its budget again. Layers still loading are passed
+// over: their size is not counted yet. c.mu is held.
+func (c *cache) evict(keep *entry) {
+	for i := 0; c.size > c.max && i < len(c.fifo); {
+		path := c.fifo[i]
+		e := c.entries[path]
+		if e == keep || e == nil || e.size == 0 {
+			i++
+			continue
+		}
+		c.size -= e.size
+		delete(c.entries, path)
+		c.fifo = append(c.fifo[:i], c.fifo[i+1:]...)
+	}
 }
 
 func load(path, rel string) (*image.NRGBA, string, error) {

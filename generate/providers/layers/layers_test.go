@@ -368,3 +368,35 @@ func TestCheck(t *testing.T) {
 		t.Errorf("Check:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// The layer cache keeps to its budget (so memory does not grow with a
+// large layers folder) and still serves every layer correctly.
+func TestCacheBudget(t *testing.T) {
+	dir := writeFixture(t)
+	layer := fw * fh * 4
+	c := newCache(2 * layer)
+	var wg sync.WaitGroup
+	for round := 0; round < 3; round++ {
+		for _, l := range fixture {
+			wg.Add(1)
+			go func(l fixtureLayer) {
+				defer wg.Done()
+				img, sum, err := c.get(filepath.Join(dir, "layers", l.trait, l.file), l.file)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				want := fixtureImage(l.seed)
+				if !bytes.Equal(img.Pix, want.Pix) || len(sum) != 64 {
+					t.Errorf("%s: wrong pixels or sum", l.file)
+				}
+			}(l)
+		}
+		wg.Wait()
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.size > 2*layer || len(c.entries) > 2 || len(c.fifo) != len(c.entries) {
+		t.Errorf("cache holds %d bytes in %d entries (%d queued), budget %d", c.size, len(c.entries), len(c.fifo), 2*layer)
+	}
+}
