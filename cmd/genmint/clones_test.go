@@ -2,10 +2,10 @@ package main
 
 import (
 	"fmt"
+	"maps"
 	"net/http/httptest"
 	"os"
 	"os/exec"
-	"maps"
 	"path/filepath"
 	"slices"
 	"strings"

@@ -52,9 +52,9 @@ type runDoc struct {
 		Undecided int    `json:"undecided"`
 	} `json:"decide"`
 	Pin *struct {
-		Items       int    `json:"items"`
-		NewlyPinned int    `json:"newly_pinned"`
-		BaseURI     string `json:"base_uri"`
+		Items       int               `json:"items"`
+		NewlyPinned int               `json:"newly_pinned"`
+		BaseURI     string            `json:"base_uri"`
 		Roots       map[string]string `json:"roots"`
 	} `json:"pin"`
 	Mint *struct {
