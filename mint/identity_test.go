@@ -11,6 +11,8 @@ import (
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/ethereum/go-ethereum/params"
+
+	"github.com/genmint/genmint/state"
 )
 
 // TestRunStopsOnForgottenDeployment: the simulated chain is rolled back
@@ -173,5 +175,35 @@ func TestResetWhileWaitingStops(t *testing.T) {
 	}
 	if n := len(ch.sends()); n > 2 {
 		t.Fatalf("%d sends: the batch was replaced on the forgotten chain", n)
+	}
+}
+
+// TestStuckUsesOneClock: the state database's clock may be fixed in the
+// past (SOURCE_DATE_EPOCH, for reproducible records); a transaction that
+// waits less than StuckAfter by the wall clock is still not replaced.
+// (Timing sent_at with the database's clock made every pending transaction
+// look days old, and replaced it at once, ten times.)
+func TestStuckUsesOneClock(t *testing.T) {
+	c := newCollection(t, 2)
+	c.db.Close()
+	past := time.Date(2026, 11, 18, 0, 0, 0, 0, time.UTC)
+	db, err := state.Open(context.Background(), c.dir, state.Options{Now: func() time.Time { return past }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	c.db = db
+	ch := newTestChain(t, nil)
+	ch.policy = func(*types.Transaction, int) action { return hold }
+	o := options(c, ch)
+	o.StuckAfter, o.MaxReplacements = time.Hour, 1
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	_, err = Run(ctx, o)
+	if err == nil || errors.Is(err, ErrStuck) {
+		t.Fatalf("run: %v", err)
+	}
+	if n := len(ch.sends()); n != 1 {
+		t.Fatalf("%d sends, want the one transaction, not replaced", n)
 	}
 }

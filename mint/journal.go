@@ -146,6 +146,19 @@ func scanTx(sc interface{ Scan(...any) error }) (txRow, error) {
 // journal is mint's view of its tables.
 type journal struct {
 	db *state.DB
+	// clock times sent_at, which await compares with Options.Now to find
+	// a stuck transaction: both must be the same wall clock (the state
+	// database's clock follows SOURCE_DATE_EPOCH, made for reproducible
+	// records, and would make every pending transaction look stuck).
+	clock func() time.Time
+}
+
+// now is the journal's wall clock.
+func (j *journal) now() time.Time {
+	if j.clock != nil {
+		return j.clock()
+	}
+	return time.Now()
 }
 
 // insert commits a signed transaction before it is broadcast.
@@ -173,7 +186,7 @@ func (j *journal) insert(ctx context.Context, r *txRow) error {
 
 // markSent records that a node accepted r (the first time).
 func (j *journal) markSent(ctx context.Context, r *txRow) error {
-	now := j.db.Now()
+	now := j.now()
 	err := j.db.Tx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `UPDATE mint_txs SET status = 'sent', sent_at = ? WHERE id = ? AND status = 'signed'`,
 			state.FormatTime(now), r.ID)

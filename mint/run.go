@@ -40,7 +40,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if o.Dir == "" {
 		o.Dir = collectionDir(o.DB.Path())
 	}
-	r := &runner{o: o, b: o.Backend, j: &journal{db: o.DB}, from: o.Signer.From,
+	r := &runner{o: o, b: o.Backend, j: &journal{db: o.DB, clock: o.Now}, from: o.Signer.From,
 		res: &Result{Network: o.Network, FeesWei: new(big.Int)}}
 	err := r.run(ctx)
 	return r.res, err
