@@ -43,10 +43,14 @@ func (r *runner) await(ctx context.Context, group []txRow) error {
 			return &ChainResetError{Node: r.o.Node, Detail: fmt.Sprintf("the nonce of %s is %d, but the journal holds nonce %d as mined", r.from.Hex(), nonce, m.minedMax)}
 		}
 		if nonce > group[0].Nonce {
-			// The nonce is used. By one of ours, mined just now? Look again.
-			if _, rc, err := r.findReceipt(ctx, group); err != nil {
+			// The nonce is used. By one of ours, mined just now? Look again,
+			// for a few polls: a node can move the account's nonce a moment
+			// before it serves the block's receipts (seen on anvil under
+			// load), and calling a mined transaction dropped would stop the
+			// run for nothing.
+			if found, err := r.receiptAppears(ctx, group); err != nil {
 				return err
-			} else if rc != nil {
+			} else if found {
 				continue
 			}
 			if err := r.j.settle(context.WithoutCancel(ctx), group, settled{status: TxDropped}); err != nil {
@@ -105,6 +109,24 @@ func (r *runner) await(ctx context.Context, group []txRow) error {
 
 // findReceipt returns the receipt of whichever transaction of the group was
 // mined, if any.
+// receiptAppears looks for a receipt of group's transactions a few times,
+// a poll apart, before the caller concludes that another transaction took
+// the nonce.
+func (r *runner) receiptAppears(ctx context.Context, group []txRow) (bool, error) {
+	const looks = 5
+	for i := 0; i < looks; i++ {
+		if i > 0 {
+			if err := retry.Sleep(ctx, r.o.Poll); err != nil {
+				return false, err
+			}
+		}
+		if _, rc, err := r.findReceipt(ctx, group); err != nil || rc != nil {
+			return rc != nil, err
+		}
+	}
+	return false, nil
+}
+
 func (r *runner) findReceipt(ctx context.Context, group []txRow) (*txRow, *types.Receipt, error) {
 	for i := range group {
 		rc, err := r.b.TransactionReceipt(ctx, group[i].Hash)
