@@ -107,8 +107,6 @@ func (r *runner) await(ctx context.Context, group []txRow) error {
 	}
 }
 
-// findReceipt returns the receipt of whichever transaction of the group was
-// mined, if any.
 // receiptAppears looks for a receipt of group's transactions a few times,
 // a poll apart, before the caller concludes that another transaction took
 // the nonce.
@@ -127,6 +125,8 @@ func (r *runner) receiptAppears(ctx context.Context, group []txRow) (bool, error
 	return false, nil
 }
 
+// findReceipt returns the receipt of whichever transaction of the group was
+// mined, if any.
 func (r *runner) findReceipt(ctx context.Context, group []txRow) (*txRow, *types.Receipt, error) {
 	for i := range group {
 		rc, err := r.b.TransactionReceipt(ctx, group[i].Hash)
