@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	tea "github.com/charmbracelet/bubbletea"
+	tea "charm.land/bubbletea/v2"
 
 	"github.com/genmint/genmint/curate"
 	"github.com/genmint/genmint/curate/curatetest"
@@ -44,18 +44,18 @@ func BenchmarkFirstFrame10k(b *testing.B) {
 			b.Fatal(err)
 		}
 		m := New(Options{Store: s, Entries: es, Dir: f.dir, Previewer: &preview.Previewer{Cache: preview.NewCache("", 16), Renderer: r},
-			Protocol: preview.Blocks, Renderer: testRenderer()})
+			Protocol: preview.Blocks})
 		// Bubble Tea calls Init, then delivers the window size.
 		initCmd := m.Init()
 		_, sizeCmd := m.Update(tea.WindowSizeMsg{Width: 100, Height: 30})
-		screen := m.View()
+		screen := m.View().Content
 		frame += time.Since(start)
 		if len(screen) == 0 || len(m.view) != 10_000 {
 			b.Fatal("no first frame")
 		}
 		run(b, m, initCmd)
 		run(b, m, sizeCmd)
-		_ = m.View()
+		_ = m.View().Content
 		complete += time.Since(start)
 		if !m.settled() {
 			b.Fatal("first item did not load")
@@ -91,7 +91,7 @@ func BenchmarkScroll10k(b *testing.B) {
 		r, _ := preview.NewRenderer(preview.Blocks, preview.CellSize{})
 		m := New(Options{Store: fx.store, Entries: fx.entries(b), Dir: fx.dir,
 			Previewer: &preview.Previewer{Cache: preview.NewCache("", 16), Renderer: r},
-			Protocol:  preview.Blocks, PreviewDelay: 50 * time.Millisecond, Renderer: testRenderer()})
+			Protocol:  preview.Blocks, PreviewDelay: 50 * time.Millisecond})
 		m.Update(tea.WindowSizeMsg{Width: 100, Height: 30})
 		return m
 	}
@@ -104,7 +104,7 @@ func BenchmarkScroll10k(b *testing.B) {
 			} else {
 				m.Update(down)
 			}
-			_ = m.View()
+			_ = m.View().Content
 		}
 		return time.Since(start)
 	}

@@ -9,11 +9,9 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/charmbracelet/bubbles/spinner"
-	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
+	"charm.land/bubbles/v2/spinner"
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
-	"github.com/muesli/termenv"
 
 	"github.com/genmint/genmint/curate"
 	"github.com/genmint/genmint/curate/curatetest"
@@ -74,14 +72,6 @@ func (f *fixture) status(t testing.TB, id int) state.Status {
 	return it.Status
 }
 
-// testRenderer styles deterministically: true colour, dark background.
-func testRenderer() *lipgloss.Renderer {
-	r := lipgloss.NewRenderer(os.Stderr)
-	r.SetColorProfile(termenv.TrueColor)
-	r.SetHasDarkBackground(true)
-	return r
-}
-
 // newModel builds a model over the fixture with the half-block previewer,
 // sized 100×30, and runs its Init.
 func (f *fixture) model(t testing.TB, mod func(*Options)) *Model {
@@ -90,7 +80,6 @@ func (f *fixture) model(t testing.TB, mod func(*Options)) *Model {
 	o := Options{
 		Store: f.store, Entries: f.entries(t), Dir: f.dir, Title: "Test Shapes",
 		Previewer: &preview.Previewer{Cache: preview.NewCache("", 16), Renderer: r}, Protocol: preview.Blocks,
-		Renderer: testRenderer(),
 	}
 	if mod != nil {
 		mod(&o)
@@ -147,27 +136,29 @@ func press(t testing.TB, m *Model, keys ...string) bool {
 	return quit
 }
 
-func keyMsg(k string) tea.KeyMsg {
-	special := map[string]tea.KeyType{
-		"up": tea.KeyUp, "down": tea.KeyDown, "enter": tea.KeyEnter, "esc": tea.KeyEsc,
+func keyMsg(k string) tea.KeyPressMsg {
+	special := map[string]rune{
+		"up": tea.KeyUp, "down": tea.KeyDown, "enter": tea.KeyEnter, "esc": tea.KeyEscape,
 		"pgdown": tea.KeyPgDown, "pgup": tea.KeyPgUp, "home": tea.KeyHome, "end": tea.KeyEnd,
-		"ctrl+c": tea.KeyCtrlC, "tab": tea.KeyTab, "backspace": tea.KeyBackspace, "ctrl+u": tea.KeyCtrlU,
-		" ": tea.KeySpace,
+		"tab": tea.KeyTab, "backspace": tea.KeyBackspace,
 	}
-	if t, ok := special[k]; ok {
-		if t == tea.KeySpace {
-			return tea.KeyMsg{Type: t, Runes: []rune{' '}}
-		}
-		return tea.KeyMsg{Type: t}
+	switch {
+	case k == " ":
+		return tea.KeyPressMsg{Code: tea.KeySpace, Text: " "}
+	case strings.HasPrefix(k, "ctrl+"):
+		return tea.KeyPressMsg{Code: rune(k[len("ctrl+")]), Mod: tea.ModCtrl}
 	}
-	return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(k)}
+	if c, ok := special[k]; ok {
+		return tea.KeyPressMsg{Code: c}
+	}
+	return tea.KeyPressMsg{Code: []rune(k)[0], Text: k}
 }
 
 // typeText sends text as individual rune keys (for the text input).
 func typeText(t testing.TB, m *Model, s string) {
 	t.Helper()
 	for _, r := range s {
-		drive(t, m, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}})
+		drive(t, m, tea.KeyPressMsg{Code: r, Text: string(r)})
 	}
 }
 

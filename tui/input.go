@@ -3,8 +3,8 @@ package tui
 import (
 	"fmt"
 
-	"github.com/charmbracelet/bubbles/key"
-	tea "github.com/charmbracelet/bubbletea"
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
 
 	"github.com/genmint/genmint/curate"
 )
@@ -19,13 +19,14 @@ const (
 )
 
 // onKey dispatches a key press.
-func (m *Model) onKey(msg tea.KeyMsg) tea.Cmd {
+func (m *Model) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	// Keys typed faster than the input is read (or sent by tmux send-keys)
-	// arrive as one message with several runes: take them one by one.
-	if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !msg.Paste && m.input == inputNone {
-		cmds := make([]tea.Cmd, 0, len(msg.Runes))
-		for _, r := range msg.Runes {
-			cmds = append(cmds, m.onKey(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}, Alt: msg.Alt}))
+	// may arrive as one message with several characters: take them one by
+	// one.
+	if runes := []rune(msg.Text); len(runes) > 1 && m.input == inputNone {
+		cmds := make([]tea.Cmd, 0, len(runes))
+		for _, r := range runes {
+			cmds = append(cmds, m.onKey(tea.KeyPressMsg{Code: r, Text: string(r), Mod: msg.Mod}))
 		}
 		return tea.Batch(cmds...)
 	}
@@ -122,17 +123,17 @@ func (m *Model) whereShown() string {
 }
 
 // onInputKey feeds the text input (trait filter or prompt editor).
-func (m *Model) onInputKey(msg tea.KeyMsg) tea.Cmd {
-	switch msg.Type {
-	case tea.KeyEsc:
+func (m *Model) onInputKey(msg tea.KeyPressMsg) tea.Cmd {
+	switch msg.Keystroke() {
+	case "esc":
 		m.input = inputNone
 		m.textIn.Blur()
 		m.setMsg("cancelled")
 		return nil
-	case tea.KeyCtrlC:
+	case "ctrl+c":
 		m.input = inputNone
 		return m.quit(true)
-	case tea.KeyEnter:
+	case "enter":
 		mode := m.input
 		m.input = inputNone
 		m.textIn.Blur()

@@ -1,6 +1,6 @@
 package tui
 
-import "github.com/charmbracelet/bubbles/key"
+import "charm.land/bubbles/v2/key"
 
 // KeyMap is every key the curation view answers to. The help bar
 // (bubbles/help) lists them from here, so the two never disagree.
@@ -27,7 +27,7 @@ func DefaultKeyMap() KeyMap {
 		Top:      key.NewBinding(key.WithKeys("home", "g"), key.WithHelp("g", "first")),
 		Bottom:   key.NewBinding(key.WithKeys("end", "G"), key.WithHelp("G", "last")),
 
-		Keep:          key.NewBinding(key.WithKeys("p", " "), key.WithHelp("p/space", "keep")),
+		Keep:          key.NewBinding(key.WithKeys("p", "space"), key.WithHelp("p/space", "keep")),
 		Reject:        key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "reject")),
 		Star:          key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "star")),
 		Undo:          key.NewBinding(key.WithKeys("u"), key.WithHelp("u", "undo")),

@@ -3,7 +3,7 @@
 // image, its provenance, and keys to keep, reject, star, undo, filter, sort
 // and regenerate.
 //
-// The model follows the Elm architecture of Bubble Tea (v1): Update only
+// The model follows the Elm architecture of Bubble Tea (v2): Update only
 // computes — it never reads or writes files or the database. Everything that
 // touches the outside world is a tea.Cmd through three small seams declared
 // here: Store (curation decisions and item details, implemented by
@@ -33,12 +33,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/charmbracelet/bubbles/cursor"
-	"github.com/charmbracelet/bubbles/help"
-	"github.com/charmbracelet/bubbles/spinner"
-	"github.com/charmbracelet/bubbles/textinput"
-	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/spinner"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
 	"github.com/dustin/go-humanize/english"
 
 	"github.com/genmint/genmint/curate"
@@ -127,9 +125,10 @@ type Options struct {
 	// command, never in Update.
 	NewSeed func() uint32
 
-	// Renderer styles the view for its output (stderr); nil uses lipgloss'
-	// default renderer.
-	Renderer *lipgloss.Renderer
+	// LightBackground styles the view for a light terminal background until
+	// the terminal reports its colour (the running program asks it when the
+	// view opens, never before); the default is a dark background.
+	LightBackground bool
 	// Keys overrides the key map.
 	Keys *KeyMap
 	// NoAdvance keeps the cursor on an item after keeping or rejecting it
@@ -142,6 +141,7 @@ type Model struct {
 	opts Options
 	keys KeyMap
 	st   styles
+	dark bool // the styles are for a dark background
 
 	width, height int
 
@@ -188,7 +188,10 @@ type Model struct {
 	quitArmed bool // q pressed once while regenerations run
 	quitting  bool
 
-	paint     *paintState // render bookkeeping for graphics previews (see view.go)
+	// gfx draws graphics previews outside Bubble Tea's cell renderer (see
+	// overlay.go); nil when the view has no graphics preview or no
+	// terminal (tests).
+	gfx       *overlay
 	helpCache struct {
 		key  helpKey
 		text string
@@ -202,9 +205,6 @@ func New(opts Options) *Model {
 	if opts.Keys != nil {
 		keys = *opts.Keys
 	}
-	if opts.Renderer == nil {
-		opts.Renderer = lipgloss.DefaultRenderer()
-	}
 	if opts.Previewer == nil {
 		opts.Protocol = preview.None
 	}
@@ -214,7 +214,7 @@ func New(opts Options) *Model {
 	m := &Model{
 		opts:         opts,
 		keys:         keys,
-		st:           newStyles(opts.Renderer),
+		dark:         !opts.LightBackground,
 		entries:      opts.Entries,
 		pos:          make(map[int]int, len(opts.Entries)),
 		details:      map[int]curate.Details{},
@@ -223,15 +223,16 @@ func New(opts Options) *Model {
 		frameErr:     map[frameKey]string{},
 		regenerating: map[int]bool{},
 		help:         help.New(),
-		paint:        &paintState{},
 		width:        80,
 		height:       24,
 	}
-	m.help.Styles = helpStyles(opts.Renderer)
+	m.setStyles(m.dark)
 	m.regenCtx, m.regenCancel = context.WithCancel(context.Background())
 	m.spinner = spinner.New(spinner.WithSpinner(spinner.MiniDot))
 	m.textIn = textinput.New()
-	m.textIn.Cursor.SetMode(cursor.CursorStatic)
+	tis := m.textIn.Styles()
+	tis.Cursor.Blink = false
+	m.textIn.SetStyles(tis)
 	m.textIn.CharLimit = 4000
 	m.traitIdx()
 	m.sorts = sortModes(m.entries)
@@ -268,9 +269,19 @@ func (m *Model) Changes() int { return m.changes }
 // Entries returns the view's current knowledge of the collection.
 func (m *Model) Entries() []curate.Entry { return m.entries }
 
-// Init starts loading the first item's preview and details.
+// setStyles styles the view for a dark or a light background.
+func (m *Model) setStyles(dark bool) {
+	m.dark = dark
+	m.st = newStyles(dark)
+	m.help.Styles = helpStyles(dark)
+	m.helpCache.text = ""
+}
+
+// Init starts loading the first item's preview and details, and asks the
+// terminal for its background colour (the only terminal query genmint
+// makes, and only here, once the curation view is open).
 func (m *Model) Init() tea.Cmd {
-	return m.selectionChanged()
+	return tea.Batch(m.selectionChanged(), tea.RequestBackgroundColor)
 }
 
 // Messages the commands send back.
@@ -299,19 +310,42 @@ type (
 	}
 )
 
-// Update handles one message. It does no I/O: it returns commands for that.
+// Update handles one message. It does no I/O: it returns commands for that
+// (a graphics preview that changed is drawn by one, see overlay.go).
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	_, cmd := m.update(msg)
+	if m.gfx != nil && m.gfx.set(m.boxOverlay()) {
+		cmd = tea.Batch(cmd, m.gfx.flush)
+	}
+	return m, cmd
+}
+
+func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
 		m.sized = true
-		m.help.Width = msg.Width
-		m.textIn.Width = max(msg.Width-12, 10)
+		m.help.SetWidth(msg.Width)
+		m.textIn.SetWidth(max(msg.Width-12, 10))
 		m.clampScroll()
 		return m, m.selectionChanged()
 
-	case tea.KeyMsg:
+	case tea.BackgroundColorMsg:
+		if dark := msg.IsDark(); dark != m.dark {
+			m.setStyles(dark)
+		}
+		return m, nil
+
+	case tea.KeyPressMsg:
 		return m, m.onKey(msg)
+
+	case tea.PasteMsg:
+		if m.input == inputNone {
+			return m, nil
+		}
+		var cmd tea.Cmd
+		m.textIn, cmd = m.textIn.Update(msg)
+		return m, cmd
 
 	case loadTickMsg:
 		if msg.seq != m.selSeq {

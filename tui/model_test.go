@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -11,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	tea "github.com/charmbracelet/bubbletea"
+	tea "charm.land/bubbletea/v2"
 
 	"github.com/genmint/genmint/curate"
 	"github.com/genmint/genmint/curate/curatetest"
@@ -54,7 +55,7 @@ func TestKeepRejectStarAreWrittenAtOnce(t *testing.T) {
 	if !es[2].Starred {
 		t.Error("item 3 is not starred in the database")
 	}
-	lines := screenLines(t, m.View(), 100, 30)
+	lines := screenLines(t, m.View().Content, 100, 30)
 	for _, want := range []string{"0001 ✓ kept", "0002 ✗ rejected", "0003 · undecided ★", "0004 ⊘ refused", "0011 … pending", "0012 ◆ pinned"} {
 		if !containsLine(lines, want) {
 			t.Errorf("screen lacks a row %q:\n%s", want, strings.Join(lines, "\n"))
@@ -116,7 +117,7 @@ func TestUndoKey(t *testing.T) {
 	if m.Changes() != 0 {
 		t.Errorf("changes after undoing everything: %d", m.Changes())
 	}
-	lines := screenLines(t, m.View(), 100, 30)
+	lines := screenLines(t, m.View().Content, 100, 30)
 	if !containsLine(lines, "0001 · undecided") || !containsLine(lines, "0002 · undecided") {
 		t.Error("undone items do not show as undecided")
 	}
@@ -190,7 +191,7 @@ func TestFilters(t *testing.T) {
 	if got := visible(); len(got) != 0 {
 		t.Errorf("starred: %v", got)
 	}
-	if lines := screenLines(t, m.View(), 100, 30); !containsLine(lines, "no items match the filters") {
+	if lines := screenLines(t, m.View().Content, 100, 30); !containsLine(lines, "no items match the filters") {
 		t.Error("an empty filter result says nothing")
 	}
 	press(t, m, "f") // no image
@@ -209,7 +210,7 @@ func TestFilters(t *testing.T) {
 	// Trait filter: Background=blue → items 1, 6, 11.
 	press(t, m, "/")
 	typeText(t, m, "Background=blue")
-	if m.input != inputTrait || !strings.Contains(plain(m.View()), "trait: Background=blue") {
+	if m.input != inputTrait || !strings.Contains(plain(m.View().Content), "trait: Background=blue") {
 		t.Fatalf("the trait prompt is not shown")
 	}
 	press(t, m, "enter")
@@ -377,7 +378,7 @@ func TestStoreErrorIsShown(t *testing.T) {
 	if m.entries[0].Status != state.Generated || m.Changes() != 0 {
 		t.Errorf("a failed write changed the view: %s", m.entries[0].Status)
 	}
-	if !strings.Contains(plain(m.View()), "disk full") {
+	if !strings.Contains(plain(m.View().Content), "disk full") {
 		t.Error("the error is not on screen")
 	}
 }
@@ -452,7 +453,7 @@ func TestRegenerateInBackground(t *testing.T) {
 	if f.status(t, 1) != state.Kept {
 		t.Error("could not keep item 1 during a regeneration")
 	}
-	screen := plain(m.View())
+	screen := plain(m.View().Content)
 	if !strings.Contains(screen, "regenerating 1") || !strings.Contains(screen, "0002 ⣾ regen") && !strings.Contains(screen, "regen") {
 		t.Errorf("no spinner or regen badge on screen:\n%s", screen)
 	}
@@ -505,8 +506,8 @@ func TestRegenerateInBackground(t *testing.T) {
 	if len(vs) != 1 || vs[0].Seed != curatetest.Seed(2) {
 		t.Errorf("variants: %+v", vs)
 	}
-	if !strings.Contains(plain(m.View()), "variants  1 earlier candidate") {
-		t.Errorf("panel does not list the variant:\n%s", plain(m.View()))
+	if !strings.Contains(plain(m.View().Content), "variants  1 earlier candidate") {
+		t.Errorf("panel does not list the variant:\n%s", plain(m.View().Content))
 	}
 }
 
@@ -609,8 +610,8 @@ func TestQuitWaitsForRegenerations(t *testing.T) {
 	if !drive(t, m, rm) {
 		t.Error("the view did not quit once the regeneration ended")
 	}
-	if m.View() != "" {
-		t.Errorf("after quitting the blocks view leaves %q", m.View())
+	if m.View().Content != "" {
+		t.Errorf("after quitting the blocks view leaves %q", m.View().Content)
 	}
 }
 
@@ -637,7 +638,7 @@ func TestResizeAndTinyTerminals(t *testing.T) {
 	m := f.model(t, nil)
 	for _, size := range [][2]int{{40, 12}, {100, 30}, {64, 14}, {63, 40}, {200, 60}, {20, 6}, {80, 24}} {
 		drive(t, m, tea.WindowSizeMsg{Width: size[0], Height: size[1]})
-		lines := screenLines(t, m.View(), size[0], size[1])
+		lines := screenLines(t, m.View().Content, size[0], size[1])
 		if !containsLine(lines, "0001") {
 			t.Errorf("%dx%d: the list is not on screen:\n%s", size[0], size[1], strings.Join(lines, "\n"))
 		}
@@ -645,7 +646,7 @@ func TestResizeAndTinyTerminals(t *testing.T) {
 	// 40×12: list, two lines about the selection, status and help.
 	drive(t, m, tea.WindowSizeMsg{Width: 40, Height: 12})
 	press(t, m, "G")
-	lines := screenLines(t, m.View(), 40, 12)
+	lines := screenLines(t, m.View().Content, 40, 12)
 	if !containsLine(lines, "▸ 0030") || !containsLine(lines, "#30 · undecided seed 1210") {
 		t.Errorf("40×12 after G:\n%s", strings.Join(lines, "\n"))
 	}
@@ -655,7 +656,7 @@ func TestResizeAndTinyTerminals(t *testing.T) {
 	}
 	// Below the minimum the view says so instead of drawing garbage.
 	drive(t, m, tea.WindowSizeMsg{Width: 15, Height: 5})
-	if got := plain(m.View()); !strings.Contains(got, "terminal too") || strings.Contains(got, "\n") {
+	if got := plain(m.View().Content); !strings.Contains(got, "terminal too") || strings.Contains(got, "\n") {
 		t.Errorf("15×5: %q", got)
 	}
 	// Shrinking keeps the cursor on screen.
@@ -665,7 +666,7 @@ func TestResizeAndTinyTerminals(t *testing.T) {
 		press(t, m, "down")
 	}
 	drive(t, m, tea.WindowSizeMsg{Width: 100, Height: 10})
-	lines = screenLines(t, m.View(), 100, 10)
+	lines = screenLines(t, m.View().Content, 100, 10)
 	if !containsLine(lines, "▸ 0026") {
 		t.Errorf("the cursor left the screen after shrinking:\n%s", strings.Join(lines, "\n"))
 	}
@@ -674,12 +675,12 @@ func TestResizeAndTinyTerminals(t *testing.T) {
 func TestHelpBar(t *testing.T) {
 	f := newFixture(t, curatetest.Options{N: 3})
 	m := f.model(t, nil)
-	lines := screenLines(t, m.View(), 100, 30)
+	lines := screenLines(t, m.View().Content, 100, 30)
 	if last := lines[29]; !strings.Contains(last, "p/space keep") || !strings.Contains(last, "x reject") || !strings.Contains(last, "u undo") {
 		t.Errorf("help bar %q", last)
 	}
 	press(t, m, "?")
-	screen := strings.Join(strings.Fields(strings.Join(screenLines(t, m.View(), 100, 30), "\n")), " ")
+	screen := strings.Join(strings.Fields(strings.Join(screenLines(t, m.View().Content, 100, 30), "\n")), " ")
 	for _, want := range []string{"P keep all shown", "X reject all shown", "e edit prompt", "o sort", "esc clear filters", "N previous undecided"} {
 		if !strings.Contains(screen, want) {
 			t.Errorf("full help lacks %q", want)
@@ -707,7 +708,7 @@ func TestTenThousandItemsLoadLazily(t *testing.T) {
 	cache := preview.NewCache("", 16)
 	cp := &countingPreviewer{Previewer: &preview.Previewer{Cache: cache, Renderer: r}}
 	m := New(Options{Store: f.store, Entries: f.entries(t), Dir: f.dir, Previewer: cp, Protocol: preview.Blocks,
-		PreviewDelay: 50 * time.Millisecond, Renderer: testRenderer()})
+		PreviewDelay: 50 * time.Millisecond})
 	m.Update(tea.WindowSizeMsg{Width: 100, Height: 30})
 	if len(m.view) != 10_000 {
 		t.Fatalf("list has %d items", len(m.view))
@@ -729,13 +730,13 @@ func TestTenThousandItemsLoadLazily(t *testing.T) {
 	if cp.n.Load() != 1 || len(m.details) != 1 || m.details[301].Item.ID != 301 {
 		t.Errorf("after resting: %d frames, details %v", cp.n.Load(), len(m.details))
 	}
-	lines := screenLines(t, m.View(), 100, 30)
+	lines := screenLines(t, m.View().Content, 100, 30)
 	if !containsLine(lines, "▸ 00301") || !containsLine(lines, "#00301") || !containsLine(lines, "▀") {
 		t.Errorf("screen after scrolling to 301:\n%s", strings.Join(lines, "\n"))
 	}
 	// The end of the list, and back: a handful of rows rendered each time.
 	press(t, m, "G")
-	if m.selectedID() != 10_000 || !containsLine(screenLines(t, m.View(), 100, 30), "▸ 10000") {
+	if m.selectedID() != 10_000 || !containsLine(screenLines(t, m.View().Content, 100, 30), "▸ 10000") {
 		t.Errorf("G selected %d", m.selectedID())
 	}
 	// Six distinct images among 10,000 items: never more than six decodes.
@@ -747,53 +748,91 @@ func TestTenThousandItemsLoadLazily(t *testing.T) {
 	}
 }
 
-// The preview box of a graphics protocol repaints as one piece, with the
-// image placed from the end of its last line.
-func TestGraphicsPlacement(t *testing.T) {
+// The preview box of a graphics protocol is drawn by the overlay, around
+// the cell renderer: blank in the view, drawn whole (text, then the image)
+// when it changes or when a frame may have damaged it, and never again
+// needlessly.
+func TestGraphicsOverlay(t *testing.T) {
 	f := newFixture(t, curatetest.Options{N: 12, Status: mixedStatus})
 	seq := "\x1b_Gfake\x1b\\"
 	fp := previewFunc(func(src preview.Source, cols, rows int) preview.Frame {
 		return preview.Frame{Protocol: preview.Kitty, Cols: 20, Rows: 10, Seq: seq}
 	})
 	m := f.model(t, func(o *Options) { o.Previewer = fp; o.Protocol = preview.Kitty })
+	var term bytes.Buffer
+	m.gfx = newOverlay(&term)
+	drive(t, m, tea.WindowSizeMsg{Width: 100, Height: 30})
 	l := m.layout()
-	screen := strings.Split(m.View(), "\n")
-	box := screen[1 : 1+l.previewRows]
-	stamp := box[0][:strings.Index(box[0], "\x1b[0m")+4]
-	for i, line := range box {
-		if !strings.HasPrefix(line, stamp) {
-			t.Errorf("box line %d lacks the stamp %q", i, stamp)
+
+	// The view leaves the box blank: the image is not in it.
+	screen := screenLines(t, m.View().Content, 100, 30)
+	if strings.Contains(m.View().Content, seq) {
+		t.Error("the view holds the image sequence")
+	}
+	for i := 1; i <= l.previewRows; i++ {
+		if box := string([]rune(screen[i])[l.listCols+1:]); strings.TrimSpace(box) != "" {
+			t.Errorf("box line %d is not blank in the view: %q", i, box)
 		}
 	}
+	// The overlay drew it: kitty's old image deleted, every box line at its
+	// place, then the image at its top-left cell, exactly once.
+	drawn := term.String()
 	oy := (l.previewRows - 10) / 2
 	ox := 1 + (l.previewCols-20)/2
-	want := preview.Frame{Seq: seq}.PlaceAt(l.listCols+1+ox, 9)
-	if !strings.HasSuffix(box[oy+9], want) {
-		t.Errorf("line %d of the box does not end with the placement %q: %q", oy+9, want, box[oy+9][max(len(box[oy+9])-60, 0):])
+	want := preview.Frame{Seq: seq}.DrawAt(1+oy, l.listCols+1+ox)
+	if !strings.HasPrefix(drawn, preview.ClearSeq(preview.Kitty)) || !strings.HasSuffix(drawn, want) {
+		t.Errorf("overlay %q does not clear kitty's image first and end with %q", drawn, want)
 	}
-	if n := strings.Count(strings.Join(screen, "\n"), seq); n != 1 {
-		t.Errorf("image sequence appears %d times", n)
-	}
-	// Same screen, same stamp: nothing is repainted needlessly.
-	if again := strings.Split(m.View(), "\n"); again[1] != box[0] {
-		t.Error("an unchanged box got a new stamp")
-	}
-	// A badge beside the box changes (keep item 1): every box line changes.
-	press(t, m, "p", "k")
-	after := strings.Split(m.View(), "\n")[1 : 1+l.previewRows]
-	for i := range after {
-		if after[i] == box[i] {
-			t.Errorf("box line %d unchanged after a change inside the box: the renderer would skip it", i)
+	for i := 0; i < l.previewRows; i++ {
+		if cup := fmt.Sprintf("\x1b[%d;%dH", 2+i, l.listCols+2); !strings.Contains(drawn, cup) {
+			t.Errorf("box line %d is not drawn (no %q)", i, cup)
 		}
 	}
-	// An item without an image: no placement, and kitty's image is cleared.
-	press(t, m, "g", "down", "down", "down") // item 4, refused
-	view := m.View()
-	if strings.Contains(view, seq) || !strings.Contains(view, preview.ClearSeq(preview.Kitty)) {
-		t.Error("a refused item's box still places an image or does not clear kitty's")
+	if n := strings.Count(drawn, seq); n != 1 {
+		t.Errorf("image drawn %d times", n)
 	}
-	if !strings.Contains(plain(view), "the provider refused the prompt") {
+
+	// A frame that only writes cells leaves the box alone; one that clears
+	// the screen gets the box drawn again after it.
+	term.Reset()
+	m.gfx.Write([]byte("\x1b[3;5Habc"))
+	if term.String() != "\x1b[3;5Habc" {
+		t.Errorf("a plain frame redrew the box: %q", term.String())
+	}
+	term.Reset()
+	m.gfx.Write([]byte("\x1b[H\x1b[2Jabc"))
+	if got := term.String(); got != "\x1b[H\x1b[2Jabc"+drawn {
+		t.Errorf("after a clear screen the box was not drawn again: %q", got)
+	}
+
+	// The list and the panel beside the box change (star item 1): the box is
+	// the same, so nothing is drawn again.
+	term.Reset()
+	press(t, m, "s")
+	if term.Len() != 0 {
+		t.Errorf("an unchanged box was drawn again: %q", term.String())
+	}
+
+	// An item without an image: kitty's image is deleted and the box says why.
+	press(t, m, "g", "down", "down", "down") // item 4, refused
+	drawn = m.gfx.seq
+	if !strings.HasSuffix(term.String(), drawn) {
+		t.Error("the refused item's box was not drawn last")
+	}
+	if strings.Contains(drawn, seq) || !strings.HasPrefix(drawn, preview.ClearSeq(preview.Kitty)) {
+		t.Errorf("a refused item's box still draws an image or does not delete kitty's: %q", drawn)
+	}
+	if !strings.Contains(plain(drawn), "the provider refused the prompt") {
 		t.Error("the refused item's box does not say why there is no image")
+	}
+
+	// Quitting leaves no kitty image behind.
+	term.Reset()
+	if !press(t, m, "q") {
+		t.Fatal("q did not quit")
+	}
+	if term.String() != preview.ClearSeq(preview.Kitty) {
+		t.Errorf("after quitting the overlay wrote %q", term.String())
 	}
 }
 
@@ -808,8 +847,8 @@ func TestPreviewErrorsAreShown(t *testing.T) {
 	m := f.model(t, func(o *Options) {
 		o.Previewer = errPreviewer{}
 	})
-	if !strings.Contains(plain(m.View()), "preview x.png: damaged image") {
-		t.Errorf("preview error not shown:\n%s", plain(m.View()))
+	if !strings.Contains(plain(m.View().Content), "preview x.png: damaged image") {
+		t.Errorf("preview error not shown:\n%s", plain(m.View().Content))
 	}
 }
 
@@ -824,7 +863,7 @@ func (errPreviewer) Frame(context.Context, preview.Source, int, int) (preview.Fr
 func TestRunesInOneMessage(t *testing.T) {
 	f := newFixture(t, curatetest.Options{N: 12})
 	m := f.model(t, nil)
-	drive(t, m, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("jpx/gold")})
+	drive(t, m, tea.KeyPressMsg{Code: 'j', Text: "jpx/gold"})
 	if f.status(t, 2) != state.Kept || f.status(t, 3) != state.Rejected {
 		t.Errorf("jpx: item 2 %s, item 3 %s", f.status(t, 2), f.status(t, 3))
 	}
@@ -837,7 +876,7 @@ func TestRunesInOneMessage(t *testing.T) {
 	}
 	// A paste into the prompt stays whole.
 	press(t, m, "/", "ctrl+u")
-	drive(t, m, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("Shape=square"), Paste: true})
+	drive(t, m, tea.PasteMsg{Content: "Shape=square"})
 	press(t, m, "enter")
 	if got := m.visibleIDs(); !reflect.DeepEqual(got, []int{2, 5, 8, 11}) {
 		t.Errorf("pasted Shape=square: %v", got)
@@ -849,7 +888,7 @@ func TestNarrowHeader(t *testing.T) {
 	m := f.model(t, nil)
 	drive(t, m, tea.WindowSizeMsg{Width: 40, Height: 12})
 	press(t, m, "s")
-	lines := screenLines(t, m.View(), 40, 12)
+	lines := screenLines(t, m.View().Content, 40, 12)
 	if !strings.HasSuffix(lines[0], "✓1 ✗1 ·7 ★1") {
 		t.Errorf("narrow header %q", lines[0])
 	}

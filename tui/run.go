@@ -9,8 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
+	tea "charm.land/bubbletea/v2"
 	"golang.org/x/term"
 
 	"github.com/genmint/genmint/curate"
@@ -97,20 +96,23 @@ func Run(ctx context.Context, o RunOptions) (curate.Summary, error) {
 		Store: store, Entries: entries, Dir: o.Dir, Title: o.Title,
 		Previewer: previewer, Protocol: protocol, PreviewDelay: 40 * time.Millisecond,
 		Regenerator: o.Regenerator,
-		Renderer:    lipgloss.NewRenderer(o.Out),
 	})
+	out := o.Out
+	if protocol.Graphics() {
+		m.gfx = newOverlay(o.Out)
+		out = m.gfx
+	}
 
 	// The program gets its own context: cancelling ours asks the view to
 	// finish its writes first instead of killing it mid-write.
-	p := tea.NewProgram(m, tea.WithInput(o.In), tea.WithOutput(o.Out), tea.WithAltScreen(),
-		tea.WithoutSignalHandler())
+	p := tea.NewProgram(m, tea.WithInput(o.In), tea.WithOutput(out), tea.WithoutSignalHandler())
 	stop := make(chan struct{})
 	var interrupted atomic.Bool
 	go func() {
 		select {
 		case <-ctx.Done():
 			interrupted.Store(true)
-			p.Send(tea.KeyMsg{Type: tea.KeyCtrlC})
+			p.Send(tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl})
 		case <-stop:
 		}
 	}()

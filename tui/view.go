@@ -2,12 +2,12 @@ package tui
 
 import (
 	"fmt"
-	"hash/fnv"
 	"strconv"
 	"strings"
 
-	"github.com/charmbracelet/bubbles/help"
-	"github.com/charmbracelet/lipgloss"
+	"charm.land/bubbles/v2/help"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/dustin/go-humanize/english"
 
@@ -81,49 +81,49 @@ func (m *Model) layout() layout {
 
 func (m *Model) listRows() int { return m.layout().listRows }
 
-// paintState remembers, across View calls, what the preview box looked
-// like, so a change anywhere in it can repaint all of it (see stampBox).
-type paintState struct {
-	lastBox uint64
-	gen     int
-}
-
-// View renders the screen: exactly height lines of exactly width cells.
-// Once the view has quit it renders only what clears a kitty image, so the
-// terminal is left clean.
-func (m *Model) View() string {
-	if m.quitting && !m.writing && len(m.queue) == 0 && len(m.regenerating) == 0 {
-		return preview.ClearSeq(m.opts.Protocol)
+// View renders the screen in the alternate screen buffer. Once the view
+// has quit it renders nothing, so the terminal is left clean (a kitty image
+// is deleted by the overlay, see overlay.go).
+func (m *Model) View() tea.View {
+	v := tea.View{AltScreen: true}
+	if !m.done() {
+		v.Content = m.Screen()
 	}
-	return m.Screen()
+	return v
 }
 
-// Screen renders the curation screen (View without the quit special case).
+// done reports whether the view has quit with nothing left to write.
+func (m *Model) done() bool {
+	return m.quitting && !m.writing && len(m.queue) == 0 && len(m.regenerating) == 0
+}
+
+// Screen renders the curation screen: exactly height lines of exactly width
+// cells. A graphics preview's box is left blank here: the overlay draws it
+// (boxOverlay).
 func (m *Model) Screen() string {
 	l := m.layout()
 	if l.tooSmall {
 		msg := fmt.Sprintf("terminal too small: make it at least %d×%d", minWidth, minHeight)
-		return preview.ClearSeq(m.opts.Protocol) + ansi.Truncate(msg, max(m.width, 1), "…")
+		return ansi.Truncate(msg, max(m.width, 1), "…")
 	}
 	lines := make([]string, 0, m.height)
 	lines = append(lines, m.header())
-	boxTop := len(lines)
 	if l.tiny {
 		for r := 0; r < l.listRows; r++ {
 			lines = append(lines, m.listRow(r, l.listCols))
 		}
 		lines = append(lines, m.footer(l)...)
-		if m.opts.Protocol == preview.Kitty {
-			lines[boxTop] += preview.ClearSeq(preview.Kitty)
-		}
 	} else {
 		right := m.rightColumn(l)
 		sep := m.st.sep.Render("│")
+		graphics := m.opts.Protocol.Graphics()
+		blank := strings.Repeat(" ", l.rightCols)
 		for r := 0; r < l.body; r++ {
-			lines = append(lines, m.listRow(r, l.listCols)+sep+right.lines[r])
-		}
-		if m.opts.Protocol.Graphics() && l.previewRows > 0 {
-			m.stampBox(lines[boxTop:boxTop+l.previewRows], right, l)
+			rl := right.lines[r]
+			if graphics && r < l.previewRows {
+				rl = blank
+			}
+			lines = append(lines, m.listRow(r, l.listCols)+sep+rl)
 		}
 	}
 	lines = append(lines, m.statusLine())
@@ -322,39 +322,6 @@ func (m *Model) previewBox(l layout, col *column) []string {
 	return lines
 }
 
-// stampBox makes the preview box repaint as one piece and places a graphics
-// frame from the end of the box's last image line.
-//
-// Bubble Tea v1 repaints only the lines that changed. If one line of the box
-// changed alone (a badge in the list beside it), the renderer would rewrite
-// that line with spaces across a sixel or iTerm2 image and leave a blank
-// strip. So every line of the box carries a stamp — an invisible SGR pair
-// numbering the box's current content — which changes whenever any of its
-// lines does: then all of them are rewritten, top to bottom, and the image
-// sequence at the end of the last one redraws the picture over them.
-func (m *Model) stampBox(box []string, col column, l layout) {
-	last := len(box) - 1
-	if f := col.frame; f != nil {
-		last = min(col.oy+f.Rows-1, len(box)-1)
-		box[last] += f.PlaceAt(l.listCols+1+col.ox, last-col.oy)
-	} else if m.opts.Protocol == preview.Kitty {
-		box[last] += preview.ClearSeq(preview.Kitty)
-	}
-	h := fnv.New64a()
-	for _, s := range box {
-		h.Write([]byte(s))
-		h.Write([]byte{'\n'})
-	}
-	if sum := h.Sum64(); sum != m.paint.lastBox {
-		m.paint.lastBox = sum
-		m.paint.gen++
-	}
-	stamp := fmt.Sprintf("\x1b[38;5;%d;48;5;%dm\x1b[0m", (m.paint.gen>>8)&0xff, m.paint.gen&0xff)
-	for i := range box {
-		box[i] = stamp + box[i]
-	}
-}
-
 // panel is the provenance of the selected item.
 func (m *Model) panel(width, rows int) []string {
 	out := make([]string, 0, rows)
@@ -529,13 +496,12 @@ func (m *Model) helpLines(l layout) []string {
 	return lines
 }
 
-// helpStyles draws the help bar with the view's renderer (bubbles/help
-// defaults to lipgloss' default renderer, bound to stdout, while the view
-// draws on stderr).
-func helpStyles(r *lipgloss.Renderer) help.Styles {
-	key := r.NewStyle().Foreground(lipgloss.AdaptiveColor{Light: "#909090", Dark: "#626262"})
-	desc := r.NewStyle().Foreground(lipgloss.AdaptiveColor{Light: "#B2B2B2", Dark: "#4A4A4A"})
-	sep := r.NewStyle().Foreground(lipgloss.AdaptiveColor{Light: "#DDDADA", Dark: "#3C3C3C"})
+// helpStyles draws the help bar for a dark or a light background.
+func helpStyles(dark bool) help.Styles {
+	ld := lipgloss.LightDark(dark)
+	key := lipgloss.NewStyle().Foreground(ld(lipgloss.Color("#909090"), lipgloss.Color("#626262")))
+	desc := lipgloss.NewStyle().Foreground(ld(lipgloss.Color("#B2B2B2"), lipgloss.Color("#4A4A4A")))
+	sep := lipgloss.NewStyle().Foreground(ld(lipgloss.Color("#DDDADA"), lipgloss.Color("#3C3C3C")))
 	return help.Styles{ShortKey: key, ShortDesc: desc, ShortSeparator: sep, Ellipsis: sep,
 		FullKey: key, FullDesc: desc, FullSeparator: sep}
 }
@@ -545,7 +511,8 @@ type helpKey struct {
 	all   bool
 }
 
-// styles are the view's styles, bound to its output's renderer.
+// styles are the view's styles, in true colour: Bubble Tea reduces them to
+// what the terminal shows (or to none under NO_COLOR).
 type styles struct {
 	title, dim, label, sep, err, star, regen, selected paint
 	badge                                              map[state.Status]paint
@@ -576,26 +543,28 @@ func (p paint) Render(s string) string {
 	return p.pre + s + p.post
 }
 
-func newStyles(r *lipgloss.Renderer) styles {
-	c := func(s string) lipgloss.TerminalColor { return lipgloss.AdaptiveColor{Light: s, Dark: s} }
+func newStyles(dark bool) styles {
+	c := lipgloss.Color
+	ld := lipgloss.LightDark(dark)
+	st := lipgloss.NewStyle
 	s := styles{
-		title:    newPaint(r.NewStyle().Bold(true)),
-		dim:      newPaint(r.NewStyle().Foreground(lipgloss.AdaptiveColor{Light: "#6b6b6b", Dark: "#8a8a8a"})),
-		label:    newPaint(r.NewStyle().Foreground(c("#7c6fd6")).Bold(true)),
-		sep:      newPaint(r.NewStyle().Foreground(lipgloss.AdaptiveColor{Light: "#c8c8c8", Dark: "#3a3a3a"})),
-		err:      newPaint(r.NewStyle().Foreground(c("#e5484d")).Bold(true)),
-		star:     newPaint(r.NewStyle().Foreground(c("#f5a524"))),
-		regen:    newPaint(r.NewStyle().Foreground(c("#3e9fe0"))),
-		selected: newPaint(r.NewStyle().Reverse(true).Bold(true)),
+		title:    newPaint(st().Bold(true)),
+		dim:      newPaint(st().Foreground(ld(c("#6b6b6b"), c("#8a8a8a")))),
+		label:    newPaint(st().Foreground(c("#7c6fd6")).Bold(true)),
+		sep:      newPaint(st().Foreground(ld(c("#c8c8c8"), c("#3a3a3a")))),
+		err:      newPaint(st().Foreground(c("#e5484d")).Bold(true)),
+		star:     newPaint(st().Foreground(c("#f5a524"))),
+		regen:    newPaint(st().Foreground(c("#3e9fe0"))),
+		selected: newPaint(st().Reverse(true).Bold(true)),
 		badge:    map[state.Status]paint{},
 		badges:   map[state.Status]string{},
 	}
-	for st, col := range map[state.Status]string{
+	for status, col := range map[state.Status]string{
 		state.Generated: "#8a8a8a", state.Kept: "#30a46c", state.Rejected: "#e5484d", state.Refused: "#d6409f",
 		state.Failed: "#f76b15", state.Pending: "#8a8a8a", state.Pinned: "#3e9fe0", state.Minted: "#8e4ec6",
 	} {
-		s.badge[st] = newPaint(r.NewStyle().Foreground(c(col)))
-		s.badges[st] = s.badge[st].Render(pad(badges[st], badgeWidth))
+		s.badge[status] = newPaint(st().Foreground(c(col)))
+		s.badges[status] = s.badge[status].Render(pad(badges[status], badgeWidth))
 	}
 	return s
 }

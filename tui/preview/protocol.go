@@ -7,20 +7,14 @@
 // upper pixel as foreground and the lower pixel as background), which works
 // in any truecolor terminal and inside tmux.
 //
-// How images coexist with Bubble Tea v1's line renderer: the renderer
-// repaints a line only when its text changed since the last frame. Half-block
-// frames are ordinary text and need nothing special. A graphics frame (kitty,
-// iTerm2, sixel) is one escape sequence, which Frame.PlaceAt wraps so it can
-// be appended to the END of the last line of the image's box: save the
-// cursor, move up to the box's top-left cell, draw, restore the cursor. The
-// renderer writes lines top to bottom, so by the time the sequence runs,
-// every line of the box has been written and nothing paints over the image.
-// The caller (package tui) also stamps every line of the box with an
-// invisible marker that changes whenever any line of the box changes, so the
-// renderer repaints the whole box, and hence the image, together — never a
-// single line that would leave a blank strip across a sixel or iTerm2 image.
-// Kitty placements are not erased by text; they are replaced by reusing one
-// image id, and cleared with ClearSeq when the box shows no image.
+// How images coexist with Bubble Tea v2's cell renderer: half-block frames
+// are ordinary text and need nothing special. A graphics frame (kitty,
+// iTerm2, sixel) is one escape sequence that the cell renderer cannot hold,
+// so the caller (package tui) leaves the image's box blank in the view and
+// draws the box itself, after the frame, with Frame.DrawAt: save the cursor,
+// move to the image's top-left cell, draw, restore the cursor. Kitty
+// placements are not erased by text; they are replaced by reusing one image
+// id, and cleared with ClearSeq when the box shows no image.
 package preview
 
 import (

@@ -34,24 +34,19 @@ type Frame struct {
 	// Lines holds Rows text lines of exactly Cols cells each (Blocks only).
 	Lines []string
 	// Seq draws the image with its top-left corner at the cursor (graphics
-	// protocols only). Use PlaceAt to position it from the end of a line.
+	// protocols only). Use DrawAt to draw it at a screen position.
 	Seq string
 }
 
-// PlaceAt returns the sequence that draws the frame with its top-left
-// corner up rows above the cursor's line, at 0-based column col, and puts
-// the cursor back where it was. It is meant to be appended to the last line
-// of the frame's box (see the package comment).
-func (f Frame) PlaceAt(col, up int) string {
+// DrawAt returns the sequence that draws the frame with its top-left corner
+// at the 0-based screen cell (row, col) and puts the cursor back where it
+// was.
+func (f Frame) DrawAt(row, col int) string {
 	if f.Seq == "" {
 		return ""
 	}
-	s := "\x1b7" // DECSC: save cursor
-	if up > 0 {
-		s += "\x1b[" + strconv.Itoa(up) + "A" // CUU
-	}
-	s += "\x1b[" + strconv.Itoa(col+1) + "G" // CHA (1-based)
-	return s + f.Seq + "\x1b8"               // DECRC: restore cursor
+	// DECSC (save the cursor), CUP (1-based), the image, DECRC (restore).
+	return "\x1b7\x1b[" + strconv.Itoa(row+1) + ";" + strconv.Itoa(col+1) + "H" + f.Seq + "\x1b8"
 }
 
 // KittyImageID is the one image id genmint uses in kitty: each new preview

@@ -287,28 +287,16 @@ func TestFramesFitTheirBox(t *testing.T) {
 	}
 }
 
-func TestPlaceAt(t *testing.T) {
+func TestDrawAt(t *testing.T) {
 	f := Frame{Seq: "IMG"}
-	if got, want := f.PlaceAt(30, 9), "\x1b7\x1b[9A\x1b[31GIMG\x1b8"; got != want {
-		t.Errorf("PlaceAt = %q, want %q", got, want)
+	if got, want := f.DrawAt(9, 30), "\x1b7\x1b[10;31HIMG\x1b8"; got != want {
+		t.Errorf("DrawAt = %q, want %q", got, want)
 	}
-	if got, want := f.PlaceAt(0, 0), "\x1b7\x1b[1GIMG\x1b8"; got != want {
-		t.Errorf("PlaceAt(0,0) = %q, want %q", got, want)
+	if got, want := f.DrawAt(0, 0), "\x1b7\x1b[1;1HIMG\x1b8"; got != want {
+		t.Errorf("DrawAt(0,0) = %q, want %q", got, want)
 	}
-	if (Frame{}).PlaceAt(3, 3) != "" {
-		t.Error("an empty frame placed something")
-	}
-	// A placement is invisible to width measurement and survives truncation,
-	// which is what lets the renderer keep the line intact.
-	for _, p := range []Protocol{Kitty, ITerm, Sixel} {
-		r, _ := NewRenderer(p, CellSize{})
-		fr, _ := r.Render(curatetest.Image(0, 16), 4, 2)
-		if w := ansi.StringWidth("ab" + fr.PlaceAt(0, 1)); w != 2 {
-			t.Errorf("%s sequence counts %d cells wide; the renderer would truncate it", p, w-2)
-		}
-		if got := ansi.Truncate("ab"+fr.PlaceAt(0, 1), 2, ""); got != "ab"+fr.PlaceAt(0, 1) {
-			t.Errorf("%s sequence does not survive the renderer's truncation", p)
-		}
+	if (Frame{}).DrawAt(3, 3) != "" {
+		t.Error("an empty frame drew something")
 	}
 	if ClearSeq(Kitty) == "" || ClearSeq(Sixel) != "" || ClearSeq(Blocks) != "" {
 		t.Error("ClearSeq: only kitty needs clearing")
