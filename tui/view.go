@@ -270,7 +270,7 @@ func (m *Model) rightColumn(l layout) column {
 }
 
 // previewBox renders the box's lines; a graphics frame is left blank here
-// and placed by stampBox.
+// and drawn by the overlay (boxOverlay).
 func (m *Model) previewBox(l layout, col *column) []string {
 	lines := make([]string, l.previewRows)
 	blank := strings.Repeat(" ", l.rightCols)
