@@ -129,7 +129,7 @@ func (r *runner) apply(ctx context.Context, group []txRow, w *txRow, rc *types.R
 	if w.Nonce >= r.mined.minedMax || !r.mined.hasMined {
 		r.mined.minedMax, r.mined.hasMined = w.Nonce, true
 	}
-	r.mined.lastBlock, r.mined.lastHash, r.mined.lastTx = rc.BlockNumber.Uint64(), rc.BlockHash, w.Hash
+	r.mined.noteReceipt(w.Hash, rc.BlockNumber.Uint64(), rc.BlockHash)
 	if s.record != nil {
 		r.rec = s.record
 		if err := r.writeRecord(s.record); err != nil {

@@ -7,7 +7,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/core/types"
 
 	"github.com/genmint/genmint/pin"
 )
@@ -65,23 +65,34 @@ func (r *runner) checkChain(ctx context.Context, dep *Deployment) error {
 	return nil
 }
 
-// reorganised accepts a journalled receipt whose block changed when the
-// node still has the transaction mined (a reorganisation moved it to
-// another block): the journal takes the new block. Anything else stays
-// the chain-reset error it was.
+// reorganised accepts journalled receipts whose blocks changed when the
+// node still has each of those transactions mined (a reorganisation moved
+// them to other blocks): the journal takes the new blocks. Anything else
+// (one of them is not on the chain) stays the chain-reset error it was.
 func (r *runner) reorganised(ctx context.Context, err error) error {
 	var ce *ChainResetError
-	if !errors.As(err, &ce) || ce.moved == (common.Hash{}) {
+	if !errors.As(err, &ce) || len(ce.moved) == 0 {
 		return err
 	}
-	rc, rerr := r.b.TransactionReceipt(ctx, ce.moved)
-	if rerr != nil || rc == nil {
-		return err
+	found := make([]*types.Receipt, len(ce.moved))
+	for i, h := range ce.moved {
+		rc, rerr := r.b.TransactionReceipt(ctx, h)
+		if rerr != nil && !notFound(rerr) {
+			return fmt.Errorf("receipt of %s: %w", h.Hex(), rerr)
+		}
+		if rc == nil {
+			ce.Detail += fmt.Sprintf("; transaction %s is not on the chain", h.Hex())
+			return err
+		}
+		found[i] = rc
 	}
-	if uerr := r.j.moveReceipt(context.WithoutCancel(ctx), ce.moved, rc.BlockNumber.Uint64(), rc.BlockHash); uerr != nil {
-		return uerr
+	for i, h := range ce.moved {
+		rc := found[i]
+		if uerr := r.j.moveReceipt(context.WithoutCancel(ctx), h, rc.BlockNumber.Uint64(), rc.BlockHash); uerr != nil {
+			return uerr
+		}
+		r.mined.noteReceipt(h, rc.BlockNumber.Uint64(), rc.BlockHash)
 	}
-	r.mined.lastBlock, r.mined.lastHash = rc.BlockNumber.Uint64(), rc.BlockHash
 	return nil
 }
 

@@ -49,7 +49,7 @@ type ChainResetError struct {
 	// Detail is what differs, e.g. "block 1 is 0x…, recorded 0x…".
 	Detail string
 
-	moved common.Hash // the journalled transaction whose block changed (a reorganisation may have moved it)
+	moved []common.Hash // the journalled transactions whose blocks changed (a reorganisation may have moved them)
 }
 
 func (e *ChainResetError) Error() string {
@@ -81,14 +81,39 @@ func CheckDeployment(ctx context.Context, b ChainReader, rec *DeploymentRecord, 
 
 // identityExtra is what a mint run checks besides the deployment: the
 // account's nonce against the highest one the journal holds as mined, and
-// the latest journalled receipt's block.
+// the block of every journalled receipt.
+//
+// Every receipt, not only the latest: a block hash commits to its parent,
+// so a matching latest block proves its own ancestors, but not a receipt
+// the journal took from a branch the chain later abandoned. A
+// reorganisation between two settled transactions of one run (the earlier
+// one's block replaced, its nonce used by another transaction of the same
+// key) leaves the journal holding the earlier receipt in a block that is no
+// longer on the chain while the later one matches. All the heights go in
+// the same batch as the deployment's, so it is still one round trip.
 type identityExtra struct {
-	account   common.Address // zero: no nonce check
-	minedMax  uint64         // highest nonce journalled as mined (valid with hasMined)
-	hasMined  bool
-	lastBlock uint64 // a journalled receipt's block (0: none)
-	lastHash  common.Hash
-	lastTx    common.Hash
+	account  common.Address // zero: no nonce check
+	minedMax uint64         // highest nonce journalled as mined (valid with hasMined)
+	hasMined bool
+	receipts []minedReceipt // every journalled receipt with a block hash, by block
+}
+
+// minedReceipt is where the journal saw a transaction mined.
+type minedReceipt struct {
+	block uint64
+	hash  common.Hash // the block's hash
+	tx    common.Hash
+}
+
+// noteReceipt adds (or moves) tx's receipt.
+func (x *identityExtra) noteReceipt(tx common.Hash, block uint64, hash common.Hash) {
+	for i := range x.receipts {
+		if x.receipts[i].tx == tx {
+			x.receipts[i].block, x.receipts[i].hash = block, hash
+			return
+		}
+	}
+	x.receipts = append(x.receipts, minedReceipt{block: block, hash: hash, tx: tx})
 }
 
 // checkIdentity is CheckDeployment plus a mint run's checks of the journal.
@@ -97,14 +122,18 @@ func checkIdentity(ctx context.Context, b ChainReader, rec *DeploymentRecord, no
 	if x.hasMined {
 		q.nonceOf = x.account
 	}
-	if x.lastBlock > rec.Block && x.lastHash != (common.Hash{}) {
-		q.heights = append(q.heights, x.lastBlock)
+	asked := map[uint64]bool{0: true, rec.Block: true}
+	for _, m := range x.receipts {
+		if m.hash != (common.Hash{}) && !asked[m.block] {
+			asked[m.block] = true
+			q.heights = append(q.heights, m.block)
+		}
 	}
 	got, err := probe(ctx, b, q)
 	if err != nil {
 		return fmt.Errorf("check the deployment at %s against the node: %w", rec.Address.Hex(), err)
 	}
-	reset := func(format string, a ...any) error {
+	reset := func(format string, a ...any) *ChainResetError {
 		return &ChainResetError{Node: node, Detail: fmt.Sprintf(format, a...)}
 	}
 	h, ok := got.hashes[rec.Block]
@@ -128,12 +157,29 @@ func checkIdentity(ctx context.Context, b ChainReader, rec *DeploymentRecord, no
 	if x.hasMined && got.nonce <= x.minedMax {
 		return reset("the nonce of %s is %d, but the journal holds nonce %d as mined", x.account.Hex(), got.nonce, x.minedMax)
 	}
-	if len(q.heights) > 2 {
-		if h, ok := got.hashes[x.lastBlock]; !ok || h != x.lastHash {
-			e := reset("block %d is %s, but transaction %s was recorded mined in %s", x.lastBlock, h.Hex(), x.lastTx.Hex(), x.lastHash.Hex()).(*ChainResetError)
-			e.moved = x.lastTx
-			return e
+	// Every journalled receipt's block; the error names the lowest that
+	// differs (where the chains part) and carries every transaction whose
+	// block differs, for the run to look up (a reorganisation may only
+	// have moved them).
+	var first *minedReceipt
+	var moved []common.Hash
+	for i, m := range x.receipts {
+		if m.hash == (common.Hash{}) {
+			continue
 		}
+		if h, ok := got.hashes[m.block]; ok && h == m.hash {
+			continue
+		}
+		moved = append(moved, m.tx)
+		if first == nil || m.block < first.block {
+			first = &x.receipts[i]
+		}
+	}
+	if first != nil {
+		h := got.hashes[first.block]
+		e := reset("block %d is %s, but transaction %s was recorded mined in %s", first.block, h.Hex(), first.tx.Hex(), first.hash.Hex())
+		e.moved = moved
+		return e
 	}
 	return nil
 }
@@ -189,6 +235,9 @@ func probe(ctx context.Context, b ChainReader, q probeQuery) (*probeResult, erro
 	return res, nil
 }
 
+// maxProbeBatch is the most calls probe puts in one JSON-RPC batch.
+const maxProbeBatch = 500
+
 func probeBatch(ctx context.Context, cl *rpc.Client, q probeQuery) (*probeResult, error) {
 	blocks := make([]json.RawMessage, len(q.heights))
 	var elems []rpc.BatchElem
@@ -203,8 +252,14 @@ func probeBatch(ctx context.Context, cl *rpc.Client, q probeQuery) (*probeResult
 	if q.nonceOf != (common.Address{}) {
 		elems = append(elems, rpc.BatchElem{Method: "eth_getTransactionCount", Args: []any{q.nonceOf, "latest"}, Result: &nonce})
 	}
-	if err := cl.BatchCallContext(ctx, elems); err != nil {
-		return nil, err
+	// One request for any journal a collection makes; a very long one is
+	// split, below the batch limit nodes set (geth: 1,000 calls).
+	for rest := elems; len(rest) > 0; {
+		part := rest[:min(len(rest), maxProbeBatch)]
+		if err := cl.BatchCallContext(ctx, part); err != nil {
+			return nil, err
+		}
+		rest = rest[len(part):]
 	}
 	for _, e := range elems {
 		if e.Error != nil {
@@ -265,8 +320,8 @@ func (j *journal) putRecord(ctx context.Context, rec *DeploymentRecord) error {
 }
 
 // lastMined is the highest nonce sender's journal holds as mined (or
-// reverted: the nonce is used either way) on chainID, and the latest
-// journalled receipt's block, hash and transaction.
+// reverted: the nonce is used either way) on chainID, and every journalled
+// receipt's block, hash and transaction.
 func (j *journal) lastMined(ctx context.Context, chainID uint64, sender common.Address) (x identityExtra, err error) {
 	x.account = sender
 	var n sql.NullInt64
@@ -276,18 +331,23 @@ func (j *journal) lastMined(ctx context.Context, chainID uint64, sender common.A
 		return x, fmt.Errorf("read mint journal: %w", err)
 	}
 	x.minedMax, x.hasMined = uint64(n.Int64), n.Valid
-	var block int64
-	var hash, tx string
-	err = j.db.SQL().QueryRowContext(ctx, `SELECT block, block_hash, hash FROM mint_txs
-		WHERE chain_id = ? AND status IN ('mined', 'reverted') AND block_hash <> '' ORDER BY block DESC, id DESC LIMIT 1`,
-		int64(chainID)).Scan(&block, &hash, &tx)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		return x, nil
-	case err != nil:
+	rows, err := j.db.SQL().QueryContext(ctx, `SELECT block, block_hash, hash FROM mint_txs
+		WHERE chain_id = ? AND status IN ('mined', 'reverted') AND block_hash <> '' ORDER BY block, id`, int64(chainID))
+	if err != nil {
 		return x, fmt.Errorf("read mint journal: %w", err)
 	}
-	x.lastBlock, x.lastHash, x.lastTx = uint64(block), common.HexToHash(hash), common.HexToHash(tx)
+	defer rows.Close()
+	for rows.Next() {
+		var block int64
+		var hash, tx string
+		if err := rows.Scan(&block, &hash, &tx); err != nil {
+			return x, fmt.Errorf("read mint journal: %w", err)
+		}
+		x.receipts = append(x.receipts, minedReceipt{block: uint64(block), hash: common.HexToHash(hash), tx: common.HexToHash(tx)})
+	}
+	if err := rows.Err(); err != nil {
+		return x, fmt.Errorf("read mint journal: %w", err)
+	}
 	return x, nil
 }
 

@@ -214,3 +214,192 @@ func TestStuckUsesOneClock(t *testing.T) {
 		t.Fatalf("%d sends, want the one transaction, not replaced", n)
 	}
 }
+
+// TestRunChecksEveryJournalledReceipt: a reorganisation between two
+// settled transactions of one run replaces the block of the earlier one
+// (setBaseURI), whose nonce another transaction of the same key takes on
+// the new branch; the later one (the mint batch) is mined on that branch.
+// The journal's latest receipt matches the chain, the earlier one does not:
+// the next run stops with the chain-reset line and sends nothing, where a
+// check of the latest receipt alone let it through.
+func TestRunChecksEveryJournalledReceipt(t *testing.T) {
+	ctx := context.Background()
+	c := newCollection(t, 4)
+	ch := newTestChain(t, nil)
+	o := options(c, ch)
+	if _, err := Run(ctx, o); err != nil {
+		t.Fatal(err)
+	}
+	c.add(2, "ipfs://bafybeisecondrun/")
+	o.Pin = c.pin
+	var setBase *types.Transaction
+	var setBlock uint64
+	signs := 0
+	o.Hook = func(p Point) {
+		if p != PointBeforeSign {
+			return
+		}
+		if signs++; signs != 2 { // the mint batch, after setBaseURI settled
+			return
+		}
+		sent := ch.sends()
+		setBase = sent[len(sent)-1]
+		rc, err := ch.TransactionReceipt(ctx, setBase.Hash())
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		setBlock = rc.BlockNumber.Uint64()
+		parent, err := ch.HeaderByNumber(ctx, new(big.Int).SetUint64(setBlock-1))
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		if err := ch.Sim().Fork(parent.Hash()); err != nil {
+			t.Error(err)
+			return
+		}
+		// The same key spends setBaseURI's nonce on the new branch (the
+		// pool takes it in place of setBaseURI: a higher fee).
+		to := SimulatedAccount()
+		tip := new(big.Int).Mul(setBase.GasTipCap(), big.NewInt(10))
+		feeCap := new(big.Int).Add(new(big.Int).Mul(setBase.GasFeeCap(), big.NewInt(10)), tip)
+		id, _ := ch.ChainID(ctx)
+		other, err := types.SignNewTx(simulatedKey, types.LatestSignerForChainID(id),
+			&types.DynamicFeeTx{ChainID: id, Nonce: setBase.Nonce(), GasTipCap: tip, GasFeeCap: feeCap, Gas: 21_000, To: &to, Value: big.NewInt(1)})
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		// The pool moves to the new head in the background: until it has,
+		// it calls the nonce used.
+		for tries := 0; ; tries++ {
+			err = ch.Client.SendTransaction(ctx, other)
+			if err == nil {
+				break
+			}
+			if !strings.Contains(err.Error(), "nonce too low") || tries == 500 {
+				t.Error(err)
+				return
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		ch.commit()
+	}
+	if _, err := Run(ctx, o); err != nil {
+		t.Fatalf("run with the reorganisation: %v", err)
+	}
+	if setBase == nil || t.Failed() {
+		t.Fatal("the reorganisation did not happen")
+	}
+	// The situation: setBaseURI is journalled mined but off the chain; the
+	// journal's latest receipt (the mint batch) is on it.
+	if _, err := ch.TransactionReceipt(ctx, setBase.Hash()); err == nil {
+		t.Fatalf("setBaseURI %s is still on the chain", setBase.Hash().Hex())
+	}
+	x, err := (&journal{db: c.db}).lastMined(ctx, SimulatedNetwork.ChainID, SimulatedAccount())
+	if err != nil {
+		t.Fatal(err)
+	}
+	latest := x.receipts[len(x.receipts)-1]
+	if latest.tx == setBase.Hash() {
+		t.Fatal("setBaseURI is the journal's latest receipt")
+	}
+	if h, err := ch.HeaderByNumber(ctx, new(big.Int).SetUint64(latest.block)); err != nil || h.Hash() != latest.hash {
+		t.Fatalf("the latest journalled receipt's block is not on the chain: %v", err)
+	}
+
+	o.Hook = nil
+	before := len(ch.sends())
+	_, err = Run(ctx, o)
+	var reset *ChainResetError
+	if !errors.Is(err, ErrChainReset) || !errors.As(err, &reset) {
+		t.Fatalf("run after the reorganisation: %v", err)
+	}
+	want := "block " + big.NewInt(int64(setBlock)).String() + " is 0x"
+	if !strings.HasPrefix(reset.Detail, want) || !strings.Contains(reset.Detail, setBase.Hash().Hex()+" was recorded mined") ||
+		!strings.Contains(reset.Detail, "transaction "+setBase.Hash().Hex()+" is not on the chain") {
+		t.Fatalf("detail %q", reset.Detail)
+	}
+	if n := len(ch.sends()); n != before {
+		t.Fatalf("%d transactions sent", n-before)
+	}
+}
+
+// TestRunAcceptsEveryReorganisedReceipt: a reorganisation puts the last
+// two journalled transactions (of two blocks) into one new block: both
+// receipts moved, neither is lost, so the run goes on and the journal takes
+// the new block for each.
+func TestRunAcceptsEveryReorganisedReceipt(t *testing.T) {
+	ctx := context.Background()
+	c := newCollection(t, 3)
+	ch := newTestChain(t, nil)
+	o := options(c, ch)
+	if _, err := Run(ctx, o); err != nil {
+		t.Fatal(err)
+	}
+	c.add(2, "ipfs://bafybeisecondrun/")
+	o.Pin = c.pin
+	if _, err := Run(ctx, o); err != nil {
+		t.Fatal(err)
+	}
+	sent := ch.sends()
+	if len(sent) < 3 {
+		t.Fatalf("%d sends: want the deployment, setBaseURI and a mint batch", len(sent))
+	}
+	a, b := sent[len(sent)-2], sent[len(sent)-1]
+	ra, err := ch.TransactionReceipt(ctx, a.Hash())
+	if err != nil {
+		t.Fatal(err)
+	}
+	parent, err := ch.HeaderByNumber(ctx, new(big.Int).Sub(ra.BlockNumber, big.NewInt(1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ch.Sim().Fork(parent.Hash()); err != nil {
+		t.Fatal(err)
+	}
+	// Both go back to the pool (in the background) and into a new block.
+	for tries := 0; ; tries++ {
+		ch.commit()
+		_, errA := ch.TransactionReceipt(ctx, a.Hash())
+		_, errB := ch.TransactionReceipt(ctx, b.Hash())
+		if errA == nil && errB == nil {
+			break
+		}
+		if tries == 500 {
+			t.Fatalf("after the reorganisation: %v, %v", errA, errB)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	for _, tx := range []*types.Transaction{a, b} {
+		rc, err := ch.TransactionReceipt(ctx, tx.Hash())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var recorded string
+		if err := c.db.SQL().QueryRowContext(ctx, `SELECT block_hash FROM mint_txs WHERE hash = ?`, tx.Hash().Hex()).Scan(&recorded); err != nil {
+			t.Fatal(err)
+		}
+		if recorded == rc.BlockHash.Hex() {
+			t.Fatalf("%s: the reorganisation kept block %s", tx.Hash().Hex(), recorded)
+		}
+	}
+	before := len(ch.sends())
+	if _, err := Run(ctx, o); err != nil {
+		t.Fatalf("run after the reorganisation: %v", err)
+	}
+	for _, tx := range []*types.Transaction{a, b} {
+		rc, _ := ch.TransactionReceipt(ctx, tx.Hash())
+		var recorded string
+		if err := c.db.SQL().QueryRowContext(ctx, `SELECT block_hash FROM mint_txs WHERE hash = ?`, tx.Hash().Hex()).Scan(&recorded); err != nil {
+			t.Fatal(err)
+		}
+		if recorded != rc.BlockHash.Hex() {
+			t.Fatalf("%s: journal block %s, want %s", tx.Hash().Hex(), recorded, rc.BlockHash.Hex())
+		}
+	}
+	if n := len(ch.sends()); n != before {
+		t.Fatalf("%d transactions sent", n-before)
+	}
+}

@@ -59,7 +59,7 @@ type runner struct {
 	asked   bool // Confirm was called
 
 	rec         *DeploymentRecord // the deployment's chain identity, once known
-	mined       identityExtra     // the journal's highest mined nonce and latest receipt
+	mined       identityExtra     // the journal's highest mined nonce and every receipt
 	contractURI string            // the pinned contractURI (recorded at deploy)
 	rechecked   bool              // the folder was re-derived against the pin record
 }

@@ -30,7 +30,8 @@ func TestWrongKindOfServer(t *testing.T) {
 		code := root.Run(context.Background(), f, append([]string{"-C", dir}, args...))
 		return code, out.String(), errOut.String()
 	}
-	for _, args := range [][]string{{"generate"}, {"keep", "--all"}} {
+	car := filepath.Join(dir, "c.car")
+	for _, args := range [][]string{{"generate"}, {"keep", "--all"}, {"pin", "--car", car}} {
 		if code, _, errOut := run(args...); code != 0 {
 			t.Fatalf("%v: %d %s", args, code, errOut)
 		}
@@ -58,6 +59,8 @@ func TestWrongKindOfServer(t *testing.T) {
 		}{
 			{[]string{"pin", "--ipfs-api", web.URL}, "is not a Kubo RPC API"},
 			{[]string{"verify", "--ipfs-api", web.URL, "--local=false", "--rpc", web.URL, "--contract", "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"}, "is not a Kubo RPC API"},
+			// The content from a CAR file: --rpc is the only service.
+			{[]string{"verify", "--car", car, "--rpc", web.URL, "--contract", "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"}, "is not an Ethereum JSON-RPC endpoint"},
 			{[]string{"mint", "--rpc", web.URL, "--account", "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed", "--password-env", "NOPE", "--yes"}, "is not an Ethereum JSON-RPC endpoint"},
 		} {
 			code, _, errOut := run(tc.args...)

@@ -25,6 +25,9 @@ import (
 // hold the collection's deployment.
 var resetLine = regexp.MustCompile(`^(genmint: )?the chain at http://127\.0\.0\.1:\d+ has no record of this collection's deployment \(block 1 (is 0x[0-9a-f]{64}|does not exist), recorded 0x[0-9a-f]{64}\): the chain was reset or this is another network; nothing was sent$`)
 
+// statusMissingLine is what `status --rpc` says on such a chain.
+var statusMissingLine = regexp.MustCompile(`^(genmint: )?deployment missing: the chain at http://127\.0\.0\.1:\d+ has no record of this collection's deployment \(block 1 (is 0x[0-9a-f]{64}|does not exist), recorded 0x[0-9a-f]{64}\): the chain was reset or this is another network: point --rpc at the chain the collection was deployed on \(deployments/local\.json records it\)$`)
+
 // run runs cmd and returns its exit code, stdout and stderr.
 func run(t *testing.T, cmd *exec.Cmd) (int, string, string) {
 	t.Helper()
@@ -118,8 +121,11 @@ func TestMintAfterChainResetSendsNothing(t *testing.T) {
 
 	// status and verify say the deployment is missing, and verify
 	// suggests no transaction to B's contract.
+	// status --rpc shows the items and exits 2 (the chain lost the
+	// deployment, as mint's refusal) with the reason in one line.
 	code, stdout, stderr = run(t, genmint(dirA, "status", "--rpc", an.URL))
-	if code != 0 || !strings.Contains(stdout, "deployment missing") || strings.Contains(stdout, "\tminted\t") {
+	if code != 2 || !strings.Contains(stdout, "deployment missing") || strings.Contains(stdout, "\tminted\t") ||
+		strings.Count(stderr, "\n") != 1 || !statusMissingLine.MatchString(lastLine(stderr)) {
 		t.Fatalf("status --rpc: exit %d\n%s%s", code, stdout, stderr)
 	}
 	if code, stdout, _ = run(t, genmint(dirA, "status")); code != 0 || !strings.Contains(stdout, "\tminted\t") {

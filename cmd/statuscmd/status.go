@@ -40,7 +40,8 @@ minted).
 With --rpc URL, the recorded deployment (the state's, else
 deployments/<network>.json) is checked against that node: the block hash at
 its height and the code hash at its address. When the chain does not hold
-it (reset, or another network), minted items show "deployment missing".`,
+it (reset, or another network), minted items show "deployment missing"
+and status exits 2 with that reason in one line.`,
 		Example: `  genmint status
   genmint status --rpc http://127.0.0.1:8545     # is the deployment still on that chain?
   genmint status --json | jq '.items[] | select(.status == "minted") | .tx_hash'`,
@@ -118,6 +119,25 @@ func statusRun(ctx context.Context, o *StatusOptions) error {
 			doc.Items[i].TokenID, doc.Items[i].TxHash = tok.TokenID, tok.TxHash.Hex()
 		}
 	}
+	if err := o.print(doc, counts, ms, len(items)); err != nil {
+		return err
+	}
+	if doc.DeploymentMissing != "" {
+		// The status is shown; the exit code says the chain lost the
+		// deployment (2, as mint's refusal on that chain; verify says 4).
+		s, _ := o.Spec()
+		nw := "<network>"
+		if s != nil {
+			nw = s.Network.Name
+		}
+		return cmdutil.UsageError("deployment missing: %s: point --rpc at the chain the collection was deployed on (%s/%s.json records it)",
+			doc.DeploymentMissing, mint.DeploymentsDir, nw)
+	}
+	return nil
+}
+
+// print writes doc as JSON, plain lines (a pipe) or the terminal view.
+func (o *StatusOptions) print(doc Document, counts map[state.Status]int, ms *mint.Status, n int) error {
 	if o.JSON {
 		return cmdutil.PrintJSON(o.IO.Out, doc)
 	}
@@ -141,17 +161,14 @@ func statusRun(ctx context.Context, o *StatusOptions) error {
 			line += fmt.Sprintf("%s %d   ", cmdutil.StatusColor(o.IO, s), n)
 		}
 	}
-	fmt.Fprintf(w, "%d items: %s\n", len(items), line)
+	fmt.Fprintf(w, "%d items: %s\n", n, line)
 	if d := ms.Deployment; d != nil {
 		fmt.Fprintf(w, "Contract %s on chain %d (deployed in %s, block %d)\n", d.Contract.Hex(), d.ChainID, d.TxHash.Hex(), d.Block)
-	}
-	if doc.DeploymentMissing != "" {
-		fmt.Fprintln(w, o.IO.Color(cmdutil.Red, "deployment missing: "+doc.DeploymentMissing))
 	}
 	if ms.Open > 0 {
 		fmt.Fprintln(w, o.IO.Color(cmdutil.Yellow, fmt.Sprintf("%d transaction(s) in flight from an interrupted run: 'genmint mint' settles them first", ms.Open)))
 	}
-	if len(items) == 0 {
+	if n == 0 {
 		return nil
 	}
 	// Aligned by width on the terminal: a tabwriter counts colour codes.
@@ -165,6 +182,6 @@ func statusRun(ctx context.Context, o *StatusOptions) error {
 		}
 		tb.Row(fmt.Sprintf("%04d", it.ID), cmdutil.StatusColor(o.IO, it.Status), tok, tx)
 	}
-	_, err = tb.WriteTo(w)
+	_, err := tb.WriteTo(w)
 	return err
 }
