@@ -38,30 +38,57 @@ type Item struct {
 // Seeds derive from the base seed and the item id only, so they stay put
 // when traits, prompts or the count change.
 func (s *Spec) Plan(n int) ([]Item, error) {
-	sp := newSampler(s)
+	p := s.Planner()
 	items := make([]Item, 0, n)
-	for id := 1; id <= n; id++ {
-		combo, err := sp.draw()
-		if err != nil {
-			return nil, fmt.Errorf("plan item %d: %w", id, err)
-		}
-		picks := make([]chosen, len(combo))
-		traits := make([]trait.Trait, len(combo))
-		for l, v := range combo {
-			picks[l] = chosen{list: &s.Traits[l], value: &s.Traits[l].Values[v]}
-			traits[l] = trait.Trait{Type: s.Traits[l].Name, Value: s.Traits[l].Values[v].Value}
-		}
-		prompt, err := render(s.Prompt.tmpl, id, picks)
+	for range n {
+		it, err := p.Next()
 		if err != nil {
 			return nil, err
 		}
-		neg, err := render(s.Prompt.neg, id, picks)
-		if err != nil {
-			return nil, err
-		}
-		items = append(items, Item{ID: id, Seed: ItemSeed(s.Seed, id), Traits: traits, Prompt: prompt, NegativePrompt: neg})
+		items = append(items, it)
 	}
 	return items, nil
+}
+
+// Planner draws the plan one item at a time, in id order, exactly as Plan
+// does, holding only what the draw needs (with Unique, the combinations
+// used so far) — never the items already drawn. A pipeline that goes
+// through a large collection in batches plans with it.
+type Planner struct {
+	s  *Spec
+	sp *sampler
+	id int // the last item drawn
+}
+
+// Planner starts drawing the plan at item 1.
+func (s *Spec) Planner() *Planner {
+	return &Planner{s: s, sp: newSampler(s)}
+}
+
+// Next draws the next item: item 1 first.
+func (p *Planner) Next() (Item, error) {
+	s := p.s
+	id := p.id + 1
+	combo, err := p.sp.draw()
+	if err != nil {
+		return Item{}, fmt.Errorf("plan item %d: %w", id, err)
+	}
+	p.id = id
+	picks := make([]chosen, len(combo))
+	traits := make([]trait.Trait, len(combo))
+	for l, v := range combo {
+		picks[l] = chosen{list: &s.Traits[l], value: &s.Traits[l].Values[v]}
+		traits[l] = trait.Trait{Type: s.Traits[l].Name, Value: s.Traits[l].Values[v].Value}
+	}
+	prompt, err := render(s.Prompt.tmpl, id, picks)
+	if err != nil {
+		return Item{}, err
+	}
+	neg, err := render(s.Prompt.neg, id, picks)
+	if err != nil {
+		return Item{}, err
+	}
+	return Item{ID: id, Seed: ItemSeed(s.Seed, id), Traits: traits, Prompt: prompt, NegativePrompt: neg}, nil
 }
 
 type chosen struct {
