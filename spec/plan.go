@@ -143,7 +143,12 @@ type sampler struct {
 	rules   [][][]bool
 	unique  bool
 	used    map[string]bool
-	usedW   map[string]*big.Int // prefix → weight of used completions under it
+	// usedW maps a prefix shorter than a whole combination to the weight
+	// of the used completions under it.
+	// Only the exact draw needs it: it is built from used at the first
+	// exact draw (nil before), then kept up to date, so a collection whose
+	// plain draws never miss holds just used.
+	usedW map[string]*big.Int
 	rng     *stream
 }
 
@@ -151,7 +156,6 @@ func newSampler(s *Spec) *sampler {
 	sp := &sampler{
 		unique: s.Unique,
 		used:   map[string]bool{},
-		usedW:  map[string]*big.Int{},
 		rng:    newStream("genmint/traits/v1\x00" + strconv.FormatUint(s.Seed, 10)),
 	}
 	index := map[string]int{}
@@ -249,11 +253,32 @@ func (sp *sampler) excluded(c []int) bool {
 
 func (sp *sampler) markUsed(c []int) {
 	sp.used[key(c)] = true
-	w := big.NewInt(1)
-	for t := len(c); t >= 0; t-- {
-		if t < len(c) {
-			w.Mul(w, big.NewInt(sp.weights[t][c[t]]))
+	if sp.usedW != nil {
+		sp.addUsedW(c)
+	}
+}
+
+// buildUsedW fills usedW from used (sums of exact weights: the order of
+// the additions does not matter).
+func (sp *sampler) buildUsedW() {
+	sp.usedW = map[string]*big.Int{}
+	c := make([]int, 0, len(sp.weights))
+	for k := range sp.used {
+		c = c[:0]
+		for b := []byte(k); len(b) > 0; {
+			v, n := binary.Uvarint(b)
+			c = append(c, int(v))
+			b = b[n:]
 		}
+		sp.addUsedW(c)
+	}
+}
+
+func (sp *sampler) addUsedW(c []int) {
+	// A whole combination's own entry would be 1: used says that already.
+	w := big.NewInt(1)
+	for t := len(c) - 1; t >= 0; t-- {
+		w.Mul(w, big.NewInt(sp.weights[t][c[t]]))
 		k := key(c[:t])
 		if sp.usedW[k] == nil {
 			sp.usedW[k] = new(big.Int)
@@ -265,6 +290,9 @@ func (sp *sampler) markUsed(c []int) {
 // drawExact draws trait by trait, each value weighted by its own weight
 // times the weight of the valid, unused completions it leaves.
 func (sp *sampler) drawExact() ([]int, error) {
+	if sp.unique && sp.usedW == nil {
+		sp.buildUsedW()
+	}
 	prefix := make([]int, 0, len(sp.weights))
 	for l := range sp.weights {
 		cum := make([]*big.Int, len(sp.weights[l]))
@@ -292,7 +320,14 @@ func (sp *sampler) drawExact() ([]int, error) {
 // freeWeight is the weight of valid completions of prefix not used yet.
 func (sp *sampler) freeWeight(prefix []int) *big.Int {
 	f := sp.validWeight(prefix, true)
-	if u := sp.usedW[key(prefix)]; u != nil && sp.unique {
+	if !sp.unique {
+		return f
+	}
+	if len(prefix) == len(sp.weights) {
+		if sp.used[key(prefix)] {
+			f.Sub(f, big.NewInt(1))
+		}
+	} else if u := sp.usedW[key(prefix)]; u != nil {
 		f.Sub(f, u)
 	}
 	return f
