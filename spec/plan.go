@@ -149,7 +149,7 @@ type sampler struct {
 	// exact draw (nil before), then kept up to date, so a collection whose
 	// plain draws never miss holds just used.
 	usedW map[string]*big.Int
-	rng     *stream
+	rng   *stream
 }
 
 func newSampler(s *Spec) *sampler {
