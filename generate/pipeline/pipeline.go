@@ -283,7 +283,7 @@ type scan struct {
 // job is handed out.
 type jobRef struct {
 	id        int32
-	kind      jobKind
+	kind      uint8 // a jobKind
 	fromState bool // the state's recorded inputs (a custom item, or one remade as it was made), not the plan's
 	force     bool
 	replace   bool
@@ -399,7 +399,7 @@ func (sc *scan) batch(ctx context.Context, plan []spec.Item) error {
 			sc.calls++
 		}
 		if !o.DryRun {
-			sc.refs = append(sc.refs, jobRef{id: int32(j.item.ID), kind: j.kind, fromState: j.fromState, force: j.force, replace: j.replace})
+			sc.refs = append(sc.refs, jobRef{id: int32(j.item.ID), kind: uint8(j.kind), fromState: j.fromState, force: j.force, replace: j.replace})
 		}
 	}
 	return nil
@@ -420,7 +420,7 @@ func (sc *scan) source(ctx context.Context) func() (job, bool, error) {
 		ref := sc.refs[next]
 		next++
 		id := int(ref.id)
-		j := job{kind: ref.kind, force: ref.force, replace: ref.replace, fromState: ref.fromState}
+		j := job{kind: jobKind(ref.kind), force: ref.force, replace: ref.replace, fromState: ref.fromState}
 		if ref.fromState {
 			cur, err := sc.o.DB.Item(ctx, id)
 			if err != nil {
