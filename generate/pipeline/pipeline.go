@@ -284,7 +284,7 @@ type scan struct {
 type jobRef struct {
 	id        int32
 	kind      uint8 // a jobKind
-	fromState bool // the state's recorded inputs (a custom item, or one remade as it was made), not the plan's
+	fromState bool  // the state's recorded inputs (a custom item, or one remade as it was made), not the plan's
 	force     bool
 	replace   bool
 }
