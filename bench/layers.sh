@@ -5,7 +5,10 @@
 #      layers provider vs `vips composite` of the same files, alternating
 #      item by item (goal: genmint/vips ≤ 1.2 per image);
 #   2. peak RSS of `genmint generate` over a layers spec at 1,000 vs 10,000
-#      items (256² sample layers; goal: flat, ratio ≤ 1.25).
+#      items (256² sample layers, so per-item memory is not hidden by image
+#      buffers; goal: flat, which here means the 10,000-item run's peak RSS
+#      is at most 1.05× the 1,000-item run's: a run holds a batch of the
+#      plan and a few bytes per item, never the whole collection).
 # Usage: bench/layers.sh [composite|memory|all] [items]   (default all 1000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,7 +31,12 @@ fi
 if [[ $what == all || $what == memory ]]; then
 	echo "== peak RSS of genmint generate (layers starter, 256²): 1,000 vs 10,000 items, same binary"
 	bin=$(mktemp -d)/genmint
-	go build -o "$bin" ./cmd/genmint
+	# Measured from a plain copy of the binary: run straight from the file
+	# the linker wrote, every run shows some 20 MB more RSS (seen on Linux:
+	# 'genmint version' peaks at 66 MB, at 43 MB from a copy), a constant
+	# that would hide the growth looked for here.
+	go build -o "$bin.link" ./cmd/genmint
+	cp "$bin.link" "$bin"
 	rss() { # count → KB
 		local d
 		d=$(mktemp -d)
@@ -40,8 +48,8 @@ if [[ $what == all || $what == memory ]]; then
 	}
 	small=$(rss 1000)
 	large=$(rss 10000)
-	awk -v s="$small" -v l="$large" 'BEGIN { printf "1,000 items: %.1f MB   10,000 items: %.1f MB   ratio %.2f (flat is ~1, target ≤ 1.25)\n", s/1024, l/1024, l/s }'
-	if awk -v s="$small" -v l="$large" 'BEGIN { exit !(l/s > 1.25) }'; then
+	awk -v s="$small" -v l="$large" 'BEGIN { printf "1,000 items: %.1f MB   10,000 items: %.1f MB   ratio %.3f (flat is 1, target ≤ 1.05)\n", s/1024, l/1024, l/s }'
+	if awk -v s="$small" -v l="$large" 'BEGIN { exit !(l/s > 1.05) }'; then
 		echo "FAIL: peak RSS grows with the number of items"
 		fail=1
 	fi

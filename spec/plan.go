@@ -38,30 +38,57 @@ type Item struct {
 // Seeds derive from the base seed and the item id only, so they stay put
 // when traits, prompts or the count change.
 func (s *Spec) Plan(n int) ([]Item, error) {
-	sp := newSampler(s)
+	p := s.Planner()
 	items := make([]Item, 0, n)
-	for id := 1; id <= n; id++ {
-		combo, err := sp.draw()
-		if err != nil {
-			return nil, fmt.Errorf("plan item %d: %w", id, err)
-		}
-		picks := make([]chosen, len(combo))
-		traits := make([]trait.Trait, len(combo))
-		for l, v := range combo {
-			picks[l] = chosen{list: &s.Traits[l], value: &s.Traits[l].Values[v]}
-			traits[l] = trait.Trait{Type: s.Traits[l].Name, Value: s.Traits[l].Values[v].Value}
-		}
-		prompt, err := render(s.Prompt.tmpl, id, picks)
+	for range n {
+		it, err := p.Next()
 		if err != nil {
 			return nil, err
 		}
-		neg, err := render(s.Prompt.neg, id, picks)
-		if err != nil {
-			return nil, err
-		}
-		items = append(items, Item{ID: id, Seed: ItemSeed(s.Seed, id), Traits: traits, Prompt: prompt, NegativePrompt: neg})
+		items = append(items, it)
 	}
 	return items, nil
+}
+
+// Planner draws the plan one item at a time, in id order, exactly as Plan
+// does, holding only what the draw needs (with Unique, the combinations
+// used so far) — never the items already drawn. A pipeline that goes
+// through a large collection in batches plans with it.
+type Planner struct {
+	s  *Spec
+	sp *sampler
+	id int // the last item drawn
+}
+
+// Planner starts drawing the plan at item 1.
+func (s *Spec) Planner() *Planner {
+	return &Planner{s: s, sp: newSampler(s)}
+}
+
+// Next draws the next item: item 1 first.
+func (p *Planner) Next() (Item, error) {
+	s := p.s
+	id := p.id + 1
+	combo, err := p.sp.draw()
+	if err != nil {
+		return Item{}, fmt.Errorf("plan item %d: %w", id, err)
+	}
+	p.id = id
+	picks := make([]chosen, len(combo))
+	traits := make([]trait.Trait, len(combo))
+	for l, v := range combo {
+		picks[l] = chosen{list: &s.Traits[l], value: &s.Traits[l].Values[v]}
+		traits[l] = trait.Trait{Type: s.Traits[l].Name, Value: s.Traits[l].Values[v].Value}
+	}
+	prompt, err := render(s.Prompt.tmpl, id, picks)
+	if err != nil {
+		return Item{}, err
+	}
+	neg, err := render(s.Prompt.neg, id, picks)
+	if err != nil {
+		return Item{}, err
+	}
+	return Item{ID: id, Seed: ItemSeed(s.Seed, id), Traits: traits, Prompt: prompt, NegativePrompt: neg}, nil
 }
 
 type chosen struct {
@@ -116,15 +143,19 @@ type sampler struct {
 	rules   [][][]bool
 	unique  bool
 	used    map[string]bool
-	usedW   map[string]*big.Int // prefix → weight of used completions under it
-	rng     *stream
+	// usedW maps a prefix shorter than a whole combination to the weight
+	// of the used completions under it.
+	// Only the exact draw needs it: it is built from used at the first
+	// exact draw (nil before), then kept up to date, so a collection whose
+	// plain draws never miss holds just used.
+	usedW map[string]*big.Int
+	rng   *stream
 }
 
 func newSampler(s *Spec) *sampler {
 	sp := &sampler{
 		unique: s.Unique,
 		used:   map[string]bool{},
-		usedW:  map[string]*big.Int{},
 		rng:    newStream("genmint/traits/v1\x00" + strconv.FormatUint(s.Seed, 10)),
 	}
 	index := map[string]int{}
@@ -222,11 +253,32 @@ func (sp *sampler) excluded(c []int) bool {
 
 func (sp *sampler) markUsed(c []int) {
 	sp.used[key(c)] = true
-	w := big.NewInt(1)
-	for t := len(c); t >= 0; t-- {
-		if t < len(c) {
-			w.Mul(w, big.NewInt(sp.weights[t][c[t]]))
+	if sp.usedW != nil {
+		sp.addUsedW(c)
+	}
+}
+
+// buildUsedW fills usedW from used (sums of exact weights: the order of
+// the additions does not matter).
+func (sp *sampler) buildUsedW() {
+	sp.usedW = map[string]*big.Int{}
+	c := make([]int, 0, len(sp.weights))
+	for k := range sp.used {
+		c = c[:0]
+		for b := []byte(k); len(b) > 0; {
+			v, n := binary.Uvarint(b)
+			c = append(c, int(v))
+			b = b[n:]
 		}
+		sp.addUsedW(c)
+	}
+}
+
+func (sp *sampler) addUsedW(c []int) {
+	// A whole combination's own entry would be 1: used says that already.
+	w := big.NewInt(1)
+	for t := len(c) - 1; t >= 0; t-- {
+		w.Mul(w, big.NewInt(sp.weights[t][c[t]]))
 		k := key(c[:t])
 		if sp.usedW[k] == nil {
 			sp.usedW[k] = new(big.Int)
@@ -238,6 +290,9 @@ func (sp *sampler) markUsed(c []int) {
 // drawExact draws trait by trait, each value weighted by its own weight
 // times the weight of the valid, unused completions it leaves.
 func (sp *sampler) drawExact() ([]int, error) {
+	if sp.unique && sp.usedW == nil {
+		sp.buildUsedW()
+	}
 	prefix := make([]int, 0, len(sp.weights))
 	for l := range sp.weights {
 		cum := make([]*big.Int, len(sp.weights[l]))
@@ -265,7 +320,14 @@ func (sp *sampler) drawExact() ([]int, error) {
 // freeWeight is the weight of valid completions of prefix not used yet.
 func (sp *sampler) freeWeight(prefix []int) *big.Int {
 	f := sp.validWeight(prefix, true)
-	if u := sp.usedW[key(prefix)]; u != nil && sp.unique {
+	if !sp.unique {
+		return f
+	}
+	if len(prefix) == len(sp.weights) {
+		if sp.used[key(prefix)] {
+			f.Sub(f, big.NewInt(1))
+		}
+	} else if u := sp.usedW[key(prefix)]; u != nil {
 		f.Sub(f, u)
 	}
 	return f

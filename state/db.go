@@ -79,12 +79,18 @@ func Open(ctx context.Context, dir string, opts Options) (*DB, error) {
 		return nil, fmt.Errorf("%w: %s is a folder, not a database file: run 'genmint repair' to move it aside and rebuild the database from items/", ErrCorrupt, path)
 	}
 	// _txlock=immediate takes the write lock at BEGIN, so two writers queue on
-	// busy_timeout instead of failing on a lock upgrade.
+	// busy_timeout instead of failing on a lock upgrade. Each connection's
+	// page cache is bounded at 256 KiB (SQLite's default is 2 MiB): a run
+	// holds a connection per worker, each of which would otherwise cache up
+	// to 2 MiB of a database that grows with the collection (about 2 KiB an
+	// item), so memory grew with the item count; items are read by id and in
+	// order, from the OS's file cache (bench/layers.sh memory).
 	dsn := "file:" + uriPath(path) + "?_txlock=immediate" +
 		"&_pragma=busy_timeout(15000)" +
 		"&_pragma=journal_mode(WAL)" +
 		"&_pragma=synchronous(FULL)" +
-		"&_pragma=foreign_keys(ON)"
+		"&_pragma=foreign_keys(ON)" +
+		"&_pragma=cache_size(-256)"
 	sdb, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open state %s: %w", path, err)

@@ -313,3 +313,33 @@ func TestOpenPathWithURICharacters(t *testing.T) {
 		t.Fatalf("files beside the folders: %v", names)
 	}
 }
+
+// TestPageCacheIsBounded checks that every pooled connection has the
+// bounded page cache Open asks for, so memory stays flat however many
+// items the database holds.
+func TestPageCacheIsBounded(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, t.TempDir(), Options{Create: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var conns []*sql.Conn
+	for range 3 { // distinct connections of the pool
+		c, err := db.db.Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conns = append(conns, c)
+		var kib int
+		if err := c.QueryRowContext(ctx, "PRAGMA cache_size").Scan(&kib); err != nil {
+			t.Fatal(err)
+		}
+		if kib != -256 {
+			t.Errorf("connection %d: cache_size %d, want -256 (256 KiB)", len(conns), kib)
+		}
+	}
+	for _, c := range conns {
+		c.Close()
+	}
+}

@@ -166,6 +166,21 @@ type job struct {
 	// curation regenerate), so its files may be overwritten.
 	replace bool
 	folder  *folder // jobAdopt: the verified folder
+	// fromState: item and genHash are the state's recorded inputs, not
+	// the plan's.
+	fromState bool
+}
+
+// jobList hands out jobs one by one, as execute takes them.
+func jobList(jobs []job) func() (job, bool, error) {
+	return func() (job, bool, error) {
+		if len(jobs) == 0 {
+			return job{}, false, nil
+		}
+		j := jobs[0]
+		jobs = jobs[1:]
+		return j, true, nil
+	}
 }
 
 // Run generates what is missing. Its error is for failures of the run itself
@@ -189,47 +204,132 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 		}
 	}
 
-	// 1. Plan every item from the spec: traits, prompt, seed.
-	plan, err := s.Plan(max(n, slices.Max(append([]int{0}, o.Only...))))
-	if err != nil {
-		return nil, err
+	// 1–3. Plan every item from the spec (traits, prompt, seed), record the
+	//    plan, and decide what each item in scope needs, one batch of items
+	//    at a time: memory holds a batch, never the whole collection. Every
+	//    batch is scanned before anything is asked of a provider.
+	sc := &scan{o: o, sum: &Summary{DryRun: o.DryRun, Paid: o.Info.Paid}, n: n, postHash: PostHash(s)}
+	planN := max(n, slices.Max(append([]int{0}, o.Only...)))
+	planner := s.Planner()
+	batch := make([]spec.Item, 0, min(planN, planBatch))
+	for start := 1; start <= planN; start += planBatch {
+		batch = batch[:0]
+		for range min(planBatch, planN-start+1) {
+			it, err := planner.Next()
+			if err != nil {
+				return nil, err
+			}
+			batch = append(batch, it)
+		}
+		if err := sc.batch(ctx, batch); err != nil {
+			return nil, err
+		}
 	}
-	postHash := PostHash(s)
+	planner, batch = nil, nil
+	sum := sc.sum
+
+	// 4. Price the provider calls, and hold them to the spend cap.
+	price, known := Price(s, o.Info)
+	sum.PriceKnown = known || !o.Info.Paid
+	if o.DB != nil {
+		var err error
+		if sum.SpentUSD, err = o.DB.Spent(ctx); err != nil {
+			return nil, err
+		}
+	}
+	if o.DryRun {
+		sum.Requests = sc.calls
+		if o.Info.Paid {
+			sum.CostUSD = float64(sc.calls) * price
+		}
+		sum.Pending = sc.calls
+		return sum, nil
+	}
+	if o.MaxSpendUSD > 0 && o.Info.Paid && !known {
+		return nil, fmt.Errorf("no price is known for %s model %q: set provider.price_usd in %s to use --max-spend", o.Info.Name, s.Provider.Model, spec.FileName)
+	}
+
+	// 5. Work through the items in parallel, every provider attempt
+	//    journalled; each job's inputs are drawn from the plan again, or read
+	//    from the state, as it is handed out.
+	if err := execute(ctx, o, sum, sc.source(ctx), len(sc.refs), price, sc.postHash); err != nil {
+		return sum, err
+	}
+	// 6. Count what is still missing.
+	if err := countPending(context.WithoutCancel(ctx), o.DB, sum, o.Only, n); err != nil {
+		return sum, err
+	}
+	return sum, nil
+}
+
+// planBatch is how many items Run and Repair plan, record and decide on at
+// once (a variable so tests can cross batch boundaries with few items).
+var planBatch = 500
+
+// scan is Run's first pass over the plan, batch by batch: it records the
+// plan, classifies each item in scope, records verified folders (a lost
+// state), and keeps, per job, only a jobRef.
+type scan struct {
+	o        Options
+	sum      *Summary
+	n        int // items 1..n are in scope when Only is empty
+	postHash string
+	calls    int      // provider calls the jobs make
+	refs     []jobRef // in id order
+}
+
+// jobRef is a job without its item's inputs, a few bytes an item: they are
+// drawn from the plan again (or read from the state, fromState) when the
+// job is handed out.
+type jobRef struct {
+	id        int32
+	kind      uint8 // a jobKind
+	fromState bool  // the state's recorded inputs (a custom item, or one remade as it was made), not the plan's
+	force     bool
+	replace   bool
+}
+
+// batch records and classifies a run of consecutive planned items.
+func (sc *scan) batch(ctx context.Context, plan []spec.Item) error {
+	o, s, sum := sc.o, sc.o.Spec, sc.sum
 	planned := make([]state.Planned, len(plan))
 	hashes := make(map[int]string, len(plan))
+	ids := make([]int, len(plan))
 	for i, it := range plan {
 		h := GenHash(s, it)
 		hashes[it.ID] = h
+		ids[i] = it.ID
 		planned[i] = state.Planned{ID: it.ID, Seed: it.Seed, Prompt: it.Prompt, NegativePrompt: it.NegativePrompt, Traits: it.Traits, GenHash: h}
 	}
 
-	// 2. Record the plan (never touching items that have an image), unless
-	//    this is a dry run.
+	// Record the plan (never touching items that have an image), unless
+	// this is a dry run.
 	if !o.DryRun {
 		if err := o.DB.Plan(ctx, planned); err != nil {
-			return nil, err
+			return err
 		}
-		if err := o.DB.SetMeta(ctx, "plan_version", spec.PlanVersion); err != nil {
-			return nil, err
+		if plan[0].ID == 1 {
+			if err := o.DB.SetMeta(ctx, "plan_version", spec.PlanVersion); err != nil {
+				return err
+			}
 		}
 	}
 
-	// 3. Decide what each item in scope needs.
+	// Decide what each item in scope needs.
 	existing := map[int]state.Item{}
 	if o.DB != nil {
-		items, err := o.DB.Items(ctx, state.Query{})
+		items, err := o.DB.Items(ctx, state.Query{IDs: ids})
 		if err != nil {
-			return nil, err
+			return err
 		}
 		for _, it := range items {
 			existing[it.ID] = it
 		}
 	}
-	sum := &Summary{DryRun: o.DryRun, Paid: o.Info.Paid}
 	inOnly := func(id int) bool { return len(o.Only) == 0 || slices.Contains(o.Only, id) }
 	var jobs []job
 	for _, it := range plan {
-		if !inOnly(it.ID) || (len(o.Only) == 0 && it.ID > n) {
+		if !inOnly(it.ID) || (len(o.Only) == 0 && it.ID > sc.n) {
 			continue
 		}
 		sum.Scope++
@@ -242,7 +342,7 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 				continue
 			}
 			// Made again from the inputs the state records it was made from.
-			j := job{kind: jobGenerate, genHash: cur.GenHash,
+			j := job{kind: jobGenerate, genHash: cur.GenHash, fromState: true,
 				item: spec.Item{ID: cur.ID, Seed: cur.Seed, Traits: cur.Traits, Prompt: cur.Prompt, NegativePrompt: cur.NegativePrompt}}
 			keepOriginal := cur.HasOriginal() && originalIntact(s.Dir, cur)
 			if keepOriginal {
@@ -250,15 +350,15 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 			}
 			if !o.DryRun {
 				if err := o.DB.ForgetFiles(ctx, it.ID, keepOriginal); err != nil {
-					return nil, err
+					return err
 				}
 			}
 			jobs = append(jobs, j)
 			continue
 		}
-		j, skip, err := classify(it, hashes[it.ID], postHash, existing, o.Force && len(o.Only) > 0, sum)
+		j, skip, err := classify(it, hashes[it.ID], sc.postHash, existing, o.Force && len(o.Only) > 0, sum)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if !skip {
 			jobs = append(jobs, j)
@@ -284,67 +384,106 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 		sum.Adopted++
 		sum.AlreadyDone++
 	}
-
-	// 4. Price the provider calls, and hold them to the spend cap.
-	price, known := Price(s, o.Info)
-	sum.PriceKnown = known || !o.Info.Paid
-	if o.DB != nil {
-		if sum.SpentUSD, err = o.DB.Spent(ctx); err != nil {
-			return nil, err
-		}
-	}
-	calls := 0
 	for _, j := range jobs {
-		if j.kind == jobGenerate {
-			calls++
-		}
-	}
-	if !o.DryRun {
-		// Record the verified folders before anything is asked of a provider.
-		kept := jobs[:0]
-		for _, j := range jobs {
-			if j.kind != jobAdopt {
-				kept = append(kept, j)
+		if j.kind == jobAdopt {
+			if o.DryRun {
 				continue
 			}
+			// Recorded before anything is asked of a provider.
 			if _, err := j.folder.record(ctx, s, o.DB, j.genHash); err != nil {
-				return nil, fmt.Errorf("record items/%04d from its files: %w", j.item.ID, err)
+				return fmt.Errorf("record items/%04d from its files: %w", j.item.ID, err)
 			}
+			continue
 		}
-		jobs = kept
-	}
-	if o.DryRun {
-		sum.Requests = calls
-		if o.Info.Paid {
-			sum.CostUSD = float64(calls) * price
+		if j.kind == jobGenerate {
+			sc.calls++
 		}
-		sum.Pending = calls
-		return sum, nil
-	}
-	if o.MaxSpendUSD > 0 && o.Info.Paid && !known {
-		return nil, fmt.Errorf("no price is known for %s model %q: set provider.price_usd in %s to use --max-spend", o.Info.Name, s.Provider.Model, spec.FileName)
-	}
-
-	// 5. Work through the items in parallel, every provider attempt journalled.
-	if err := execute(ctx, o, sum, jobs, price, postHash); err != nil {
-		return sum, err
-	}
-	// 6. Count what is still missing.
-	items, ierr := o.DB.Items(context.WithoutCancel(ctx), state.Query{IDs: scopeIDs(plan, o.Only, n)})
-	if ierr != nil {
-		return sum, ierr
-	}
-	for _, it := range items {
-		if it.Status == state.Pending || (it.Status == state.Failed && !hasProblem(sum, it.ID)) {
-			sum.Pending++
+		if !o.DryRun {
+			sc.refs = append(sc.refs, jobRef{id: int32(j.item.ID), kind: uint8(j.kind), fromState: j.fromState, force: j.force, replace: j.replace})
 		}
 	}
-	return sum, nil
+	return nil
 }
 
-// execute works through jobs, every provider attempt journalled; a
-// cancelled ctx ends it early with sum.Interrupted set.
-func execute(ctx context.Context, o Options, sum *Summary, jobs []job, price float64, postHash string) error {
+// source hands out the scanned jobs in id order with their inputs: drawn
+// from the plan again (the plan is deterministic, so they are the ones the
+// scan classified), or read from the state.
+func (sc *scan) source(ctx context.Context) func() (job, bool, error) {
+	s := sc.o.Spec
+	var planner *spec.Planner
+	var drawn spec.Item
+	next := 0
+	return func() (job, bool, error) {
+		if next == len(sc.refs) {
+			return job{}, false, nil
+		}
+		ref := sc.refs[next]
+		next++
+		id := int(ref.id)
+		j := job{kind: jobKind(ref.kind), force: ref.force, replace: ref.replace, fromState: ref.fromState}
+		if ref.fromState {
+			cur, err := sc.o.DB.Item(ctx, id)
+			if err != nil {
+				return job{}, false, err
+			}
+			j.item = spec.Item{ID: cur.ID, Seed: cur.Seed, Traits: cur.Traits, Prompt: cur.Prompt, NegativePrompt: cur.NegativePrompt}
+			j.genHash = cur.GenHash
+			return j, true, nil
+		}
+		if planner == nil {
+			planner = s.Planner()
+		}
+		for drawn.ID < id {
+			var err error
+			if drawn, err = planner.Next(); err != nil {
+				return job{}, false, err
+			}
+		}
+		j.item, j.genHash = drawn, GenHash(s, drawn)
+		return j, true, nil
+	}
+}
+
+// countPending counts the items in scope still without an image, reading
+// the state a batch at a time.
+func countPending(ctx context.Context, db *state.DB, sum *Summary, only []int, n int) error {
+	ids := only
+	if len(ids) == 0 {
+		ids = make([]int, 0, min(n, planBatch))
+	}
+	for start := 0; ; start += planBatch {
+		var chunk []int
+		if len(only) > 0 {
+			if start >= len(only) {
+				return nil
+			}
+			chunk = only[start:min(start+planBatch, len(only))]
+		} else {
+			if start >= n {
+				return nil
+			}
+			ids = ids[:0]
+			for id := start + 1; id <= min(start+planBatch, n); id++ {
+				ids = append(ids, id)
+			}
+			chunk = ids
+		}
+		items, err := db.Items(ctx, state.Query{IDs: chunk})
+		if err != nil {
+			return err
+		}
+		for _, it := range items {
+			if it.Status == state.Pending || (it.Status == state.Failed && !hasProblem(sum, it.ID)) {
+				sum.Pending++
+			}
+		}
+	}
+}
+
+// execute works through the jobs next hands out (todo of them), every
+// provider attempt journalled; a cancelled ctx ends it early with
+// sum.Interrupted set.
+func execute(ctx context.Context, o Options, sum *Summary, next func() (job, bool, error), todo int, price float64, postHash string) error {
 	r := &runner{o: o, sum: sum, price: price, postHash: postHash}
 	r.provider = o.Provider
 	if o.Open != nil {
@@ -355,9 +494,9 @@ func execute(ctx context.Context, o Options, sum *Summary, jobs []job, price flo
 		r.provider, r.observed = p, true
 	}
 	if o.Progress != nil {
-		o.Progress.Start(len(jobs), sum.AlreadyDone)
+		o.Progress.Start(todo, sum.AlreadyDone)
 	}
-	err := r.work(ctx, jobs)
+	err := r.work(ctx, next)
 	if err == nil {
 		err = r.journalErr
 	}
@@ -405,7 +544,7 @@ func Regenerate(ctx context.Context, o Options, id int, ov Override) (*Summary, 
 	if sum.SpentUSD, err = o.DB.Spent(ctx); err != nil {
 		return nil, err
 	}
-	if err := execute(ctx, o, sum, []job{{kind: jobGenerate, item: it, genHash: genHash, replace: true}}, price, PostHash(o.Spec)); err != nil {
+	if err := execute(ctx, o, sum, jobList([]job{{kind: jobGenerate, item: it, genHash: genHash, replace: true}}), 1, price, PostHash(o.Spec)); err != nil {
 		return sum, err
 	}
 	if after, err := o.DB.Item(context.WithoutCancel(ctx), id); err == nil && after.Status == state.Pending {
@@ -421,19 +560,6 @@ func hasProblem(s *Summary, id int) bool {
 		}
 	}
 	return false
-}
-
-func scopeIDs(plan []spec.Item, only []int, n int) []int {
-	if len(only) > 0 {
-		return only
-	}
-	ids := make([]int, 0, n)
-	for _, it := range plan {
-		if it.ID <= n {
-			ids = append(ids, it.ID)
-		}
-	}
-	return ids
 }
 
 // filesGone reports whether a done item's final image is no longer where the
@@ -464,7 +590,7 @@ func classify(it spec.Item, genHash, postHash string, existing map[int]state.Ite
 		// inputs are its plan.
 		it = spec.Item{ID: cur.ID, Seed: cur.Seed, Traits: cur.Traits, Prompt: cur.Prompt, NegativePrompt: cur.NegativePrompt}
 		genHash = cur.GenHash
-		j = job{kind: jobGenerate, item: it, genHash: genHash}
+		j = job{kind: jobGenerate, item: it, genHash: genHash, fromState: true}
 	}
 	switch cur.Status {
 	case state.Pinned, state.Minted:
@@ -576,7 +702,7 @@ type runner struct {
 	archived   map[int]string // item → where archiveUnrecorded kept its files this run
 }
 
-func (r *runner) work(ctx context.Context, jobs []job) error {
+func (r *runner) work(ctx context.Context, next func() (job, bool, error)) error {
 	workers := r.o.Concurrency
 	if workers <= 0 {
 		workers = 4
@@ -599,8 +725,17 @@ func (r *runner) work(ctx context.Context, jobs []job) error {
 			}
 		}()
 	}
+	var feedErr error
 feed:
-	for _, j := range jobs {
+	for {
+		j, ok, err := next()
+		if err != nil {
+			feedErr = err
+			break
+		}
+		if !ok {
+			break
+		}
 		if j.kind == jobGenerate && !r.canAfford() {
 			continue
 		}
@@ -615,6 +750,9 @@ feed:
 	close(errc)
 	if err := <-errc; err != nil {
 		return err
+	}
+	if feedErr != nil {
+		return feedErr
 	}
 	return ctx.Err()
 }

@@ -43,21 +43,39 @@ type RepairReport struct {
 // decisions and the mint journal are carried over from an old database
 // (state.DB.CarryOver), and pin records rebuilt by pin.Rebuild.
 func Repair(ctx context.Context, s *spec.Spec, db *state.DB) (*RepairReport, error) {
-	plan, err := s.Plan(s.Count)
-	if err != nil {
-		return nil, err
+	rep := &RepairReport{}
+	planner := s.Planner()
+	for start := 1; start <= s.Count; start += planBatch {
+		plan := make([]spec.Item, 0, min(planBatch, s.Count-start+1))
+		for range cap(plan) {
+			it, err := planner.Next()
+			if err != nil {
+				return nil, err
+			}
+			plan = append(plan, it)
+		}
+		if err := repairBatch(ctx, s, db, plan, rep); err != nil {
+			return rep, err
+		}
 	}
+	return rep, nil
+}
+
+// repairBatch is Repair over a run of consecutive planned items.
+func repairBatch(ctx context.Context, s *spec.Spec, db *state.DB, plan []spec.Item, rep *RepairReport) error {
 	planned := make([]state.Planned, len(plan))
+	ids := make([]int, len(plan))
 	for i, it := range plan {
+		ids[i] = it.ID
 		planned[i] = state.Planned{ID: it.ID, Seed: it.Seed, Prompt: it.Prompt, NegativePrompt: it.NegativePrompt, Traits: it.Traits, GenHash: GenHash(s, it)}
 	}
 	if err := db.Plan(ctx, planned); err != nil {
-		return nil, err
+		return err
 	}
-	rep := &RepairReport{Planned: len(planned)}
-	have, err := db.Items(ctx, state.Query{})
+	rep.Planned += len(planned)
+	have, err := db.Items(ctx, state.Query{IDs: ids})
 	if err != nil {
-		return nil, err
+		return err
 	}
 	done := map[int]state.Item{}
 	for _, it := range have {
@@ -83,11 +101,11 @@ func Repair(ctx context.Context, s *spec.Spec, db *state.DB) (*RepairReport, err
 		}
 		var skip *errItem
 		if !errors.As(err, &skip) {
-			return rep, err
+			return err
 		}
 		rep.Skipped = append(rep.Skipped, ItemError{ID: it.ID, Status: state.Pending, Error: oneLine(skip.err.Error())})
 	}
-	return rep, nil
+	return nil
 }
 
 // adopt verifies one item folder and records it as generated.
