@@ -69,6 +69,8 @@ type PinataOptions struct {
 	// killed run resumes it. No secret is written there.
 	StateDir string
 	Client   *http.Client
+	// Sent, when set, hears each CAR's bytes sent so far.
+	Sent SentFunc
 }
 
 // Pinata uploads each root's CAR to Pinata's public IPFS network with the
@@ -217,7 +219,11 @@ func (p *Pinata) single(ctx context.Context, c cid.Cid, name string, car CAROnDi
 				if err != nil {
 					return err
 				}
-				if _, err := io.Copy(fw, fh); err != nil {
+				var w io.Writer = fw
+				if p.o.Sent != nil {
+					w = &countingWriter{w: fw, report: func(n int64) { p.o.Sent(c.String()+".car", n, car.Size) }}
+				}
+				if _, err := io.Copy(w, fh); err != nil {
 					return err
 				}
 				return mw.Close()
@@ -283,6 +289,9 @@ func (p *Pinata) tus(ctx context.Context, c cid.Cid, name string, car CAROnDisk)
 		return pinataFile{}, err
 	}
 	defer fh.Close()
+	if p.o.Sent != nil && offset > 0 {
+		p.o.Sent(c.String()+".car", offset, car.Size) // resumed
+	}
 	for offset < car.Size {
 		n := min(p.o.ChunkSize, car.Size-offset)
 		h := http.Header{}
@@ -297,6 +306,9 @@ func (p *Pinata) tus(ctx context.Context, c cid.Cid, name string, car CAROnDisk)
 			next = offset + n
 		}
 		offset = next
+		if p.o.Sent != nil {
+			p.o.Sent(c.String()+".car", offset, car.Size)
+		}
 	}
 	if mark != "" {
 		os.Remove(mark)
