@@ -39,6 +39,7 @@ func (lay *layout) compute(ctx context.Context, progress func(Event)) ([]Root, e
 	// A file of at most one chunk, imported with raw leaves and sha2-256,
 	// has the file's own sha256 as its CID's digest: it is checked against
 	// the state for free. Larger files are hashed as they are read.
+	sizes := map[string]uint64{} // each root's cumulative size
 	digestIsSHA256 := lay.profile.RawLeaves && lay.profile.Hash == "sha2-256"
 	importRoot := func(name string, d *unixfs.Dir, set func(*layoutItem, cid.Cid), verify func(*layoutItem) (want, label string, size int64)) (cid.Cid, error) {
 		if err := d.Check(); err != nil {
@@ -84,10 +85,11 @@ func (lay *layout) compute(ctx context.Context, progress func(Event)) ([]Root, e
 				return hc
 			}
 		}
-		c, _, err := unixfs.ImportDir(ctx, d, lay.profile, opts)
+		c, size, err := unixfs.ImportDir(ctx, d, lay.profile, opts)
 		if err != nil {
 			return cid.Undef, fmt.Errorf("compute %s CIDs: %w", name, err)
 		}
+		sizes[name] = size
 		for _, hc := range checks {
 			if err := hc.verdict(); err != nil {
 				return cid.Undef, err
@@ -108,7 +110,7 @@ func (lay *layout) compute(ctx context.Context, progress func(Event)) ([]Root, e
 	var roots []Root
 	add := func(name string, d *unixfs.Dir, c cid.Cid) {
 		known := lay.entries[name]
-		roots = append(roots, Root{Name: name, CID: c, Dir: d, Profile: lay.profile, PinName: lay.pinName(name),
+		roots = append(roots, Root{Name: name, CID: c, Dir: d, Profile: lay.profile, PinName: lay.pinName(name), Size: sizes[name],
 			Known: func(path string) (cid.Cid, uint64, bool) {
 				e, ok := known[path]
 				return e.CID, e.Size, ok && !e.Dir
@@ -148,14 +150,14 @@ func (lay *layout) compute(ctx context.Context, progress func(Event)) ([]Root, e
 		return nil, err
 	}
 	open := func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(string(contract))), nil }
-	cc, _, err := unixfs.ImportFile(ctx, open, lay.profile, unixfs.ImportOptions{})
+	cc, csize, err := unixfs.ImportFile(ctx, open, lay.profile, unixfs.ImportOptions{})
 	if err != nil {
 		return nil, fmt.Errorf("compute contract metadata CID: %w", err)
 	}
 	lay.roots[RootContract] = cc
 	lay.entries[RootContract] = map[string]unixfs.Imported{}
 	progress(Event{Kind: EventComputed, Root: RootContract, CID: cc.String(), Done: 1, Total: 1})
-	roots = append(roots, Root{Name: RootContract, CID: cc, File: open, Profile: lay.profile, PinName: lay.pinName(RootContract)})
+	roots = append(roots, Root{Name: RootContract, CID: cc, File: open, Profile: lay.profile, PinName: lay.pinName(RootContract), Size: csize})
 	return roots, nil
 }
 

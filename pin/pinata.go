@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"path"
 	"strconv"
 	"strings"
 	"time"
@@ -24,32 +23,60 @@ import (
 	"github.com/genmint/genmint/internal/usage"
 )
 
-// Pinata's endpoints and limits.
+// Pinata's endpoints and limits, as Pinata documents them. Sources, read
+// for this client in December 2026 (Pinata's documentation is the
+// repository github.com/PinataCloud/docs, published at docs.pinata.cloud;
+// read at commit 0a7996d0, June 2026):
 //
-// Sources (read for this client, December 2026):
-//   - Upload a File, https://docs.pinata.cloud/api-reference/endpoint/upload-a-file:
-//     POST https://uploads.pinata.cloud/v3/files, multipart/form-data with
-//     the required `file` and `network` (public|private) and an optional
-//     `name`; Authorization: Bearer <JWT>; the answer is {"data": {id, name,
-//     cid, size, network, created_at, …}}.
-//   - Pinata's SDK (github.com/PinataCloud/pinata,
-//     src/core/functions/uploads/file.ts): above 94,371,840 bytes the same
-//     endpoint speaks TUS (POST with Upload-Length and Upload-Metadata
-//     "filename <b64>,filetype <b64>,network <b64>", answered with a
-//     Location; PATCH chunks with Upload-Offset and Content-Type
-//     application/offset+octet-stream; the last answers 204), and the file
-//     is then read with GET https://api.pinata.cloud/v3/files/{network}/{id},
-//     the id being the upload URL's last segment.
-//   - List Files, GET https://api.pinata.cloud/v3/files/{network}?cid=…,
-//     answers {"data": {"files": […]}}.
-//   - car=true (a form field; "car" in the TUS metadata) asks Pinata to
-//     import the upload as a CAR, keeping its root CID: issue 16 names it;
-//     the pages above do not show it.
+//   - Upload a File, https://docs.pinata.cloud/api-reference/endpoint/upload-a-file
+//     (pinata-api-v3-uploads.yaml): POST https://uploads.pinata.cloud/v3/files,
+//     Authorization: Bearer <JWT>, multipart/form-data with the required
+//     `file` and `network` (public|private) and the optional `name`,
+//     `group_id`, `keyvalues` and `car` (boolean: "Upload a file as a raw
+//     CAR file (only supported for public network)"); 200 answers
+//     {"data": {id, name, cid, created_at, size, number_of_files,
+//     mime_type, user_id, group_id, is_duplicate}}.
+//   - Uploading Files, https://docs.pinata.cloud/files/uploading-files
+//     ("Upload by CAR File"): car=true uploads a CAR; paid plans only,
+//     public network only, one root CID only; CAR processing is
+//     asynchronous — Pinata validates the CAR and its blocks after the
+//     upload and reports the outcome (imported or failed) by webhook.
+//     ("Resumable Uploads"): the same endpoint is fully TUS compatible;
+//     uploads above 100MB must use TUS; chunks must be smaller than 50MB;
+//     the metadata carries filename, filetype, network, group_id,
+//     keyvalues; the Authorization header as above.
+//   - Get File by ID and List Files, https://docs.pinata.cloud/api-reference/endpoint/get-file-by-id
+//     and …/list-files (pinata-api-v3.yaml): GET
+//     https://api.pinata.cloud/v3/files/{network}/{id} answers {"data":
+//     file}; GET …/files/{network}?cid=…&name=…&cidPending=true answers
+//     {"data": {"files": […], "next_page_token": …}}.
+//   - List & Query Files, https://docs.pinata.cloud/files/listing-files:
+//     a file's `cid` is the string "pending" until Pinata has one
+//     (cidPending "returns files where cid is still pending").
+//   - Limits, https://docs.pinata.cloud/account-management/limits: rate
+//     limits per plan (60 requests a minute on the free plan).
+//   - Pinata's SDK, github.com/PinataCloud/pinata
+//     src/core/functions/uploads/file.ts (commit 8c033da8): TUS above
+//     94,371,840 bytes; `car` in the TUS metadata (base64 "true"); PATCH
+//     with Content-Type application/offset+octet-stream and Upload-Offset;
+//     the last PATCH answers 204 with an Upload-Cid header, and the file is
+//     then looked up with GET …/files/{network}?cid=<Upload-Cid>; 401 and
+//     403 are authentication failures.
+//
+// Not documented, and handled conservatively: the status code and body of
+// a 429 (Retry-After is honoured when present, else the one back-off); the
+// shape of error bodies (read as {"error": …} when JSON, else as text,
+// shortened); how a failed CAR import shows in the API (only the webhook
+// is documented: here a file that disappears while its CID is pending is a
+// failed import, and one still pending when the retry policy runs out is
+// an error that records nothing); what Upload-Cid holds for an asynchronous
+// CAR import (when it is not a CID, the file is found by its name among
+// the pending ones); and which error a free plan gets for car=true.
 const (
 	DefaultPinataUploads = "https://uploads.pinata.cloud/v3"
 	DefaultPinataAPI     = "https://api.pinata.cloud/v3"
 	PinataSingleLimit    = 94371840 // above this, TUS
-	pinataChunk          = 50 << 20
+	pinataChunk          = 45 << 20 // "smaller than 50MB"
 )
 
 // PinataOptions configure the Pinata destination.
@@ -58,7 +85,7 @@ type PinataOptions struct {
 	// Uploads and API override the endpoints (tests).
 	Uploads, API string
 	// SingleLimit is the largest single-request upload (default
-	// PinataSingleLimit); ChunkSize the TUS chunk (default 50 MiB).
+	// PinataSingleLimit); ChunkSize the TUS chunk (default 45 MiB).
 	SingleLimit, ChunkSize int64
 	// Poll is the wait between checks of an upload's CID (default 2 s);
 	// Retry the one retry policy (zero: DefaultRetry), which also bounds
@@ -69,6 +96,8 @@ type PinataOptions struct {
 	// killed run resumes it. No secret is written there.
 	StateDir string
 	Client   *http.Client
+	// Sent, when set, hears each CAR's bytes sent so far.
+	Sent SentFunc
 }
 
 // Pinata uploads each root's CAR to Pinata's public IPFS network with the
@@ -127,30 +156,107 @@ func (p *Pinata) upload(f pinataFile) *Upload {
 	return &Upload{Service: p.Service(), Destination: p.Destination(), Key: f.ID, CID: f.CID, Bytes: f.Size, At: f.Created.UTC()}
 }
 
-// Find implements CARService: the public files with this CID.
+// carName is the name a root's CAR is uploaded under, which is how an
+// upload Pinata is still importing is found again.
+func carName(c cid.Cid) string { return c.String() + ".car" }
+
+// list returns the public files matching query (List Files).
+func (p *Pinata) list(ctx context.Context, query string) ([]pinataFile, error) {
+	var out struct {
+		Data struct{ Files []pinataFile } `json:"data"`
+	}
+	if err := p.do(ctx, http.MethodGet, p.o.API+"/files/public?"+query, nil, "", 0, &out); err != nil {
+		return nil, err
+	}
+	return out.Data.Files, nil
+}
+
+// pendingUpload returns the file Pinata is still importing for c's CAR,
+// or nil.
+func (p *Pinata) pendingUpload(ctx context.Context, c cid.Cid) (*pinataFile, error) {
+	files, err := p.list(ctx, "name="+url.QueryEscape(carName(c))+"&cidPending=true")
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range files {
+		if f.Name == carName(c) {
+			return &f, nil
+		}
+	}
+	return nil, nil
+}
+
+func pending(f pinataFile) bool { return f.CID == "" || f.CID == "pending" }
+
+// Find implements CARService: the public files with this CID; else an
+// upload of c's CAR that Pinata is still importing (left by a killed run),
+// waited for rather than paid for twice.
 func (p *Pinata) Find(ctx context.Context, c cid.Cid, known *Upload) (*Upload, error) {
 	if known != nil && known.Key != "" {
 		var out struct{ Data pinataFile }
 		err := p.do(ctx, http.MethodGet, p.o.API+"/files/public/"+url.PathEscape(known.Key), nil, "", 0, &out)
-		if err == nil && out.Data.CID != "" && out.Data.CID != "pending" {
+		if err == nil && !pending(out.Data) {
 			return p.upload(out.Data), nil
 		}
 		if err != nil && !isHTTPStatus(err, http.StatusNotFound) {
 			return nil, err
 		}
 	}
-	var out struct {
-		Data struct{ Files []pinataFile } `json:"data"`
-	}
-	if err := p.do(ctx, http.MethodGet, p.o.API+"/files/public?cid="+url.QueryEscape(c.String()), nil, "", 0, &out); err != nil {
+	files, err := p.list(ctx, "cid="+url.QueryEscape(c.String()))
+	if err != nil {
 		return nil, err
 	}
-	for _, f := range out.Data.Files {
+	for _, f := range files {
 		if f.CID == c.String() {
 			return p.upload(f), nil
 		}
 	}
-	return nil, nil
+	f, err := p.pendingUpload(ctx, c)
+	if err != nil || f == nil {
+		return nil, err
+	}
+	done, err := p.wait(ctx, *f)
+	if errors.Is(err, ErrPinataImportFailed) {
+		return nil, nil // that upload failed: upload again
+	}
+	if err != nil {
+		return nil, err
+	}
+	return p.upload(done), nil
+}
+
+// ErrPinataImportFailed matches a CAR upload that Pinata dropped before it
+// had a CID: its import failed.
+var ErrPinataImportFailed = errors.New("the CAR import failed")
+
+// wait polls the file until Pinata reports its CID: a CAR import is
+// asynchronous. A file that disappears meanwhile failed to import; one
+// still pending when the retry policy runs out is an error too. Either way
+// nothing is recorded, and a re-run asks again.
+func (p *Pinata) wait(ctx context.Context, f pinataFile) (pinataFile, error) {
+	err := retry.Do(ctx, p.o.Retry, func(int) error {
+		if !pending(f) {
+			return nil
+		}
+		if err := retry.Sleep(ctx, p.o.Poll); err != nil {
+			return err
+		}
+		var out struct{ Data pinataFile }
+		err := p.do(ctx, http.MethodGet, p.o.API+"/files/public/"+url.PathEscape(f.ID), nil, "", 0, &out)
+		if isHTTPStatus(err, http.StatusNotFound) {
+			return fmt.Errorf("%s: %w: Pinata dropped file %s (%s) before it had a CID (Pinata reports why by webhook and in its app; CAR uploads need a paid plan, the public network and one root)",
+				p.Destination(), ErrPinataImportFailed, f.ID, f.Name)
+		}
+		if err != nil {
+			return err
+		}
+		f = out.Data
+		if pending(f) {
+			return &TemporaryError{Err: fmt.Errorf("%s: file %s (%s) is still pending: Pinata has not finished importing the CAR; re-run later to check again", p.Destination(), f.ID, f.Name)}
+		}
+		return nil
+	})
+	return f, err
 }
 
 // Upload implements CARService: one multipart request up to SingleLimit,
@@ -167,25 +273,7 @@ func (p *Pinata) Upload(ctx context.Context, c cid.Cid, name string, car CAROnDi
 	if err != nil {
 		return nil, err
 	}
-	// Pinata may import asynchronously: wait for the CID.
-	err = retry.Do(ctx, p.o.Retry, func(int) error {
-		if f.CID != "" && f.CID != "pending" {
-			return nil
-		}
-		if err := retry.Sleep(ctx, p.o.Poll); err != nil {
-			return err
-		}
-		var out struct{ Data pinataFile }
-		if err := p.do(ctx, http.MethodGet, p.o.API+"/files/public/"+url.PathEscape(f.ID), nil, "", 0, &out); err != nil {
-			return err
-		}
-		f = out.Data
-		if f.CID == "" || f.CID == "pending" {
-			return &TemporaryError{Err: fmt.Errorf("%s: file %s has no CID yet", p.Destination(), f.ID)}
-		}
-		return nil
-	})
-	if err != nil {
+	if f, err = p.wait(ctx, f); err != nil {
 		return nil, err
 	}
 	u := p.upload(f)
@@ -208,16 +296,20 @@ func (p *Pinata) single(ctx context.Context, c cid.Cid, name string, car CAROnDi
 		mw := multipart.NewWriter(pw)
 		go func() {
 			err := func() error {
-				for _, kv := range [][2]string{{"network", "public"}, {"name", c.String() + ".car"}, {"car", "true"}} {
+				for _, kv := range [][2]string{{"network", "public"}, {"name", carName(c)}, {"car", "true"}} {
 					if err := mw.WriteField(kv[0], kv[1]); err != nil {
 						return err
 					}
 				}
-				fw, err := mw.CreateFormFile("file", c.String()+".car")
+				fw, err := mw.CreateFormFile("file", carName(c))
 				if err != nil {
 					return err
 				}
-				if _, err := io.Copy(fw, fh); err != nil {
+				var w io.Writer = fw
+				if p.o.Sent != nil {
+					w = &countingWriter{w: fw, report: func(n int64) { p.o.Sent(c.String()+".car", n, car.Size) }}
+				}
+				if _, err := io.Copy(w, fh); err != nil {
 					return err
 				}
 				return mw.Close()
@@ -252,7 +344,7 @@ func (p *Pinata) tus(ctx context.Context, c cid.Cid, name string, car CAROnDisk)
 	}
 	if loc == "" {
 		b64 := func(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
-		meta := "filename " + b64(c.String()+".car") + ",filetype " + b64("application/vnd.ipld.car") + ",network " + b64("public") + ",car " + b64("true")
+		meta := "filename " + b64(carName(c)) + ",filetype " + b64("application/vnd.ipld.car") + ",network " + b64("public") + ",car " + b64("true")
 		h := http.Header{}
 		err := retry.Do(ctx, p.o.Retry, func(int) error {
 			req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.o.Uploads+"/files", nil)
@@ -283,6 +375,10 @@ func (p *Pinata) tus(ctx context.Context, c cid.Cid, name string, car CAROnDisk)
 		return pinataFile{}, err
 	}
 	defer fh.Close()
+	if p.o.Sent != nil && offset > 0 {
+		p.o.Sent(c.String()+".car", offset, car.Size) // resumed
+	}
+	var last http.Header // the last PATCH's answer
 	for offset < car.Size {
 		n := min(p.o.ChunkSize, car.Size-offset)
 		h := http.Header{}
@@ -296,12 +392,41 @@ func (p *Pinata) tus(ctx context.Context, c cid.Cid, name string, car CAROnDisk)
 		if perr != nil || next <= offset {
 			next = offset + n
 		}
-		offset = next
+		offset, last = next, h
+		if p.o.Sent != nil {
+			p.o.Sent(c.String()+".car", offset, car.Size)
+		}
 	}
 	if mark != "" {
 		os.Remove(mark)
 	}
-	return pinataFile{ID: path.Base(strings.TrimRight(loc, "/"))}, nil
+	// The last PATCH carries the file's CID in Upload-Cid (Pinata's SDK);
+	// a CAR still being imported has none yet: find its file by name.
+	if uc := last.Get("Upload-Cid"); uc != "" && uc != "pending" {
+		files, err := p.list(ctx, "cid="+url.QueryEscape(uc))
+		if err != nil {
+			return pinataFile{}, err
+		}
+		if len(files) > 0 {
+			return files[0], nil
+		}
+	}
+	f, err := p.pendingUpload(ctx, c)
+	if err != nil {
+		return pinataFile{}, err
+	}
+	if f == nil {
+		files, err := p.list(ctx, "cid="+url.QueryEscape(c.String()))
+		if err != nil {
+			return pinataFile{}, err
+		}
+		if len(files) == 0 {
+			return pinataFile{}, fmt.Errorf("%s: the TUS upload of %s finished, but Pinata lists no file named %s, pending or with CID %s: re-run to ask again",
+				p.Destination(), name, carName(c), c)
+		}
+		f = &files[0]
+	}
+	return *f, nil
 }
 
 func (p *Pinata) doTUS(ctx context.Context, method, loc string, body io.Reader, n, offset int64, h *http.Header) error {
@@ -399,5 +524,12 @@ func (p *Pinata) send(req *http.Request, n int64, out any, h *http.Header) error
 		return &TemporaryError{StatusCode: resp.StatusCode, RetryAfter: retry.After(resp.Header, time.Now()),
 			Err: fmt.Errorf("%s answered %s", p.Destination(), resp.Status)}
 	}
-	return &pinataStatusError{status: resp.StatusCode, msg: fmt.Sprintf("%s: %s %s answered %s: %s", p.Destination(), req.Method, req.URL.Path, resp.Status, msg)}
+	if len(msg) > 300 {
+		msg = msg[:300] + "…"
+	}
+	hint := ""
+	if req.Method == http.MethodPost || req.Method == http.MethodPatch {
+		hint = " (Pinata takes CAR uploads on paid plans only, on the public network, with one root)"
+	}
+	return &pinataStatusError{status: resp.StatusCode, msg: fmt.Sprintf("%s: %s %s answered %s: %s%s", p.Destination(), req.Method, req.URL.Path, resp.Status, msg, hint)}
 }

@@ -29,6 +29,9 @@ type Root struct {
 	Profile unixfs.Profile
 	// PinName labels the pin where a destination supports names.
 	PinName string
+	// Size is the root's cumulative DAG size as the local import computed
+	// it (ipfs's Tsize): about the bytes of its CAR, for progress.
+	Size uint64
 	// Known, when set, answers the CID and cumulative size genmint
 	// computed for each file below a directory root, so a destination that
 	// must re-import under other directory settings need not read files.

@@ -121,8 +121,10 @@ type RemoteKubo struct {
 
 	mu      sync.Mutex
 	pending []Root
-	// Sent, when set, hears the CAR bytes sent so far in this import.
-	Sent func(n int64)
+	// Sent, when set, hears the CAR bytes sent so far in this import, of
+	// about total (the roots' cumulative DAG sizes: the CAR is streamed as
+	// it is built, so its exact size is known only at the end).
+	Sent SentFunc
 	// Stall ends an import that sent nothing for this long (default 2 min):
 	// a per-request limit that a large collection never hits while it
 	// makes progress, unlike a global timeout.
@@ -212,10 +214,14 @@ func (r *RemoteKubo) importCAR(ctx context.Context, roots []Root) error {
 		cancel(fmt.Errorf("no progress for %s", stall))
 	})
 	defer watchdog.Stop()
+	var total int64
+	for _, root := range roots {
+		total += int64(root.Size)
+	}
 	cw := &countingWriter{w: pw, report: func(n int64) {
 		watchdog.Reset(stall)
 		if r.Sent != nil {
-			r.Sent(n)
+			r.Sent("collection.car", n, total)
 		}
 	}}
 	go func() {

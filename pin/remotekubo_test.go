@@ -83,8 +83,8 @@ func TestRemoteKuboCARImportWithBearerToken(t *testing.T) {
 		t.Fatalf("destinations %+v: want the remote CAR importer", d)
 	}
 	var out bytes.Buffer
-	var sent int64
-	d.Remote.Sent = func(n int64) { sent = n }
+	var sent, estimate int64
+	d.Remote.Sent = func(_ string, n, total int64) { sent, estimate = n, total }
 	localCAR := filepath.Join(t.TempDir(), "local.car")
 	res, err := Run(ctx, Options{Dir: dir, DB: db, Collection: testCollection, Pinners: d.Pinners, CAR: localCAR,
 		Progress: func(e Event) { json.NewEncoder(&out).Encode(e) }})
@@ -96,6 +96,11 @@ func TestRemoteKuboCARImportWithBearerToken(t *testing.T) {
 	}
 	if len(res.Destinations) != 2 || len(res.Destinations[0].Pinned) != 5 {
 		t.Fatalf("destinations %+v", res.Destinations)
+	}
+	// The progress total is the roots' cumulative size: within a few
+	// percent of the CAR actually sent (headers and block prefixes aside).
+	if fi, err := os.Stat(localCAR); err != nil || sent != fi.Size() || estimate > sent || float64(estimate) < 0.9*float64(sent) {
+		t.Fatalf("CAR bytes sent %d (the same CAR on disk: %v), estimated total %d", sent, fi, estimate)
 	}
 
 	// Every root is pinned on the remote node (asked with the token).

@@ -57,7 +57,7 @@ type S3Options struct {
 	Retry RetryPolicy
 	// Sent, when set, hears the bytes of a CAR confirmed sent so far (parts
 	// already on the service count at once).
-	Sent func(key string, n, total int64)
+	Sent SentFunc
 	// Transport overrides the HTTP transport (tests).
 	Transport http.RoundTripper
 }

@@ -39,6 +39,11 @@ type Upload struct {
 	At          time.Time `json:"at"`
 }
 
+// SentFunc hears an upload's progress: n bytes of what (an object key, a
+// CAR's name) sent so far, of total (which may be an estimate that n
+// passes). Calls for one upload never overlap; they must not block.
+type SentFunc func(what string, n, total int64)
+
 // CAROnDisk is a complete CAR on disk, ready to upload: one root.
 type CAROnDisk struct {
 	Path string

@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -35,6 +34,8 @@ type PinOptions struct {
 	Upload          string
 	S3Endpoint      string
 	DryRun          bool
+
+	bar *cmdutil.Progress // the upload display, made by pinRun
 }
 
 // NewCmdPin builds `genmint pin`.
@@ -128,6 +129,11 @@ func pinRun(ctx context.Context, o *PinOptions) error {
 	}
 	defer db.Close()
 	remote := false // published to a node or service not on this machine
+	// One display for the run: the uploads' bytes as a bar on a terminal
+	// (plain lines in a pipe or CI, nothing with -q or --json), the run's
+	// events as lines above it.
+	o.bar = cmdutil.NewByteProgress(o.IO, "upload", o.Quiet || o.JSON)
+	defer o.bar.Finish()
 	run := pin.Options{Dir: o.Dir, DB: db, Collection: pin.MetadataFactsFromSpec(s), DryRun: o.DryRun, Progress: o.progress()}
 	if !o.DryRun {
 		token := ""
@@ -150,6 +156,9 @@ func pinRun(ctx context.Context, o *PinOptions) error {
 			return cmdutil.PinError(err)
 		}
 		run.Pinners, run.CAR = dest.Pinners, dest.CAR
+		if dest.Remote != nil {
+			dest.Remote.Sent = o.sent()
+		}
 		remote = dest.Remote != nil || o.Upload != ""
 		if o.Upload != "" {
 			svc, err := o.service()
@@ -160,6 +169,7 @@ func pinRun(ctx context.Context, o *PinOptions) error {
 		}
 	}
 	res, err := pin.Run(ctx, run)
+	o.bar.Finish()
 	if err != nil {
 		return cmdutil.PinError(err)
 	}
@@ -176,7 +186,8 @@ func pinRun(ctx context.Context, o *PinOptions) error {
 // service opens the --upload destination.
 func (o *PinOptions) service() (pin.CARService, error) {
 	if o.Upload == "pinata" {
-		return pin.NewPinata(pin.PinataOptions{JWT: strings.TrimSpace(o.Getenv("PINATA_JWT")), StateDir: filepath.Join(o.Dir, state.Dir, "uploads")})
+		return pin.NewPinata(pin.PinataOptions{JWT: strings.TrimSpace(o.Getenv("PINATA_JWT")), StateDir: filepath.Join(o.Dir, state.Dir, "uploads"),
+			Sent: o.sent()})
 	}
 	bucket, prefix, err := pin.ParseS3Upload(o.Upload)
 	if err != nil {
@@ -187,28 +198,33 @@ func (o *PinOptions) service() (pin.CARService, error) {
 		Sent: o.sent()})
 }
 
-// sent prints a multipart upload's progress, one line per tenth sent.
-func (o *PinOptions) sent() func(key string, n, total int64) {
+// sent feeds the upload display: the bytes sent of every CAR under way
+// (S3 objects and Pinata files go side by side), against their total.
+func (o *PinOptions) sent() pin.SentFunc {
 	if o.Quiet || o.JSON {
 		return nil
 	}
 	var mu sync.Mutex
-	shown := map[string]int64{}
-	start := map[string]time.Time{}
-	return func(key string, n, total int64) {
+	done, total := map[string]int64{}, map[string]int64{}
+	return func(key string, n, size int64) {
 		mu.Lock()
 		defer mu.Unlock()
-		if _, ok := start[key]; !ok {
-			start[key] = time.Now()
+		done[key], total[key] = n, max(size, n)
+		var d, t int64
+		for k := range done {
+			d, t = d+done[k], t+total[k]
 		}
-		tenth := n * 10 / max(total, 1)
-		if tenth <= shown[key] && n < total {
-			return
-		}
-		shown[key] = tenth
-		rate := float64(n) / max(time.Since(start[key]).Seconds(), 0.001)
-		fmt.Fprintf(o.IO.ErrOut, "%s: %s of %s sent (%s/s)\n", key, humanBytes(int(n)), humanBytes(int(total)), humanBytes(int(rate)))
+		o.bar.Set(d, t)
 	}
+}
+
+// line prints one event line: above the upload bar, or plainly with --json.
+func (o *PinOptions) line(format string, args ...any) {
+	if o.JSON {
+		fmt.Fprintf(o.IO.ErrOut, format+"\n", args...)
+		return
+	}
+	o.bar.Log(fmt.Sprintf(format, args...))
 }
 
 // progress prints one line per root reaching a destination.
@@ -219,25 +235,13 @@ func (o *PinOptions) progress() func(pin.Event) {
 	return func(e pin.Event) {
 		switch e.Kind {
 		case pin.EventComputed:
-			fmt.Fprintf(o.IO.ErrOut, "%-10s %s\n", e.Root, e.CID)
+			o.line("%-10s %s", e.Root, e.CID)
 		case pin.EventPinned:
-			fmt.Fprintf(o.IO.ErrOut, "%-10s pinned to %s\n", e.Root, e.Destination)
+			o.line("%-10s pinned to %s", e.Root, e.Destination)
 		case pin.EventSending:
-			fmt.Fprintf(o.IO.ErrOut, "%-10s sending %s CAR to %s\n", e.Root, humanBytes(e.Total), e.Destination)
+			o.line("%-10s sending %s CAR to %s", e.Root, cmdutil.Bytes(int64(e.Total)), e.Destination)
 		case pin.EventAlreadyThere:
-			fmt.Fprintf(o.IO.ErrOut, "%-10s already on %s\n", e.Root, e.Destination)
+			o.line("%-10s already on %s", e.Root, e.Destination)
 		}
 	}
-}
-
-func humanBytes(n int) string {
-	switch {
-	case n >= 1<<30:
-		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d B", n)
 }
