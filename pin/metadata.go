@@ -4,6 +4,7 @@ import (
 	"bytes"
 	_ "embed"
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -45,6 +46,15 @@ type MetadataFacts struct {
 	// written to token and contract metadata as license and license_url:
 	// the known key (CC0-1.0, CBE-CC0, …) or the custom licence's name.
 	License, LicenseURL string
+	// TraitDisplay makes traits numeric (spec trait_display:): their values
+	// are written as JSON numbers with display_type and max_value.
+	TraitDisplay map[string]spec.TraitDisplay
+	// BackgroundColor is every token's background_color (six hex digits).
+	BackgroundColor string
+	// BannerImage, FeaturedImage and Collaborators go into the contract
+	// metadata as banner_image, featured_image and collaborators.
+	BannerImage, FeaturedImage string
+	Collaborators              []string
 }
 
 // RarityRankTrait is the trait_type of the rarity rank attribute.
@@ -54,7 +64,9 @@ const RarityRankTrait = "Rarity Rank"
 func MetadataFactsFromSpec(s *spec.Spec) MetadataFacts {
 	return MetadataFacts{Name: s.Name, Symbol: s.Symbol, Description: s.Description, ExternalURL: s.ExternalURL,
 		Creator: s.Creator, Image: s.Image, RoyaltyReceiver: s.Royalty.Receiver, RoyaltyBPS: s.Royalty.BPS, ERC7007: s.ERC7007,
-		RarityRank: s.Rarity.MetadataRank, License: firstNonEmpty(s.License.Key, s.License.Name), LicenseURL: s.License.URL}
+		RarityRank: s.Rarity.MetadataRank, License: firstNonEmpty(s.License.Key, s.License.Name), LicenseURL: s.License.URL,
+		TraitDisplay: s.TraitDisplay, BackgroundColor: s.BackgroundColor, BannerImage: s.BannerImage, FeaturedImage: s.FeaturedImage,
+		Collaborators: s.Collaborators}
 }
 
 // TokenMetadata is one token's ERC-721 metadata JSON, following the OpenSea
@@ -70,6 +82,8 @@ type TokenMetadata struct {
 	License     string      `json:"license,omitempty"`
 	LicenseURL  string      `json:"license_url,omitempty"`
 	Attributes  []Attribute `json:"attributes"`
+	// BackgroundColor is OpenSea's background_color (six hex digits, no #).
+	BackgroundColor string `json:"background_color,omitempty"`
 	// ERC-7007 (only with MetadataFacts.ERC7007).
 	Prompt   string `json:"prompt,omitempty"`
 	AIGCType string `json:"aigc_type,omitempty"`
@@ -78,10 +92,70 @@ type TokenMetadata struct {
 	Properties TokenProperties `json:"properties"`
 }
 
-// Attribute is an OpenSea trait.
+// Attribute is an OpenSea trait. A numeric trait (DisplayType set) has its
+// Value written as a JSON number, with display_type and max_value; Value
+// and MaxValue hold the number as the spec wrote it.
 type Attribute struct {
-	TraitType string `json:"trait_type"`
-	Value     string `json:"value"`
+	DisplayType string
+	TraitType   string
+	Value       string
+	MaxValue    string
+}
+
+// attributeJSON is an Attribute as it is written.
+type attributeJSON struct {
+	DisplayType string          `json:"display_type,omitempty"`
+	TraitType   string          `json:"trait_type"`
+	Value       json.RawMessage `json:"value"`
+	MaxValue    json.RawMessage `json:"max_value,omitempty"`
+}
+
+// MarshalJSON writes a numeric attribute's value and max_value as numbers.
+func (a Attribute) MarshalJSON() ([]byte, error) {
+	out := attributeJSON{DisplayType: a.DisplayType, TraitType: a.TraitType}
+	if a.DisplayType != "" && json.Valid([]byte(a.Value)) && a.Value != "" && a.Value[0] != '"' {
+		out.Value = json.RawMessage(a.Value)
+	} else {
+		v, err := marshalCompact(a.Value)
+		if err != nil {
+			return nil, err
+		}
+		out.Value = v
+	}
+	if a.MaxValue != "" {
+		out.MaxValue = json.RawMessage(a.MaxValue)
+	}
+	return marshalCompact(out)
+}
+
+// marshalCompact is json.Marshal without HTML escaping, as marshalMetadata
+// writes every other string (a trait "R&D" stays R&D).
+func marshalCompact(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
+
+// UnmarshalJSON reads a value given as a string or a number (kept as written).
+func (a *Attribute) UnmarshalJSON(b []byte) error {
+	var in attributeJSON
+	if err := json.Unmarshal(b, &in); err != nil {
+		return err
+	}
+	*a = Attribute{DisplayType: in.DisplayType, TraitType: in.TraitType, MaxValue: string(in.MaxValue)}
+	if len(in.Value) > 0 && in.Value[0] == '"' {
+		return json.Unmarshal(in.Value, &a.Value)
+	}
+	var n json.Number
+	if err := json.Unmarshal(in.Value, &n); err != nil {
+		return fmt.Errorf("attribute %q: value is neither a string nor a number", in.TraitType)
+	}
+	a.Value = n.String()
+	return nil
 }
 
 // TokenProperties links everything needed to re-derive the token: how the
@@ -151,6 +225,11 @@ type ContractMetadata struct {
 	FeeRecipient         string `json:"fee_recipient,omitempty"`
 	License              string `json:"license,omitempty"`
 	LicenseURL           string `json:"license_url,omitempty"`
+	// OpenSea's collection pictures and collaborators (addresses allowed
+	// to manage the collection on OpenSea).
+	BannerImage   string   `json:"banner_image,omitempty"`
+	FeaturedImage string   `json:"featured_image,omitempty"`
+	Collaborators []string `json:"collaborators,omitempty"`
 }
 
 // TokenSchema is the JSON Schema (draft 2020-12) every token metadata file

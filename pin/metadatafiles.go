@@ -40,13 +40,14 @@ func (lay *layout) tokenJSON(li *layoutItem) ([]byte, error) {
 		prompt = c.Prompt
 	}
 	md := TokenMetadata{
-		Name:        tokenName(lay.coll, li.it.ID),
-		Description: lay.coll.Description,
-		Image:       ipfsURI(images, li.imageName),
-		ExternalURL: tokenExternalURL(lay.coll, li.it.ID),
-		License:     lay.coll.License,
-		LicenseURL:  lay.coll.LicenseURL,
-		Attributes:  make([]Attribute, 0, len(li.it.Traits)),
+		Name:            tokenName(lay.coll, li.it.ID),
+		Description:     lay.coll.Description,
+		Image:           ipfsURI(images, li.imageName),
+		ExternalURL:     tokenExternalURL(lay.coll, li.it.ID),
+		License:         lay.coll.License,
+		LicenseURL:      lay.coll.LicenseURL,
+		Attributes:      make([]Attribute, 0, len(li.it.Traits)),
+		BackgroundColor: lay.coll.BackgroundColor,
 		Properties: TokenProperties{
 			Generation: Generation{
 				Provider:          c.Provider,
@@ -73,7 +74,8 @@ func (lay *layout) tokenJSON(li *layoutItem) ([]byte, error) {
 		return nil, fmt.Errorf("item %d: %w", li.it.ID, err)
 	}
 	for _, t := range li.it.Traits {
-		md.Attributes = append(md.Attributes, Attribute{TraitType: t.Type, Value: t.Value})
+		d := lay.coll.TraitDisplay[t.Type]
+		md.Attributes = append(md.Attributes, Attribute{TraitType: t.Type, Value: t.Value, DisplayType: d.DisplayType, MaxValue: d.MaxValue})
 	}
 	if lay.coll.RarityRank {
 		md.Attributes = append(md.Attributes, Attribute{TraitType: RarityRankTrait, Value: strconv.Itoa(lay.rarityRank(li.it.ID))})
@@ -102,12 +104,15 @@ func (lay *layout) rarityRank(id int) int {
 
 func (lay *layout) contractJSON() ([]byte, error) {
 	cm := ContractMetadata{
-		Name:         lay.coll.Name,
-		Symbol:       lay.coll.Symbol,
-		Description:  lay.coll.Description,
-		ExternalLink: contractExternalLink(lay.coll),
-		License:      lay.coll.License,
-		LicenseURL:   lay.coll.LicenseURL,
+		Name:          lay.coll.Name,
+		Symbol:        lay.coll.Symbol,
+		Description:   lay.coll.Description,
+		ExternalLink:  contractExternalLink(lay.coll),
+		License:       lay.coll.License,
+		LicenseURL:    lay.coll.LicenseURL,
+		BannerImage:   lay.coll.BannerImage,
+		FeaturedImage: lay.coll.FeaturedImage,
+		Collaborators: lay.coll.Collaborators,
 	}
 	if cm.Name == "" {
 		cm.Name = filepath.Base(lay.dir)

@@ -161,25 +161,30 @@ func (l *loader) load(data []byte) {
 	}
 
 	fields := map[string]func(k, v *yaml.Node){
-		"name":         func(k, v *yaml.Node) { l.s.Name = l.str(v, "name") },
-		"symbol":       func(k, v *yaml.Node) { l.s.Symbol = l.str(v, "symbol") },
-		"description":  func(k, v *yaml.Node) { l.s.Description = l.str(v, "description") },
-		"external_url": func(k, v *yaml.Node) { l.s.ExternalURL = l.str(v, "external_url") },
-		"creator":      func(k, v *yaml.Node) { l.s.Creator = l.str(v, "creator") },
-		"image":        func(k, v *yaml.Node) { l.s.Image = l.str(v, "image"); l.coverImage(v) },
-		"count":        func(k, v *yaml.Node) { l.s.Count = l.int(v, "count", 1, MaxCount) },
-		"seed":         func(k, v *yaml.Node) { l.s.Seed = l.uint64(v, "seed") },
-		"unique":       func(k, v *yaml.Node) { l.s.Unique = l.bool(v, "unique") },
-		"provider":     func(k, v *yaml.Node) { l.provider(v) },
-		"prompt":       func(k, v *yaml.Node) { l.prompt(v) },
-		"traits":       func(k, v *yaml.Node) { l.traits(v) },
-		"rules":        func(k, v *yaml.Node) { l.rules(v) },
-		"postprocess":  func(k, v *yaml.Node) { l.postprocess(v) },
-		"royalty":      func(k, v *yaml.Node) { l.royalty(v) },
-		"license":      func(k, v *yaml.Node) { l.license(v) },
-		"erc7007":      func(k, v *yaml.Node) { l.s.ERC7007 = l.bool(v, "erc7007") },
-		"rarity":       func(k, v *yaml.Node) { l.rarity(v) },
-		"network":      func(k, v *yaml.Node) { l.network(v) },
+		"name":             func(k, v *yaml.Node) { l.s.Name = l.str(v, "name") },
+		"symbol":           func(k, v *yaml.Node) { l.s.Symbol = l.str(v, "symbol") },
+		"description":      func(k, v *yaml.Node) { l.s.Description = l.str(v, "description") },
+		"external_url":     func(k, v *yaml.Node) { l.s.ExternalURL = l.str(v, "external_url") },
+		"creator":          func(k, v *yaml.Node) { l.s.Creator = l.str(v, "creator") },
+		"image":            func(k, v *yaml.Node) { l.s.Image = l.str(v, "image"); l.coverImage(v) },
+		"count":            func(k, v *yaml.Node) { l.s.Count = l.int(v, "count", 1, MaxCount) },
+		"seed":             func(k, v *yaml.Node) { l.s.Seed = l.uint64(v, "seed") },
+		"unique":           func(k, v *yaml.Node) { l.s.Unique = l.bool(v, "unique") },
+		"provider":         func(k, v *yaml.Node) { l.provider(v) },
+		"prompt":           func(k, v *yaml.Node) { l.prompt(v) },
+		"traits":           func(k, v *yaml.Node) { l.traits(v) },
+		"rules":            func(k, v *yaml.Node) { l.rules(v) },
+		"postprocess":      func(k, v *yaml.Node) { l.postprocess(v) },
+		"royalty":          func(k, v *yaml.Node) { l.royalty(v) },
+		"license":          func(k, v *yaml.Node) { l.license(v) },
+		"erc7007":          func(k, v *yaml.Node) { l.s.ERC7007 = l.bool(v, "erc7007") },
+		"rarity":           func(k, v *yaml.Node) { l.rarity(v) },
+		"network":          func(k, v *yaml.Node) { l.network(v) },
+		"trait_display":    func(k, v *yaml.Node) { l.traitDisplay(v) },
+		"background_color": func(k, v *yaml.Node) { l.backgroundColor(v) },
+		"banner_image":     func(k, v *yaml.Node) { l.s.BannerImage = l.uriField(v, "banner_image") },
+		"featured_image":   func(k, v *yaml.Node) { l.s.FeaturedImage = l.uriField(v, "featured_image") },
+		"collaborators":    func(k, v *yaml.Node) { l.collaborators(v) },
 		"max_supply": func(k, v *yaml.Node) {
 			l.s.MaxSupply = l.uint64(v, "max_supply")
 			if l.s.MaxSupply > MaxSupplyLimit {
@@ -217,6 +222,7 @@ func (l *loader) load(data []byte) {
 	}
 	l.checkTemplates()
 	l.checkRules()
+	l.checkDisplay()
 	l.checkSpace(seen["count"])
 	if l.opts.CheckProvider != nil && len(l.problems.Errors()) == 0 {
 		if err := l.opts.CheckProvider(l.s.Provider, l.dir); err != nil {

@@ -55,6 +55,16 @@ type Spec struct {
 	// Rarity is the spec's rarity: section.
 	Rarity Rarity
 
+	// TraitDisplay makes traits numeric on marketplaces (trait_display:):
+	// by trait name, its OpenSea display_type and max_value.
+	TraitDisplay map[string]TraitDisplay
+	// BackgroundColor is every token's background_color (six hex digits).
+	BackgroundColor string
+	// BannerImage and FeaturedImage are URIs for the contract metadata.
+	BannerImage, FeaturedImage string
+	// Collaborators are addresses listed in the contract metadata.
+	Collaborators []string
+
 	// Network is the chain to mint on (default DefaultNetwork, a local anvil).
 	Network Network
 	// MaxSupply is the contract's supply cap, fixed at deployment: at least

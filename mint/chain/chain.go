@@ -148,6 +148,8 @@ func (c Config) Validate() error {
 		return invalid("a licence needs both a name and a URL: set license in genmint.yaml")
 	case !utf8.ValidString(c.License.Name) || !utf8.ValidString(c.License.URI):
 		return invalid("the licence name and URL must be valid UTF-8")
+	case len(c.License.Name) > 255:
+		return invalid("the licence name is %d bytes, the contract keeps at most 255: shorten license.name", len(c.License.Name))
 	}
 	return nil
 }

@@ -97,6 +97,7 @@ func TestConstructorReverts(t *testing.T) {
 		func(c *Config) { c.Royalty.Bps = 10_001 },
 		func(c *Config) { c.Royalty.Receiver = common.Address{} },
 		func(c *Config) { c.Name = " " },
+		func(c *Config) { c.License = License{Name: strings.Repeat("n", 256), URI: "https://example.org/l"} },
 	}
 	for i, mod := range bad {
 		cfg := e.baseConfig()
@@ -134,6 +135,11 @@ func TestConstructorReverts(t *testing.T) {
 	args = e.baseConfig().ConstructorArgs()
 	args.RoyaltyReceiver = common.Address{}
 	reverts[bindings.GenmintCollectionERC2981InvalidDefaultRoyaltyReceiver](t, deployRaw(args), "ERC2981InvalidDefaultRoyaltyReceiver")
+	args = e.baseConfig().ConstructorArgs()
+	args.LicenseName, args.LicenseURI = strings.Repeat("n", 256), "https://example.org/l"
+	if got := reverts[bindings.GenmintCollectionLicenseNameTooLong](t, deployRaw(args), "LicenseNameTooLong"); got.Length.Uint64() != 256 {
+		t.Fatal(got.Length)
+	}
 	// The largest cap is accepted.
 	cfg := e.baseConfig()
 	cfg.MaxSupply = MaxSupplyLimit
@@ -575,6 +581,21 @@ func TestProvenanceHashAndLicense(t *testing.T) {
 	if l, _ := plain.License(e.ctx); l != (License{}) {
 		t.Fatal(l)
 	}
+	// Names and URIs of every length read back whole: the contract keeps them
+	// as one value (a length byte, the name, the URI).
+	for _, l := range []License{
+		{Name: "CC0-1.0", URI: "https://creativecommons.org/publicdomain/zero/1.0/"},
+		{Name: "x", URI: "y"},
+		{Name: strings.Repeat("N", 31), URI: strings.Repeat("u", 1)},
+		{Name: strings.Repeat("N", 255), URI: strings.Repeat("u", 300)},
+	} {
+		lc := e.baseConfig()
+		lc.License = l
+		c, _ := e.deploy(lc)
+		if got, err := c.License(e.ctx); err != nil || got != l {
+			t.Errorf("licence %d/%d bytes read back as %d/%d bytes (%v)", len(l.Name), len(l.URI), len(got.Name), len(got.URI), err)
+		}
+	}
 	bad := e.baseConfig()
 	bad.License = License{Name: "CC0-1.0"}
 	if _, _, err := Deploy(e.ctx, e.cl, e.owner.opts, bad); !errors.Is(err, ErrInvalidParameters) {
@@ -883,5 +904,41 @@ func TestRevertErrorMessage(t *testing.T) {
 	plain := errors.New("connection refused")
 	if DecodeRevert(plain) != plain {
 		t.Fatal("DecodeRevert changed a plain error")
+	}
+}
+
+// TestAIGCLengths round-trips ERC-7007 records across word boundaries: the
+// contract packs prompt and aigcData into one run of slots after a header.
+func TestAIGCLengths(t *testing.T) {
+	e := newEnv(t)
+	c, _ := e.deploy(e.baseConfig())
+	fill := func(n int, b byte) []byte { return bytes.Repeat([]byte{b}, n) }
+	id := uint64(1)
+	for _, pl := range []int{1, 31, 32, 33, 200} {
+		for _, dl := range []int{1, 32, 63} {
+			prompt, data := fill(pl, byte('a'+pl%26)), fill(dl, byte(dl))
+			e.mine(c.AddAigcData(e.ctx, e.owner.opts, id, prompt, data))
+			p, d, err := c.AigcData(e.ctx, id)
+			if err != nil || !bytes.Equal(p, prompt) || !bytes.Equal(d, data) {
+				t.Fatalf("%d/%d bytes: read back %d/%d bytes (%v)", pl, dl, len(p), len(d), err)
+			}
+			if ok, _ := c.VerifyAigc(e.ctx, id, prompt, data); !ok {
+				t.Errorf("%d/%d bytes: verify false", pl, dl)
+			}
+			// Same lengths, one byte changed at the end of either part; and the
+			// same bytes split differently between prompt and aigcData.
+			p2 := append(append([]byte{}, prompt[:pl-1]...), 'Z')
+			d2 := append(append([]byte{}, data[:dl-1]...), 0xEE)
+			both := append(append([]byte{}, prompt...), data...)
+			for _, alt := range [][2][]byte{{p2, data}, {prompt, d2}, {both[:pl+1], both[pl+1:]}} {
+				if len(alt[1]) == 0 {
+					continue
+				}
+				if ok, _ := c.VerifyAigc(e.ctx, id, alt[0], alt[1]); ok {
+					t.Errorf("%d/%d bytes: verify true for %q/%x", pl, dl, alt[0], alt[1])
+				}
+			}
+			id++
+		}
 	}
 }

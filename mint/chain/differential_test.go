@@ -17,6 +17,7 @@ import (
 	"github.com/ethereum/go-ethereum/core/types"
 
 	"github.com/genmint/genmint/internal/testenv"
+	"github.com/genmint/genmint/mint/bindings"
 )
 
 // FuzzAgainstOpenZeppelin is the differential suite: the same script of
@@ -210,5 +211,91 @@ func differential(t *testing.T, script []byte) {
 			t.Fatalf("step %d (%s): logs differ:\n genmint %s\n OpenZeppelin %s", i/2, what, logs(rg), logs(ro))
 		}
 		compare(i/2, what, []uint64{id, 1, supply})
+	}
+}
+
+// TestSafeTransferReceiversAgainstOpenZeppelin sends a safe transfer to every
+// kind of receiver (test/ReceiverProbe.sol: accepting, a wrong value, a
+// revert with and without data, a return shorter than a word, a word that is
+// not a clean bytes4, a longer return), with and without data, through
+// GenmintCollection and OpenZeppelin's ERC721: both must succeed or revert
+// with the same data, and emit the same logs.
+func TestSafeTransferReceiversAgainstOpenZeppelin(t *testing.T) {
+	e := newEnv(t)
+	cfg := e.baseConfig()
+	cfg.InitialSupply, cfg.MaxSupply = 40, 40
+	gm, _ := e.deploy(cfg)
+	root, ok := testenv.RepoRoot()
+	if !ok {
+		t.Fatal("not in the repository")
+	}
+	art := filepath.Join(root, "mint", "contracts", "artifacts", "BenchOZSafeMint")
+	rawABI, err := os.ReadFile(art + ".abi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin, err := os.ReadFile(art + ".bin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ozABI, err := abi.JSON(bytes.NewReader(rawABI))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ozAddr, tx, err := bind.DeployContract(e.owner.opts, common.FromHex(strings.TrimSpace(string(bin))), e.cl, nil)
+	e.mine(tx, err)
+	oz := bind.NewBoundContract(ozAddr, ozABI, e.cl, e.cl, e.cl)
+	mintMany, err := ozABI.Pack("mintMany", e.owner.addr, big.NewInt(40))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.mine(bind.Transact(oz, e.owner.opts, mintMany))
+
+	probe := bindings.NewReceiverProbe()
+	// Logs are compared without their address (each contract emits its own).
+	logs := func(r *types.Receipt) string {
+		var b strings.Builder
+		for _, l := range r.Logs {
+			who := "token"
+			if l.Address != gm.Address() && l.Address != ozAddr {
+				who = "receiver"
+			}
+			fmt.Fprintf(&b, "%s %x %x;", who, l.Topics, l.Data)
+		}
+		return b.String()
+	}
+	send := func(c *bind.BoundContract, data []byte) (string, []byte) {
+		tx, err := bind.Transact(c, e.owner.opts, data)
+		if err != nil {
+			d, ok := RevertData(err)
+			if !ok {
+				t.Fatalf("send: %v", err)
+			}
+			return "", d
+		}
+		return logs(e.mine(tx, nil)), nil
+	}
+	id := int64(1)
+	outcomes := map[string]bool{}
+	for mode := range uint8(7) {
+		addr, tx, err := bind.DeployContract(e.owner.opts, common.FromHex(bindings.ReceiverProbeMetaData.Bin), e.cl, probe.PackConstructor(mode))
+		e.mine(tx, err)
+		for _, data := range [][]byte{nil, []byte("genmint"), bytes.Repeat([]byte{0xab}, 45)} {
+			call := gc.PackSafeTransferFrom0(e.owner.addr, addr, big.NewInt(id), data)
+			if data == nil {
+				call = gc.PackSafeTransferFrom(e.owner.addr, addr, big.NewInt(id))
+			}
+			lg, dg := send(gm.contract, call)
+			lo, do := send(oz, call)
+			if lg != lo || !bytes.Equal(dg, do) {
+				t.Fatalf("mode %d, data %q: genmint %s revert %x; OpenZeppelin %s revert %x", mode, data, lg, dg, lo, do)
+			}
+			outcomes[fmt.Sprintf("%v/%x", lg != "", dg)] = true
+			id++
+		}
+	}
+	// accept, invalid receiver, bubbled error, bare revert: all four seen.
+	if len(outcomes) < 4 {
+		t.Fatalf("only %d distinct outcomes: %v", len(outcomes), outcomes)
 	}
 }

@@ -62,7 +62,7 @@ func (e *RevertError) Is(target error) bool {
 		return target == ErrNotFrozen
 	case "RoyaltyAboveCap":
 		return target == ErrRoyaltyAboveCap
-	case "InvalidSupply", "ERC2981InvalidDefaultRoyalty", "ERC2981InvalidDefaultRoyaltyReceiver", "OwnableInvalidOwner":
+	case "InvalidSupply", "ERC2981InvalidDefaultRoyalty", "ERC2981InvalidDefaultRoyaltyReceiver", "OwnableInvalidOwner", "LicenseNameTooLong":
 		return target == ErrInvalidParameters
 	}
 	return false

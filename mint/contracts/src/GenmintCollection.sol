@@ -2,16 +2,14 @@
 pragma solidity 0.8.30;
 
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
-import {ERC2981} from "@openzeppelin/contracts/token/common/ERC2981.sol";
+import {IERC2981} from "@openzeppelin/contracts/interfaces/IERC2981.sol";
 import {IERC165} from "@openzeppelin/contracts/utils/introspection/IERC165.sol";
 import {IERC721} from "@openzeppelin/contracts/token/ERC721/IERC721.sol";
 import {IERC721Metadata} from "@openzeppelin/contracts/token/ERC721/extensions/IERC721Metadata.sol";
-import {ERC721Utils} from "@openzeppelin/contracts/token/ERC721/utils/ERC721Utils.sol";
 import {IERC4906} from "@openzeppelin/contracts/interfaces/IERC4906.sol";
 import {IERC2309} from "@openzeppelin/contracts/interfaces/IERC2309.sol";
 import {IERC721Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
-import {Strings} from "@openzeppelin/contracts/utils/Strings.sol";
 import {ShortString, ShortStrings} from "@openzeppelin/contracts/utils/ShortStrings.sol";
 import {IERC7007} from "./IERC7007.sol";
 import {IERC7572} from "./IERC7572.sol";
@@ -74,12 +72,10 @@ contract GenmintCollection is
     IERC7007,
     ICantBeEvil,
     IERC721Errors,
-    ERC2981,
+    IERC2981,
     Ownable
 {
-    using Strings for uint256;
     using ShortStrings for string;
-    using ShortStrings for ShortString;
 
     /// @notice Everything the constructor needs, taken from the collection's spec.
     struct Config {
@@ -121,6 +117,13 @@ contract GenmintCollection is
     error MetadataNotFrozen();
     /// @notice The royalty asked for is above the cap fixed at deployment.
     error RoyaltyAboveCap(uint256 royaltyBps, uint256 capBps);
+    /// @notice A licence name longer than 255 bytes.
+    error LicenseNameTooLong(uint256 length);
+    /// @notice A royalty above 100% (OpenZeppelin ERC2981's error, kept so
+    /// callers decode the same revert).
+    error ERC2981InvalidDefaultRoyalty(uint256 numerator, uint256 denominator);
+    /// @notice A non-zero royalty with the zero address as receiver (OpenZeppelin ERC2981's error).
+    error ERC2981InvalidDefaultRoyaltyReceiver(address receiver);
 
     /// @notice Emitted once, when freezeMetadata() makes the baseURI permanent.
     event MetadataFrozen(string baseURI);
@@ -177,7 +180,7 @@ contract GenmintCollection is
     // batches start in one page, plus one region write per region crossed.
     uint256 private constant _PAGE = 96;
     uint256 private constant _REGION_PAGES = 64;
-    uint256 private constant _REGION = _PAGE * _REGION_PAGES;
+    uint256 private constant _REGION = 6144; // _PAGE * _REGION_PAGES, written out: a product is not folded before its division-by-zero check
     mapping(uint256 page => uint256) private _pages;
     mapping(uint256 startId => address) private _batchOwners;
     mapping(uint256 region => uint256) private _regions;
@@ -201,12 +204,18 @@ contract GenmintCollection is
     string private _symbolFallback;
     string private _baseTokenURI;
     string private _contractMetadataURI;
-    string private _licenseName;
-    string private _licenseURI;
+    /// @dev The licence (ICantBeEvil): one byte holding the name's length, the
+    /// name, then the URI; empty for none. One value instead of two strings:
+    /// a slot less to write at deployment, and one storage read path in the code.
+    string private _license;
     /// @dev Ownable2Step's pending owner. Declared here, not inherited from
     /// OpenZeppelin's Ownable2Step, so that Ownable's _owner stays the last
     /// inherited variable and keeps sharing its slot with the mint cursor.
     address private _pendingOwner;
+    /// @dev ERC-2981 default royalty: receiver in bits 0..159, basis points in
+    /// bits 160..175; zero for none. One slot, and no per-token table (genmint
+    /// sets one royalty for the whole collection), so royaltyInfo reads one slot.
+    uint256 private _royalty;
 
     address private immutable _INITIAL_HOLDER;
     uint256 private immutable _INITIAL_SUPPLY;
@@ -215,12 +224,13 @@ contract GenmintCollection is
     uint96 private immutable _ROYALTY_CAP;
     bytes32 private immutable _PROVENANCE;
 
-    struct Aigc {
-        bytes prompt;
-        bytes aigcData;
-    }
-
-    mapping(uint256 tokenId => Aigc) private _aigc;
+    /// @dev ERC-7007 records, written once. The slot s of _aigc[tokenId] holds
+    /// prompt length | aigcData length << 128 (zero: no record); the prompt and
+    /// the aigcData follow as one packed byte string in slots s+1, s+2, ...
+    /// (as an array's elements follow its keccak slot). One header instead of
+    /// two Solidity `bytes` values: a slot less per record, and about 700 bytes
+    /// less code, which every deployment pays for.
+    mapping(uint256 tokenId => uint256) private _aigc;
 
     constructor(Config memory c) Ownable(c.owner) {
         if (c.maxSupply == 0 || c.maxSupply >= _ID_MASK || c.initialSupply > c.maxSupply) {
@@ -232,14 +242,11 @@ contract GenmintCollection is
         _contractMetadataURI = c.contractURI;
         if (c.royaltyBps > c.royaltyCapBps) revert RoyaltyAboveCap(c.royaltyBps, c.royaltyCapBps);
         _ROYALTY_CAP = c.royaltyCapBps;
-        if (c.royaltyReceiver != address(0) || c.royaltyBps != 0) {
-            // Reverts with ERC2981InvalidDefaultRoyalty(Receiver) on bad values.
-            _setDefaultRoyalty(c.royaltyReceiver, c.royaltyBps);
-        }
+        if (c.royaltyReceiver != address(0) || c.royaltyBps != 0) _setRoyalty(c.royaltyReceiver, c.royaltyBps);
         _PROVENANCE = c.provenanceHash;
         if (bytes(c.licenseName).length != 0) {
-            _licenseName = c.licenseName;
-            _licenseURI = c.licenseURI;
+            if (bytes(c.licenseName).length > 255) revert LicenseNameTooLong(bytes(c.licenseName).length);
+            _license = string(abi.encodePacked(uint8(bytes(c.licenseName).length), c.licenseName, c.licenseURI));
         }
         _MAX_SUPPLY = c.maxSupply;
         _AIGC = c.aigc;
@@ -260,12 +267,12 @@ contract GenmintCollection is
 
     /// @notice ERC-165, ERC-721, ERC-721 metadata, ERC-2981, ERC-4906 and, when
     /// enabled at deploy, ERC-7007 and a16z's ICantBeEvil.
-    function supportsInterface(bytes4 interfaceId) public view override(ERC2981, IERC165) returns (bool) {
+    function supportsInterface(bytes4 interfaceId) public view returns (bool) {
         return interfaceId == type(IERC721).interfaceId || interfaceId == type(IERC721Metadata).interfaceId
             || interfaceId == bytes4(0x49064906) // ERC-4906, as the ERC defines it
+            || interfaceId == type(IERC2981).interfaceId || interfaceId == type(IERC165).interfaceId
             || (_AIGC && interfaceId == type(IERC7007).interfaceId)
-            || (interfaceId == type(ICantBeEvil).interfaceId && bytes(_licenseName).length != 0)
-            || super.supportsInterface(interfaceId);
+            || (interfaceId == type(ICantBeEvil).interfaceId && bytes(_license).length != 0);
     }
 
     // ------------------------------------------------------------- ERC-721
@@ -334,29 +341,29 @@ contract GenmintCollection is
 
     function safeTransferFrom(address from, address to, uint256 tokenId, bytes memory data) public {
         transferFrom(from, to, tokenId);
-        ERC721Utils.checkOnERC721Received(msg.sender, from, to, tokenId, data);
+        if (to.code.length != 0) _checkReceiver(from, to, tokenId, data);
     }
 
     // ---------------------------------------------------- ERC-721 metadata
 
     function name() public view returns (string memory) {
-        return _name.toStringWithFallback(_nameFallback);
+        return _shortOr(_name, _slotOf(_nameFallback));
     }
 
     function symbol() public view returns (string memory) {
-        return _symbol.toStringWithFallback(_symbolFallback);
+        return _shortOr(_symbol, _slotOf(_symbolFallback));
     }
 
     /// @notice baseURI + decimal token id, or "" while the baseURI is empty.
     function tokenURI(uint256 tokenId) public view returns (string memory) {
         _requireOwned(tokenId);
-        string memory base = _baseTokenURI;
-        return bytes(base).length == 0 ? "" : string.concat(base, tokenId.toString());
+        string memory base = _str(_slotOf(_baseTokenURI));
+        return bytes(base).length == 0 ? "" : string.concat(base, _toString(tokenId));
     }
 
     /// @notice The prefix of every tokenURI.
     function baseURI() external view returns (string memory) {
-        return _baseTokenURI;
+        return _str(_slotOf(_baseTokenURI));
     }
 
     /// @notice Changes the baseURI (a reveal, or a move to another gateway) and
@@ -376,8 +383,11 @@ contract GenmintCollection is
         uint256 next = _nextId;
         if (next & _FROZEN != 0) revert MetadataIsFrozen();
         _nextId = uint32(next | _FROZEN);
-        if (next > 1) emit BatchMetadataUpdate(1, next - 1);
-        emit MetadataFrozen(_baseTokenURI);
+        unchecked {
+            if (next > 1) emit BatchMetadataUpdate(1, next - 1);
+        }
+        string memory base = _str(_slotOf(_baseTokenURI));
+        emit MetadataFrozen(base);
     }
 
     /// @notice Emits OpenSea's PermanentURI(tokenURI(id), id) for ids first..last
@@ -388,9 +398,12 @@ contract GenmintCollection is
         if (next & _FROZEN == 0) revert MetadataNotFrozen();
         if (first == 0 || first > last) revert ERC721NonexistentToken(first);
         if (last >= next & _ID_MASK) revert ERC721NonexistentToken(last);
-        string memory base = _baseTokenURI;
-        for (uint256 id = first; id <= last; ++id) {
-            emit PermanentURI(string.concat(base, id.toString()), id);
+        string memory base = _str(_slotOf(_baseTokenURI));
+        for (uint256 id = first; id <= last;) {
+            emit PermanentURI(string.concat(base, _toString(id)), id);
+            unchecked {
+                ++id; // last < 2^31
+            }
         }
     }
 
@@ -402,7 +415,7 @@ contract GenmintCollection is
     // ------------------------------------------------------------ ERC-7572
 
     function contractURI() external view returns (string memory) {
-        return _contractMetadataURI;
+        return _str(_slotOf(_contractMetadataURI));
     }
 
     /// @notice Changes the contract-level metadata URI. Reverts once frozen.
@@ -416,7 +429,9 @@ contract GenmintCollection is
 
     /// @notice Number of tokens minted so far (ids 1..totalSupply()).
     function totalSupply() external view returns (uint256) {
-        return (_nextId & _ID_MASK) - 1;
+        unchecked {
+            return (_nextId & _ID_MASK) - 1; // the cursor starts at 1
+        }
     }
 
     /// @notice The supply cap fixed at deployment.
@@ -432,43 +447,44 @@ contract GenmintCollection is
         if (quantity == 0) revert MintZeroQuantity();
         uint256 start = _nextId; // with _FROZEN set, start > _MAX_SUPPLY + 1
         uint256 end = start + quantity; // exclusive
-        if (end - 1 > _MAX_SUPPLY) {
-            // A frozen cursor is above every cap: say why (re-reading the warm
-            // slot here keeps the flag off the stack of the path that mints).
-            _requireNotFrozen();
-            revert MaxSupplyExceeded(_MAX_SUPPLY, end - 1);
-        }
-
-        uint256 bits = _curPages; // start-page flags of region((start-1))
-        uint256 region = start / _REGION;
-        if ((start - 1) / _REGION != region) {
-            // The previous batch ended on the last id of a region: retire its flags.
-            if (bits != 0) _regions[region - 1] |= bits;
-            bits = 0;
-        }
-        uint256 page = start / _PAGE;
-        uint256 slot = _pages[page];
-        uint256 flags = slot >> 160;
-        if (flags != 0) {
-            // Another batch already starts in this page: keep its owner aside.
-            _batchOwners[page * _PAGE + Math.log2(flags)] = address(uint160(slot));
-        }
-        _pages[page] = uint256(uint160(to)) | ((flags | (1 << (start % _PAGE))) << 160);
-        bits |= 1 << (page % _REGION_PAGES);
-        uint256 lastRegion = (end - 1) / _REGION;
-        if (lastRegion != region) {
-            // The batch runs into later regions: retire this region's flags and
-            // tell every region it enters who owns its first ids.
-            _regions[region] |= bits;
-            uint256 carry = uint256(uint160(to)) << 64;
-            for (uint256 r = region + 1; r <= lastRegion; ++r) {
-                _regions[r] = carry;
-            }
-            bits = 0;
-        }
-        _nextId = uint32(end);
-        _curPages = uint64(bits);
+        // Nothing below can overflow: end did not (checked), and past the cap check it is under 2^31.
         unchecked {
+            if (end - 1 > _MAX_SUPPLY) {
+                // A frozen cursor is above every cap: say why (re-reading the warm
+                // slot here keeps the flag off the stack of the path that mints).
+                _requireNotFrozen();
+                revert MaxSupplyExceeded(_MAX_SUPPLY, end - 1);
+            }
+
+            uint256 bits = _curPages; // start-page flags of region((start-1))
+            uint256 region = start / _REGION;
+            if ((start - 1) / _REGION != region) {
+                // The previous batch ended on the last id of a region: retire its flags.
+                if (bits != 0) _regions[region - 1] |= bits;
+                bits = 0;
+            }
+            uint256 page = start / _PAGE;
+            uint256 slot = _pages[page];
+            uint256 flags = slot >> 160;
+            if (flags != 0) {
+                // Another batch already starts in this page: keep its owner aside.
+                _batchOwners[page * _PAGE + Math.log2(flags)] = address(uint160(slot));
+            }
+            _pages[page] = uint256(uint160(to)) | ((flags | (1 << (start % _PAGE))) << 160);
+            bits |= 1 << (page % _REGION_PAGES);
+            uint256 lastRegion = (end - 1) / _REGION;
+            if (lastRegion != region) {
+                // The batch runs into later regions: retire this region's flags and
+                // tell every region it enters who owns its first ids.
+                _regions[region] |= bits;
+                uint256 carry = uint256(uint160(to)) << 64;
+                for (uint256 r = region + 1; r <= lastRegion; ++r) {
+                    _regions[r] = carry;
+                }
+                bits = 0;
+            }
+            _nextId = uint32(end);
+            _curPages = uint64(bits);
             _balances[to] += quantity;
         }
         // One Transfer per token. Unrolled by four: the loop test and jump then
@@ -498,10 +514,15 @@ contract GenmintCollection is
         _requireNotFrozen();
         _requireOwned(tokenId);
         if (prompt.length == 0 || aigcData.length == 0) revert AigcDataEmpty();
-        Aigc storage a = _aigc[tokenId];
-        if (a.aigcData.length != 0) revert AigcDataAlreadySet(tokenId);
-        a.prompt = prompt;
-        a.aigcData = aigcData;
+        uint256 slot = _aigcSlot(tokenId);
+        if (_sload(slot) != 0) revert AigcDataAlreadySet(tokenId);
+        (uint256 m, uint256 total) = _packAigc(prompt, aigcData);
+        assembly ("memory-safe") {
+            sstore(slot, or(prompt.length, shl(128, aigcData.length)))
+            for { let i := 0 } lt(i, total) { i := add(i, 0x20) } {
+                sstore(add(add(slot, 1), shr(5, i)), mload(add(m, i)))
+            }
+        }
         emit AigcData(tokenId, prompt, aigcData, proof);
     }
 
@@ -514,16 +535,25 @@ contract GenmintCollection is
         returns (bool success)
     {
         if (!_AIGC || proof.length != 32) return false;
-        Aigc storage a = _aigc[abi.decode(proof, (uint256))];
-        return a.aigcData.length != 0 && keccak256(a.prompt) == keccak256(prompt)
-            && keccak256(a.aigcData) == keccak256(aigcData);
+        uint256 slot = _aigcSlot(uint256(bytes32(proof)));
+        uint256 h = _sload(slot);
+        if (h == 0 || h != prompt.length | aigcData.length << 128) return false;
+        (uint256 m, uint256 total) = _packAigc(prompt, aigcData);
+        assembly ("memory-safe") {
+            success := 1
+            for { let i := 0 } lt(i, total) { i := add(i, 0x20) } {
+                if iszero(eq(mload(add(m, i)), sload(add(add(slot, 1), shr(5, i))))) {
+                    success := 0
+                    break
+                }
+            }
+        }
     }
 
     /// @notice The ERC-7007 data recorded for `tokenId` (empty when none).
     function aigcDataOf(uint256 tokenId) external view returns (bytes memory prompt, bytes memory aigcData) {
         _requireOwned(tokenId);
-        Aigc storage a = _aigc[tokenId];
-        return (a.prompt, a.aigcData);
+        return _readAigc(tokenId);
     }
 
     // ---------------------------------------------------------- provenance
@@ -539,12 +569,12 @@ contract GenmintCollection is
 
     /// @notice The licence's URI (ICantBeEvil), "" when none was set at deploy.
     function getLicenseURI() external view returns (string memory) {
-        return _licenseURI;
+        return _licensePart(false);
     }
 
     /// @notice The licence's name (ICantBeEvil), "" when none was set at deploy.
     function getLicenseName() external view returns (string memory) {
-        return _licenseName;
+        return _licensePart(true);
     }
 
     // ------------------------------------------------------------- royalty
@@ -557,10 +587,17 @@ contract GenmintCollection is
     /// this function costs those hot paths nothing. The same holds for every
     /// function added since the first gas table (mint/gasbench).
     function setDefaultRoyalty(address receiver, uint16 royaltyBps) external onlyOwner {
-        if (royaltyBps > _ROYALTY_CAP) revert RoyaltyAboveCap(royaltyBps, _ROYALTY_CAP);
-        if (receiver == address(0) && royaltyBps == 0) _deleteDefaultRoyalty();
-        else _setDefaultRoyalty(receiver, royaltyBps);
+        uint256 cap = _ROYALTY_CAP;
+        if (royaltyBps > cap) revert RoyaltyAboveCap(royaltyBps, cap);
+        _setRoyalty(receiver, royaltyBps);
         emit DefaultRoyaltySet(receiver, royaltyBps);
+    }
+
+    /// @notice ERC-2981: the same receiver and basis points for every token id,
+    /// minted or not; (0, 0) when there is no royalty.
+    function royaltyInfo(uint256, uint256 salePrice) external view returns (address receiver, uint256 amount) {
+        uint256 r = _royalty;
+        return (address(uint160(r)), salePrice * (r >> 160) / 10_000);
     }
 
     /// @notice The highest royalty setDefaultRoyalty accepts, in basis points.
@@ -599,6 +636,194 @@ contract GenmintCollection is
 
     // ------------------------------------------------------------ internal
 
+    /// @dev What OpenZeppelin's ERC2981._setDefaultRoyalty checks, in its order
+    /// and with its errors; receiver 0 with 0 bps removes the royalty.
+    function _setRoyalty(address receiver, uint256 bps) private {
+        if (bps > 10_000) revert ERC2981InvalidDefaultRoyalty(bps, 10_000);
+        if (receiver == address(0) && bps != 0) revert ERC2981InvalidDefaultRoyaltyReceiver(address(0));
+        _royalty = uint256(uint160(receiver)) | bps << 160;
+    }
+
+    /// @dev The decimal digits of `value` (OpenZeppelin's Strings.toString does
+    /// the same in 300 more bytes of code, which every deployment pays for).
+    function _toString(uint256 value) private pure returns (string memory s) {
+        assembly ("memory-safe") {
+            // 78 digits at most: written backwards from s+0x80, then the length
+            // word just before the first digit.
+            let end := add(mload(0x40), 0x80)
+            mstore(0x40, end)
+            let p := end
+            for {} 1 {} {
+                p := sub(p, 1)
+                mstore8(p, add(48, mod(value, 10)))
+                value := div(value, 10)
+                if iszero(value) { break }
+            }
+            s := sub(p, 0x20)
+            mstore(s, sub(end, p))
+        }
+    }
+
+    /// @dev OpenZeppelin's ERC721Utils.checkOnERC721Received for a `to` with
+    /// code: the same call (all gas, the same calldata), and the same outcome
+    /// for every answer: the magic value passes; another well-formed bytes4
+    /// reverts with ERC721InvalidReceiver(to), as does a revert without data;
+    /// a revert with data is bubbled up; a return shorter than a word, or a
+    /// word that is not a clean bytes4, reverts without data (Solidity's
+    /// decoding failure). In assembly: the try/catch costs 300 more bytes of
+    /// code, which every deployment pays for. The differential suite against
+    /// OpenZeppelin covers each answer (test/ReceiverProbe.sol).
+    function _checkReceiver(address from, address to, uint256 tokenId, bytes memory data) private {
+        bool rejected;
+        assembly ("memory-safe") {
+            // onERC721Received(msg.sender, from, tokenId, data), ABI-encoded
+            // past the free memory pointer.
+            let m := mload(0x40)
+            let len := mload(data)
+            mstore(m, 0x150b7a02)
+            mstore(add(m, 0x20), caller())
+            mstore(add(m, 0x40), from)
+            mstore(add(m, 0x60), tokenId)
+            mstore(add(m, 0x80), 0x80)
+            mstore(add(m, 0xa0), len)
+            mcopy(add(m, 0xc0), add(data, 0x20), len)
+            mstore(add(add(m, 0xc0), len), 0)
+            let ok := call(gas(), to, 0, add(m, 0x1c), add(0xa4, and(add(len, 0x1f), not(0x1f))), 0, 0x20)
+            switch ok
+            case 0 {
+                if returndatasize() {
+                    returndatacopy(m, 0, returndatasize())
+                    revert(m, returndatasize())
+                }
+                rejected := 1
+            }
+            default {
+                let r := mload(0)
+                if or(lt(returndatasize(), 0x20), shr(32, shl(32, r))) { revert(0, 0) }
+                rejected := iszero(eq(r, shl(224, 0x150b7a02)))
+            }
+        }
+        if (rejected) revert ERC721InvalidReceiver(to);
+    }
+
+    /// @dev A storage string copied to memory. Every storage string is read
+    /// through this one routine: solc would otherwise emit a copy of its own
+    /// routine per string variable (about 130 bytes each), which every
+    /// deployment pays for. Solidity's layout: a short string (< 32 bytes) is
+    /// left-aligned in its slot with 2 * length in the low byte; a long one has
+    /// 2 * length + 1 in its slot and its bytes from keccak256(slot) on.
+    function _str(uint256 slot) private view returns (string memory s) {
+        assembly ("memory-safe") {
+            let v := sload(slot)
+            s := mload(0x40)
+            let len := shr(1, and(v, 0xff))
+            switch and(v, 1)
+            case 0 { mstore(add(s, 0x20), and(v, not(0xff))) }
+            default {
+                len := shr(1, v)
+                mstore(0, slot)
+                let d := keccak256(0, 0x20)
+                for { let i := 0 } lt(i, len) { i := add(i, 0x20) } {
+                    mstore(add(add(s, 0x20), i), sload(add(d, shr(5, i))))
+                }
+            }
+            mstore(s, len)
+            mstore(0x40, add(add(s, 0x20), and(add(len, 0x1f), not(0x1f))))
+        }
+    }
+
+    /// @dev The storage slot of a string variable, for _str. Adding
+    /// shr(255, codesize()), always 0, hides the slot number from the
+    /// optimizer, which would otherwise copy _str once per variable.
+    function _slotOf(string storage value) private pure returns (uint256 slot) {
+        assembly ("memory-safe") {
+            slot := add(value.slot, shr(255, codesize()))
+        }
+    }
+
+    /// @dev OpenZeppelin's ShortStrings.toStringWithFallback, reading the
+    /// fallback through _str.
+    function _shortOr(ShortString packed, uint256 spill) private view returns (string memory s) {
+        bytes32 word = ShortString.unwrap(packed);
+        if (word == bytes32(uint256(0xff))) return _str(spill); // ShortStrings' FALLBACK_SENTINEL
+        assembly ("memory-safe") {
+            s := mload(0x40)
+            mstore(0x40, add(s, 0x40))
+            mstore(s, and(word, 0xff))
+            mstore(add(s, 0x20), word)
+        }
+    }
+
+    /// @dev The licence's name (nameOnly) or URI, out of _license.
+    function _licensePart(bool nameOnly) private view returns (string memory part) {
+        string memory l = _str(_slotOf(_license));
+        assembly ("memory-safe") {
+            part := l
+            let total := mload(l)
+            if total {
+                let n := byte(0, mload(add(l, 0x20)))
+                switch nameOnly
+                case 0 {
+                    part := add(l, add(n, 1))
+                    mstore(part, sub(total, add(n, 1)))
+                }
+                default {
+                    part := add(l, 1)
+                    mstore(part, n)
+                }
+            }
+        }
+    }
+
+    function _aigcSlot(uint256 tokenId) private pure returns (uint256 slot) {
+        assembly ("memory-safe") {
+            mstore(0, tokenId)
+            mstore(0x20, _aigc.slot)
+            slot := keccak256(0, 0x40)
+        }
+    }
+
+    /// @dev prompt ++ aigcData, zero-padded to a word, in memory past the free
+    /// memory pointer (scratch: valid until the next allocation).
+    function _packAigc(bytes calldata prompt, bytes calldata aigcData) private pure returns (uint256 m, uint256 total) {
+        assembly ("memory-safe") {
+            m := mload(0x40)
+            total := add(prompt.length, aigcData.length)
+            calldatacopy(m, prompt.offset, prompt.length)
+            calldatacopy(add(m, prompt.length), aigcData.offset, aigcData.length)
+            mstore(add(m, total), 0)
+        }
+    }
+
+    function _sload(uint256 slot) private view returns (uint256 v) {
+        assembly ("memory-safe") {
+            v := sload(slot)
+        }
+    }
+
+    /// @dev The ERC-7007 record of `tokenId` (see _aigc); empty when none.
+    function _readAigc(uint256 tokenId) private view returns (bytes memory prompt, bytes memory aigcData) {
+        uint256 slot = _aigcSlot(tokenId);
+        assembly ("memory-safe") {
+            let h := sload(slot)
+            let pl := and(h, 0xffffffffffffffffffffffffffffffff)
+            let dl := shr(128, h)
+            let total := add(pl, dl)
+            // Read the packed words into a buffer, then copy each part out.
+            let buf := mload(0x40)
+            for { let i := 0 } lt(i, total) { i := add(i, 0x20) } {
+                mstore(add(buf, i), sload(add(add(slot, 1), shr(5, i))))
+            }
+            prompt := add(buf, and(add(total, 0x1f), not(0x1f)))
+            mstore(prompt, pl)
+            mcopy(add(prompt, 0x20), buf, pl)
+            aigcData := add(add(prompt, 0x20), and(add(pl, 0x1f), not(0x1f)))
+            mstore(aigcData, dl)
+            mcopy(add(aigcData, 0x20), add(buf, pl), dl)
+            mstore(0x40, add(add(aigcData, 0x20), and(add(dl, 0x1f), not(0x1f))))
+        }
+    }
+
     function _requireNotFrozen() private view {
         if (_nextId & _FROZEN != 0) revert MetadataIsFrozen();
     }
@@ -624,22 +849,25 @@ contract GenmintCollection is
     /// besides the cursor: its page, then either a moved batch owner, or its
     /// region's flags and an earlier page, or its region's carry.
     function _laterOwner(uint256 tokenId, uint256 next) private view returns (address) {
-        uint256 page = tokenId / _PAGE;
-        uint256 slot = _pages[page];
-        uint256 flags = slot >> 160;
-        uint256 below = flags & ((2 << (tokenId % _PAGE)) - 1);
-        if (below != 0) {
-            uint256 s = Math.log2(below);
-            if (s == Math.log2(flags)) return address(uint160(slot));
-            return _batchOwners[page * _PAGE + s];
+        // tokenId < next < 2^31: nothing here can overflow.
+        unchecked {
+            uint256 page = tokenId / _PAGE;
+            uint256 slot = _pages[page];
+            uint256 flags = slot >> 160;
+            uint256 below = flags & ((2 << (tokenId % _PAGE)) - 1);
+            if (below != 0) {
+                uint256 s = Math.log2(below);
+                if (s == Math.log2(flags)) return address(uint160(slot));
+                return _batchOwners[page * _PAGE + s];
+            }
+            uint256 region = page / _REGION_PAGES;
+            bool current = region == (next - 1) / _REGION;
+            uint256 regionSlot = current ? 0 : _regions[region];
+            uint256 bits = current ? _curPages : regionSlot & type(uint64).max;
+            bits &= (1 << (page % _REGION_PAGES)) - 1;
+            if (bits != 0) return address(uint160(_pages[region * _REGION_PAGES + Math.log2(bits)]));
+            if (current) regionSlot = _regions[region];
+            return address(uint160(regionSlot >> 64));
         }
-        uint256 region = page / _REGION_PAGES;
-        bool current = region == (next - 1) / _REGION;
-        uint256 regionSlot = current ? 0 : _regions[region];
-        uint256 bits = current ? _curPages : regionSlot & type(uint64).max;
-        bits &= (1 << (page % _REGION_PAGES)) - 1;
-        if (bits != 0) return address(uint160(_pages[region * _REGION_PAGES + Math.log2(bits)]));
-        if (current) regionSlot = _regions[region];
-        return address(uint160(regionSlot >> 64));
     }
 }
