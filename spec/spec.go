@@ -54,6 +54,9 @@ type Spec struct {
 	ERC7007 bool
 	// Rarity is the spec's rarity: section.
 	Rarity Rarity
+	// Reveal is the spec's reveal: section; nil when tokens show their
+	// art from the start.
+	Reveal *Reveal
 
 	// Network is the chain to mint on (default DefaultNetwork, a local anvil).
 	Network Network
