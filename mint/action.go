@@ -49,6 +49,11 @@ func (r *runner) planAction(ctx context.Context) (*planned, error) {
 	a := r.o.Action
 	switch a.Kind {
 	case KindFreeze:
+		if !info.Frozen && !r.rec.IsRevealed(info.BaseURI) {
+			// Freezing the placeholder would make it final.
+			return nil, fmt.Errorf("%w: collection %s still shows its placeholder (%s), which a freeze would make final: run 'genmint reveal' first",
+				ErrNotRevealed, dep.Contract.Hex(), info.BaseURI)
+		}
 		if !info.Frozen {
 			return r.ownerStep(p, step{kind: KindFreeze})
 		}

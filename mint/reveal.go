@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/ethclient"
 
 	"github.com/genmint/genmint/mint/chain"
 	"github.com/genmint/genmint/pin"
@@ -153,4 +154,23 @@ func (r *runner) placeholderURI(ctx context.Context) (string, error) {
 		return "", err
 	}
 	return rec.PlaceholderURI, nil
+}
+
+// RevealedAt says whether the collection recorded by rec is revealed,
+// asking the node at rawURL for the contract's baseURI when the record
+// alone cannot tell (shown names the node in messages, any key redacted).
+func RevealedAt(ctx context.Context, rawURL, shown string, rec *DeploymentRecord) (bool, error) {
+	if rec.IsRevealed("") {
+		return true, nil
+	}
+	cl, err := ethclient.DialContext(ctx, rawURL)
+	if err != nil {
+		return false, fmt.Errorf("--rpc %s: %w", shown, err)
+	}
+	defer cl.Close()
+	info, err := chain.Open(cl, rec.Address).Info(ctx)
+	if err != nil {
+		return false, fmt.Errorf("read collection %s at %s: %w", rec.Address.Hex(), shown, err)
+	}
+	return rec.IsRevealed(info.BaseURI), nil
 }

@@ -189,3 +189,26 @@ func TestIsRevealedFromTheChain(t *testing.T) {
 		t.Error("a collection without a placeholder, or recorded revealed, is revealed")
 	}
 }
+
+// TestFreezeRefusedBeforeReveal: freezing a collection that shows its
+// placeholder is refused and sends nothing; after the reveal it freezes.
+func TestFreezeRefusedBeforeReveal(t *testing.T) {
+	ctx := context.Background()
+	ch := newTestChain(t, nil)
+	c, res := placeholderCollection(t, 3, ch)
+	o := options(c, ch)
+	o.Action = &Action{Kind: KindFreeze}
+	before := len(ch.sends())
+	if _, err := Run(ctx, o); !errors.Is(err, ErrNotRevealed) || len(ch.sends()) != before {
+		t.Fatalf("freeze before the reveal: %v, %d sends", err, len(ch.sends())-before)
+	}
+	if _, err := Run(ctx, revealOptions(c, ch)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Run(ctx, o); err != nil {
+		t.Fatal(err)
+	}
+	if info, _ := chain.Open(ch, res.Contract).Info(ctx); !info.Frozen || info.BaseURI != c.pin.BaseURI {
+		t.Fatalf("after reveal and freeze: %+v", info)
+	}
+}
