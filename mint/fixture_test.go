@@ -112,6 +112,22 @@ type testChain struct {
 	cap    *big.Int
 	sent   []*types.Transaction
 	policy func(tx *types.Transaction, n int) action // n: how many sends before this one
+	// onReceipt, if set, is called after each receipt lookup with how many
+	// lookups were made so far.
+	onReceipt func(n int)
+	lookups   int
+}
+
+func (c *testChain) TransactionReceipt(ctx context.Context, h common.Hash) (*types.Receipt, error) {
+	rc, err := c.Simulated.TransactionReceipt(ctx, h)
+	c.mu.Lock()
+	c.lookups++
+	n, f := c.lookups, c.onReceipt
+	c.mu.Unlock()
+	if f != nil {
+		f(n)
+	}
+	return rc, err
 }
 
 type action int

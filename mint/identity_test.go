@@ -197,8 +197,15 @@ func TestStuckUsesOneClock(t *testing.T) {
 	ch.policy = func(*types.Transaction, int) action { return hold }
 	o := options(c, ch)
 	o.StuckAfter, o.MaxReplacements = time.Hour, 1
-	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	// Stop the run after a few receipt polls: with the wrong clock the
+	// first poll already replaces the transaction.
+	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	ch.onReceipt = func(n int) {
+		if n >= 5 {
+			cancel()
+		}
+	}
 	_, err = Run(ctx, o)
 	if err == nil || errors.Is(err, ErrStuck) {
 		t.Fatalf("run: %v", err)
