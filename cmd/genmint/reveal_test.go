@@ -185,6 +185,10 @@ func TestRevealAnvilKubo(t *testing.T) {
 	}
 
 	// The reveal.
+	preReveal, err := os.ReadFile(mint.DeploymentFile(dir, "local"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	out, err = ownerCmd(dir, an.URL, owner.Address, ksDir, pwFile, "reveal", "--yes", "--ipfs-api", k.APIAddr, "--json").Output()
 	var res struct {
 		Revealed     bool            `json:"revealed"`
@@ -240,7 +244,26 @@ func TestRevealAnvilKubo(t *testing.T) {
 		t.Fatalf("deployments file %+v, %v", file, err)
 	}
 
-	// Again: nothing to send. Then the freeze goes through.
+	// The state database lost, and deployments/ as committed before the
+	// reveal: repair rebuilds the records and the chain says revealed.
+	if err := os.WriteFile(mint.DeploymentFile(dir, "local"), preReveal, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(filepath.Join(dir, ".genmint", "state.db")); err != nil {
+		t.Fatal(err)
+	}
+	if code, stdout, stderr := run(t, genmint(dir, "repair", "--rpc", an.URL, "--car", filepath.Join(dir, "c.car"))); code != 0 {
+		t.Fatalf("repair: %d\n%s%s", code, stdout, stderr)
+	}
+	if code, stdout, _ := run(t, genmint(dir, "status", "--json")); code != 0 || !strings.Contains(stdout, `"revealed": false`) {
+		t.Fatalf("status from the stale record alone: %d\n%s", code, stdout)
+	}
+	if code, stdout, _ := run(t, genmint(dir, "status", "--json", "--rpc", an.URL)); code != 0 || !strings.Contains(stdout, `"revealed": true`) {
+		t.Fatalf("status --rpc after repair: %d\n%s", code, stdout)
+	}
+
+	// Again: nothing to send (the record learns the reveal from the
+	// chain). Then the freeze goes through.
 	nonce, _ = cl.NonceAt(ctx, owner.Address, nil)
 	out, err = ownerCmd(dir, an.URL, owner.Address, ksDir, pwFile, "reveal", "--yes").CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "already revealed") {
