@@ -370,3 +370,47 @@ func exitStatus(err error, ee **exec.ExitError) (syscall.WaitStatus, bool) {
 	}
 	return 0, false
 }
+
+// TestRevealPinsWhenNeeded: the folder no longer matches the last pin run
+// (the placeholder's description was edited after the mint), so reveal
+// pins first, to --car, then reveals the real metadata, which did not
+// change.
+func TestRevealPinsWhenNeeded(t *testing.T) {
+	an := testenv.StartAnvil(t)
+	owner := an.Accounts[6]
+	dir := revealCollection(t, 3, nil)
+	ksDir, pwFile := keystore(t, keyHex(owner))
+	if out, err := mintCmd(dir, an.URL, owner.Address, ksDir, pwFile).CombinedOutput(); err != nil {
+		t.Fatalf("mint: %v\n%s", err, out)
+	}
+	before, _, _ := latestPin(t, dir)
+	specPath := filepath.Join(dir, "genmint.yaml")
+	b, _ := os.ReadFile(specPath)
+	if err := os.WriteFile(specPath, bytes.Replace(b, []byte("Revealed when the drop ends."), []byte("Revealed at last."), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	car := filepath.Join(t.TempDir(), "again.car")
+	out, err := ownerCmd(dir, an.URL, owner.Address, ksDir, pwFile, "reveal", "--yes", "--car", car, "--json").Output()
+	var res struct {
+		BaseURI string      `json:"base_uri"`
+		Pinned  *pin.Result `json:"pinned"`
+	}
+	if err != nil || json.Unmarshal(out, &res) != nil || res.Pinned == nil || res.BaseURI != before.BaseURI {
+		t.Fatalf("reveal: %v\n%s", err, out)
+	}
+	if res.Pinned.PlaceholderURI == before.PlaceholderURI || res.Pinned.BaseURI != before.BaseURI {
+		t.Fatalf("the new pin run: %+v", res.Pinned)
+	}
+	if _, err := os.Stat(car); err != nil {
+		t.Fatalf("no CAR written: %v", err)
+	}
+	_, st, _ := latestPin(t, dir)
+	cl, err := ethclient.Dial(an.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	if info, err := chain.Open(cl, st.Deployment.Contract).Info(context.Background()); err != nil || info.BaseURI != before.BaseURI {
+		t.Fatalf("baseURI %s, %v", info.BaseURI, err)
+	}
+}
