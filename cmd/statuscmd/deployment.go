@@ -30,7 +30,7 @@ func (o *StatusOptions) reveal(ctx context.Context, db *state.DB, doc *Document,
 	if rec == nil && o.Dir != "" {
 		s, err := o.Spec()
 		if err != nil {
-			return err
+			return nil // the revealed state is extra: a broken spec does not hide the items' status
 		}
 		if rec, err = mint.FindDeployment(ctx, db, o.Dir, s.Network.Name); err != nil || rec == nil {
 			return err
