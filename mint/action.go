@@ -16,7 +16,10 @@ import (
 type Action struct {
 	// Kind is KindFreeze (freezeMetadata, then OpenSea's PermanentURI
 	// events for every token in ranges of PermanentURIChunk) or
-	// KindSetRoyalty (setDefaultRoyalty to Royalty).
+	// KindSetRoyalty (setDefaultRoyalty to Royalty) or KindReveal
+	// (setBaseURI from the placeholder to the pinned real metadata, once
+	// it re-derives from the folder and matches the provenance commitment;
+	// needs Options.Dir and Options.Metadata).
 	Kind    Kind
 	Royalty chain.Royalty
 }
@@ -46,6 +49,11 @@ func (r *runner) planAction(ctx context.Context) (*planned, error) {
 	a := r.o.Action
 	switch a.Kind {
 	case KindFreeze:
+		if !info.Frozen && !r.rec.IsRevealed(info.BaseURI) {
+			// Freezing the placeholder would make it final.
+			return nil, fmt.Errorf("%w: collection %s still shows its placeholder (%s), which a freeze would make final: run 'genmint reveal' first",
+				ErrNotRevealed, dep.Contract.Hex(), info.BaseURI)
+		}
 		if !info.Frozen {
 			return r.ownerStep(p, step{kind: KindFreeze})
 		}
@@ -60,6 +68,8 @@ func (r *runner) planAction(ctx context.Context) (*planned, error) {
 		if info.Royalty != a.Royalty {
 			return r.ownerStep(p, step{kind: KindSetRoyalty, royalty: a.Royalty})
 		}
+	case KindReveal:
+		return r.planReveal(ctx, p)
 	default:
 		return nil, fmt.Errorf("mint: unknown action %q", a.Kind)
 	}

@@ -70,6 +70,11 @@ func (r *runner) apply(ctx context.Context, group []txRow, w *txRow, rc *types.R
 				return err
 			}
 			rec.ContractURI = r.contractURI
+			if ph, err := r.placeholderURI(ctx); err != nil {
+				return err
+			} else if ph != "" && ph == w.BaseURI {
+				rec.PlaceholderURI = ph
+			}
 			s.record = rec
 		}
 	case KindMint:
@@ -79,7 +84,7 @@ func (r *runner) apply(ctx context.Context, group []txRow, w *txRow, rc *types.R
 				ErrSupplyMismatch, w.Hash.Hex(), rangeText(ids), w.First, w.Last)
 		}
 		s.tokens = ids
-	case KindSetBaseURI:
+	case KindSetBaseURI, KindReveal:
 		info, err := c.Info(ctx)
 		if err != nil {
 			return err
@@ -90,6 +95,12 @@ func (r *runner) apply(ctx context.Context, group []txRow, w *txRow, rc *types.R
 		if r.rec != nil {
 			rec := *r.rec
 			rec.BaseURI = w.BaseURI
+			switch {
+			case w.Kind == KindReveal:
+				rec.Revealed = true
+			case rec.PlaceholderURI != "" && !rec.Revealed:
+				rec.PlaceholderURI = w.BaseURI // the placeholder folder grew with the items
+			}
 			s.record = &rec
 		}
 	case KindFreeze, KindSetRoyalty:

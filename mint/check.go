@@ -209,6 +209,7 @@ func comparePin(rec *pin.Record, res *pin.Result) error {
 		{"contract metadata (genmint.yaml's collection facts)", rec.Roots.Contract, res.Roots.Contract},
 		{"baseURI", rec.BaseURI, res.BaseURI},
 		{"contractURI", rec.ContractURI, res.ContractURI},
+		{"placeholder baseURI (genmint.yaml's reveal:)", rec.PlaceholderURI, res.PlaceholderURI},
 	} {
 		if c.want != c.got {
 			return fail("the %s recomputes from the folder to %s, but the pin record says %s", c.what, c.got, c.want)

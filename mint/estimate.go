@@ -51,6 +51,11 @@ func (r *runner) estimate(ctx context.Context, p *planned) (*Estimate, error) {
 			est.Deploy = true
 		case KindSetBaseURI:
 			est.SetBaseURI = p.baseURI
+			for _, st := range p.steps {
+				if st.kind == KindSetBaseURI {
+					est.SetBaseURI = st.uri // before a reveal, the placeholder folder
+				}
+			}
 		case KindSetContractURI:
 			est.SetContractURI = p.contractURI
 		}

@@ -35,6 +35,13 @@ type DeploymentRecord struct {
 	ContractURI string         `json:"contract_uri"`
 	// InitialSupply is how many tokens the constructor minted (1..N).
 	InitialSupply uint64 `json:"initial_supply"`
+	// PlaceholderURI is the placeholder folder the tokens pointed at
+	// before the reveal ("" for a collection deployed revealed; see
+	// spec reveal:), and Revealed whether `genmint reveal` moved the
+	// baseURI to the real metadata. Read them through IsRevealed, which
+	// also asks the chain.
+	PlaceholderURI string `json:"placeholder_uri,omitempty"`
+	Revealed       bool   `json:"revealed,omitempty"`
 }
 
 // ErrChainReset: the node's chain does not hold the recorded deployment or

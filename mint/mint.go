@@ -156,6 +156,9 @@ type Options struct {
 	// unchecked runs as genmint did before chain identity (no identity
 	// check, none recorded): the benchmark's reference, never set otherwise.
 	unchecked bool
+	// folderless skips a reveal's re-derivation from the folder: for the
+	// unit tests' collections, which have no files; never set otherwise.
+	folderless bool
 }
 
 // Defaults for Options.

@@ -100,9 +100,16 @@ func (r *runner) plan(ctx context.Context) (*planned, error) {
 			return nil, err
 		}
 		n := uint64(len(p.pending))
+		// With a placeholder (spec reveal:) every token shows it until
+		// 'genmint reveal'; the provenance hash below binds the real
+		// collection all the same.
+		base := rec.BaseURI
+		if rec.PlaceholderURI != "" {
+			base = rec.PlaceholderURI
+		}
 		p.cfg = chain.Config{
 			Name: r.o.Collection.Name, Symbol: r.o.Collection.Symbol,
-			BaseURI: rec.BaseURI, ContractURI: rec.ContractURI,
+			BaseURI: base, ContractURI: rec.ContractURI,
 			Owner: r.from, InitialHolder: recipient, InitialSupply: n,
 			MaxSupply: max(r.o.Collection.MaxSupply, n),
 			Royalty:   r.o.Collection.Royalty, AIGC: r.o.Collection.AIGC,
@@ -157,12 +164,22 @@ func (r *runner) plan(ctx context.Context) (*planned, error) {
 	// pin run: move the contract to its URIs first. setBaseURI emits
 	// ERC-4906's BatchMetadataUpdate, so marketplaces refresh every token;
 	// pin has already checked that no minted token's bytes changed.
-	if info.BaseURI != rec.BaseURI {
+	// Before the reveal the contract follows the placeholder folder, which
+	// grows with the items; only 'genmint reveal' moves it to the real one.
+	want := rec.BaseURI
+	if !r.rec.IsRevealed(info.BaseURI) {
+		if rec.PlaceholderURI == "" {
+			return nil, fmt.Errorf("%w: collection %s shows its placeholder, but genmint.yaml has no reveal: section now: run 'genmint reveal' first, or put the reveal: section back",
+				ErrNotRevealed, dep.Contract.Hex())
+		}
+		want = rec.PlaceholderURI
+	}
+	if info.BaseURI != want {
 		if info.Frozen {
 			return nil, fmt.Errorf("%w: the pinned baseURI is now %s but collection %s's metadata is frozen at %s: the new pin cannot be applied; pin the collection as it was frozen",
-				chain.ErrMetadataFrozen, rec.BaseURI, dep.Contract.Hex(), info.BaseURI)
+				chain.ErrMetadataFrozen, want, dep.Contract.Hex(), info.BaseURI)
 		}
-		p.steps = append(p.steps, step{kind: KindSetBaseURI, uri: rec.BaseURI})
+		p.steps = append(p.steps, step{kind: KindSetBaseURI, uri: want})
 	}
 	if info.ContractURI != rec.ContractURI {
 		p.steps = append(p.steps, step{kind: KindSetContractURI, uri: rec.ContractURI})

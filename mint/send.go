@@ -32,7 +32,7 @@ func (r *runner) execute(ctx context.Context, p *planned, st step) error {
 		if gas, err = r.estimateGas(ctx, nil, data, "deploy the collection"); err != nil {
 			return err
 		}
-	case KindSetBaseURI, KindSetContractURI:
+	case KindSetBaseURI, KindSetContractURI, KindReveal:
 		what := "setBaseURI"
 		data = abiGC.PackSetBaseURI(st.uri)
 		if st.kind == KindSetContractURI {

@@ -19,6 +19,7 @@ const (
 	KindFreeze         Kind = "freeze"           // freezeMetadata: the collection is final
 	KindPermanentURIs  Kind = "permanent-uris"   // emitPermanentURIs(First, Last) after a freeze
 	KindSetRoyalty     Kind = "set-royalty"      // setDefaultRoyalty(Recipient column, First column = basis points)
+	KindReveal         Kind = "reveal"           // setBaseURI(BaseURI) from the placeholder to the real metadata (genmint reveal)
 )
 
 // TxStatus is where a journalled transaction stands.
@@ -89,6 +90,8 @@ func DescribeTx(kind Kind, first, last uint64, uri string, w TxWording) string {
 		return [...]string{"emitPermanentURIs tokens ", "permanent-uris ", "announcing the permanent URIs of tokens "}[w] + tokens
 	case KindSetRoyalty:
 		return [...]string{"setDefaultRoyalty", "set-royalty", "setting the royalty"}[w]
+	case KindReveal:
+		return [...]string{"setBaseURI (reveal)", "reveal", "revealing the collection at " + uri}[w]
 	}
 	return [...]string{"mintBatch tokens ", "mint ", "minting tokens "}[w] + tokens
 }

@@ -145,6 +145,26 @@ func (lay *layout) compute(ctx context.Context, progress func(Event)) ([]Root, e
 	}
 	add(RootMetadata, lay.metadataDir(), c)
 
+	// With a placeholder: its image, then its metadata folder.
+	if lay.coll.Placeholder != nil {
+		if d := lay.placeholderImageDir(); d != nil {
+			c, err = importRoot(RootPlaceholderImage, d, func(*layoutItem, cid.Cid) {}, nil)
+			if err != nil {
+				return nil, err
+			}
+			add(RootPlaceholderImage, lay.placeholderImageDir(), c)
+		}
+		ph, err := lay.placeholderJSON()
+		if err != nil {
+			return nil, err
+		}
+		c, err = importRoot(RootPlaceholder, lay.placeholderDir(ph), func(*layoutItem, cid.Cid) {}, nil)
+		if err != nil {
+			return nil, err
+		}
+		add(RootPlaceholder, lay.placeholderDir(ph), c)
+	}
+
 	contract, err := lay.contractJSON()
 	if err != nil {
 		return nil, err

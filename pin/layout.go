@@ -28,8 +28,11 @@ type layout struct {
 	coll    MetadataFacts
 	profile unixfs.Profile
 	items   []*layoutItem
-	// collection image added to the images directory, if any
+	// collection image added to the images directory (with a placeholder:
+	// the placeholder image directory), if any
 	coverName, coverPath string
+	// the placeholder image, when MetadataFacts.Placeholder names a file
+	placeholderName, placeholderPath string
 
 	roots   map[string]cid.Cid
 	entries map[string]map[string]unixfs.Imported // root → path → CID and size, to check destinations file by file
@@ -107,6 +110,14 @@ func newLayout(dir string, items []state.Item, c MetadataFacts, p unixfs.Profile
 		lay.coverPath = p
 		lay.coverName = "collection" + strings.ToLower(extOf(c.Image))
 	}
+	if ph := c.Placeholder; ph != nil && ph.Image != "" && !isURI(ph.Image) {
+		p, err := collpath.Resolve(dir, ph.Image)
+		if err != nil {
+			return nil, fmt.Errorf("placeholder image: %w", err)
+		}
+		lay.placeholderPath = p
+		lay.placeholderName = "placeholder" + strings.ToLower(extOf(ph.Image))
+	}
 	return lay, nil
 }
 
@@ -130,8 +141,34 @@ func (lay *layout) imagesDir() *unixfs.Dir {
 	for _, li := range lay.items {
 		d.AddPath(li.imageName, li.finalPath)
 	}
+	if lay.coverName != "" && lay.coll.Placeholder == nil {
+		d.AddPath(lay.coverName, lay.coverPath)
+	}
+	return d
+}
+
+// placeholderImageDir holds what is shown before the reveal: the
+// placeholder image and the collection's picture. nil when it has nothing.
+func (lay *layout) placeholderImageDir() *unixfs.Dir {
+	if lay.coll.Placeholder == nil || lay.placeholderName == "" && lay.coverName == "" {
+		return nil
+	}
+	d := &unixfs.Dir{}
+	if lay.placeholderName != "" {
+		d.AddPath(lay.placeholderName, lay.placeholderPath)
+	}
 	if lay.coverName != "" {
 		d.AddPath(lay.coverName, lay.coverPath)
+	}
+	return d
+}
+
+// placeholderDir is the placeholder baseURI's folder: one file per token,
+// named as tokenURI names it, every one the same JSON.
+func (lay *layout) placeholderDir(b []byte) *unixfs.Dir {
+	d := &unixfs.Dir{}
+	for _, li := range lay.items {
+		d.AddFile(li.metaName, func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(string(b))), nil })
 	}
 	return d
 }
@@ -194,6 +231,13 @@ func (lay *layout) result(dry bool) *Result {
 		// Lists are [] in JSON, never null, even when empty.
 		Items:        make([]ItemCIDs, 0, len(lay.items)),
 		Destinations: []DestinationResult{},
+	}
+	if c, ok := lay.roots[RootPlaceholder]; ok {
+		res.Roots.Placeholder = c.String()
+		res.PlaceholderURI = "ipfs://" + c.String() + "/"
+	}
+	if c, ok := lay.roots[RootPlaceholderImage]; ok {
+		res.Roots.PlaceholderImage = c.String()
 	}
 	for _, li := range lay.items {
 		res.Items = append(res.Items, ItemCIDs{

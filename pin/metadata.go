@@ -55,6 +55,36 @@ type MetadataFacts struct {
 	// metadata as banner_image, featured_image and collaborators.
 	BannerImage, FeaturedImage string
 	Collaborators              []string
+	// Placeholder, when set (spec reveal:), makes a run also publish the
+	// placeholder every token shows until the reveal: its image (root
+	// RootPlaceholderImage) and a folder of token metadata files named
+	// like the real ones, all the same (root RootPlaceholder; identical
+	// files are one block, so the folder costs almost nothing). The real
+	// roots are computed and pinned too: the provenance commitment binds
+	// them at deployment.
+	Placeholder *Placeholder
+}
+
+// Placeholder is what every token shows before the reveal (spec
+// reveal.placeholder).
+type Placeholder struct {
+	// Image is a file relative to the collection folder, published as
+	// "placeholder<ext>" in the RootPlaceholderImage folder, or a URI
+	// used as written.
+	Image       string
+	Name        string // default: the collection's name
+	Description string
+}
+
+// PlaceholderMetadata is the token metadata every token shows before the
+// reveal. It names nothing of the real collection.
+type PlaceholderMetadata struct {
+	Name        string `json:"name"`
+	Description string `json:"description,omitempty"`
+	Image       string `json:"image"`
+	ExternalURL string `json:"external_url,omitempty"`
+	License     string `json:"license,omitempty"`
+	LicenseURL  string `json:"license_url,omitempty"`
 }
 
 // RarityRankTrait is the trait_type of the rarity rank attribute.
@@ -62,7 +92,12 @@ const RarityRankTrait = "Rarity Rank"
 
 // MetadataFactsFromSpec takes the metadata's facts from the spec.
 func MetadataFactsFromSpec(s *spec.Spec) MetadataFacts {
-	return MetadataFacts{Name: s.Name, Symbol: s.Symbol, Description: s.Description, ExternalURL: s.ExternalURL,
+	var ph *Placeholder
+	if s.Reveal != nil {
+		p := s.Reveal.Placeholder
+		ph = &Placeholder{Image: p.Image, Name: p.Name, Description: p.Description}
+	}
+	return MetadataFacts{Placeholder: ph, Name: s.Name, Symbol: s.Symbol, Description: s.Description, ExternalURL: s.ExternalURL,
 		Creator: s.Creator, Image: s.Image, RoyaltyReceiver: s.Royalty.Receiver, RoyaltyBPS: s.Royalty.BPS, ERC7007: s.ERC7007,
 		RarityRank: s.Rarity.MetadataRank, License: firstNonEmpty(s.License.Key, s.License.Name), LicenseURL: s.License.URL,
 		TraitDisplay: s.TraitDisplay, BackgroundColor: s.BackgroundColor, BannerImage: s.BannerImage, FeaturedImage: s.FeaturedImage,

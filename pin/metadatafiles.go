@@ -118,8 +118,13 @@ func (lay *layout) contractJSON() ([]byte, error) {
 		cm.Name = filepath.Base(lay.dir)
 	}
 	switch {
+	case lay.coverName != "" && lay.coll.Placeholder != nil:
+		cm.Image = ipfsURI(lay.roots[RootPlaceholderImage], lay.coverName)
 	case lay.coverName != "":
 		cm.Image = ipfsURI(lay.roots[RootImages], lay.coverName)
+	case lay.coll.Placeholder != nil && lay.coll.Image == "":
+		// Before the reveal nothing may name the real images.
+		cm.Image = lay.placeholderImage()
 	case lay.coll.Image != "":
 		cm.Image = lay.coll.Image
 	default:
@@ -131,6 +136,28 @@ func (lay *layout) contractJSON() ([]byte, error) {
 		cm.FeeRecipient = lay.coll.RoyaltyReceiver
 	}
 	return marshalMetadata(cm)
+}
+
+// placeholderImage is the placeholder image's URI.
+func (lay *layout) placeholderImage() string {
+	if lay.placeholderName == "" {
+		return lay.coll.Placeholder.Image // a URI
+	}
+	return ipfsURI(lay.roots[RootPlaceholderImage], lay.placeholderName)
+}
+
+// placeholderJSON is the metadata every token shows before the reveal.
+func (lay *layout) placeholderJSON() ([]byte, error) {
+	ph := lay.coll.Placeholder
+	md := PlaceholderMetadata{
+		Name:        firstNonEmpty(ph.Name, lay.coll.Name, filepath.Base(lay.dir)),
+		Description: ph.Description,
+		Image:       lay.placeholderImage(),
+		ExternalURL: contractExternalLink(lay.coll),
+		License:     lay.coll.License,
+		LicenseURL:  lay.coll.LicenseURL,
+	}
+	return marshalMetadata(md)
 }
 
 // readRecord reads an item's provenance sidecar and checks it is the record

@@ -18,13 +18,21 @@ var ErrNotPublished = errors.New("not published")
 func (r *Record) Publication() (destinations []string, carOnly bool, err error) {
 	want := map[string]string{RootImages: r.Roots.Images, RootOriginals: r.Roots.Originals, RootProvenance: r.Roots.Provenance,
 		RootMetadata: r.Roots.Metadata, RootContract: r.Roots.Contract}
+	names := []string{RootImages, RootOriginals, RootProvenance, RootMetadata, RootContract}
+	for name, c := range map[string]string{RootPlaceholderImage: r.Roots.PlaceholderImage, RootPlaceholder: r.Roots.Placeholder} {
+		if c != "" {
+			want[name] = c
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names[5:])
 	held := map[string]int{}
 	for _, p := range r.Pinned {
 		if c, ok := want[p.Root]; ok && c == p.CID {
 			held[p.Destination]++
 		}
 	}
-	for _, name := range []string{RootImages, RootOriginals, RootProvenance, RootMetadata, RootContract} {
+	for _, name := range names {
 		found := false
 		for _, p := range r.Pinned {
 			if p.Root == name && p.CID == want[name] {

@@ -128,7 +128,7 @@ func Rebuild(ctx context.Context, o RebuildOptions) (*RebuildReport, error) {
 			rep.Tried = append(rep.Tried, cand)
 			continue
 		}
-		rec := &Record{Profile: o.Profile, ItemIDs: lay.ids(), Roots: res.Roots, BaseURI: res.BaseURI, ContractURI: res.ContractURI, Items: res.Items}
+		rec := &Record{Profile: o.Profile, ItemIDs: lay.ids(), Roots: res.Roots, BaseURI: res.BaseURI, ContractURI: res.ContractURI, PlaceholderURI: res.PlaceholderURI, Items: res.Items}
 		done := context.WithoutCancel(ctx)
 		runID, err := saveRun(done, o.DB, rec)
 		if err != nil {
@@ -211,7 +211,7 @@ func checkRecorded(ctx context.Context, o RebuildOptions, rep *RebuildReport) (b
 			rep.Mismatched = append(rep.Mismatched, cand)
 			continue
 		}
-		if got := lay.result(false); got.Roots != rec.Roots || got.BaseURI != rec.BaseURI || got.ContractURI != rec.ContractURI {
+		if got := lay.result(false); got.Roots != rec.Roots || got.BaseURI != rec.BaseURI || got.ContractURI != rec.ContractURI || got.PlaceholderURI != rec.PlaceholderURI {
 			rep.Mismatched = append(rep.Mismatched, cand)
 			continue
 		}

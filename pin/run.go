@@ -32,6 +32,12 @@ const (
 	RootProvenance = "provenance"
 	RootMetadata   = "metadata"
 	RootContract   = "contract"
+	// With a placeholder (MetadataFacts.Placeholder): the placeholder
+	// image (with a file cover image, the collection's picture too, so
+	// that nothing published before the reveal names the real images)
+	// and the placeholder metadata folder, the baseURI until the reveal.
+	RootPlaceholderImage = "placeholder-image"
+	RootPlaceholder      = "placeholder"
 )
 
 // Options are Run's inputs. The caller (cmd/pincmd) fills them from flags
@@ -110,7 +116,10 @@ type Result struct {
 	Roots       Roots          `json:"roots"`
 	BaseURI     string         `json:"base_uri"`
 	ContractURI string         `json:"contract_uri"`
-	Items       []ItemCIDs     `json:"items"`
+	// PlaceholderURI is the placeholder folder's baseURI (with a
+	// placeholder only): what the contract is deployed with until the reveal.
+	PlaceholderURI string     `json:"placeholder_uri,omitempty"`
+	Items          []ItemCIDs `json:"items"`
 	// Destinations lists, per destination, which roots were pinned now and
 	// which were already there.
 	Destinations []DestinationResult `json:"destinations"`
@@ -207,7 +216,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 
 	// Step 4: record before uploading.
-	rec := &Record{Profile: o.Profile, ItemIDs: lay.ids(), Roots: res.Roots, BaseURI: res.BaseURI, ContractURI: res.ContractURI, Items: res.Items}
+	rec := &Record{Profile: o.Profile, ItemIDs: lay.ids(), Roots: res.Roots, BaseURI: res.BaseURI, ContractURI: res.ContractURI, PlaceholderURI: res.PlaceholderURI, Items: res.Items}
 	runID, err := saveRun(context.WithoutCancel(ctx), o.DB, rec)
 	if err != nil {
 		return nil, err

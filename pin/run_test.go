@@ -145,7 +145,13 @@ func checkCAR(t *testing.T, path string, roots Roots) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{roots.Images, roots.Originals, roots.Provenance, roots.Metadata, roots.Contract}
+	want := []string{roots.Images, roots.Originals, roots.Provenance, roots.Metadata}
+	for _, c := range []string{roots.PlaceholderImage, roots.Placeholder} {
+		if c != "" {
+			want = append(want, c)
+		}
+	}
+	want = append(want, roots.Contract)
 	if len(br.Roots) != len(want) {
 		t.Fatalf("CAR roots %v, want %v", br.Roots, want)
 	}

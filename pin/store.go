@@ -58,6 +58,13 @@ var migrations = []state.Migration{
 	// 2: confirmed CAR uploads to remote services (uploads.go), the
 	// database's copy of uploads/<service>.json.
 	uploadsMigration,
+	// 3: the placeholder roots and baseURI (spec reveal:); a run's roots
+	// now include them.
+	`ALTER TABLE pin_runs ADD COLUMN placeholder_image_cid TEXT NOT NULL DEFAULT '';
+	ALTER TABLE pin_runs ADD COLUMN placeholder_cid TEXT NOT NULL DEFAULT '';
+	ALTER TABLE pin_runs ADD COLUMN placeholder_uri TEXT NOT NULL DEFAULT '';
+	DROP INDEX pin_runs_roots;
+	CREATE UNIQUE INDEX pin_runs_roots ON pin_runs(metadata_cid, contract_cid, placeholder_cid, placeholder_image_cid, profile_json);`,
 }
 
 // Migrate brings pin's tables up to date. Run calls it; readers (mint,
@@ -73,6 +80,9 @@ type Roots struct {
 	Provenance string `json:"provenance"`
 	Metadata   string `json:"metadata"`
 	Contract   string `json:"contract"`
+	// With a placeholder only (see RootPlaceholder).
+	PlaceholderImage string `json:"placeholder_image,omitempty"`
+	Placeholder      string `json:"placeholder,omitempty"`
 }
 
 // ItemCIDs are one item's CIDs in a run.
@@ -104,10 +114,13 @@ type Record struct {
 	Roots       Roots          `json:"roots"`
 	BaseURI     string         `json:"base_uri"`
 	ContractURI string         `json:"contract_uri"`
-	Items       []ItemCIDs     `json:"items"`
-	Pinned      []PinnedAt     `json:"pinned"`
-	CreatedAt   time.Time      `json:"created_at"`
-	CompletedAt time.Time      `json:"completed_at"` // zero until every root is pinned everywhere asked
+	// PlaceholderURI is the placeholder folder's baseURI ("" without a
+	// placeholder): the contract's baseURI until the reveal.
+	PlaceholderURI string     `json:"placeholder_uri,omitempty"`
+	Items          []ItemCIDs `json:"items"`
+	Pinned         []PinnedAt `json:"pinned"`
+	CreatedAt      time.Time  `json:"created_at"`
+	CompletedAt    time.Time  `json:"completed_at"` // zero until every root is pinned everywhere asked
 }
 
 // ErrNoPinRun is returned by Latest when the collection was never pinned.
@@ -147,10 +160,12 @@ func readRun(ctx context.Context, q querier, id int64) (*Record, error) {
 	r := &Record{ID: id}
 	var profileJSON, itemIDs, created, completed, profileName string
 	err := q.QueryRowContext(ctx, `SELECT profile, profile_json, item_ids, images_cid, originals_cid, provenance_cid,
-			metadata_cid, contract_cid, base_uri, contract_uri, created_at, completed_at
+			metadata_cid, contract_cid, base_uri, contract_uri, created_at, completed_at,
+			placeholder_image_cid, placeholder_cid, placeholder_uri
 		FROM pin_runs WHERE id = ?`, id).Scan(&profileName, &profileJSON, &itemIDs,
 		&r.Roots.Images, &r.Roots.Originals, &r.Roots.Provenance, &r.Roots.Metadata, &r.Roots.Contract,
-		&r.BaseURI, &r.ContractURI, &created, &completed)
+		&r.BaseURI, &r.ContractURI, &created, &completed,
+		&r.Roots.PlaceholderImage, &r.Roots.Placeholder, &r.PlaceholderURI)
 	if err != nil {
 		return nil, fmt.Errorf("read pin run %d: %w", id, err)
 	}
@@ -206,14 +221,17 @@ func saveRun(ctx context.Context, db *state.DB, r *Record) (int64, error) {
 	now := state.FormatTime(db.Now())
 	var id int64
 	err := db.Tx(ctx, func(tx *sql.Tx) error {
-		err := tx.QueryRowContext(ctx, `SELECT id FROM pin_runs WHERE metadata_cid = ? AND contract_cid = ? AND profile_json = ?`,
-			r.Roots.Metadata, r.Roots.Contract, r.Profile.JSON()).Scan(&id)
+		err := tx.QueryRowContext(ctx, `SELECT id FROM pin_runs WHERE metadata_cid = ? AND contract_cid = ? AND placeholder_cid = ?
+				AND placeholder_image_cid = ? AND profile_json = ?`,
+			r.Roots.Metadata, r.Roots.Contract, r.Roots.Placeholder, r.Roots.PlaceholderImage, r.Profile.JSON()).Scan(&id)
 		if errors.Is(err, sql.ErrNoRows) {
 			res, err := tx.ExecContext(ctx, `INSERT INTO pin_runs(profile, profile_json, item_ids, images_cid, originals_cid,
-					provenance_cid, metadata_cid, contract_cid, base_uri, contract_uri, created_at)
-				VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+					provenance_cid, metadata_cid, contract_cid, base_uri, contract_uri, created_at,
+					placeholder_image_cid, placeholder_cid, placeholder_uri)
+				VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 				r.Profile.Name, r.Profile.JSON(), string(ids), r.Roots.Images, r.Roots.Originals, r.Roots.Provenance,
-				r.Roots.Metadata, r.Roots.Contract, r.BaseURI, r.ContractURI, now)
+				r.Roots.Metadata, r.Roots.Contract, r.BaseURI, r.ContractURI, now,
+				r.Roots.PlaceholderImage, r.Roots.Placeholder, r.PlaceholderURI)
 			if err != nil {
 				return fmt.Errorf("record pin run: %w", err)
 			}

@@ -179,6 +179,7 @@ func (l *loader) load(data []byte) {
 		"license":          func(k, v *yaml.Node) { l.license(v) },
 		"erc7007":          func(k, v *yaml.Node) { l.s.ERC7007 = l.bool(v, "erc7007") },
 		"rarity":           func(k, v *yaml.Node) { l.rarity(v) },
+		"reveal":           func(k, v *yaml.Node) { l.reveal(v) },
 		"network":          func(k, v *yaml.Node) { l.network(v) },
 		"trait_display":    func(k, v *yaml.Node) { l.traitDisplay(v) },
 		"background_color": func(k, v *yaml.Node) { l.backgroundColor(v) },

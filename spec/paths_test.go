@@ -20,6 +20,8 @@ func pathSpec(field, name string) string {
 		return base + "prompt: \"{{.c}}\"\nimage: " + name + "\n"
 	case "postprocess[0].watermark.image":
 		return base + "prompt: \"{{.c}}\"\npostprocess:\n  - watermark: {image: " + name + "}\n"
+	case "reveal.placeholder.image":
+		return base + "prompt: \"{{.c}}\"\nreveal:\n  placeholder: {image: " + name + ", name: Soon}\n"
 	}
 	panic(field)
 }
@@ -38,7 +40,7 @@ func pngBytes(t *testing.T) []byte {
 // folder: with .., as an absolute path, or through a symlink.
 func TestFileFieldsStayInTheCollection(t *testing.T) {
 	img := pngBytes(t)
-	for _, field := range []string{"prompt.file", "image", "postprocess[0].watermark.image"} {
+	for _, field := range []string{"prompt.file", "image", "postprocess[0].watermark.image", "reveal.placeholder.image"} {
 		for _, tc := range []struct{ name, value, reason string }{
 			{"dotdot", "../secret.png", "it climbs out with .."},
 			{"absolute", "OUTSIDE", "it is an absolute path"},
@@ -97,7 +99,7 @@ func TestFileFieldsStayInTheCollection(t *testing.T) {
 
 func TestFileFieldsInsideAreRead(t *testing.T) {
 	img := pngBytes(t)
-	for _, field := range []string{"prompt.file", "image", "postprocess[0].watermark.image"} {
+	for _, field := range []string{"prompt.file", "image", "postprocess[0].watermark.image", "reveal.placeholder.image"} {
 		dir := t.TempDir()
 		if err := os.MkdirAll(filepath.Join(dir, "assets"), 0o755); err != nil {
 			t.Fatal(err)
@@ -139,5 +141,42 @@ func TestCoverImageMustDecode(t *testing.T) {
 	dir = write(t, pathSpec("image", "ipfs://bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi"))
 	if _, problems, err := Load(dir, Options{}); err != nil {
 		t.Fatalf("a URI is taken as written: %v", problems)
+	}
+}
+
+// TestRevealSection reads reveal: and reports each problem at its line,
+// with a did-you-mean for a misspelt key.
+func TestRevealSection(t *testing.T) {
+	base := "name: P\nsymbol: P\ncount: 1\nseed: 1\ntraits:\n  c: [red]\nprompt: \"{{.c}}\"\n"
+	dir := write(t, base+"reveal:\n  placeholder:\n    image: soon.png\n    name: Coming soon\n    description: Revealed on Friday\n")
+	if err := os.WriteFile(filepath.Join(dir, "soon.png"), pngBytes(t), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, problems, err := Load(dir, Options{})
+	if err != nil {
+		t.Fatal(problems)
+	}
+	if s.Reveal == nil || s.Reveal.Placeholder != (Placeholder{Image: "soon.png", Name: "Coming soon", Description: "Revealed on Friday"}) {
+		t.Fatalf("reveal = %+v", s.Reveal)
+	}
+	if s, _, _ := Load(write(t, base), Options{}); s.Reveal != nil {
+		t.Fatal("no reveal: section gives a reveal")
+	}
+	for _, tc := range []struct{ src, want string }{
+		{"reveal:\n  placeholder:\n    imag: soon.png\n", `genmint.yaml:10:5: reveal.placeholder.imag: unknown key "imag" (did you mean "image"?)`},
+		{"reveal:\n  placeholder:\n    name: Soon\n", `genmint.yaml:10:5: reveal.placeholder.image: missing`},
+		{"reveal:\n  placehodler: {image: soon.png}\n", `genmint.yaml:9:3: reveal.placehodler: unknown key "placehodler" (did you mean "placeholder"?)`},
+		{"reveal:\n  placehodler: {image: soon.png}\n", `genmint.yaml:9:3: reveal.placeholder: missing`},
+		{"reveal:\n  placeholder: {image: nothere.png}\n", `genmint.yaml:9:24: reveal.placeholder.image: cannot read nothere.png`},
+		{"reveal: yes\n", `genmint.yaml:8:9: reveal: expected a mapping`},
+	} {
+		_, problems, err := Load(write(t, base+tc.src), Options{})
+		var all []string
+		for _, p := range problems {
+			all = append(all, p.String())
+		}
+		if err == nil || !strings.Contains(strings.Join(all, "\n"), tc.want) {
+			t.Errorf("%q: want %q in\n%v", tc.src, tc.want, problems)
+		}
 	}
 }

@@ -54,6 +54,9 @@ type Spec struct {
 	ERC7007 bool
 	// Rarity is the spec's rarity: section.
 	Rarity Rarity
+	// Reveal is the spec's reveal: section; nil when tokens show their
+	// art from the start.
+	Reveal *Reveal
 
 	// TraitDisplay makes traits numeric on marketplaces (trait_display:):
 	// by trait name, its OpenSea display_type and max_value.

@@ -2,6 +2,7 @@ package verify
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -19,6 +20,9 @@ const (
 	LinkOriginal   Link = "original"   // the provider's original
 	LinkERC7007    Link = "erc7007"    // the prompt and content hash on chain
 	LinkPin        Link = "pin"        // local: the files against the pin record
+	// LinkPlaceholder: before the reveal, the placeholder every tokenURI
+	// shows (its metadata and image).
+	LinkPlaceholder Link = "placeholder"
 )
 
 // Mode says what a report verified.
@@ -118,6 +122,10 @@ type Report struct {
 	ProvenanceRecomputed string `json:"provenance_recomputed,omitempty"`
 	// ProvenanceTokens is how many tokens (1..k) the commitment covers.
 	ProvenanceTokens int `json:"provenance_tokens,omitempty"`
+	// Revealed is false, and PlaceholderURI the baseURI the contract
+	// shows, for a collection not revealed yet (absent otherwise).
+	Revealed       *bool  `json:"revealed,omitempty"`
+	PlaceholderURI string `json:"placeholder_uri,omitempty"`
 	// License is the licence the contract reports (a16z ICantBeEvil).
 	License string `json:"license,omitempty"`
 	// Tokens is how many tokens (items, locally) were checked; Verified how
@@ -155,6 +163,13 @@ func (r *Report) Summary() string {
 	switch r.Mode {
 	case ModePin:
 		s += " (pinned, not read from a chain: pass --rpc URL --contract ADDR once minted)"
+	case ModeChain:
+		if r.Revealed != nil && !*r.Revealed {
+			s += " (not revealed: every tokenURI shows the placeholder; the real content was checked from the pin record)"
+			if !slices.Contains(r.Links, LinkPin) {
+				s = strings.Replace(s, "; the real content was checked from the pin record", "", 1)
+			}
+		}
 	case ModeLocal:
 		if r.BaseURI == "" {
 			s += " (offline; not pinned yet, so no CIDs to check)"

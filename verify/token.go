@@ -77,6 +77,21 @@ func (t *tokenRun) run(ctx context.Context) error {
 		return t.fail(LinkTokenURI, "uri", "tokenURI does not end in the token id", "ipfs://"+root.String()+"/"+idStr, uri,
 			"the contract's baseURI must end in '/' and name the metadata folder 'genmint pin' printed")
 	}
+	if ph := t.v.o.Placeholder; ph != "" && t.v.o.Chain != nil {
+		// Before the reveal: the chain shows the placeholder; the real
+		// content is checked from the pin record.
+		if err := t.placeholder(ctx, uri, root, name); err != nil {
+			return err
+		}
+		rec := t.v.o.Pin
+		if rec == nil {
+			return nil
+		}
+		uri = rec.BaseURI + idStr
+		if root, name, err = parseIPFSURI(uri); err != nil {
+			return t.fail(LinkPin, "uri", "the pin record's baseURI is not ipfs://<CID>/ ("+err.Error()+")", "ipfs://<metadata CID>/", rec.BaseURI, fixRepin)
+		}
+	}
 	if rec := t.v.o.Pin; rec != nil {
 		if want := rec.BaseURI + idStr; uri != want {
 			return t.fail(LinkTokenURI, "base-uri", "tokenURI is not the baseURI this collection pinned plus the id", want, uri,
@@ -532,4 +547,41 @@ func schemaError(err error) string {
 	loc := "/" + strings.Join(ve.InstanceLocation, "/")
 	msg := strings.ReplaceAll(ve.ErrorKind.LocalizedString(message.NewPrinter(language.English)), "\n", " ")
 	return "at " + loc + ": " + msg
+}
+
+// placeholder checks a token before the reveal: its tokenURI is the
+// placeholder baseURI plus the id, and resolves to the placeholder
+// metadata (the same file for every token), whose image resolves.
+func (t *tokenRun) placeholder(ctx context.Context, uri string, root cid.Cid, name string) error {
+	ph := t.v.o.Placeholder
+	if want := ph + name; uri != want {
+		return t.fail(LinkPlaceholder, "base-uri", "before the reveal the tokenURI must be the placeholder baseURI plus the id", want, uri,
+			"the contract points elsewhere: run 'genmint status --rpc URL', and 'genmint reveal' to show the real metadata")
+	}
+	data, c, err := t.file(ctx, LinkPlaceholder, "placeholder", root, name, cid.Undef, t.v.o.MaxJSONBytes)
+	if err != nil {
+		return err
+	}
+	t.v.phMu.Lock()
+	seen := t.v.phCID
+	t.v.phMu.Unlock()
+	if seen.Defined() {
+		if !c.Equals(seen) {
+			return t.fail(LinkPlaceholder, "same", "the placeholder folder holds another file for this token than for the others", seen.String(), c.String(), fixRepin)
+		}
+		return nil
+	}
+	var md pin.PlaceholderMetadata
+	if err := json.Unmarshal(data, &md); err != nil || md.Name == "" || md.Image == "" {
+		return t.fail(LinkPlaceholder, "json", "the placeholder metadata is not JSON with a name and an image", "{name, image, …}", strings.TrimSpace(string(data)), fixRepin)
+	}
+	if iroot, iname, err := parseIPFSURI(md.Image); err == nil {
+		if _, _, err := t.file(ctx, LinkPlaceholder, "placeholder image", iroot, iname, cid.Undef, t.v.o.MaxFileBytes); err != nil {
+			return err
+		}
+	}
+	t.v.phMu.Lock()
+	t.v.phCID = c
+	t.v.phMu.Unlock()
+	return nil
 }

@@ -52,6 +52,12 @@ type Options struct {
 	// FetchTimeout bounds one read from Content; running out counts as
 	// "not retrievable" for that token.
 	FetchTimeout time.Duration
+	// Placeholder is the placeholder baseURI the contract shows before
+	// 'genmint reveal' (a collection deployed with reveal:, not yet
+	// revealed): every tokenURI must be it plus the id and resolve to the
+	// placeholder metadata and its image; the real content is then checked
+	// from Pin's baseURI (when Pin is set), and the commitment against it.
+	Placeholder string
 	// RequireAIGC fails tokens without ERC-7007 data on chain (by default
 	// the check runs only where the contract has data for the token).
 	RequireAIGC bool
@@ -96,6 +102,23 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	switch {
 	case o.Chain != nil:
 		r.Mode, r.Links = ModeChain, []Link{LinkChain, LinkTokenURI, LinkMetadata, LinkImage, LinkProvenance}
+		ph, err := placeholderShown(ctx, o)
+		if err != nil {
+			return nil, err
+		}
+		o.Placeholder, v.o.Placeholder = ph, ph
+		if ph == "" && o.Pin != nil && o.Pin.PlaceholderURI != "" {
+			revealed := true
+			r.Revealed = &revealed
+		}
+		if o.Placeholder != "" {
+			revealed := false
+			r.Revealed, r.PlaceholderURI = &revealed, o.Placeholder
+			r.Links = []Link{LinkChain, LinkPlaceholder}
+			if o.Pin != nil {
+				r.Links = append(r.Links, LinkPin, LinkTokenURI, LinkMetadata, LinkImage, LinkProvenance)
+			}
+		}
 		r.Contract, r.Chain = o.Chain.Address().Hex(), o.Chain.Source()
 		supply, err := o.Chain.TotalSupply(ctx)
 		if err != nil {
@@ -168,6 +191,10 @@ type verifier struct {
 	profile unixfs.Profile
 	files   tokenFiles
 	byID    map[int]pin.ItemCIDs
+	// placeholder: the placeholder metadata's CID once one token's was
+	// checked in full (every token's must be the same file).
+	phMu  sync.Mutex
+	phCID cid.Cid
 	// tokenURI returns token id's URI when there is no chain; nil means
 	// from the pin record (byID).
 	tokenURI func(id int) (string, bool)

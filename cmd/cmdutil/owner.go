@@ -11,6 +11,7 @@ import (
 	"github.com/genmint/genmint/mint"
 	"github.com/genmint/genmint/mint/chain"
 	"github.com/genmint/genmint/mint/wallet"
+	"github.com/genmint/genmint/pin"
 	"github.com/genmint/genmint/spec"
 	"github.com/genmint/genmint/state"
 )
@@ -63,11 +64,35 @@ func (o *OwnerFlags) Check(getenv func(string) string) error {
 // collection, checks the node serves the spec's network, unlocks the key
 // for this run only, and runs mint.Run with the action.
 func RunAction(ctx context.Context, f *Factory, o *OwnerFlags, s *spec.Spec, a mint.Action, progress func(mint.Event)) (*mint.Result, error) {
-	unlock, err := state.Lock(f.Dir)
-	if err != nil {
-		return nil, err
+	return RunActionWith(ctx, f, o, s, a, ActionExtras{Progress: progress})
+}
+
+// ActionExtras are RunActionWith's optional inputs.
+type ActionExtras struct {
+	// Progress hears what the run does.
+	Progress func(mint.Event)
+	// Metadata, when set, makes the run re-derive the pin record from the
+	// folder before it publishes a URI (a reveal needs it).
+	Metadata *pin.MetadataFacts
+	// Hook is the crash-point hook (CrashHook; tests only).
+	Hook func(mint.Point)
+	// Locked says the caller already holds the collection lock.
+	Locked bool
+}
+
+// RunActionWith is RunAction with ActionExtras.
+func RunActionWith(ctx context.Context, f *Factory, o *OwnerFlags, s *spec.Spec, a mint.Action, x ActionExtras) (*mint.Result, error) {
+	if !x.Locked {
+		unlock, err := state.Lock(f.Dir)
+		if err != nil {
+			return nil, err
+		}
+		defer unlock()
 	}
-	defer unlock()
+	return runAction(ctx, f, o, s, a, x)
+}
+
+func runAction(ctx context.Context, f *Factory, o *OwnerFlags, s *spec.Spec, a mint.Action, x ActionExtras) (*mint.Result, error) {
 	db, err := f.OpenState(ctx, false)
 	if err != nil {
 		return nil, err
@@ -89,12 +114,15 @@ func RunAction(ctx context.Context, f *Factory, o *OwnerFlags, s *spec.Spec, a m
 	}
 	defer signer.Lock()
 	res, err := mint.Run(ctx, mint.Options{DB: db, Backend: backend, Signer: signer.Opts, Network: nw,
-		Collection: mint.ContractFactsFromSpec(s), Poll: o.Poll, Action: &a, Progress: progress,
-		Dir: f.Dir, Node: redact.URL(o.RPC)})
+		Collection: mint.ContractFactsFromSpec(s), Poll: o.Poll, Action: &a, Progress: x.Progress,
+		Metadata: x.Metadata, Hook: x.Hook, Dir: f.Dir, Node: redact.URL(o.RPC)})
 	switch {
 	case errors.Is(err, mint.ErrNotDeployed), errors.Is(err, mint.ErrNotOwner), errors.Is(err, mint.ErrWrongChain),
-		errors.Is(err, mint.ErrOtherChain), errors.Is(err, chain.ErrRoyaltyAboveCap), errors.Is(err, chain.ErrNotOwner):
+		errors.Is(err, mint.ErrOtherChain), errors.Is(err, chain.ErrRoyaltyAboveCap), errors.Is(err, chain.ErrNotOwner),
+		errors.Is(err, mint.ErrNotRevealed), errors.Is(err, chain.ErrMetadataFrozen):
 		return res, AsUsage(err)
+	case errors.Is(err, mint.ErrCommitment):
+		return res, &ExitError{Code: ExitNotVerified, Err: err}
 	}
 	return res, MintError(err)
 }

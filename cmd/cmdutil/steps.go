@@ -57,4 +57,7 @@ func PrintPinned(w io.Writer, res *pin.Result) {
 		fmt.Fprintf(w, "Pinned %d items (%d newly) to %s.\n", len(res.Items), res.NewlyPinned, strings.Join(where, "; "))
 	}
 	fmt.Fprintf(w, "baseURI:     %s\ncontractURI: %s\n", res.BaseURI, res.ContractURI)
+	if res.PlaceholderURI != "" {
+		fmt.Fprintf(w, "placeholder: %s (the baseURI until 'genmint reveal')\n", res.PlaceholderURI)
+	}
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/genmint/genmint/cmd/providerscmd"
 	"github.com/genmint/genmint/cmd/raritycmd"
 	"github.com/genmint/genmint/cmd/repaircmd"
+	"github.com/genmint/genmint/cmd/revealcmd"
 	"github.com/genmint/genmint/cmd/royaltycmd"
 	"github.com/genmint/genmint/cmd/runcmd"
 	"github.com/genmint/genmint/cmd/showcmd"
@@ -98,6 +99,7 @@ plain lines, --json documents and exit codes:
 		verifycmd.NewCmdVerify(f, nil),
 		mintcmd.NewCmdMint(f, nil),
 		runcmd.NewCmdRun(f, nil),
+		revealcmd.NewCmdReveal(f, nil),
 		freezecmd.NewCmdFreeze(f, nil),
 		royaltycmd.NewCmdRoyalty(f, nil),
 		statuscmd.NewCmdStatus(f, nil),

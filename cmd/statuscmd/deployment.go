@@ -16,6 +16,42 @@ import (
 // chain does not hold the collection's recorded deployment.
 const DeploymentMissing state.Status = "deployment missing"
 
+// reveal fills the document's revealed state: from the deployment record
+// (the state's, else deployments/<network>.json), and with --rpc from the
+// contract's baseURI.
+func (o *StatusOptions) reveal(ctx context.Context, db *state.DB, doc *Document, ms *mint.Status) error {
+	if ms.Deployment == nil && doc.Record == nil {
+		return nil
+	}
+	rec := doc.Record
+	if rec == nil {
+		rec = ms.Record
+	}
+	if rec == nil && o.Dir != "" {
+		s, err := o.Spec()
+		if err != nil {
+			return nil // the revealed state is extra: a broken spec does not hide the items' status
+		}
+		if rec, err = mint.FindDeployment(ctx, db, o.Dir, s.Network.Name); err != nil || rec == nil {
+			return err
+		}
+	}
+	if rec == nil {
+		return nil
+	}
+	revealed := rec.IsRevealed("")
+	if o.RPC != "" && doc.DeploymentMissing == "" {
+		cctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		defer cancel()
+		var err error
+		if revealed, err = mint.RevealedAt(cctx, o.RPC, redact.URL(o.RPC), rec); err != nil {
+			return err
+		}
+	}
+	doc.Revealed, doc.PlaceholderURI = &revealed, rec.PlaceholderURI
+	return nil
+}
+
 // checkDeployment checks the recorded deployment against --rpc's node: the
 // record, and why the chain does not hold it ("" when it does).
 func (o *StatusOptions) checkDeployment(ctx context.Context, db *state.DB) (*mint.DeploymentRecord, string, error) {

@@ -80,6 +80,12 @@ type Document struct {
 	// DeploymentMissing, with --rpc, says why the node's chain does not
 	// hold the recorded deployment ("" when it does, or without --rpc).
 	DeploymentMissing string `json:"deployment_missing,omitempty"`
+	// Revealed says whether the tokens show their real metadata (absent
+	// when nothing is deployed); PlaceholderURI is the placeholder they
+	// showed, or show, before 'genmint reveal' (spec reveal:). Without
+	// --rpc it is the deployment record's word; with --rpc the chain's.
+	Revealed       *bool  `json:"revealed,omitempty"`
+	PlaceholderURI string `json:"placeholder_uri,omitempty"`
 }
 
 // statusRun prints the status.
@@ -109,6 +115,9 @@ func statusRun(ctx context.Context, o *StatusOptions) error {
 		if doc.Record, doc.DeploymentMissing, err = o.checkDeployment(ctx, db); err != nil {
 			return err
 		}
+	}
+	if err := o.reveal(ctx, db, &doc, ms); err != nil {
+		return err
 	}
 	for i, it := range items {
 		doc.Items[i] = Item{ID: it.ID, Status: it.Status}
@@ -164,6 +173,13 @@ func (o *StatusOptions) print(doc Document, counts map[state.Status]int, ms *min
 	fmt.Fprintf(w, "%d items: %s\n", n, line)
 	if d := ms.Deployment; d != nil {
 		fmt.Fprintf(w, "Contract %s on chain %d (deployed in %s, block %d)\n", d.Contract.Hex(), d.ChainID, d.TxHash.Hex(), d.Block)
+	}
+	switch {
+	case doc.Revealed == nil || doc.PlaceholderURI == "":
+	case *doc.Revealed:
+		fmt.Fprintln(w, "Revealed: every token shows its real metadata")
+	default:
+		fmt.Fprintln(w, o.IO.Color(cmdutil.Yellow, "Not revealed: every token shows the placeholder "+doc.PlaceholderURI+" until 'genmint reveal'"))
 	}
 	if ms.Open > 0 {
 		fmt.Fprintln(w, o.IO.Color(cmdutil.Yellow, fmt.Sprintf("%d transaction(s) in flight from an interrupted run: 'genmint mint' settles them first", ms.Open)))
