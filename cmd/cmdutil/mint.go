@@ -29,18 +29,25 @@ func ConfirmMint(s *IOStreams) func(ctx context.Context, est mint.Estimate) erro
 		}
 		q := fmt.Sprintf("%s on %s (chain %d) from %s, estimated cost %s ETH (at most %s ETH, %d transactions, %s gas)?",
 			what, est.Network.Name, est.Network.ChainID, est.From.Hex(), mint.FormatETH(est.ExpectedCost), mint.FormatETH(est.MaxCost), est.Txs, humanize.Comma(int64(est.Gas)))
-		ok, err := s.Confirm(q)
-		if errors.Is(err, ErrNoTTY) {
-			return UsageError("%s: confirm on a terminal, or pass --yes", q)
-		}
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return fmt.Errorf("%w: nothing was sent", mint.ErrDeclined)
-		}
-		return nil
+		return ConfirmSend(s, q, q+": confirm on a terminal, or pass --yes")
 	}
+}
+
+// ConfirmSend asks question on a terminal before a transaction is signed: a
+// "no" is mint.ErrDeclined ("nothing was sent"); without a terminal it is the
+// usage error noTTY, which names --yes.
+func ConfirmSend(s *IOStreams, question, noTTY string) error {
+	ok, err := s.Confirm(question)
+	if errors.Is(err, ErrNoTTY) {
+		return UsageError("%s", noTTY)
+	}
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return fmt.Errorf("%w: nothing was sent", mint.ErrDeclined)
+	}
+	return nil
 }
 
 // MintProgress prints one line per transaction event to w (nil when quiet).

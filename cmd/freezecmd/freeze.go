@@ -3,7 +3,6 @@ package freezecmd
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -63,15 +62,8 @@ func freezeRun(ctx context.Context, o *FreezeOptions) error {
 	}
 	if !o.Yes {
 		q := fmt.Sprintf("Freeze the collection %q on %s for good? No metadata change and no mint will ever be possible again.", s.Name, s.Network.Name)
-		ok, err := f.IO.Confirm(q)
-		if errors.Is(err, cmdutil.ErrNoTTY) {
-			return cmdutil.UsageError("freezing is permanent: confirm on a terminal, or pass --yes")
-		}
-		if err != nil {
+		if err := cmdutil.ConfirmSend(f.IO, q, "freezing is permanent: confirm on a terminal, or pass --yes"); err != nil {
 			return err
-		}
-		if !ok {
-			return fmt.Errorf("%w: nothing was sent", mint.ErrDeclined)
 		}
 	}
 	var sent int

@@ -92,15 +92,8 @@ func revealRun(ctx context.Context, o *RevealOptions) error {
 	}
 	if !o.Yes {
 		q := fmt.Sprintf("Reveal the collection %q on %s? Every token will show its real art and metadata, for good.", s.Name, s.Network.Name)
-		ok, err := f.IO.Confirm(q)
-		if errors.Is(err, cmdutil.ErrNoTTY) {
-			return cmdutil.UsageError("a reveal cannot be taken back: confirm on a terminal, or pass --yes")
-		}
-		if err != nil {
+		if err := cmdutil.ConfirmSend(f.IO, q, "a reveal cannot be taken back: confirm on a terminal, or pass --yes"); err != nil {
 			return err
-		}
-		if !ok {
-			return fmt.Errorf("%w: nothing was sent", mint.ErrDeclined)
 		}
 	}
 	unlock, err := state.Lock(f.Dir)

@@ -3,7 +3,6 @@ package royaltycmd
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -100,15 +99,8 @@ func setRun(ctx context.Context, o *SetOptions) error {
 	}
 	if !s.Network.Test && !o.Yes {
 		q := fmt.Sprintf("Set the royalty of %q on %s to %d bps to %s?", s.Name, s.Network.Name, r.Bps, r.Receiver.Hex())
-		ok, err := f.IO.Confirm(q)
-		if errors.Is(err, cmdutil.ErrNoTTY) {
-			return cmdutil.UsageError("%s is not a test chain: confirm on a terminal, or pass --yes", s.Network.Name)
-		}
-		if err != nil {
+		if err := cmdutil.ConfirmSend(f.IO, q, s.Network.Name+" is not a test chain: confirm on a terminal, or pass --yes"); err != nil {
 			return err
-		}
-		if !ok {
-			return fmt.Errorf("%w: nothing was sent", mint.ErrDeclined)
 		}
 	}
 	res, err := cmdutil.RunAction(ctx, f, &o.Owner, s, mint.Action{Kind: mint.KindSetRoyalty, Royalty: r}, nil)
