@@ -27,14 +27,24 @@ type AnvilNode struct {
 	URL      string    // http://127.0.0.1:PORT
 	ChainID  uint64    // 31337 unless overridden by a --chain-id argument
 	Accounts []Account // the funded dev accounts, in anvil's order
+	// DataDir holds everything the node writes: its HOME (anvil 1.7 writes
+	// state snapshots under $HOME/.foundry/anvil/tmp even when stopped
+	// cleanly, and a long CI run once left 15 GB there) and its --cache-path.
+	// Stop removes it.
+	DataDir string
 
 	t       testing.TB
 	bin     string
 	cfgPath string
 	args    []string
 	port    int
+	pid     int
 	stop    func()
 }
+
+// Stop kills the node and removes its DataDir; t.Cleanup does it too.
+// Calling it twice is harmless.
+func (a *AnvilNode) Stop() { a.stop() }
 
 // Restart kills the node and starts a fresh one (a new chain from the same
 // genesis accounts) on the same port, as a reset devnet does: the URL stays,
@@ -46,8 +56,8 @@ func (a *AnvilNode) Restart() {
 	// The port was ours; the kernel may hold it a moment after the kill.
 	for attempt := 0; attempt < 50; attempt++ {
 		var b *AnvilNode
-		if b, err = startAnvilOn(a.t, a.bin, a.cfgPath, a.args, a.port); err == nil {
-			a.stop = b.stop
+		if b, err = startAnvilOn(a.t, a.bin, a.cfgPath, a.DataDir, a.args, a.port); err == nil {
+			a.stop, a.pid = b.stop, b.pid
 			return
 		}
 		time.Sleep(100 * time.Millisecond)
@@ -71,11 +81,15 @@ type Account struct {
 // The node is quiet (--silent) and deterministic: default mnemonic, automine
 // (one block per transaction). The dev accounts and keys are read from the
 // file anvil writes with --config-out, so they always match the node.
+//
+// Nothing outlives the node: it writes only inside its DataDir, removed when
+// it stops, and on Linux the kernel kills it if the test process dies first.
 func StartAnvil(t testing.TB, extraArgs ...string) *AnvilNode {
 	t.Helper()
 	bin := Path(t, Anvil)
 	dir := t.TempDir()
 	cfgPath := filepath.Join(dir, "anvil-config.json")
+	dataDir := filepath.Join(dir, "data")
 
 	var (
 		a   *AnvilNode
@@ -83,7 +97,7 @@ func StartAnvil(t testing.TB, extraArgs ...string) *AnvilNode {
 	)
 	// A free port can be taken between FreePort and anvil's bind: retry a few times.
 	for attempt := 0; attempt < 3; attempt++ {
-		a, err = startAnvil(t, bin, cfgPath, extraArgs)
+		a, err = startAnvilOn(t, bin, cfgPath, dataDir, extraArgs, FreePort(t))
 		if err == nil {
 			return a
 		}
@@ -92,35 +106,41 @@ func StartAnvil(t testing.TB, extraArgs ...string) *AnvilNode {
 	return nil
 }
 
-func startAnvil(t testing.TB, bin, cfgPath string, extraArgs []string) (*AnvilNode, error) {
-	return startAnvilOn(t, bin, cfgPath, extraArgs, FreePort(t))
-}
-
-func startAnvilOn(t testing.TB, bin, cfgPath string, extraArgs []string, port int) (*AnvilNode, error) {
+func startAnvilOn(t testing.TB, bin, cfgPath, dataDir string, extraArgs []string, port int) (*AnvilNode, error) {
+	home, cache := filepath.Join(dataDir, "home"), filepath.Join(dataDir, "cache")
+	for _, d := range []string{home, cache} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			return nil, err
+		}
+	}
 	args := append([]string{
 		"--host", "127.0.0.1",
 		"--port", strconv.Itoa(port),
 		"--silent",
 		"--config-out", cfgPath,
+		"--cache-path", cache,
 	}, extraArgs...)
 	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), "HOME="+home)
 	var stderr lockedBuffer
 	cmd.Stdout = io.Discard
 	cmd.Stderr = &stderr
-	// npm's .bin/anvil is a node wrapper that spawns the real binary: run it in
-	// its own process group and kill the group, or the node would outlive us.
+	// Anvil is the platform binary, but GENMINT_TEST_ANVIL may name a wrapper
+	// that spawns it: run it in its own process group and kill the group.
 	ownProcessGroup(cmd)
 	cmd.WaitDelay = 5 * time.Second
-	if err := cmd.Start(); err != nil {
+	done, err := startTied(cmd)
+	if err != nil {
 		return nil, err
 	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
 	var once sync.Once
 	stop := func() {
 		once.Do(func() {
 			killProcessGroup(cmd) // an error means it already exited
 			<-done
+			if err := os.RemoveAll(dataDir); err != nil {
+				t.Errorf("remove anvil data: %v", err)
+			}
 		})
 	}
 
@@ -130,6 +150,7 @@ func startAnvilOn(t testing.TB, bin, cfgPath string, extraArgs []string, port in
 	for {
 		select {
 		case err := <-done:
+			_ = os.RemoveAll(dataDir)
 			return nil, fmt.Errorf("anvil exited: %v: %s", err, strings.TrimSpace(stderr.String()))
 		default:
 		}
@@ -150,7 +171,8 @@ func startAnvilOn(t testing.TB, bin, cfgPath string, extraArgs []string, port in
 	if err != nil {
 		return nil, err
 	}
-	return &AnvilNode{URL: url, ChainID: chainID, Accounts: accounts, t: t, bin: bin, cfgPath: cfgPath, args: extraArgs, port: port, stop: stop}, nil
+	return &AnvilNode{URL: url, ChainID: chainID, Accounts: accounts, DataDir: dataDir,
+		t: t, bin: bin, cfgPath: cfgPath, args: extraArgs, port: port, pid: cmd.Process.Pid, stop: stop}, nil
 }
 
 func rpcChainID(url string) (uint64, error) {

@@ -119,11 +119,13 @@ func StartKubo(t testing.TB, opts ...KuboOption) *KuboDaemon {
 	pr, pw := io.Pipe()
 	k.cmd.Stdout = pw
 	k.cmd.Stderr = &lockedWriter{mu: &k.mu, w: &k.output}
-	if err := k.cmd.Start(); err != nil {
+	// Tied to the test process: a killed `go test` takes the daemon with it.
+	waited, err := startTied(k.cmd)
+	if err != nil {
 		t.Fatalf("start ipfs daemon: %v", err)
 	}
 	go func() {
-		_ = k.cmd.Wait()
+		<-waited
 		pw.Close()
 		close(k.done)
 	}()

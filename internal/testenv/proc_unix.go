@@ -10,7 +10,10 @@ import (
 // ownProcessGroup makes cmd the leader of a new process group, so that
 // killProcessGroup also reaches the processes it spawns.
 func ownProcessGroup(cmd *exec.Cmd) {
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if cmd.SysProcAttr == nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{}
+	}
+	cmd.SysProcAttr.Setpgid = true
 }
 
 // killProcessGroup kills cmd and everything in its process group.

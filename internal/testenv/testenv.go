@@ -35,10 +35,13 @@ type Tool struct {
 var (
 	Kubo = Tool{Name: "kubo (ipfs)", Env: "GENMINT_TEST_IPFS", RepoRel: []string{"tools/bin/ipfs"},
 		Install: "run 'make tools' (builds Kubo from tools/kubo)"}
-	Anvil = Tool{Name: "anvil", Env: "GENMINT_TEST_ANVIL", RepoRel: []string{"tools/node_modules/.bin/anvil"},
+	// Anvil and Cast are Foundry's platform binaries, not the npm launchers
+	// in node_modules/.bin: a launcher is a node process that spawns the
+	// real program and hides its exit code (cast's exits 0 when cast
+	// fails), and a signal sent to it, or its death, misses the child.
+	Anvil = Tool{Name: "anvil", Env: "GENMINT_TEST_ANVIL",
+		RepoRel: []string{"tools/node_modules/@foundry-rs/anvil-" + runtime.GOOS + "-" + runtime.GOARCH + "/bin/anvil"},
 		Install: "run 'make tools' (npm install in tools/)"}
-	// Cast is Foundry's cast, the platform binary (the npm launcher in
-	// node_modules/.bin exits 0 even when cast fails).
 	Cast = Tool{Name: "cast", Env: "GENMINT_TEST_CAST",
 		RepoRel: []string{"tools/node_modules/@foundry-rs/cast-" + runtime.GOOS + "-" + runtime.GOARCH + "/bin/cast"},
 		Install: "run 'make tools' (npm install in tools/)"}
