@@ -365,15 +365,8 @@ func TestMintKilledAtRandomPointsMintsExactlyOnce(t *testing.T) {
 // TestMintWithEthersKeystore: a key encrypted by ethers (Wallet.encrypt)
 // is imported with `genmint wallet import` and deploys a collection on anvil.
 func TestMintWithEthersKeystore(t *testing.T) {
-	node := testenv.Path(t, testenv.Node)
+	node, modules := testenv.NodeModule(t, "ethers")
 	root, _ := testenv.RepoRoot()
-	modules := filepath.Join(root, "tools", "node_modules")
-	if _, err := os.Stat(filepath.Join(modules, "ethers", "package.json")); err != nil {
-		if testenv.InCI() {
-			t.Fatal("ethers not found in tools/node_modules: run 'make tools' (CI=true: integration tests may not skip)")
-		}
-		t.Skip("ethers not found in tools/node_modules: run 'make tools'")
-	}
 	an := testenv.StartAnvil(t)
 	acct := an.Accounts[3]
 	work := t.TempDir()

@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
-	"errors"
 	"image"
 	"image/color"
 	"image/png"
@@ -27,40 +26,6 @@ import (
 	"github.com/genmint/genmint/provenance/c2pa"
 )
 
-// c2paTS runs the independent C2PA implementation (@trustnxt/c2pa-ts in
-// tools/node_modules, through provenance/c2pa/testdata/c2pa-ts.mjs).
-func c2paTS(t *testing.T, args ...string) []map[string]any {
-	t.Helper()
-	node := testenv.Path(t, testenv.Node)
-	root, _ := testenv.RepoRoot()
-	tools := filepath.Join(root, "tools")
-	if _, err := os.Stat(filepath.Join(tools, "node_modules", "@trustnxt", "c2pa-ts", "package.json")); err != nil {
-		msg := "@trustnxt/c2pa-ts is not installed in tools/node_modules: run 'make tools' (npm install in tools/)"
-		if testenv.InCI() {
-			t.Fatal(msg + " (CI=true: integration tests may not skip)")
-		}
-		t.Skip(msg)
-	}
-	script := filepath.Join(root, "provenance", "c2pa", "testdata", "c2pa-ts.mjs")
-	out, err := exec.Command(node, append([]string{script, tools}, args...)...).Output()
-	if err != nil {
-		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			t.Fatalf("c2pa-ts: %v\n%s", err, ee.Stderr)
-		}
-		t.Fatal(err)
-	}
-	var res []map[string]any
-	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-		var m map[string]any
-		if err := json.Unmarshal([]byte(line), &m); err != nil {
-			t.Fatalf("c2pa-ts printed %q", line)
-		}
-		res = append(res, m)
-	}
-	return res
-}
-
 // upstreamImage is an "OpenAI" image carrying Content Credentials that
 // c2pa-ts made, signed by the provider's own CA.
 func upstreamImage(t *testing.T) []byte {
@@ -74,7 +39,7 @@ func upstreamImage(t *testing.T) []byte {
 	os.WriteFile(chain, c2pa.EncodeCerts(provider.Cert, provider.CA), 0o600)
 	os.WriteFile(key, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600)
 	os.WriteFile(plain, gradient(t, 64), 0o600)
-	c2paTS(t, "sign", plain, out, chain, key)
+	testenv.C2PATS(t, "sign", plain, out, chain, key)
 	b, err := os.ReadFile(out)
 	if err != nil {
 		t.Fatal(err)
@@ -186,7 +151,7 @@ func TestFinalsValidateIndependently(t *testing.T) {
 				files = append(files, path, fp)
 				exifCheck(t, path, it.Prompt, r.DigitalSourceType)
 			}
-			for _, res := range c2paTS(t, append([]string{"validate"}, files...)...) {
+			for _, res := range testenv.C2PATS(t, append([]string{"validate"}, files...)...) {
 				file := res["file"].(string)
 				if strings.HasSuffix(file, ".flipped") {
 					if res["valid"] == true {

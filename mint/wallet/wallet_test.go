@@ -174,7 +174,7 @@ func TestImportJSON(t *testing.T) {
 // parameters) imports and signs here, and a key made here decrypts in
 // ethers with the same address.
 func TestEthersInterop(t *testing.T) {
-	node, modules := ethers(t)
+	node, modules := testenv.NodeModule(t, "ethers")
 	dir := t.TempDir()
 	script, _ := filepath.Abs("testdata/ethers_keystore.cjs")
 	run := func(args ...string) string {
@@ -218,23 +218,6 @@ func TestEthersInterop(t *testing.T) {
 	if addr := run("decrypt", a.Path); addr != testKeyAddr {
 		t.Fatalf("ethers decrypted genmint's file as %s", addr)
 	}
-}
-
-// ethers finds node and tools/node_modules/ethers, failing under CI and
-// skipping elsewhere when either is missing.
-func ethers(t *testing.T) (node, modules string) {
-	t.Helper()
-	node = testenv.Path(t, testenv.Node)
-	root, _ := testenv.RepoRoot()
-	modules = filepath.Join(root, "tools", "node_modules")
-	if _, err := os.Stat(filepath.Join(modules, "ethers", "package.json")); err != nil {
-		msg := "ethers not found in tools/node_modules: run 'make tools'"
-		if testenv.InCI() {
-			t.Fatal(msg + " (CI=true: integration tests may not skip)")
-		}
-		t.Skip(msg)
-	}
-	return node, modules
 }
 
 func TestPassphraseSources(t *testing.T) {

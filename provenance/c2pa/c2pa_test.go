@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/genmint/genmint/internal/testenv"
 )
 
 const trained = "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"
@@ -192,7 +194,7 @@ func TestJPEGStoreOverSeveralSegments(t *testing.T) {
 	}
 	p := filepath.Join(t.TempDir(), "long.jpeg")
 	must(t, os.WriteFile(p, out, 0o644))
-	if res := c2paTS(t, "validate", p)[0]; res["valid"] != true {
+	if res := testenv.C2PATS(t, "validate", p)[0]; res["valid"] != true {
 		t.Fatalf("c2pa-ts: %v", res["errors"])
 	}
 }

@@ -3,52 +3,14 @@ package c2pa
 import (
 	"context"
 	"crypto/x509"
-	"encoding/json"
 	"encoding/pem"
-	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/genmint/genmint/internal/testenv"
 )
-
-// c2paTS runs testdata/c2pa-ts.mjs, the independent implementation
-// (@trustnxt/c2pa-ts in tools/node_modules), failing under CI when it is
-// not installed.
-func c2paTS(t *testing.T, args ...string) []map[string]any {
-	t.Helper()
-	node := testenv.Path(t, testenv.Node)
-	root, ok := testenv.RepoRoot()
-	tools := filepath.Join(root, "tools")
-	if _, err := os.Stat(filepath.Join(tools, "node_modules", "@trustnxt", "c2pa-ts", "package.json")); !ok || err != nil {
-		msg := "@trustnxt/c2pa-ts is not installed in tools/node_modules: run 'make tools' (npm install in tools/)"
-		if testenv.InCI() {
-			t.Fatal(msg + " (CI=true: integration tests may not skip)")
-		}
-		t.Skip(msg)
-	}
-	cmd := exec.Command(node, append([]string{filepath.Join("testdata", "c2pa-ts.mjs"), tools}, args...)...)
-	out, err := cmd.Output()
-	if err != nil {
-		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			t.Fatalf("c2pa-ts %s: %v\n%s", args[0], err, ee.Stderr)
-		}
-		t.Fatal(err)
-	}
-	var res []map[string]any
-	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-		var m map[string]any
-		if err := json.Unmarshal([]byte(line), &m); err != nil {
-			t.Fatalf("c2pa-ts printed %q: %v", line, err)
-		}
-		res = append(res, m)
-	}
-	return res
-}
 
 func TestIndependentValidation(t *testing.T) {
 	creds := testCreds(t)
@@ -67,7 +29,7 @@ func TestIndependentValidation(t *testing.T) {
 		must(t, os.WriteFile(bad, flipped, 0o644))
 		files = append(files, good, bad)
 	}
-	for _, r := range c2paTS(t, append([]string{"validate"}, files...)...) {
+	for _, r := range testenv.C2PATS(t, append([]string{"validate"}, files...)...) {
 		file := r["file"].(string)
 		if r["found"] != true {
 			t.Errorf("%s: c2pa-ts found no manifest", file)
@@ -117,7 +79,7 @@ func TestUpstreamIngredient(t *testing.T) {
 	plain := filepath.Join(dir, "plain.png")
 	must(t, os.WriteFile(plain, testImage(t, "png", 64), 0o644))
 	upstream := filepath.Join(dir, "upstream.png")
-	c2paTS(t, "sign", plain, upstream, chain, key)
+	testenv.C2PATS(t, "sign", plain, upstream, chain, key)
 	orig, err := os.ReadFile(upstream)
 	must(t, err)
 
@@ -139,7 +101,7 @@ func TestUpstreamIngredient(t *testing.T) {
 	}
 	final := filepath.Join(dir, "final.png")
 	must(t, os.WriteFile(final, out, 0o644))
-	res := c2paTS(t, "validate", final)[0]
+	res := testenv.C2PATS(t, "validate", final)[0]
 	if res["valid"] != true {
 		t.Fatalf("c2pa-ts: %v", res["errors"])
 	}

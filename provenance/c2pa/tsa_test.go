@@ -21,6 +21,8 @@ import (
 	"time"
 
 	"github.com/digitorus/timestamp"
+
+	"github.com/genmint/genmint/internal/testenv"
 )
 
 // fakeTSA is an RFC 3161 time-stamping authority over HTTP built with
@@ -96,7 +98,7 @@ func TestTimestampedSignature(t *testing.T) {
 		must(t, os.WriteFile(p, out, 0o644))
 		files = append(files, p)
 	}
-	for _, res := range c2paTS(t, append([]string{"validate"}, files...)...) {
+	for _, res := range testenv.C2PATS(t, append([]string{"validate"}, files...)...) {
 		if res["valid"] != true || !strings.Contains(strings.Join(strs(res["codes"]), " "), "timeStamp.trusted") {
 			t.Errorf("%s: c2pa-ts: %v %v", res["file"], res["codes"], res["errors"])
 		}
