@@ -20,7 +20,7 @@ import (
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/ethereum/go-ethereum/ethclient"
 
-	"github.com/genmint/genmint/cmd/mintcmd"
+	"github.com/genmint/genmint/cmd/cmdutil"
 	"github.com/genmint/genmint/internal/testenv"
 	"github.com/genmint/genmint/mint"
 	"github.com/genmint/genmint/mint/chain"
@@ -283,7 +283,7 @@ func TestMintKilledAtRandomPointsMintsExactlyOnce(t *testing.T) {
 		}
 		point := mint.Points[rng.IntN(len(mint.Points))]
 		if !run(func(cmd *exec.Cmd) {
-			cmd.Env = append(cmd.Env, mintcmd.CrashEnv+"="+string(point)+":1")
+			cmd.Env = append(cmd.Env, cmdutil.CrashEnv+"="+string(point)+":1")
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)
 			}
@@ -458,7 +458,7 @@ func TestMintKilledWhilePending(t *testing.T) {
 	dir := pinnedCollection(t, 4, "")
 	ksDir, pwFile := keystore(t, keyHex(owner))
 	killed := mintCmd(dir, an.URL, owner.Address, ksDir, pwFile, "--confirmations", "2")
-	killed.Env = append(killed.Env, mintcmd.CrashEnv+"="+string(mint.PointWaitingReceipt)+":1")
+	killed.Env = append(killed.Env, cmdutil.CrashEnv+"="+string(mint.PointWaitingReceipt)+":1")
 	if err := killed.Run(); err == nil {
 		t.Fatal("the run was not killed")
 	}

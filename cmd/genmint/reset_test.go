@@ -14,7 +14,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/ethclient"
 
-	"github.com/genmint/genmint/cmd/mintcmd"
+	"github.com/genmint/genmint/cmd/cmdutil"
 	"github.com/genmint/genmint/internal/testenv"
 	"github.com/genmint/genmint/mint"
 	"github.com/genmint/genmint/mint/chain"
@@ -171,7 +171,7 @@ func TestMintResetMidMint(t *testing.T) {
 	// a loaded machine its journal is the same (deploy, then mint batches);
 	// the re-run replaces eagerly, and still must send nothing.
 	killed := mintCmd(dir, an.URL, owner.Address, ksDir, pwFile, "--no-erc2309", "--batch-size", "2")
-	killed.Env = append(killed.Env, mintcmd.CrashEnv+"="+string(mint.PointAfterJournal)+":3")
+	killed.Env = append(killed.Env, cmdutil.CrashEnv+"="+string(mint.PointAfterJournal)+":3")
 	if err := killed.Run(); err == nil {
 		t.Fatal("the run was not killed")
 	}

@@ -4,9 +4,6 @@ package mintcmd
 import (
 	"context"
 	"fmt"
-	"os"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/dustin/go-humanize"
@@ -21,11 +18,6 @@ import (
 	"github.com/genmint/genmint/spec"
 	"github.com/genmint/genmint/state"
 )
-
-// CrashEnv names the test hook: "POINT:N" makes genmint kill itself with
-// SIGKILL the N-th time `genmint mint` reaches POINT (one of mint.Points).
-// Only the fault tests set it.
-const CrashEnv = "GENMINT_TEST_CRASH"
 
 // RPCEnv is read when --rpc is not given (Foundry's name for it), so a URL
 // holding a provider key need not be in argv.
@@ -217,7 +209,7 @@ func mintRun(ctx context.Context, o *MintOptions) error {
 	run := mint.Options{
 		DB: db, Backend: backend, Signer: signer.Opts, Network: nw, Collection: mint.ContractFactsFromSpec(s),
 		NoERC2309: o.NoERC2309, MaxFeePerGas: cmdutil.GweiToWei(o.MaxFeeGwei), Confirmations: o.Confirmations,
-		StuckAfter: o.StuckAfter, Poll: o.Poll, BatchSize: o.BatchSize, Progress: cmdutil.MintProgress(o.IO.ErrOut, o.Quiet), Hook: o.crashHook(),
+		StuckAfter: o.StuckAfter, Poll: o.Poll, BatchSize: o.BatchSize, Progress: cmdutil.MintProgress(o.IO.ErrOut, o.Quiet), Hook: cmdutil.CrashHook(o.Getenv),
 		Dir: o.Dir, Node: redact.URL(o.RPC), NewDeployment: o.NewDeployment,
 	}
 	facts := pin.MetadataFactsFromSpec(s)
@@ -312,31 +304,4 @@ func dryRun(ctx context.Context, o *MintOptions, s *spec.Spec) error {
 		fmt.Fprintf(w, "For a cost, pass --gas-price-gwei G or --rpc URL (the network's fees now).\n")
 	}
 	return nil
-}
-
-// crashHook reads CrashEnv (tests only).
-func (o *MintOptions) crashHook() func(mint.Point) {
-	if o.Getenv == nil {
-		return nil
-	}
-	spec := o.Getenv(CrashEnv)
-	if spec == "" {
-		return nil
-	}
-	point, nth, _ := strings.Cut(spec, ":")
-	n, err := strconv.Atoi(nth)
-	if err != nil || n < 1 {
-		n = 1
-	}
-	hits := 0
-	return func(p mint.Point) {
-		if string(p) != point {
-			return
-		}
-		if hits++; hits == n {
-			self, _ := os.FindProcess(os.Getpid())
-			_ = self.Kill() // SIGKILL: no deferred function, no flush
-			select {}
-		}
-	}
 }
