@@ -50,11 +50,7 @@ func TestMintRefusesSecondDeployment(t *testing.T) {
 	if err := os.Rename(filepath.Join(dir, ".genmint"), filepath.Join(t.TempDir(), "lost")); err != nil {
 		t.Fatal(err)
 	}
-	for _, args := range [][]string{{"generate", "--keep-all", "-q"}, {"pin", "--car", filepath.Join(dir, "c.car"), "-q"}} {
-		if out, err := genmint(dir, args...).CombinedOutput(); err != nil {
-			t.Fatalf("genmint %v: %v\n%s", args, err, out)
-		}
-	}
+	generateAndPin(t, dir)
 	nonce := nonceOf(t, an.URL, owner.Address)
 	code, _, stderr := run(t, mintCmd(dir, an.URL, owner.Address, ksDir, pwFile))
 	want := "deployments/local.json records contract " + first.Address.Hex()
@@ -84,11 +80,7 @@ func TestMintRefusesSecondDeployment(t *testing.T) {
 	if err := os.Rename(filepath.Join(dir, ".genmint"), filepath.Join(t.TempDir(), "lost")); err != nil {
 		t.Fatal(err)
 	}
-	for _, args := range [][]string{{"generate", "--keep-all", "-q"}, {"pin", "--car", filepath.Join(dir, "c.car"), "-q"}} {
-		if out, err := genmint(dir, args...).CombinedOutput(); err != nil {
-			t.Fatalf("genmint %v: %v\n%s", args, err, out)
-		}
-	}
+	generateAndPin(t, dir)
 	code, _, stderr = run(t, mintCmd(dir, an.URL, owner.Address, ksDir, pwFile, "--new-deployment"))
 	if code != 0 || !strings.Contains(stderr, "--new-deployment: deployed a second contract on local; the record of "+first.Address.Hex()) {
 		t.Fatalf("--new-deployment: exit %d\n%s", code, stderr)

@@ -58,12 +58,19 @@ erc7007: true
 	if err := os.WriteFile(filepath.Join(dir, "genmint.yaml"), []byte(spec), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	generateAndPin(t, dir)
+	return dir
+}
+
+// generateAndPin runs the real `generate --keep-all` and `pin --car
+// dir/c.car` in dir, failing the test on a non-zero exit.
+func generateAndPin(t *testing.T, dir string) {
+	t.Helper()
 	for _, args := range [][]string{{"generate", "--keep-all", "-q"}, {"pin", "--car", filepath.Join(dir, "c.car"), "-q"}} {
 		if out, err := genmint(dir, args...).CombinedOutput(); err != nil {
 			t.Fatalf("genmint %v: %v\n%s", args, err, out)
 		}
 	}
-	return dir
 }
 
 // keystore imports key into a fresh keystore (light scrypt: tests only)
@@ -505,11 +512,7 @@ func TestMintMoreItemsLater(t *testing.T) {
 		t.Fatal(err)
 	}
 	car := filepath.Join(dir, "c.car")
-	for _, args := range [][]string{{"generate", "--keep-all", "-q"}, {"pin", "--car", car, "-q"}} {
-		if out, err := genmint(dir, args...).CombinedOutput(); err != nil {
-			t.Fatalf("genmint %v: %v\n%s", args, err, out)
-		}
-	}
+	generateAndPin(t, dir)
 	out, err := mintCmd(dir, an.URL, owner.Address, ksDir, pwFile).CombinedOutput()
 	if err != nil {
 		t.Fatalf("second mint: %v\n%s", err, out)

@@ -149,11 +149,7 @@ func grow(t *testing.T, dir string, from, to int) {
 	if err := os.WriteFile(specPath, []byte(grown), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	for _, args := range [][]string{{"generate", "--keep-all", "-q"}, {"pin", "--car", filepath.Join(dir, "c.car"), "-q"}} {
-		if out, err := genmint(dir, args...).CombinedOutput(); err != nil {
-			t.Fatalf("genmint %v: %v\n%s", args, err, out)
-		}
-	}
+	generateAndPin(t, dir)
 }
 
 func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
