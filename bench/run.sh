@@ -3,16 +3,16 @@
 # the same run, and checked against its target. Speed targets are checked
 # here, never by timed unit tests.
 #
-# Usage: bench/run.sh [all|generate|providers|memory|layers|pin|verify|curate|provenance|startup]
+# Usage: bench/run.sh [all|generate|providers|memory|layers|pin|verify|curate|provenance|startup|gas]
 # (default all). Exits 1 when any benchmark fails or misses its target, after
 # running every one asked for; the last lines list what missed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what=${1:-all}
 case $what in
-all | generate | providers | memory | layers | pin | verify | curate | provenance | startup) ;;
+all | generate | providers | memory | layers | pin | verify | curate | provenance | startup | gas) ;;
 *)
-	echo "usage: bench/run.sh [all|generate|providers|memory|layers|pin|verify|curate|provenance|startup]" >&2
+	echo "usage: bench/run.sh [all|generate|providers|memory|layers|pin|verify|curate|provenance|startup|gas]" >&2
 	exit 2
 	;;
 esac
@@ -141,6 +141,44 @@ if [[ $what == all || $what == startup ]]; then
 		check "$c on a silent terminal, terminal queries" "$(metric "StartupOnSilentTerminal/$c" queries/op)" '<=' 0 "OSC 11, ESC[6n and the like: each waits for an answer"
 		check "$c on a silent terminal, ms" "$(awk -v v="$(metric "StartupOnSilentTerminal/$c" ns/op)" 'BEGIN { if (v != "") printf "%.0f", v / 1e6 }')" '<=' 500 "well under a second"
 	done
+fi
+
+# gas_table: issue 12's "gas table before and after in one run". mint/gasbench
+# compiles the contract before issue 12 (genmint-v0) and today's, deploys both
+# on one anvil and runs the same operations on each; every figure of today's
+# must be at or below v0's (the test fails otherwise, and so does this).
+gas_table() {
+	echo "== gas: GenmintCollection before issue 12 (genmint-v0) and now, compiled and measured in one run on anvil"
+	local status=0
+	out=$(GENMINT_REQUIRE_TOOLS=1 go test ./mint/gasbench -run 'TestGasTable$' -count 1 -v 2>&1) || status=$?
+	# The per-token table and the operations table, as the test logs them.
+	sed -n '/other operations/,/^--- /p' <<<"$out" | grep -vE '^(=== |--- )|gas_test.go:[0-9]+: (gas per token|other operations)'
+	if [[ $status != 0 ]]; then
+		grep -E 'gas_test.go:[0-9]+: ' <<<"$out" | grep -vE 'other operations|gas per token' | tail -20
+		missed+=("gas: TestGasTable failed (exit $status): a figure above genmint-v0's or a target missed")
+	fi
+	echo "  now ÷ before issue 12, same run:"
+	# ratio NOW BEFORE: NOW ÷ BEFORE to 4 places, never shown as 1.0000 or
+	# less when NOW is above BEFORE (gas is exact: one gas more is a miss).
+	ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "") exit; r = a / b; if (a > b && r < 1.0001) r = 1.0001; printf "%.4f", r }'; }
+	# Operations table rows: NAME... BEFORE NOW DIFF.
+	while IFS=$'\t' read -r name before now; do
+		check "$name, gas now ÷ v0" "$(ratio "$now" "$before")" '<=' 1 "v0 $before, now $now"
+	done < <(awk '/operation +genmint-v0 +genmint/ { on = 1; next }
+		on && NF >= 4 && $(NF-2) ~ /^[0-9]+$/ { n = $1; for (i = 2; i <= NF - 3; i++) n = n " " $i; printf "%s\t%s\t%s\n", n, $(NF-2), $(NF-1); next }
+		on { on = 0 }' <<<"$out")
+	# Per-token table rows: N CONTRACT DEPLOY MINT ... WORST; deployment (N=1)
+	# and, per N, the later-items mint and the worst first transfer.
+	row() { awk -v n="$1" -v c="$2" -v f="$3" '$1 == n && $2 == c { print $f; exit }' <<<"$out"; }
+	check "deployment (N=1), gas now ÷ v0" "$(ratio "$(row 1 genmint 3)" "$(row 1 genmint-v0 3)")" '<=' 1 "v0 $(row 1 genmint-v0 3), now $(row 1 genmint 3)"
+	for n in 1 10 1000 10000; do
+		check "mintBatch of $n (batches of 100), gas now ÷ v0" "$(ratio "$(row $n genmint-later 4)" "$(row $n genmint-v0-later 4)")" '<=' 1 "v0 $(row $n genmint-v0-later 4), now $(row $n genmint-later 4)"
+		check "worst first transfer, N=$n, gas now ÷ v0" "$(ratio "$(row $n genmint 8)" "$(row $n genmint-v0 8)")" '<=' 1 "v0 $(row $n genmint-v0 8), now $(row $n genmint 8)"
+	done
+}
+
+if [[ $what == all || $what == gas ]]; then
+	gas_table
 fi
 
 if ((${#missed[@]})); then

@@ -51,7 +51,7 @@ func (r *runner) execute(ctx context.Context, p *planned, st step) error {
 			what, data = "emitPermanentURIs", abiGC.PackEmitPermanentURIs(new(big.Int).SetUint64(st.first), new(big.Int).SetUint64(st.last))
 			row.First, row.Last = st.first, st.last
 		case KindSetRoyalty:
-			what, data = "setDefaultRoyalty", abiGC.PackSetDefaultRoyalty(st.royalty.Receiver, st.royalty.Bps)
+			what, data = "setDefaultRoyalty", abiGC.PackSetDefaultRoyalty(st.royalty.Receiver, big.NewInt(int64(st.royalty.Bps)))
 			row.Recipient, row.First = st.royalty.Receiver, uint64(st.royalty.Bps)
 		}
 		row.Contract = p.contract

@@ -475,9 +475,9 @@ func (c *Contract) License(ctx context.Context) (License, error) {
 
 // RoyaltyCap returns the most SetDefaultRoyalty accepts, in basis points.
 func (c *Contract) RoyaltyCap(ctx context.Context) (uint16, error) {
-	v, err := bind.Call(c.contract, c.call(ctx), abiGC.PackRoyaltyCapBps(), abiGC.UnpackRoyaltyCapBps)
+	v, err := bind.Call(c.contract, c.call(ctx), abiGC.PackDefaultRoyaltyCapBps(), abiGC.UnpackDefaultRoyaltyCapBps)
 	if err != nil {
-		return 0, fmt.Errorf("read royaltyCapBps of collection %s: %w", c.addr, DecodeRevert(err))
+		return 0, fmt.Errorf("read defaultRoyaltyCapBps of collection %s: %w", c.addr, DecodeRevert(err))
 	}
 	return uint16(v.Uint64()), nil
 }
@@ -494,7 +494,7 @@ func (c *Contract) PendingOwner(ctx context.Context) (common.Address, error) {
 // SetDefaultRoyalty sets every token's ERC-2981 royalty (receiver zero with 0
 // bps removes it). Owner only; ErrRoyaltyAboveCap above RoyaltyCap.
 func (c *Contract) SetDefaultRoyalty(ctx context.Context, opts *bind.TransactOpts, r Royalty) (*types.Transaction, error) {
-	return c.transact(ctx, opts, "setDefaultRoyalty", abiGC.PackSetDefaultRoyalty(r.Receiver, r.Bps))
+	return c.transact(ctx, opts, "setDefaultRoyalty", abiGC.PackSetDefaultRoyalty(r.Receiver, big.NewInt(int64(r.Bps))))
 }
 
 // TransferOwnership names the pending owner (two-step: it must AcceptOwnership).

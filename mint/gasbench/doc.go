@@ -30,7 +30,6 @@
 // figure and the deployment are at or below genmint-v0's. It also runs the
 // owner's and holders' other operations (setBaseURI, setContractURI,
 // approve, setApprovalForAll, safe transfers, mintBatch, freezeMetadata) on
-// both and fails when one costs more than before, except the few listed in
-// knownIncrease with their bound and reason. Gas is deterministic, so this is an exact
-// check, not a timing one.
+// both and fails when any one costs more than before. Gas is deterministic,
+// so this is an exact check, not a timing one.
 package gasbench

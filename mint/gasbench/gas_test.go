@@ -129,11 +129,8 @@ func TestGasTable(t *testing.T) {
 	ops := operations(t, ch, res, subjects, holder, recipient)
 	t.Logf("other operations, genmint-v0 (before issue 12) and genmint, same run:\n%s", renderOps(ops))
 	for _, o := range ops {
-		allowed := knownIncrease[o.name]
-		if o.now > o.before+allowed.gas {
+		if o.now > o.before {
 			t.Errorf("%s: %d gas, before issue 12 %d", o.name, o.now, o.before)
-		} else if o.now > o.before {
-			t.Logf("%s: +%d gas, known: %s", o.name, o.now-o.before, allowed.why)
 		}
 	}
 
@@ -431,25 +428,6 @@ func mustPack(t *testing.T, a abi.ABI, method string, args ...any) []byte {
 		t.Fatalf("pack %s: %v", method, err)
 	}
 	return b
-}
-
-// knownIncrease lists the operations that cost more than before issue 12,
-// with the most they may cost more and why. Each is in the report of the
-// change that allowed it; anything else that costs more fails the test.
-var knownIncrease = map[string]struct {
-	gas uint64
-	why string
-}{
-	// Issue 12 makes setContractURI refuse a frozen collection; the
-	// contract before it had no check there at all.
-	"setContractURI (82-byte URI)": {250, "the freeze guard issue 12 adds"},
-	// solc's dispatcher compares the selector against a sorted tree of the
-	// contract's selectors; issue 12's eight new external functions
-	// (PermanentURI ranges, two-step ownership, royalty setter and cap,
-	// licence, provenance)
-	// add comparisons on the way to these two.
-	"setApprovalForAll":          {40, "selector dispatch over issue 12's new functions"},
-	"safeTransferFrom with data": {20, "selector dispatch over issue 12's new functions"},
 }
 
 // An op is one operation measured on both contracts.

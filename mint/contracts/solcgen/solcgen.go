@@ -48,7 +48,7 @@ import (
 // ERC721A's. Issue 12's functions (freeze, two-step ownership, royalty
 // setter, licence, provenance) first took it to 2.51 M (9.9 KB); the source
 // was then made smaller (see GenmintCollection's storage notes) and deploys
-// for 2.13 M (8.2 KB), below the contract before issue 12. Fewer runs do not
+// for 2.05 M (7.8 KB), below the contract before issue 12. Fewer runs do not
 // help: 1 or 20 runs saved 140 bytes (28,000 gas of deployment) and would
 // trade per-call gas for it, so 200 stays.
 const (

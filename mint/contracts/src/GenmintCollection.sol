@@ -23,7 +23,7 @@ import {ICantBeEvil} from "./ICantBeEvil.sol";
 /// which is one-way and makes the collection final: after it setBaseURI,
 /// setContractURI, addAigcData and mintBatch revert with MetadataIsFrozen.
 /// Royalties follow ERC-2981 (the owner may change them up to a cap fixed at
-/// deploy, royaltyCapBps()), contract metadata ERC-7572, the licence a16z's "Can't Be Evil"
+/// deploy, defaultRoyaltyCapBps()), contract metadata ERC-7572, the licence a16z's "Can't Be Evil"
 /// interface, and ERC-7007 (prompt + content hash per token) is available when
 /// enabled at deploy. provenanceHash() is the Merkle root over the whole
 /// collection's content (docs/provenance.md), fixed at deploy, so a placeholder
@@ -267,12 +267,20 @@ contract GenmintCollection is
 
     /// @notice ERC-165, ERC-721, ERC-721 metadata, ERC-2981, ERC-4906 and, when
     /// enabled at deploy, ERC-7007 and a16z's ICantBeEvil.
+    /// @dev Returns from assembly, through scratch space: when it returned
+    /// through the free memory pointer, the optimizer kept that pointer on
+    /// the stack for it from the dispatcher's first instruction on, 8 gas on
+    /// every other call.
     function supportsInterface(bytes4 interfaceId) public view returns (bool) {
-        return interfaceId == type(IERC721).interfaceId || interfaceId == type(IERC721Metadata).interfaceId
+        bool yes = interfaceId == type(IERC721).interfaceId || interfaceId == type(IERC721Metadata).interfaceId
             || interfaceId == bytes4(0x49064906) // ERC-4906, as the ERC defines it
             || interfaceId == type(IERC2981).interfaceId || interfaceId == type(IERC165).interfaceId
             || (_AIGC && interfaceId == type(IERC7007).interfaceId)
             || (interfaceId == type(ICantBeEvil).interfaceId && bytes(_license).length != 0);
+        assembly ("memory-safe") {
+            mstore(0, yes)
+            return(0, 0x20)
+        }
     }
 
     // ------------------------------------------------------------- ERC-721
@@ -306,7 +314,16 @@ contract GenmintCollection is
 
     function setApprovalForAll(address operator, bool approved) public {
         if (operator == address(0)) revert ERC721InvalidOperator(address(0));
-        _operatorApprovals[msg.sender][operator] = approved;
+        // _operatorApprovals[msg.sender][operator] = approved, writing the whole
+        // slot: the bool is alone in it, so the stored word is the same, but solc
+        // would first read the slot to keep its other (always zero) bytes.
+        assembly ("memory-safe") {
+            mstore(0, caller())
+            mstore(0x20, _operatorApprovals.slot)
+            mstore(0x20, keccak256(0, 0x40))
+            mstore(0, operator)
+            sstore(keccak256(0, 0x40), approved)
+        }
         emit ApprovalForAll(msg.sender, operator, approved);
     }
 
@@ -368,9 +385,9 @@ contract GenmintCollection is
 
     /// @notice Changes the baseURI (a reveal, or a move to another gateway) and
     /// tells marketplaces to refresh every token (ERC-4906). Reverts once frozen.
-    function setBaseURI(string calldata newBaseURI) external onlyOwner {
-        _requireNotFrozen();
-        _baseTokenURI = newBaseURI;
+    function setBaseURI(string calldata newBaseURI) external {
+        _checkOwnerNotFrozen();
+        _setStr(_baseTokenURI, newBaseURI);
         emit BatchMetadataUpdate(1, type(uint256).max);
     }
 
@@ -419,9 +436,9 @@ contract GenmintCollection is
     }
 
     /// @notice Changes the contract-level metadata URI. Reverts once frozen.
-    function setContractURI(string calldata newContractURI) external onlyOwner {
-        _requireNotFrozen();
-        _contractMetadataURI = newContractURI;
+    function setContractURI(string calldata newContractURI) external {
+        _checkOwnerNotFrozen();
+        _setStr(_contractMetadataURI, newContractURI);
         emit ContractURIUpdated();
     }
 
@@ -580,17 +597,19 @@ contract GenmintCollection is
     // ------------------------------------------------------------- royalty
 
     /// @notice Sets the ERC-2981 royalty of every token; receiver 0 with 0 bps
-    /// removes it. Owner only; never above royaltyCapBps().
-    /// @dev Basis points as uint16 (at most 10,000 fit), not OpenZeppelin's
-    /// internal uint96: the selector, 0x4331f639, then sorts after transferFrom's
-    /// and mintBatch's in the dispatcher (which compares selectors in order), so
-    /// this function costs those hot paths nothing. The same holds for every
-    /// function added since the first gas table (mint/gasbench).
-    function setDefaultRoyalty(address receiver, uint16 royaltyBps) external onlyOwner {
+    /// removes it. Owner only; never above defaultRoyaltyCapBps().
+    /// @dev Basis points as uint256, not OpenZeppelin's internal uint96: solc's
+    /// dispatcher compares the selector with every selector below it, one after
+    /// the other, so each function whose selector sorts before a hot path's
+    /// costs that path 22 gas per call. This one's, 0xd8d045b4, sorts after
+    /// every ERC-721 function, setBaseURI's and setContractURI's, as does
+    /// defaultRoyaltyCapBps()'s; mint/gasbench holds every operation at or
+    /// below its cost before issue 12.
+    function setDefaultRoyalty(address receiver, uint256 royaltyBps) external onlyOwner {
         uint256 cap = _ROYALTY_CAP;
         if (royaltyBps > cap) revert RoyaltyAboveCap(royaltyBps, cap);
         _setRoyalty(receiver, royaltyBps);
-        emit DefaultRoyaltySet(receiver, royaltyBps);
+        emit DefaultRoyaltySet(receiver, uint16(royaltyBps)); // _setRoyalty refused more than 10,000
     }
 
     /// @notice ERC-2981: the same receiver and basis points for every token id,
@@ -601,7 +620,7 @@ contract GenmintCollection is
     }
 
     /// @notice The highest royalty setDefaultRoyalty accepts, in basis points.
-    function royaltyCapBps() external view returns (uint256) {
+    function defaultRoyaltyCapBps() external view returns (uint256) {
         return _ROYALTY_CAP;
     }
 
@@ -821,6 +840,56 @@ contract GenmintCollection is
             mstore(aigcData, dl)
             mcopy(add(aigcData, 0x20), add(buf, pl), dl)
             mstore(0x40, add(add(aigcData, 0x20), and(add(dl, 0x1f), not(0x1f))))
+        }
+    }
+
+    /// @dev onlyOwner and "not frozen" with one storage read: Ownable's _owner
+    /// and the cursor holding _FROZEN share slot 0 (TestCursorSharesOwnableSlot
+    /// checks the layout), so the setters read it once instead of twice. The
+    /// same reverts in the same order as onlyOwner followed by _requireNotFrozen.
+    function _checkOwnerNotFrozen() private view {
+        uint256 s;
+        assembly ("memory-safe") {
+            s := sload(_nextId.slot)
+        }
+        if (address(uint160(s)) != msg.sender) revert OwnableUnauthorizedAccount(msg.sender);
+        if ((s >> 160) & _FROZEN != 0) revert MetadataIsFrozen();
+    }
+
+    /// @dev `target` = `value`, written exactly as solc writes a string to
+    /// storage (the layout _str reads: short strings in the slot, long ones
+    /// from keccak256(slot), the bytes past the end of the last word zero, and
+    /// words of a longer previous value cleared), in one routine for both
+    /// setters: solc's own copy routine spends about 100 gas more per call on
+    /// its general case. TestURIStorageAgainstSolc compares the slots written
+    /// with solc's for lengths around every word boundary.
+    function _setStr(string storage target, string calldata value) private {
+        assembly ("memory-safe") {
+            let slot := target.slot
+            let len := value.length
+            let old := sload(slot)
+            // Data words of the previous value: none when it was short.
+            let oldWords := mul(and(old, 1), shr(5, add(shr(1, old), 31)))
+            let words := 0
+            mstore(0, slot)
+            let data := keccak256(0, 0x20)
+            switch lt(len, 32)
+            case 1 {
+                // The bytes left-aligned, zero past len, 2 * len in the low byte.
+                sstore(slot, or(and(calldataload(value.offset), not(shr(shl(3, len), not(0)))), shl(1, len)))
+            }
+            default {
+                sstore(slot, add(shl(1, len), 1))
+                words := shr(5, add(len, 31))
+                let last := sub(words, 1)
+                for { let i := 0 } lt(i, last) { i := add(i, 1) } {
+                    sstore(add(data, i), calldataload(add(value.offset, shl(5, i))))
+                }
+                // The last word holds 1..32 bytes of the string; the rest is zero.
+                let tail := sub(len, shl(5, last))
+                sstore(add(data, last), and(calldataload(add(value.offset, shl(5, last))), not(shr(shl(3, tail), not(0)))))
+            }
+            for {} lt(words, oldWords) { words := add(words, 1) } { sstore(add(data, words), 0) }
         }
     }
 
