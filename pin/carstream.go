@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"runtime"
 
 	blocks "github.com/ipfs/go-block-format"
 	"github.com/ipfs/go-cid"
@@ -32,7 +33,9 @@ func WriteCAR(ctx context.Context, w io.Writer, roots []Root) error {
 		return car.Put(ctx, b.Cid().KeyString(), b.RawData())
 	}
 	for _, r := range roots {
-		opts := unixfs.ImportOptions{Put: put}
+		// Files are hashed on every core; Put still gets the blocks in
+		// sequential order, so the bytes do not depend on scheduling.
+		opts := unixfs.ImportOptions{Put: put, Parallel: runtime.GOMAXPROCS(0)}
 		var got cid.Cid
 		if r.Dir != nil {
 			got, _, err = unixfs.ImportDir(ctx, r.Dir, r.Profile, opts)

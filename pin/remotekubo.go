@@ -1,6 +1,7 @@
 package pin
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -225,7 +226,13 @@ func (r *RemoteKubo) importCAR(ctx context.Context, roots []Root) error {
 		}
 	}}
 	go func() {
-		pw.CloseWithError(WriteCAR(ctx, cw, roots))
+		// One MiB at a time through the pipe, not three writes per block.
+		bw := bufio.NewWriterSize(cw, 1<<20)
+		err := WriteCAR(ctx, bw, roots)
+		if err == nil {
+			err = bw.Flush()
+		}
+		pw.CloseWithError(err)
 	}()
 	defer pr.Close()
 	car := files.NewReaderFile(pr)

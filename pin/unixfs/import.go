@@ -115,8 +115,11 @@ type ImportOptions struct {
 	Entry func(Imported) error
 	// Wrap wraps each file's reader (hash checks, byte counters).
 	Wrap func(path string, r io.Reader) io.Reader
-	// Parallel > 1 imports that many files at once when Put is nil (a
-	// dry run, or checking before an upload); the result is identical.
+	// Parallel > 1 imports that many files of a directory at once; the
+	// result is identical, and Put still receives the blocks in the order
+	// a sequential import makes them (a file's blocks wait, a few at a
+	// time, until the files before it are done), so a CAR written from
+	// them does not depend on scheduling.
 	Parallel int
 	// Known, when set, may answer a file's CID and cumulative size from an
 	// earlier import under the same file parameters; such a file is not
@@ -231,7 +234,7 @@ func (b *importer) dir(ctx context.Context, p string, d *Dir) (ipld.Node, error)
 		case e.Dir != nil:
 			child, err = b.dir(ctx, cp, e.Dir)
 		case ahead != nil:
-			child, err = ahead.take(i)
+			child, err = ahead.take(ctx, i)
 		default:
 			if c, size, ok := b.known(cp); ok {
 				child = &knownNode{c: c, size: size}
@@ -281,27 +284,42 @@ type fileResult struct {
 	err error
 }
 
+// heldBlocks is how many blocks of one file a lookahead worker makes
+// before the caller takes them: with 1 MiB chunks, a few MiB per file in
+// flight, however large the file.
+const heldBlocks = 4
+
 // lookahead imports a directory's files on several goroutines, at most
 // 2×Parallel files ahead of the caller, who takes the results in entry
 // order: the directory is assembled exactly as a sequential import would.
+// When blocks are kept (Put is set), each worker hands its file's blocks
+// over a small channel, and the caller passes them to Put as it takes the
+// file: the blocks come out in sequential order.
 type lookahead struct {
 	results []chan fileResult
+	blocks  []chan blocks.Block // per file, when Put is set
+	put     func(ctx context.Context, b blocks.Block) error
 	slots   chan struct{}
 	cancel  context.CancelFunc
 }
 
 // readAhead starts a lookahead over entries, or returns nil when the import
-// is sequential. It is used only when blocks are not kept (Put is nil), so
-// block order (a CAR file's bytes) never depends on scheduling.
+// is sequential.
 func (b *importer) readAhead(ctx context.Context, p string, entries []Entry) *lookahead {
-	if b.opts.Parallel < 2 || b.opts.Put != nil {
+	if b.opts.Parallel < 2 {
 		return nil
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	la := &lookahead{results: make([]chan fileResult, len(entries)), slots: make(chan struct{}, 2*b.opts.Parallel), cancel: cancel}
+	la := &lookahead{results: make([]chan fileResult, len(entries)), slots: make(chan struct{}, 2*b.opts.Parallel), cancel: cancel, put: b.opts.Put}
+	if la.put != nil {
+		la.blocks = make([]chan blocks.Block, len(entries))
+	}
 	for i, e := range entries {
 		if e.Dir == nil {
 			la.results[i] = make(chan fileResult, 1)
+			if la.put != nil {
+				la.blocks[i] = make(chan blocks.Block, heldBlocks)
+			}
 		}
 	}
 	go func() {
@@ -316,11 +334,24 @@ func (b *importer) readAhead(ctx context.Context, p string, entries []Entry) *lo
 			}
 			go func(i int, e Entry) {
 				cp := path.Join(p, e.Name)
+				fb := b
+				if la.put != nil {
+					ch := la.blocks[i]
+					defer close(ch)
+					fb = &importer{p: b.p, opts: b.opts, dserv: &sinkDAG{put: func(ctx context.Context, blk blocks.Block) error {
+						select {
+						case ch <- blk:
+							return nil
+						case <-ctx.Done():
+							return ctx.Err()
+						}
+					}}}
+				}
 				var r fileResult
 				if c, size, ok := b.known(cp); ok {
 					r.nd = &knownNode{c: c, size: size}
 				} else {
-					r.nd, r.err = b.file(ctx, cp, e.Open)
+					r.nd, r.err = fb.file(ctx, cp, e.Open)
 				}
 				la.results[i] <- r
 			}(i, e)
@@ -329,8 +360,16 @@ func (b *importer) readAhead(ctx context.Context, p string, entries []Entry) *lo
 	return la
 }
 
-// take waits for entry i's file and frees its slot.
-func (la *lookahead) take(i int) (ipld.Node, error) {
+// take waits for entry i's file, passing its blocks to Put in the order
+// they were made, and frees its slot.
+func (la *lookahead) take(ctx context.Context, i int) (ipld.Node, error) {
+	if la.put != nil {
+		for blk := range la.blocks[i] {
+			if err := la.put(ctx, blk); err != nil {
+				return nil, err
+			}
+		}
+	}
 	r := <-la.results[i]
 	<-la.slots
 	return r.nd, r.err

@@ -2,10 +2,12 @@ package unixfs_test
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -207,21 +209,37 @@ func poison(d *unixfs.Dir) {
 }
 
 // Importing files on several goroutines gives the same directory as one by
-// one, and stops at the first failing file.
+// one, the same blocks in the same order, and stops at the first failing
+// file.
 func TestParallelImportIsIdentical(t *testing.T) {
 	for _, tc := range cidCases() {
-		seq, _, err := unixfs.ImportDir(context.Background(), tc.tree.Dir(), unixfs.DefaultProfile, unixfs.ImportOptions{})
+		// Each block's CID and a digest of its bytes, in the order Put got them.
+		record := func(list *[]string) func(context.Context, blocks.Block) error {
+			return func(_ context.Context, b blocks.Block) error {
+				*list = append(*list, fmt.Sprintf("%s %x", b.Cid(), sha256.Sum256(b.RawData())))
+				return nil
+			}
+		}
+		var seqBlocks, parBlocks []string
+		seq, _, err := unixfs.ImportDir(context.Background(), tc.tree.Dir(), unixfs.DefaultProfile, unixfs.ImportOptions{Put: record(&seqBlocks)})
 		if err != nil {
 			t.Fatal(err)
 		}
 		var order []string
-		par, _, err := unixfs.ImportDir(context.Background(), tc.tree.Dir(), unixfs.DefaultProfile, unixfs.ImportOptions{Parallel: 4,
+		par, _, err := unixfs.ImportDir(context.Background(), tc.tree.Dir(), unixfs.DefaultProfile, unixfs.ImportOptions{Parallel: 4, Put: record(&parBlocks),
 			Entry: func(e unixfs.Imported) error { order = append(order, e.Path); return nil }})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if !par.Equals(seq) {
 			t.Fatalf("%s: parallel %s, sequential %s", tc.name, par, seq)
+		}
+		if !slices.Equal(parBlocks, seqBlocks) || len(seqBlocks) == 0 {
+			t.Fatalf("%s: %d blocks in parallel, %d sequentially, or not in the same order", tc.name, len(parBlocks), len(seqBlocks))
+		}
+		dry, _, err := unixfs.ImportDir(context.Background(), tc.tree.Dir(), unixfs.DefaultProfile, unixfs.ImportOptions{Parallel: 4})
+		if err != nil || !dry.Equals(seq) {
+			t.Fatalf("%s: parallel without Put %s (%v), sequential %s", tc.name, dry, err, seq)
 		}
 		for i := 1; i < len(order); i++ {
 			if dirOf(order[i]) == dirOf(order[i-1]) && order[i] < order[i-1] {
@@ -233,6 +251,22 @@ func TestParallelImportIsIdentical(t *testing.T) {
 	d.Entries()[250].Open = func() (io.ReadCloser, error) { return nil, errors.New("disk on fire") }
 	if _, _, err := unixfs.ImportDir(context.Background(), d, unixfs.DefaultProfile, unixfs.ImportOptions{Parallel: 4}); err == nil || !strings.Contains(err.Error(), "disk on fire") {
 		t.Fatalf("err = %v", err)
+	}
+	put := func(context.Context, blocks.Block) error { return nil }
+	if _, _, err := unixfs.ImportDir(context.Background(), d, unixfs.DefaultProfile, unixfs.ImportOptions{Parallel: 4, Put: put}); err == nil || !strings.Contains(err.Error(), "disk on fire") {
+		t.Fatalf("with Put: err = %v", err)
+	}
+	// A failing Put stops the import.
+	n := 0
+	put = func(context.Context, blocks.Block) error {
+		if n++; n == 100 {
+			return errors.New("stream closed")
+		}
+		return nil
+	}
+	d = unixfstest.ManyFiles(500, func(i int) string { return fmt.Sprintf("%03d", i) }).Dir()
+	if _, _, err := unixfs.ImportDir(context.Background(), d, unixfs.DefaultProfile, unixfs.ImportOptions{Parallel: 4, Put: put}); err == nil || !strings.Contains(err.Error(), "stream closed") {
+		t.Fatalf("failing Put: err = %v", err)
 	}
 }
 
