@@ -14,7 +14,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/dustin/go-humanize"
@@ -420,7 +419,7 @@ func (k *Kubo) wrap(cmd string, err error) error {
 		// they are not transient (a full disk, a bad option), so not retried.
 		return fmt.Errorf("kubo at %s: %s: %s", k.addr, cmd, msg)
 	}
-	if errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.EPIPE) {
+	if neterr.Dropped(err) {
 		return &TemporaryError{Err: fmt.Errorf("kubo at %s: %s: %w", k.addr, cmd, err)}
 	}
 	return fmt.Errorf("kubo at %s: %s: %w", k.addr, cmd, err)

@@ -376,14 +376,34 @@ func (p *Pinata) tus(ctx context.Context, c cid.Cid, name string, car CAROnDisk)
 	}
 	defer fh.Close()
 	if p.o.Sent != nil && offset > 0 {
-		p.o.Sent(c.String()+".car", offset, car.Size) // resumed
+		p.o.Sent(c.String()+".car", offset, car.Size) // resumed from the server's offset
 	}
 	var last http.Header // the last PATCH's answer
+	what := c.String() + ".car"
 	for offset < car.Size {
-		n := min(p.o.ChunkSize, car.Size-offset)
+		var n int64
 		h := http.Header{}
-		err := retry.Do(ctx, p.o.Retry, func(int) error {
-			return p.doTUS(ctx, http.MethodPatch, loc, io.NewSectionReader(fh, offset, n), n, offset, &h)
+		err := retry.Do(ctx, p.o.Retry, func(try int) error {
+			if try > 1 {
+				// A failed PATCH may have delivered part of its chunk,
+				// which a TUS server keeps: go on from the offset the
+				// server reports (HEAD), not from where the try began.
+				hh := http.Header{}
+				if err := p.doTUS(ctx, http.MethodHead, loc, nil, 0, 0, &hh); err != nil {
+					return err
+				}
+				if at, err := strconv.ParseInt(hh.Get("Upload-Offset"), 10, 64); err == nil && at >= offset && at <= car.Size {
+					offset = at
+				}
+				if offset == car.Size {
+					h, n = hh, 0 // the last chunk arrived; its answer did not
+					return nil
+				}
+			}
+			n = min(p.o.ChunkSize, car.Size-offset)
+			body, end := countBody(p.o.Sent, what, offset, car.Size, io.NewSectionReader(fh, offset, n))
+			defer end()
+			return p.doTUS(ctx, http.MethodPatch, loc, body, n, offset, &h)
 		})
 		if err != nil {
 			return pinataFile{}, fmt.Errorf("%w (the upload is kept: re-run to resume from byte %d)", err, offset)
@@ -393,9 +413,6 @@ func (p *Pinata) tus(ctx context.Context, c cid.Cid, name string, car CAROnDisk)
 			next = offset + n
 		}
 		offset, last = next, h
-		if p.o.Sent != nil {
-			p.o.Sent(c.String()+".car", offset, car.Size)
-		}
 	}
 	if mark != "" {
 		os.Remove(mark)

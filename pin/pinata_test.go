@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -447,5 +448,87 @@ func TestPinataWaitsForAPendingUploadInsteadOfSendingAgain(t *testing.T) {
 	// Each of the 5 roots was sent exactly once over both runs.
 	if first == 0 || first+srv.uploads != 5 || len(res.Uploads) != 5 {
 		t.Fatalf("first run %d uploads; re-run %d uploads; %d confirmed: want 5 in all, none twice", first, srv.uploads, len(res.Uploads))
+	}
+}
+
+// cutMidPatch cuts the connection in the middle of the nth TUS PATCH: the
+// stand-in keeps the half of the chunk that arrived, as a TUS server does,
+// and closes the connection with a reset, answering nothing.
+func (s *pinataServer) cutMidPatch(h http.Handler, nth int) http.Handler {
+	var mu sync.Mutex
+	count := 0
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPatch {
+			mu.Lock()
+			count++
+			c := count
+			mu.Unlock()
+			if c == nth {
+				s.mu.Lock()
+				f, ok := s.tus[r.PathValue("id")]
+				if !ok {
+					f = s.tus[strings.TrimPrefix(r.URL.Path, "/v3/files/")]
+				}
+				n, _ := io.CopyN(&f.data, r.Body, r.ContentLength/2)
+				s.bytes += n
+				s.mu.Unlock()
+				conn, _, err := http.NewResponseController(w).Hijack()
+				if err != nil {
+					panic(err)
+				}
+				conn.(*net.TCPConn).SetLinger(0)
+				conn.Close()
+				return
+			}
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// A connection reset in the middle of a TUS chunk: the next try asks the
+// server where the upload stands (HEAD Upload-Offset) and goes on from
+// there, so no byte is sent twice; the progress rolls back from what the
+// cut try had counted to the server's offset, inside the chunk.
+func TestPinataTUSConnectionResetResumesFromServerOffset(t *testing.T) {
+	srv := newPinataServer(t)
+	dir, db := newCollection(t, 3, 96)
+	ctx := context.Background()
+	const chunk = 4 << 10
+	var mu sync.Mutex
+	reports := map[string][]int64{}
+	p, err := NewPinata(PinataOptions{JWT: pinataJWT, Uploads: srv.URL + "/v3", API: srv.URL + "/v3", SingleLimit: 1 << 10,
+		ChunkSize: chunk, Poll: time.Millisecond, Retry: testRetry, StateDir: t.TempDir(),
+		Sent: func(what string, n, _ int64) { mu.Lock(); reports[what] = append(reports[what], n); mu.Unlock() }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Config.Handler = srv.cutMidPatch(srv.Config.Handler, 2)
+	res, err := Run(ctx, Options{Dir: dir, DB: db, Collection: testCollection, Services: []CARService{p}, Concurrency: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var total int64
+	for _, u := range res.Uploads {
+		total += u.Bytes
+	}
+	srv.mu.Lock()
+	got := srv.bytes
+	srv.mu.Unlock()
+	if got != total {
+		t.Fatalf("the service received %d bytes, want exactly the CARs' %d (no byte sent twice)", got, total)
+	}
+	rollbacks := 0
+	for what, ns := range reports {
+		for i := 1; i < len(ns); i++ {
+			if ns[i] < ns[i-1] {
+				rollbacks++
+				if ns[i]%chunk == 0 {
+					t.Fatalf("%s: rolled back to %d, a chunk boundary: want the server's offset inside the chunk", what, ns[i])
+				}
+			}
+		}
+	}
+	if rollbacks != 1 {
+		t.Fatalf("%d rollbacks in the progress, want 1: %v", rollbacks, reports)
 	}
 }

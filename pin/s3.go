@@ -214,12 +214,11 @@ func (s *S3) Upload(ctx context.Context, c cid.Cid, name string, car CAROnDisk) 
 			return nil, serr
 		}
 		err = s.do(ctx, car.Size, "put "+key, func(ctx context.Context) error {
-			_, err := s.core.PutObject(ctx, s.o.Bucket, key, io.NewSectionReader(f, 0, car.Size), car.Size, md5b64, shaHex, opts)
+			body, end := countBody(s.o.Sent, key, 0, car.Size, io.NewSectionReader(f, 0, car.Size))
+			defer end()
+			_, err := s.core.PutObject(ctx, s.o.Bucket, key, body, car.Size, md5b64, shaHex, opts)
 			return err
 		})
-		if err == nil && s.o.Sent != nil {
-			s.o.Sent(key, car.Size, car.Size)
-		}
 	} else {
 		err = s.multipart(ctx, key, f, car.Size, opts)
 	}
@@ -295,9 +294,14 @@ func (s *S3) multipart(ctx context.Context, key string, f *os.File, size int64, 
 		if err != nil {
 			return err
 		}
+		// Each try of the part is counted as it is read; a retried one
+		// (a 5xx, a connection reset mid-part) starts again from the bytes
+		// of the parts before it.
 		var part minio.ObjectPart
 		err = s.do(ctx, length, fmt.Sprintf("part %d of %s", num, key), func(ctx context.Context) (err error) {
-			part, err = s.core.PutObjectPart(ctx, s.o.Bucket, key, uploadID, num, io.NewSectionReader(f, off, length), length,
+			body, end := countBody(s.o.Sent, key, sent, size, io.NewSectionReader(f, off, length))
+			defer end()
+			part, err = s.core.PutObjectPart(ctx, s.o.Bucket, key, uploadID, num, body, length,
 				minio.PutObjectPartOptions{Md5Base64: md5b64, Sha256Hex: shaHex, DisableContentSha256: true})
 			return err
 		})
@@ -306,9 +310,6 @@ func (s *S3) multipart(ctx context.Context, key string, f *os.File, size int64, 
 		}
 		parts[i] = minio.CompletePart{PartNumber: num, ETag: part.ETag}
 		sent += length
-		if s.o.Sent != nil {
-			s.o.Sent(key, sent, size)
-		}
 	}
 	// Completing assembles the whole object on the service: its time grows
 	// with the object, and so does the timeout.
@@ -330,8 +331,13 @@ func (s *S3) abortUnless(ctx context.Context, key, uploadID string, err error) e
 	if ctx.Err() != nil || retry.IsTemporary(err) {
 		return fmt.Errorf("%w (the completed parts of %s stay on the service: re-run to resume)", err, key)
 	}
-	if aerr := s.core.AbortMultipartUpload(context.WithoutCancel(ctx), s.o.Bucket, key, uploadID); aerr != nil {
-		return fmt.Errorf("%w (and aborting the multipart upload failed: %v)", err, aerr)
+	// The abort goes through the one retry policy too: a 503 on the abort
+	// must not leave the parts billing.
+	aerr := s.do(context.WithoutCancel(ctx), 0, "abort multipart "+key, func(ctx context.Context) error {
+		return s.core.AbortMultipartUpload(ctx, s.o.Bucket, key, uploadID)
+	})
+	if aerr != nil && !isNotFound(aerr) {
+		return fmt.Errorf("%w (and aborting the multipart upload of %s failed: %v; its parts may still be billed: re-run, or abort it in the service's console)", err, key, aerr)
 	}
 	return err
 }
@@ -436,6 +442,11 @@ func (s *S3) classify(what string, err error) error {
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		return &TemporaryError{Err: fmt.Errorf("%s: %s: timed out", s.Destination(), what)}
+	}
+	if neterr.Dropped(err) {
+		// A connection reset mid-part: the request is idempotent (the part
+		// is sent again whole, checked by its Content-MD5).
+		return &TemporaryError{Err: fmt.Errorf("%s: %s: the connection dropped: %w", s.Destination(), what, err)}
 	}
 	return fmt.Errorf("%s: %s: %w", s.Destination(), what, err)
 }

@@ -1,16 +1,22 @@
 package pin
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"io"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/minio/minio-go/v7"
 
 	"github.com/genmint/genmint/internal/testenv"
 	"github.com/genmint/genmint/state"
@@ -243,4 +249,87 @@ func TestS3KilledMidMultipartResumes(t *testing.T) {
 		t.Fatalf("the resumed object imports as %s, want %s", c, res.Roots.Images)
 	}
 	t.Logf("resumed: %d of %d parts sent again", len(got), total)
+}
+
+// sentLog records an upload's progress reports.
+type sentLog struct {
+	mu sync.Mutex
+	n  []int64
+}
+
+func (l *sentLog) sent(_ string, n, total int64) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.n = append(l.n, n)
+}
+
+// A connection reset in the middle of a part is retried under the one
+// retry policy: the part is sent again whole, no other part is, and the
+// object is complete. The progress moves within each part (not only
+// between parts), and the retried part rolls it back to the bytes of the
+// parts before it.
+func TestS3ConnectionResetMidPartIsRetried(t *testing.T) {
+	srv := testenv.StartS3(t, nil)
+	const partSize, size = 64 << 10, 5*64<<10 + 1234
+	data := make([]byte, size)
+	rand.NewChaCha8([32]byte{7}).Read(data)
+	path := filepath.Join(t.TempDir(), "x.car")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var log sentLog
+	var retried []error
+	pol := testRetry
+	pol.Notify = func(_ int, err error, _ time.Duration) { retried = append(retried, err) }
+	s, err := NewS3(S3Options{Endpoint: srv.URL, Bucket: testenv.S3Bucket, AccessKey: testenv.S3AccessKey, SecretKey: testenv.S3SecretKey,
+		PartSize: partSize, Retry: pol, Sent: log.sent})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const key = "reset.car"
+	srv.ResetPart(key, 3, 1)
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := s.multipart(context.Background(), key, f, size, minio.PutObjectOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if srv.Resets() != 1 || len(retried) != 1 || !strings.Contains(retried[0].Error(), "part 3 of "+key) {
+		t.Fatalf("resets %d, retries %v", srv.Resets(), retried)
+	}
+	parts, _, _ := srv.Counts()
+	if got := parts[key]; !slices.Equal(got, []int{1, 2, 3, 4, 5, 6}) {
+		t.Fatalf("parts stored: %v (each once)", got)
+	}
+	obj, err := s.core.Client.GetObject(context.Background(), testenv.S3Bucket, key, minio.GetObjectOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := io.ReadAll(obj)
+	if err != nil || !bytes.Equal(got, data) {
+		t.Fatalf("stored object: %d bytes, %v; want the %d bytes sent", len(got), err, size)
+	}
+
+	// Progress: within parts, rolled back once to the start of part 3,
+	// never past the total, ending at it.
+	within, rollbacks := 0, 0
+	for i, n := range log.n {
+		if n > size {
+			t.Fatalf("progress %d past the total %d", n, size)
+		}
+		if n%partSize != 0 && n != size {
+			within++
+		}
+		if i > 0 && n < log.n[i-1] {
+			rollbacks++
+			if n != 2*partSize {
+				t.Fatalf("rolled back to %d, want the start of part 3 (%d)", n, 2*partSize)
+			}
+		}
+	}
+	if within == 0 || rollbacks != 1 || log.n[len(log.n)-1] != size {
+		t.Fatalf("progress reports within parts %d, rollbacks %d, last %d of %d", within, rollbacks, log.n[len(log.n)-1], size)
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -43,6 +44,53 @@ type Upload struct {
 // CAR's name) sent so far, of total (which may be an estimate that n
 // passes). Calls for one upload never overlap; they must not block.
 type SentFunc func(what string, n, total int64)
+
+// countBody wraps one request's body so that sent hears, as the transport
+// reads it, base (what earlier requests of the upload delivered) plus the
+// bytes read so far: progress within an S3 part or a TUS chunk, not only
+// between them. Each try of a request gets its own, which first reports
+// base: a retried part or chunk rolls the display back by what the failed
+// try had counted. The returned end stops the reports once the try is over
+// (the transport may still be reading a failed try's body). With no sent,
+// r is returned as it is.
+func countBody(sent SentFunc, what string, base, total int64, r io.Reader) (io.Reader, func()) {
+	if sent == nil {
+		return r, func() {}
+	}
+	b := &bodyCounter{r: r, sent: sent, what: what, base: base, total: total}
+	sent(what, base, total)
+	return b, b.end
+}
+
+type bodyCounter struct {
+	r           io.Reader
+	sent        SentFunc
+	what        string
+	base, total int64
+
+	mu    sync.Mutex
+	n     int64
+	ended bool
+}
+
+func (b *bodyCounter) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	if n > 0 {
+		b.mu.Lock()
+		b.n += int64(n)
+		if !b.ended {
+			b.sent(b.what, b.base+b.n, b.total)
+		}
+		b.mu.Unlock()
+	}
+	return n, err
+}
+
+func (b *bodyCounter) end() {
+	b.mu.Lock()
+	b.ended = true
+	b.mu.Unlock()
+}
 
 // CAROnDisk is a complete CAR on disk, ready to upload: one root.
 type CAROnDisk struct {

@@ -213,7 +213,9 @@ func (p *Progress) rateETA(now time.Time) (float64, string) {
 		if len(p.samples) > 0 {
 			first := p.samples[0]
 			if d := now.Sub(first.at); d > 0 {
-				rate = float64(p.done-first.done) / d.Seconds()
+				// A retried part rolls done back: the rate over the
+				// window may then be negative, shown as 0 (ETA unknown).
+				rate = max(0, float64(p.done-first.done)/d.Seconds())
 			}
 		}
 	} else if elapsed := now.Sub(p.start); elapsed > 0 {

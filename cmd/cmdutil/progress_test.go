@@ -91,6 +91,23 @@ func TestByteProgressBarOnATerminal(t *testing.T) {
 	}
 }
 
+// A retried S3 part or TUS chunk rolls the bytes back: the bar shows the
+// smaller figure, and the rate over the window, negative then, shows as 0
+// with the ETA unknown (never a negative rate or time).
+func TestByteProgressRollBack(t *testing.T) {
+	io, _, _, errOut := Test()
+	io.SetTTY(true, true, true)
+	p, clock := byteProgress(io, false)
+	p.Set(50*mib, 100*mib) // resumed: the parts already there
+	clock.add(time.Second)
+	p.Set(60*mib, 100*mib)
+	clock.add(time.Second)
+	p.Set(40*mib, 100*mib) // part 4 (40–60 MiB) failed and starts again
+	if got := lastFrame(errOut.String()); !strings.HasSuffix(got, " 40.0 MiB/100.0 MiB  0 B/s  ETA –") {
+		t.Fatalf("after a roll-back: %q", got)
+	}
+}
+
 // On a narrow terminal the bar shrinks (to 8 cells at least); the text stays.
 func TestByteProgressBarNarrowTerminal(t *testing.T) {
 	io, _, _, errOut := Test()

@@ -4,7 +4,9 @@ package neterr
 
 import (
 	"errors"
+	"io"
 	"net"
+	"net/url"
 	"syscall"
 )
 
@@ -29,4 +31,26 @@ func Unreachable(err error) (string, bool) {
 		return op.Err.Error(), true
 	}
 	return "", false
+}
+
+// Dropped reports whether err means a connection that was up broke while a
+// request or its answer was on the way: reset by the peer, a broken pipe,
+// or the stream ending early. Unlike Unreachable, trying again is worth it
+// (for an idempotent request: an upload part, a TUS chunk from the
+// server's offset).
+func Dropped(err error) bool {
+	return errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) ||
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNABORTED) ||
+		(errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed)) && isTransport(err)
+}
+
+// isTransport reports whether err came from an HTTP client's transport
+// (a *url.Error or a *net.OpError), where a bare io.EOF means the server
+// closed the connection before it answered, and net.ErrClosed that the
+// transport closed it on seeing the peer go while the body was still
+// being written (which of the two a reset shows as is a race).
+func isTransport(err error) bool {
+	var ue *url.Error
+	var op *net.OpError
+	return errors.As(err, &ue) || errors.As(err, &op)
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"mime/multipart"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -42,6 +43,8 @@ type S3Server struct {
 	bytes     int64            // object bytes received (PUT bodies)
 	cids      map[string]string
 	onPart    func(key string, num int) bool // called before a part is stored; may block; false drops the part
+	resets    map[string]int                 // "key#part": cut the connection this many more times mid-part
+	reset     int                            // connections cut mid-part so far
 	throttled int                            // answer this many requests with 429 + Retry-After first
 }
 
@@ -55,7 +58,7 @@ func StartS3(t testing.TB, kubo *KuboDaemon) *S3Server {
 		t.Fatal(err)
 	}
 	fake := gofakes3.New(be)
-	s := &S3Server{t: t, kubo: kubo, backend: be, parts: map[string][]int{}, puts: map[string]int{}, cids: map[string]string{}}
+	s := &S3Server{t: t, kubo: kubo, backend: be, parts: map[string][]int{}, puts: map[string]int{}, cids: map[string]string{}, resets: map[string]int{}}
 	inner := fake.Server()
 	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		r.Header.Del("X-Amz-Meta-Cid") // never trust what the client says the CID is
@@ -84,7 +87,16 @@ func StartS3(t testing.TB, kubo *KuboDaemon) *S3Server {
 				fmt.Sscan(q.Get("partNumber"), &num)
 				s.mu.Lock()
 				hook := s.onPart
+				cut := s.resets[fmt.Sprintf("%s#%d", key, num)] > 0
+				if cut {
+					s.resets[fmt.Sprintf("%s#%d", key, num)]--
+					s.reset++
+				}
 				s.mu.Unlock()
+				if cut {
+					s.cutMidBody(w, r)
+					return
+				}
 				if hook != nil && !hook(key, num) {
 					http.Error(w, "dropped", http.StatusInternalServerError)
 					return
@@ -225,4 +237,33 @@ func (s *S3Server) OnPart(f func(key string, num int) bool) {
 	s.mu.Lock()
 	s.onPart = f
 	s.mu.Unlock()
+}
+
+// ResetPart cuts the connection (a TCP reset) in the middle of part num of
+// key, times times: half the part's body is read, then the connection is
+// closed with no answer. The part is neither stored nor counted.
+func (s *S3Server) ResetPart(key string, num, times int) {
+	s.mu.Lock()
+	s.resets[fmt.Sprintf("%s#%d", key, num)] = times
+	s.mu.Unlock()
+}
+
+// Resets is how many connections were cut mid-part.
+func (s *S3Server) Resets() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.reset
+}
+
+func (s *S3Server) cutMidBody(w http.ResponseWriter, r *http.Request) {
+	io.CopyN(io.Discard, r.Body, r.ContentLength/2)
+	conn, _, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		s.t.Errorf("cut the connection: %v", err)
+		return
+	}
+	if tc, ok := conn.(*net.TCPConn); ok {
+		tc.SetLinger(0) // close with a reset, not a clean FIN
+	}
+	conn.Close()
 }
