@@ -121,10 +121,7 @@ func newLayout(dir string, items []state.Item, c MetadataFacts, p unixfs.Profile
 	return lay, nil
 }
 
-func isURI(s string) bool {
-	i := strings.Index(s, "://")
-	return i > 0 && !strings.ContainsAny(s[:i], "/\\.")
-}
+func isURI(s string) bool { return collpath.IsURI(s) }
 
 func (lay *layout) ids() []int {
 	ids := make([]int, len(lay.items))

@@ -128,6 +128,9 @@ type Report struct {
 	PlaceholderURI string `json:"placeholder_uri,omitempty"`
 	// License is the licence the contract reports (a16z ICantBeEvil).
 	License string `json:"license,omitempty"`
+	// ContractURI is what the check of the contract-level metadata
+	// (ERC-7572 contractURI) found; its failures are collection failures.
+	ContractURI *ContractURICheck `json:"contract_uri,omitempty"`
 	// Tokens is how many tokens (items, locally) were checked; Verified how
 	// many passed every check.
 	Tokens   int  `json:"tokens"`

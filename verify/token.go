@@ -109,6 +109,9 @@ func (t *tokenRun) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := t.specFields(mdBytes, md); err != nil {
+		return err
+	}
 
 	// 3. metadata → image.
 	img, imgCID, err := t.linkedFile(ctx, LinkImage, "images", "image", md.Properties.Image.URI, md.Properties.Image.CID, t.v.o.MaxFileBytes)

@@ -58,6 +58,15 @@ type Options struct {
 	// placeholder metadata and its image; the real content is then checked
 	// from Pin's baseURI (when Pin is set), and the commitment against it.
 	Placeholder string
+	// Facts are genmint.yaml's collection facts, when verification runs in
+	// the collection's folder: the metadata fields the spec decides
+	// (display_type, max_value, background_color, the licence, contractURI's
+	// banner_image, featured_image and collaborators) are re-derived from
+	// them. Nil when verifying someone else's collection.
+	Facts *pin.MetadataFacts
+	// Dir is the collection's folder, for the spec's local files (banner
+	// and featured images); "" without one.
+	Dir string
 	// RequireAIGC fails tokens without ERC-7007 data on chain (by default
 	// the check runs only where the contract has data for the token).
 	RequireAIGC bool
@@ -164,6 +173,9 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		if err := licenseAgrees(ctx, o.Chain, res, r); err != nil {
 			return nil, err
 		}
+	}
+	if err := v.contractURI(ctx, res, r); err != nil {
+		return nil, err
 	}
 	r.finish()
 	return r, nil

@@ -221,6 +221,9 @@ func verifyRun(ctx context.Context, o *VerifyOptions) error {
 	if run.C2PA, err = c2paCheck(o.Dir); err != nil {
 		return err
 	}
+	if rec != nil {
+		run.Facts, run.Dir = specFacts(o), o.Dir
+	}
 	if o.RPC != "" {
 		ch, err := o.Chain(ctx)
 		if err != nil {
@@ -369,6 +372,21 @@ func mintDefaults(ctx context.Context, db *state.DB, getenv func(string) string)
 		return "", "", false, nil
 	}
 	return getenv("ETH_RPC_URL"), d.Contract.Hex(), true, nil
+}
+
+// specFacts are genmint.yaml's metadata facts, which verify re-derives the
+// spec-driven fields from; nil (with a note) when the spec does not load.
+func specFacts(o *VerifyOptions) *pin.MetadataFacts {
+	if o.Spec == nil {
+		return nil
+	}
+	s, err := o.Spec()
+	if err != nil {
+		fmt.Fprintf(o.IO.ErrOut, "note: genmint.yaml does not load, so the fields it decides (traits' display, licence, contract pictures) are not re-derived: %v\n", err)
+		return nil
+	}
+	f := pin.MetadataFactsFromSpec(s)
+	return &f
 }
 
 // c2paCheck is the Content Credentials check: every image carrying a C2PA

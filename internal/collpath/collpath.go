@@ -172,3 +172,11 @@ func ReadFile(dir, name string, limit int64) ([]byte, error) {
 	}
 	return b, nil
 }
+
+// IsURI reports whether a spec value names a URI (ipfs://, ar://, https://,
+// …) rather than a file of the collection: a scheme before "://" holding no
+// path separator or dot.
+func IsURI(s string) bool {
+	i := strings.Index(s, "://")
+	return i > 0 && !strings.ContainsAny(s[:i], "/\\.")
+}
