@@ -77,8 +77,18 @@ func (an Animation) Provided(dir string, id int) (*AnimationFile, error) {
 	return &AnimationFile{Ext: ext, MediaType: mediatype.FromName(ext), Data: b}, nil
 }
 
-// CheckAnimationExt refuses a file name whose extension genmint does not
-// publish as an animation, naming the fix.
+// ExtError refuses a file whose extension genmint does not publish as an
+// animation; Fix says what to do.
+type ExtError struct {
+	Name, Ext, Fix string
+}
+
+func (e *ExtError) Error() string {
+	return fmt.Sprintf("%s: %s files are not published as animations: %s", e.Name, e.Ext, e.Fix)
+}
+
+// CheckAnimationExt refuses (with an *ExtError) a file name whose
+// extension is not one of AnimationExts.
 func CheckAnimationExt(name string) error {
 	ext := strings.ToLower(path.Ext(name))
 	for _, e := range AnimationExts {
@@ -93,7 +103,7 @@ func CheckAnimationExt(name string) error {
 	case ".jpg", ".jpeg", ".png", ".webp":
 		fix = "a still image is the item's image, not its animation: give a .gif, .mp4, .webm, .html or .glb"
 	}
-	return fmt.Errorf("%s: %s files are not published as animations: %s", name, cmp.Or(ext, "extension-less"), fix)
+	return &ExtError{Name: name, Ext: cmp.Or(ext, "extension-less"), Fix: fix}
 }
 
 // checkMagic checks that b starts the way files of extension ext do.
