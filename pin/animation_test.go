@@ -113,7 +113,9 @@ func TestAnimationPinnedBesideImage(t *testing.T) {
 	// The schema refuses an animation of another media type, or not on IPFS.
 	good := files[RootMetadata+"/1"]
 	for name, mutate := range map[string]func(m map[string]any){
-		"png animation":  func(m map[string]any) { m["properties"].(map[string]any)["animation"].(map[string]any)["media_type"] = "image/png" },
+		"png animation": func(m map[string]any) {
+			m["properties"].(map[string]any)["animation"].(map[string]any)["media_type"] = "image/png"
+		},
 		"http animation": func(m map[string]any) { m["animation_url"] = "https://example.com/1.gif" },
 	} {
 		var m map[string]any
