@@ -124,6 +124,9 @@ func (lay *layout) compute(ctx context.Context, progress func(Event)) ([]Root, e
 		return nil, err
 	}
 	add(RootImages, lay.imagesDir(), c)
+	if err := lay.animationCIDs(); err != nil {
+		return nil, err
+	}
 	c, err = importRoot(RootOriginals, lay.originalsDir(), func(li *layoutItem, c cid.Cid) { li.originalCID = c },
 		func(li *layoutItem) (string, string, int64) {
 			return li.originalSHA, rel(li.originalPath), li.originalSize

@@ -54,6 +54,7 @@ type layoutItem struct {
 	finalSHA, originalSHA     string
 	finalSize, originalSize   int64
 	finalMedia, originalMedia string
+	anim                      *layoutAnim // nil: the item has no animation (animation.go)
 }
 
 func newLayout(dir string, items []state.Item, c MetadataFacts, p unixfs.Profile) (*layout, error) {
@@ -100,6 +101,9 @@ func newLayout(dir string, items []state.Item, c MetadataFacts, p unixfs.Profile
 				li.originalSize = fi.Size()
 			}
 		}
+		if err := li.loadAnimation(); err != nil {
+			return nil, err
+		}
 		lay.items = append(lay.items, li)
 	}
 	if c.Image != "" && !isURI(c.Image) {
@@ -137,6 +141,9 @@ func (lay *layout) imagesDir() *unixfs.Dir {
 	d := &unixfs.Dir{}
 	for _, li := range lay.items {
 		d.AddPath(li.imageName, li.finalPath)
+		if li.anim != nil {
+			d.AddPath(li.anim.name, li.anim.path)
+		}
 	}
 	if lay.coverName != "" && lay.coll.Placeholder == nil {
 		d.AddPath(lay.coverName, lay.coverPath)
@@ -237,7 +244,13 @@ func (lay *layout) result(dry bool) *Result {
 		res.Roots.PlaceholderImage = c.String()
 	}
 	for _, li := range lay.items {
+		var animName, animCID string
+		if li.anim != nil {
+			animName, animCID = li.anim.name, li.anim.cid.String()
+		}
 		res.Items = append(res.Items, ItemCIDs{
+			AnimationName:  animName,
+			AnimationCID:   animCID,
 			ID:             li.it.ID,
 			ImageName:      li.imageName,
 			ImageCID:       li.imageCID.String(),

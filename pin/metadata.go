@@ -119,6 +119,9 @@ type TokenMetadata struct {
 	Attributes  []Attribute `json:"attributes"`
 	// BackgroundColor is OpenSea's background_color (six hex digits, no #).
 	BackgroundColor string `json:"background_color,omitempty"`
+	// AnimationURL is OpenSea's animation_url: the item's animation, pinned
+	// beside its image (properties.animation has its CID and media type).
+	AnimationURL string `json:"animation_url,omitempty"`
 	// ERC-7007 (only with MetadataFacts.ERC7007).
 	Prompt   string `json:"prompt,omitempty"`
 	AIGCType string `json:"aigc_type,omitempty"`
@@ -201,7 +204,9 @@ type TokenProperties struct {
 	Image      FileRef       `json:"image"`
 	Original   FileRef       `json:"original"`
 	Provenance ProvenanceRef `json:"provenance"`
-	Creator    string        `json:"creator,omitempty"`
+	// Animation is the animation_url file, when the item has one.
+	Animation *FileRef `json:"animation,omitempty"`
+	Creator   string   `json:"creator,omitempty"`
 	// ContentCredentials says the image carries a valid C2PA manifest
 	// (nil when it carries none).
 	ContentCredentials *ContentCredentials `json:"content_credentials,omitempty"`

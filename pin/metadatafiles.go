@@ -70,6 +70,7 @@ func (lay *layout) tokenJSON(li *layoutItem) ([]byte, error) {
 			Creator: firstNonEmpty(c.Creator, lay.coll.Creator),
 		},
 	}
+	lay.addAnimation(&md, li)
 	if md.Properties.ContentCredentials, err = contentCredentials(li.finalPath); err != nil {
 		return nil, fmt.Errorf("item %d: %w", li.it.ID, err)
 	}

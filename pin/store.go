@@ -65,6 +65,10 @@ var migrations = []state.Migration{
 	ALTER TABLE pin_runs ADD COLUMN placeholder_uri TEXT NOT NULL DEFAULT '';
 	DROP INDEX pin_runs_roots;
 	CREATE UNIQUE INDEX pin_runs_roots ON pin_runs(metadata_cid, contract_cid, placeholder_cid, placeholder_image_cid, profile_json);`,
+	// 4: an item's animation, pinned in the images directory beside its
+	// image (spec postprocess animation:); '' for items without one.
+	`ALTER TABLE pin_items ADD COLUMN animation_name TEXT NOT NULL DEFAULT '';
+	ALTER TABLE pin_items ADD COLUMN animation_cid TEXT NOT NULL DEFAULT '';`,
 }
 
 // Migrate brings pin's tables up to date. Run calls it; readers (mint,
@@ -96,6 +100,9 @@ type ItemCIDs struct {
 	ProvenanceCID  string `json:"provenance_cid"`
 	MetadataCID    string `json:"metadata_cid"`
 	TokenURI       string `json:"token_uri"`
+	// The animation pinned beside the image, when the item has one.
+	AnimationName string `json:"animation_name,omitempty"`
+	AnimationCID  string `json:"animation_cid,omitempty"`
 }
 
 // PinnedAt is one root held by one destination.
@@ -179,7 +186,7 @@ func readRun(ctx context.Context, q querier, id int64) (*Record, error) {
 	r.CompletedAt = state.ParseTime(completed)
 
 	rows, err := q.QueryContext(ctx, `SELECT item_id, image_name, image_cid, original_name, original_cid,
-			provenance_name, provenance_cid, metadata_cid, token_uri
+			provenance_name, provenance_cid, metadata_cid, token_uri, animation_name, animation_cid
 		FROM pin_items WHERE run_id = ? ORDER BY item_id`, id)
 	if err != nil {
 		return nil, err
@@ -188,7 +195,7 @@ func readRun(ctx context.Context, q querier, id int64) (*Record, error) {
 	for rows.Next() {
 		var it ItemCIDs
 		if err := rows.Scan(&it.ID, &it.ImageName, &it.ImageCID, &it.OriginalName, &it.OriginalCID,
-			&it.ProvenanceName, &it.ProvenanceCID, &it.MetadataCID, &it.TokenURI); err != nil {
+			&it.ProvenanceName, &it.ProvenanceCID, &it.MetadataCID, &it.TokenURI, &it.AnimationName, &it.AnimationCID); err != nil {
 			return nil, err
 		}
 		r.Items = append(r.Items, it)
@@ -242,19 +249,20 @@ func saveRun(ctx context.Context, db *state.DB, r *Record) (int64, error) {
 			return fmt.Errorf("record pin run: %w", err)
 		}
 		stmt, err := tx.PrepareContext(ctx, `INSERT INTO pin_items(run_id, item_id, image_name, image_cid, original_name,
-				original_cid, provenance_name, provenance_cid, metadata_cid, token_uri)
-			VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+				original_cid, provenance_name, provenance_cid, metadata_cid, token_uri, animation_name, animation_cid)
+			VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT(run_id, item_id) DO UPDATE SET image_name = excluded.image_name, image_cid = excluded.image_cid,
 				original_name = excluded.original_name, original_cid = excluded.original_cid,
 				provenance_name = excluded.provenance_name, provenance_cid = excluded.provenance_cid,
-				metadata_cid = excluded.metadata_cid, token_uri = excluded.token_uri`)
+				metadata_cid = excluded.metadata_cid, token_uri = excluded.token_uri,
+				animation_name = excluded.animation_name, animation_cid = excluded.animation_cid`)
 		if err != nil {
 			return err
 		}
 		defer stmt.Close()
 		for _, it := range r.Items {
 			if _, err := stmt.ExecContext(ctx, id, it.ID, it.ImageName, it.ImageCID, it.OriginalName, it.OriginalCID,
-				it.ProvenanceName, it.ProvenanceCID, it.MetadataCID, it.TokenURI); err != nil {
+				it.ProvenanceName, it.ProvenanceCID, it.MetadataCID, it.TokenURI, it.AnimationName, it.AnimationCID); err != nil {
 				return fmt.Errorf("record CIDs of item %d: %w", it.ID, err)
 			}
 		}

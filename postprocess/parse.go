@@ -75,13 +75,13 @@ var ops = map[string]opSpec{
 const FormatOp = "format"
 
 // Ops returns the names accepted in the spec's postprocess list, sorted,
-// including FormatOp.
+// including FormatOp and AnimationOp.
 func Ops() []string {
 	names := make([]string, 0, len(ops)+1)
 	for n := range ops {
 		names = append(names, n)
 	}
-	return sorted(append(names, FormatOp))
+	return sorted(append(names, FormatOp, AnimationOp))
 }
 
 // Parse reads one entry of the spec's postprocess list: op is its key, value
@@ -98,6 +98,10 @@ func Parse(op string, value any, baseDir string) (Step, error) {
 		if op == FormatOp {
 			return nil, &ParamError{Op: op, Msg: "format is the output encoding, not a step",
 				Hint: "read it with ParseOutput"}
+		}
+		if op == AnimationOp {
+			return nil, &ParamError{Op: op, Msg: "animation is a file beside the final image, not a step",
+				Hint: "read it with ParseAnimation"}
 		}
 		return nil, &ParamError{Msg: "unknown post-process step " + strconv.Quote(op), Hint: didYouMean(op, Ops())}
 	}

@@ -127,7 +127,7 @@ func TestParseErrors(t *testing.T) {
 		msg   string // a substring of Error()
 	}{
 		{"unknown op", "resise", m{"width": 1}, "", "did you mean resize?"},
-		{"unknown op far", "explode", 1, "", "use one of blur, border"},
+		{"unknown op far", "explode", 1, "", "use one of animation, blur, border"},
 		{"format is not a step", "format", "png", "", "not a step"},
 		{"no value", "resize", nil, "", "needs a value"},
 		{"list value", "resize", []any{1, 2}, "", "not a list"},
@@ -320,7 +320,7 @@ func TestParseOutput(t *testing.T) {
 }
 
 func TestOps(t *testing.T) {
-	want := []string{"blur", "border", "brightness", "contrast", "crop", "fill", "fit", "format",
+	want := []string{"animation", "blur", "border", "brightness", "contrast", "crop", "fill", "fit", "format",
 		"gamma", "resize", "saturation", "sharpen", "watermark"}
 	if got := Ops(); !reflect.DeepEqual(got, want) {
 		t.Errorf("Ops() = %v, want %v", got, want)

@@ -80,6 +80,11 @@ type Content struct {
 	ProviderFacts     map[string]any `json:"provider_facts,omitempty"`
 	// License is the collection's licence (spec license:), when it names one.
 	License *License `json:"license,omitempty"`
+	// Animation is the item's animation file beside the final image (spec
+	// postprocess animation:), when it has one: derived from the
+	// post-processed pixels or provided, so never from the final's bytes,
+	// which embed this record's hash.
+	Animation *FileFact `json:"animation,omitempty"`
 }
 
 // License is the licence the image is published under: its name (a known

@@ -718,6 +718,10 @@ func (l *loader) postprocess(n *yaml.Node) {
 			l.s.Output = out
 			continue
 		}
+		if op == postprocess.AnimationOp {
+			l.animation(k, v, path, val)
+			continue
+		}
 		if formatNode != nil {
 			l.errorf(k, path, "move format: to the end of the list", "a step after format: would not be encoded")
 		}

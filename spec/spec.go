@@ -45,6 +45,9 @@ type Spec struct {
 
 	PostProcess []postprocess.Step
 	Output      postprocess.Output
+	// Animation is the postprocess list's animation: entry: every item
+	// gets an animation file beside its final image (nil: none).
+	Animation *postprocess.Animation
 
 	Royalty Royalty
 	// License is the collection's licence (zero: none given).

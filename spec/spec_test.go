@@ -295,7 +295,7 @@ royalty:
 		`genmint.yaml:8:16: prompt.template: unknown trait "palete" (did you mean "palette"?)`,
 		`genmint.yaml:10:3: traits.palette: empty trait list (add at least one value, or remove the trait)`,
 		`genmint.yaml:13:22: rules[0].exclude.motif: trait "motif" has no value "ringz" (did you mean "rings"?)`,
-		`genmint.yaml:15:12: postprocess[0].bogus: unknown post-process step "bogus" (use one of blur, border, brightness, contrast, crop, fill, fit, format, gamma, resize, saturation, sharpen, watermark)`,
+		`genmint.yaml:15:12: postprocess[0].bogus: unknown post-process step "bogus" (use one of animation, blur, border, brightness, contrast, crop, fill, fit, format, gamma, resize, saturation, sharpen, watermark)`,
 		`genmint.yaml:17:13: royalty.receiver: "0x1234" is not an address (an Ethereum address is 0x followed by 40 hex digits)`,
 		`genmint.yaml:18:8: royalty.bps: must be between 0 and 10000, got 20000`,
 	}

@@ -90,6 +90,7 @@ type TokenResult struct {
 	ImageCID      string `json:"image_cid,omitempty"`
 	ProvenanceCID string `json:"provenance_cid,omitempty"`
 	OriginalCID   string `json:"original_cid,omitempty"`
+	AnimationCID  string `json:"animation_cid,omitempty"`
 	ImageSHA256   string `json:"image_sha256,omitempty"`
 	ContentSHA256 string `json:"content_sha256,omitempty"` // the provenance hash the image embeds
 	LicenseURL    string `json:"license_url,omitempty"`    // the licence the metadata and the image state

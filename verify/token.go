@@ -144,6 +144,11 @@ func (t *tokenRun) run(ctx context.Context) error {
 		return err
 	}
 
+	// 5b. provenance → animation (animation.go), when the token has one.
+	if err := t.animation(ctx, md, rec); err != nil {
+		return err
+	}
+
 	// 6. ERC-7007 on chain.
 	if t.v.o.Chain != nil {
 		return t.aigc(ctx, md, img, imgCID)

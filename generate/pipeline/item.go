@@ -73,6 +73,13 @@ func (r *runner) do(ctx context.Context, j job) error {
 		}
 	}
 
+	// A provided animation file is read first: an item without one fails
+	// before any paid work.
+	provided, err := r.providedAnimation(id)
+	if err != nil {
+		return r.fail(ctx, id, err.(*errItem), time.Since(start))
+	}
+
 	// Load the stored original when there is one; a missing or changed file
 	// sends the item back to the provider.
 	var original []byte
@@ -112,7 +119,7 @@ func (r *runner) do(ctx context.Context, j job) error {
 	if ctx.Err() != nil {
 		return ctx.Err() // the original is safe; the next run post-processes it
 	}
-	if err := r.finish(ctx, j, original, res); err != nil {
+	if err := r.finish(ctx, j, original, res, provided); err != nil {
 		var ie *errItem
 		if errors.As(err, &ie) {
 			if ferr := db.ForgetOriginal(context.WithoutCancel(ctx), id); ferr != nil {
@@ -260,7 +267,7 @@ func archiveUnrecorded(collectionDir string, id int) (string, error) {
 	var names []string
 	for _, e := range entries {
 		n := e.Name()
-		if e.Type().IsRegular() && (n == "provenance.json" || strings.HasPrefix(n, "original.") || strings.HasPrefix(n, "final.")) {
+		if e.Type().IsRegular() && (n == "provenance.json" || strings.HasPrefix(n, "original.") || strings.HasPrefix(n, "final.") || strings.HasPrefix(n, "animation.")) {
 			names = append(names, n)
 		}
 	}
@@ -420,7 +427,7 @@ func (r *runner) loadOriginal(it state.Item) ([]byte, *storedResult, error) {
 
 // finish post-processes the original, embeds provenance, and writes the
 // final image and the sidecar record, then marks the item generated.
-func (r *runner) finish(ctx context.Context, j job, original []byte, res *storedResult) error {
+func (r *runner) finish(ctx context.Context, j job, original []byte, res *storedResult, provided *postprocess.AnimationFile) error {
 	s, id := r.o.Spec, j.item.ID
 	img, _, err := postprocess.Decode(original, MaxPixels)
 	if err != nil {
@@ -430,6 +437,10 @@ func (r *runner) finish(ctx context.Context, j job, original []byte, res *stored
 	out, err := postprocess.Run(img, s.PostProcess)
 	if err != nil {
 		return &errItem{state.Failed, fmt.Errorf("post-process: %w", err)}
+	}
+	anim, err := r.animation(id, out, provided)
+	if err != nil {
+		return err
 	}
 	var buf bytes.Buffer
 	if err := postprocess.Encode(&buf, out, s.Output); err != nil {
@@ -471,6 +482,7 @@ func (r *runner) finish(ctx context.Context, j job, original []byte, res *stored
 		PostProcess:   steps(s.PostProcess),
 		Output:        provenance.Output{MediaType: s.Output.MediaType(), Width: out.Bounds().Dx(), Height: out.Bounds().Dy(), Quality: quality(s.Output)},
 		ProviderFacts: facts,
+		Animation:     anim,
 	}
 	if !s.License.IsZero() {
 		content.License = &provenance.License{Name: cmp.Or(s.License.Key, s.License.Name), URL: s.License.URL}
@@ -509,6 +521,13 @@ func (r *runner) finish(ctx context.Context, j job, original []byte, res *stored
 		if other != finalName {
 			_ = os.Remove(filepath.Join(s.Dir, dir, other))
 		}
+	}
+	keepAnim := ""
+	if anim != nil {
+		keepAnim = anim.Path
+	}
+	if err := dropOtherAnimations(filepath.Join(s.Dir, dir), keepAnim); err != nil {
+		return err
 	}
 	return r.o.DB.SaveFinal(context.WithoutCancel(ctx), id, state.Finished{
 		Final:          state.File{Path: filepath.ToSlash(filepath.Join(dir, finalName)), SHA256: rec.Final.SHA256, MediaType: rec.Final.MediaType},

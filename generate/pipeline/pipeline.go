@@ -654,7 +654,11 @@ func PostHash(s *spec.Spec) string {
 	for i, st := range s.PostProcess {
 		steps[i] = map[string]any{"op": st.Op(), "params": st.Params()}
 	}
-	return hashJSON(map[string]any{"steps": steps, "format": s.Output.Format, "quality": s.Output.Quality})
+	h := map[string]any{"steps": steps, "format": s.Output.Format, "quality": s.Output.Quality}
+	if s.Animation != nil {
+		h["animation"] = s.Animation.Params() // absent without one: older items stay current
+	}
+	return hashJSON(h)
 }
 
 func hashJSON(v any) string {

@@ -169,6 +169,18 @@ func checkFolder(s *spec.Spec, id int) (*folder, error) {
 	if sha256hex(original) != c.Original.SHA256 {
 		return nil, bad("%s/%s does not match its record", dir, c.Original.Path)
 	}
+	if a := c.Animation; a != nil {
+		if !localName(a.Path) {
+			return nil, bad("%s/provenance.json names files outside the item's folder", dir)
+		}
+		b, err := os.ReadFile(filepath.Join(s.Dir, dir, a.Path))
+		if err != nil {
+			return nil, bad("%s: %v", dir, err)
+		}
+		if sha256hex(b) != a.SHA256 {
+			return nil, bad("%s/%s does not match its record", dir, a.Path)
+		}
+	}
 	return &folder{id: id, dir: dir, rec: rec}, nil
 }
 
