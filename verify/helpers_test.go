@@ -72,9 +72,16 @@ func newFixture(t testing.TB, n int, erc7007 bool) *fixture {
 
 func newFixtureSized(t testing.TB, n, size int, erc7007 bool) *fixture {
 	t.Helper()
+	return newFixtureText(t, n, fmt.Sprintf(fixtureSpec, n, erc7007, size, size))
+}
+
+// newFixtureText is newFixture for the spec text given (fixtureSpec with
+// keys added).
+func newFixtureText(t testing.TB, n int, text string) *fixture {
+	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, spec.FileName), fmt.Appendf(nil, fixtureSpec, n, erc7007, size, size), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, spec.FileName), []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	s, problems, err := spec.Load(dir, spec.Options{})
