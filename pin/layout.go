@@ -28,9 +28,10 @@ type layout struct {
 	coll    MetadataFacts
 	profile unixfs.Profile
 	items   []*layoutItem
-	// collection image added to the images directory (with a placeholder:
-	// the placeholder image directory), if any
-	coverName, coverPath string
+	// pictures: the contract metadata's pictures that are files of the
+	// collection, added to the images directory (with a placeholder: the
+	// placeholder image directory)
+	pictures []picture
 	// the placeholder image, when MetadataFacts.Placeholder names a file
 	placeholderName, placeholderPath string
 
@@ -106,13 +107,19 @@ func newLayout(dir string, items []state.Item, c MetadataFacts, p unixfs.Profile
 		}
 		lay.items = append(lay.items, li)
 	}
-	if c.Image != "" && !isURI(c.Image) {
-		p, err := collpath.Resolve(dir, c.Image)
-		if err != nil {
-			return nil, fmt.Errorf("collection image: %w", err)
+	for _, p := range []struct{ field, spec, name string }{
+		{"image", c.Image, "collection"},
+		{"banner_image", c.BannerImage, "banner"},
+		{"featured_image", c.FeaturedImage, "featured"},
+	} {
+		if p.spec == "" || isURI(p.spec) {
+			continue
 		}
-		lay.coverPath = p
-		lay.coverName = "collection" + strings.ToLower(extOf(c.Image))
+		path, err := collpath.Resolve(dir, p.spec)
+		if err != nil {
+			return nil, fmt.Errorf("%s %s: %w: fix %s in genmint.yaml", p.field, p.spec, err, p.field)
+		}
+		lay.pictures = append(lay.pictures, picture{field: p.field, name: p.name + strings.ToLower(extOf(p.spec)), path: path})
 	}
 	if ph := c.Placeholder; ph != nil && ph.Image != "" && !isURI(ph.Image) {
 		p, err := collpath.Resolve(dir, ph.Image)
@@ -126,6 +133,27 @@ func newLayout(dir string, items []state.Item, c MetadataFacts, p unixfs.Profile
 }
 
 func isURI(s string) bool { return collpath.IsURI(s) }
+
+// picture is a contract metadata picture (the collection's image,
+// banner_image, featured_image) that is a file of the collection: field
+// is its contract metadata field, name its entry in the folder it is
+// published in ("collection.png", "banner.png", "featured.jpg").
+type picture struct{ field, name, path string }
+
+// pictureURI is the ipfs:// URI of the contract metadata's field when the
+// spec names a file for it.
+func (lay *layout) pictureURI(field string) (string, bool) {
+	root := RootImages
+	if lay.coll.Placeholder != nil {
+		root = RootPlaceholderImage // before the reveal nothing may name the real images
+	}
+	for _, p := range lay.pictures {
+		if p.field == field {
+			return ipfsURI(lay.roots[root], p.name), true
+		}
+	}
+	return "", false
+}
 
 func (lay *layout) ids() []int {
 	ids := make([]int, len(lay.items))
@@ -145,24 +173,26 @@ func (lay *layout) imagesDir() *unixfs.Dir {
 			d.AddPath(li.anim.name, li.anim.path)
 		}
 	}
-	if lay.coverName != "" && lay.coll.Placeholder == nil {
-		d.AddPath(lay.coverName, lay.coverPath)
+	if lay.coll.Placeholder == nil {
+		for _, p := range lay.pictures {
+			d.AddPath(p.name, p.path)
+		}
 	}
 	return d
 }
 
 // placeholderImageDir holds what is shown before the reveal: the
-// placeholder image and the collection's picture. nil when it has nothing.
+// placeholder image and the collection's pictures. nil when it has nothing.
 func (lay *layout) placeholderImageDir() *unixfs.Dir {
-	if lay.coll.Placeholder == nil || lay.placeholderName == "" && lay.coverName == "" {
+	if lay.coll.Placeholder == nil || lay.placeholderName == "" && len(lay.pictures) == 0 {
 		return nil
 	}
 	d := &unixfs.Dir{}
 	if lay.placeholderName != "" {
 		d.AddPath(lay.placeholderName, lay.placeholderPath)
 	}
-	if lay.coverName != "" {
-		d.AddPath(lay.coverName, lay.coverPath)
+	for _, p := range lay.pictures {
+		d.AddPath(p.name, p.path)
 	}
 	return d
 }

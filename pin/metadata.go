@@ -52,7 +52,10 @@ type MetadataFacts struct {
 	// BackgroundColor is every token's background_color (six hex digits).
 	BackgroundColor string
 	// BannerImage, FeaturedImage and Collaborators go into the contract
-	// metadata as banner_image, featured_image and collaborators.
+	// metadata as banner_image, featured_image and collaborators. A picture
+	// is a URI used as written, or a file relative to the collection folder
+	// published beside the collection image as "banner<ext>" /
+	// "featured<ext>" and named by its ipfs:// URI.
 	BannerImage, FeaturedImage string
 	Collaborators              []string
 	// Placeholder, when set (spec reveal:), makes a run also publish the

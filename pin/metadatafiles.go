@@ -118,11 +118,16 @@ func (lay *layout) contractJSON() ([]byte, error) {
 	if cm.Name == "" {
 		cm.Name = filepath.Base(lay.dir)
 	}
+	if uri, ok := lay.pictureURI("banner_image"); ok {
+		cm.BannerImage = uri
+	}
+	if uri, ok := lay.pictureURI("featured_image"); ok {
+		cm.FeaturedImage = uri
+	}
+	cover, isFile := lay.pictureURI("image")
 	switch {
-	case lay.coverName != "" && lay.coll.Placeholder != nil:
-		cm.Image = ipfsURI(lay.roots[RootPlaceholderImage], lay.coverName)
-	case lay.coverName != "":
-		cm.Image = ipfsURI(lay.roots[RootImages], lay.coverName)
+	case isFile:
+		cm.Image = cover
 	case lay.coll.Placeholder != nil && lay.coll.Image == "":
 		// Before the reveal nothing may name the real images.
 		cm.Image = lay.placeholderImage()

@@ -113,11 +113,12 @@ func (l *loader) backgroundColor(v *yaml.Node) {
 	l.s.BackgroundColor = strings.ToLower(c)
 }
 
-func (l *loader) uriField(v *yaml.Node, path string) string {
+// picture reads a contract metadata picture (banner_image,
+// featured_image): a URI taken as written, or a picture in the collection
+// folder, which pin publishes (imageFile checks it).
+func (l *loader) picture(v *yaml.Node, path string) string {
 	s := l.str(v, path)
-	if s != "" && !IsURI(s) {
-		l.errorf(v, path, "give an ipfs://, ar:// or https:// URI of the picture", "%s %q is not a URI", path, s)
-	}
+	l.imageFile(v, path, s)
 	return s
 }
 

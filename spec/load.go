@@ -183,8 +183,8 @@ func (l *loader) load(data []byte) {
 		"network":          func(k, v *yaml.Node) { l.network(v) },
 		"trait_display":    func(k, v *yaml.Node) { l.traitDisplay(v) },
 		"background_color": func(k, v *yaml.Node) { l.backgroundColor(v) },
-		"banner_image":     func(k, v *yaml.Node) { l.s.BannerImage = l.uriField(v, "banner_image") },
-		"featured_image":   func(k, v *yaml.Node) { l.s.FeaturedImage = l.uriField(v, "featured_image") },
+		"banner_image":     func(k, v *yaml.Node) { l.s.BannerImage = l.picture(v, "banner_image") },
+		"featured_image":   func(k, v *yaml.Node) { l.s.FeaturedImage = l.picture(v, "featured_image") },
 		"collaborators":    func(k, v *yaml.Node) { l.collaborators(v) },
 		"max_supply": func(k, v *yaml.Node) {
 			l.s.MaxSupply = l.uint64(v, "max_supply")
@@ -814,11 +814,8 @@ func (l *loader) coverImage(v *yaml.Node) {
 }
 
 // IsURI reports whether the spec's image is a URI (scheme://…) rather than
-// a file in the collection folder.
-func IsURI(s string) bool {
-	i := strings.Index(s, "://")
-	return i > 0 && !strings.ContainsAny(s[:i], "/\\.")
-}
+// a file in the collection folder (collpath.IsURI).
+func IsURI(s string) bool { return collpath.IsURI(s) }
 
 func (l *loader) rarity(n *yaml.Node) {
 	l.mapping(n, "rarity", map[string]func(k, v *yaml.Node){

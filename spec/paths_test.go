@@ -22,6 +22,8 @@ func pathSpec(field, name string) string {
 		return base + "prompt: \"{{.c}}\"\npostprocess:\n  - watermark: {image: " + name + "}\n"
 	case "reveal.placeholder.image":
 		return base + "prompt: \"{{.c}}\"\nreveal:\n  placeholder: {image: " + name + ", name: Soon}\n"
+	case "banner_image", "featured_image":
+		return base + "prompt: \"{{.c}}\"\n" + field + ": " + name + "\n"
 	}
 	panic(field)
 }
@@ -40,7 +42,7 @@ func pngBytes(t *testing.T) []byte {
 // folder: with .., as an absolute path, or through a symlink.
 func TestFileFieldsStayInTheCollection(t *testing.T) {
 	img := pngBytes(t)
-	for _, field := range []string{"prompt.file", "image", "postprocess[0].watermark.image", "reveal.placeholder.image"} {
+	for _, field := range []string{"prompt.file", "image", "postprocess[0].watermark.image", "reveal.placeholder.image", "banner_image", "featured_image"} {
 		for _, tc := range []struct{ name, value, reason string }{
 			{"dotdot", "../secret.png", "it climbs out with .."},
 			{"absolute", "OUTSIDE", "it is an absolute path"},
@@ -99,7 +101,7 @@ func TestFileFieldsStayInTheCollection(t *testing.T) {
 
 func TestFileFieldsInsideAreRead(t *testing.T) {
 	img := pngBytes(t)
-	for _, field := range []string{"prompt.file", "image", "postprocess[0].watermark.image", "reveal.placeholder.image"} {
+	for _, field := range []string{"prompt.file", "image", "postprocess[0].watermark.image", "reveal.placeholder.image", "banner_image", "featured_image"} {
 		dir := t.TempDir()
 		if err := os.MkdirAll(filepath.Join(dir, "assets"), 0o755); err != nil {
 			t.Fatal(err)

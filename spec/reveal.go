@@ -2,6 +2,7 @@ package spec
 
 import (
 	"errors"
+	"os"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -67,6 +68,9 @@ func (l *loader) imageFile(v *yaml.Node, path, name string) {
 		return
 	case errors.Is(err, collpath.ErrTooLarge):
 		l.errorf(v, path, "use a smaller picture", "%s is over %d MiB", name, MaxCoverBytes>>20)
+		return
+	case errors.Is(err, os.ErrNotExist):
+		l.errorf(v, path, "put the picture in the collection folder and name it here, or give an ipfs:// or https:// URI", "cannot read %s: no such file", name)
 		return
 	case err != nil:
 		l.errorf(v, path, "put the picture in the collection folder and name it here, or give an ipfs:// or https:// URI", "cannot read %s: %v", name, unwrapPathErr(err))

@@ -66,7 +66,9 @@ type Spec struct {
 	TraitDisplay map[string]TraitDisplay
 	// BackgroundColor is every token's background_color (six hex digits).
 	BackgroundColor string
-	// BannerImage and FeaturedImage are URIs for the contract metadata.
+	// BannerImage and FeaturedImage are the contract metadata's pictures: a
+	// URI, or a picture file relative to the collection folder (inside it),
+	// which pin publishes.
 	BannerImage, FeaturedImage string
 	// Collaborators are addresses listed in the contract metadata.
 	Collaborators []string

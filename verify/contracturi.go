@@ -219,7 +219,8 @@ func (v *verifier) picture(ctx context.Context, field, got, specValue, name stri
 		return err
 	}
 	if want.Defined() && !c.Equals(want) {
-		return fail(field, "contractURI's "+field+" is not the bytes of genmint.yaml's "+specValue, want.String(), c.String(), fixSpecChanged)
+		return fail(field, "contractURI's "+field+" is not the bytes of genmint.yaml's "+specValue, want.String(), c.String(),
+			specValue+" changed since the collection was pinned: restore it, or pin again ('genmint pin') and set the contract's contractURI to the one it prints")
 	}
 	if mt := mediaType(data); !strings.HasPrefix(mt, "image/") {
 		return fail(field, "contractURI's "+field+" is not an image", "image/…", mt, fixSpecChanged)

@@ -72,15 +72,20 @@ func newFixture(t testing.TB, n int, erc7007 bool) *fixture {
 
 func newFixtureSized(t testing.TB, n, size int, erc7007 bool) *fixture {
 	t.Helper()
-	return newFixtureText(t, n, fmt.Sprintf(fixtureSpec, n, erc7007, size, size))
+	return newFixtureText(t, n, fmt.Sprintf(fixtureSpec, n, erc7007, size, size), nil)
 }
 
 // newFixtureText is newFixture for the spec text given (fixtureSpec with
-// keys added).
-func newFixtureText(t testing.TB, n int, text string) *fixture {
+// keys added) and files the spec names (name → bytes).
+func newFixtureText(t testing.TB, n int, text string, files map[string][]byte) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
+	for name, b := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if err := os.WriteFile(filepath.Join(dir, spec.FileName), []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}

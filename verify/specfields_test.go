@@ -5,8 +5,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"image"
+	"image/png"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ipfs/go-cid"
 
 	"github.com/genmint/genmint/pin"
 )
@@ -22,7 +28,7 @@ trait_display:
 background_color: 1a2b3c
 license: CC0-1.0
 `
-	f := newFixtureText(t, 2, text)
+	f := newFixtureText(t, 2, text, nil)
 	f.coll = pin.MetadataFactsFromSpec(f.spec)
 	if f.coll.License == "" || f.coll.LicenseURL == "" || f.coll.BackgroundColor == "" || f.coll.TraitDisplay["Level"].MaxValue != "10" {
 		t.Fatalf("facts: %+v", f.coll)
@@ -81,5 +87,62 @@ license: CC0-1.0
 				t.Fatalf("want token 1's metadata to fail on %s, got %s (check %q)", tc.field, got, got.Check)
 			}
 		})
+	}
+}
+
+// A banner_image that is a file of the collection is published beside the
+// images and named by ipfs:// URI in contractURI; verify reads it and
+// re-derives its bytes against the file: a changed file or a source
+// serving other bytes fails the field.
+func TestContractURILocalPicture(t *testing.T) {
+	var b bytes.Buffer
+	img := image.NewGray(image.Rect(0, 0, 6, 2))
+	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	text := fmt.Sprintf(fixtureSpec, 2, false, 32, 32) + "banner_image: banner.png\nfeatured_image: https://example.org/featured.png\n"
+	f := newFixtureText(t, 2, text, map[string][]byte{"banner.png": b.Bytes()})
+	f.coll = pin.MetadataFactsFromSpec(f.spec)
+	carPath, rec := f.pinCAR(t)
+	ctx := context.Background()
+	run := func(mem *memContent) *Report {
+		t.Helper()
+		facts := f.coll
+		r, err := Run(ctx, Options{Content: mem, Pin: rec, Facts: &facts, Dir: f.dir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+
+	r := run(memFromCAR(t, carPath))
+	want := "ipfs://" + rec.Roots.Images + "/banner.png"
+	if !r.OK || r.ContractURI == nil || !r.ContractURI.OK || r.ContractURI.BannerImage != want || r.ContractURI.FeaturedImage != "https://example.org/featured.png" {
+		t.Fatalf("report %+v, contractURI %+v, failures %v", r, r.ContractURI, r.Failures())
+	}
+
+	// The source serves other bytes for the banner.
+	mem := memFromCAR(t, carPath)
+	mem.catHook = func(root cid.Cid, path string, b []byte) []byte {
+		if path == "banner.png" {
+			return append(bytes.Clone(b), 0)
+		}
+		return b
+	}
+	if got := only(t, run(mem)); got.Link != LinkContractURI || got.Check != "cid" {
+		t.Fatalf("lying source: %s (check %q)", got, got.Check)
+	}
+
+	// The file changed since it was pinned.
+	img.Pix[0] = 255
+	b.Reset()
+	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(f.dir, "banner.png"), b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got := only(t, run(memFromCAR(t, carPath))); got.Link != LinkContractURI || got.Check != "banner_image" || !strings.Contains(got.String(), "banner.png") {
+		t.Fatalf("changed file: %s (check %q)", got, got.Check)
 	}
 }
