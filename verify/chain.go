@@ -53,9 +53,10 @@ type AIGC struct {
 // ContractChain is the Chain over a deployed GenmintCollection (a
 // mint/chain Contract).
 type ContractChain struct {
-	c      *chain.Contract
-	source string
-	close  func()
+	c       *chain.Contract
+	backend bind.ContractBackend
+	source  string
+	close   func()
 
 	once    sync.Once
 	enabled bool
@@ -72,7 +73,7 @@ func OpenChain(backend bind.ContractBackend, addr common.Address, via string, cl
 	if via != "" {
 		src += " via " + via
 	}
-	return &ContractChain{c: chain.Open(backend, addr), source: src, close: close}
+	return &ContractChain{c: chain.Open(backend, addr), backend: backend, source: src, close: close}
 }
 
 // Source implements Chain.

@@ -36,6 +36,13 @@ func deploySim(t *testing.T, rec *pin.Record, aigc bool) *simChain {
 // deploySimCommitted is deploySim with a provenance commitment.
 func deploySimCommitted(t *testing.T, rec *pin.Record, aigc bool, provenance common.Hash) *simChain {
 	t.Helper()
+	return deploySimConfig(t, rec, func(c *chain.Config) { c.AIGC, c.ProvenanceHash = aigc, provenance })
+}
+
+// deploySimConfig deploys the pin record's collection with the
+// configuration edit makes.
+func deploySimConfig(t *testing.T, rec *pin.Record, edit func(*chain.Config)) *simChain {
+	t.Helper()
 	ctx := context.Background()
 	key, err := crypto.ToECDSA(crypto.Keccak256([]byte("genmint verify test owner")))
 	if err != nil {
@@ -49,9 +56,10 @@ func deploySimCommitted(t *testing.T, rec *pin.Record, aigc bool, provenance com
 		t.Fatal(err)
 	}
 	s := &simChain{sim: sim, opts: bind.NewKeyedTransactor(key, id)}
-	addr, tx, err := chain.Deploy(ctx, sim.Client(), s.opts, chain.Config{Name: "Verify Fixture", Symbol: "VRFY",
-		BaseURI: rec.BaseURI, ContractURI: rec.ContractURI, Owner: owner, InitialSupply: uint64(len(rec.Items)), AIGC: aigc,
-		ProvenanceHash: provenance})
+	cfg := chain.Config{Name: "Verify Fixture", Symbol: "VRFY",
+		BaseURI: rec.BaseURI, ContractURI: rec.ContractURI, Owner: owner, InitialSupply: uint64(len(rec.Items))}
+	edit(&cfg)
+	addr, tx, err := chain.Deploy(ctx, sim.Client(), s.opts, cfg)
 	s.mine(t, tx, err)
 	s.coll = chain.Open(sim.Client(), addr)
 	return s

@@ -1,6 +1,7 @@
 package verify
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -59,6 +60,9 @@ func commitment(ctx context.Context, ch Chain, supply uint64, res []TokenResult,
 		return nil // deployed without a commitment
 	}
 	r.ProvenanceHash = onChain.Hex()
+	if err := fixedInCode(ctx, ch, onChain, r); err != nil {
+		return err
+	}
 	leaves := make([]merkle.Leaf, 0, len(res))
 	for _, t := range res {
 		sum, err := merkle.ParseSHA256(t.ImageSHA256)
@@ -86,6 +90,84 @@ func commitment(ctx context.Context, ch Chain, supply uint64, res []TokenResult,
 			Fix: "the published images, records or their order differ from what was committed (docs/provenance.md): restore the committed content"})
 	}
 	return nil
+}
+
+// coder is a Chain that reads its contract's deployed (runtime) bytecode.
+type coder interface {
+	Code(ctx context.Context) ([]byte, error)
+}
+
+// Code implements coder.
+func (c *ContractChain) Code(ctx context.Context) ([]byte, error) {
+	return c.backend.CodeAt(ctx, c.Address(), nil)
+}
+
+// pendingCommitment checks the commitment of a collection not revealed yet,
+// read without its pin record: the content it binds is not published, so
+// what can be checked is that provenanceHash() is set and fixed. The
+// report says "commitment pending"; verify after the reveal recomputes it.
+func pendingCommitment(ctx context.Context, ch Chain, r *Report) error {
+	cm, ok := ch.(committer)
+	if !ok {
+		return nil
+	}
+	h, err := cm.ProvenanceHash(ctx)
+	if err != nil {
+		return chainError(ch.Source(), fmt.Errorf("read provenanceHash: %w", err))
+	}
+	if h == (common.Hash{}) {
+		r.Collection = append(r.Collection, Failure{Link: LinkChain, Check: "provenance-hash",
+			Message:  "the collection is not revealed and its contract commits to no content (provenanceHash() is zero): the reveal can show anything",
+			Expected: "a non-zero provenanceHash()", Got: h.Hex(),
+			Fix: "do not rely on the reveal: a collection launched with a placeholder commits to its content at deployment (docs/provenance.md)"})
+		return nil
+	}
+	r.ProvenanceHash, r.Commitment = h.Hex(), CommitmentPending
+	return fixedInCode(ctx, ch, h, r)
+}
+
+// fixedInCode checks that the commitment h is a constant of the deployed
+// code: GenmintCollection keeps provenanceHash() in an immutable, which
+// the compiler writes into the runtime bytecode as the operand of a PUSH32
+// at every read, so no transaction can change it (storage could). A
+// contract whose code holds no PUSH32 of h fails. Chains that cannot read
+// code are not checked.
+func fixedInCode(ctx context.Context, ch Chain, h common.Hash, r *Report) error {
+	cc, ok := ch.(coder)
+	if !ok {
+		return nil
+	}
+	code, err := cc.Code(ctx)
+	if err != nil {
+		return chainError(ch.Source(), fmt.Errorf("read the contract's code: %w", err))
+	}
+	if !pushes32(code, h) {
+		r.Collection = append(r.Collection, Failure{Link: LinkChain, Check: "provenance-fixed",
+			Message:  "provenanceHash() is not a constant of the contract's deployed code (no PUSH32 of it): the owner may be able to change the commitment",
+			Expected: "PUSH32 " + h.Hex() + " in the runtime code", Got: fmt.Sprintf("%d bytes of code without it", len(code)),
+			Fix: "do not rely on the commitment: check --contract is the collection's own GenmintCollection, not a proxy or another contract"})
+		return nil
+	}
+	r.ProvenanceFixed = true
+	return nil
+}
+
+// pushes32 reports whether code has a PUSH32 instruction (0x7f) whose
+// operand is h. It walks the instructions, so bytes inside another push's
+// operand are never taken for one.
+func pushes32(code []byte, h common.Hash) bool {
+	for i := 0; i < len(code); i++ {
+		op := code[i]
+		if op < 0x60 || op > 0x7f { // not PUSH1..PUSH32
+			continue
+		}
+		n := int(op-0x60) + 1
+		if op == 0x7f && i+1+n <= len(code) && bytes.Equal(code[i+1:i+1+n], h[:]) {
+			return true
+		}
+		i += n
+	}
+	return false
 }
 
 // licenser is a Chain that reports its licence (a16z's ICantBeEvil).

@@ -25,6 +25,9 @@ const (
 	LinkPlaceholder Link = "placeholder"
 )
 
+// CommitmentPending is Report.Commitment before the reveal.
+const CommitmentPending = "pending"
+
 // Mode says what a report verified.
 type Mode string
 
@@ -123,6 +126,14 @@ type Report struct {
 	ProvenanceRecomputed string `json:"provenance_recomputed,omitempty"`
 	// ProvenanceTokens is how many tokens (1..k) the commitment covers.
 	ProvenanceTokens int `json:"provenance_tokens,omitempty"`
+	// ProvenanceFixed: provenanceHash() is a constant of the contract's
+	// deployed code (an immutable), so it cannot have changed since the
+	// deployment.
+	ProvenanceFixed bool `json:"provenance_fixed,omitempty"`
+	// Commitment is CommitmentPending for a collection not revealed yet,
+	// checked without its pin record: the commitment is set and fixed, and
+	// the content it binds is checked once revealed.
+	Commitment string `json:"commitment,omitempty"`
 	// Revealed is false, and PlaceholderURI the baseURI the contract
 	// shows, for a collection not revealed yet (absent otherwise).
 	Revealed       *bool  `json:"revealed,omitempty"`
@@ -172,6 +183,13 @@ func (r *Report) Summary() string {
 			s += " (not revealed: every tokenURI shows the placeholder; the real content was checked from the pin record)"
 			if !slices.Contains(r.Links, LinkPin) {
 				s = strings.Replace(s, "; the real content was checked from the pin record", "", 1)
+			}
+			if r.Commitment == CommitmentPending {
+				s = strings.TrimSuffix(s, ")") + "; commitment pending: provenanceHash() " + r.ProvenanceHash
+				if r.ProvenanceFixed {
+					s += " is fixed in the contract's code"
+				}
+				s += ", recomputed from the content by verify after the reveal)"
 			}
 		}
 	case ModeLocal:

@@ -571,12 +571,13 @@ func (t *tokenRun) placeholder(ctx context.Context, uri string, root cid.Cid, na
 		return err
 	}
 	t.v.phMu.Lock()
-	seen := t.v.phCID
+	seen, license := t.v.phCID, t.v.phLicenseURL
 	t.v.phMu.Unlock()
 	if seen.Defined() {
 		if !c.Equals(seen) {
 			return t.fail(LinkPlaceholder, "same", "the placeholder folder holds another file for this token than for the others", seen.String(), c.String(), fixRepin)
 		}
+		t.res.LicenseURL = license
 		return nil
 	}
 	var md pin.PlaceholderMetadata
@@ -589,7 +590,8 @@ func (t *tokenRun) placeholder(ctx context.Context, uri string, root cid.Cid, na
 		}
 	}
 	t.v.phMu.Lock()
-	t.v.phCID = c
+	t.v.phCID, t.v.phLicenseURL = c, md.LicenseURL
 	t.v.phMu.Unlock()
+	t.res.LicenseURL = md.LicenseURL // the licence the token states until the reveal
 	return nil
 }

@@ -143,6 +143,20 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 				ids = append(ids, id)
 			}
 		}
+		if o.Placeholder == "" && o.Pin == nil && len(ids) > 0 {
+			// A collector (no pin record): is the chain showing a
+			// placeholder?
+			ph, err := v.placeholderOnChain(ctx, slices.Min(ids))
+			if err != nil {
+				return nil, err
+			}
+			if ph != "" {
+				o.Placeholder, v.o.Placeholder = ph, ph
+				revealed := false
+				r.Revealed, r.PlaceholderURI = &revealed, ph
+				r.Links = []Link{LinkChain, LinkPlaceholder}
+			}
+		}
 	case o.Pin != nil:
 		r.Mode, r.Links = ModePin, []Link{LinkPin, LinkTokenURI, LinkMetadata, LinkImage, LinkProvenance}
 		if ids == nil {
@@ -164,7 +178,15 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		return nil, err
 	}
 	r.Results = res
-	if o.Chain != nil && r.TotalSupply != nil && o.IDs == nil {
+	switch {
+	case o.Chain != nil && o.Placeholder != "" && o.Pin == nil:
+		// Before the reveal, without the collection's pin record: the
+		// content is not published yet, so the commitment can only be
+		// checked to exist and to be fixed.
+		if err := pendingCommitment(ctx, o.Chain, r); err != nil {
+			return nil, err
+		}
+	case o.Chain != nil && r.TotalSupply != nil && o.IDs == nil:
 		if err := commitment(ctx, o.Chain, *r.TotalSupply, res, r); err != nil {
 			return nil, err
 		}
@@ -205,8 +227,9 @@ type verifier struct {
 	byID    map[int]pin.ItemCIDs
 	// placeholder: the placeholder metadata's CID once one token's was
 	// checked in full (every token's must be the same file).
-	phMu  sync.Mutex
-	phCID cid.Cid
+	phMu         sync.Mutex
+	phCID        cid.Cid
+	phLicenseURL string
 	// tokenURI returns token id's URI when there is no chain; nil means
 	// from the pin record (byID).
 	tokenURI func(id int) (string, bool)

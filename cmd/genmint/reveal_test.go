@@ -169,6 +169,14 @@ func TestRevealAnvilKubo(t *testing.T) {
 	if rep := verifyJSON(); *rep.Revealed || rep.PlaceholderURI != rec.PlaceholderURI || rep.Verified != revealN || rep.ProvenanceTokens != revealN {
 		t.Fatalf("verify before the reveal: %+v", rep)
 	}
+	// A collector, with the contract address alone: the placeholder is
+	// checked, and the commitment is set and fixed in the code, pending.
+	collector := t.TempDir()
+	code, stdout, stderr := run(t, genmint(collector, "verify", "--rpc", an.URL, "--contract", st.Deployment.Contract.Hex(), "--ipfs-api", k.APIAddr))
+	if code != 0 || !strings.Contains(stdout, fmt.Sprintf("verified %d of %d tokens: chain → placeholder (not revealed", revealN, revealN)) ||
+		!strings.Contains(stdout, "commitment pending: provenanceHash() 0x") || !strings.Contains(stdout, "is fixed in the contract's code") {
+		t.Fatalf("collector's verify before the reveal: %d\n%s%s", code, stdout, stderr)
+	}
 
 	// Freeze is refused before the reveal, and a reveal needs --yes.
 	nonce, _ := cl.NonceAt(ctx, owner.Address, nil)
