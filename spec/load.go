@@ -166,7 +166,7 @@ func (l *loader) load(data []byte) {
 		"description":      func(k, v *yaml.Node) { l.s.Description = l.str(v, "description") },
 		"external_url":     func(k, v *yaml.Node) { l.s.ExternalURL = l.str(v, "external_url") },
 		"creator":          func(k, v *yaml.Node) { l.s.Creator = l.str(v, "creator") },
-		"image":            func(k, v *yaml.Node) { l.s.Image = l.str(v, "image"); l.coverImage(v) },
+		"image":            func(k, v *yaml.Node) { l.s.Image = l.str(v, "image"); l.imageFile(v, "image", l.s.Image) },
 		"count":            func(k, v *yaml.Node) { l.s.Count = l.int(v, "count", 1, MaxCount) },
 		"seed":             func(k, v *yaml.Node) { l.s.Seed = l.uint64(v, "seed") },
 		"unique":           func(k, v *yaml.Node) { l.s.Unique = l.bool(v, "unique") },
@@ -785,31 +785,6 @@ func (l *loader) royalty(n *yaml.Node) {
 	}
 	if seen["bps"] != nil && seen["receiver"] == nil && r.BPS > 0 {
 		l.errorf(n, "royalty.receiver", "add receiver: 0x… (the address paid royalties)", "missing")
-	}
-}
-
-// coverImage checks the spec's image: a URI is taken as written; a file
-// must be inside the collection folder (the collection path rule) and
-// decode as an image, since it is published as the collection's picture.
-func (l *loader) coverImage(v *yaml.Node) {
-	name := l.s.Image
-	if name == "" || IsURI(name) {
-		return
-	}
-	b, err := collpath.ReadFile(l.dir, name, MaxCoverBytes)
-	switch {
-	case errors.Is(err, collpath.ErrOutside):
-		l.errorf(v, "image", collpath.Hint, "%v", err)
-		return
-	case errors.Is(err, collpath.ErrTooLarge):
-		l.errorf(v, "image", "use a smaller picture", "%s is over %d MiB", name, MaxCoverBytes>>20)
-		return
-	case err != nil:
-		l.errorf(v, "image", "put the collection's picture in the folder and name it here, or give an ipfs:// or https:// URI", "cannot read %s: %v", name, unwrapPathErr(err))
-		return
-	}
-	if _, _, err := postprocess.Decode(b, postprocess.MaxPixels); err != nil {
-		l.errorf(v, "image", "name a png, jpeg, gif or webp picture", "%s is not an image: %v", name, err)
 	}
 }
 
