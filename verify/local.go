@@ -160,13 +160,13 @@ func (l *local) recompute(ctx context.Context) ([]Failure, error) {
 		if c.want == c.got {
 			continue
 		}
-		fix := "a file changed since pinning: restore it (the items below say which), or re-pin with 'genmint pin' if the collection is not minted yet"
+		fix := "a file changed since pinning: restore it (the items below say which; else a picture genmint.yaml names: image, banner_image, featured_image), or re-pin with 'genmint pin' if the collection is not minted yet"
 		what := "the " + c.name + " directory"
 		if c.name == "contract metadata" {
 			what = "the contract metadata"
 		}
 		if c.name == pin.RootMetadata || c.name == "contract metadata" {
-			fix = "genmint.yaml's collection facts (name, description, external_url, creator, royalty, image, erc7007) or an item changed since pinning: restore them, or re-pin with 'genmint pin' if the collection is not minted yet"
+			fix = "genmint.yaml's collection facts (name, description, external_url, creator, royalty, image, banner_image, featured_image, erc7007) or an item changed since pinning: restore them, or re-pin with 'genmint pin' if the collection is not minted yet"
 		}
 		fails = append(fails, Failure{Link: LinkPin, Check: "root", Message: what + " recomputes from the files to another CID than the pin record",
 			Expected: c.want, Got: c.got, Fix: fix})

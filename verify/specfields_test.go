@@ -145,4 +145,9 @@ func TestContractURILocalPicture(t *testing.T) {
 	if got := only(t, run(memFromCAR(t, carPath))); got.Link != LinkContractURI || got.Check != "banner_image" || !strings.Contains(got.String(), "banner.png") {
 		t.Fatalf("changed file: %s (check %q)", got, got.Check)
 	}
+	// verify --local finds it too: the images folder (and so the metadata
+	// and contract metadata, which link it) no longer recomputes.
+	if fs := localRun(t, f).Failures(); len(fs) == 0 || fs[0].Check != "root" || fs[0].Expected != rec.Roots.Images || !strings.Contains(fs[0].Fix, "banner_image") {
+		t.Fatalf("--local with a changed banner: %v", fs)
+	}
 }
