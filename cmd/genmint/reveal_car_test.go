@@ -56,7 +56,8 @@ func sha256Hex(b []byte) string {
 // the spec's placeholder image. genmint reveal emits BatchMetadataUpdate
 // over 1..N; every tokenURI then resolves, in the CAR, to the token's real
 // metadata, whose image is the item's final image; provenanceHash() equals
-// the root recomputed from the folder's records; after the freeze every
+// the root recomputed from the folder's records, and `verify --car` passes
+// before and after the reveal; after the freeze every
 // setter and mintBatch revert with their custom error.
 func TestRevealCAR(t *testing.T) {
 	an := testenv.StartAnvil(t)
@@ -113,6 +114,22 @@ func TestRevealCAR(t *testing.T) {
 		if string(got) != string(placeholder) || strings.Contains(string(got), rec.Roots.Images) {
 			t.Fatalf("token %d resolves to\n%s", id, got)
 		}
+	}
+
+	// verify, from the CAR alone: the placeholder and the commitment.
+	verifyCAR := func() verify.Report {
+		t.Helper()
+		v := genmint(dir, "verify", "--car", filepath.Join(dir, "c.car"), "--json")
+		v.Env = append(v.Env, "ETH_RPC_URL="+an.URL)
+		out, err := v.Output()
+		var rep verify.Report
+		if err != nil || json.Unmarshal(out, &rep) != nil || !rep.OK || rep.Revealed == nil || rep.Verified != revealN || rep.ProvenanceTokens != revealN || rep.ProvenanceHash != rep.ProvenanceRecomputed {
+			t.Fatalf("verify --car: %v\n%.2000s", err, out)
+		}
+		return rep
+	}
+	if rep := verifyCAR(); *rep.Revealed || rep.PlaceholderURI != rec.PlaceholderURI {
+		t.Fatalf("verify --car before the reveal: revealed %v, placeholder %s", *rep.Revealed, rep.PlaceholderURI)
 	}
 
 	// The reveal, with nothing to pin: the folder matches the CAR.
@@ -173,6 +190,10 @@ func TestRevealCAR(t *testing.T) {
 	root, _ := merkle.Root(leaves)
 	if h, err := c.ProvenanceHash(ctx); err != nil || h != common.Hash(root) {
 		t.Fatalf("provenanceHash() = %s, recomputed %s (%v)", h.Hex(), root.Hex(), err)
+	}
+
+	if rep := verifyCAR(); !*rep.Revealed || rep.ProvenanceRecomputed != root.Hex() {
+		t.Fatalf("verify --car after the reveal: revealed %v, recomputed %s", *rep.Revealed, rep.ProvenanceRecomputed)
 	}
 
 	// Frozen: every setter and mintBatch revert with their custom error.
