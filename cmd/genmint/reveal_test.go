@@ -4,10 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"image"
 	"image/png"
+	"io"
 	"math/big"
+	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +19,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/ethereum/go-ethereum/accounts/abi/bind/v2"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/ethereum/go-ethereum/ethclient"
@@ -30,12 +35,14 @@ import (
 	"github.com/genmint/genmint/verify"
 )
 
-// revealN is the size of the reveal tests' collections: small for `make
-// test`; the issue's 200 runs the same code (set it and re-run to check).
-const revealN = 12
+// revealN is the size of the reveal tests' collections, the issue's 200.
+// Each token is read with one HTTP request (kuboCat, carCat), not one ipfs
+// process, which would cost a second or so per ten tokens on two cores.
+const revealN = 200
 
 // revealCollection generates a collection of n items with a placeholder
-// (reveal:) and pins it with the real command: to Kubo when k is set, and
+// (reveal:) and ERC-7007 enabled (so that addAigcData is a setter the
+// freeze must stop) and pins it with the real command: to Kubo when k is set, and
 // always to dir/c.car.
 func revealCollection(t *testing.T, n int, k *testenv.KuboDaemon) string {
 	t.Helper()
@@ -53,6 +60,7 @@ traits:
   palette: [ocean, ember, forest, neon, aurora, mono]
   motif: [flow, rings, cells, waves, tiles]
 royalty: {receiver: "%s", bps: 500}
+erc7007: true
 reveal:
   placeholder:
     image: art/soon.png
@@ -107,6 +115,55 @@ func latestPin(t *testing.T, dir string) (*pin.Record, *mint.Status, []state.Ite
 	return rec, st, items
 }
 
+// kuboCat reads an ipfs:// URI through the Kubo node's RPC API (cat): Kubo
+// itself resolves the path.
+func kuboCat(t *testing.T, k *testenv.KuboDaemon, uri string) string {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, k.API+"/api/v0/cat?arg="+url.QueryEscape("/ipfs/"+strings.TrimPrefix(uri, "ipfs://")), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k.Auth != "" {
+		req.Header.Set("Authorization", k.Auth)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("cat %s through Kubo: %v", uri, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("cat %s through Kubo: %s %v\n%s", uri, resp.Status, err, b)
+	}
+	return string(b)
+}
+
+// frozenReverts checks that, after the freeze, every metadata setter and
+// mintBatch revert with MetadataIsFrozen, and freezeMetadata itself too.
+func frozenReverts(t *testing.T, c *chain.Contract, an *testenv.AnvilNode, owner testenv.Account) {
+	t.Helper()
+	ctx := context.Background()
+	if info, err := c.Info(ctx); err != nil || !info.Frozen {
+		t.Fatalf("not frozen: %v", err)
+	}
+	opts := bind.NewKeyedTransactor(owner.Key, new(big.Int).SetUint64(an.ChainID))
+	for _, try := range []struct {
+		name string
+		call func() error
+	}{
+		{"setBaseURI", func() error { _, err := c.SetBaseURI(ctx, opts, "ipfs://x/"); return err }},
+		{"setContractURI", func() error { _, err := c.SetContractURI(ctx, opts, "ipfs://x"); return err }},
+		{"addAigcData", func() error { _, err := c.AddAigcData(ctx, opts, 1, []byte("p"), []byte("h")); return err }},
+		{"mintBatch", func() error { _, err := c.MintBatch(ctx, opts, owner.Address, 1); return err }},
+		{"freezeMetadata", func() error { _, err := c.FreezeMetadata(ctx, opts); return err }},
+	} {
+		var re *chain.RevertError
+		if err := try.call(); !errors.As(err, &re) || re.Name != "MetadataIsFrozen" || !errors.Is(err, chain.ErrMetadataFrozen) {
+			t.Errorf("%s after the freeze: %v, want the custom error MetadataIsFrozen", try.name, err)
+		}
+	}
+}
+
 var batchMetadataUpdate = crypto.Keccak256Hash([]byte("BatchMetadataUpdate(uint256,uint256)"))
 
 // TestRevealAnvilKubo: a collection with a placeholder is pinned to Kubo,
@@ -143,7 +200,7 @@ func TestRevealAnvilKubo(t *testing.T) {
 		if err != nil || uri != fmt.Sprintf("%s%d", rec.PlaceholderURI, id) {
 			t.Fatalf("tokenURI(%d) = %s, %v", id, uri, err)
 		}
-		got := k.IPFS(t, "cat", "/ipfs/"+strings.TrimPrefix(uri, "ipfs://"))
+		got := kuboCat(t, k, uri)
 		if placeholder == "" {
 			placeholder = got
 		}
@@ -230,7 +287,7 @@ func TestRevealAnvilKubo(t *testing.T) {
 			t.Fatalf("tokenURI(%d) after the reveal = %s, %v", it.ID, uri, err)
 		}
 		var md pin.TokenMetadata
-		if err := json.Unmarshal([]byte(k.IPFS(t, "cat", "/ipfs/"+strings.TrimPrefix(uri, "ipfs://"))), &md); err != nil || md.Properties.Image.CID != it.ImageCID {
+		if err := json.Unmarshal([]byte(kuboCat(t, k, uri)), &md); err != nil || md.Properties.Image.CID != it.ImageCID {
 			t.Fatalf("token %d's metadata after the reveal: %+v, %v", it.ID, md.Properties.Image, err)
 		}
 	}
@@ -271,7 +328,8 @@ func TestRevealAnvilKubo(t *testing.T) {
 	}
 
 	// Again: nothing to send (the record learns the reveal from the
-	// chain). Then the freeze goes through.
+	// chain). Then the freeze goes through, and the collection is final:
+	// every setter and mintBatch revert with their custom error.
 	nonce, _ = cl.NonceAt(ctx, owner.Address, nil)
 	out, err = ownerCmd(dir, an.URL, owner.Address, ksDir, pwFile, "reveal", "--yes").CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "already revealed") {
@@ -283,6 +341,7 @@ func TestRevealAnvilKubo(t *testing.T) {
 	if out, err := ownerCmd(dir, an.URL, owner.Address, ksDir, pwFile, "freeze", "--yes").CombinedOutput(); err != nil {
 		t.Fatalf("freeze after the reveal: %v\n%s", err, out)
 	}
+	frozenReverts(t, c, an, owner)
 }
 
 // TestRevealKilledAtEachCrashPoint SIGKILLs `genmint reveal` at each crash
