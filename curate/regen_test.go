@@ -3,6 +3,8 @@ package curate_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -15,6 +17,7 @@ import (
 	"github.com/genmint/genmint/generate"
 	"github.com/genmint/genmint/generate/generatetest"
 	"github.com/genmint/genmint/generate/pipeline"
+	"github.com/genmint/genmint/provenance"
 	"github.com/genmint/genmint/spec"
 	"github.com/genmint/genmint/state"
 )
@@ -45,8 +48,13 @@ type regenFixture struct {
 
 func newRegenFixture(t *testing.T) *regenFixture {
 	t.Helper()
+	return newRegenFixtureSpec(t, fakeSpec)
+}
+
+func newRegenFixtureSpec(t *testing.T, specText string) *regenFixture {
+	t.Helper()
 	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, spec.FileName), []byte(fakeSpec), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, spec.FileName), []byte(specText), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	fake := generatetest.New()
@@ -281,4 +289,69 @@ func TestRegenerateOnlyUndecidedRejectedRefusedOrFailed(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 	f.unchanged(t, before, nil)
+}
+
+// An item's animation goes with its candidate: a regeneration keeps the
+// old one in the variant folder beside the record that names it, and one
+// that does not finish puts it back with the rest.
+func TestRegenerateKeepsTheAnimation(t *testing.T) {
+	f := newRegenFixtureSpec(t, fakeSpec+"postprocess:\n  - animation: {effect: pan, frames: 4, size: 24}\n")
+	before := f.item(t, 2)
+	oldAnim := f.read(t, "items/0002/animation.gif")
+	seed := uint32(31337)
+	res, err := f.r.Regenerate(bg, 2, &seed, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := res.Previous
+	if v == nil || !bytes.Equal(f.read(t, "items/0002/variants/1/animation.gif"), oldAnim) {
+		t.Fatalf("the variant lacks the old animation: %+v", v)
+	}
+	rec, err := provenance.ParseRecord(f.read(t, v.ProvenancePath))
+	if err != nil || rec.Content.Animation == nil || rec.Content.Animation.SHA256 != sha256Hex(oldAnim) {
+		t.Fatalf("the variant's record does not name its animation: %v", err)
+	}
+	if err := provenance.Verify(rec, f.read(t, v.Final.Path)); err != nil {
+		t.Errorf("variant: %v", err)
+	}
+	if bytes.Equal(f.read(t, "items/0002/animation.gif"), oldAnim) {
+		t.Error("the new candidate kept the old animation")
+	}
+
+	// A regeneration cut short after writing the animation: the old one
+	// comes back, and an animation of another type is removed.
+	before = f.item(t, 3)
+	anim3, final3 := f.read(t, "items/0003/animation.gif"), f.read(t, before.Final.Path)
+	v, err = curate.ArchiveCandidate(bg, f.db, f.dir, 3)
+	if err != nil || v == nil {
+		t.Fatal(v, err)
+	}
+	for name, b := range map[string][]byte{"animation.gif": []byte("GIF89a half"), "animation.mp4": []byte("stray")} {
+		if err := os.WriteFile(filepath.Join(f.dir, "items", "0003", name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := f.db.Override(bg, 3, 77, "another prompt", "gen-new"); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.db.Fail(bg, 3, state.Failed, "cut short"); err != nil {
+		t.Fatal(err)
+	}
+	if err := curate.RestoreCandidate(bg, f.db, f.dir, before, v); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(f.read(t, "items/0003/animation.gif"), anim3) || !bytes.Equal(f.read(t, before.Final.Path), final3) {
+		t.Error("the old animation was not put back")
+	}
+	if _, err := os.Stat(filepath.Join(f.dir, "items", "0003", "animation.mp4")); !os.IsNotExist(err) {
+		t.Errorf("the regeneration's stray animation is left: %v", err)
+	}
+	if out := f.generateSays(t); out != "0 generated, 4 already done.\n" {
+		t.Errorf("generate afterwards: %q", out)
+	}
+}
+
+func sha256Hex(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
 }

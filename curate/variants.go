@@ -9,8 +9,10 @@ import (
 	"path"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
+	"github.com/genmint/genmint/provenance"
 	"github.com/genmint/genmint/state"
 )
 
@@ -44,8 +46,9 @@ type Regenerated struct {
 
 // ArchiveCandidate keeps item id's current candidate as its next variant,
 // before a regeneration overwrites the item's files. It copies the item's
-// original, final image and provenance sidecar into
-// <item folder>/variants/<No>/ (each copy durable before the next step), then
+// original, final image, provenance sidecar and the animation the sidecar
+// names (spec animation:; it is sealed in the record, so it goes with it)
+// into <item folder>/variants/<No>/ (each copy durable before the next step), then
 // records the variant in one transaction. An item with no image yet returns
 // (nil, nil): there is nothing to keep.
 //
@@ -96,6 +99,13 @@ func ArchiveCandidate(ctx context.Context, db *state.DB, collectionDir string, i
 	if v.ProvenancePath, err = cp(it.ProvenancePath); err != nil {
 		return nil, err
 	}
+	if anim := animationOf(collectionDir, it.ProvenancePath); anim != "" {
+		if _, err := os.Stat(filepath.Join(collectionDir, filepath.FromSlash(anim))); err == nil {
+			if _, err := cp(anim); err != nil {
+				return nil, err
+			}
+		}
+	}
 	err = db.Tx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO curate_variants(item_id, variant, status, seed, prompt, negative_prompt,
 				gen_hash, post_hash, original_path, original_sha256, original_type, final_path, final_sha256,
@@ -140,9 +150,18 @@ func RestoreCandidate(ctx context.Context, db *state.DB, collectionDir string, b
 			// It finished after all, or moved on: its files are not ours to overwrite.
 			return fmt.Errorf("put back item %d's candidate: it is %s now, not left unfinished", before.ID, cur.Status)
 		}
+		// The animation the candidate's record names, which the
+		// regeneration may have overwritten too.
+		var vAnim, anim string
 		if v != nil {
+			if vAnim = animationOf(collectionDir, v.ProvenancePath); vAnim != "" {
+				anim = path.Join(path.Dir(before.ProvenancePath), path.Base(vAnim))
+				if _, err := os.Stat(filepath.Join(collectionDir, filepath.FromSlash(vAnim))); err != nil {
+					vAnim, anim = "", "" // the candidate had lost it already
+				}
+			}
 			for _, pair := range [][2]string{{v.Original.Path, before.Original.Path}, {v.Final.Path, before.Final.Path},
-				{v.ProvenancePath, before.ProvenancePath}} {
+				{v.ProvenancePath, before.ProvenancePath}, {vAnim, anim}} {
 				if pair[0] == "" || pair[1] == "" {
 					continue
 				}
@@ -162,6 +181,17 @@ func RestoreCandidate(ctx context.Context, db *state.DB, collectionDir string, b
 				_ = os.Remove(filepath.Join(collectionDir, filepath.FromSlash(rel)))
 			}
 		}
+		// So is an animation it wrote that the candidate's record does not
+		// name (the candidate had none, or one of another type).
+		if before.ProvenancePath != "" {
+			folder := filepath.Join(collectionDir, filepath.FromSlash(path.Dir(before.ProvenancePath)))
+			entries, _ := os.ReadDir(folder)
+			for _, e := range entries {
+				if n := e.Name(); e.Type().IsRegular() && strings.HasPrefix(n, "animation.") && n != path.Base(anim) {
+					_ = os.Remove(filepath.Join(folder, n))
+				}
+			}
+		}
 	}
 	if v == nil {
 		return nil
@@ -177,6 +207,28 @@ func RestoreCandidate(ctx context.Context, db *state.DB, collectionDir string, b
 		_ = os.RemoveAll(filepath.Join(collectionDir, filepath.FromSlash(dir)))
 	}
 	return nil
+}
+
+// animationOf is the animation file the provenance record at rel (relative
+// to the collection dir) names beside itself, relative to dir; "" when the
+// record names none or cannot be read.
+func animationOf(dir, rel string) string {
+	if rel == "" {
+		return ""
+	}
+	b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(rel)))
+	if err != nil {
+		return ""
+	}
+	rec, err := provenance.ParseRecord(b)
+	if err != nil || rec.Content.Animation == nil {
+		return ""
+	}
+	name := rec.Content.Animation.Path
+	if name == "" || name != path.Base(name) || name == "." || name == ".." || strings.ContainsAny(name, `/\`) {
+		return ""
+	}
+	return path.Join(path.Dir(rel), name)
 }
 
 // variantDir is the folder ArchiveCandidate copied v's files into.

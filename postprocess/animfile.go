@@ -35,35 +35,11 @@ type AnimationFile struct {
 // most MaxAnimationBytes, and whose first bytes are what its extension
 // says.
 func (an Animation) Provided(dir string, id int) (*AnimationFile, error) {
-	names := []string{strconv.Itoa(id), fmt.Sprintf("%04d", id)}
-	folder, err := collpath.Resolve(dir, an.Files)
+	name, err := an.ProvidedName(dir, id)
 	if err != nil {
-		return nil, fmt.Errorf("animation folder: %w", err)
-	}
-	entries, err := os.ReadDir(folder)
-	if err != nil {
-		return nil, fmt.Errorf("animation folder %s: %w", an.Files, err)
-	}
-	var found []string
-	for _, e := range entries {
-		n := e.Name()
-		stem := strings.TrimSuffix(n, path.Ext(n))
-		if stem == names[0] || stem == names[1] {
-			found = append(found, n)
-		}
-	}
-	switch len(found) {
-	case 0:
-		return nil, fmt.Errorf("item %d: %w in %s: add %s/%d.gif (or .mp4, .webm, .html, .glb)", id, ErrNoAnimation, an.Files, an.Files, id)
-	case 1:
-	default:
-		return nil, fmt.Errorf("item %d: %s holds %s: keep one animation file per item", id, an.Files, strings.Join(found, " and "))
-	}
-	name := an.Files + "/" + found[0]
-	ext := strings.ToLower(path.Ext(found[0]))
-	if err := CheckAnimationExt(name); err != nil {
 		return nil, err
 	}
+	ext := strings.ToLower(path.Ext(name))
 	b, err := collpath.ReadFile(dir, name, MaxAnimationBytes)
 	switch {
 	case errors.Is(err, collpath.ErrTooLarge):
@@ -75,6 +51,41 @@ func (an Animation) Provided(dir string, id int) (*AnimationFile, error) {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	return &AnimationFile{Ext: ext, MediaType: mediatype.FromName(ext), Data: b}, nil
+}
+
+// ProvidedName finds item id's file in the folder an.Files of the
+// collection dir (see Provided) without reading it: its name relative to
+// dir, slash-separated ("animations/7.mp4").
+func (an Animation) ProvidedName(dir string, id int) (string, error) {
+	names := []string{strconv.Itoa(id), fmt.Sprintf("%04d", id)}
+	folder, err := collpath.Resolve(dir, an.Files)
+	if err != nil {
+		return "", fmt.Errorf("animation folder: %w", err)
+	}
+	entries, err := os.ReadDir(folder)
+	if err != nil {
+		return "", fmt.Errorf("animation folder %s: %w", an.Files, err)
+	}
+	var found []string
+	for _, e := range entries {
+		n := e.Name()
+		stem := strings.TrimSuffix(n, path.Ext(n))
+		if stem == names[0] || stem == names[1] {
+			found = append(found, n)
+		}
+	}
+	switch len(found) {
+	case 0:
+		return "", fmt.Errorf("item %d: %w in %s: add %s/%d.gif (or .mp4, .webm, .html, .glb)", id, ErrNoAnimation, an.Files, an.Files, id)
+	case 1:
+	default:
+		return "", fmt.Errorf("item %d: %s holds %s: keep one animation file per item", id, an.Files, strings.Join(found, " and "))
+	}
+	name := an.Files + "/" + found[0]
+	if err := CheckAnimationExt(name); err != nil {
+		return "", err
+	}
+	return name, nil
 }
 
 // ExtError refuses a file whose extension genmint does not publish as an

@@ -12,11 +12,13 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"github.com/ipfs/go-cid"
 
 	"github.com/genmint/genmint/pin"
 	"github.com/genmint/genmint/pin/unixfs"
+	"github.com/genmint/genmint/postprocess"
 	"github.com/genmint/genmint/provenance"
 	"github.com/genmint/genmint/state"
 )
@@ -46,14 +48,17 @@ type LocalOptions struct {
 //
 //  1. each item's final image against its provenance.json
 //     (provenance.Verify), and both against the hashes the state recorded;
-//  2. each original against the record's and the state's hash;
+//  2. each original against the record's and the state's hash, and
+//     each animation (spec animation:) against the record's sha256, size
+//     and media type (read from its bytes);
 //  3. once pinned: every CID recomputed from the files — each item's
 //     image, original and record, and (a dry run of `genmint pin`) every
 //     root and token metadata file — against the pin record, which proves
 //     the files on disk are what was pinned;
 //  4. each pinned token's metadata, rebuilt from the files, link by link
-//     as Run checks it on IPFS: its image, record and original by CID and
-//     hash, and its generation facts against the record.
+//     as Run checks it on IPFS: its image, record, original and
+//     animation by CID and hash, and its generation facts against the
+//     record.
 //
 // The error is non-nil only when the state cannot be read or ctx ended.
 func Local(ctx context.Context, o LocalOptions) (*Report, error) {
@@ -109,6 +114,10 @@ func Local(ctx context.Context, o LocalOptions) (*Report, error) {
 		return nil, err
 	}
 	r.Results = res
+	if l.animated.Load() {
+		// After original: the order the token check follows.
+		r.Links = slices.Insert(r.Links, slices.Index(r.Links, LinkOriginal)+1, LinkAnimation)
+	}
 	r.finish()
 	return r, nil
 }
@@ -123,6 +132,8 @@ type local struct {
 	tokens *verifier
 	pinned map[int]pin.ItemCIDs
 	stale  map[int]Failure // items whose CIDs in the record are not the recomputed ones
+
+	animated atomic.Bool // an item checked has an animation
 }
 
 // recompute redoes `genmint pin`'s computation (a dry run) and compares
@@ -185,6 +196,7 @@ func (l *local) recompute(ctx context.Context) ([]Failure, error) {
 			{"original", p.OriginalCID, it.OriginalCID},
 			{"provenance record", p.ProvenanceCID, it.ProvenanceCID},
 			{"metadata", p.MetadataCID, it.MetadataCID},
+			{"animation", p.AnimationCID, it.AnimationCID},
 		} {
 			if c.want != c.got {
 				l.stale[it.ID] = Failure{Token: it.ID, Link: LinkPin, Check: "cid", Message: "the pin record's CID of the item's " + c.what + " is not the one its files re-derive",
@@ -212,6 +224,9 @@ func (l *local) recompute(ctx context.Context) ([]Failure, error) {
 		df.add(roots[pin.RootOriginals], it.OriginalName, it.OriginalCID, diskFile{path: st.Original.Path})
 		df.add(roots[pin.RootProvenance], it.ProvenanceName, it.ProvenanceCID, diskFile{path: st.ProvenancePath})
 		df.add(roots[pin.RootMetadata], strconv.Itoa(it.ID), it.MetadataCID, diskFile{data: meta[it.ID]})
+		if it.AnimationName != "" {
+			df.add(roots[pin.RootImages], it.AnimationName, it.AnimationCID, diskFile{path: l.animationPath(st)})
+		}
 	}
 	l.tokens = newVerifier(Options{Pin: rec, Concurrency: 1, C2PA: l.o.C2PA}, rec.Profile, df)
 	l.tokens.tokenURI = func(id int) (string, bool) {
@@ -306,6 +321,10 @@ func (l *local) files(ctx context.Context, t *tokenRun) error {
 	if it.Original.SHA256 != "" && sum != it.Original.SHA256 {
 		return t.fail(LinkOriginal, "sha256", it.Original.Path+" is not the original generate recorded", it.Original.SHA256, sum, l.fixRestore(it))
 	}
+	anim, animPath, err := l.animation(t, it, rec)
+	if err != nil {
+		return err
+	}
 
 	// CIDs against the pin record. When the roots recomputed to the
 	// record's, the token check re-derives every file anyway; otherwise
@@ -326,7 +345,11 @@ func (l *local) files(ctx context.Context, t *tokenRun) error {
 		{it.Final.Path, p.ImageCID, final, &t.res.ImageCID},
 		{it.Original.Path, p.OriginalCID, orig, &t.res.OriginalCID},
 		{it.ProvenancePath, p.ProvenanceCID, rb, &t.res.ProvenanceCID},
+		{animPath, p.AnimationCID, anim, &t.res.AnimationCID},
 	} {
+		if f.path == "" && f.want == "" {
+			continue // no animation, none pinned
+		}
 		c, _, err := unixfs.ImportFile(ctx, func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(f.data)), nil }, l.rec.Profile, unixfs.ImportOptions{})
 		if err != nil {
 			return err
@@ -338,6 +361,53 @@ func (l *local) files(ctx context.Context, t *tokenRun) error {
 		}
 	}
 	return nil
+}
+
+// animation checks the item's animation file, when its record names one,
+// against content.animation: sha256, size and the media type its bytes
+// show. It returns the bytes and the path (relative to the collection).
+func (l *local) animation(t *tokenRun, it state.Item, rec *provenance.Record) ([]byte, string, error) {
+	a := rec.Content.Animation
+	if a == nil {
+		return nil, "", nil
+	}
+	l.animated.Store(true)
+	if a.Path == "" || a.Path != path.Base(a.Path) || a.Path == "." || a.Path == ".." || strings.Contains(a.Path, `\`) {
+		return nil, "", t.fail(LinkAnimation, "path", it.ProvenancePath+" names its content.animation.path outside the item's folder", "a file name", strconv.Quote(a.Path), l.fixRestore(it))
+	}
+	p := path.Join(path.Dir(it.ProvenancePath), a.Path)
+	b, err := os.ReadFile(filepath.Join(l.o.Dir, filepath.FromSlash(p)))
+	if err != nil {
+		return nil, p, t.fail(LinkAnimation, "missing", fmt.Sprintf("%s cannot be read (%v)", p, unwrapPath(err)), "", "", l.fixRestore(it))
+	}
+	fix := "the animation changed after generation: restore it from a backup, or run 'genmint generate' to remake it and seal the item again"
+	if pi, ok := l.pinned[it.ID]; ok && pi.AnimationName != "" {
+		fix = "the animation changed after pinning: restore it from what was pinned, ipfs://" + l.rec.Roots.Images + "/" + pi.AnimationName
+	}
+	if sum := sha256Hex(b); sum != a.SHA256 {
+		return nil, p, t.fail(LinkAnimation, "sha256", p+" is not the animation the provenance record names (content.animation.sha256)", a.SHA256, sum, fix)
+	}
+	if int64(len(b)) != a.Bytes {
+		return nil, p, t.fail(LinkAnimation, "size", p+" is not the size the provenance record states (content.animation.bytes)", strconv.FormatInt(a.Bytes, 10), strconv.Itoa(len(b)), fix)
+	}
+	if mt := postprocess.DetectAnimation(b); mt != a.MediaType {
+		return nil, p, t.fail(LinkAnimation, "media-type", p+" is not of the media type the provenance record states (content.animation.media_type)", a.MediaType, orNone(mt), fix)
+	}
+	return b, p, nil
+}
+
+// animationPath is the file pin published as the item's animation: the
+// one its provenance record names, beside the record (pin.loadAnimation).
+func (l *local) animationPath(it state.Item) string {
+	b, err := os.ReadFile(filepath.Join(l.o.Dir, filepath.FromSlash(it.ProvenancePath)))
+	if err != nil {
+		return ""
+	}
+	rec, err := provenance.ParseRecord(b)
+	if err != nil || rec.Content.Animation == nil {
+		return ""
+	}
+	return path.Join(path.Dir(it.ProvenancePath), rec.Content.Animation.Path)
 }
 
 // fixRestore says where the item's sealed files can come back from: a

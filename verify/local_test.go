@@ -5,10 +5,12 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/genmint/genmint/pin"
 	"github.com/genmint/genmint/provenance"
 	"github.com/genmint/genmint/state"
 )
@@ -172,6 +174,82 @@ func TestLocalTampered(t *testing.T) {
 			}
 			if strings.Join(got, " ") != strings.Join(tc.want, " ") || r.OK {
 				t.Fatalf("failures %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+// verify --local re-derives each item's animation: from the files alone,
+// and once pinned as the token's animation_url through the pin record.
+func TestLocalAnimation(t *testing.T) {
+	for _, pinned := range []bool{false, true} {
+		f := newAnimatedFixture(t, 3)
+		var rec *pin.Record
+		if pinned {
+			_, rec = f.pinCAR(t)
+		}
+		r := localRun(t, f)
+		if !r.OK || r.Verified != 3 || !slices.Contains(r.Links, LinkAnimation) {
+			t.Fatalf("pinned %t: %+v %v", pinned, r, r.Failures())
+		}
+		if pinned {
+			for _, tr := range r.Results {
+				if tr.AnimationCID == "" || tr.AnimationCID != rec.Items[tr.ID-1].AnimationCID {
+					t.Fatalf("item %d: animation %q, pinned %q", tr.ID, tr.AnimationCID, rec.Items[tr.ID-1].AnimationCID)
+				}
+			}
+		}
+	}
+}
+
+// A changed animation file fails its item naming the record's field, and,
+// once pinned, the recomputed images root too; a pin record naming
+// another animation CID fails the item's pin link.
+func TestLocalAnimationTampered(t *testing.T) {
+	flip := func(t *testing.T, f *fixture) { // same size, other bytes
+		edit(t, f.path(2, "animation.gif"), func(b []byte) []byte { b[len(b)/2] ^= 0xff; return b })
+	}
+	cases := []struct {
+		name   string
+		pinned bool
+		apply  func(t *testing.T, f *fixture)
+		want   string
+	}{
+		{name: "bytes changed", apply: flip, want: "2/animation/sha256"},
+		{name: "bytes added", apply: func(t *testing.T, f *fixture) {
+			edit(t, f.path(3, "animation.gif"), func(b []byte) []byte { return append(b, 0) })
+		}, want: "3/animation/sha256"},
+		{name: "removed", apply: func(t *testing.T, f *fixture) {
+			os.Remove(f.path(1, "animation.gif"))
+		}, want: "1/animation/missing"},
+		{name: "bytes changed after pinning", pinned: true, apply: flip, want: "0/pin/recompute 2/animation/sha256"},
+		{name: "pin record names another animation CID", pinned: true, apply: func(t *testing.T, f *fixture) {
+			if _, err := f.db.SQL().Exec(`UPDATE pin_items SET animation_cid = (SELECT animation_cid FROM pin_items WHERE item_id = 1) WHERE item_id = 3`); err != nil {
+				t.Fatal(err)
+			}
+		}, want: "3/pin/cid"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newAnimatedFixture(t, 3)
+			if tc.pinned {
+				f.pinCAR(t)
+			}
+			tc.apply(t, f)
+			r := localRun(t, f)
+			var got []string
+			for _, fl := range r.Failures() {
+				got = append(got, strings.Join([]string{strconv.Itoa(fl.Token), string(fl.Link), fl.Check}, "/"))
+				if fl.Fix == "" || strings.Contains(fl.String(), "\n") {
+					t.Errorf("failure line %q", fl)
+				}
+				if fl.Link == LinkAnimation && fl.Check == "sha256" && !strings.Contains(fl.Message, "content.animation.sha256") {
+					t.Errorf("the failure does not name the field: %q", fl)
+				}
+				t.Log(fl)
+			}
+			if strings.Join(got, " ") != tc.want || r.OK || r.Verified != 2 {
+				t.Fatalf("failures %v, want %v (%d verified)", got, tc.want, r.Verified)
 			}
 		})
 	}

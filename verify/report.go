@@ -212,6 +212,9 @@ func (r *Report) finish() {
 			c2paSeen = true
 			r.Links = append(r.Links, LinkContentCredentials)
 		}
+		if t.AnimationCID != "" && !slices.Contains(r.Links, LinkAnimation) {
+			r.Links = append(r.Links, LinkAnimation) // re-derived (animation.go)
+		}
 		if t.Failures == nil {
 			t.Failures = []Failure{}
 		}

@@ -98,8 +98,9 @@ IPFS bytes come from a Kubo node (--ipfs-api, else $IPFS_API, else
 CAR file 'genmint pin --car' wrote (--car FILE, no node needed). Without
 --rpc and --contract, verify checks the pinned collection from the pin
 record. --local checks the folder alone, with no chain and no network:
-every final image against its provenance.json, the originals' hashes, and,
-once pinned, every CID recomputed from the files against the pin record.
+every final image against its provenance.json, the originals' and
+animations' hashes, and, once pinned, every CID recomputed from the files
+against the pin record.
 
 One line per token goes to stderr as it is checked; the summary and one
 line per broken link (the token, the link, expected and got, what to do)

@@ -2,18 +2,25 @@ package pipeline
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"image"
 	"image/gif"
+	"io"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
+	"time"
 
+	"github.com/genmint/genmint/internal/collpath"
 	"github.com/genmint/genmint/internal/fsatomic"
 	"github.com/genmint/genmint/internal/mediatype"
 	"github.com/genmint/genmint/postprocess"
 	"github.com/genmint/genmint/provenance"
+	"github.com/genmint/genmint/spec"
 	"github.com/genmint/genmint/state"
 )
 
@@ -89,4 +96,81 @@ func dropOtherAnimations(dir, keep string) error {
 		}
 	}
 	return nil
+}
+
+// animationChanged reports whether done item it's animation is no longer
+// the one its provenance record seals, and what changed: the item folder's
+// animation file is gone, of another size or other bytes, or the provided
+// file (animation: {files: …}) now in the spec's folder is another one
+// than was read. Such an item is post-processed again from its stored
+// original (never asked of the provider again): the new animation is
+// sealed in a new record and final image, which 'genmint pin' publishes.
+//
+// A file is hashed only when it was modified at or after the record was
+// written (generate reads and writes the animation before the record), so
+// a re-run over an unchanged collection reads no animation; a file of the
+// recorded size put back with an older modification time is taken as the
+// recorded one. A record without an animation is left to PostHash, and an
+// unreadable record or provided folder to 'genmint verify --local' and the
+// next post-process, which report them.
+func animationChanged(s *spec.Spec, it state.Item) (changed bool, what string) {
+	an := s.Animation
+	if an == nil || it.ProvenancePath == "" {
+		return false, ""
+	}
+	recPath := filepath.Join(s.Dir, filepath.FromSlash(it.ProvenancePath))
+	fi, err := os.Stat(recPath)
+	if err != nil {
+		return false, ""
+	}
+	raw, err := os.ReadFile(recPath)
+	if err != nil {
+		return false, ""
+	}
+	rec, err := provenance.ParseRecord(raw)
+	if err != nil || rec.Content.Animation == nil || !localName(rec.Content.Animation.Path) {
+		return false, ""
+	}
+	a, sealed := rec.Content.Animation, fi.ModTime()
+	own := path.Join(path.Dir(it.ProvenancePath), a.Path)
+	if fileChanged(filepath.Join(s.Dir, filepath.FromSlash(own)), a, sealed) {
+		return true, own
+	}
+	if an.Files == "" {
+		return false, ""
+	}
+	name, err := an.ProvidedName(s.Dir, it.ID)
+	if err != nil {
+		return false, ""
+	}
+	if !strings.EqualFold(path.Ext(name), path.Ext(a.Path)) {
+		return true, name
+	}
+	p, err := collpath.Resolve(s.Dir, name)
+	if err != nil || fileChanged(p, a, sealed) {
+		return true, name
+	}
+	return false, ""
+}
+
+// fileChanged reports whether the file at p is not the one f describes:
+// gone, another size, or, modified at or after sealed, other bytes.
+func fileChanged(p string, f *provenance.FileFact, sealed time.Time) bool {
+	fi, err := os.Stat(p)
+	if err != nil || !fi.Mode().IsRegular() || fi.Size() != f.Bytes {
+		return true
+	}
+	if fi.ModTime().Before(sealed) {
+		return false
+	}
+	fh, err := os.Open(p)
+	if err != nil {
+		return true
+	}
+	defer fh.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, fh); err != nil {
+		return true
+	}
+	return hex.EncodeToString(h.Sum(nil)) != f.SHA256
 }

@@ -356,7 +356,10 @@ func (sc *scan) batch(ctx context.Context, plan []spec.Item) error {
 			jobs = append(jobs, j)
 			continue
 		}
-		j, skip, err := classify(it, hashes[it.ID], sc.postHash, existing, o.Force && len(o.Only) > 0, sum)
+		j, skip, err := classify(it, hashes[it.ID], sc.postHash, existing, o.Force && len(o.Only) > 0, sum, func(cur state.Item) (string, bool) {
+			changed, what := animationChanged(s, cur)
+			return what, changed && cur.HasOriginal() && originalIntact(s.Dir, cur)
+		})
 		if err != nil {
 			return err
 		}
@@ -579,7 +582,13 @@ func originalIntact(dir string, it state.Item) bool {
 }
 
 // classify decides what one item needs.
-func classify(it spec.Item, genHash, postHash string, existing map[int]state.Item, force bool, sum *Summary) (j job, skip bool, err error) {
+//
+// animChanged (animationChanged) names a done item's animation file, or
+// the provided file it was read from, when it changed since the item was
+// sealed, and whether the item's original is there to post-process it
+// again for free; it is asked only of items the hashes call current.
+func classify(it spec.Item, genHash, postHash string, existing map[int]state.Item, force bool, sum *Summary,
+	animChanged func(state.Item) (what string, remake bool)) (j job, skip bool, err error) {
 	j = job{kind: jobGenerate, item: it, genHash: genHash}
 	cur, ok := existing[it.ID]
 	if !ok {
@@ -599,6 +608,10 @@ func classify(it spec.Item, genHash, postHash string, existing map[int]state.Ite
 		}
 		if cur.GenHash != genHash || cur.PostHash != postHash {
 			sum.Stale = append(sum.Stale, it.ID)
+		} else if what, _ := animChanged(cur); what != "" {
+			// What is pinned stays; the changed file is only reported.
+			sum.Problems = append(sum.Problems, ItemError{ID: it.ID, Status: cur.Status, Error: fmt.Sprintf(
+				"%s is not the animation the item was %s with: a %s item keeps its animation, put the file back ('genmint verify --local' checks it)", what, cur.Status, cur.Status)})
 		}
 		sum.AlreadyDone++
 		return j, true, nil
@@ -616,6 +629,15 @@ func classify(it spec.Item, genHash, postHash string, existing map[int]state.Ite
 		case cur.PostHash != postHash:
 			j.kind = jobProcess
 			return j, false, nil
+		}
+		if what, remake := animChanged(cur); what != "" {
+			if remake {
+				// Only the animation changed: made again from the stored
+				// original, sealed anew, for free.
+				j.kind = jobProcess
+				return j, false, nil
+			}
+			sum.Stale = append(sum.Stale, it.ID) // remade only by asking the provider again
 		}
 		sum.AlreadyDone++
 		return j, true, nil

@@ -6,10 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 
 	"github.com/genmint/genmint/generate"
+	"github.com/genmint/genmint/internal/collpath"
+	"github.com/genmint/genmint/internal/mediatype"
+	"github.com/genmint/genmint/postprocess"
 	"github.com/genmint/genmint/provenance"
 	"github.com/genmint/genmint/spec"
 	"github.com/genmint/genmint/state"
@@ -232,13 +236,17 @@ func (f *folder) record(ctx context.Context, s *spec.Spec, db *state.DB, planHas
 		Final:          state.File{Path: filepath.ToSlash(filepath.Join(dir, rec.Final.Path)), SHA256: rec.Final.SHA256, MediaType: rec.Final.MediaType},
 		ProvenancePath: filepath.ToSlash(filepath.Join(dir, "provenance.json")),
 		RecordSHA256:   rec.ContentSHA256,
-		PostHash:       recordPostHash(c),
+		PostHash:       f.postHash(s),
 	})
 }
 
-// recordPostHash is PostHash of the steps a record says were applied, so an
-// unchanged spec is not reprocessed after a repair.
-func recordPostHash(c provenance.Content) string {
+// postHash is PostHash of the steps the record says were applied, so an
+// unchanged spec is not reprocessed after a repair. The record does not
+// hold the animation's parameters: its animation counts as the spec's when
+// it is the file the spec makes now (animationIsSpecs); otherwise the next
+// generate makes it again from the original.
+func (f *folder) postHash(s *spec.Spec) string {
+	c := f.rec.Content
 	steps := make([]map[string]any, len(c.PostProcess))
 	for i, st := range c.PostProcess {
 		steps[i] = map[string]any{"op": st.Op, "params": st.Params}
@@ -247,7 +255,44 @@ func recordPostHash(c provenance.Content) string {
 	if strings.HasSuffix(c.Output.MediaType, "jpeg") {
 		format = "jpeg"
 	}
-	return hashJSON(map[string]any{"steps": steps, "format": format, "quality": c.Output.Quality})
+	h := map[string]any{"steps": steps, "format": format, "quality": c.Output.Quality}
+	if f.animationIsSpecs(s) {
+		h["animation"] = s.Animation.Params()
+	}
+	return hashJSON(h)
+}
+
+// animationIsSpecs reports whether the folder's animation is the one the
+// spec's animation: entry makes now: the provided file the record hashed,
+// or the GIF the spec's effect renders from the final image. Only a PNG
+// final is rendered from (its pixels are the ones the animation was made
+// from; a JPEG's are not).
+func (f *folder) animationIsSpecs(s *spec.Spec) bool {
+	an, a := s.Animation, f.rec.Content.Animation
+	if an == nil || a == nil {
+		return false
+	}
+	if an.Files != "" {
+		name, err := an.ProvidedName(s.Dir, f.id)
+		if err != nil || !strings.EqualFold(path.Ext(name), path.Ext(a.Path)) {
+			return false
+		}
+		b, err := collpath.ReadFile(s.Dir, name, postprocess.MaxAnimationBytes)
+		return err == nil && sha256hex(b) == a.SHA256
+	}
+	if f.rec.Final.MediaType != provenance.MediaPNG || a.MediaType != mediatype.FromName(".gif") {
+		return false
+	}
+	final, err := os.ReadFile(filepath.Join(s.Dir, f.dir, f.rec.Final.Path))
+	if err != nil {
+		return false
+	}
+	img, _, err := postprocess.Decode(final, MaxPixels)
+	if err != nil {
+		return false
+	}
+	b, err := an.Render(img)
+	return err == nil && sha256hex(b) == a.SHA256
 }
 
 func withoutKey(m map[string]any, k string) map[string]any {
