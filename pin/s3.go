@@ -86,6 +86,13 @@ type S3 struct {
 
 var _ CARService = (*S3)(nil)
 
+// CredentialsFromEnv fills o's credentials from the environment, the
+// variables AWS's tools read: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
+// AWS_PROFILE.
+func (o *S3Options) CredentialsFromEnv(getenv func(string) string) {
+	o.AccessKey, o.SecretKey, o.Profile = getenv("AWS_ACCESS_KEY_ID"), getenv("AWS_SECRET_ACCESS_KEY"), getenv("AWS_PROFILE")
+}
+
 // ParseS3Upload reads --upload s3://BUCKET[/PREFIX].
 func ParseS3Upload(s string) (bucket, prefix string, err error) {
 	rest, ok := strings.CutPrefix(s, "s3://")
@@ -168,9 +175,13 @@ func (s *S3) key(c cid.Cid) string {
 	return s.o.Prefix + "/" + c.String() + ".car"
 }
 
-// Find implements CARService: HeadObject on the root's key.
-func (s *S3) Find(ctx context.Context, c cid.Cid, _ *Upload) (*Upload, error) {
+// Find implements CARService: HeadObject on the root's key, or on the key
+// the uploads ledger recorded for it.
+func (s *S3) Find(ctx context.Context, c cid.Cid, known *Upload) (*Upload, error) {
 	key := s.key(c)
+	if known != nil && known.Key != "" {
+		key = known.Key
+	}
 	var info minio.ObjectInfo
 	err := s.do(ctx, 0, "head "+key, func(ctx context.Context) (err error) {
 		info, err = s.core.StatObject(ctx, s.o.Bucket, key, minio.StatObjectOptions{})

@@ -112,7 +112,7 @@ func TestS3CARImportExactlyOnce(t *testing.T) {
 	if parts, puts, n := srv.Counts(); n != 0 || len(parts) != 0 || len(puts) != 0 || res3.Roots != res.Roots {
 		t.Fatalf("after a lost state.db: %d bytes, parts %v, puts %v", n, parts, puts)
 	}
-	if inDB, err := Uploads(ctx, db); err != nil || len(inDB) != 0 && len(inDB) != 5 {
+	if inDB, err := Uploads(ctx, db); err != nil || len(inDB) != 5 || len(res3.Restored) != 5 {
 		t.Fatalf("pin_uploads after the loss: %v %+v", err, inDB)
 	}
 }
