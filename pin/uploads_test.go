@@ -1,14 +1,19 @@
 package pin
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/genmint/genmint/internal/testenv"
 	"github.com/genmint/genmint/state"
@@ -156,5 +161,66 @@ func TestUploadsRestoredAfterLostState(t *testing.T) {
 	}
 	if got, _ := Uploads(ctx, db); slices.ContainsFunc(got, func(u Upload) bool { return u.CID == fake }) {
 		t.Fatalf("recorded the edited entry: %+v", got)
+	}
+}
+
+// Pinata's JWT appears in no error, progress event, --json result, state
+// database byte or file of the collection, through a refused JWT (401), a
+// failed import, 429s until the retries run out, and a successful upload.
+// (The command-level canary test, cmd/genmint, covers remote Kubo and S3.)
+func TestPinataJWTAppearsNowhere(t *testing.T) {
+	srv := newPinataServer(t)
+	dir, db := newCollection(t, 2, 64)
+	ctx := context.Background()
+	var seen strings.Builder
+	opts := func(jwt string) Options {
+		p, err := NewPinata(PinataOptions{JWT: jwt, Uploads: srv.URL + "/v3", API: srv.URL + "/v3", SingleLimit: 16 << 10,
+			ChunkSize: 8 << 10, Poll: time.Millisecond, Retry: testRetry, StateDir: filepath.Join(dir, state.Dir, "uploads"),
+			Sent: func(what string, n, total int64) { fmt.Fprintln(&seen, what, n, total) }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return Options{Dir: dir, DB: db, Collection: testCollection, Services: []CARService{p},
+			Progress: func(e Event) { fmt.Fprintf(&seen, "%+v\n", e) }}
+	}
+	fail := func(o Options) {
+		t.Helper()
+		res, err := Run(ctx, o)
+		if err == nil {
+			t.Fatalf("succeeded: %+v", res)
+		}
+		fmt.Fprintln(&seen, err)
+	}
+	fail(opts("wrong-" + pinataJWT))
+	srv.failCAR = true
+	fail(opts(pinataJWT))
+	srv.failCAR = false
+	srv.throttled = 100
+	fail(opts(pinataJWT))
+	srv.throttled = 0
+	res, err := Run(ctx, opts(pinataJWT))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(res)
+	seen.Write(b)
+	db.Close()
+	if strings.Contains(seen.String(), pinataJWT) {
+		t.Errorf("the JWT is in the run's output:\n%s", seen.String())
+	}
+	files := 0
+	err = filepath.Walk(dir, func(p string, fi os.FileInfo, err error) error {
+		if err != nil || fi.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		files++
+		if bytes.Contains(b, []byte(pinataJWT)) {
+			t.Errorf("the JWT is in %s", p)
+		}
+		return err
+	})
+	if err != nil || files < 5 || len(res.Uploads) != 5 {
+		t.Fatalf("%v; %d files read; %d uploads", err, files, len(res.Uploads))
 	}
 }
