@@ -17,7 +17,7 @@ import (
 
 // TestUploadSecretsAppearNowhere runs `genmint pin` against a remote Kubo
 // (bearer token through --ipfs-api-auth-env) and an S3 service
-// (AWS_SECRET_ACCESS_KEY), each with a unique canary secret, through the
+// (AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN), each with a unique canary secret, through the
 // failures users meet — a refused token (401), refused credentials (403),
 // a wrong CID, 503s until the retries run out — and then successfully,
 // with and without --json. No canary may appear in stdout, stderr, the
@@ -29,8 +29,9 @@ func TestUploadSecretsAppearNowhere(t *testing.T) {
 		kuboCanary = "canary-kubo-bearer-3f9a1c"
 		s3Canary   = "canary-s3-secret-b72d04"
 		jwtCanary  = "canary-pinata-jwt-e51b8f"
+		stsCanary  = "canary-aws-session-token-0c7e"
 	)
-	canaries := []string{kuboCanary, s3Canary, jwtCanary}
+	canaries := []string{kuboCanary, s3Canary, jwtCanary, stsCanary}
 	remote := testenv.StartKubo(t, testenv.WithKuboAPIAuth("bearer:"+kuboCanary))
 	srv := testenv.StartS3(t, testenv.StartKubo(t))
 	var unavailable atomic.Bool
@@ -48,7 +49,7 @@ func TestUploadSecretsAppearNowhere(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "genmint.yaml"), []byte(spec), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	env := map[string]string{"AWS_ACCESS_KEY_ID": testenv.S3AccessKey, "AWS_SECRET_ACCESS_KEY": s3Canary, "PINATA_JWT": jwtCanary}
+	env := map[string]string{"AWS_ACCESS_KEY_ID": testenv.S3AccessKey, "AWS_SECRET_ACCESS_KEY": s3Canary, "PINATA_JWT": jwtCanary, "AWS_SESSION_TOKEN": stsCanary}
 	var all bytes.Buffer
 	run := func(wantOK bool, args ...string) {
 		t.Helper()
@@ -121,6 +122,9 @@ func TestUploadSecretsAppearNowhere(t *testing.T) {
 	// The state database was written (and is among the files read).
 	if _, err := os.Stat(filepath.Join(dir, ".genmint", "state.db")); err != nil || files < 10 {
 		t.Fatalf("state.db: %v; %d files read", err, files)
+	}
+	if srv.SecurityTokens()[stsCanary] == 0 {
+		t.Fatal("the session token was never sent")
 	}
 	if !strings.Contains(all.String(), "KUBO_AUTH") || !strings.Contains(all.String(), "AWS_SECRET_ACCESS_KEY") {
 		t.Fatalf("the refusals do not name the variables:\n%s", all.String())

@@ -102,7 +102,7 @@ Re-running pins nothing new and changes no CID.`,
 	fl.StringVar(&opts.IPFSAPI, "ipfs-api", "", "Kubo RPC `address` (multiaddr or URL)")
 	fl.StringVar(&opts.IPFSAPIAuthEnv, "ipfs-api-auth-env", "", "the environment variable `NAME` holding the whole Authorization header value for --ipfs-api ('Bearer …' or 'Basic …')")
 	fl.StringVar(&opts.CAR, "car", "", "write every block to this CAR `file` (no node needed)")
-	fl.StringVar(&opts.Upload, "upload", "", "upload each root's CAR to `s3://BUCKET[/PREFIX]` (S3 with CAR import, e.g. Filebase; credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or AWS_PROFILE) or to pinata (JWT from PINATA_JWT)")
+	fl.StringVar(&opts.Upload, "upload", "", "upload each root's CAR to `s3://BUCKET[/PREFIX]` (S3 with CAR import, e.g. Filebase; credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY [AWS_SESSION_TOKEN] or AWS_PROFILE) or to pinata (JWT from PINATA_JWT)")
 	fl.StringVar(&opts.S3Endpoint, "s3-endpoint", "", "the S3-compatible service's `URL` for --upload s3:// (default "+pin.DefaultS3Endpoint+")")
 	fl.StringVar(&opts.PinningService, "pinning-service", "", "also pin the roots on this Pinning Service API `URL`")
 	fl.StringVar(&opts.ServiceTokenEnv, "pinning-service-token-env", "", "the environment variable `NAME` holding the pinning service's token")
