@@ -24,6 +24,7 @@ import (
 	manet "github.com/multiformats/go-multiaddr/net"
 
 	"github.com/genmint/genmint/internal/neterr"
+	"github.com/genmint/genmint/internal/redact"
 	"github.com/genmint/genmint/pin/unixfs"
 )
 
@@ -97,13 +98,19 @@ func NormalizeKuboAPI(s string) (string, error) {
 		}
 		return scheme + "://" + host, nil
 	case strings.HasPrefix(s, "http://"), strings.HasPrefix(s, "https://"):
+		// Never quoted as given: a URL may carry user:password.
 		u, err := url.Parse(s)
 		if err != nil || u.Host == "" {
-			return "", fmt.Errorf("kubo API address %q is not a URL", s)
+			return "", fmt.Errorf("kubo API address %s is not a URL: want http(s)://host[:port]", redact.URL(s))
+		}
+		if u.User != nil {
+			return "", fmt.Errorf("kubo API address %s has credentials in it, which show in process lists and shell history: drop them and put the whole Authorization header value in an environment variable named by --ipfs-api-auth-env", redact.URL(s))
 		}
 		return strings.TrimRight(u.Scheme+"://"+u.Host+u.Path, "/"), nil
 	case s == "":
 		return "", errors.New("empty kubo API address")
+	case strings.Contains(s, "@"):
+		return "", errors.New("kubo API address has credentials in it (user@host), which show in process lists and shell history: drop them and put the whole Authorization header value in an environment variable named by --ipfs-api-auth-env")
 	default:
 		if _, _, err := net.SplitHostPort(s); err != nil {
 			return "", fmt.Errorf("kubo API address %q: want host:port, a URL or a multiaddr", s)

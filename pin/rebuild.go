@@ -22,6 +22,10 @@ type RebuildOptions struct {
 	Pinners []Pinner
 	// CAR names a CAR file a run wrote; it is read, never written.
 	CAR string
+	// Services are upload services to ask (RecordedServices: those the
+	// uploads ledger names); nothing is uploaded to them. The uploads
+	// they confirm go back into the state database.
+	Services []CARService
 }
 
 // RebuildReport says what Rebuild found.
@@ -41,6 +45,9 @@ type RebuildReport struct {
 	// Mismatched lists recorded runs whose roots the files no longer give
 	// (kept as they are, as the record of what was published, but not used).
 	Mismatched []Candidate `json:"mismatched,omitempty"`
+	// Restored are the uploads put back in the state database from
+	// uploads/<service>.json, each confirmed again by its service.
+	Restored []Upload `json:"restored_uploads,omitempty"`
 }
 
 // Candidate is one item set Rebuild recomputed.
@@ -72,6 +79,18 @@ func Rebuild(ctx context.Context, o RebuildOptions) (*RebuildReport, error) {
 		return nil, err
 	}
 	rep := &RebuildReport{}
+	// The upload records first: each confirmed by its service, or an error
+	// (a CID the service reports differently) before anything is rebuilt.
+	led := &ledger{dir: o.Dir, db: o.DB}
+	for _, svc := range o.Services {
+		up := &uploader{svc: svc, ledger: led}
+		back, err := up.restore(ctx)
+		if err != nil {
+			return nil, err
+		}
+		rep.Restored = append(rep.Restored, back...)
+		o.Pinners = append(slices.Clone(o.Pinners), up)
+	}
 	ok, err := checkRecorded(ctx, o, rep)
 	if err != nil || ok {
 		return rep, err
@@ -158,7 +177,7 @@ func Rebuild(ctx context.Context, o RebuildOptions) (*RebuildReport, error) {
 	case len(rep.Tried) == 0:
 		rep.Reason = "the CIDs cannot be computed: " + unusable
 	case noDest:
-		rep.Reason = "no destination to check: give --ipfs-api ADDR or --car FILE"
+		rep.Reason = "no destination to check: give --ipfs-api ADDR or --car FILE (or the credentials of a service uploads/ names)"
 	default:
 		rep.Reason = "no destination given holds these roots"
 	}

@@ -3,6 +3,7 @@ package pin
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -51,6 +52,15 @@ func TestNormalizeKuboAPI(t *testing.T) {
 	for _, bad := range []string{"", "no-port", "/ip4/1.2.3.4", "/unix/tmp/api.sock", "http://"} {
 		if got, err := NormalizeKuboAPI(bad); err == nil {
 			t.Errorf("NormalizeKuboAPI(%q) = %q, want an error", bad, got)
+		}
+	}
+	// Credentials in the address are refused, and never quoted back.
+	const secret = "canary-kubo-pass-71c2"
+	for _, in := range []string{"https://admin:" + secret + "@rpc.example.com", "http://" + secret + "@127.0.0.1:5001/",
+		"admin:" + secret + "@127.0.0.1:5001", "https://admin:" + secret + "@[::1", "http://a b:" + secret + "@host:1/"} {
+		got, err := NormalizeKuboAPI(in)
+		if err == nil || strings.Contains(err.Error(), secret) || strings.Contains(got, secret) {
+			t.Errorf("NormalizeKuboAPI(<%d bytes with a password>) = %q, %v", len(in), got, err)
 		}
 	}
 }

@@ -129,6 +129,10 @@ type Result struct {
 	// recorded in uploads/<service>.json: the service reported each root
 	// CID equal to genmint's.
 	Uploads []Upload `json:"uploads,omitempty"`
+	// Restored are the uploads put back in the state database from
+	// uploads/<service>.json (it had lost them), each confirmed again by
+	// its service first.
+	Restored []Upload `json:"restored,omitempty"`
 }
 
 // DestinationResult is one destination's share of a run.
@@ -244,6 +248,13 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			up.begin = func(root string, size int64) {
 				progress(Event{Kind: EventSending, Root: root, Destination: svc.Destination(), Total: int(size)})
 			}
+			// A lost database: the uploads the file lists, confirmed
+			// again by the service, before anything is asked or sent.
+			back, err := up.restore(ctx)
+			if err != nil {
+				return nil, err
+			}
+			res.Restored = append(res.Restored, back...)
 			pinners = append(slices.Clone(pinners), up)
 		}
 	}

@@ -48,6 +48,10 @@ type S3Options struct {
 	// of the shared credentials file (AWS_PROFILE; the file is
 	// AWS_SHARED_CREDENTIALS_FILE or ~/.aws/credentials).
 	AccessKey, SecretKey, Profile string
+	// SessionToken, from AWS_SESSION_TOKEN, goes with AccessKey and
+	// SecretKey when they are temporary credentials (STS, SSO); a
+	// profile's aws_session_token is read from the shared file.
+	SessionToken string
 	// Region signs the requests (default us-east-1, which Filebase uses).
 	Region string
 	// PartSize is the multipart part size (default DefaultS3PartSize; at
@@ -86,6 +90,14 @@ type S3 struct {
 
 var _ CARService = (*S3)(nil)
 
+// CredentialsFromEnv fills o's credentials from the environment, the
+// variables AWS's tools read: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
+// AWS_SESSION_TOKEN, AWS_PROFILE.
+func (o *S3Options) CredentialsFromEnv(getenv func(string) string) {
+	o.AccessKey, o.SecretKey, o.Profile = getenv("AWS_ACCESS_KEY_ID"), getenv("AWS_SECRET_ACCESS_KEY"), getenv("AWS_PROFILE")
+	o.SessionToken = getenv("AWS_SESSION_TOKEN")
+}
+
 // ParseS3Upload reads --upload s3://BUCKET[/PREFIX].
 func ParseS3Upload(s string) (bucket, prefix string, err error) {
 	rest, ok := strings.CutPrefix(s, "s3://")
@@ -120,10 +132,11 @@ func NewS3(o S3Options) (*S3, error) {
 	var creds *credentials.Credentials
 	switch {
 	case o.AccessKey != "" && o.SecretKey != "":
-		creds = credentials.NewStaticV4(o.AccessKey, o.SecretKey, "")
+		creds = credentials.NewStaticV4(o.AccessKey, o.SecretKey, o.SessionToken) // X-Amz-Security-Token when set
 	case o.AccessKey != "" || o.SecretKey != "":
 		return nil, usage.Errorf("S3 credentials: set both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")
 	case o.Profile != "":
+		// The profile's aws_session_token too, when it has one.
 		creds = credentials.NewFileAWSCredentials("", o.Profile)
 		if _, err := creds.GetWithContext(nil); err != nil {
 			return nil, usage.Errorf("S3 credentials: profile %q not found in the shared credentials file (AWS_SHARED_CREDENTIALS_FILE or ~/.aws/credentials)", o.Profile)
@@ -168,9 +181,13 @@ func (s *S3) key(c cid.Cid) string {
 	return s.o.Prefix + "/" + c.String() + ".car"
 }
 
-// Find implements CARService: HeadObject on the root's key.
-func (s *S3) Find(ctx context.Context, c cid.Cid, _ *Upload) (*Upload, error) {
+// Find implements CARService: HeadObject on the root's key, or on the key
+// the uploads ledger recorded for it.
+func (s *S3) Find(ctx context.Context, c cid.Cid, known *Upload) (*Upload, error) {
 	key := s.key(c)
+	if known != nil && known.Key != "" {
+		key = known.Key
+	}
 	var info minio.ObjectInfo
 	err := s.do(ctx, 0, "head "+key, func(ctx context.Context) (err error) {
 		info, err = s.core.StatObject(ctx, s.o.Bucket, key, minio.StatObjectOptions{})

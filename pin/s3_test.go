@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ipfs/go-cid"
 	"github.com/minio/minio-go/v7"
 
 	"github.com/genmint/genmint/internal/testenv"
@@ -112,7 +113,7 @@ func TestS3CARImportExactlyOnce(t *testing.T) {
 	if parts, puts, n := srv.Counts(); n != 0 || len(parts) != 0 || len(puts) != 0 || res3.Roots != res.Roots {
 		t.Fatalf("after a lost state.db: %d bytes, parts %v, puts %v", n, parts, puts)
 	}
-	if inDB, err := Uploads(ctx, db); err != nil || len(inDB) != 0 && len(inDB) != 5 {
+	if inDB, err := Uploads(ctx, db); err != nil || len(inDB) != 5 || len(res3.Restored) != 5 {
 		t.Fatalf("pin_uploads after the loss: %v %+v", err, inDB)
 	}
 }
@@ -332,4 +333,60 @@ func TestS3ConnectionResetMidPartIsRetried(t *testing.T) {
 	if within == 0 || rollbacks != 1 || log.n[len(log.n)-1] != size {
 		t.Fatalf("progress reports within parts %d, rollbacks %d, last %d of %d", within, rollbacks, log.n[len(log.n)-1], size)
 	}
+}
+
+// Temporary credentials: the session token, from AWS_SESSION_TOKEN beside
+// the key pair or from a profile's aws_session_token in the shared
+// credentials file (AWS_PROFILE), reaches every request as
+// X-Amz-Security-Token.
+func TestS3SessionTokenIsSent(t *testing.T) {
+	srv := testenv.StartS3(t, nil)
+	path := filepath.Join(t.TempDir(), "x.car")
+	if err := os.WriteFile(path, []byte("not imported, only stored"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	credsFile := filepath.Join(t.TempDir(), "credentials")
+	writeFile(t, credsFile, []byte("[default]\naws_access_key_id = AKIDOTHER\naws_secret_access_key = other\n\n[temp]\naws_access_key_id = "+
+		testenv.S3AccessKey+"\naws_secret_access_key = "+testenv.S3SecretKey+"\naws_session_token = token-from-profile-8d2e\n"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", credsFile)
+	for _, tc := range []struct {
+		name, token string
+		env         map[string]string
+	}{
+		{"env", "token-from-env-4c1a", map[string]string{"AWS_ACCESS_KEY_ID": testenv.S3AccessKey, "AWS_SECRET_ACCESS_KEY": testenv.S3SecretKey, "AWS_SESSION_TOKEN": "token-from-env-4c1a"}},
+		{"profile", "token-from-profile-8d2e", map[string]string{"AWS_PROFILE": "temp"}},
+	} {
+		o := S3Options{Endpoint: srv.URL, Bucket: testenv.S3Bucket, Prefix: tc.name, Retry: testRetry}
+		o.CredentialsFromEnv(func(k string) string { return tc.env[k] })
+		s, err := NewS3(o)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		f, err := os.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = s.do(context.Background(), 0, "put", func(ctx context.Context) error {
+			_, err := s.core.PutObject(ctx, testenv.S3Bucket, tc.name+"/x.car", f, 25, "", "", minio.PutObjectOptions{})
+			return err
+		})
+		f.Close()
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if _, err := s.Find(context.Background(), dummyCID(t), nil); err != nil {
+			t.Fatalf("%s: head: %v", tc.name, err)
+		}
+		if got := srv.SecurityTokens()[tc.token]; got < 2 {
+			t.Fatalf("%s: X-Amz-Security-Token %q on %d requests, want the PUT and the HEAD: %v", tc.name, tc.token, got, srv.SecurityTokens())
+		}
+	}
+}
+
+func dummyCID(t *testing.T) cid.Cid {
+	c, err := cid.Decode("bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }

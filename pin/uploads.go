@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -186,6 +187,17 @@ func (l *ledger) find(service, destination string, c cid.Cid) (*Upload, error) {
 	return nil, nil
 }
 
+// hasRow says whether the state database records the upload of c to
+// destination (a lost or rebuilt database does not, while the file does).
+func (l *ledger) hasRow(ctx context.Context, destination, c string) (bool, error) {
+	var n int
+	err := l.db.SQL().QueryRowContext(ctx, `SELECT count(*) FROM pin_uploads WHERE destination = ? AND cid = ?`, destination, c).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("read pin_uploads: %w", err)
+	}
+	return n > 0, nil
+}
+
 // record writes u to the file (replacing an entry for the same destination
 // and CID) and to the state database. The file first: it is the truth a
 // lost database is rebuilt from.
@@ -212,6 +224,11 @@ func (l *ledger) record(ctx context.Context, u Upload) error {
 	if err := fsatomic.WriteFile(path, append(b, '\n'), 0o644); err != nil {
 		return fmt.Errorf("record upload in %s: %w", path, err)
 	}
+	return l.putRow(ctx, u)
+}
+
+// putRow writes u to the state database only (the file holds it already).
+func (l *ledger) putRow(ctx context.Context, u Upload) error {
 	return l.db.Tx(context.WithoutCancel(ctx), func(tx *sql.Tx) error {
 		_, err := tx.Exec(`INSERT INTO pin_uploads(service, destination, key, root, cid, bytes, uploaded_at) VALUES(?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT(destination, cid) DO UPDATE SET key = excluded.key, root = excluded.root, bytes = excluded.bytes, uploaded_at = excluded.uploaded_at`,
@@ -277,18 +294,90 @@ func (u *uploader) Pinned(ctx context.Context, c cid.Cid) (bool, error) {
 		return false, fmt.Errorf("%w: %s holds %s as %s, genmint computed %s: nothing was marked published",
 			ErrCIDMismatch, u.svc.Destination(), got.Key, got.CID, c)
 	}
-	if known == nil || known.Key != got.Key {
-		if got.At.IsZero() {
-			got.At = u.ledger.db.Now()
-		}
-		if got.Root == "" && known != nil {
-			got.Root = known.Root
-		}
-		if err := u.ledger.record(ctx, *got); err != nil {
+	if known != nil && known.Key == got.Key {
+		// The file already says so; the database may not (it was lost):
+		// the service has just confirmed it, so the row goes back.
+		has, err := u.ledger.hasRow(ctx, known.Destination, known.CID)
+		if err != nil {
 			return false, err
 		}
+		if !has {
+			if err := u.ledger.putRow(ctx, *known); err != nil {
+				return false, err
+			}
+		}
+		return true, nil
+	}
+	if got.At.IsZero() {
+		got.At = u.ledger.db.Now()
+	}
+	if got.Root == "" && known != nil {
+		got.Root = known.Root
+	}
+	if err := u.ledger.record(ctx, *got); err != nil {
+		return false, err
 	}
 	return true, nil
+}
+
+// restore puts back in the state database (pin_uploads) the uploads that
+// uploads/<service>.json lists for this destination and the database lacks
+// — it was lost, or rebuilt by genmint repair — each only once the service,
+// asked where the file says the upload is (the object key, the file id),
+// confirms it holds that very CID there. The file alone is never trusted.
+// An upload the service no longer holds is left out (and, when it is one of
+// the run's roots, uploaded again by Pin). One the service reports under
+// another CID is an error naming both: the file was edited, or the object
+// replaced. It returns the rows put back.
+func (u *uploader) restore(ctx context.Context) ([]Upload, error) {
+	ups, err := ReadUploads(u.ledger.dir, u.svc.Service())
+	if err != nil {
+		return nil, err
+	}
+	var back []Upload
+	for _, e := range ups {
+		if e.Destination != u.svc.Destination() {
+			continue
+		}
+		has, err := u.ledger.hasRow(ctx, e.Destination, e.CID)
+		if err != nil {
+			return back, err
+		}
+		if has {
+			continue
+		}
+		file := UploadsFile(u.ledger.dir, e.Service)
+		c, err := cid.Decode(e.CID)
+		if err != nil {
+			return back, fmt.Errorf("%s: the upload of %s records %q, not a CID: fix the entry or remove it (the service is asked again either way)", file, e.Key, e.CID)
+		}
+		got, err := u.svc.Find(ctx, c, &e)
+		if err != nil {
+			return back, fmt.Errorf("check the upload of %s that %s records: %w", e.CID, file, err)
+		}
+		if got == nil {
+			continue
+		}
+		if got.CID != e.CID {
+			return back, fmt.Errorf("%w: %s records %s as %s, but %s holds %s there: the file was edited or the object replaced; fix or remove the entry (nothing was marked published)",
+				ErrCIDMismatch, file, e.Key, e.CID, u.svc.Destination(), got.CID)
+		}
+		if got.Key != e.Key { // the service holds it under another id now
+			got.Root = e.Root
+			if got.At.IsZero() {
+				got.At = e.At
+			}
+			e = *got
+			err = u.ledger.record(ctx, e)
+		} else {
+			err = u.ledger.putRow(ctx, e)
+		}
+		if err != nil {
+			return back, err
+		}
+		back = append(back, e)
+	}
+	return back, nil
 }
 
 // Pin implements Pinner: write the root's CAR (deterministic, so a file
@@ -360,4 +449,56 @@ func (u *uploader) writeCAR(ctx context.Context, r Root) (CAROnDisk, error) {
 		return CAROnDisk{}, err
 	}
 	return CAROnDisk{Path: path, Size: cw.n}, nil
+}
+
+// RecordedServices opens, for genmint repair, the upload services the
+// collection's uploads ledger names (uploads/s3.json, uploads/pinata.json),
+// with the credentials the environment holds (S3: AWS_ACCESS_KEY_ID and
+// AWS_SECRET_ACCESS_KEY, or AWS_PROFILE; Pinata: PINATA_JWT), so that the
+// uploads they confirm are recorded again. A service whose credentials are
+// not set is left out and named in missing, with what to set.
+func RecordedServices(dir string, getenv func(string) string) (svcs []CARService, missing []string, err error) {
+	for _, service := range []string{"s3", "pinata"} {
+		ups, err := ReadUploads(dir, service)
+		if err != nil {
+			return nil, nil, err
+		}
+		seen := map[string]bool{}
+		for _, u := range ups {
+			if seen[u.Destination] {
+				continue
+			}
+			seen[u.Destination] = true
+			kind, base, _ := strings.Cut(u.Destination, " ")
+			var svc CARService
+			var oerr error
+			switch {
+			case kind == "s3" && service == "s3":
+				svc, oerr = recordedS3(base, getenv)
+			case kind == "pinata" && service == "pinata":
+				svc, oerr = NewPinata(PinataOptions{JWT: strings.TrimSpace(getenv("PINATA_JWT")), API: base, Uploads: DefaultPinataUploads})
+			default:
+				return nil, nil, fmt.Errorf("%s: destination %q is not a %s destination: fix the entry", UploadsFile(dir, service), u.Destination, service)
+			}
+			if oerr != nil {
+				missing = append(missing, fmt.Sprintf("%s (%v)", u.Destination, oerr))
+				continue
+			}
+			svcs = append(svcs, svc)
+		}
+	}
+	return svcs, missing, nil
+}
+
+// recordedS3 opens the S3 destination "https://host/bucket[/prefix]" as
+// recorded by S3.Destination.
+func recordedS3(base string, getenv func(string) string) (*S3, error) {
+	u, err := url.Parse(base)
+	if err != nil || u.Host == "" {
+		return nil, fmt.Errorf("not an S3 destination: %q", base)
+	}
+	bucket, prefix, _ := strings.Cut(strings.Trim(u.Path, "/"), "/")
+	o := S3Options{Endpoint: u.Scheme + "://" + u.Host, Bucket: bucket, Prefix: prefix}
+	o.CredentialsFromEnv(getenv)
+	return NewS3(o)
 }

@@ -102,7 +102,7 @@ Re-running pins nothing new and changes no CID.`,
 	fl.StringVar(&opts.IPFSAPI, "ipfs-api", "", "Kubo RPC `address` (multiaddr or URL)")
 	fl.StringVar(&opts.IPFSAPIAuthEnv, "ipfs-api-auth-env", "", "the environment variable `NAME` holding the whole Authorization header value for --ipfs-api ('Bearer …' or 'Basic …')")
 	fl.StringVar(&opts.CAR, "car", "", "write every block to this CAR `file` (no node needed)")
-	fl.StringVar(&opts.Upload, "upload", "", "upload each root's CAR to `s3://BUCKET[/PREFIX]` (S3 with CAR import, e.g. Filebase; credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or AWS_PROFILE) or to pinata (JWT from PINATA_JWT)")
+	fl.StringVar(&opts.Upload, "upload", "", "upload each root's CAR to `s3://BUCKET[/PREFIX]` (S3 with CAR import, e.g. Filebase; credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY [AWS_SESSION_TOKEN] or AWS_PROFILE) or to pinata (JWT from PINATA_JWT)")
 	fl.StringVar(&opts.S3Endpoint, "s3-endpoint", "", "the S3-compatible service's `URL` for --upload s3:// (default "+pin.DefaultS3Endpoint+")")
 	fl.StringVar(&opts.PinningService, "pinning-service", "", "also pin the roots on this Pinning Service API `URL`")
 	fl.StringVar(&opts.ServiceTokenEnv, "pinning-service-token-env", "", "the environment variable `NAME` holding the pinning service's token")
@@ -177,6 +177,9 @@ func pinRun(ctx context.Context, o *PinOptions) error {
 		return cmdutil.PrintJSON(o.IO.Out, res)
 	}
 	cmdutil.PrintPinned(o.IO.Out, res)
+	if n := len(res.Restored); n > 0 && !o.Quiet {
+		fmt.Fprintf(o.IO.Out, "Restored %d upload records from %s/ into the state, each confirmed by its service.\n", n, pin.UploadsDir)
+	}
 	if remote && !o.Quiet {
 		fmt.Fprintln(o.IO.Out, "Check every token through the service's gateway: genmint verify --gateway URL (e.g. https://ipfs.filebase.io for Filebase, your Pinata gateway for Pinata).")
 	}
@@ -193,9 +196,9 @@ func (o *PinOptions) service() (pin.CARService, error) {
 	if err != nil {
 		return nil, cmdutil.UsageError("%v", err)
 	}
-	return pin.NewS3(pin.S3Options{Endpoint: o.S3Endpoint, Bucket: bucket, Prefix: prefix,
-		AccessKey: o.Getenv("AWS_ACCESS_KEY_ID"), SecretKey: o.Getenv("AWS_SECRET_ACCESS_KEY"), Profile: o.Getenv("AWS_PROFILE"),
-		Sent: o.sent()})
+	so := pin.S3Options{Endpoint: o.S3Endpoint, Bucket: bucket, Prefix: prefix, Sent: o.sent()}
+	so.CredentialsFromEnv(o.Getenv)
+	return pin.NewS3(so)
 }
 
 // sent feeds the upload display: the bytes sent of every CAR under way

@@ -53,7 +53,10 @@ read: the request (spend) journal, curation decisions and variants, the
 mint journal and the pin records. A pin record counts only when every CID
 recomputed from the verified folders matches it; without one, the CIDs are
 recomputed and looked for where they were pinned: give --ipfs-api ADDR (a
-Kubo node) or --car FILE (the CAR file 'genmint pin --car' wrote). The same
+Kubo node) or --car FILE (the CAR file 'genmint pin --car' wrote); the upload
+services uploads/<service>.json names are asked too, with the credentials
+the environment holds (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY or
+AWS_PROFILE; PINATA_JWT), and each upload they confirm is recorded again. The same
 flags restore the files of pinned items whose folder was deleted. Nothing is
 uploaded or sent.
 
@@ -99,6 +102,9 @@ type Report struct {
 	// from the pin; Unrestored says why the others could not be.
 	Restored   []int  `json:"restored,omitempty"`
 	Unrestored string `json:"unrestored,omitempty"`
+	// UploadsUnchecked names the upload services uploads/ lists that were
+	// not asked (their credentials are not set), with what to set.
+	UploadsUnchecked []string `json:"uploads_unchecked,omitempty"`
 }
 
 // repairRun rebuilds the state database, in the order each part needs the
@@ -164,6 +170,11 @@ func repairRun(ctx context.Context, o *RepairOptions) error {
 			return cmdutil.PinError(err)
 		}
 		ro.Pinners = dest.Pinners
+	}
+	// The upload services uploads/ names, asked with the credentials the
+	// environment holds: what they confirm is recorded again.
+	if ro.Services, rep.UploadsUnchecked, err = pin.RecordedServices(o.Dir, o.Getenv); err != nil {
+		return cmdutil.PinError(err)
 	}
 	if rep.Pin, err = pin.Rebuild(ctx, ro); err != nil {
 		return cmdutil.PinError(err)
@@ -282,6 +293,12 @@ func printReport(io *cmdutil.IOStreams, rep *Report) {
 		}
 	} else if rep.Fresh {
 		fmt.Fprintln(w, "There was no old database: the request journal, curation decisions and mint journal are not in the files and were not rebuilt.")
+	}
+	if n := len(rep.Pin.Restored); n > 0 {
+		fmt.Fprintf(w, "Upload records restored from uploads/: %d, each confirmed by its service.\n", n)
+	}
+	for _, u := range rep.UploadsUnchecked {
+		fmt.Fprintf(w, "  uploads/ lists %s: not checked\n", u)
 	}
 	for _, m := range rep.Pin.Mismatched {
 		fmt.Fprintf(w, "  the recorded pin run with baseURI %s does not match the files any more: not used (kept in the state)\n", m.BaseURI)

@@ -46,6 +46,7 @@ type S3Server struct {
 	resets    map[string]int                 // "key#part": cut the connection this many more times mid-part
 	reset     int                            // connections cut mid-part so far
 	throttled int                            // answer this many requests with 429 + Retry-After first
+	tokens    map[string]int                 // X-Amz-Security-Token values received, per value
 }
 
 // StartS3 serves a fresh in-memory S3 with the bucket S3Bucket, whose CAR
@@ -58,7 +59,7 @@ func StartS3(t testing.TB, kubo *KuboDaemon) *S3Server {
 		t.Fatal(err)
 	}
 	fake := gofakes3.New(be)
-	s := &S3Server{t: t, kubo: kubo, backend: be, parts: map[string][]int{}, puts: map[string]int{}, cids: map[string]string{}, resets: map[string]int{}}
+	s := &S3Server{t: t, kubo: kubo, backend: be, parts: map[string][]int{}, puts: map[string]int{}, cids: map[string]string{}, resets: map[string]int{}, tokens: map[string]int{}}
 	inner := fake.Server()
 	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		r.Header.Del("X-Amz-Meta-Cid") // never trust what the client says the CID is
@@ -72,6 +73,9 @@ func StartS3(t testing.TB, kubo *KuboDaemon) *S3Server {
 		}
 		bucket, key, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
 		s.mu.Lock()
+		if tok := r.Header.Get("X-Amz-Security-Token"); tok != "" {
+			s.tokens[tok]++
+		}
 		if s.throttled > 0 {
 			s.throttled--
 			s.mu.Unlock()
@@ -214,6 +218,18 @@ func (s *S3Server) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.parts, s.puts, s.bytes = map[string][]int{}, map[string]int{}, 0
+}
+
+// SecurityTokens counts the requests that carried each
+// X-Amz-Security-Token value (temporary credentials' session token).
+func (s *S3Server) SecurityTokens() map[string]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := map[string]int{}
+	for k, v := range s.tokens {
+		out[k] = v
+	}
+	return out
 }
 
 // ReportWrongCID makes the server report c as every CAR's root CID.

@@ -1,0 +1,132 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/genmint/genmint/cmd/cmdutil"
+	"github.com/genmint/genmint/cmd/root"
+	"github.com/genmint/genmint/internal/testenv"
+)
+
+// TestUploadSecretsAppearNowhere runs `genmint pin` against a remote Kubo
+// (bearer token through --ipfs-api-auth-env) and an S3 service
+// (AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN), each with a unique canary secret, through the
+// failures users meet — a refused token (401), refused credentials (403),
+// a wrong CID, 503s until the retries run out — and then successfully,
+// with and without --json. No canary may appear in stdout, stderr, the
+// state database's bytes or any file of the collection. (Pinata's JWT is
+// checked the same way in pin's TestPinataJWTAppearsNowhere: its endpoint
+// cannot be pointed at a stand-in from the command line.)
+func TestUploadSecretsAppearNowhere(t *testing.T) {
+	const (
+		kuboCanary = "canary-kubo-bearer-3f9a1c"
+		s3Canary   = "canary-s3-secret-b72d04"
+		jwtCanary  = "canary-pinata-jwt-e51b8f"
+		stsCanary  = "canary-aws-session-token-0c7e"
+	)
+	canaries := []string{kuboCanary, s3Canary, jwtCanary, stsCanary}
+	remote := testenv.StartKubo(t, testenv.WithKuboAPIAuth("bearer:"+kuboCanary))
+	srv := testenv.StartS3(t, testenv.StartKubo(t))
+	var unavailable atomic.Bool
+	inner := srv.Config.Handler
+	srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if unavailable.Load() && r.Method == http.MethodPut {
+			w.Header().Set("Retry-After", "0.01")
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		inner.ServeHTTP(w, r)
+	})
+	dir := t.TempDir()
+	spec := "name: Canary\nsymbol: CNR\ncount: 2\nseed: 9\nprovider:\n  name: procedural\n  params: {width: 64, height: 64}\nprompt: \"{{.palette}} rings\"\ntraits:\n  palette: [ocean, ember]\n"
+	if err := os.WriteFile(filepath.Join(dir, "genmint.yaml"), []byte(spec), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"AWS_ACCESS_KEY_ID": testenv.S3AccessKey, "AWS_SECRET_ACCESS_KEY": s3Canary, "PINATA_JWT": jwtCanary, "AWS_SESSION_TOKEN": stsCanary}
+	var all bytes.Buffer
+	run := func(wantOK bool, args ...string) {
+		t.Helper()
+		io, _, out, errOut := cmdutil.Test()
+		f := &cmdutil.Factory{IO: io, Getenv: func(k string) string { return env[k] }, Now: cmdutil.Clock(func(string) string { return "" })}
+		code := root.Run(context.Background(), f, append([]string{"-C", dir}, args...))
+		all.WriteString(out.String() + errOut.String())
+		if (code == 0) != wantOK {
+			t.Fatalf("%v: exit %d\n%s%s", args, code, out, errOut)
+		}
+	}
+	run(true, "generate", "--keep-all")
+	s3 := []string{"pin", "--upload", "s3://" + testenv.S3Bucket + "/drop", "--s3-endpoint", srv.URL}
+	kubo := []string{"pin", "--ipfs-api", remote.API, "--ipfs-api-auth-env", "KUBO_AUTH"}
+	for _, json := range []string{"", "--json"} {
+		with := func(args []string) []string {
+			if json == "" {
+				return args
+			}
+			return append(append([]string(nil), args...), json)
+		}
+		// Refused: a wrong token (Kubo answers 401), an unknown access key
+		// (403), a wrong CID, 503 until the retries run out.
+		env["KUBO_AUTH"] = "Bearer " + kuboCanary + "-wrong"
+		run(false, with(kubo)...)
+		env["AWS_ACCESS_KEY_ID"] = "AKIDUNKNOWN"
+		run(false, with(s3)...)
+		env["AWS_ACCESS_KEY_ID"] = testenv.S3AccessKey
+		srv.ReportWrongCID("bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy")
+		run(false, with(s3)...)
+		srv.ReportWrongCID("")
+		if json == "" {
+			unavailable.Store(true)
+			run(false, append([]string{"-q"}, s3...)...)
+			unavailable.Store(false)
+		}
+		// Accepted.
+		env["KUBO_AUTH"] = "Bearer " + kuboCanary
+		run(true, with(kubo)...)
+		run(true, with(s3)...)
+	}
+	run(true, "status")
+	run(true, "verify", "--local")
+
+	for _, c := range canaries {
+		if strings.Contains(all.String(), c) {
+			t.Errorf("canary %s in genmint's output", c)
+		}
+	}
+	files := 0
+	err := filepath.Walk(dir, func(p string, fi os.FileInfo, err error) error {
+		if err != nil || fi.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		files++
+		for _, c := range canaries {
+			if bytes.Contains(b, []byte(c)) {
+				t.Errorf("canary %s in %s", c, p)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The state database was written (and is among the files read).
+	if _, err := os.Stat(filepath.Join(dir, ".genmint", "state.db")); err != nil || files < 10 {
+		t.Fatalf("state.db: %v; %d files read", err, files)
+	}
+	if srv.SecurityTokens()[stsCanary] == 0 {
+		t.Fatal("the session token was never sent")
+	}
+	if !strings.Contains(all.String(), "KUBO_AUTH") || !strings.Contains(all.String(), "AWS_SECRET_ACCESS_KEY") {
+		t.Fatalf("the refusals do not name the variables:\n%s", all.String())
+	}
+}
