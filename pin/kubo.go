@@ -2,6 +2,7 @@ package pin
 
 import (
 	"context"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -25,6 +26,7 @@ import (
 
 	"github.com/genmint/genmint/internal/neterr"
 	"github.com/genmint/genmint/internal/redact"
+	"github.com/genmint/genmint/internal/usage"
 	"github.com/genmint/genmint/pin/unixfs"
 )
 
@@ -411,6 +413,11 @@ func (k *Kubo) wrap(cmd string, err error) error {
 	var temp *TemporaryError
 	if errors.As(err, &temp) {
 		return temp
+	}
+	var unknownCA x509.UnknownAuthorityError
+	if errors.As(err, &unknownCA) {
+		return usage.Errorf("kubo at %s: its TLS certificate is signed by an authority this machine does not trust (%v): for a private CA, point SSL_CERT_FILE at its PEM file",
+			k.addr, unknownCA)
 	}
 	if reason, ok := neterr.Unreachable(err); ok {
 		return fmt.Errorf("%w at %s (%s): start one with 'ipfs daemon', or pass --ipfs-api / set IPFS_API, or use --car FILE to pin without a node",

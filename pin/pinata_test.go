@@ -46,9 +46,10 @@ type pinataServer struct {
 	files        map[string]*pinataStored
 	tus          map[string]*pinataStored
 	throttled    int
-	failCAR      bool // imports fail: the file is dropped after the upload
-	tusUploadCID bool // the last TUS PATCH names the imported CID
-	uploads      int  // upload requests that carried bytes (POST multipart, PATCH)
+	failCAR      bool   // imports fail: the file is dropped after the upload
+	wrongCID     string // when set, every import reports this CID
+	tusUploadCID bool   // the last TUS PATCH names the imported CID
+	uploads      int    // upload requests that carried bytes (POST multipart, PATCH)
 	bytes        int64
 	lastMeta     string
 	lastForm     map[string]string
@@ -184,6 +185,9 @@ func (s *pinataServer) create(w http.ResponseWriter, r *http.Request) {
 // finish imports a complete upload and answers its file (CID pending).
 func (s *pinataServer) finish(w http.ResponseWriter, f *pinataStored, status int) {
 	c, err := importCAR(f.data.Bytes())
+	if s.wrongCID != "" {
+		c = s.wrongCID
+	}
 	f.cid, f.failed = c, err != nil || s.failCAR || !f.car
 	s.files[f.id] = f
 	if status == http.StatusNoContent {

@@ -64,6 +64,9 @@ type S3Options struct {
 	Sent SentFunc
 	// Transport overrides the HTTP transport (tests).
 	Transport http.RoundTripper
+	// Timeout is the timeout of one request carrying n bytes (default
+	// BodyTimeout; tests shrink it).
+	Timeout func(n int64) time.Duration
 }
 
 // S3 uploads each root's CAR as one object with the metadata
@@ -128,6 +131,9 @@ func NewS3(o S3Options) (*S3, error) {
 	}
 	if o.Retry.Attempts == 0 {
 		o.Retry = DefaultRetry
+	}
+	if o.Timeout == nil {
+		o.Timeout = BodyTimeout
 	}
 	var creds *credentials.Credentials
 	switch {
@@ -428,7 +434,7 @@ func md5Of(r io.Reader) (string, error) {
 // credentials' variables, an unreachable endpoint one line naming the flag.
 func (s *S3) do(ctx context.Context, body int64, what string, f func(ctx context.Context) error) error {
 	return retry.Do(ctx, s.o.Retry, func(int) error {
-		rctx, cancel := context.WithTimeout(ctx, BodyTimeout(body))
+		rctx, cancel := context.WithTimeout(ctx, s.o.Timeout(body))
 		defer cancel()
 		return s.classify(what, f(rctx))
 	})

@@ -61,3 +61,12 @@ func PrintPinned(w io.Writer, res *pin.Result) {
 		fmt.Fprintf(w, "placeholder: %s (the baseURI until 'genmint reveal')\n", res.PlaceholderURI)
 	}
 }
+
+// NoteCAROnly writes, when only CAR files confirmed rec's roots, that
+// publishing them is the user's own responsibility: mint and reveal accept
+// such a baseURI, and say so.
+func NoteCAROnly(w io.Writer, rec *pin.Record) {
+	if _, carOnly, err := rec.Publication(); err == nil && carOnly {
+		fmt.Fprintln(w, "Note: the collection's blocks were only written to a CAR file (pin --car): publishing them is your responsibility; the tokens resolve once the CAR is imported on IPFS.")
+	}
+}

@@ -221,9 +221,7 @@ func mintRun(ctx context.Context, o *MintOptions) error {
 		run.Confirm = cmdutil.ConfirmMint(o.IO)
 	}
 	if rec, err := pin.Latest(ctx, db); err == nil && !o.Quiet {
-		if _, carOnly, err := rec.Publication(); err == nil && carOnly {
-			fmt.Fprintln(o.IO.ErrOut, "Note: the collection's blocks were only written to a CAR file (pin --car): publishing them is your responsibility; the tokens resolve once the CAR is imported on IPFS.")
-		}
+		cmdutil.NoteCAROnly(o.IO.ErrOut, rec)
 	}
 	res, err := mint.Run(ctx, run)
 	if err != nil {

@@ -4,6 +4,7 @@ package pincmd
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -33,6 +34,7 @@ type PinOptions struct {
 	ServiceTokenEnv string
 	Upload          string
 	S3Endpoint      string
+	PinataAPI       string
 	DryRun          bool
 
 	bar *cmdutil.Progress // the upload display, made by pinRun
@@ -61,7 +63,9 @@ an IPFS Pinning Service API to pin the roots, with its token read from the
 environment variable named by --pinning-service-token-env.
 
 --upload pinata sends each root's CAR to Pinata's public IPFS (v3 Files API,
-car=true, TUS above Pinata's single-request limit; JWT from PINATA_JWT).
+car=true, TUS above Pinata's single-request limit; JWT from PINATA_JWT);
+--pinata-api URL sends both the uploads and the queries to another
+Pinata-compatible v3 API instead.
 --upload s3://BUCKET[/PREFIX] needs no node either: each root goes up as its
 own CAR with Filebase's CAR import (x-amz-meta-import: car; --s3-endpoint for
 another S3-compatible service), multipart and resumable, and counts only when
@@ -86,6 +90,14 @@ Re-running pins nothing new and changes no CID.`,
 			if opts.S3Endpoint != "" && !strings.HasPrefix(opts.Upload, "s3://") {
 				return cmdutil.UsageError("--s3-endpoint is for --upload s3://BUCKET[/PREFIX]")
 			}
+			if opts.PinataAPI != "" {
+				if opts.Upload != "pinata" {
+					return cmdutil.UsageError("--pinata-api is for --upload pinata")
+				}
+				if u, err := url.Parse(opts.PinataAPI); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+					return cmdutil.UsageError("--pinata-api %q: want the v3 API's URL, https://host[/v3]", opts.PinataAPI)
+				}
+			}
 			if opts.IPFSAPIAuthEnv != "" && opts.IPFSAPI == "" {
 				return cmdutil.UsageError("--ipfs-api-auth-env names the header for the node given by --ipfs-api URL: add --ipfs-api")
 			}
@@ -104,6 +116,7 @@ Re-running pins nothing new and changes no CID.`,
 	fl.StringVar(&opts.CAR, "car", "", "write every block to this CAR `file` (no node needed)")
 	fl.StringVar(&opts.Upload, "upload", "", "upload each root's CAR to `s3://BUCKET[/PREFIX]` (S3 with CAR import, e.g. Filebase; credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY [AWS_SESSION_TOKEN] or AWS_PROFILE) or to pinata (JWT from PINATA_JWT)")
 	fl.StringVar(&opts.S3Endpoint, "s3-endpoint", "", "the S3-compatible service's `URL` for --upload s3:// (default "+pin.DefaultS3Endpoint+")")
+	fl.StringVar(&opts.PinataAPI, "pinata-api", "", "a Pinata-compatible v3 API `URL` for --upload pinata, for uploads and queries (default "+pin.DefaultPinataUploads+" and "+pin.DefaultPinataAPI+")")
 	fl.StringVar(&opts.PinningService, "pinning-service", "", "also pin the roots on this Pinning Service API `URL`")
 	fl.StringVar(&opts.ServiceTokenEnv, "pinning-service-token-env", "", "the environment variable `NAME` holding the pinning service's token")
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "compute every CID and print the baseURI; upload nothing, change nothing")
@@ -190,7 +203,7 @@ func pinRun(ctx context.Context, o *PinOptions) error {
 func (o *PinOptions) service() (pin.CARService, error) {
 	if o.Upload == "pinata" {
 		return pin.NewPinata(pin.PinataOptions{JWT: strings.TrimSpace(o.Getenv("PINATA_JWT")), StateDir: filepath.Join(o.Dir, state.Dir, "uploads"),
-			Sent: o.sent()})
+			Uploads: o.PinataAPI, API: o.PinataAPI, Sent: o.sent()})
 	}
 	bucket, prefix, err := pin.ParseS3Upload(o.Upload)
 	if err != nil {

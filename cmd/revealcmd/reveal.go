@@ -108,6 +108,9 @@ func revealRun(ctx context.Context, o *RevealOptions) error {
 		return err
 	}
 	out.Pinned = pinned
+	if !f.Quiet && !f.JSON {
+		cmdutil.NoteCAROnly(f.IO.ErrOut, rec)
+	}
 	var sent int
 	res, err := cmdutil.RunActionWith(ctx, f, &o.Owner, s, mint.Action{Kind: mint.KindReveal}, cmdutil.ActionExtras{
 		Metadata: &facts, Hook: cmdutil.CrashHook(f.Getenv), Locked: true,
