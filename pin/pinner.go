@@ -92,8 +92,9 @@ type Committer interface {
 // request whose first CAR section carries the blocks as they are made).
 //
 // Contract:
-//   - Run calls StartStream with the run's context before computing; the
-//     stream lives until Commit or Abort.
+//   - Run calls StartStream with the run's context and an estimate of the
+//     bytes to stream (for progress) before computing; the stream lives
+//     until Commit or Abort.
 //   - Run asks Pinned, before computing, about the roots its last run
 //     recorded; a root the destination already holds is not streamed.
 //   - PutBlock takes every block of each root to stream, in the order the
@@ -109,7 +110,7 @@ type Committer interface {
 type Streamer interface {
 	Pinner
 	Committer
-	StartStream(ctx context.Context)
+	StartStream(ctx context.Context, estimate int64)
 	PutBlock(ctx context.Context, b blocks.Block) error
 	Streamed(c cid.Cid)
 }

@@ -214,6 +214,7 @@ func (d *dagImport) wait(roots []Root) error {
 // the first section of a two-section dag/import.
 type kuboStream struct {
 	ctx      context.Context // the run's, from StartStream
+	estimate int64           // bytes, for progress
 	imp      *dagImport      // nil until the first block
 	buf      *bufio.Writer
 	car      storage.WritableCar
@@ -224,14 +225,15 @@ type kuboStream struct {
 }
 
 // StartStream implements Streamer: the request opens with the first
-// block, under ctx (the run's context).
-func (r *RemoteKubo) StartStream(ctx context.Context) {
+// block, under ctx (the run's context); Sent hears estimate as the total
+// until the roots, and so the CAR's size, are known.
+func (r *RemoteKubo) StartStream(ctx context.Context, estimate int64) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.stream != nil && r.stream.imp != nil {
 		r.stream.imp.abort()
 	}
-	r.stream = &kuboStream{ctx: ctx, streamed: map[cid.Cid]bool{}}
+	r.stream = &kuboStream{ctx: ctx, estimate: estimate, streamed: map[cid.Cid]bool{}}
 }
 
 // PutBlock implements Streamer: append b to the first section (each block
@@ -246,7 +248,7 @@ func (r *RemoteKubo) PutBlock(ctx context.Context, b blocks.Block) error {
 		return errors.New("remote kubo: PutBlock before StartStream")
 	}
 	if s.err == nil && s.imp == nil {
-		s.imp = r.startImport(s.ctx, []string{"blocks.car", "roots.car"}, 0)
+		s.imp = r.startImport(s.ctx, []string{"blocks.car", "roots.car"}, s.estimate)
 		// One MiB at a time through the pipe, not three writes per block.
 		s.buf = bufio.NewWriterSize(s.imp.writer(0), 1<<20)
 		// An empty root list is written as [] (go-car writes nil as null).

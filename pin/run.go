@@ -208,7 +208,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	// pinned there before step 5 commits it.
 	var streams *runStreams
 	if !o.DryRun {
-		if streams, err = openStreams(ctx, o.DB, o.Pinners); err != nil {
+		if streams, err = openStreams(ctx, o.DB, o.Pinners, lay.fileBytes); err != nil {
 			return nil, err
 		}
 		defer streams.abort() // a no-op once committed
@@ -469,7 +469,8 @@ func (e *streamError) Unwrap() error { return e.err }
 // it (through the retry wrapper) which roots of the last completed run it
 // already pins: those are not streamed, so a re-run that changes nothing
 // sends nothing.
-func openStreams(ctx context.Context, db *state.DB, pinners []Pinner) (*runStreams, error) {
+// fileBytes(name) estimates a root's bytes, for progress.
+func openStreams(ctx context.Context, db *state.DB, pinners []Pinner, fileBytes func(root string) int64) (*runStreams, error) {
 	rs := &runStreams{}
 	var last *Record
 	for _, p := range pinners {
@@ -497,7 +498,13 @@ func openStreams(ctx context.Context, db *state.DB, pinners []Pinner) (*runStrea
 				return nil, err
 			}
 		}
-		s.StartStream(ctx)
+		var estimate int64
+		for _, name := range []string{RootImages, RootOriginals, RootProvenance, RootMetadata, RootContract} {
+			if !have[name] {
+				estimate += fileBytes(name)
+			}
+		}
+		s.StartStream(ctx, estimate)
 		rs.list = append(rs.list, runStream{s: s, dest: p.Destination(), have: have})
 	}
 	return rs, nil
