@@ -25,7 +25,15 @@ func WriteCAR(ctx context.Context, w io.Writer, roots []Root) error {
 	for i, r := range roots {
 		list[i] = r.CID
 	}
-	car, err := storage.NewWritable(w, list, carv2.WriteAsCarV1(true))
+	return writeCAR(ctx, w, list, roots)
+}
+
+// writeCAR is WriteCAR with the header's roots given apart from the roots
+// whose blocks it writes: a CAR section that names roots whose blocks went
+// earlier in the same import (header is never empty here; an empty header
+// is written as [], not null).
+func writeCAR(ctx context.Context, w io.Writer, header []cid.Cid, roots []Root) error {
+	car, err := storage.NewWritable(w, header, carv2.WriteAsCarV1(true))
 	if err != nil {
 		return fmt.Errorf("car: %w", err)
 	}

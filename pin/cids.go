@@ -22,7 +22,8 @@ import (
 // each file against the hash the state recorded as it is read.
 
 // compute runs steps 1–3 locally and returns the roots to pin, in order.
-func (lay *layout) compute(ctx context.Context, progress func(Event)) ([]Root, error) {
+// Each root's blocks go to streams as they are made (nil: nowhere).
+func (lay *layout) compute(ctx context.Context, progress func(Event), streams *runStreams) ([]Root, error) {
 	byName := map[string]map[string]*layoutItem{}
 	index := func(root string, name func(*layoutItem) string) {
 		m := map[string]*layoutItem{}
@@ -49,7 +50,9 @@ func (lay *layout) compute(ctx context.Context, progress func(Event)) ([]Root, e
 		total := d.Len()
 		var checks []*hashCheck
 		var mu sync.Mutex // Wrap runs on the importer's goroutines
+		put, streamed := streams.sink(name)
 		opts := unixfs.ImportOptions{
+			Put:      put,
 			Parallel: runtime.GOMAXPROCS(0),
 			Entry: func(e unixfs.Imported) error {
 				entries[e.Path] = e
@@ -97,6 +100,7 @@ func (lay *layout) compute(ctx context.Context, progress func(Event)) ([]Root, e
 		}
 		lay.entries[name] = entries
 		lay.roots[name] = c
+		streamed(c)
 		progress(Event{Kind: EventComputed, Root: name, CID: c.String(), Done: total, Total: total})
 		return c, nil
 	}
@@ -173,10 +177,12 @@ func (lay *layout) compute(ctx context.Context, progress func(Event)) ([]Root, e
 		return nil, err
 	}
 	open := func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(string(contract))), nil }
-	cc, csize, err := unixfs.ImportFile(ctx, open, lay.profile, unixfs.ImportOptions{})
+	put, streamed := streams.sink(RootContract)
+	cc, csize, err := unixfs.ImportFile(ctx, open, lay.profile, unixfs.ImportOptions{Put: put})
 	if err != nil {
 		return nil, fmt.Errorf("compute contract metadata CID: %w", err)
 	}
+	streamed(cc)
 	lay.roots[RootContract] = cc
 	lay.entries[RootContract] = map[string]unixfs.Imported{}
 	progress(Event{Kind: EventComputed, Root: RootContract, CID: cc.String(), Done: 1, Total: 1})

@@ -165,6 +165,9 @@ func NewKuboAuth(addr string, auth KuboAuth) (*Kubo, error) {
 		DialContext:         (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
 		MaxIdleConnsPerHost: 4,
 		IdleConnTimeout:     90 * time.Second,
+		// A CAR import sends the collection through one request: write it
+		// in large pieces, not 4 KiB (the default) or 32 KiB ones.
+		WriteBufferSize: 256 << 10,
 	}
 	client := &http.Client{Transport: kuboOnly{&rpcTransport{base: base, addr: u, auth: auth}}}
 	return &Kubo{addr: u, sh: shell.NewShellWithClient(u, client)}, nil

@@ -294,3 +294,22 @@ func (lay *layout) result(dry bool) *Result {
 	}
 	return res
 }
+
+// fileBytes is the size on disk of the files of root name that the state
+// records (the images, with animations, and the originals; 0 for the small
+// JSON roots): about the bytes of its blocks, for progress.
+func (lay *layout) fileBytes(name string) int64 {
+	var n int64
+	for _, li := range lay.items {
+		switch name {
+		case RootImages:
+			n += li.finalSize
+			if li.anim != nil {
+				n += li.anim.size
+			}
+		case RootOriginals:
+			n += li.originalSize
+		}
+	}
+	return n
+}

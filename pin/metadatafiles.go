@@ -200,6 +200,13 @@ func firstNonEmpty(s ...string) string {
 // one that holds (its signer's trust is verify's business); nil when it
 // carries none.
 func contentCredentials(finalPath string) (*ContentCredentials, error) {
+	if f, err := os.Open(finalPath); err == nil {
+		none := c2pa.PNGWithoutManifest(f) // chunk headers only: the usual final
+		f.Close()
+		if none {
+			return nil, nil
+		}
+	}
 	b, err := os.ReadFile(finalPath)
 	if err != nil {
 		return nil, err

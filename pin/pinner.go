@@ -5,6 +5,7 @@ import (
 	"io"
 	"time"
 
+	blocks "github.com/ipfs/go-block-format"
 	"github.com/ipfs/go-cid"
 
 	"github.com/genmint/genmint/internal/retry"
@@ -86,6 +87,48 @@ type Committer interface {
 	Abort()
 }
 
+// Streamer is a Committer that can take a run's blocks while Run computes
+// the CIDs, so that the files are read once (a remote Kubo: one dag/import
+// request whose first CAR section carries the blocks as they are made).
+//
+// Contract:
+//   - Run calls StartStream with the run's context and an estimate of the
+//     bytes to stream (for progress) before computing; the stream lives
+//     until Commit or Abort.
+//   - Run asks Pinned, before computing, about the roots its last run
+//     recorded; a root the destination already holds is not streamed.
+//   - PutBlock takes every block of each root to stream, in the order the
+//     importer makes them (children before parents), from one goroutine.
+//     Nothing is pinned by it. It returns an error only when the stream
+//     cannot succeed (a refused Authorization); a fault worth retrying is
+//     kept for Commit, which then sends the roots again in a second pass.
+//   - Streamed says every block of root c was given to PutBlock: a Pin of
+//     c that follows need not read its files again.
+//   - Pin queues roots as for any Committer; Commit pins them (sending the
+//     blocks of roots not streamed), Abort ends the stream with nothing
+//     pinned and is safe to call at any time, more than once.
+type Streamer interface {
+	Pinner
+	Committer
+	StartStream(ctx context.Context, estimate int64)
+	PutBlock(ctx context.Context, b blocks.Block) error
+	Streamed(c cid.Cid)
+}
+
+// asStreamer finds a Streamer below the retry wrapper, or returns nil.
+func asStreamer(p Pinner) Streamer {
+	for {
+		if s, ok := p.(Streamer); ok {
+			return s
+		}
+		w, ok := p.(interface{ Unwrap() Pinner })
+		if !ok {
+			return nil
+		}
+		p = w.Unwrap()
+	}
+}
+
 // TemporaryError is a fault worth retrying: HTTP 429 or 5xx, a connection
 // reset mid-request. RetryAfter is the server's Retry-After, or 0.
 type TemporaryError = retry.TemporaryError
@@ -124,6 +167,9 @@ var _ Committer = (*retryingCommitter)(nil)
 
 func (r *retryingCommitter) Commit(ctx context.Context) error { return r.c.Commit(ctx) }
 func (r *retryingCommitter) Abort()                           { r.c.Abort() }
+
+// Unwrap is the wrapped destination (asStreamer looks below the retries).
+func (r *retryingCommitter) Unwrap() Pinner { return r.p }
 
 type retrying struct {
 	p   Pinner

@@ -125,7 +125,7 @@ func Rebuild(ctx context.Context, o RebuildOptions) (*RebuildReport, error) {
 			unusable = err.Error()
 			continue
 		}
-		roots, err := lay.compute(ctx, func(Event) {})
+		roots, err := lay.compute(ctx, func(Event) {}, nil)
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil, err
@@ -223,7 +223,7 @@ func checkRecorded(ctx context.Context, o RebuildOptions, rep *RebuildReport) (b
 			rep.Mismatched = append(rep.Mismatched, cand)
 			continue
 		}
-		if _, err := lay.compute(ctx, func(Event) {}); err != nil {
+		if _, err := lay.compute(ctx, func(Event) {}, nil); err != nil {
 			if ctx.Err() != nil {
 				return false, err
 			}

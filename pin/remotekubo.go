@@ -3,18 +3,15 @@ package pin
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/url"
-	"strings"
 	"sync"
 	"time"
 
-	files "github.com/ipfs/boxo/files"
 	"github.com/ipfs/go-cid"
 
 	"github.com/genmint/genmint/internal/retry"
@@ -122,6 +119,7 @@ type RemoteKubo struct {
 
 	mu      sync.Mutex
 	pending []Root
+	stream  *kuboStream // set by StartStream, ended by Commit or Abort
 	// Sent, when set, hears the CAR bytes sent so far in this import, of
 	// about total (the roots' cumulative DAG sizes: the CAR is streamed as
 	// it is built, so its exact size is known only at the end).
@@ -135,6 +133,7 @@ type RemoteKubo struct {
 var (
 	_ Pinner    = (*RemoteKubo)(nil)
 	_ Committer = (*RemoteKubo)(nil)
+	_ Streamer  = (*RemoteKubo)(nil)
 )
 
 // NewRemoteKubo wraps a Kubo client (made with NewKuboAuth) for CAR import.
@@ -166,26 +165,55 @@ func (r *RemoteKubo) Pin(ctx context.Context, root Root) (cid.Cid, error) {
 	return root.CID, nil
 }
 
-// Abort implements Committer: forget the queued roots.
+// Abort implements Committer: forget the queued roots and end any stream
+// (its request is cancelled: nothing it carried is pinned).
 func (r *RemoteKubo) Abort() {
 	r.mu.Lock()
 	r.pending = nil
+	s := r.stream
+	r.stream = nil
 	r.mu.Unlock()
+	if s != nil && s.imp != nil {
+		s.imp.abort()
+	}
 }
 
 // Commit implements Committer: import the queued roots as one CAR, then
 // confirm each is pinned on the node.
+//
+// When the run's blocks were streamed (StartStream, PutBlock), the request
+// is finished with a second CAR naming the roots; should the stream have
+// failed with a fault worth retrying, the roots are sent again, whole, in a
+// new request (a second pass over the files).
 func (r *RemoteKubo) Commit(ctx context.Context) error {
 	r.mu.Lock()
 	roots := r.pending
 	r.pending = nil
+	s := r.stream
+	r.stream = nil
 	r.mu.Unlock()
 	if len(roots) == 0 {
+		if s != nil && s.imp != nil {
+			s.imp.abort() // everything was there already
+		}
 		return nil
 	}
-	err := retry.Do(ctx, r.pol, func(int) error { return r.importCAR(ctx, roots) })
-	if err != nil {
-		return fmt.Errorf("dag import to %s: %w", r.k.Addr(), err)
+	streamed := false
+	if s != nil && s.imp != nil {
+		err := s.err
+		if err == nil {
+			err = s.finish(roots)
+		}
+		if err != nil && !IsTemporary(err) {
+			return fmt.Errorf("dag import to %s: %w", r.k.Addr(), err)
+		}
+		streamed = err == nil
+	}
+	if !streamed {
+		err := retry.Do(ctx, r.pol, func(int) error { return r.importCAR(ctx, roots) })
+		if err != nil {
+			return fmt.Errorf("dag import to %s: %w", r.k.Addr(), err)
+		}
 	}
 	for _, root := range roots {
 		var ok bool
@@ -202,94 +230,23 @@ func (r *RemoteKubo) Commit(ctx context.Context) error {
 }
 
 // importCAR sends one CAR of roots through dag/import with pin-roots, and
-// checks the node reports each root pinned without error.
+// checks the node reports each root pinned without error: the second pass
+// over the files, when the blocks were not streamed during the run.
 func (r *RemoteKubo) importCAR(ctx context.Context, roots []Root) error {
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	stall := r.Stall
-	if stall <= 0 {
-		stall = 2 * time.Minute
-	}
-	pr, pw := io.Pipe()
-	watchdog := time.AfterFunc(stall, func() {
-		cancel(fmt.Errorf("no progress for %s", stall))
-	})
-	defer watchdog.Stop()
 	var total int64
 	for _, root := range roots {
 		total += int64(root.Size)
 	}
-	cw := &countingWriter{w: pw, report: func(n int64) {
-		watchdog.Reset(stall)
-		if r.Sent != nil {
-			r.Sent("collection.car", n, total)
-		}
-	}}
-	go func() {
-		// One MiB at a time through the pipe, not three writes per block.
-		bw := bufio.NewWriterSize(cw, 1<<20)
-		err := WriteCAR(ctx, bw, roots)
-		if err == nil {
-			err = bw.Flush()
-		}
-		pw.CloseWithError(err)
-	}()
-	defer pr.Close()
-	car := files.NewReaderFile(pr)
-	body := files.NewMultiFileReader(files.NewSliceDirectory([]files.DirEntry{files.FileEntry("collection.car", car)}), true, false)
-	resp, err := r.k.sh.Request("dag/import").
-		Option("pin-roots", true).
-		Option("stats", true).
-		Option("allow-big-block", false).
-		Body(body).Send(ctx)
+	d := r.startImport(ctx, []string{"collection.car"}, total)
+	// One MiB at a time through the pipe, not three writes per block.
+	bw := bufio.NewWriterSize(d.writer(0), 1<<20)
+	err := WriteCAR(d.ctx, bw, roots)
+	if err == nil {
+		err = bw.Flush()
+	}
 	if err != nil {
-		if c := context.Cause(ctx); c != nil && ctx.Err() != nil && !errors.Is(c, context.Canceled) {
-			return &TemporaryError{Err: fmt.Errorf("kubo at %s: dag/import: %w", r.k.Addr(), c)}
-		}
-		return r.k.wrap("dag/import", err)
+		return d.writeFailed(err)
 	}
-	defer resp.Close()
-	if resp.Error != nil {
-		return r.k.wrap("dag/import", resp.Error)
-	}
-	want := map[string]bool{}
-	for _, root := range roots {
-		want[root.CID.String()] = true
-	}
-	dec := json.NewDecoder(resp.Output)
-	for {
-		var line struct {
-			Root *struct {
-				Cid struct {
-					Root string `json:"/"`
-				}
-				PinErrorMsg string
-			}
-		}
-		if err := dec.Decode(&line); err != nil {
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			return r.k.wrap("dag/import", err)
-		}
-		if line.Root == nil {
-			continue
-		}
-		got := line.Root.Cid.Root
-		if !want[got] {
-			return fmt.Errorf("%w: kubo at %s reported root %s, which is not one genmint computed", ErrCIDMismatch, r.k.Addr(), got)
-		}
-		if msg := line.Root.PinErrorMsg; msg != "" {
-			return fmt.Errorf("kubo at %s could not pin %s: %s", r.k.Addr(), got, msg)
-		}
-		delete(want, got)
-	}
-	if len(want) > 0 {
-		var missing []string
-		for c := range want {
-			missing = append(missing, c)
-		}
-		return fmt.Errorf("%w: kubo at %s did not report root(s) %s after the import", ErrCIDMismatch, r.k.Addr(), strings.Join(missing, ", "))
-	}
-	return nil
+	d.closeSection(0)
+	return d.wait(roots)
 }

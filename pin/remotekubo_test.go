@@ -8,11 +8,18 @@ import (
 	"io"
 	"io/fs"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
+
+	"github.com/ipfs/go-cid"
+	carv2 "github.com/ipld/go-car/v2"
+	"github.com/ipld/go-car/v2/storage"
 
 	"github.com/genmint/genmint/internal/testenv"
 	"github.com/genmint/genmint/internal/usage"
@@ -97,10 +104,17 @@ func TestRemoteKuboCARImportWithBearerToken(t *testing.T) {
 	if len(res.Destinations) != 2 || len(res.Destinations[0].Pinned) != 5 {
 		t.Fatalf("destinations %+v", res.Destinations)
 	}
-	// The progress total is the roots' cumulative size: within a few
-	// percent of the CAR actually sent (headers and block prefixes aside).
-	if fi, err := os.Stat(localCAR); err != nil || sent != fi.Size() || estimate > sent || float64(estimate) < 0.9*float64(sent) {
-		t.Fatalf("CAR bytes sent %d (the same CAR on disk: %v), estimated total %d", sent, fi, estimate)
+	// The blocks went while the CIDs were computed, in a first CAR section
+	// whose header names no roots, then a second CAR naming the roots: the
+	// bytes sent are the local CAR's plus that empty header. The progress
+	// total is the roots' cumulative size: within a few percent of the
+	// bytes sent (headers and block prefixes aside).
+	var emptyHeader bytes.Buffer
+	if _, err := storage.NewWritable(&emptyHeader, []cid.Cid{}, carv2.WriteAsCarV1(true)); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(localCAR); err != nil || sent != fi.Size()+int64(emptyHeader.Len()) || estimate > sent || float64(estimate) < 0.9*float64(sent) {
+		t.Fatalf("CAR bytes sent %d (the same CAR on disk: %v, plus a %d-byte header), estimated total %d", sent, fi, emptyHeader.Len(), estimate)
 	}
 
 	// Every root is pinned on the remote node (asked with the token).
@@ -179,5 +193,98 @@ func TestRemoteKuboCARImportWithBearerToken(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// countingProxy puts a reverse proxy in front of a Kubo RPC API that counts
+// dag/import requests and answers the first refuse of them with 503.
+func countingProxy(t *testing.T, api string, refuse int) (string, *atomic.Int32) {
+	t.Helper()
+	target, err := url.Parse(api)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var imports atomic.Int32
+	rp := httputil.NewSingleHostReverseProxy(target)
+	rp.FlushInterval = -1
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/dag/import") {
+			if int(imports.Add(1)) <= refuse {
+				w.Header().Set("Retry-After", "0")
+				http.Error(w, "busy", http.StatusServiceUnavailable)
+				return
+			}
+		}
+		rp.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL, &imports
+}
+
+// remotePins lists the recursive pins on the remote node.
+func remotePins(t *testing.T, api, header string) string {
+	t.Helper()
+	code, body := rpcPost(t, api, header, "pin/ls", url.Values{"type": {"recursive"}})
+	if code != http.StatusOK {
+		t.Fatalf("pin/ls: %d %s", code, body)
+	}
+	return string(body)
+}
+
+// The streamed import answered 503: pin sends the collection again, whole,
+// in a second dag/import, and every root ends up pinned.
+func TestRemoteKuboStreamRetriedWholeAfter503(t *testing.T) {
+	remote := testenv.StartKubo(t, testenv.WithKuboAPIAuth("bearer:"+remoteToken))
+	header := "Bearer " + remoteToken
+	api, imports := countingProxy(t, remote.API, 1)
+	ctx := context.Background()
+	dir, db := newCollection(t, 4, 64)
+	d, err := OpenDestinations(ctx, DestinationOptions{IPFSAPI: api, IPFSAuth: KuboAuth{Header: header, Env: "REMOTE_KUBO_AUTH"}, Retry: testRetry})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Run(ctx, Options{Dir: dir, DB: db, Collection: testCollection, Pinners: d.Pinners})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := imports.Load(); n != 2 || len(res.Destinations[0].Pinned) != 5 {
+		t.Fatalf("%d dag/import requests (want the refused stream and one whole CAR), %+v", n, res.Destinations)
+	}
+	pins := remotePins(t, remote.API, header)
+	for _, c := range []string{res.Roots.Images, res.Roots.Originals, res.Roots.Provenance, res.Roots.Metadata, res.Roots.Contract} {
+		if !strings.Contains(pins, c) {
+			t.Fatalf("%s not pinned on the remote node: %s", c, pins)
+		}
+	}
+}
+
+// A file that changed on disk fails the run while the blocks are being
+// streamed: the request is cancelled and the node pins nothing.
+func TestRemoteKuboStreamAbortedPinsNothing(t *testing.T) {
+	remote := testenv.StartKubo(t, testenv.WithKuboAPIAuth("bearer:"+remoteToken))
+	header := "Bearer " + remoteToken
+	api, imports := countingProxy(t, remote.API, 0)
+	ctx := context.Background()
+	dir, db := newCollection(t, 4, 64)
+	// The originals are computed after the images, which are streamed by then.
+	if err := os.WriteFile(filepath.Join(dir, "items", "0003", "original.png"), []byte("not the recorded bytes"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d, err := OpenDestinations(ctx, DestinationOptions{IPFSAPI: api, IPFSAuth: KuboAuth{Header: header, Env: "REMOTE_KUBO_AUTH"}, Retry: testRetry})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Run(ctx, Options{Dir: dir, DB: db, Collection: testCollection, Pinners: d.Pinners})
+	if !errors.Is(err, ErrFileChanged) {
+		t.Fatalf("run with a changed original: %v", err)
+	}
+	if n := imports.Load(); n != 1 {
+		t.Fatalf("%d dag/import requests, want the one stream, cancelled", n)
+	}
+	if pins := remotePins(t, remote.API, header); strings.Contains(pins, "bafy") {
+		t.Fatalf("the node pins something after an aborted run: %s", pins)
+	}
+	if statusCounts(t, db)[state.Pinned] != 0 {
+		t.Fatalf("statuses %v", statusCounts(t, db))
 	}
 }

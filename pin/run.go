@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sync"
 
+	blocks "github.com/ipfs/go-block-format"
 	"github.com/ipfs/go-cid"
 	"golang.org/x/sync/errgroup"
 
@@ -206,9 +207,24 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		}
 	}
 
+	// A destination that streams (a remote Kubo) takes each root's blocks
+	// while steps 1–3 compute them, so the files are read once; nothing is
+	// pinned there before step 5 commits it.
+	var streams *runStreams
+	if !o.DryRun {
+		if streams, err = openStreams(ctx, o.DB, o.Pinners, lay.fileBytes); err != nil {
+			return nil, err
+		}
+		defer streams.abort() // a no-op once committed
+	}
+
 	// Steps 1–3: every CID, locally.
-	roots, err := lay.compute(ctx, progress)
+	roots, err := lay.compute(ctx, progress, streams)
 	if err != nil {
+		var se *streamError
+		if errors.As(err, &se) {
+			return nil, se
+		}
 		return nil, err
 	}
 	res := lay.result(o.DryRun)
@@ -436,4 +452,112 @@ func checkMinted(ctx context.Context, db *state.DB, items []state.Item, res *Res
 		}
 	}
 	return nil
+}
+
+// runStreams are the destinations that take a run's blocks while Run
+// computes the CIDs, each with the roots it already holds.
+type runStreams struct {
+	list []runStream
+}
+
+type runStream struct {
+	s    Streamer
+	dest string
+	have map[string]bool // root names whose last recorded CID is pinned there
+}
+
+// streamError is a streaming destination refusing a block: the run fails
+// with the destination's own error, not as a failure to compute.
+type streamError struct {
+	dest string
+	err  error
+}
+
+func (e *streamError) Error() string { return fmt.Sprintf("%s: %v", e.dest, e.err) }
+func (e *streamError) Unwrap() error { return e.err }
+
+// openStreams starts a stream at each Streamer among pinners, after asking
+// it (through the retry wrapper) which roots of the last completed run it
+// already pins: those are not streamed, so a re-run that changes nothing
+// sends nothing.
+// fileBytes(name) estimates a root's bytes, for progress.
+func openStreams(ctx context.Context, db *state.DB, pinners []Pinner, fileBytes func(root string) int64) (*runStreams, error) {
+	rs := &runStreams{}
+	var last *Record
+	for _, p := range pinners {
+		s := asStreamer(p)
+		if s == nil {
+			continue
+		}
+		if last == nil {
+			var err error
+			if last, err = Latest(ctx, db); errors.Is(err, ErrNoPinRun) {
+				last = &Record{}
+			} else if err != nil {
+				return nil, err
+			}
+		}
+		have := map[string]bool{}
+		for name, c := range map[string]string{RootImages: last.Roots.Images, RootOriginals: last.Roots.Originals,
+			RootProvenance: last.Roots.Provenance, RootMetadata: last.Roots.Metadata, RootContract: last.Roots.Contract,
+			RootPlaceholderImage: last.Roots.PlaceholderImage, RootPlaceholder: last.Roots.Placeholder} {
+			k, err := cid.Decode(c)
+			if err != nil {
+				continue // none recorded
+			}
+			if have[name], err = p.Pinned(ctx, k); err != nil {
+				return nil, err
+			}
+		}
+		var estimate int64
+		for _, name := range []string{RootImages, RootOriginals, RootProvenance, RootMetadata, RootContract} {
+			if !have[name] {
+				estimate += fileBytes(name)
+			}
+		}
+		s.StartStream(ctx, estimate)
+		rs.list = append(rs.list, runStream{s: s, dest: p.Destination(), have: have})
+	}
+	return rs, nil
+}
+
+// sink returns where root name's blocks go as they are computed (nil: no
+// stream wants them) and what to call once the root is complete.
+func (rs *runStreams) sink(name string) (put func(context.Context, blocks.Block) error, done func(cid.Cid)) {
+	if rs == nil {
+		return nil, func(cid.Cid) {}
+	}
+	var to []runStream
+	for _, st := range rs.list {
+		if !st.have[name] {
+			to = append(to, st)
+		}
+	}
+	if len(to) == 0 {
+		return nil, func(cid.Cid) {}
+	}
+	put = func(ctx context.Context, b blocks.Block) error {
+		for _, st := range to {
+			if err := st.s.PutBlock(ctx, b); err != nil {
+				return &streamError{dest: st.dest, err: err}
+			}
+		}
+		return nil
+	}
+	done = func(c cid.Cid) {
+		for _, st := range to {
+			st.s.Streamed(c)
+		}
+	}
+	return put, done
+}
+
+// abort ends every stream not committed.
+func (rs *runStreams) abort() {
+	if rs == nil {
+		return
+	}
+	for _, st := range rs.list {
+		st.s.Abort()
+	}
 }

@@ -277,7 +277,7 @@ func layoutFor(t *testing.T, dir string, db *state.DB, c MetadataFacts) *layout 
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := lay.compute(context.Background(), func(Event) {}); err != nil {
+	if _, err := lay.compute(context.Background(), func(Event) {}, nil); err != nil {
 		t.Fatal(err)
 	}
 	return lay

@@ -181,12 +181,20 @@ func (b *importer) file(ctx context.Context, p string, open func() (io.ReadClose
 		return nil, err
 	}
 	defer rc.Close()
+	size := int64(-1)
+	if f, ok := rc.(*os.File); ok {
+		if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+			size = fi.Size()
+		}
+	}
 	var r io.Reader = &ctxReader{ctx: ctx, r: rc}
 	if b.opts.Wrap != nil {
 		r = b.opts.Wrap(p, r)
 	}
-	spl, err := chunker.FromString(r, b.p.Chunker())
-	if err != nil {
+	var spl chunker.Splitter
+	if size >= 0 {
+		spl = &sizedSplitter{r: r, chunk: b.p.ChunkSize, left: size}
+	} else if spl, err = chunker.FromString(r, b.p.Chunker()); err != nil {
 		return nil, err
 	}
 	cb, _ := b.p.cidBuilder()
@@ -462,4 +470,55 @@ func (c *ctxReader) Read(p []byte) (int, error) {
 		return 0, err
 	}
 	return c.r.Read(p)
+}
+
+// sizedSplitter is the fixed-size chunker for a file whose size is known:
+// it reads each chunk into a buffer of exactly its size, where boxo's reads
+// every chunk into a pooled chunk-size buffer and copies a short last chunk
+// out of it (for files smaller than a chunk, most of them, that is an extra
+// copy and 1 MiB of garbage per file). The chunks are the same: full chunks,
+// then a short one, read until the reader says EOF (the size is a hint: a
+// file that grew or shrank since is chunked as read).
+type sizedSplitter struct {
+	r     io.Reader
+	chunk int64
+	left  int64 // bytes the file should still hold
+	err   error
+}
+
+func (s *sizedSplitter) Reader() io.Reader { return s.r }
+
+func (s *sizedSplitter) NextBytes() ([]byte, error) {
+	if s.err != nil {
+		return nil, s.err
+	}
+	buf := make([]byte, min(s.chunk, max(s.left, 0)))
+	n, err := io.ReadFull(s.r, buf)
+	if err == nil && int64(n) < s.chunk {
+		// The expected end of the file: make sure (the reader must say EOF).
+		var one [1]byte
+		if _, err = io.ReadFull(s.r, one[:]); err == nil {
+			// The file grew: read on, up to a full chunk.
+			grown := make([]byte, s.chunk)
+			copy(grown, buf[:n])
+			grown[n] = one[0]
+			var m int
+			m, err = io.ReadFull(s.r, grown[n+1:])
+			buf, n = grown, n+1+m
+		}
+	}
+	s.left -= int64(n)
+	switch {
+	case err == nil:
+		return buf[:n], nil
+	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+		s.err = io.EOF // a short last chunk, then EOF
+		if n == 0 {
+			return nil, io.EOF
+		}
+		return buf[:n], nil
+	default:
+		s.err = err
+		return nil, err
+	}
 }

@@ -198,3 +198,33 @@ func TestJPEGStoreOverSeveralSegments(t *testing.T) {
 		t.Fatalf("c2pa-ts: %v", res["errors"])
 	}
 }
+
+// PNGWithoutManifest answers true only where Verify says ErrNoManifest:
+// not for a signed PNG, a truncated one, a JPEG, or anything else.
+func TestPNGWithoutManifest(t *testing.T) {
+	plain := testImage(t, "png", 8)
+	creds := testCreds(t)
+	signed, err := Sign(context.Background(), plain, testManifest(), creds.Signer())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, c := range map[string]struct {
+		b    []byte
+		want bool
+	}{
+		"plain png":          {plain, true},
+		"signed png":         {signed, false},
+		"truncated png":      {plain[:len(plain)-1], false},
+		"png without IEND":   {plain[:len(plain)-12], false},
+		"jpeg":               {testImage(t, "jpeg", 8), false},
+		"not an image":       {[]byte("hello"), false},
+		"png signature only": {pngSig, false},
+	} {
+		if got := PNGWithoutManifest(bytes.NewReader(c.b)); got != c.want {
+			t.Errorf("%s: %v, want %v", name, got, c.want)
+		}
+		if _, err := Verify(c.b, Options{}); c.want && !errors.Is(err, ErrNoManifest) {
+			t.Errorf("%s: Verify says %v", name, err)
+		}
+	}
+}

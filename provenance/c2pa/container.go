@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"io"
 )
 
 // Where a manifest store lives in an asset (C2PA 2.1, "Embedding manifests
@@ -88,6 +89,35 @@ func split(asset []byte) (*container, error) {
 		return splitJPEG(asset)
 	}
 	return nil, ErrUnsupported
+}
+
+// PNGWithoutManifest reports, reading only the chunk headers of f, that f
+// is a PNG that Verify would answer with ErrNoManifest: whole chunks up to
+// IEND, an IDAT, and no caBX. False means "not sure": read the file and
+// Verify it. It spares reading every byte of the usual final image.
+func PNGWithoutManifest(f io.ReaderAt) bool {
+	var hdr [8]byte
+	if _, err := f.ReadAt(hdr[:], 0); err != nil || !bytes.Equal(hdr[:], pngSig) {
+		return false
+	}
+	off, idat := int64(len(pngSig)), false
+	for {
+		// A chunk's header read whole means the chunk before it was whole.
+		if _, err := f.ReadAt(hdr[:], off); err != nil {
+			return false
+		}
+		typ := string(hdr[4:8])
+		off += 12 + int64(binary.BigEndian.Uint32(hdr[:4]))
+		switch typ {
+		case "caBX":
+			return false
+		case "IDAT":
+			idat = true
+		case "IEND":
+			_, err := f.ReadAt(hdr[:1], off-1) // its CRC's last byte
+			return err == nil && idat
+		}
+	}
 }
 
 func splitPNG(b []byte) (*container, error) {

@@ -1,0 +1,313 @@
+package pin
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	files "github.com/ipfs/boxo/files"
+	blocks "github.com/ipfs/go-block-format"
+	"github.com/ipfs/go-cid"
+	carv2 "github.com/ipld/go-car/v2"
+	"github.com/ipld/go-car/v2/storage"
+)
+
+// This file is the remote Kubo's dag/import request: a body of one or more
+// CAR sections (multipart files), each written through a pipe as it is made.
+//
+// Kubo (core/commands/dag/import.go, v0.42) reads the files of one request
+// in order, collects the roots named in every CAR header, and pins them
+// only after the last file, holding its pin lock (which is also the GC
+// lock) for the whole request. So a run is sent as two sections: the blocks
+// under a header with no roots, streamed while Run computes the CIDs (the
+// files are read once), then a small CAR whose header names the roots. Until
+// the second section ends, nothing is pinned; an aborted request leaves only
+// unpinned blocks, which a later import completes.
+
+// errImportEnded closes the pipes once the request is over: a writer that
+// meets it should report the request's own error.
+var errImportEnded = errors.New("kubo ended the dag/import request")
+
+// dagImport is one dag/import request in flight.
+type dagImport struct {
+	r        *RemoteKubo
+	ctx      context.Context
+	cancel   context.CancelCauseFunc
+	pr       []*io.PipeReader
+	pw       []*io.PipeWriter
+	watchdog *time.Timer
+	stall    time.Duration
+
+	// Written by the one goroutine writing the sections.
+	sent, total int64
+
+	done  chan struct{}
+	err   error // the request's outcome, set before done closes
+	lines []importedRoot
+}
+
+// importedRoot is one root line of Kubo's answer.
+type importedRoot struct {
+	CID, PinError string
+}
+
+// startImport sends a dag/import request (roots pinned) whose body is one
+// CAR section per name, in order; write them with writer and close each
+// with closeSection, then wait.
+func (r *RemoteKubo) startImport(ctx context.Context, names []string, total int64) *dagImport {
+	ctx, cancel := context.WithCancelCause(ctx)
+	stall := r.Stall
+	if stall <= 0 {
+		stall = 2 * time.Minute
+	}
+	d := &dagImport{r: r, ctx: ctx, cancel: cancel, stall: stall, total: total, done: make(chan struct{})}
+	d.watchdog = time.AfterFunc(stall, func() { cancel(fmt.Errorf("no progress for %s", stall)) })
+	entries := make([]files.DirEntry, len(names))
+	for i, name := range names {
+		pr, pw := io.Pipe()
+		d.pr, d.pw = append(d.pr, pr), append(d.pw, pw)
+		entries[i] = files.FileEntry(name, files.NewReaderFile(pr))
+	}
+	body := files.NewMultiFileReader(files.NewSliceDirectory(entries), true, false)
+	go func() {
+		defer close(d.done)
+		defer d.watchdog.Stop()
+		d.err = d.send(body)
+		// No writer may wait on a pipe nobody reads any more.
+		for _, pr := range d.pr {
+			pr.CloseWithError(errImportEnded)
+		}
+	}()
+	return d
+}
+
+func (d *dagImport) send(body io.Reader) error {
+	k := d.r.k
+	resp, err := k.sh.Request("dag/import").
+		Option("pin-roots", true).
+		Option("stats", true).
+		Option("allow-big-block", false).
+		Body(body).Send(d.ctx)
+	if err != nil {
+		return d.classify(err)
+	}
+	defer resp.Close()
+	if resp.Error != nil {
+		return k.wrap("dag/import", resp.Error)
+	}
+	dec := json.NewDecoder(resp.Output)
+	for {
+		var line struct {
+			Root *struct {
+				Cid struct {
+					Root string `json:"/"`
+				}
+				PinErrorMsg string
+			}
+		}
+		if err := dec.Decode(&line); err != nil {
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			return d.classify(err)
+		}
+		if line.Root != nil {
+			d.lines = append(d.lines, importedRoot{CID: line.Root.Cid.Root, PinError: line.Root.PinErrorMsg})
+		}
+	}
+}
+
+// classify makes a stalled request a TemporaryError (Commit sends again).
+func (d *dagImport) classify(err error) error {
+	if c := context.Cause(d.ctx); c != nil && d.ctx.Err() != nil && !errors.Is(c, context.Canceled) {
+		return &TemporaryError{Err: fmt.Errorf("kubo at %s: dag/import: %w", d.r.k.Addr(), c)}
+	}
+	return d.r.k.wrap("dag/import", err)
+}
+
+// writer writes section i, counting the bytes for Sent and the watchdog.
+func (d *dagImport) writer(i int) io.Writer { return sectionWriter{d: d, i: i} }
+
+type sectionWriter struct {
+	d *dagImport
+	i int
+}
+
+func (w sectionWriter) Write(p []byte) (int, error) {
+	d := w.d
+	n, err := d.pw[w.i].Write(p)
+	if n > 0 {
+		d.sent += int64(n)
+		d.watchdog.Reset(d.stall)
+		if d.r.Sent != nil {
+			d.r.Sent("collection.car", d.sent, d.total)
+		}
+	}
+	return n, err
+}
+
+// closeSection ends section i: the next one, or the end of the body.
+func (d *dagImport) closeSection(i int) { d.pw[i].Close() }
+
+// writeFailed turns a writer's error into the run's: the request's own
+// error when the request ended (it explains the writer's), or err itself,
+// after aborting the request.
+func (d *dagImport) writeFailed(err error) error {
+	if errors.Is(err, errImportEnded) || d.ctx.Err() != nil {
+		<-d.done
+		if d.err != nil {
+			return d.err
+		}
+		if errors.Is(err, errImportEnded) {
+			return &TemporaryError{Err: fmt.Errorf("kubo at %s answered dag/import before the CAR was sent", d.r.k.Addr())}
+		}
+	}
+	d.abort()
+	return err
+}
+
+// abort ends the request with nothing pinned; safe to call again.
+func (d *dagImport) abort() {
+	d.cancel(nil)
+	for _, pw := range d.pw {
+		pw.CloseWithError(context.Canceled)
+	}
+	<-d.done
+}
+
+// wait waits for Kubo's answer and checks that it pinned exactly roots.
+func (d *dagImport) wait(roots []Root) error {
+	<-d.done
+	if d.err != nil {
+		return d.err
+	}
+	addr := d.r.k.Addr()
+	want := map[string]bool{}
+	for _, root := range roots {
+		want[root.CID.String()] = true
+	}
+	for _, line := range d.lines {
+		if !want[line.CID] {
+			return fmt.Errorf("%w: kubo at %s reported root %s, which is not one genmint computed", ErrCIDMismatch, addr, line.CID)
+		}
+		if line.PinError != "" {
+			return fmt.Errorf("kubo at %s could not pin %s: %s", addr, line.CID, line.PinError)
+		}
+		delete(want, line.CID)
+	}
+	if len(want) > 0 {
+		var missing []string
+		for c := range want {
+			missing = append(missing, c)
+		}
+		return fmt.Errorf("%w: kubo at %s did not report root(s) %s after the import", ErrCIDMismatch, addr, strings.Join(missing, ", "))
+	}
+	return nil
+}
+
+// kuboStream is a run's blocks going to the node while Run computes them:
+// the first section of a two-section dag/import.
+type kuboStream struct {
+	ctx      context.Context // the run's, from StartStream
+	estimate int64           // bytes, for progress
+	imp      *dagImport      // nil until the first block
+	buf      *bufio.Writer
+	car      storage.WritableCar
+	streamed map[cid.Cid]bool
+	// err is the first failure; the stream is then dead, and Commit sends
+	// the roots again (or fails, when err is not temporary).
+	err error
+}
+
+// StartStream implements Streamer: the request opens with the first
+// block, under ctx (the run's context); Sent hears estimate as the total
+// until the roots, and so the CAR's size, are known.
+func (r *RemoteKubo) StartStream(ctx context.Context, estimate int64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.stream != nil && r.stream.imp != nil {
+		r.stream.imp.abort()
+	}
+	r.stream = &kuboStream{ctx: ctx, estimate: estimate, streamed: map[cid.Cid]bool{}}
+}
+
+// PutBlock implements Streamer: append b to the first section (each block
+// once), opening the request on the first call. A fault worth retrying
+// is kept for Commit; anything else (a refused token, an unreachable node,
+// ctx ended) is returned and ends the run.
+func (r *RemoteKubo) PutBlock(ctx context.Context, b blocks.Block) error {
+	r.mu.Lock()
+	s := r.stream
+	r.mu.Unlock()
+	if s == nil {
+		return errors.New("remote kubo: PutBlock before StartStream")
+	}
+	if s.err == nil && s.imp == nil {
+		s.imp = r.startImport(s.ctx, []string{"blocks.car", "roots.car"}, s.estimate)
+		// One MiB at a time through the pipe, not three writes per block.
+		s.buf = bufio.NewWriterSize(s.imp.writer(0), 1<<20)
+		// An empty root list is written as [] (go-car writes nil as null).
+		s.car, s.err = storage.NewWritable(s.buf, []cid.Cid{}, carv2.WriteAsCarV1(true))
+		if s.err != nil {
+			s.imp.abort()
+		}
+	}
+	if s.err == nil {
+		if err := s.car.Put(ctx, b.Cid().KeyString(), b.RawData()); err != nil {
+			s.err = s.imp.writeFailed(err)
+		}
+	}
+	if s.err != nil && !IsTemporary(s.err) {
+		return s.err
+	}
+	return nil
+}
+
+// Streamed implements Streamer.
+func (r *RemoteKubo) Streamed(c cid.Cid) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if s := r.stream; s != nil && s.err == nil && s.imp != nil {
+		s.streamed[c] = true
+	}
+}
+
+// finish ends the first section and sends the second: a CAR naming every
+// root (the blocks of those not streamed follow its header), then waits
+// for Kubo to pin them.
+func (s *kuboStream) finish(roots []Root) error {
+	d := s.imp
+	err := s.car.Finalize()
+	if err == nil {
+		err = s.buf.Flush()
+	}
+	if err != nil {
+		return d.writeFailed(err)
+	}
+	d.closeSection(0)
+	header := make([]cid.Cid, len(roots))
+	var rest []Root
+	d.total = 0
+	for i, r := range roots {
+		header[i] = r.CID
+		d.total += int64(r.Size)
+		if !s.streamed[r.CID] {
+			rest = append(rest, r)
+		}
+	}
+	bw := bufio.NewWriterSize(d.writer(1), 1<<20)
+	err = writeCAR(d.ctx, bw, header, rest)
+	if err == nil {
+		err = bw.Flush()
+	}
+	if err != nil {
+		return d.writeFailed(err)
+	}
+	d.closeSection(1)
+	return d.wait(roots)
+}
