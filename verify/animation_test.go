@@ -4,57 +4,17 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/ipfs/go-cid"
-
-	"github.com/genmint/genmint/generate"
-	"github.com/genmint/genmint/generate/pipeline"
-	"github.com/genmint/genmint/generate/providers/procedural"
-	"github.com/genmint/genmint/pin"
-	"github.com/genmint/genmint/spec"
-	"github.com/genmint/genmint/state"
 )
 
 // newAnimatedFixture generates n items with a derived animation and keeps
 // them, as newFixture does.
 func newAnimatedFixture(t *testing.T, n int) *fixture {
 	t.Helper()
-	ctx := context.Background()
-	dir := t.TempDir()
 	text := fmt.Sprintf(fixtureSpec, n, false, 32, 32) + "postprocess:\n  - animation: {effect: pan, frames: 6, size: 24}\n"
-	if err := os.WriteFile(filepath.Join(dir, spec.FileName), []byte(text), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	s, problems, err := spec.Load(dir, spec.Options{})
-	if err != nil {
-		t.Fatalf("spec: %v %v", err, problems)
-	}
-	db, err := state.Open(ctx, dir, state.Options{Create: true, Now: func() time.Time { return fixedNow }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	prov, err := procedural.New(generate.ProviderConfig{Params: s.Provider.Params, Dir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if sum, err := pipeline.Run(ctx, pipeline.Options{Spec: s, DB: db, Provider: prov, Info: procedural.Info, Concurrency: 2,
-		Now: func() time.Time { return fixedNow }}); err != nil || sum.Generated != n {
-		t.Fatalf("generate: %+v %v", sum, err)
-	}
-	ids := make([]int, n)
-	for i := range ids {
-		ids[i] = i + 1
-	}
-	if _, err := db.SetStatus(ctx, ids, state.Kept, state.Generated); err != nil {
-		t.Fatal(err)
-	}
-	return &fixture{dir: dir, db: db, spec: s, n: n, coll: pin.MetadataFacts{Name: s.Name, Symbol: s.Symbol, Description: s.Description,
-		ExternalURL: s.ExternalURL, Creator: s.Creator}}
+	return newFixtureText(t, n, text, nil)
 }
 
 // generate → pin → verify with animations: every token's animation
