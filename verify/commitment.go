@@ -198,12 +198,19 @@ func licenseAgrees(ctx context.Context, ch Chain, res []TokenResult, r *Report) 
 	}
 	r.License = l.Name
 	for _, t := range res {
-		if len(t.Failures) > 0 || t.LicenseURL == l.URI {
+		if len(t.Failures) > 0 {
 			continue
 		}
+		getter, want, got := "getLicenseURI", l.URI, t.LicenseURL
+		if want == got {
+			if sameLicenseName(t.License, l.Name) {
+				continue
+			}
+			getter, want, got = "getLicenseName", l.Name, t.License
+		}
 		r.Collection = append(r.Collection, Failure{Link: LinkChain, Check: "license",
-			Message:  fmt.Sprintf("the contract's licence (getLicenseURI) is not the one token %d's metadata and image state", t.ID),
-			Expected: orNone(l.URI), Got: orNone(t.LicenseURL),
+			Message:  fmt.Sprintf("the contract's licence (%s) is not the one token %d's metadata and image state", getter, t.ID),
+			Expected: orNone(want), Got: orNone(got),
 			Fix: "the collection was deployed with another licence than it was generated with: the contract's licence is fixed, so regenerate under it"})
 		break
 	}

@@ -96,6 +96,7 @@ type TokenResult struct {
 	AnimationCID  string `json:"animation_cid,omitempty"`
 	ImageSHA256   string `json:"image_sha256,omitempty"`
 	ContentSHA256 string `json:"content_sha256,omitempty"` // the provenance hash the image embeds
+	License       string `json:"license,omitempty"`        // the licence's name the metadata and the image state
 	LicenseURL    string `json:"license_url,omitempty"`    // the licence the metadata and the image state
 	ERC7007       string `json:"erc7007,omitempty"`        // what the ERC-7007 check found, when it ran
 	// ContentCredentials is what the C2PA check found, when it ran.
