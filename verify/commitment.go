@@ -3,6 +3,7 @@ package verify
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/genmint/genmint/mint/chain"
+	"github.com/genmint/genmint/mint/contracts"
 	"github.com/genmint/genmint/provenance/merkle"
 )
 
@@ -129,9 +131,11 @@ func pendingCommitment(ctx context.Context, ch Chain, r *Report) error {
 // fixedInCode checks that the commitment h is a constant of the deployed
 // code: GenmintCollection keeps provenanceHash() in an immutable, which
 // the compiler writes into the runtime bytecode as the operand of a PUSH32
-// at every read, so no transaction can change it (storage could). A
-// contract whose code holds no PUSH32 of h fails. Chains that cannot read
-// code are not checked.
+// at every read, so no transaction can change it (storage could). Code
+// that is GenmintCollection's as compiled from this repository's source
+// (immutables aside) must hold h in its _PROVENANCE immutable; other code
+// (an older genmint's contract) must hold a PUSH32 of h. Chains that
+// cannot read code are not checked.
 func fixedInCode(ctx context.Context, ch Chain, h common.Hash, r *Report) error {
 	cc, ok := ch.(coder)
 	if !ok {
@@ -140,6 +144,22 @@ func fixedInCode(ctx context.Context, ch Chain, h common.Hash, r *Report) error 
 	code, err := cc.Code(ctx)
 	if err != nil {
 		return chainError(ch.Source(), fmt.Errorf("read the contract's code: %w", err))
+	}
+	rt, err := contracts.GenmintCollection()
+	if err != nil {
+		return fmt.Errorf("genmint's embedded contract artifacts: %w", err)
+	}
+	if values, ok := rt.Match(code); ok {
+		r.CodeMatchesSource = true
+		if got := values[provenanceImmutable]; !bytes.Equal(got, h[:]) {
+			r.Collection = append(r.Collection, Failure{Link: LinkChain, Check: "provenance-fixed",
+				Message:  "the contract's code fixes another commitment than provenanceHash() answers",
+				Expected: h.Hex(), Got: "0x" + hex.EncodeToString(got),
+				Fix: "do not rely on the commitment: the node's answers disagree; verify against another RPC endpoint"})
+			return nil
+		}
+		r.ProvenanceFixed = true
+		return nil
 	}
 	if !pushes32(code, h) {
 		r.Collection = append(r.Collection, Failure{Link: LinkChain, Check: "provenance-fixed",
@@ -151,6 +171,10 @@ func fixedInCode(ctx context.Context, ch Chain, h common.Hash, r *Report) error 
 	r.ProvenanceFixed = true
 	return nil
 }
+
+// provenanceImmutable is GenmintCollection's immutable holding the
+// commitment (mint/contracts/artifacts/GenmintCollection.immutables.json).
+const provenanceImmutable = "_PROVENANCE"
 
 // pushes32 reports whether code has a PUSH32 instruction (0x7f) whose
 // operand is h. It walks the instructions, so bytes inside another push's
