@@ -103,6 +103,33 @@ func mintCmd(dir, rpc string, account common.Address, ksDir, pwFile string, extr
 	return cmd
 }
 
+// mintAs imports owner's key into a fresh keystore and runs the real
+// `genmint mint` in dir as owner, failing the test on a non-zero exit; it
+// returns the keystore and the passphrase file for the commands after it.
+func mintAs(t *testing.T, dir string, an *testenv.AnvilNode, owner testenv.Account) (ksDir, pwFile string) {
+	t.Helper()
+	ksDir, pwFile = keystore(t, keyHex(owner))
+	if code, stdout, stderr := run(t, mintCmd(dir, an.URL, owner.Address, ksDir, pwFile)); code != 0 {
+		t.Fatalf("mint: exit %d\n%s%s", code, stdout, stderr)
+	}
+	return ksDir, pwFile
+}
+
+// nonceOf reads account's nonce on the node at url.
+func nonceOf(t *testing.T, url string, account common.Address) uint64 {
+	t.Helper()
+	cl, err := ethclient.Dial(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	n, err := cl.NonceAt(context.Background(), account, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
 // noSecrets checks outputs and the state database's files for the
 // passphrase and the private key.
 func noSecrets(t *testing.T, dir string, key string, outputs ...[]byte) {
