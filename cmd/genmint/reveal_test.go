@@ -79,14 +79,10 @@ reveal:
 			t.Fatal(err)
 		}
 	}
-	pinArgs := []string{"pin", "--car", filepath.Join(dir, "c.car"), "-q"}
 	if k != nil {
-		pinArgs = append(pinArgs, "--ipfs-api", k.APIAddr)
-	}
-	for _, args := range [][]string{{"generate", "--keep-all", "-q"}, pinArgs} {
-		if out, err := genmint(dir, args...).CombinedOutput(); err != nil {
-			t.Fatalf("genmint %v: %v\n%s", args, err, out)
-		}
+		generateAndPin(t, dir, "--ipfs-api", k.APIAddr)
+	} else {
+		generateAndPin(t, dir)
 	}
 	return dir
 }
