@@ -18,9 +18,16 @@ import (
 // pinataJWT is the token the Pinata stand-in (testenv.StartPinata) accepts.
 const pinataJWT = testenv.PinataJWT
 
-func testPinata(t *testing.T, srv *testenv.PinataServer, jwt string, singleLimit int64) *Pinata {
-	p, err := NewPinata(PinataOptions{JWT: jwt, Uploads: srv.URL + "/v3", API: srv.URL + "/v3", SingleLimit: singleLimit,
-		ChunkSize: 8 << 10, Poll: time.Millisecond, Retry: testRetry, StateDir: t.TempDir()})
+// testPinata is the Pinata destination for the stand-in srv, with small
+// chunks, a fast poll and the tests' retry policy; set changes the options
+// before they are used.
+func testPinata(t *testing.T, srv *testenv.PinataServer, jwt string, singleLimit int64, set ...func(*PinataOptions)) *Pinata {
+	o := PinataOptions{JWT: jwt, Uploads: srv.URL + "/v3", API: srv.URL + "/v3", SingleLimit: singleLimit,
+		ChunkSize: 8 << 10, Poll: time.Millisecond, Retry: testRetry, StateDir: t.TempDir()}
+	for _, f := range set {
+		f(&o)
+	}
+	p, err := NewPinata(o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,12 +102,7 @@ func TestPinataTUSResumes(t *testing.T) {
 	ctx := context.Background()
 	stateDir := t.TempDir()
 	mk := func() *Pinata {
-		p, err := NewPinata(PinataOptions{JWT: pinataJWT, Uploads: srv.URL + "/v3", API: srv.URL + "/v3", SingleLimit: 1 << 10,
-			ChunkSize: 4 << 10, Poll: time.Millisecond, Retry: testRetry, StateDir: stateDir})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return p
+		return testPinata(t, srv, pinataJWT, 1<<10, func(o *PinataOptions) { o.ChunkSize, o.StateDir = 4<<10, stateDir })
 	}
 	// Cut the first run off after 3 chunks.
 	cctx, cancel := context.WithCancel(ctx)
@@ -192,12 +194,10 @@ func TestPinataTUSConnectionResetResumesFromServerOffset(t *testing.T) {
 	const chunk = 4 << 10
 	var mu sync.Mutex
 	reports := map[string][]int64{}
-	p, err := NewPinata(PinataOptions{JWT: pinataJWT, Uploads: srv.URL + "/v3", API: srv.URL + "/v3", SingleLimit: 1 << 10,
-		ChunkSize: chunk, Poll: time.Millisecond, Retry: testRetry, StateDir: t.TempDir(),
-		Sent: func(what string, n, _ int64) { mu.Lock(); reports[what] = append(reports[what], n); mu.Unlock() }})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := testPinata(t, srv, pinataJWT, 1<<10, func(o *PinataOptions) {
+		o.ChunkSize = chunk
+		o.Sent = func(what string, n, _ int64) { mu.Lock(); reports[what] = append(reports[what], n); mu.Unlock() }
+	})
 	srv.ResetPatch(2)
 	res, err := Run(ctx, Options{Dir: dir, DB: db, Collection: testCollection, Services: []CARService{p}, Concurrency: 1})
 	if err != nil {
