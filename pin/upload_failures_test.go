@@ -209,7 +209,7 @@ func TestS3StalledPartTimesOut(t *testing.T) {
 // Pinata's 429 and 503 are retried after exactly the Retry-After they
 // carry (the policy's Sleep is the test's: it records the wait).
 func TestPinataHonoursRetryAfter(t *testing.T) {
-	srv := newPinataServer(t)
+	srv := testenv.StartPinata(t)
 	inner := srv.Config.Handler
 	var mu sync.Mutex
 	answered := 0
@@ -250,9 +250,9 @@ func TestPinataHonoursRetryAfter(t *testing.T) {
 // Pinata reporting another CID than the local root: an error naming both,
 // nothing recorded in the state or in uploads/pinata.json.
 func TestPinataWrongCIDRecordsNothing(t *testing.T) {
-	srv := newPinataServer(t)
+	srv := testenv.StartPinata(t)
 	const other = "bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi"
-	srv.wrongCID = other
+	srv.ReportWrongCID(other)
 	dir, db := newCollection(t, 2, 64)
 	ctx := context.Background()
 	_, err := Run(ctx, Options{Dir: dir, DB: db, Collection: testCollection, Services: []CARService{testPinata(t, srv, pinataJWT, 16<<10)}})

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -10,8 +9,6 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/genmint/genmint/cmd/cmdutil"
-	"github.com/genmint/genmint/cmd/root"
 	"github.com/genmint/genmint/internal/testenv"
 )
 
@@ -44,24 +41,15 @@ func TestUploadSecretsAppearNowhere(t *testing.T) {
 		}
 		inner.ServeHTTP(w, r)
 	})
-	dir := t.TempDir()
 	spec := "name: Canary\nsymbol: CNR\ncount: 2\nseed: 9\nprovider:\n  name: procedural\n  params: {width: 64, height: 64}\nprompt: \"{{.palette}} rings\"\ntraits:\n  palette: [ocean, ember]\n"
-	if err := os.WriteFile(filepath.Join(dir, "genmint.yaml"), []byte(spec), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	env := map[string]string{"AWS_ACCESS_KEY_ID": testenv.S3AccessKey, "AWS_SECRET_ACCESS_KEY": s3Canary, "PINATA_JWT": jwtCanary, "AWS_SESSION_TOKEN": stsCanary}
-	var all bytes.Buffer
+	p := generatedInProcess(t, spec, map[string]string{"AWS_ACCESS_KEY_ID": testenv.S3AccessKey, "AWS_SECRET_ACCESS_KEY": s3Canary, "PINATA_JWT": jwtCanary, "AWS_SESSION_TOKEN": stsCanary})
+	dir, env, all := p.dir, p.env, &p.all
 	run := func(wantOK bool, args ...string) {
 		t.Helper()
-		io, _, out, errOut := cmdutil.Test()
-		f := &cmdutil.Factory{IO: io, Getenv: func(k string) string { return env[k] }, Now: cmdutil.Clock(func(string) string { return "" })}
-		code := root.Run(context.Background(), f, append([]string{"-C", dir}, args...))
-		all.WriteString(out.String() + errOut.String())
-		if (code == 0) != wantOK {
+		if code, out, errOut := p.run(args...); (code == 0) != wantOK {
 			t.Fatalf("%v: exit %d\n%s%s", args, code, out, errOut)
 		}
 	}
-	run(true, "generate", "--keep-all")
 	s3 := []string{"pin", "--upload", "s3://" + testenv.S3Bucket + "/drop", "--s3-endpoint", srv.URL}
 	kubo := []string{"pin", "--ipfs-api", remote.API, "--ipfs-api-auth-env", "KUBO_AUTH"}
 	for _, json := range []string{"", "--json"} {

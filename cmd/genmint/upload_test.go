@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -10,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/genmint/genmint/cmd/cmdutil"
-	"github.com/genmint/genmint/cmd/root"
 	"github.com/genmint/genmint/internal/testenv"
 	"github.com/genmint/genmint/state"
 )
@@ -24,23 +21,9 @@ import (
 func TestPinUploadS3LostStateUploadsNothing(t *testing.T) {
 	kubo := testenv.StartKubo(t)
 	srv := testenv.StartS3(t, kubo)
-	dir := t.TempDir()
 	spec := "name: Upload\nsymbol: UPL\ncount: 2\nseed: 5\nprovider:\n  name: procedural\n  params: {width: 64, height: 64}\nprompt: \"{{.palette}} rings\"\ntraits:\n  palette: [ocean, ember]\n"
-	if err := os.WriteFile(filepath.Join(dir, "genmint.yaml"), []byte(spec), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	env := map[string]string{"AWS_ACCESS_KEY_ID": testenv.S3AccessKey, "AWS_SECRET_ACCESS_KEY": testenv.S3SecretKey}
-	var all bytes.Buffer
-	run := func(args ...string) (cmdutil.ExitCode, string, string) {
-		io, _, out, errOut := cmdutil.Test()
-		f := &cmdutil.Factory{IO: io, Getenv: func(k string) string { return env[k] }, Now: cmdutil.Clock(func(string) string { return "" })}
-		code := root.Run(context.Background(), f, append([]string{"-C", dir}, args...))
-		all.WriteString(out.String() + errOut.String())
-		return code, out.String(), errOut.String()
-	}
-	if code, out, errOut := run("generate", "--keep-all"); code != 0 {
-		t.Fatalf("generate: %d %s %s", code, out, errOut)
-	}
+	p := generatedInProcess(t, spec, map[string]string{"AWS_ACCESS_KEY_ID": testenv.S3AccessKey, "AWS_SECRET_ACCESS_KEY": testenv.S3SecretKey})
+	dir, env, run := p.dir, p.env, p.run
 	upload := []string{"pin", "--upload", "s3://" + testenv.S3Bucket + "/drop", "--s3-endpoint", srv.URL}
 
 	// Refused credentials: exit 2 naming the variables, never their values.
@@ -106,7 +89,7 @@ func TestPinUploadS3LostStateUploadsNothing(t *testing.T) {
 	if code, out, errOut := run("mint", "--dry-run"); code != 0 || !strings.Contains(out, "Dry run on an in-process chain") {
 		t.Fatalf("mint --dry-run after a lost state.db: %d %s %s", code, out, errOut)
 	}
-	if strings.Contains(all.String(), testenv.S3SecretKey) {
+	if strings.Contains(p.all.String(), testenv.S3SecretKey) {
 		t.Fatal("the secret key is in genmint's output")
 	}
 }

@@ -273,9 +273,15 @@ func (s *S3Server) Resets() int {
 
 func (s *S3Server) cutMidBody(w http.ResponseWriter, r *http.Request) {
 	io.CopyN(io.Discard, r.Body, r.ContentLength/2)
+	resetConn(s.t, w)
+}
+
+// resetConn closes a request's connection with a TCP reset, answering
+// nothing: a connection cut in the middle of a request.
+func resetConn(t testing.TB, w http.ResponseWriter) {
 	conn, _, err := http.NewResponseController(w).Hijack()
 	if err != nil {
-		s.t.Errorf("cut the connection: %v", err)
+		t.Errorf("cut the connection: %v", err)
 		return
 	}
 	if tc, ok := conn.(*net.TCPConn); ok {
