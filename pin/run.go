@@ -477,36 +477,36 @@ func (e *streamError) Error() string { return fmt.Sprintf("%s: %v", e.dest, e.er
 func (e *streamError) Unwrap() error { return e.err }
 
 // openStreams starts a stream at each Streamer among pinners, after asking
-// it (through the retry wrapper) which roots of the last completed run it
-// already pins: those are not streamed, so a re-run that changes nothing
-// sends nothing.
+// it (through the retry wrapper) which roots it already pins of the last
+// completed run and of the newest run recorded (one that stopped after this
+// destination took its roots, at a later destination): those are not
+// streamed, so a re-run that changes nothing sends nothing.
 // fileBytes(name) estimates a root's bytes, for progress.
 func openStreams(ctx context.Context, db *state.DB, pinners []Pinner, fileBytes func(root string) int64) (*runStreams, error) {
 	rs := &runStreams{}
-	var last *Record
+	var known map[string][]cid.Cid // root name → the CIDs recorded for it
 	for _, p := range pinners {
 		s := asStreamer(p)
 		if s == nil {
 			continue
 		}
-		if last == nil {
+		if known == nil {
 			var err error
-			if last, err = Latest(ctx, db); errors.Is(err, ErrNoPinRun) {
-				last = &Record{}
-			} else if err != nil {
+			if known, err = recordedRoots(ctx, db); err != nil {
 				return nil, err
 			}
 		}
 		have := map[string]bool{}
-		for name, c := range map[string]string{RootImages: last.Roots.Images, RootOriginals: last.Roots.Originals,
-			RootProvenance: last.Roots.Provenance, RootMetadata: last.Roots.Metadata, RootContract: last.Roots.Contract,
-			RootPlaceholderImage: last.Roots.PlaceholderImage, RootPlaceholder: last.Roots.Placeholder} {
-			k, err := cid.Decode(c)
-			if err != nil {
-				continue // none recorded
-			}
-			if have[name], err = p.Pinned(ctx, k); err != nil {
-				return nil, err
+		for name, cids := range known {
+			for _, k := range cids {
+				ok, err := p.Pinned(ctx, k)
+				if err != nil {
+					return nil, err
+				}
+				if ok {
+					have[name] = true
+					break
+				}
 			}
 		}
 		var estimate int64
@@ -519,6 +519,31 @@ func openStreams(ctx context.Context, db *state.DB, pinners []Pinner, fileBytes 
 		rs.list = append(rs.list, runStream{s: s, dest: p.Destination(), have: have})
 	}
 	return rs, nil
+}
+
+// recordedRoots are the root CIDs of the last completed run and of the
+// newest run recorded, by root name.
+func recordedRoots(ctx context.Context, db *state.DB) (map[string][]cid.Cid, error) {
+	known := map[string][]cid.Cid{}
+	for _, read := range []func(context.Context, *state.DB) (*Record, error){Latest, newestRun} {
+		rec, err := read(ctx, db)
+		if errors.Is(err, ErrNoPinRun) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		for name, c := range map[string]string{RootImages: rec.Roots.Images, RootOriginals: rec.Roots.Originals,
+			RootProvenance: rec.Roots.Provenance, RootMetadata: rec.Roots.Metadata, RootContract: rec.Roots.Contract,
+			RootPlaceholderImage: rec.Roots.PlaceholderImage, RootPlaceholder: rec.Roots.Placeholder} {
+			k, err := cid.Decode(c)
+			if err != nil || slices.ContainsFunc(known[name], k.Equals) {
+				continue // none recorded, or the same
+			}
+			known[name] = append(known[name], k)
+		}
+	}
+	return known, nil
 }
 
 // sink returns where root name's blocks go as they are computed (nil: no

@@ -150,6 +150,20 @@ func Latest(ctx context.Context, db *state.DB) (*Record, error) {
 	return readRun(ctx, db.SQL(), id)
 }
 
+// newestRun reads the most recently recorded run, complete or not (a run
+// records its CIDs before any upload), or returns ErrNoPinRun.
+func newestRun(ctx context.Context, db *state.DB) (*Record, error) {
+	var id int64
+	err := db.SQL().QueryRowContext(ctx, `SELECT id FROM pin_runs ORDER BY id DESC LIMIT 1`).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNoPinRun
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read pin runs: %w", err)
+	}
+	return readRun(ctx, db.SQL(), id)
+}
+
 // ReadRun reads one run by id.
 func ReadRun(ctx context.Context, db *state.DB, id int64) (*Record, error) {
 	if err := Migrate(ctx, db); err != nil {
