@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
+	"time"
 
 	blocks "github.com/ipfs/go-block-format"
 	"github.com/ipfs/go-cid"
@@ -95,6 +96,7 @@ const (
 	EventUploading    EventKind = "uploading"     // Destination reported a file of Root (Done of Total)
 	EventSending      EventKind = "sending"       // Root's CAR (Total bytes) is going to Destination
 	EventAlreadyThere EventKind = "already-there" // Destination already holds Root
+	EventGone         EventKind = "gone"          // Destination no longer holds Root (CID), which it was recorded holding: Note says so
 	EventPinned       EventKind = "pinned"        // Destination now holds Root
 	EventDone         EventKind = "done"          // items moved to pinned
 )
@@ -107,6 +109,7 @@ type Event struct {
 	Path        string // the file within Root, for computing/uploading
 	CID         string
 	Done, Total int
+	Note        string // the line to show, for EventGone
 }
 
 // Result is what Run did.
@@ -134,6 +137,10 @@ type Result struct {
 	// uploads/<service>.json (it had lost them), each confirmed again by
 	// its service first.
 	Restored []Upload `json:"restored,omitempty"`
+	// Gone are the uploads uploads/<service>.json recorded that their
+	// service no longer holds: moved to the file's "gone" list, and
+	// uploaded again when they are this run's roots (then in Uploads).
+	Gone []Upload `json:"gone,omitempty"`
 }
 
 // DestinationResult is one destination's share of a run.
@@ -259,10 +266,20 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 	if len(o.Services) > 0 {
 		led := &ledger{dir: o.Dir, db: o.DB}
+		var goneMu sync.Mutex // Pinned runs for several roots at once
 		for _, svc := range o.Services {
-			up := &uploader{svc: svc, ledger: led, dir: filepath.Join(o.Dir, state.Dir, "uploads")}
+			up := &uploader{svc: svc, ledger: led, dir: filepath.Join(o.Dir, state.Dir, "uploads"), again: true, roots: map[string]bool{}}
+			for _, r := range roots {
+				up.roots[r.CID.String()] = true
+			}
 			up.begin = func(root string, size int64) {
 				progress(Event{Kind: EventSending, Root: root, Destination: svc.Destination(), Total: int(size)})
+			}
+			up.gone = func(u Upload, note string) {
+				goneMu.Lock()
+				res.Gone = append(res.Gone, u)
+				goneMu.Unlock()
+				progress(Event{Kind: EventGone, Root: u.Root, Destination: svc.Destination(), CID: u.CID, Note: note})
 			}
 			// A lost database: the uploads the file lists, confirmed
 			// again by the service, before anything is asked or sent.
@@ -374,6 +391,20 @@ func pinOne(ctx context.Context, db *state.DB, runID int64, p Pinner, r Root, la
 	if ok {
 		progress(Event{Kind: EventAlreadyThere, Root: r.Name, Destination: dest, CID: r.CID.String()})
 		return true, savePinned(context.WithoutCancel(ctx), db, runID, dest, r.Name, r.CID.String())
+	}
+	if _, car := p.(*CARFile); !car {
+		// A destination recorded holding r says it does not (unpinned,
+		// garbage-collected, deleted): the records go, so that until it
+		// holds r again nothing counts it as published. (A CAR file is
+		// written whole again; an upload service's ledger has said so.)
+		at, err := forgetPinned(context.WithoutCancel(ctx), db, dest, r.CID.String())
+		if err != nil {
+			return false, err
+		}
+		if !at.IsZero() {
+			progress(Event{Kind: EventGone, Root: r.Name, Destination: dest, CID: r.CID.String(),
+				Note: fmt.Sprintf("%s was recorded holding %s (%s) since %s, but no longer has it: sending it again", dest, r.Name, r.CID, at.UTC().Format(time.RFC3339))})
+		}
 	}
 	want := lay.entries[r.Name]
 	done := 0

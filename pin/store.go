@@ -298,6 +298,28 @@ func savePinned(ctx context.Context, db *state.DB, runID int64, destination, roo
 	})
 }
 
+// forgetPinned deletes every record (of any run) that destination holds c:
+// asked, it said it does not. It returns when the last of them was
+// recorded (the zero time: there was none).
+func forgetPinned(ctx context.Context, db *state.DB, destination, c string) (time.Time, error) {
+	var last string
+	err := db.Tx(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, `SELECT coalesce(max(pinned_at), '') FROM pin_roots WHERE destination = ? AND cid = ?`, destination, c).Scan(&last)
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `DELETE FROM pin_roots WHERE destination = ? AND cid = ?`, destination, c)
+		return err
+	})
+	if err != nil {
+		return time.Time{}, fmt.Errorf("forget %s at %s: %w", c, destination, err)
+	}
+	if last == "" {
+		return time.Time{}, nil
+	}
+	return state.ParseTime(last), nil
+}
+
 // completeRun marks the run complete (every root pinned everywhere asked).
 func completeRun(ctx context.Context, db *state.DB, runID int64) error {
 	return db.Tx(ctx, func(tx *sql.Tx) error {
