@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"github.com/ipfs/go-cid"
-	"github.com/minio/minio-go/v7"
 
 	"github.com/genmint/genmint/internal/testenv"
 )
@@ -88,9 +87,7 @@ func TestS3DeletedObjectIsUploadedAgain(t *testing.T) {
 	if old == nil || len(gone.take()) != 0 {
 		t.Fatalf("no metadata upload recorded: %+v", readLedger(t, dir, "s3"))
 	}
-	if err := s3.core.RemoveObject(ctx, testenv.S3Bucket, old.Key, minio.RemoveObjectOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	srv.Delete(old.Key)
 
 	// The upload again fails: nothing confirms the metadata root any more.
 	refusePut.Store(true)
@@ -309,9 +306,7 @@ func TestGoneUploadOfAnEarlierRunIsAskedOnce(t *testing.T) {
 	if len(readLedger(t, dir, "s3").Uploads) != 7 {
 		t.Fatalf("ledger after the second run: %+v", readLedger(t, dir, "s3"))
 	}
-	if err := s3.core.RemoveObject(ctx, testenv.S3Bucket, old.Key, minio.RemoveObjectOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	srv.Delete(old.Key)
 
 	var gone goneNotes
 	for i := range 2 {
