@@ -89,6 +89,28 @@ func TestPinUploadS3LostStateUploadsNothing(t *testing.T) {
 	if code, out, errOut := run("mint", "--dry-run"); code != 0 || !strings.Contains(out, "Dry run on an in-process chain") {
 		t.Fatalf("mint --dry-run after a lost state.db: %d %s %s", code, out, errOut)
 	}
+	// The metadata object is deleted at the service: pin says so in one
+	// line, uploads it once again, lists the old entry as gone; a re-run
+	// sends and says nothing.
+	srv.Delete("drop/" + meta + ".car")
+	srv.Reset()
+	code, out, errOut = run(append(upload, "--json")...)
+	var again struct {
+		Gone []struct{ Key, Root string } `json:"gone"`
+	}
+	if err := json.Unmarshal([]byte(out), &again); code != 0 || err != nil {
+		t.Fatalf("pin after the object was deleted: %d %v %s %s", code, err, out, errOut)
+	}
+	_, puts, _ = srv.Counts()
+	if len(puts) != 1 || puts["drop/"+meta+".car"] != 1 || len(again.Gone) != 1 || again.Gone[0].Root != "metadata" ||
+		!strings.Contains(errOut, "uploads/s3.json records metadata at drop/"+meta+".car, uploaded ") || !strings.Contains(errOut, "no longer has it: uploading again") {
+		t.Fatalf("pin after the object was deleted: puts %v, gone %+v, stderr:\n%s", puts, again.Gone, errOut)
+	}
+	srv.Reset()
+	code, _, errOut = run(upload...)
+	if parts, puts, n := srv.Counts(); code != 0 || n != 0 || len(parts)+len(puts) != 0 || strings.Contains(errOut, "no longer has it") {
+		t.Fatalf("re-run: exit %d, %d bytes sent, stderr:\n%s", code, n, errOut)
+	}
 	if strings.Contains(p.all.String(), testenv.S3SecretKey) {
 		t.Fatal("the secret key is in genmint's output")
 	}

@@ -232,6 +232,15 @@ func (s *S3Server) SecurityTokens() map[string]int {
 	return out
 }
 
+// Delete removes the object at key, as a user deleting it at the service
+// (in its web console) would.
+func (s *S3Server) Delete(key string) {
+	s.t.Helper()
+	if _, err := s.backend.DeleteObject(S3Bucket, key); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
 // ReportWrongCID makes the server report c as every CAR's root CID.
 func (s *S3Server) ReportWrongCID(c string) {
 	s.mu.Lock()
