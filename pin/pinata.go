@@ -188,6 +188,29 @@ func (p *Pinata) pendingUpload(ctx context.Context, c cid.Cid) (*pinataFile, err
 
 func pending(f pinataFile) bool { return f.CID == "" || f.CID == "pending" }
 
+// accepted returns the file Pinata holds under the name of c's CAR, imported
+// or still pending, or nil. It is asked before an upload is tried again: a
+// request whose body was sent and whose answer was lost (a connection
+// reset, a 5xx, a timeout) may have been accepted, and a second upload
+// would be paid twice. The name is asked twice, because the List Files
+// documentation does not say whether a list by name includes the files
+// whose CID is still pending.
+func (p *Pinata) accepted(ctx context.Context, c cid.Cid) (*pinataFile, error) {
+	name := "name=" + url.QueryEscape(carName(c))
+	for _, q := range []string{name, name + "&cidPending=true"} {
+		files, err := p.list(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range files {
+			if f.Name == carName(c) {
+				return &f, nil
+			}
+		}
+	}
+	return nil, nil
+}
+
 // Find implements CARService: the public files with this CID; else an
 // upload of c's CAR that Pinata is still importing (left by a killed run),
 // waited for rather than paid for twice.
@@ -286,7 +309,18 @@ func (p *Pinata) Upload(ctx context.Context, c cid.Cid, name string, car CAROnDi
 
 func (p *Pinata) single(ctx context.Context, c cid.Cid, name string, car CAROnDisk) (pinataFile, error) {
 	var out struct{ Data pinataFile }
-	err := retry.Do(ctx, p.o.Retry, func(int) error {
+	err := retry.Do(ctx, p.o.Retry, func(try int) error {
+		if try > 1 {
+			// The last try may have been accepted: wait for that file
+			// rather than pay for a second upload.
+			f, err := p.accepted(ctx, c)
+			if err != nil || f != nil {
+				if f != nil {
+					out.Data = *f
+				}
+				return err
+			}
+		}
 		fh, err := os.Open(car.Path)
 		if err != nil {
 			return err
@@ -346,7 +380,17 @@ func (p *Pinata) tus(ctx context.Context, c cid.Cid, name string, car CAROnDisk)
 		b64 := func(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
 		meta := "filename " + b64(carName(c)) + ",filetype " + b64("application/vnd.ipld.car") + ",network " + b64("public") + ",car " + b64("true")
 		h := http.Header{}
-		err := retry.Do(ctx, p.o.Retry, func(int) error {
+		var done *pinataFile
+		err := retry.Do(ctx, p.o.Retry, func(try int) error {
+			if try > 1 {
+				// As for a single request: an answer lost is not a
+				// request refused; Pinata may hold the file already.
+				f, err := p.accepted(ctx, c)
+				if err != nil || f != nil {
+					done = f
+					return err
+				}
+			}
 			req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.o.Uploads+"/files", nil)
 			if err != nil {
 				return err
@@ -358,6 +402,9 @@ func (p *Pinata) tus(ctx context.Context, c cid.Cid, name string, car CAROnDisk)
 		})
 		if err != nil {
 			return pinataFile{}, err
+		}
+		if done != nil {
+			return *done, nil
 		}
 		l, err := url.Parse(h.Get("Location"))
 		if err != nil || h.Get("Location") == "" {
