@@ -68,8 +68,8 @@ import (
 // shape of error bodies (read as {"error": …} when JSON, else as text,
 // shortened); how a failed CAR import shows in the API (only the webhook
 // is documented: here a file that disappears while its CID is pending is a
-// failed import, and one still pending when the retry policy runs out is
-// an error that records nothing); what Upload-Cid holds for an asynchronous
+// failed import, and one still pending after ImportWait of its size is an
+// error that records nothing); how long an import takes; what Upload-Cid holds for an asynchronous
 // CAR import (when it is not a CID, the file is found by its name among
 // the pending ones); and which error a free plan gets for car=true.
 const (
@@ -87,9 +87,10 @@ type PinataOptions struct {
 	// SingleLimit is the largest single-request upload (default
 	// PinataSingleLimit); ChunkSize the TUS chunk (default 45 MiB).
 	SingleLimit, ChunkSize int64
-	// Poll is the wait between checks of an upload's CID (default 2 s);
-	// Retry the one retry policy (zero: DefaultRetry), which also bounds
-	// how long an upload may stay without a CID.
+	// Poll is the first wait between checks of an upload's CID (default
+	// 2 s; the waits double up to 30 s, for ImportWait of the CAR's size);
+	// Retry the one retry policy (zero: DefaultRetry), whose Sleep those
+	// waits go through.
 	Poll  time.Duration
 	Retry RetryPolicy
 	// StateDir holds each unfinished TUS upload's URL (<cid>.tus), so a
@@ -238,7 +239,7 @@ func (p *Pinata) Find(ctx context.Context, c cid.Cid, known *Upload) (*Upload, e
 	if err != nil || f == nil {
 		return nil, err
 	}
-	done, err := p.wait(ctx, *f)
+	done, err := p.wait(ctx, *f, f.Size)
 	if errors.Is(err, ErrPinataImportFailed) {
 		return nil, nil // that upload failed: upload again
 	}
@@ -253,32 +254,32 @@ func (p *Pinata) Find(ctx context.Context, c cid.Cid, known *Upload) (*Upload, e
 var ErrPinataImportFailed = errors.New("the CAR import failed")
 
 // wait polls the file until Pinata reports its CID: a CAR import is
-// asynchronous. A file that disappears meanwhile failed to import; one
-// still pending when the retry policy runs out is an error too. Either way
-// nothing is recorded, and a re-run asks again.
-func (p *Pinata) wait(ctx context.Context, f pinataFile) (pinataFile, error) {
-	err := retry.Do(ctx, p.o.Retry, func(int) error {
+// asynchronous, and takes longer the larger the CAR (n bytes), so the
+// checks go on for ImportWait(n), less and less often. A file that
+// disappears meanwhile failed to import; one still pending at the end is
+// an error too. Either way nothing is recorded, and a re-run asks again
+// (and finds a pending file by its name).
+func (p *Pinata) wait(ctx context.Context, f pinataFile, n int64) (pinataFile, error) {
+	done, err := awaitImport(ctx, p.o.Retry, p.o.Poll, n, func() (bool, error) {
 		if !pending(f) {
-			return nil
-		}
-		if err := retry.Sleep(ctx, p.o.Poll); err != nil {
-			return err
+			return true, nil
 		}
 		var out struct{ Data pinataFile }
 		err := p.do(ctx, http.MethodGet, p.o.API+"/files/public/"+url.PathEscape(f.ID), nil, "", 0, &out)
 		if isHTTPStatus(err, http.StatusNotFound) {
-			return fmt.Errorf("%s: %w: Pinata dropped file %s (%s) before it had a CID (Pinata reports why by webhook and in its app; CAR uploads need a paid plan, the public network and one root)",
+			return false, fmt.Errorf("%s: %w: Pinata dropped file %s (%s) before it had a CID (Pinata reports why by webhook and in its app; CAR uploads need a paid plan, the public network and one root)",
 				p.Destination(), ErrPinataImportFailed, f.ID, f.Name)
 		}
 		if err != nil {
-			return err
+			return false, err
 		}
 		f = out.Data
-		if pending(f) {
-			return &TemporaryError{Err: fmt.Errorf("%s: file %s (%s) is still pending: Pinata has not finished importing the CAR; re-run later to check again", p.Destination(), f.ID, f.Name)}
-		}
-		return nil
+		return !pending(f), nil
 	})
+	if err == nil && !done {
+		err = &TemporaryError{Err: fmt.Errorf("%s: file %s (%s) is still pending after %s: Pinata has not finished importing the CAR; re-run later to check again (the upload is found by its name, not sent again)",
+			p.Destination(), f.ID, f.Name, ImportWait(n).Round(time.Second))}
+	}
 	return f, err
 }
 
@@ -296,7 +297,7 @@ func (p *Pinata) Upload(ctx context.Context, c cid.Cid, name string, car CAROnDi
 	if err != nil {
 		return nil, err
 	}
-	if f, err = p.wait(ctx, f); err != nil {
+	if f, err = p.wait(ctx, f, car.Size); err != nil {
 		return nil, err
 	}
 	u := p.upload(f)
