@@ -18,6 +18,7 @@ import (
 
 	"github.com/ipfs/go-cid"
 
+	"github.com/genmint/genmint/internal/fsatomic"
 	"github.com/genmint/genmint/internal/neterr"
 	"github.com/genmint/genmint/internal/retry"
 	"github.com/genmint/genmint/internal/usage"
@@ -414,8 +415,17 @@ func (p *Pinata) tus(ctx context.Context, c cid.Cid, name string, car CAROnDisk)
 		base, _ := url.Parse(p.o.Uploads + "/files")
 		loc = base.ResolveReference(l).String()
 		if mark != "" {
-			_ = os.MkdirAll(p.o.StateDir, 0o755)
-			_ = os.WriteFile(mark, []byte(loc+"\n"), 0o644)
+			// The mark is what lets a killed run resume instead of paying
+			// again: written whole or not at all, and an upload that
+			// cannot be marked is not begun.
+			err := os.MkdirAll(p.o.StateDir, 0o755)
+			if err == nil {
+				err = fsatomic.WriteFile(mark, []byte(loc+"\n"), 0o644)
+			}
+			if err != nil {
+				_ = p.deleteTUS(ctx, loc)
+				return pinataFile{}, fmt.Errorf("record the TUS upload of %s, so that a re-run resumes it: %w", name, err)
+			}
 		}
 	}
 	fh, err := os.Open(car.Path)
@@ -453,6 +463,16 @@ func (p *Pinata) tus(ctx context.Context, c cid.Cid, name string, car CAROnDisk)
 			defer end()
 			return p.doTUS(ctx, http.MethodPatch, loc, body, n, offset, &h)
 		})
+		if err != nil && ctx.Err() == nil && !IsTemporary(err) {
+			// Refused for good: a re-run could not resume it. Terminate it
+			// (TUS termination) so nothing half-stored is left behind.
+			if mark != "" {
+				err = errors.Join(err, p.terminate(ctx, mark))
+			} else {
+				err = errors.Join(err, p.deleteTUS(ctx, loc))
+			}
+			return pinataFile{}, fmt.Errorf("%w (the TUS upload was terminated)", err)
+		}
 		if err != nil {
 			return pinataFile{}, fmt.Errorf("%w (the upload is kept: re-run to resume from byte %d)", err, offset)
 		}
@@ -492,6 +512,13 @@ func (p *Pinata) tus(ctx context.Context, c cid.Cid, name string, car CAROnDisk)
 		f = &files[0]
 	}
 	return *f, nil
+}
+
+// deleteTUS terminates the TUS upload at loc (the TUS termination
+// extension), under the retry policy, even once ctx has ended.
+func (p *Pinata) deleteTUS(ctx context.Context, loc string) error {
+	ctx = context.WithoutCancel(ctx)
+	return retry.Do(ctx, p.o.Retry, func(int) error { return p.doTUS(ctx, http.MethodDelete, loc, nil, 0, 0, nil) })
 }
 
 func (p *Pinata) doTUS(ctx context.Context, method, loc string, body io.Reader, n, offset int64, h *http.Header) error {
