@@ -20,7 +20,9 @@ import (
 
 	"github.com/genmint/genmint/internal/fsatomic"
 	"github.com/genmint/genmint/internal/neterr"
+	"github.com/genmint/genmint/internal/redact"
 	"github.com/genmint/genmint/internal/retry"
+	"github.com/genmint/genmint/internal/termtext"
 	"github.com/genmint/genmint/internal/usage"
 )
 
@@ -602,22 +604,21 @@ func (p *Pinata) send(req *http.Request, n int64, out any, h *http.Header) error
 		return nil
 	}
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<10))
-	msg := strings.TrimSpace(string(b))
+	msg := string(b)
 	var e struct {
 		Error any `json:"error"`
 	}
 	if json.Unmarshal(b, &e) == nil && e.Error != nil {
 		msg = fmt.Sprint(e.Error)
 	}
+	// One line, shortened, safe for a terminal, whatever Pinata sent.
+	msg = termtext.Line(oneLine(redact.Secrets(msg, p.o.JWT)))
 	switch {
 	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
 		return usage.Errorf("%s refused the JWT in PINATA_JWT (HTTP %d): put a valid key's JWT (with files:write) in PINATA_JWT", p.Destination(), resp.StatusCode)
 	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
 		return &TemporaryError{StatusCode: resp.StatusCode, RetryAfter: retry.After(resp.Header, time.Now()),
 			Err: fmt.Errorf("%s answered %s", p.Destination(), resp.Status)}
-	}
-	if len(msg) > 300 {
-		msg = msg[:300] + "…"
 	}
 	hint := ""
 	if req.Method == http.MethodPost || req.Method == http.MethodPatch {
