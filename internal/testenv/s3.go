@@ -30,6 +30,8 @@ const (
 // HeadObject/GetObject answer the root CID in x-amz-meta-cid. The CID is
 // computed by importing the stored bytes into a real Kubo (dag/import),
 // never taken from the client: an x-amz-meta-cid genmint sends is dropped.
+// Every request's SigV4 signature is checked (checkSigV4) against
+// S3AccessKey and S3SecretKey, so a wrong secret is refused as S3 does.
 type S3Server struct {
 	*httptest.Server
 	t       testing.TB
@@ -63,12 +65,12 @@ func StartS3(t testing.TB, kubo *KuboDaemon) *S3Server {
 	inner := fake.Server()
 	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		r.Header.Del("X-Amz-Meta-Cid") // never trust what the client says the CID is
-		// gofakes3 checks no signature; the wrapper at least refuses an
-		// unknown access key, as S3 does (403 InvalidAccessKeyId).
-		if !strings.Contains(r.Header.Get("Authorization"), "Credential="+S3AccessKey+"/") {
+		// gofakes3 checks no signature: the wrapper checks SigV4 itself,
+		// as S3 does (403 InvalidAccessKeyId, SignatureDoesNotMatch).
+		if code, msg := checkSigV4(r, S3AccessKey, S3SecretKey); code != "" {
 			w.Header().Set("Content-Type", "application/xml")
 			w.WriteHeader(http.StatusForbidden)
-			fmt.Fprint(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>InvalidAccessKeyId</Code><Message>The AWS Access Key Id you provided does not exist in our records.</Message></Error>`)
+			fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>%s</Code><Message>%s</Message></Error>`, code, msg)
 			return
 		}
 		bucket, key, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
