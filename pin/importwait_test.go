@@ -2,6 +2,7 @@ package pin
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -19,7 +20,7 @@ import (
 // stop there — so a large CAR is waited for minutes or hours, not the
 // retry policy's few tries. Nothing here is timed: the waits are counted.
 func TestPinataWaitIsSizedToTheCAR(t *testing.T) {
-	srv := newPinataServer(t)
+	srv := testenv.StartPinata(t)
 	inner := srv.Config.Handler
 	var mu sync.Mutex
 	polls := 0
@@ -28,7 +29,8 @@ func TestPinataWaitIsSizedToTheCAR(t *testing.T) {
 			mu.Lock()
 			polls++
 			mu.Unlock()
-			writeJSON(w, map[string]any{"data": map[string]any{"id": r.PathValue("id"), "name": "x.car", "cid": "pending"}})
+			w.Header().Set("Content-Type", "application/json")
+			io.WriteString(w, `{"data":{"id":"0195a5c4-242f-7c01-bee8-000000000001","name":"x.car","cid":"pending"}}`)
 			return
 		}
 		inner.ServeHTTP(w, r)

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/genmint/genmint/internal/testenv"
 )
 
 // An error body that spans lines (text, or JSON whose message does) is
@@ -16,7 +18,7 @@ func TestPinataErrorBodyIsOneLine(t *testing.T) {
 		"upstream failure\r\n\tat gateway 7\n\n<html>\n" + pinataJWT + "\x1b[31m</html>\n",
 		`{"error":{"reason":"BAD_REQUEST","details":"first line\nsecond line\n` + pinataJWT + `"}}`,
 	} {
-		srv := newPinataServer(t)
+		srv := testenv.StartPinata(t)
 		srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			w.WriteHeader(http.StatusBadRequest)
 			io.WriteString(w, body)

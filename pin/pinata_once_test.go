@@ -1,8 +1,10 @@
 package pin
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
+	"mime/multipart"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -12,6 +14,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/genmint/genmint/internal/testenv"
 	"github.com/genmint/genmint/state"
 )
 
@@ -35,7 +38,7 @@ func TestPinataLostAnswerIsNotUploadedTwice(t *testing.T) {
 		{"502", func(w http.ResponseWriter) { w.WriteHeader(http.StatusBadGateway) }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			srv := newPinataServer(t)
+			srv := testenv.StartPinata(t)
 			inner := srv.Config.Handler
 			var mu sync.Mutex
 			lost := 0
@@ -59,9 +62,7 @@ func TestPinataLostAnswerIsNotUploadedTwice(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			srv.mu.Lock()
-			uploads := srv.uploads
-			srv.mu.Unlock()
+			uploads, _ := srv.Counts()
 			if lost < 1 || uploads != 5 || len(res.Uploads) != 5 {
 				t.Fatalf("%d uploads reached Pinata for 5 roots (%d confirmed): want each exactly once", uploads, len(res.Uploads))
 			}
@@ -75,7 +76,7 @@ func TestPinataLostAnswerIsNotUploadedTwice(t *testing.T) {
 // were lost), and the retry takes that file instead of creating a second
 // upload.
 func TestPinataTUSCreationRetryAsksFirst(t *testing.T) {
-	srv := newPinataServer(t)
+	srv := testenv.StartPinata(t)
 	dir, db := newCollection(t, 2, 64)
 	inner := srv.Config.Handler
 	var mu sync.Mutex
@@ -99,15 +100,23 @@ func TestPinataTUSCreationRetryAsksFirst(t *testing.T) {
 				if err != nil {
 					t.Errorf("the CAR being uploaded: %v", err)
 				}
-				c, err := importCAR(b)
-				if err != nil {
-					t.Errorf("import %s: %v", name, err)
+				// The whole CAR, sent through the stand-in's own upload.
+				var body bytes.Buffer
+				mw := multipart.NewWriter(&body)
+				for k, v := range map[string]string{"network": "public", "name": name, "car": "true"} {
+					mw.WriteField(k, v)
 				}
-				srv.mu.Lock()
-				f := &pinataStored{id: srv.newID(), name: name, cid: c, length: int64(len(b)), car: true}
-				f.data.Write(b)
-				srv.files[f.id] = f
-				srv.mu.Unlock()
+				fw, _ := mw.CreateFormFile("file", name)
+				fw.Write(b)
+				mw.Close()
+				up := httptest.NewRequest(http.MethodPost, "/v3/files", &body)
+				up.Header.Set("Authorization", r.Header.Get("Authorization"))
+				up.Header.Set("Content-Type", mw.FormDataContentType())
+				rec := httptest.NewRecorder()
+				inner.ServeHTTP(rec, up)
+				if rec.Code != http.StatusOK {
+					t.Errorf("the stand-in refused the upload: %d %s", rec.Code, rec.Body)
+				}
 				w.WriteHeader(http.StatusBadGateway)
 				return
 			}

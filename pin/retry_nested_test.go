@@ -43,7 +43,7 @@ func TestS3ExhaustedHeadEndsTheWait(t *testing.T) {
 // Pinata's file answering 503 while the client waits for its CID: as many
 // requests as the policy's tries, not their square.
 func TestPinataExhaustedPollEndsTheWait(t *testing.T) {
-	srv := newPinataServer(t)
+	srv := testenv.StartPinata(t)
 	inner := srv.Config.Handler
 	var mu sync.Mutex
 	polls := 0

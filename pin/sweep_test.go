@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -61,40 +60,11 @@ func TestS3SweepAbortsStaleMultipartUploads(t *testing.T) {
 	}
 }
 
-// tusFront wraps the Pinata stand-in with the TUS termination extension
-// (DELETE on an upload's URL) and counts the uploads it terminated.
-func tusFront(srv *pinataServer) (deleted func() []string) {
-	inner := srv.Config.Handler
-	var mu sync.Mutex
-	var ids []string
-	srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodDelete || r.Header.Get("Authorization") != "Bearer "+pinataJWT {
-			inner.ServeHTTP(w, r)
-			return
-		}
-		id := strings.TrimPrefix(r.URL.Path, "/v3/files/")
-		srv.mu.Lock()
-		_, ok := srv.tus[id]
-		delete(srv.tus, id)
-		srv.mu.Unlock()
-		if !ok {
-			http.NotFound(w, r)
-			return
-		}
-		mu.Lock()
-		ids = append(ids, id)
-		mu.Unlock()
-		w.WriteHeader(http.StatusNoContent)
-	})
-	return func() []string { mu.Lock(); defer mu.Unlock(); return slices.Clone(ids) }
-}
-
 // A TUS mark left for a root the collection no longer has is terminated
 // (DELETE reaches Pinata) and removed, and the run says so; the current
 // roots upload as usual.
 func TestPinataSweepTerminatesStaleTUSUploads(t *testing.T) {
-	srv := newPinataServer(t)
-	deleted := tusFront(srv)
+	srv := testenv.StartPinata(t)
 	stateDir := t.TempDir()
 	p, err := NewPinata(PinataOptions{JWT: pinataJWT, Uploads: srv.URL + "/v3", API: srv.URL + "/v3", SingleLimit: 1 << 10,
 		ChunkSize: 8 << 10, Poll: time.Millisecond, Retry: testRetry, StateDir: stateDir})
@@ -121,7 +91,7 @@ func TestPinataSweepTerminatesStaleTUSUploads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := deleted(); len(got) != 1 || "/v3/files/"+got[0] != loc {
+	if got := srv.Terminated(); len(got) != 1 || "/v3/files/"+got[0] != loc {
 		t.Fatalf("terminated %v, want the stale upload %s", got, loc)
 	}
 	if _, err := os.Stat(mark); !errors.Is(err, os.ErrNotExist) {
@@ -135,8 +105,7 @@ func TestPinataSweepTerminatesStaleTUSUploads(t *testing.T) {
 // A TUS upload refused for good (a PATCH answered 400) is terminated and
 // its mark removed: nothing half-stored is left, and the error says so.
 func TestPinataTUSRefusedIsTerminated(t *testing.T) {
-	srv := newPinataServer(t)
-	deleted := tusFront(srv)
+	srv := testenv.StartPinata(t)
 	inner := srv.Config.Handler
 	srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPatch {
@@ -156,7 +125,7 @@ func TestPinataTUSRefusedIsTerminated(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "terminated") || strings.Contains(err.Error(), "resume") {
 		t.Fatalf("a refused PATCH: %v", err)
 	}
-	if got := deleted(); len(got) != 1 {
+	if got := srv.Terminated(); len(got) != 1 {
 		t.Fatalf("terminated %v, want the refused upload", got)
 	}
 	if marks, _ := filepath.Glob(filepath.Join(stateDir, "*.tus")); len(marks) != 0 {
@@ -167,8 +136,7 @@ func TestPinataTUSRefusedIsTerminated(t *testing.T) {
 // A TUS upload whose mark cannot be written is not begun: without the mark
 // a killed run could not resume it. The created upload is terminated.
 func TestPinataTUSMarkWriteFailureStops(t *testing.T) {
-	srv := newPinataServer(t)
-	deleted := tusFront(srv)
+	srv := testenv.StartPinata(t)
 	notDir := filepath.Join(t.TempDir(), "file")
 	writeFile(t, notDir, []byte("a file where the state folder should be"))
 	p, err := NewPinata(PinataOptions{JWT: pinataJWT, Uploads: srv.URL + "/v3", API: srv.URL + "/v3", SingleLimit: 1 << 10,
@@ -181,10 +149,8 @@ func TestPinataTUSMarkWriteFailureStops(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "record the TUS upload") {
 		t.Fatalf("an unwritable mark: %v", err)
 	}
-	srv.mu.Lock()
-	patched := srv.uploads
-	srv.mu.Unlock()
-	if got := deleted(); len(got) != 1 || patched != 0 {
+	patched, _ := srv.Counts()
+	if got := srv.Terminated(); len(got) != 1 || patched != 0 {
 		t.Fatalf("terminated %v, %d PATCHes: want the created upload terminated, no byte sent", got, patched)
 	}
 }
