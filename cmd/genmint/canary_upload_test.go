@@ -63,6 +63,7 @@ func TestUploadSecretsAppearNowhere(t *testing.T) {
 	}))
 	t.Cleanup(front.Close)
 	srv := testenv.StartS3(t, testenv.StartKubo(t))
+	srv.UseSecret(s3Canary) // signatures are checked: the canary is the secret
 	var unavailable atomic.Bool
 	inner := srv.Config.Handler
 	srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
