@@ -271,8 +271,17 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if len(o.Services) > 0 {
 		led := &ledger{dir: o.Dir, db: o.DB}
 		var goneMu sync.Mutex // Pinned runs for several roots at once
+		carDir := filepath.Join(o.Dir, state.Dir, "uploads")
+		keep := make([]cid.Cid, len(roots))
+		for i, r := range roots {
+			keep[i] = r.CID
+		}
+		started, err := startedUploads(carDir)
+		if err != nil {
+			return nil, err
+		}
 		for _, svc := range o.Services {
-			up := &uploader{svc: svc, ledger: led, dir: filepath.Join(o.Dir, state.Dir, "uploads"), again: true, roots: map[string]bool{}}
+			up := &uploader{svc: svc, ledger: led, dir: carDir, again: true, roots: map[string]bool{}}
 			for _, r := range roots {
 				up.roots[r.CID.String()] = true
 			}
@@ -295,17 +304,18 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			// Unfinished uploads of roots no longer the collection's would
 			// never be resumed: end them.
 			if sw, ok := svc.(Sweeper); ok {
-				keep := make([]cid.Cid, len(roots))
-				for i, r := range roots {
-					keep[i] = r.CID
-				}
-				ended, err := sw.Sweep(ctx, keep)
+				ended, err := sw.Sweep(ctx, keep, started)
 				res.Aborted = append(res.Aborted, ended...)
 				if err != nil {
 					return nil, err
 				}
 			}
 			pinners = append(slices.Clone(pinners), up)
+		}
+		// Every service has ended what it had of them: the CARs of roots
+		// the collection no longer has go too.
+		if err := removeStaleCARs(carDir, keep, started); err != nil {
+			return nil, err
 		}
 	}
 	for _, p := range pinners {

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/ipfs/go-cid"
@@ -19,11 +20,16 @@ import (
 // an S3 multipart upload's parts are billed until it is aborted. Run calls
 // Sweep before uploading to the service.
 type Sweeper interface {
-	// Sweep ends the unfinished uploads genmint started (recognised by
-	// the name genmint gives a root's CAR) whose root is not in keep, and
-	// returns one description of each it ended. Uploads of a root in keep
-	// are left to be resumed.
-	Sweep(ctx context.Context, keep []cid.Cid) ([]string, error)
+	// Sweep ends the unfinished uploads this collection started whose
+	// root is not in keep, and returns one description of each it ended.
+	// Uploads of a root in keep are left to be resumed. started are the
+	// roots the collection began uploading and never confirmed (their
+	// CAR is still in .genmint/uploads): a service whose unfinished
+	// uploads are seen by every client of the account (an S3 bucket two
+	// collections may share) ends only those; one whose marks are the
+	// collection's own files (Pinata's TUS marks) ends every mark not in
+	// keep.
+	Sweep(ctx context.Context, keep, started []cid.Cid) ([]string, error)
 }
 
 var (
@@ -41,6 +47,40 @@ func carRoot(name string) (cid.Cid, bool) {
 	return c, err == nil && c.String() == s
 }
 
+// startedUploads are the roots whose CAR is in dir (.genmint/uploads): an
+// upload of each began and no service confirmed it yet (a confirmed
+// upload removes its CAR).
+func startedUploads(dir string) ([]cid.Cid, error) {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var started []cid.Cid
+	for _, e := range entries {
+		if c, ok := carRoot(e.Name()); ok && e.Type().IsRegular() {
+			started = append(started, c)
+		}
+	}
+	return started, nil
+}
+
+// removeStaleCARs removes from dir the CARs of started roots not in keep,
+// once their unfinished uploads are ended.
+func removeStaleCARs(dir string, keep, started []cid.Cid) error {
+	for _, c := range started {
+		if kept(keep, c) {
+			continue
+		}
+		if err := os.Remove(filepath.Join(dir, carName(c))); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+	}
+	return nil
+}
+
 func kept(keep []cid.Cid, c cid.Cid) bool {
 	for _, k := range keep {
 		if k.Equals(c) {
@@ -51,10 +91,14 @@ func kept(keep []cid.Cid, c cid.Cid) bool {
 }
 
 // Sweep implements Sweeper: the unfinished multipart uploads directly under
-// PREFIX/ named <cid>.car for a CID not in keep are aborted. Other keys
-// (not named as genmint names a root's CAR, or under another prefix) are
-// never touched.
-func (s *S3) Sweep(ctx context.Context, keep []cid.Cid) ([]string, error) {
+// PREFIX/ named <cid>.car for a CID in started and not in keep are
+// aborted. Other keys (another collection's upload in the same bucket, a
+// key not named as genmint names a root's CAR, or under another prefix)
+// are never touched, and nothing is listed when started has no such CID.
+func (s *S3) Sweep(ctx context.Context, keep, started []cid.Cid) ([]string, error) {
+	if !slices.ContainsFunc(started, func(c cid.Cid) bool { return !kept(keep, c) }) {
+		return nil, nil
+	}
 	prefix := ""
 	if s.o.Prefix != "" {
 		prefix = s.o.Prefix + "/"
@@ -76,7 +120,7 @@ func (s *S3) Sweep(ctx context.Context, keep []cid.Cid) ([]string, error) {
 			return nil, err
 		}
 		for _, u := range res.Uploads {
-			if c, ok := carRoot(strings.TrimPrefix(u.Key, prefix)); ok && strings.HasPrefix(u.Key, prefix) && !kept(keep, c) {
+			if c, ok := carRoot(strings.TrimPrefix(u.Key, prefix)); ok && strings.HasPrefix(u.Key, prefix) && !kept(keep, c) && kept(started, c) {
 				stale = append(stale, upload{u.Key, u.UploadID})
 			}
 		}
@@ -101,7 +145,7 @@ func (s *S3) Sweep(ctx context.Context, keep []cid.Cid) ([]string, error) {
 // Sweep implements Sweeper: each TUS upload whose mark (<cid>.tus in
 // StateDir) names a root not in keep is terminated (DELETE, the TUS
 // termination extension) and its mark removed.
-func (p *Pinata) Sweep(ctx context.Context, keep []cid.Cid) ([]string, error) {
+func (p *Pinata) Sweep(ctx context.Context, keep, _ []cid.Cid) ([]string, error) {
 	if p.o.StateDir == "" {
 		return nil, nil
 	}

@@ -17,17 +17,21 @@ import (
 	"github.com/genmint/genmint/internal/testenv"
 )
 
-// Unfinished multipart uploads genmint started (PREFIX/<cid>.car) for a
-// root not among the current ones — an interrupted run whose item was
-// regenerated since — are aborted; the current root's (to be resumed) and
-// keys genmint does not name that way, or under another prefix, are left.
+// Unfinished multipart uploads this collection started (PREFIX/<cid>.car,
+// its CAR left in .genmint/uploads) for a root not among the current ones
+// — an interrupted run whose item was regenerated since — are aborted; the
+// current root's (to be resumed), another collection's in the same bucket
+// and prefix (a root this one never began), and keys genmint does not name
+// that way, or under another prefix, are left.
 func TestS3SweepAbortsStaleMultipartUploads(t *testing.T) {
 	srv := testenv.StartS3(t, nil)
 	s := testS3(t, srv.URL, 1<<20) // prefix drop1
 	ctx := context.Background()
 	const stale = "bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy"
+	const others = "bafkreie7q3iidccmpvszul7kudcvvuavuo7u6gzlbobczuk5nqk3b4akba"
 	current, _ := carRoot("bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi.car")
-	keys := []string{"drop1/" + stale + ".car", "drop1/" + current.String() + ".car", "drop1/notes.car", "drop1/sub/" + stale + ".car", "other/" + stale + ".car"}
+	staleCID, _ := carRoot(stale + ".car")
+	keys := []string{"drop1/" + stale + ".car", "drop1/" + current.String() + ".car", "drop1/" + others + ".car", "drop1/notes.car", "drop1/sub/" + stale + ".car", "other/" + stale + ".car"}
 	for _, k := range keys {
 		id, err := s.core.NewMultipartUpload(ctx, testenv.S3Bucket, k, minio.PutObjectOptions{})
 		if err != nil {
@@ -37,7 +41,11 @@ func TestS3SweepAbortsStaleMultipartUploads(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	ended, err := s.Sweep(ctx, []cid.Cid{current})
+	// Nothing this collection began is stale: nothing is even listed.
+	if ended, err := s.Sweep(ctx, []cid.Cid{current}, []cid.Cid{current}); err != nil || len(ended) != 0 {
+		t.Fatalf("ended %q, %v", ended, err)
+	}
+	ended, err := s.Sweep(ctx, []cid.Cid{current}, []cid.Cid{staleCID, current})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,5 +160,45 @@ func TestPinataTUSMarkWriteFailureStops(t *testing.T) {
 	patched, _ := srv.Counts()
 	if got := srv.Terminated(); len(got) != 1 || patched != 0 {
 		t.Fatalf("terminated %v, %d PATCHes: want the created upload terminated, no byte sent", got, patched)
+	}
+}
+
+// A run with an S3 destination ends the multipart upload an earlier run of
+// this collection began for a root it no longer has (its CAR still in
+// .genmint/uploads) and removes that CAR; another collection's unfinished
+// upload under the same prefix is left alone, and the run uploads as usual.
+func TestRunSweepsOnlyItsOwnStaleUploads(t *testing.T) {
+	srv := testenv.StartS3(t, testenv.StartKubo(t))
+	s := testS3(t, srv.URL, 1<<20) // prefix drop1
+	ctx := context.Background()
+	const stale = "bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy"
+	const others = "bafkreie7q3iidccmpvszul7kudcvvuavuo7u6gzlbobczuk5nqk3b4akba"
+	for _, c := range []string{stale, others} {
+		if _, err := s.core.NewMultipartUpload(ctx, testenv.S3Bucket, "drop1/"+c+".car", minio.PutObjectOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dir, db := newCollection(t, 2, 64)
+	staleCAR := filepath.Join(dir, ".genmint", "uploads", stale+".car")
+	if err := os.MkdirAll(filepath.Dir(staleCAR), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, staleCAR, []byte("the CAR of a root regenerated since"))
+	res, err := Run(ctx, Options{Dir: dir, DB: db, Collection: testCollection, Services: []CARService{s}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Aborted) != 1 || !strings.Contains(res.Aborted[0], stale) || len(res.Uploads) != 5 {
+		t.Fatalf("aborted %q, %d uploads", res.Aborted, len(res.Uploads))
+	}
+	if _, err := os.Stat(staleCAR); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("the stale CAR is still there: %v", err)
+	}
+	left, err := s.core.ListMultipartUploads(ctx, testenv.S3Bucket, "drop1/", "", "", "", 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(left.Uploads) != 1 || left.Uploads[0].Key != "drop1/"+others+".car" {
+		t.Fatalf("unfinished uploads left %+v, want the other collection's only", left.Uploads)
 	}
 }
