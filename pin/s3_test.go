@@ -128,7 +128,7 @@ func TestS3WrongCIDIsRefused(t *testing.T) {
 	dir, db := newCollection(t, 2, 32)
 	ctx := context.Background()
 	_, err := Run(ctx, Options{Dir: dir, DB: db, Collection: testCollection, Services: []CARService{testS3(t, srv.URL, 64<<10)}, Concurrency: 1})
-	if !errors.Is(err, ErrCIDMismatch) || !strings.Contains(err.Error(), wrong) {
+	if !errors.Is(err, ErrCIDMismatch) || !strings.Contains(err.Error(), wrong) || !strings.Contains(err.Error(), ".car there, run pin again") {
 		t.Fatalf("wrong CID: %v", err)
 	}
 	dry, derr := Run(ctx, Options{Dir: dir, DB: db, Collection: testCollection, DryRun: true})

@@ -384,8 +384,8 @@ func (u *uploader) Pinned(ctx context.Context, c cid.Cid) (bool, error) {
 		return false, nil
 	}
 	if got.CID != c.String() {
-		return false, fmt.Errorf("%w: %s holds %s as %s, genmint computed %s: nothing was marked published",
-			ErrCIDMismatch, u.svc.Destination(), got.Key, got.CID, c)
+		return false, fmt.Errorf("%w: %s holds %s as %s, genmint computed %s: nothing was marked published; delete %s there (it is not this root's content) and run pin again",
+			ErrCIDMismatch, u.svc.Destination(), got.Key, got.CID, c, got.Key)
 	}
 	if known != nil && known.Key == got.Key {
 		// The file already says so; the database may not (it was lost):
@@ -496,8 +496,8 @@ func (u *uploader) Pin(ctx context.Context, r Root) (cid.Cid, error) {
 		return cid.Undef, fmt.Errorf("%s reported %q for %s: not a CID", u.svc.Destination(), got.CID, r.Name)
 	}
 	if !gc.Equals(r.CID) {
-		return gc, fmt.Errorf("%w: %s reports %s for %s, genmint computed %s: nothing was marked published",
-			ErrCIDMismatch, u.svc.Destination(), gc, r.Name, r.CID)
+		return gc, fmt.Errorf("%w: %s reports %s for %s, genmint computed %s: nothing was marked published; the service imported the CAR otherwise: delete %s there, run pin again, and report it to the service if it repeats",
+			ErrCIDMismatch, u.svc.Destination(), gc, r.Name, r.CID, orKey(got.Key, carName(r.CID)))
 	}
 	got.Root = r.Name
 	if got.At.IsZero() {
@@ -598,4 +598,12 @@ func recordedS3(base string, getenv func(string) string) (*S3, error) {
 	o := S3Options{Endpoint: u.Scheme + "://" + u.Host, Bucket: bucket, Prefix: prefix}
 	o.CredentialsFromEnv(getenv)
 	return NewS3(o)
+}
+
+// orKey is the service's name for an upload, or the CAR's when it gave none.
+func orKey(key, car string) string {
+	if key != "" {
+		return key
+	}
+	return car
 }
