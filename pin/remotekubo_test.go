@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/ipfs/go-cid"
 	carv2 "github.com/ipld/go-car/v2"
@@ -266,15 +267,28 @@ func TestRemoteKuboStreamAbortedPinsNothing(t *testing.T) {
 	api, imports := countingProxy(t, remote.API, 0)
 	ctx := context.Background()
 	dir, db := newCollection(t, 4, 64)
-	// The originals are computed after the images, which are streamed by then.
-	if err := os.WriteFile(filepath.Join(dir, "items", "0003", "original.png"), []byte("not the recorded bytes"), 0o644); err != nil {
-		t.Fatal(err)
-	}
 	d, err := OpenDestinations(ctx, DestinationOptions{IPFSAPI: api, IPFSAuth: KuboAuth{Header: header, Env: "REMOTE_KUBO_AUTH"}, Retry: testRetry})
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = Run(ctx, Options{Dir: dir, DB: db, Collection: testCollection, Pinners: d.Pinners})
+	// The originals are computed after the images. Once the images are
+	// computed and their blocks have reached the node in the open stream, an
+	// original changes: the run must stop, and the node must pin nothing.
+	changeOriginal := func(e Event) {
+		if e.Kind != EventComputed || e.Root != RootImages {
+			return
+		}
+		for deadline := time.Now().Add(time.Minute); imports.Load() == 0; time.Sleep(5 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Error("the images' blocks never opened a dag/import stream")
+				break
+			}
+		}
+		if err := os.WriteFile(filepath.Join(dir, "items", "0003", "original.png"), []byte("not the recorded bytes"), 0o644); err != nil {
+			t.Error(err)
+		}
+	}
+	_, err = Run(ctx, Options{Dir: dir, DB: db, Collection: testCollection, Pinners: d.Pinners, Progress: changeOriginal})
 	if !errors.Is(err, ErrFileChanged) {
 		t.Fatalf("run with a changed original: %v", err)
 	}
