@@ -376,18 +376,27 @@ func (d *DB) ForgetOriginal(ctx context.Context, id int) error {
 }
 
 // Reset returns an item with an image (or a refusal) to pending, to
-// regenerate it. Kept, pinned and minted items are never reset.
-func (d *DB) Reset(ctx context.Context, id int) error {
+// regenerate it from p, the inputs it is to be made from now (Plan leaves
+// an item with an image on the inputs it was made from, so a stale item
+// takes the spec's new ones here). Kept, pinned and minted items are never
+// reset.
+func (d *DB) Reset(ctx context.Context, p Planned) error {
+	traits, err := json.Marshal(p.Traits)
+	if err != nil {
+		return err
+	}
 	return d.Tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE items SET status = 'pending', error = '', attempts = 0,
+				seed = ?, prompt = ?, negative_prompt = ?, traits = ?, gen_hash = ?,
 				original_path = '', original_sha256 = '', original_type = '', result = '',
 				final_path = '', final_sha256 = '', provenance_path = '', record_sha256 = '', post_hash = '',
 				updated_at = ?
-			WHERE id = ? AND status IN ('pending', 'failed', 'refused', 'generated', 'rejected')`, FormatTime(d.Now()), id)
+			WHERE id = ? AND status IN ('pending', 'failed', 'refused', 'generated', 'rejected')`,
+			int64(p.Seed), p.Prompt, p.NegativePrompt, string(traits), p.GenHash, FormatTime(d.Now()), p.ID)
 		if err != nil {
-			return fmt.Errorf("reset item %d: %w", id, err)
+			return fmt.Errorf("reset item %d: %w", p.ID, err)
 		}
-		return mustChange(res, id)
+		return mustChange(res, p.ID)
 	})
 }
 

@@ -106,7 +106,7 @@ func TestSetStatusOnlyFromAllowedStatuses(t *testing.T) {
 	if it2.Status != Pending {
 		t.Errorf("a pending item was kept")
 	}
-	if err := db.Reset(ctx, 1); err == nil {
+	if err := db.Reset(ctx, planned(1, "h2")); err == nil {
 		t.Errorf("a kept item was reset")
 	}
 }

@@ -2,8 +2,10 @@ package cmdutil
 
 import (
 	"fmt"
+	"io"
 	"log/slog"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -186,10 +188,7 @@ func PrintGenerateSummary(io *IOStreams, asJSON bool, sum *pipeline.Summary, inf
 	if sum.SpendCapHit {
 		fmt.Fprintf(out, "Stopped at the spend cap of $%.2f: raise --max-spend to go on.\n", maxSpend)
 	}
-	if len(sum.Stale) > 0 {
-		fmt.Fprintf(out, "Stale: items %s were made from an earlier genmint.yaml; 'genmint generate --force --only %s' remakes them.\n",
-			curate.FormatIDs(sum.Stale), curate.ArgIDs(sum.Stale))
-	}
+	printStale(out, sum)
 	restore := 0
 	for _, p := range sum.Problems {
 		if p.Status == state.Pinned || p.Status == state.Minted {
@@ -204,6 +203,31 @@ func PrintGenerateSummary(io *IOStreams, asJSON bool, sum *pipeline.Summary, inf
 		fmt.Fprintln(out, "Refused items need a different prompt; 'genmint list --status refused' shows them.")
 	}
 	return nil
+}
+
+// printStale names the items made from an earlier genmint.yaml, with what
+// remakes each: --force for generated and rejected ones; a kept one must be
+// rejected first; a pinned or minted one stays as published (--force
+// refuses both).
+func printStale(out io.Writer, sum *pipeline.Summary) {
+	var remake []int
+	for _, id := range sum.Stale {
+		if !slices.Contains(sum.StaleKept, id) && !slices.Contains(sum.StalePublished, id) {
+			remake = append(remake, id)
+		}
+	}
+	if len(remake) > 0 {
+		fmt.Fprintf(out, "Stale: items %s were made from an earlier genmint.yaml; 'genmint generate --force --only %s' remakes them.\n",
+			curate.FormatIDs(remake), curate.ArgIDs(remake))
+	}
+	if k := sum.StaleKept; len(k) > 0 {
+		fmt.Fprintf(out, "Stale: kept items %s were made from an earlier genmint.yaml; 'genmint curate --reject %s', then 'genmint generate --force --only %s', remakes them.\n",
+			curate.FormatIDs(k), curate.ArgIDs(k), curate.ArgIDs(k))
+	}
+	if p := sum.StalePublished; len(p) > 0 {
+		fmt.Fprintf(out, "Stale: items %s were made from an earlier genmint.yaml but are pinned or minted: they stay as published ('generate --force' refuses them); remake them in a new collection, or put the earlier genmint.yaml back to match what is published.\n",
+			curate.FormatIDs(p))
+	}
 }
 
 // GenerateExit is the exit a real pipeline run ends with, once its summary

@@ -68,7 +68,9 @@ func (r *runner) do(ctx context.Context, j job) error {
 		return fsatomic.Explain(fmt.Errorf("clean %s: %w", dir, err))
 	}
 	if j.force {
-		if err := db.Reset(ctx, id); err != nil {
+		p := state.Planned{ID: id, Seed: j.item.Seed, Prompt: j.item.Prompt, NegativePrompt: j.item.NegativePrompt,
+			Traits: j.item.Traits, GenHash: j.genHash}
+		if err := db.Reset(ctx, p); err != nil {
 			return err
 		}
 	}

@@ -98,6 +98,13 @@ type Summary struct {
 	// verified (a lost or empty database): recorded from the files, never
 	// asked for again. They are counted in AlreadyDone too.
 	Adopted int `json:"adopted,omitempty"`
+
+	// StaleKept and StalePublished are the stale items that --force
+	// refuses: kept ones (reject them first) and pinned or minted ones
+	// (they stay as published). Both are in Stale too.
+	StaleKept      []int `json:"stale_kept,omitempty"`
+	StalePublished []int `json:"stale_published,omitempty"`
+
 	// Archived lists item files the state did not record, moved to
 	// items/NNNN/variants/unrecorded-<n>/ before the item was generated
 	// again, so no paid output is ever overwritten.
@@ -608,6 +615,7 @@ func classify(it spec.Item, genHash, postHash string, existing map[int]state.Ite
 		}
 		if cur.GenHash != genHash || cur.PostHash != postHash {
 			sum.Stale = append(sum.Stale, it.ID)
+			sum.StalePublished = append(sum.StalePublished, it.ID)
 		} else if what, _ := animChanged(cur); what != "" {
 			// What is pinned stays; the changed file is only reported.
 			sum.Problems = append(sum.Problems, ItemError{ID: it.ID, Status: cur.Status, Error: fmt.Sprintf(
@@ -623,8 +631,7 @@ func classify(it spec.Item, genHash, postHash string, existing map[int]state.Ite
 			j.force, j.replace = true, true
 			return j, false, nil
 		case cur.GenHash != genHash:
-			sum.Stale = append(sum.Stale, it.ID)
-			sum.AlreadyDone++
+			sum.staleDone(it.ID, cur.Status)
 			return j, true, nil
 		case cur.PostHash != postHash:
 			j.kind = jobProcess
@@ -637,7 +644,9 @@ func classify(it spec.Item, genHash, postHash string, existing map[int]state.Ite
 				j.kind = jobProcess
 				return j, false, nil
 			}
-			sum.Stale = append(sum.Stale, it.ID) // remade only by asking the provider again
+			// Remade only by asking the provider again.
+			sum.staleDone(it.ID, cur.Status)
+			return j, true, nil
 		}
 		sum.AlreadyDone++
 		return j, true, nil
@@ -655,6 +664,16 @@ func classify(it spec.Item, genHash, postHash string, existing map[int]state.Ite
 		j.kind = jobProcess
 	}
 	return j, false, nil
+}
+
+// staleDone counts a generated, kept or rejected item made from an earlier
+// spec as done, and as stale (a kept one as kept too: --force refuses it).
+func (sum *Summary) staleDone(id int, status state.Status) {
+	sum.Stale = append(sum.Stale, id)
+	if status == state.Kept {
+		sum.StaleKept = append(sum.StaleKept, id)
+	}
+	sum.AlreadyDone++
 }
 
 // GenHash identifies everything the provider request depends on.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -289,6 +290,37 @@ func TestRunReportsStaleItems(t *testing.T) {
 	it, _ = c.db.Item(context.Background(), 5)
 	if !strings.HasPrefix(it.Prompt, "a ") {
 		t.Errorf("a new item kept the old prompt: %q", it.Prompt)
+	}
+}
+
+// TestForceRemakesStaleItems follows the stale hint: after a prompt edit,
+// `--force --only` remakes the stale items with the new prompt, and a later
+// run finds nothing stale; kept and pinned ones are listed apart (--force
+// refuses them) and stay as they were.
+func TestForceRemakesStaleItems(t *testing.T) {
+	c := newCollection(t, testSpec)
+	fake := generatetest.New()
+	c.run(t, fake, func(o *pipeline.Options) { o.Count = 6 })
+	ctx := context.Background()
+	c.db.SetStatus(ctx, []int{5}, state.Kept, state.Generated)
+	c.db.SetStatus(ctx, []int{6}, state.Pinned, state.Generated)
+	c.writeSpec(t, strings.Replace(testSpec, `"{{.color}} {{.shape}}"`, `"a {{.color}} {{.shape}}"`, 1))
+	sum := c.run(t, fake, func(o *pipeline.Options) { o.Count = 6 })
+	if !slices.Equal(sum.Stale, []int{1, 2, 3, 4, 5, 6}) || !slices.Equal(sum.StaleKept, []int{5}) || !slices.Equal(sum.StalePublished, []int{6}) {
+		t.Fatalf("after a prompt edit: stale %v, kept %v, published %v", sum.Stale, sum.StaleKept, sum.StalePublished)
+	}
+	sum = c.run(t, fake, func(o *pipeline.Options) { o.Only, o.Force = []int{1, 2, 3, 4}, true })
+	if sum.Generated != 4 || sum.Failed != 0 || len(sum.Problems) != 0 {
+		t.Fatalf("--force --only 1-4: %+v", sum)
+	}
+	for _, id := range []int{1, 2, 3, 4} {
+		if it, _ := c.db.Item(ctx, id); it.Status != state.Generated || !strings.HasPrefix(it.Prompt, "a ") {
+			t.Errorf("item %d after --force: %s %q", id, it.Status, it.Prompt)
+		}
+	}
+	sum = c.run(t, fake, func(o *pipeline.Options) { o.Count = 6 })
+	if !slices.Equal(sum.Stale, []int{5, 6}) || sum.Generated != 0 {
+		t.Fatalf("a later run: stale %v, %d generated", sum.Stale, sum.Generated)
 	}
 }
 
