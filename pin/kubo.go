@@ -169,7 +169,11 @@ func NewKuboAuth(addr string, auth KuboAuth) (*Kubo, error) {
 		// in large pieces, not 4 KiB (the default) or 32 KiB ones.
 		WriteBufferSize: 256 << 10,
 	}
-	client := &http.Client{Transport: kuboOnly{&rpcTransport{base: base, addr: u, auth: auth}}}
+	rt := &rpcTransport{base: base, addr: u, auth: auth}
+	if pu, err := url.Parse(u); err == nil {
+		rt.origin = origin(pu)
+	}
+	client := &http.Client{Transport: kuboOnly{rt}}
 	return &Kubo{addr: u, sh: shell.NewShellWithClient(u, client)}, nil
 }
 
@@ -412,6 +416,10 @@ func (k *Kubo) wrap(cmd string, err error) error {
 	var auth *AuthRefusedError
 	if errors.As(err, &auth) {
 		return auth
+	}
+	var redir *RedirectError
+	if errors.As(err, &redir) {
+		return redir
 	}
 	var temp *TemporaryError
 	if errors.As(err, &temp) {
