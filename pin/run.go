@@ -211,8 +211,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	// while steps 1–3 compute them, so the files are read once; nothing is
 	// pinned there before step 5 commits it.
 	var streams *runStreams
+	led := &ledger{dir: o.Dir, db: o.DB}
 	if !o.DryRun {
-		if streams, err = openStreams(ctx, o.DB, o.Pinners, lay.fileBytes); err != nil {
+		if streams, err = openStreams(ctx, led, o.Pinners, lay.fileBytes); err != nil {
 			return nil, err
 		}
 		defer streams.abort() // a no-op once committed
@@ -258,7 +259,6 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		pinners = append(slices.Clone(pinners), car)
 	}
 	if len(o.Services) > 0 {
-		led := &ledger{dir: o.Dir, db: o.DB}
 		for _, svc := range o.Services {
 			up := &uploader{svc: svc, ledger: led, dir: filepath.Join(o.Dir, state.Dir, "uploads")}
 			up.begin = func(root string, size int64) {
@@ -280,6 +280,19 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			return nil, err
 		}
 		res.Destinations = append(res.Destinations, dr)
+		// A remote Kubo's confirmed roots go in uploads/kubo.json too.
+		if rk := asRemoteKubo(p); rk != nil {
+			back, err := recordKubo(ctx, led, rk, roots, dr)
+			res.Restored = append(res.Restored, back...)
+			if err != nil {
+				return nil, err
+			}
+			ups, err := kuboUploads(o.Dir, rk.UploadsDestination(), roots)
+			if err != nil {
+				return nil, err
+			}
+			res.Uploads = append(res.Uploads, ups...)
+		}
 	}
 
 	for _, svc := range o.Services {
@@ -477,11 +490,15 @@ func (e *streamError) Error() string { return fmt.Sprintf("%s: %v", e.dest, e.er
 func (e *streamError) Unwrap() error { return e.err }
 
 // openStreams starts a stream at each Streamer among pinners, after asking
-// it (through the retry wrapper) which roots of the last completed run it
-// already pins: those are not streamed, so a re-run that changes nothing
-// sends nothing.
+// it (through the retry wrapper) which roots it already pins, of those the
+// last completed run recorded and, for a remote Kubo, those uploads/kubo.json
+// and pin_uploads record there (a fresh runner or a lost state.db has only
+// the file): those are not streamed, so a re-run that changes nothing sends
+// nothing. A recorded root the run then computes differently is sent at
+// Commit, its blocks read again.
 // fileBytes(name) estimates a root's bytes, for progress.
-func openStreams(ctx context.Context, db *state.DB, pinners []Pinner, fileBytes func(root string) int64) (*runStreams, error) {
+func openStreams(ctx context.Context, led *ledger, pinners []Pinner, fileBytes func(root string) int64) (*runStreams, error) {
+	db := led.db
 	rs := &runStreams{}
 	var last *Record
 	for _, p := range pinners {
@@ -497,16 +514,26 @@ func openStreams(ctx context.Context, db *state.DB, pinners []Pinner, fileBytes 
 				return nil, err
 			}
 		}
+		var recorded map[string][]string
+		if rk := asRemoteKubo(p); rk != nil {
+			var err error
+			if recorded, err = recordedKubo(ctx, led, rk.UploadsDestination()); err != nil {
+				return nil, err
+			}
+		}
 		have := map[string]bool{}
 		for name, c := range map[string]string{RootImages: last.Roots.Images, RootOriginals: last.Roots.Originals,
 			RootProvenance: last.Roots.Provenance, RootMetadata: last.Roots.Metadata, RootContract: last.Roots.Contract,
 			RootPlaceholderImage: last.Roots.PlaceholderImage, RootPlaceholder: last.Roots.Placeholder} {
-			k, err := cid.Decode(c)
-			if err != nil {
-				continue // none recorded
-			}
-			if have[name], err = p.Pinned(ctx, k); err != nil {
-				return nil, err
+			for _, k := range recordedCandidates(c, recorded[name]) {
+				ok, err := p.Pinned(ctx, k)
+				if err != nil {
+					return nil, err
+				}
+				if ok {
+					have[name] = true
+					break
+				}
 			}
 		}
 		var estimate int64
