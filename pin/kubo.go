@@ -169,11 +169,7 @@ func NewKuboAuth(addr string, auth KuboAuth) (*Kubo, error) {
 		// in large pieces, not 4 KiB (the default) or 32 KiB ones.
 		WriteBufferSize: 256 << 10,
 	}
-	rt := &rpcTransport{base: base, addr: u, auth: auth}
-	if pu, err := url.Parse(u); err == nil {
-		rt.origin = origin(pu)
-	}
-	client := &http.Client{Transport: kuboOnly{rt}}
+	client := &http.Client{Transport: KuboAuthTransport(base, u, auth)}
 	return &Kubo{addr: u, sh: shell.NewShellWithClient(u, client)}, nil
 }
 

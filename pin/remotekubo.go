@@ -64,6 +64,19 @@ type rpcTransport struct {
 	auth   KuboAuth
 }
 
+// KuboAuthTransport wraps next for the Kubo RPC API at addr (as
+// NormalizeKuboAPI returns it) the way genmint's own client is: auth's
+// header sent to that origin alone, redirects refused (*RedirectError),
+// 401/403 as *AuthRefusedError naming auth.Env, 429/502/503/504 as
+// *TemporaryError, and answers no Kubo gives as *NotKuboError.
+func KuboAuthTransport(next http.RoundTripper, addr string, auth KuboAuth) http.RoundTripper {
+	rt := &rpcTransport{base: next, addr: addr, auth: auth}
+	if u, err := url.Parse(addr); err == nil {
+		rt.origin = origin(u)
+	}
+	return kuboOnly{rt}
+}
+
 func (t *rpcTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if t.auth.Header != "" || req.Header.Get("Authorization") != "" {
 		req = req.Clone(req.Context())

@@ -34,16 +34,22 @@ var _ Content = (*Kubo)(nil)
 // NewKubo returns a Content for the Kubo RPC API at addr (a multiaddr,
 // host:port or URL). It does not contact the node; call Check.
 func NewKubo(addr string) (*Kubo, error) {
+	return NewKuboAuth(addr, pin.KuboAuth{})
+}
+
+// NewKuboAuth is NewKubo for an RPC API behind API.Authorizations: auth's
+// header goes to that API alone, and a refusal names auth.Env.
+func NewKuboAuth(addr string, auth pin.KuboAuth) (*Kubo, error) {
 	u, err := pin.NormalizeKuboAPI(addr)
 	if err != nil {
 		return nil, err
 	}
-	client := &http.Client{Transport: pin.KuboTransport(&http.Transport{
+	client := &http.Client{Transport: pin.KuboAuthTransport(&http.Transport{
 		Proxy:               http.ProxyFromEnvironment,
 		DialContext:         (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
 		MaxIdleConnsPerHost: 8,
 		IdleConnTimeout:     90 * time.Second,
-	})}
+	}, u, auth)}
 	return &Kubo{addr: u, sh: shell.NewShellWithClient(u, client)}, nil
 }
 
@@ -110,6 +116,14 @@ func (k *Kubo) wrap(what string, err error) error {
 	var nk *pin.NotKuboError
 	if errors.As(err, &nk) {
 		return usage.Errorf("--ipfs-api %s %v", k.addr, nk)
+	}
+	var auth *pin.AuthRefusedError
+	if errors.As(err, &auth) {
+		return auth
+	}
+	var redir *pin.RedirectError
+	if errors.As(err, &redir) {
+		return redir
 	}
 	var se *shell.Error
 	if errors.As(err, &se) {
