@@ -136,6 +136,10 @@ type Kubo struct {
 	addr    string
 	sh      *shell.Shell
 	version string // as reported by Version, once asked
+	// timeout, when set, replaces callTimeout's default (tests); base is
+	// the HTTP transport below the RPC client.
+	timeout time.Duration
+	base    *http.Transport
 
 	mu      sync.Mutex
 	nodeDir *struct {
@@ -165,12 +169,13 @@ func NewKuboAuth(addr string, auth KuboAuth) (*Kubo, error) {
 		DialContext:         (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
 		MaxIdleConnsPerHost: 4,
 		IdleConnTimeout:     90 * time.Second,
+		TLSHandshakeTimeout: kuboTLSHandshakeTimeout,
 		// A CAR import sends the collection through one request: write it
 		// in large pieces, not 4 KiB (the default) or 32 KiB ones.
 		WriteBufferSize: 256 << 10,
 	}
 	client := &http.Client{Transport: KuboAuthTransport(base, u, auth)}
-	return &Kubo{addr: u, sh: shell.NewShellWithClient(u, client)}, nil
+	return &Kubo{addr: u, sh: shell.NewShellWithClient(u, client), base: base}, nil
 }
 
 // Addr is the node's API base URL.
@@ -182,7 +187,7 @@ func (k *Kubo) Destination() string { return "kubo " + k.addr }
 // Version asks the node for its version; it is the reachability check.
 func (k *Kubo) Version(ctx context.Context) (string, error) {
 	var out struct{ Version string }
-	if err := k.sh.Request("version").Exec(ctx, &out); err != nil {
+	if err := k.exec(ctx, "version", k.sh.Request("version"), &out); err != nil {
 		return "", k.wrap("version", err)
 	}
 	k.mu.Lock()
@@ -204,7 +209,7 @@ func (k *Kubo) Origins(ctx context.Context) ([]string, error) {
 		ID        string
 		Addresses []string
 	}
-	if err := k.sh.Request("id").Exec(ctx, &out); err != nil {
+	if err := k.exec(ctx, "id", k.sh.Request("id"), &out); err != nil {
 		return nil, k.wrap("id", err)
 	}
 	var origins []string
@@ -223,7 +228,7 @@ func (k *Kubo) Pinned(ctx context.Context, c cid.Cid) (bool, error) {
 	var out struct {
 		Keys map[string]struct{ Type string }
 	}
-	err := k.sh.Request("pin/ls", c.String()).Option("type", "recursive").Exec(ctx, &out)
+	err := k.exec(ctx, "pin/ls", k.sh.Request("pin/ls", c.String()).Option("type", "recursive"), &out)
 	if err != nil {
 		var se *shell.Error
 		if errors.As(err, &se) && strings.Contains(se.Message, "not pinned") {
@@ -375,7 +380,7 @@ func (k *Kubo) directorySettings(ctx context.Context) (int, string, error) {
 	}
 	// Kubo's own defaults, which also hold for nodes too old to know these keys.
 	threshold, estimation := 256<<10, "links"
-	if err := k.sh.Request("config/show").Exec(ctx, &cfg); err != nil {
+	if err := k.exec(ctx, "config/show", k.sh.Request("config/show"), &cfg); err != nil {
 		var se *shell.Error
 		if errors.As(err, &se) {
 			// An API that forbids reading the config: assume the defaults;

@@ -3,11 +3,16 @@ package pin
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
+	"time"
+
+	"github.com/ipfs/go-cid"
 
 	"github.com/genmint/genmint/internal/usage"
 )
@@ -88,5 +93,75 @@ func TestRemoteKuboRedirectNeverCarriesTheToken(t *testing.T) {
 	resp.Body.Close()
 	if rec.sawSecret(remoteToken) {
 		t.Fatal("the transport sent the Authorization header to another origin")
+	}
+}
+
+// A Kubo RPC API that accepts the small calls (version, id, pin/ls) and
+// never answers: each ends with a temporary error naming the command (the
+// retry policy then tries again), under a per-request timeout, here made
+// small; the test's own deadline is far longer.
+func TestKuboSmallCallsTimeOut(t *testing.T) {
+	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		<-r.Context().Done()
+	}))
+	defer hang.Close()
+	k, err := NewKuboAuth(hang.URL, KuboAuth{Header: "Bearer " + remoteToken, Env: "REMOTE_KUBO_AUTH"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	k.timeout = 50 * time.Millisecond
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	c := cid.MustParse("bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy")
+	calls := map[string]func() error{
+		"version": func() error { _, err := k.Version(ctx); return err },
+		"id":      func() error { _, err := k.Origins(ctx); return err },
+		"pin/ls":  func() error { _, err := k.Pinned(ctx, c); return err },
+	}
+	for cmd, call := range calls {
+		err := call()
+		if !IsTemporary(err) || !strings.Contains(err.Error(), cmd+": no answer within") || ctx.Err() != nil {
+			t.Fatalf("%s on a node that never answers: %v", cmd, err)
+		}
+	}
+	// Through the retry wrapper, the remote Kubo gives up after its tries.
+	tries := 0
+	pol := testRetry
+	pol.Sleep = func(context.Context, time.Duration) error { tries++; return nil }
+	_, err = WithRetry(NewRemoteKubo(k, pol), pol).Pinned(ctx, c)
+	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("pin/ls: no answer within 50ms (gave up after %d tries)", pol.Attempts)) || tries != pol.Attempts-1 {
+		t.Fatalf("pin/ls through the retries: %v after %d waits", err, tries)
+	}
+}
+
+// An https:// RPC API whose TLS handshake never ends: the transport's
+// handshake timeout (here made small) ends the call, even with a long
+// per-request timeout.
+func TestKuboTLSHandshakeTimesOut(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			defer conn.Close() // held open, silent
+		}
+	}()
+	k, err := NewKuboAuth("https://"+ln.Addr().String(), KuboAuth{Header: "Bearer " + remoteToken, Env: "REMOTE_KUBO_AUTH"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	k.timeout = time.Hour
+	k.base.TLSHandshakeTimeout = 50 * time.Millisecond
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	_, err = k.Version(ctx)
+	if !IsTemporary(err) || !strings.Contains(err.Error(), "TLS handshake timeout") || ctx.Err() != nil {
+		t.Fatalf("version over a handshake that never ends: %v", err)
 	}
 }
