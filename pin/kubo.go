@@ -236,8 +236,14 @@ func (k *Kubo) Pinned(ctx context.Context, c cid.Cid) (bool, error) {
 		}
 		return false, k.wrap("pin/ls", err)
 	}
-	_, ok := out.Keys[c.String()]
-	return ok, nil
+	if _, ok := out.Keys[c.String()]; ok {
+		return true, nil
+	}
+	for other := range out.Keys {
+		return false, fmt.Errorf("%w: kubo at %s answered pin/ls for genmint's %s with the pin %s: nothing was marked pinned",
+			ErrCIDMismatch, k.addr, c, other)
+	}
+	return false, nil
 }
 
 // Pin implements Pinner: add the root with every import parameter given

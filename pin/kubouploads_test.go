@@ -3,6 +3,7 @@ package pin
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -139,5 +140,80 @@ func TestRemoteKuboLostStateSendsNothing(t *testing.T) {
 	}
 	if got, _ := Uploads(ctx, db); len(got) != 5 {
 		t.Fatalf("pin_uploads after repair: %+v", got)
+	}
+}
+
+// rewritingProxy puts a reverse proxy in front of a Kubo RPC API that
+// passes each answer's body through rewrite, with the command's name
+// ("dag/import", "pin/ls", …).
+func rewritingProxy(t *testing.T, api string, rewrite func(cmd string, body []byte) []byte) string {
+	t.Helper()
+	target, err := url.Parse(api)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rp := httputil.NewSingleHostReverseProxy(target)
+	rp.FlushInterval = -1
+	rp.ModifyResponse = func(resp *http.Response) error {
+		b, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			return err
+		}
+		b = rewrite(strings.TrimPrefix(resp.Request.URL.Path, "/api/v0/"), b)
+		resp.Body = io.NopCloser(bytes.NewReader(b))
+		resp.ContentLength = int64(len(b))
+		resp.Header.Del("Content-Length")
+		return nil
+	}
+	srv := httptest.NewServer(rp)
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// A remote Kubo that reports a root differently from genmint, in
+// dag/import's answer or in pin/ls after it: an error naming both CIDs,
+// and nothing is marked pinned.
+func TestRemoteKuboMismatchNamesBothCIDs(t *testing.T) {
+	remote := testenv.StartKubo(t, testenv.WithKuboAPIAuth("bearer:"+remoteToken))
+	header := "Bearer " + remoteToken
+	ctx := context.Background()
+	const other = "bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy"
+	for _, tc := range []struct {
+		cmd string
+		n   int // items: each case its own roots, none yet on the node
+	}{{"dag/import", 3}, {"pin/ls", 4}} {
+		t.Run(strings.ReplaceAll(tc.cmd, "/", "-"), func(t *testing.T) {
+			dir, db := newCollection(t, tc.n, 64)
+			dry, err := Run(ctx, Options{Dir: dir, DB: db, Collection: testCollection, DryRun: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			// pin/ls is rewritten only once the import went through.
+			var imported atomic.Bool
+			api := rewritingProxy(t, remote.API, func(cmd string, b []byte) []byte {
+				if cmd == "dag/import" {
+					imported.Store(true)
+				}
+				if cmd == tc.cmd && imported.Load() {
+					return bytes.ReplaceAll(b, []byte(dry.Roots.Images), []byte(other))
+				}
+				return b
+			})
+			d, err := OpenDestinations(ctx, DestinationOptions{IPFSAPI: api, IPFSAuth: KuboAuth{Header: header, Env: "REMOTE_KUBO_AUTH"}, Retry: testRetry})
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = Run(ctx, Options{Dir: dir, DB: db, Collection: testCollection, Pinners: d.Pinners})
+			if !errors.Is(err, ErrCIDMismatch) || !strings.Contains(err.Error(), other) || !strings.Contains(err.Error(), dry.Roots.Images) || strings.Contains(err.Error(), "\n") {
+				t.Fatalf("%s reporting another images root: %v", tc.cmd, err)
+			}
+			if statusCounts(t, db)[state.Pinned] != 0 {
+				t.Fatalf("statuses %v", statusCounts(t, db))
+			}
+			if ups, _ := ReadUploads(dir, KuboService); len(ups) != 0 {
+				t.Fatalf("recorded %+v", ups)
+			}
+		})
 	}
 }

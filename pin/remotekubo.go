@@ -278,7 +278,8 @@ func (r *RemoteKubo) Commit(ctx context.Context) error {
 			return err
 		}
 		if !ok {
-			return fmt.Errorf("%w: kubo at %s imported the CAR but does not list %s (%s) as pinned: nothing was marked pinned",
+			// (A pin listed under another CID is Pinned's error, naming both.)
+			return fmt.Errorf("%w: kubo at %s reported %s (%s) imported with its pin, but pin/ls does not list it as pinned: nothing was marked pinned",
 				ErrCIDMismatch, r.k.Addr(), root.CID, root.Name)
 		}
 	}
