@@ -2,6 +2,7 @@ package pin
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"net"
@@ -14,7 +15,9 @@ import (
 
 	"github.com/ipfs/go-cid"
 
+	"github.com/genmint/genmint/internal/testenv"
 	"github.com/genmint/genmint/internal/usage"
+	"github.com/genmint/genmint/state"
 )
 
 // headerRecorder is an HTTP server that records every request's headers
@@ -163,5 +166,44 @@ func TestKuboTLSHandshakeTimesOut(t *testing.T) {
 	_, err = k.Version(ctx)
 	if !IsTemporary(err) || !strings.Contains(err.Error(), "TLS handshake timeout") || ctx.Err() != nil {
 		t.Fatalf("version over a handshake that never ends: %v", err)
+	}
+}
+
+// A real Kubo behind API.Authorizations with a basic secret: the whole
+// "Basic …" header value from the variable is accepted, a wrong password
+// is a usage error naming the variable (neither the password nor the
+// header in it), and the run pins every root there.
+func TestRemoteKuboBasicAuth(t *testing.T) {
+	const password = "b4sic-pa55-remote-kubo-31d9"
+	remote := testenv.StartKubo(t, testenv.WithKuboAPIAuth("basic:genmint:"+password))
+	header := remote.Auth
+	if !strings.HasPrefix(header, "Basic ") {
+		t.Fatalf("test node auth %q", header)
+	}
+	ctx := context.Background()
+	wrong := "Basic " + base64.StdEncoding.EncodeToString([]byte("genmint:not-"+password))
+	_, err := OpenDestinations(ctx, DestinationOptions{IPFSAPI: remote.API, IPFSAuth: KuboAuth{Header: wrong, Env: "REMOTE_KUBO_AUTH"}, Retry: testRetry})
+	if !errors.Is(err, ErrAuthRefused) || !errors.Is(err, usage.Err) || !strings.Contains(err.Error(), "REMOTE_KUBO_AUTH") ||
+		strings.Contains(err.Error(), password) || strings.Contains(err.Error(), strings.TrimPrefix(wrong, "Basic ")) {
+		t.Fatalf("wrong password: %v", err)
+	}
+
+	dir, db := newCollection(t, 3, 64)
+	d, err := OpenDestinations(ctx, DestinationOptions{IPFSAPI: remote.API, IPFSAuth: KuboAuth{Header: header, Env: "REMOTE_KUBO_AUTH"}, Retry: testRetry})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Run(ctx, Options{Dir: dir, DB: db, Collection: testCollection, Pinners: d.Pinners})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Destinations) != 1 || len(res.Destinations[0].Pinned) != 5 || statusCounts(t, db)[state.Pinned] != 3 {
+		t.Fatalf("destinations %+v, statuses %v", res.Destinations, statusCounts(t, db))
+	}
+	pins := remotePins(t, remote.API, header)
+	for _, c := range []string{res.Roots.Images, res.Roots.Originals, res.Roots.Provenance, res.Roots.Metadata, res.Roots.Contract} {
+		if !strings.Contains(pins, c) {
+			t.Fatalf("%s not pinned on the remote node: %s", c, pins)
+		}
 	}
 }
