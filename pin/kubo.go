@@ -2,7 +2,6 @@ package pin
 
 import (
 	"context"
-	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -26,7 +25,6 @@ import (
 
 	"github.com/genmint/genmint/internal/neterr"
 	"github.com/genmint/genmint/internal/redact"
-	"github.com/genmint/genmint/internal/usage"
 	"github.com/genmint/genmint/pin/unixfs"
 )
 
@@ -75,7 +73,9 @@ func ResolveKuboAPI(flag string, getenv func(string) string) (addr, source strin
 }
 
 // NormalizeKuboAPI turns a multiaddr (/ip4/127.0.0.1/tcp/5001), host:port or
-// URL into a base URL (http://127.0.0.1:5001).
+// URL into a base URL (http://127.0.0.1:5001). A URL keeps its path, which
+// requests need and a hosted RPC may keep a key in: show it only through
+// redact.URL, as Kubo.Addr does.
 func NormalizeKuboAPI(s string) (string, error) {
 	s = strings.TrimSpace(s)
 	switch {
@@ -133,9 +133,13 @@ func NormalizeKuboAPI(s string) (string, error) {
 // estimation) come from the node's configuration; Pin reads them first and
 // refuses, naming the fix, when they would change this root's CID.
 type Kubo struct {
-	addr    string
-	sh      *shell.Shell
-	version string // as reported by Version, once asked
+	// addr is the node's label, the URL without what may be a key
+	// (redact.URL); it is all that messages, the pin record and --json
+	// show. url is where requests go (inside sh), replaced by addr in the
+	// transport's error texts; host is what a certificate error names.
+	addr, url, host string
+	sh              *shell.Shell
+	version         string // as reported by Version, once asked
 	// timeout, when set, replaces callTimeout's default (tests); base is
 	// the HTTP transport below the RPC client.
 	timeout time.Duration
@@ -174,11 +178,19 @@ func NewKuboAuth(addr string, auth KuboAuth) (*Kubo, error) {
 		// in large pieces, not 4 KiB (the default) or 32 KiB ones.
 		WriteBufferSize: 256 << 10,
 	}
+	// Requests go to u, path included; everything shown or stored names
+	// the node by its label, which keeps only scheme and host.
+	label := redact.URL(u)
 	client := &http.Client{Transport: KuboAuthTransport(base, u, auth)}
-	return &Kubo{addr: u, sh: shell.NewShellWithClient(u, client), base: base}, nil
+	pu, err := url.Parse(u)
+	if err != nil {
+		return nil, fmt.Errorf("kubo API address %s: %w", label, err)
+	}
+	return &Kubo{addr: label, url: u, host: pu.Host, sh: shell.NewShellWithClient(u, client), base: base}, nil
 }
 
-// Addr is the node's API base URL.
+// Addr is how the node is shown: its API URL without the path (a hosted
+// RPC may carry a key there, https://host/api/KEY): https://host/….
 func (k *Kubo) Addr() string { return k.addr }
 
 // Destination implements Pinner.
@@ -413,6 +425,7 @@ func (k *Kubo) wrap(cmd string, err error) error {
 	if err == nil {
 		return nil
 	}
+	err = redact.URLIn(err, k.url)
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return fmt.Errorf("kubo at %s: %s: %w", k.addr, cmd, err)
 	}
@@ -432,10 +445,8 @@ func (k *Kubo) wrap(cmd string, err error) error {
 	if errors.As(err, &temp) {
 		return temp
 	}
-	var unknownCA x509.UnknownAuthorityError
-	if errors.As(err, &unknownCA) {
-		return usage.Errorf("kubo at %s: its TLS certificate is signed by an authority this machine does not trust (%v): for a private CA, point SSL_CERT_FILE at its PEM file",
-			k.addr, unknownCA)
+	if ce, ok := neterr.Cert("kubo", k.host, err); ok {
+		return ce
 	}
 	if reason, ok := neterr.Unreachable(err); ok {
 		return fmt.Errorf("%w at %s (%s): start one with 'ipfs daemon', or pass --ipfs-api / set IPFS_API, or use --car FILE to pin without a node",

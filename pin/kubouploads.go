@@ -117,12 +117,12 @@ func kuboUploads(dir, destination string, roots []Root) ([]Upload, error) {
 	}), nil
 }
 
-// recordedCandidates merges, for one root name, the CID of the last
-// completed run (first: an unchanged re-run computes it again) with the
-// CIDs the uploads ledger records, each once, as CIDs.
-func recordedCandidates(last string, recorded []string) []cid.Cid {
-	var out []cid.Cid
-	for _, s := range append([]string{last}, recorded...) {
+// recordedCandidates merges, for one root name, the CIDs the state's pin
+// runs record (first: an unchanged re-run computes one of them again) with
+// those the uploads ledger records, each once.
+func recordedCandidates(known []cid.Cid, recorded []string) []cid.Cid {
+	out := slices.Clone(known)
+	for _, s := range recorded {
 		c, err := cid.Decode(strings.TrimSpace(s))
 		if err != nil || slices.ContainsFunc(out, c.Equals) {
 			continue

@@ -505,6 +505,9 @@ func (p *Pinata) send(req *http.Request, n int64, out any, h *http.Header) error
 	req.Header.Set("Authorization", "Bearer "+p.o.JWT)
 	resp, err := p.o.Client.Do(req)
 	if err != nil {
+		if ce, ok := neterr.Cert("pinata", req.URL.Host, err); ok {
+			return ce // not temporary: no try will trust it
+		}
 		if reason, ok := neterr.Unreachable(err); ok {
 			return fmt.Errorf("cannot reach %s (%s): check the network", p.Destination(), reason)
 		}

@@ -95,8 +95,11 @@ type Committer interface {
 //   - Run calls StartStream with the run's context and an estimate of the
 //     bytes to stream (for progress) before computing; the stream lives
 //     until Commit or Abort.
-//   - Run asks Pinned, before computing, about the roots its last run
-//     recorded; a root the destination already holds is not streamed.
+//   - Run asks Pinned, before computing, about the roots its last
+//     completed run and its newest recorded run name; a root the
+//     destination already holds is not streamed.
+//   - Between blocks (Run computing roots the destination holds) the
+//     stream may stay open with nothing to send: that is not a stall.
 //   - PutBlock takes every block of each root to stream, in the order the
 //     importer makes them (children before parents), from one goroutine.
 //     Nothing is pinned by it. It returns an error only when the stream

@@ -213,6 +213,9 @@ func (s *PinningService) do(ctx context.Context, method, path string, body []byt
 		if ctx.Err() != nil {
 			return fmt.Errorf("pinning service %s: %s: %w", s.base, op, ctx.Err())
 		}
+		if ce, ok := neterr.Cert("pinning service", req.URL.Host, err); ok {
+			return ce // not temporary: no try will trust it
+		}
 		if reason, ok := neterr.Unreachable(err); ok {
 			return fmt.Errorf("cannot reach pinning service %s (%s): check --pinning-service", s.base, reason)
 		}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/ipfs/go-cid"
 
+	"github.com/genmint/genmint/internal/usage"
 	"github.com/genmint/genmint/pin/unixfs"
 )
 
@@ -339,5 +341,39 @@ func TestNewPinningServiceChecksInputs(t *testing.T) {
 	p, err := NewPinningService("https://user:pw@api.example.com/psa/", psaToken, PinningServiceOptions{})
 	if err != nil || p.Destination() != "pinning-service https://api.example.com/psa" {
 		t.Fatalf("%v %v", p, err)
+	}
+}
+
+// TestPinningServiceUntrustedCertificate: a pinning service behind a TLS
+// certificate this machine does not trust (a private CA) is one line
+// naming the host and SSL_CERT_FILE, a usage error, never retried; trusted,
+// the same server pins.
+func TestPinningServiceUntrustedCertificate(t *testing.T) {
+	srv := &psaServer{pins: map[string]*PinStatus{}, fail: map[string]bool{}}
+	srv.Server = httptest.NewUnstartedServer(http.HandlerFunc(srv.serve))
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshakes
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	root := Root{Name: RootImages, CID: testCID(t, "x")}
+
+	p, err := NewPinningService(srv.URL+"/SECRET-IN-PATH/psa", psaToken, PinningServiceOptions{Poll: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := &sleepRecorder{}
+	_, err = WithRetry(p, RetryPolicy{Attempts: 5, Base: time.Millisecond, Sleep: rec.sleep}).Pin(context.Background(), root)
+	host := strings.TrimPrefix(srv.URL, "https://")
+	if err == nil || !errors.Is(err, usage.Err) || len(rec.sleeps) != 0 ||
+		!strings.Contains(err.Error(), "pinning service at "+host+": its TLS certificate is signed by an authority this machine does not trust") ||
+		!strings.Contains(err.Error(), "point SSL_CERT_FILE at its PEM file") || strings.Contains(err.Error(), "SECRET") {
+		t.Fatalf("err = %v, retried %d times", err, len(rec.sleeps))
+	}
+
+	p, err = NewPinningService(srv.URL, psaToken, PinningServiceOptions{Poll: time.Millisecond, Client: srv.Client()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := p.Pin(context.Background(), root); err != nil || !got.Equals(root.CID) {
+		t.Fatalf("trusted: %v, %v", got, err)
 	}
 }

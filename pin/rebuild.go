@@ -48,6 +48,17 @@ type RebuildReport struct {
 	// Restored are the uploads put back in the state database from
 	// uploads/<service>.json, each confirmed again by its service.
 	Restored []Upload `json:"restored_uploads,omitempty"`
+	// Gone are the uploads uploads/<service>.json recorded that their
+	// service no longer holds: moved to the file's "gone" list (the next
+	// pin uploads them again if they are its roots).
+	Gone []GoneNote `json:"gone_uploads,omitempty"`
+}
+
+// GoneNote is an upload its service no longer holds, with the line that
+// says so.
+type GoneNote struct {
+	Upload
+	Note string `json:"note"`
 }
 
 // Candidate is one item set Rebuild recomputed.
@@ -84,6 +95,7 @@ func Rebuild(ctx context.Context, o RebuildOptions) (*RebuildReport, error) {
 	led := &ledger{dir: o.Dir, db: o.DB}
 	for _, svc := range o.Services {
 		up := &uploader{svc: svc, ledger: led}
+		up.gone = func(u Upload, note string) { rep.Gone = append(rep.Gone, GoneNote{Upload: u, Note: note}) }
 		back, err := up.restore(ctx)
 		if err != nil {
 			return nil, err

@@ -60,7 +60,7 @@ func (e *AuthRefusedError) Unwrap() []error { return []error{ErrAuthRefused, usa
 type rpcTransport struct {
 	base   http.RoundTripper
 	addr   string
-	origin string // scheme://host[:port] of addr
+	origin string // scheme://host[:port] of the API, where the header goes
 	auth   KuboAuth
 }
 
@@ -68,9 +68,10 @@ type rpcTransport struct {
 // NormalizeKuboAPI returns it) the way genmint's own client is: auth's
 // header sent to that origin alone, redirects refused (*RedirectError),
 // 401/403 as *AuthRefusedError naming auth.Env, 429/502/503/504 as
-// *TemporaryError, and answers no Kubo gives as *NotKuboError.
+// *TemporaryError, and answers no Kubo gives as *NotKuboError. Its errors
+// name the API by its label (redact.URL), never by its path.
 func KuboAuthTransport(next http.RoundTripper, addr string, auth KuboAuth) http.RoundTripper {
-	rt := &rpcTransport{base: next, addr: addr, auth: auth}
+	rt := &rpcTransport{base: next, addr: redact.URL(addr), auth: auth}
 	if u, err := url.Parse(addr); err == nil {
 		rt.origin = origin(u)
 	}
@@ -185,10 +186,32 @@ type RemoteKubo struct {
 	// about total (the roots' cumulative DAG sizes: the CAR is streamed as
 	// it is built, so its exact size is known only at the end).
 	Sent SentFunc
-	// Stall ends an import that sent nothing for this long (default 2 min):
-	// a per-request limit that a large collection never hits while it
-	// makes progress, unlike a global timeout.
+	// Stall ends an import whose connection takes none of the bytes
+	// genmint has to send for this long (default DefaultStall). It runs
+	// only while genmint has bytes to send: not while it computes the next
+	// block, nor once the last byte is sent (then Answer applies).
 	Stall time.Duration
+	// Answer is how long the node may take to answer once the last of n
+	// bytes is sent (default BodyTimeout(n): Kubo pins after the last
+	// byte, reading back every block it stored, so a large import is
+	// given the time to read its body at 256 KiB/s plus a minute).
+	Answer func(n int64) time.Duration
+
+	clk clock // nil: the real one
+}
+
+func (r *RemoteKubo) clock() clock {
+	if r.clk == nil {
+		return realClock{}
+	}
+	return r.clk
+}
+
+func (r *RemoteKubo) answerTimeout(n int64) time.Duration {
+	if r.Answer == nil {
+		return BodyTimeout(n)
+	}
+	return r.Answer(n)
 }
 
 var (
@@ -271,7 +294,16 @@ func (r *RemoteKubo) Commit(ctx context.Context) error {
 		streamed = err == nil
 	}
 	if !streamed {
-		err := retry.Do(ctx, r.pol, func(int) error { return r.importCAR(ctx, roots) })
+		// Each try sends only the roots the node does not pin yet: a node
+		// that finished pinning just after a request was given up on is
+		// not sent the collection again.
+		err := retry.Do(ctx, r.pol, func(int) error {
+			missing, err := r.unpinned(ctx, roots)
+			if err != nil || len(missing) == 0 {
+				return err
+			}
+			return r.importCAR(ctx, missing)
+		})
 		if err != nil {
 			return fmt.Errorf("dag import to %s: %w", r.k.Addr(), err)
 		}
@@ -289,6 +321,21 @@ func (r *RemoteKubo) Commit(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// unpinned returns the roots the node does not pin.
+func (r *RemoteKubo) unpinned(ctx context.Context, roots []Root) ([]Root, error) {
+	var missing []Root
+	for _, root := range roots {
+		ok, err := r.k.Pinned(ctx, root.CID)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			missing = append(missing, root)
+		}
+	}
+	return missing, nil
 }
 
 // importCAR sends one CAR of roots through dag/import with pin-roots, and

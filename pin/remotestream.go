@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/dustin/go-humanize"
 	files "github.com/ipfs/boxo/files"
 	blocks "github.com/ipfs/go-block-format"
 	"github.com/ipfs/go-cid"
@@ -34,14 +36,24 @@ import (
 var errImportEnded = errors.New("kubo ended the dag/import request")
 
 // dagImport is one dag/import request in flight.
+//
+// Two limits end it, both per request (a large collection meets neither
+// while the node keeps up):
+//   - while genmint has bytes to send, the connection must take some at
+//     least every Stall (watch); time genmint spends computing between
+//     blocks, with nothing to send, never counts;
+//   - once the last byte is written, the node must answer within
+//     Answer(bytes sent): Kubo then pins, walking every block it just
+//     stored, so that time grows with the body too.
 type dagImport struct {
-	r        *RemoteKubo
-	ctx      context.Context
-	cancel   context.CancelCauseFunc
-	pr       []*io.PipeReader
-	pw       []*io.PipeWriter
-	watchdog *time.Timer
-	stall    time.Duration
+	r      *RemoteKubo
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+	pr     []*io.PipeReader
+	pw     []*io.PipeWriter
+	watch  *stallWatch
+	answer timer // armed by the last section's close, under watch.mu
+	over   bool  // the request ended, under watch.mu
 
 	// Written by the one goroutine writing the sections.
 	sent, total int64
@@ -63,21 +75,24 @@ func (r *RemoteKubo) startImport(ctx context.Context, names []string, total int6
 	ctx, cancel := context.WithCancelCause(ctx)
 	stall := r.Stall
 	if stall <= 0 {
-		stall = 2 * time.Minute
+		stall = DefaultStall
 	}
-	d := &dagImport{r: r, ctx: ctx, cancel: cancel, stall: stall, total: total, done: make(chan struct{})}
-	d.watchdog = time.AfterFunc(stall, func() { cancel(fmt.Errorf("no progress for %s", stall)) })
+	d := &dagImport{r: r, ctx: ctx, cancel: cancel, total: total, done: make(chan struct{})}
+	d.watch = &stallWatch{clk: r.clock(), stall: stall, onStall: func() {
+		cancel(fmt.Errorf("the connection took no bytes for %s", stall))
+	}}
 	entries := make([]files.DirEntry, len(names))
 	for i, name := range names {
 		pr, pw := io.Pipe()
 		d.pr, d.pw = append(d.pr, pr), append(d.pw, pw)
-		entries[i] = files.FileEntry(name, files.NewReaderFile(pr))
+		entries[i] = files.FileEntry(name, files.NewReaderFile(takenReader{pr, d.watch}))
 	}
 	body := files.NewMultiFileReader(files.NewSliceDirectory(entries), true, false)
 	go func() {
 		defer close(d.done)
-		defer d.watchdog.Stop()
 		d.err = d.send(body)
+		d.watch.stop()
+		d.stopAnswer()
 		// No writer may wait on a pipe nobody reads any more.
 		for _, pr := range d.pr {
 			pr.CloseWithError(errImportEnded)
@@ -140,10 +155,11 @@ type sectionWriter struct {
 
 func (w sectionWriter) Write(p []byte) (int, error) {
 	d := w.d
+	d.watch.begin()
 	n, err := d.pw[w.i].Write(p)
+	d.watch.end()
 	if n > 0 {
 		d.sent += int64(n)
-		d.watchdog.Reset(d.stall)
 		if d.r.Sent != nil {
 			d.r.Sent("collection.car", d.sent, d.total)
 		}
@@ -151,8 +167,33 @@ func (w sectionWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
-// closeSection ends section i: the next one, or the end of the body.
-func (d *dagImport) closeSection(i int) { d.pw[i].Close() }
+// closeSection ends section i: the next one, or the end of the body. After
+// the last one, the node has Answer(bytes sent) to answer; the limit is
+// armed before the close, so it runs from before the node can see the end.
+func (d *dagImport) closeSection(i int) {
+	if i == len(d.pw)-1 {
+		limit := d.r.answerTimeout(d.sent)
+		sent := d.sent
+		d.watch.mu.Lock()
+		if !d.over {
+			d.answer = d.watch.clk.AfterFunc(limit, func() {
+				d.cancel(fmt.Errorf("no answer %s after the last of %s was sent", limit, humanize.IBytes(uint64(sent))))
+			})
+		}
+		d.watch.mu.Unlock()
+	}
+	d.pw[i].Close()
+}
+
+// stopAnswer ends the answer limit once the request is over.
+func (d *dagImport) stopAnswer() {
+	d.watch.mu.Lock()
+	defer d.watch.mu.Unlock()
+	d.over = true
+	if d.answer != nil {
+		d.answer.Stop()
+	}
+}
 
 // writeFailed turns a writer's error into the run's: the request's own
 // error when the request ended (it explains the writer's), or err itself,
@@ -320,3 +361,112 @@ func (s *kuboStream) finish(roots []Root) error {
 	d.closeSection(1)
 	return d.wait(roots)
 }
+
+// DefaultStall is how long a dag/import request may wait, with bytes to
+// send, for the connection to take any (RemoteKubo.Stall).
+const DefaultStall = 2 * time.Minute
+
+// stallWatch ends a request whose connection takes none of the bytes
+// genmint has for it for stall. It runs only while a write waits: begin
+// and end bracket each write into the pipe, took hears every read the
+// HTTP transport makes from it (bytes leaving for the connection).
+type stallWatch struct {
+	clk     clock
+	stall   time.Duration
+	onStall func()
+
+	mu      sync.Mutex
+	waiting bool      // a write waits for the connection
+	last    time.Time // the write's start, or the connection's last read since
+	armed   bool
+	t       timer
+}
+
+func (w *stallWatch) begin() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.waiting = true
+	w.last = w.clk.Now()
+	if w.armed {
+		return // its check sees last
+	}
+	w.armed = true
+	if w.t == nil {
+		w.t = w.clk.AfterFunc(w.stall, w.check)
+	} else {
+		w.t.Reset(w.stall)
+	}
+}
+
+func (w *stallWatch) took() {
+	w.mu.Lock()
+	w.last = w.clk.Now()
+	w.mu.Unlock()
+}
+
+func (w *stallWatch) end() {
+	w.mu.Lock()
+	w.waiting = false
+	w.mu.Unlock()
+}
+
+// check runs when the timer fires: a stall, or the time left to wait.
+func (w *stallWatch) check() {
+	w.mu.Lock()
+	if !w.waiting {
+		w.armed = false
+		w.mu.Unlock()
+		return
+	}
+	if left := w.stall - w.clk.Now().Sub(w.last); left > 0 {
+		w.t.Reset(left)
+		w.mu.Unlock()
+		return
+	}
+	w.armed = false
+	w.mu.Unlock()
+	w.onStall()
+}
+
+// stop ends the watch with the request.
+func (w *stallWatch) stop() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.waiting = false
+	if w.t != nil {
+		w.t.Stop()
+	}
+	w.armed = false
+}
+
+// takenReader is a section's pipe as the HTTP transport reads it.
+type takenReader struct {
+	r *io.PipeReader
+	w *stallWatch
+}
+
+func (t takenReader) Read(p []byte) (int, error) {
+	n, err := t.r.Read(p)
+	if n > 0 {
+		t.w.took()
+	}
+	return n, err
+}
+
+// clock is the time the import's limits read; tests set a fake one
+// (RemoteKubo.clk) and move it by hand.
+type clock interface {
+	Now() time.Time
+	AfterFunc(d time.Duration, f func()) timer
+}
+
+// timer is what the limits use of a *time.Timer.
+type timer interface {
+	Stop() bool
+	Reset(d time.Duration) bool
+}
+
+type realClock struct{}
+
+func (realClock) Now() time.Time                            { return time.Now() }
+func (realClock) AfterFunc(d time.Duration, f func()) timer { return time.AfterFunc(d, f) }

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
+	"time"
 
 	blocks "github.com/ipfs/go-block-format"
 	"github.com/ipfs/go-cid"
@@ -95,6 +96,7 @@ const (
 	EventUploading    EventKind = "uploading"     // Destination reported a file of Root (Done of Total)
 	EventSending      EventKind = "sending"       // Root's CAR (Total bytes) is going to Destination
 	EventAlreadyThere EventKind = "already-there" // Destination already holds Root
+	EventGone         EventKind = "gone"          // Destination no longer holds Root (CID), which it was recorded holding: Note says so
 	EventPinned       EventKind = "pinned"        // Destination now holds Root
 	EventDone         EventKind = "done"          // items moved to pinned
 )
@@ -107,6 +109,7 @@ type Event struct {
 	Path        string // the file within Root, for computing/uploading
 	CID         string
 	Done, Total int
+	Note        string // the line to show, for EventGone
 }
 
 // Result is what Run did.
@@ -134,6 +137,10 @@ type Result struct {
 	// uploads/<service>.json (it had lost them), each confirmed again by
 	// its service first.
 	Restored []Upload `json:"restored,omitempty"`
+	// Gone are the uploads uploads/<service>.json recorded that their
+	// service no longer holds: moved to the file's "gone" list, and
+	// uploaded again when they are this run's roots (then in Uploads).
+	Gone []Upload `json:"gone,omitempty"`
 }
 
 // DestinationResult is one destination's share of a run.
@@ -259,10 +266,20 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		pinners = append(slices.Clone(pinners), car)
 	}
 	if len(o.Services) > 0 {
+		var goneMu sync.Mutex // Pinned runs for several roots at once
 		for _, svc := range o.Services {
-			up := &uploader{svc: svc, ledger: led, dir: filepath.Join(o.Dir, state.Dir, "uploads")}
+			up := &uploader{svc: svc, ledger: led, dir: filepath.Join(o.Dir, state.Dir, "uploads"), again: true, roots: map[string]bool{}}
+			for _, r := range roots {
+				up.roots[r.CID.String()] = true
+			}
 			up.begin = func(root string, size int64) {
 				progress(Event{Kind: EventSending, Root: root, Destination: svc.Destination(), Total: int(size)})
+			}
+			up.gone = func(u Upload, note string) {
+				goneMu.Lock()
+				res.Gone = append(res.Gone, u)
+				goneMu.Unlock()
+				progress(Event{Kind: EventGone, Root: u.Root, Destination: svc.Destination(), CID: u.CID, Note: note})
 			}
 			// A lost database: the uploads the file lists, confirmed
 			// again by the service, before anything is asked or sent.
@@ -388,6 +405,20 @@ func pinOne(ctx context.Context, db *state.DB, runID int64, p Pinner, r Root, la
 		progress(Event{Kind: EventAlreadyThere, Root: r.Name, Destination: dest, CID: r.CID.String()})
 		return true, savePinned(context.WithoutCancel(ctx), db, runID, dest, r.Name, r.CID.String())
 	}
+	if _, car := p.(*CARFile); !car {
+		// A destination recorded holding r says it does not (unpinned,
+		// garbage-collected, deleted): the records go, so that until it
+		// holds r again nothing counts it as published. (A CAR file is
+		// written whole again; an upload service's ledger has said so.)
+		at, err := forgetPinned(context.WithoutCancel(ctx), db, dest, r.CID.String())
+		if err != nil {
+			return false, err
+		}
+		if !at.IsZero() {
+			progress(Event{Kind: EventGone, Root: r.Name, Destination: dest, CID: r.CID.String(),
+				Note: fmt.Sprintf("%s was recorded holding %s (%s) since %s, but no longer has it: sending it again", dest, r.Name, r.CID, at.UTC().Format(time.RFC3339))})
+		}
+	}
 	want := lay.entries[r.Name]
 	done := 0
 	r.Entry = func(path string, c cid.Cid) error {
@@ -490,27 +521,26 @@ func (e *streamError) Error() string { return fmt.Sprintf("%s: %v", e.dest, e.er
 func (e *streamError) Unwrap() error { return e.err }
 
 // openStreams starts a stream at each Streamer among pinners, after asking
-// it (through the retry wrapper) which roots it already pins, of those the
-// last completed run recorded and, for a remote Kubo, those uploads/kubo.json
-// and pin_uploads record there (a fresh runner or a lost state.db has only
-// the file): those are not streamed, so a re-run that changes nothing sends
-// nothing. A recorded root the run then computes differently is sent at
-// Commit, its blocks read again.
+// it (through the retry wrapper) which roots it already pins, of the last
+// completed run, of the newest run recorded (one that stopped after this
+// destination took its roots, at a later destination) and, for a remote
+// Kubo, those uploads/kubo.json and pin_uploads record there (a fresh
+// runner or a lost state.db has only the file): those are not streamed, so
+// a re-run that changes nothing sends nothing. A recorded root the run then
+// computes differently is sent at Commit, its blocks read again.
 // fileBytes(name) estimates a root's bytes, for progress.
 func openStreams(ctx context.Context, led *ledger, pinners []Pinner, fileBytes func(root string) int64) (*runStreams, error) {
 	db := led.db
 	rs := &runStreams{}
-	var last *Record
+	var known map[string][]cid.Cid // root name → the CIDs recorded for it
 	for _, p := range pinners {
 		s := asStreamer(p)
 		if s == nil {
 			continue
 		}
-		if last == nil {
+		if known == nil {
 			var err error
-			if last, err = Latest(ctx, db); errors.Is(err, ErrNoPinRun) {
-				last = &Record{}
-			} else if err != nil {
+			if known, err = recordedRoots(ctx, db); err != nil {
 				return nil, err
 			}
 		}
@@ -522,10 +552,8 @@ func openStreams(ctx context.Context, led *ledger, pinners []Pinner, fileBytes f
 			}
 		}
 		have := map[string]bool{}
-		for name, c := range map[string]string{RootImages: last.Roots.Images, RootOriginals: last.Roots.Originals,
-			RootProvenance: last.Roots.Provenance, RootMetadata: last.Roots.Metadata, RootContract: last.Roots.Contract,
-			RootPlaceholderImage: last.Roots.PlaceholderImage, RootPlaceholder: last.Roots.Placeholder} {
-			for _, k := range recordedCandidates(c, recorded[name]) {
+		for _, name := range []string{RootImages, RootOriginals, RootProvenance, RootMetadata, RootContract, RootPlaceholderImage, RootPlaceholder} {
+			for _, k := range recordedCandidates(known[name], recorded[name]) {
 				ok, err := p.Pinned(ctx, k)
 				if err != nil {
 					return nil, err
@@ -546,6 +574,31 @@ func openStreams(ctx context.Context, led *ledger, pinners []Pinner, fileBytes f
 		rs.list = append(rs.list, runStream{s: s, dest: p.Destination(), have: have})
 	}
 	return rs, nil
+}
+
+// recordedRoots are the root CIDs of the last completed run and of the
+// newest run recorded, by root name.
+func recordedRoots(ctx context.Context, db *state.DB) (map[string][]cid.Cid, error) {
+	known := map[string][]cid.Cid{}
+	for _, read := range []func(context.Context, *state.DB) (*Record, error){Latest, newestRun} {
+		rec, err := read(ctx, db)
+		if errors.Is(err, ErrNoPinRun) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		for name, c := range map[string]string{RootImages: rec.Roots.Images, RootOriginals: rec.Roots.Originals,
+			RootProvenance: rec.Roots.Provenance, RootMetadata: rec.Roots.Metadata, RootContract: rec.Roots.Contract,
+			RootPlaceholderImage: rec.Roots.PlaceholderImage, RootPlaceholder: rec.Roots.Placeholder} {
+			k, err := cid.Decode(c)
+			if err != nil || slices.ContainsFunc(known[name], k.Equals) {
+				continue // none recorded, or the same
+			}
+			known[name] = append(known[name], k)
+		}
+	}
+	return known, nil
 }
 
 // sink returns where root name's blocks go as they are computed (nil: no

@@ -89,6 +89,7 @@ type S3 struct {
 	o    S3Options
 	core minio.Core
 	base string // endpoint/bucket[/prefix], for messages
+	host string // the endpoint's host[:port]
 }
 
 var _ CARService = (*S3)(nil)
@@ -171,7 +172,7 @@ func NewS3(o S3Options) (*S3, error) {
 	if o.Prefix != "" {
 		base += "/" + o.Prefix
 	}
-	return &S3{o: o, core: minio.Core{Client: cl}, base: base}, nil
+	return &S3{o: o, core: minio.Core{Client: cl}, base: base, host: u.Host}, nil
 }
 
 // Service implements CARService.
@@ -459,6 +460,9 @@ func (s *S3) classify(what string, err error) error {
 			return &TemporaryError{Err: fmt.Errorf("%s: %s: %s", s.Destination(), what, er.Message), StatusCode: er.StatusCode}
 		}
 		return fmt.Errorf("%s: %s: HTTP %d %s: %w", s.Destination(), what, er.StatusCode, er.Code, err)
+	}
+	if ce, ok := neterr.Cert("s3 endpoint", s.host, err); ok {
+		return ce
 	}
 	if reason, ok := neterr.Unreachable(err); ok {
 		return fmt.Errorf("cannot reach %s (%s): check --s3-endpoint and the network", s.Destination(), reason)

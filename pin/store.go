@@ -150,6 +150,20 @@ func Latest(ctx context.Context, db *state.DB) (*Record, error) {
 	return readRun(ctx, db.SQL(), id)
 }
 
+// newestRun reads the most recently recorded run, complete or not (a run
+// records its CIDs before any upload), or returns ErrNoPinRun.
+func newestRun(ctx context.Context, db *state.DB) (*Record, error) {
+	var id int64
+	err := db.SQL().QueryRowContext(ctx, `SELECT id FROM pin_runs ORDER BY id DESC LIMIT 1`).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNoPinRun
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read pin runs: %w", err)
+	}
+	return readRun(ctx, db.SQL(), id)
+}
+
 // ReadRun reads one run by id.
 func ReadRun(ctx context.Context, db *state.DB, id int64) (*Record, error) {
 	if err := Migrate(ctx, db); err != nil {
@@ -282,6 +296,28 @@ func savePinned(ctx context.Context, db *state.DB, runID int64, destination, roo
 		}
 		return nil
 	})
+}
+
+// forgetPinned deletes every record (of any run) that destination holds c:
+// asked, it said it does not. It returns when the last of them was
+// recorded (the zero time: there was none).
+func forgetPinned(ctx context.Context, db *state.DB, destination, c string) (time.Time, error) {
+	var last string
+	err := db.Tx(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, `SELECT coalesce(max(pinned_at), '') FROM pin_roots WHERE destination = ? AND cid = ?`, destination, c).Scan(&last)
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `DELETE FROM pin_roots WHERE destination = ? AND cid = ?`, destination, c)
+		return err
+	})
+	if err != nil {
+		return time.Time{}, fmt.Errorf("forget %s at %s: %w", c, destination, err)
+	}
+	if last == "" {
+		return time.Time{}, nil
+	}
+	return state.ParseTime(last), nil
 }
 
 // completeRun marks the run complete (every root pinned everywhere asked).

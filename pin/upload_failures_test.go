@@ -209,7 +209,7 @@ func TestS3StalledPartTimesOut(t *testing.T) {
 // Pinata's 429 and 503 are retried after exactly the Retry-After they
 // carry (the policy's Sleep is the test's: it records the wait).
 func TestPinataHonoursRetryAfter(t *testing.T) {
-	srv := newPinataServer(t)
+	srv := testenv.StartPinata(t)
 	inner := srv.Config.Handler
 	var mu sync.Mutex
 	answered := 0
@@ -250,9 +250,9 @@ func TestPinataHonoursRetryAfter(t *testing.T) {
 // Pinata reporting another CID than the local root: an error naming both,
 // nothing recorded in the state or in uploads/pinata.json.
 func TestPinataWrongCIDRecordsNothing(t *testing.T) {
-	srv := newPinataServer(t)
+	srv := testenv.StartPinata(t)
 	const other = "bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi"
-	srv.wrongCID = other
+	srv.ReportWrongCID(other)
 	dir, db := newCollection(t, 2, 64)
 	ctx := context.Background()
 	_, err := Run(ctx, Options{Dir: dir, DB: db, Collection: testCollection, Services: []CARService{testPinata(t, srv, pinataJWT, 16<<10)}})
@@ -274,58 +274,5 @@ func TestPinataWrongCIDRecordsNothing(t *testing.T) {
 	}
 	if _, lerr := Latest(ctx, db); !errors.Is(lerr, ErrNoPinRun) {
 		t.Fatalf("a pin run counts as complete after a wrong CID: %v", lerr)
-	}
-}
-
-// A remote Kubo that takes the import's body and never answers ends at
-// the Stall limit (a tiny one here) with an error saying so, retried under
-// the one policy; nothing is recorded pinned.
-func TestRemoteKuboStalledImportFails(t *testing.T) {
-	k := testenv.StartKubo(t)
-	u, err := url.Parse(k.API)
-	if err != nil {
-		t.Fatal(err)
-	}
-	proxy := httputil.NewSingleHostReverseProxy(u)
-	release := make(chan struct{})
-	var mu sync.Mutex
-	imports := 0
-	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !strings.HasSuffix(r.URL.Path, "/dag/import") {
-			proxy.ServeHTTP(w, r)
-			return
-		}
-		mu.Lock()
-		imports++
-		mu.Unlock()
-		select {
-		case <-r.Context().Done():
-		case <-release:
-		}
-	}))
-	t.Cleanup(front.Close)
-	t.Cleanup(func() { close(release) }) // before front.Close, which waits for the handlers
-	kc, err := NewKuboAuth(front.URL, KuboAuth{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var slept waits
-	rk := NewRemoteKubo(kc, slept.policy(2))
-	rk.Stall = 200 * time.Millisecond
-	dir, db := newCollection(t, 2, 64)
-	_, err = Run(context.Background(), Options{Dir: dir, DB: db, Collection: testCollection, Pinners: []Pinner{rk}})
-	if err == nil || !strings.Contains(err.Error(), "no progress for 200ms") || !strings.Contains(err.Error(), "gave up after 2 tries") {
-		t.Fatalf("a stalled import: %v", err)
-	}
-	mu.Lock()
-	n := imports
-	mu.Unlock()
-	// One streamed import (blocks sent while the CIDs are computed), then the
-	// whole CAR through the retry policy: 2 tries.
-	if n != 3 {
-		t.Fatalf("imports tried %d times, want 3 (1 streamed + 2 tries)", n)
-	}
-	if _, lerr := Latest(context.Background(), db); !errors.Is(lerr, ErrNoPinRun) {
-		t.Fatalf("a pin run counts as complete after a stalled import: %v", lerr)
 	}
 }

@@ -109,7 +109,10 @@ type CAROnDisk struct {
 //   - Find asks the service whether root c is already there (HEAD, a list
 //     by CID) and returns what it holds, with the CID the service reports
 //     (which may differ: the caller decides), or nil. known is the ledger's
-//     record of an earlier upload of c, or nil.
+//     record of an earlier upload of c, or nil. nil means the service said
+//     it is not there (404, not listed): the ledger's record then moves to
+//     its gone list and the root is uploaded again, so a request that
+//     failed (after the retries) must be an error, never nil.
 //   - Upload sends the CAR and returns what the service confirmed, with the
 //     root CID the service reports, once the service says it is pinned. A
 //     killed upload is resumed by the next call, never started over when
@@ -143,25 +146,61 @@ func UploadsFile(dir, service string) string {
 	return filepath.Join(dir, UploadsDir, service+".json")
 }
 
+// uploadsFile is uploads/<service>.json: the confirmed uploads, and, as
+// history, the ones the service later said it no longer holds.
 type uploadsFile struct {
-	Service string   `json:"service"`
-	Uploads []Upload `json:"uploads"`
+	Service string       `json:"service"`
+	Uploads []Upload     `json:"uploads"`
+	Gone    []GoneUpload `json:"gone,omitempty"`
+}
+
+// GoneUpload is a confirmed upload its service, asked where the ledger
+// said, no longer held (deleted or unpinned there): it is not published.
+// It stays in the file's "gone" list as history; "uploads" lists only
+// what the service confirms.
+type GoneUpload struct {
+	Upload
+	GoneAt time.Time `json:"gone_at"`
 }
 
 // ReadUploads reads a service's uploads ledger (none: an empty list).
 func ReadUploads(dir, service string) ([]Upload, error) {
+	f, err := readUploadsFile(dir, service)
+	return f.Uploads, err
+}
+
+func readUploadsFile(dir, service string) (uploadsFile, error) {
 	b, err := os.ReadFile(UploadsFile(dir, service))
 	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
+		return uploadsFile{Service: service}, nil
 	}
 	if err != nil {
-		return nil, err
+		return uploadsFile{}, err
 	}
 	var f uploadsFile
 	if err := json.Unmarshal(b, &f); err != nil {
-		return nil, fmt.Errorf("%s: %w: fix or remove the file (the service is asked again either way)", UploadsFile(dir, service), err)
+		return uploadsFile{}, fmt.Errorf("%s: %w: fix or remove the file (the service is asked again either way)", UploadsFile(dir, service), err)
 	}
-	return f.Uploads, nil
+	return f, nil
+}
+
+// writeUploadsFile writes f, its uploads in a stable order.
+func writeUploadsFile(dir string, f uploadsFile) error {
+	slices.SortFunc(f.Uploads, func(a, b Upload) int {
+		if c := strings.Compare(a.Destination, b.Destination); c != 0 {
+			return c
+		}
+		return strings.Compare(a.CID, b.CID)
+	})
+	b, _ := json.MarshalIndent(f, "", "  ")
+	path := UploadsFile(dir, f.Service)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	if err := fsatomic.WriteFile(path, append(b, '\n'), 0o644); err != nil {
+		return fmt.Errorf("record upload in %s: %w", path, err)
+	}
+	return nil
 }
 
 // ledger records confirmed uploads in the state database and in
@@ -204,27 +243,45 @@ func (l *ledger) hasRow(ctx context.Context, destination, c string) (bool, error
 func (l *ledger) record(ctx context.Context, u Upload) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	ups, err := ReadUploads(l.dir, u.Service)
+	f, err := readUploadsFile(l.dir, u.Service)
 	if err != nil {
 		return err
 	}
-	ups = slices.DeleteFunc(ups, func(o Upload) bool { return o.Destination == u.Destination && o.CID == u.CID })
-	ups = append(ups, u)
-	slices.SortFunc(ups, func(a, b Upload) int {
-		if c := strings.Compare(a.Destination, b.Destination); c != 0 {
-			return c
-		}
-		return strings.Compare(a.CID, b.CID)
-	})
-	b, _ := json.MarshalIndent(uploadsFile{Service: u.Service, Uploads: ups}, "", "  ")
-	path := UploadsFile(l.dir, u.Service)
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	f.Uploads = slices.DeleteFunc(f.Uploads, func(o Upload) bool { return o.Destination == u.Destination && o.CID == u.CID })
+	f.Uploads = append(f.Uploads, u)
+	if err := writeUploadsFile(l.dir, f); err != nil {
 		return err
 	}
-	if err := fsatomic.WriteFile(path, append(b, '\n'), 0o644); err != nil {
-		return fmt.Errorf("record upload in %s: %w", path, err)
-	}
 	return l.putRow(ctx, u)
+}
+
+// forget moves u, which its service no longer holds, from the file's
+// uploads to its gone list, and removes what the state database says of
+// it: its pin_uploads row and every record that u's destination holds u's
+// CID (so mint refuses a root only u confirmed). The file first, as in
+// record.
+func (l *ledger) forget(ctx context.Context, u Upload) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	f, err := readUploadsFile(l.dir, u.Service)
+	if err != nil {
+		return err
+	}
+	f.Uploads = slices.DeleteFunc(f.Uploads, func(o Upload) bool { return o.Destination == u.Destination && o.CID == u.CID })
+	f.Gone = append(f.Gone, GoneUpload{Upload: u, GoneAt: l.db.Now().UTC()})
+	if err := writeUploadsFile(l.dir, f); err != nil {
+		return err
+	}
+	ctx = context.WithoutCancel(ctx)
+	err = l.db.Tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `DELETE FROM pin_uploads WHERE destination = ? AND cid = ?`, u.Destination, u.CID)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("forget the upload of %s: %w", u.CID, err)
+	}
+	_, err = forgetPinned(ctx, l.db, u.Destination, u.CID)
+	return err
 }
 
 // putRow writes u to the state database only (the file holds it already).
@@ -272,6 +329,34 @@ type uploader struct {
 	dir    string // where the CARs are written
 	// sent, when set, hears an upload beginning (root, CAR size).
 	begin func(root string, size int64)
+	// again is set when Pin follows (pin, not repair): an upload the
+	// service no longer holds is then sent again when it is one of roots.
+	again bool
+	roots map[string]bool // the run's root CIDs
+	// gone, when set, hears each recorded upload the service no longer
+	// holds, with the line to show.
+	gone func(u Upload, note string)
+}
+
+// forget moves known, which the service no longer holds, to the ledger's
+// gone list and says so.
+func (u *uploader) forget(ctx context.Context, known Upload) error {
+	if err := u.ledger.forget(ctx, known); err != nil {
+		return err
+	}
+	if u.gone != nil {
+		what := "moved to the file's \"gone\" list"
+		if u.again && u.roots[known.CID] {
+			what = "uploading again"
+		}
+		at := "at an unknown time"
+		if !known.At.IsZero() {
+			at = known.At.UTC().Format(time.RFC3339)
+		}
+		u.gone(known, fmt.Sprintf("%s records %s at %s, uploaded %s, but %s no longer has it: %s",
+			filepath.ToSlash(filepath.Join(UploadsDir, known.Service+".json")), known.Root, known.Key, at, u.svc.Destination(), what))
+	}
+	return nil
 }
 
 var _ Pinner = (*uploader)(nil)
@@ -287,8 +372,16 @@ func (u *uploader) Pinned(ctx context.Context, c cid.Cid) (bool, error) {
 		return false, err
 	}
 	got, err := u.svc.Find(ctx, c, known)
-	if err != nil || got == nil {
+	if err != nil {
 		return false, err
+	}
+	if got == nil {
+		if known != nil {
+			// Asked where the file says, and by CID: not there (a failed
+			// request is an error above, never "gone").
+			return false, u.forget(ctx, *known)
+		}
+		return false, nil
 	}
 	if got.CID != c.String() {
 		return false, fmt.Errorf("%w: %s holds %s as %s, genmint computed %s: nothing was marked published",
@@ -325,10 +418,11 @@ func (u *uploader) Pinned(ctx context.Context, c cid.Cid) (bool, error) {
 // — it was lost, or rebuilt by genmint repair — each only once the service,
 // asked where the file says the upload is (the object key, the file id),
 // confirms it holds that very CID there. The file alone is never trusted.
-// An upload the service no longer holds is left out (and, when it is one of
-// the run's roots, uploaded again by Pin). One the service reports under
-// another CID is an error naming both: the file was edited, or the object
-// replaced. It returns the rows put back.
+// An upload the service no longer holds is moved to the file's gone list
+// (and, when it is one of the run's roots, uploaded again by Pin), so it
+// is not asked about again. One the service reports under another CID is an
+// error naming both: the file was edited, or the object replaced. It
+// returns the rows put back.
 func (u *uploader) restore(ctx context.Context) ([]Upload, error) {
 	ups, err := ReadUploads(u.ledger.dir, u.svc.Service())
 	if err != nil {
@@ -356,6 +450,9 @@ func (u *uploader) restore(ctx context.Context) ([]Upload, error) {
 			return back, fmt.Errorf("check the upload of %s that %s records: %w", e.CID, file, err)
 		}
 		if got == nil {
+			if err := u.forget(ctx, e); err != nil {
+				return back, err
+			}
 			continue
 		}
 		if got.CID != e.CID {

@@ -56,7 +56,7 @@ func loseState(t *testing.T, dir string, db *state.DB, n, size int) *state.DB {
 func TestUploadsRestoredAfterLostState(t *testing.T) {
 	kubo := testenv.StartKubo(t)
 	s3srv := testenv.StartS3(t, kubo)
-	psrv := newPinataServer(t)
+	psrv := testenv.StartPinata(t)
 	s3writes, pwrites := countWrites(&s3srv.Config.Handler), countWrites(&psrv.Config.Handler)
 	const n, size = 3, 64
 	dir, db := newCollection(t, n, size)
@@ -169,7 +169,7 @@ func TestUploadsRestoredAfterLostState(t *testing.T) {
 // failed import, 429s until the retries run out, and a successful upload.
 // (The command-level canary test, cmd/genmint, covers remote Kubo and S3.)
 func TestPinataJWTAppearsNowhere(t *testing.T) {
-	srv := newPinataServer(t)
+	srv := testenv.StartPinata(t)
 	dir, db := newCollection(t, 2, 64)
 	ctx := context.Background()
 	var seen strings.Builder
@@ -192,12 +192,12 @@ func TestPinataJWTAppearsNowhere(t *testing.T) {
 		fmt.Fprintln(&seen, err)
 	}
 	fail(opts("wrong-" + pinataJWT))
-	srv.failCAR = true
+	srv.FailImports(true)
 	fail(opts(pinataJWT))
-	srv.failCAR = false
-	srv.throttled = 100
+	srv.FailImports(false)
+	srv.Throttle(100)
 	fail(opts(pinataJWT))
-	srv.throttled = 0
+	srv.Throttle(0)
 	res, err := Run(ctx, opts(pinataJWT))
 	if err != nil {
 		t.Fatal(err)

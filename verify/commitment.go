@@ -3,6 +3,7 @@ package verify
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/genmint/genmint/mint/chain"
+	"github.com/genmint/genmint/mint/contracts"
 	"github.com/genmint/genmint/provenance/merkle"
 )
 
@@ -129,9 +131,11 @@ func pendingCommitment(ctx context.Context, ch Chain, r *Report) error {
 // fixedInCode checks that the commitment h is a constant of the deployed
 // code: GenmintCollection keeps provenanceHash() in an immutable, which
 // the compiler writes into the runtime bytecode as the operand of a PUSH32
-// at every read, so no transaction can change it (storage could). A
-// contract whose code holds no PUSH32 of h fails. Chains that cannot read
-// code are not checked.
+// at every read, so no transaction can change it (storage could). Code
+// that is GenmintCollection's as compiled from this repository's source
+// (immutables aside) must hold h in its _PROVENANCE immutable; other code
+// (an older genmint's contract) must hold a PUSH32 of h. Chains that
+// cannot read code are not checked.
 func fixedInCode(ctx context.Context, ch Chain, h common.Hash, r *Report) error {
 	cc, ok := ch.(coder)
 	if !ok {
@@ -140,6 +144,22 @@ func fixedInCode(ctx context.Context, ch Chain, h common.Hash, r *Report) error 
 	code, err := cc.Code(ctx)
 	if err != nil {
 		return chainError(ch.Source(), fmt.Errorf("read the contract's code: %w", err))
+	}
+	rt, err := contracts.GenmintCollection()
+	if err != nil {
+		return fmt.Errorf("genmint's embedded contract artifacts: %w", err)
+	}
+	if values, ok := rt.Match(code); ok {
+		r.CodeMatchesSource = true
+		if got := values[provenanceImmutable]; !bytes.Equal(got, h[:]) {
+			r.Collection = append(r.Collection, Failure{Link: LinkChain, Check: "provenance-fixed",
+				Message:  "the contract's code fixes another commitment than provenanceHash() answers",
+				Expected: h.Hex(), Got: "0x" + hex.EncodeToString(got),
+				Fix: "do not rely on the commitment: the node's answers disagree; verify against another RPC endpoint"})
+			return nil
+		}
+		r.ProvenanceFixed = true
+		return nil
 	}
 	if !pushes32(code, h) {
 		r.Collection = append(r.Collection, Failure{Link: LinkChain, Check: "provenance-fixed",
@@ -151,6 +171,10 @@ func fixedInCode(ctx context.Context, ch Chain, h common.Hash, r *Report) error 
 	r.ProvenanceFixed = true
 	return nil
 }
+
+// provenanceImmutable is GenmintCollection's immutable holding the
+// commitment (mint/contracts/artifacts/GenmintCollection.immutables.json).
+const provenanceImmutable = "_PROVENANCE"
 
 // pushes32 reports whether code has a PUSH32 instruction (0x7f) whose
 // operand is h. It walks the instructions, so bytes inside another push's
@@ -198,12 +222,19 @@ func licenseAgrees(ctx context.Context, ch Chain, res []TokenResult, r *Report) 
 	}
 	r.License = l.Name
 	for _, t := range res {
-		if len(t.Failures) > 0 || t.LicenseURL == l.URI {
+		if len(t.Failures) > 0 {
 			continue
 		}
+		getter, want, got := "getLicenseURI", l.URI, t.LicenseURL
+		if want == got {
+			if sameLicenseName(t.License, l.Name) {
+				continue
+			}
+			getter, want, got = "getLicenseName", l.Name, t.License
+		}
 		r.Collection = append(r.Collection, Failure{Link: LinkChain, Check: "license",
-			Message:  fmt.Sprintf("the contract's licence (getLicenseURI) is not the one token %d's metadata and image state", t.ID),
-			Expected: orNone(l.URI), Got: orNone(t.LicenseURL),
+			Message:  fmt.Sprintf("the contract's licence (%s) is not the one token %d's metadata and image state", getter, t.ID),
+			Expected: orNone(want), Got: orNone(got),
 			Fix: "the collection was deployed with another licence than it was generated with: the contract's licence is fixed, so regenerate under it"})
 		break
 	}

@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -20,6 +22,7 @@ import (
 	mh "github.com/multiformats/go-multihash"
 
 	"github.com/genmint/genmint/internal/testenv"
+	"github.com/genmint/genmint/internal/usage"
 	"github.com/genmint/genmint/pin"
 	"github.com/genmint/genmint/pin/unixfs"
 )
@@ -357,5 +360,39 @@ func TestShardedDirectory(t *testing.T) {
 	k, _ := entry(ctx, dag, root, "1")
 	if _, err := entry(ctx, dag, k, "x"); !errors.Is(err, ErrNotDirectory) {
 		t.Fatalf("file as directory: %v", err)
+	}
+}
+
+// TestUntrustedCertificateSources: a Kubo RPC or a gateway behind a TLS
+// certificate this machine does not trust (a private CA) is one line
+// naming the host and SSL_CERT_FILE, a usage error, not retried; the Kubo
+// RPC's path (where a hosted RPC may keep a key) is shown as "/…".
+func TestUntrustedCertificateSources(t *testing.T) {
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshakes
+	srv.StartTLS()
+	defer srv.Close()
+	host := strings.TrimPrefix(srv.URL, "https://")
+	ctx := context.Background()
+
+	k, err := NewKubo(srv.URL + "/PATHKEY/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k.Source() != "kubo "+srv.URL+"/…" {
+		t.Errorf("Source() = %q", k.Source())
+	}
+	err = k.Check(ctx)
+	if !errors.Is(err, usage.Err) || err.Error() != "kubo at "+host+": its TLS certificate is signed by an authority this machine does not trust (x509: certificate signed by unknown authority): for a private CA, point SSL_CERT_FILE at its PEM file" {
+		t.Fatalf("kubo: %v", err)
+	}
+	g, err := NewGateway(srv.URL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = g.Cat(ctx, unknownCID(t), "", 10)
+	var temp *TemporaryError
+	if !errors.Is(err, usage.Err) || errors.As(err, &temp) || !strings.Contains(err.Error(), "the gateway at "+host+": its TLS certificate is signed by an authority this machine does not trust") {
+		t.Fatalf("gateway: %v", err)
 	}
 }

@@ -89,6 +89,9 @@ func (g *Gateway) get(ctx context.Context, u, accept string, limit int64) ([]byt
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("gateway GET %s: %w", u, ctx.Err())
 		}
+		if ce, ok := neterr.Cert("the gateway", req.URL.Host, err); ok {
+			return nil, ce // not temporary: no try will trust it
+		}
 		if reason, ok := neterr.Unreachable(err); ok {
 			return nil, unavailable(err, "cannot reach the gateway %s (%s): check --gateway, or read from --ipfs-api ADDR or --car FILE", g.base, reason)
 		}

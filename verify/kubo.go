@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 	shell "github.com/ipfs/go-ipfs-api"
 
 	"github.com/genmint/genmint/internal/neterr"
+	"github.com/genmint/genmint/internal/redact"
 	"github.com/genmint/genmint/internal/usage"
 	"github.com/genmint/genmint/pin"
 )
@@ -25,8 +27,10 @@ import (
 // network; the verifier's per-call timeout turns "never found" into
 // ErrNotFound. An offline node says so at once.
 type Kubo struct {
-	addr string
-	sh   *shell.Shell
+	// addr is how the node is shown: its URL without the path, where a
+	// hosted RPC may carry a key (redact.URL); url is where requests go.
+	addr, url, host string
+	sh              *shell.Shell
 }
 
 var _ Content = (*Kubo)(nil)
@@ -50,7 +54,11 @@ func NewKuboAuth(addr string, auth pin.KuboAuth) (*Kubo, error) {
 		MaxIdleConnsPerHost: 8,
 		IdleConnTimeout:     90 * time.Second,
 	}, u, auth)}
-	return &Kubo{addr: u, sh: shell.NewShellWithClient(u, client)}, nil
+	pu, err := url.Parse(u)
+	if err != nil {
+		return nil, fmt.Errorf("kubo API address %s: %w", redact.URL(u), err)
+	}
+	return &Kubo{addr: redact.URL(u), url: u, host: pu.Host, sh: shell.NewShellWithClient(u, client)}, nil
 }
 
 // Source implements Content.
@@ -106,8 +114,12 @@ func (k *Kubo) wrap(what string, err error) error {
 	if err == nil {
 		return nil
 	}
+	err = redact.URLIn(err, k.url)
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, ErrTooLarge) {
 		return fmt.Errorf("kubo at %s: %s: %w", k.addr, what, err)
+	}
+	if ce, ok := neterr.Cert("kubo", k.host, err); ok {
+		return ce
 	}
 	if reason, ok := neterr.Unreachable(err); ok {
 		return unavailable(pin.ErrKuboUnreachable, "%s at %s (%s): start one with 'ipfs daemon', or pass --ipfs-api ADDR, or read from --gateway URL or --car FILE",

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -165,11 +166,33 @@ func TestLicenseDisagreements(t *testing.T) {
 			t.Fatalf("report's licence %q", r.License)
 		}
 	})
+
+	t.Run("the contract's licence name is not the tokens'", func(t *testing.T) {
+		p := publish(t, carPath, rec)
+		// The URIs agree (none), the names do not.
+		ch := &licensedChain{fakeChain: newFakeChain(p.base, 3), license: chain.License{Name: "CBE_EXCLUSIVE"}}
+		r, err := Run(context.Background(), Options{Content: p.mem, Chain: ch})
+		if err != nil {
+			t.Fatal(err)
+		}
+		fl := only(t, r)
+		if r.OK || fl.Link != LinkChain || fl.Check != "license" || fl.Expected != "CBE_EXCLUSIVE" || fl.Got != "(none)" || !strings.Contains(fl.String(), "getLicenseName") {
+			t.Fatalf("want the collection's chain/license failure naming getLicenseName, got %s", fl)
+		}
+	})
 }
 
 // placeholderFixture pins a 3-item collection with a placeholder (spec
 // reveal:) and returns what a contract not yet revealed shows.
 func placeholderFixture(t *testing.T) (*published, *pin.Record, []byte) {
+	t.Helper()
+	p, rec, soon, _, _ := placeholderFixtureFacts(t)
+	return p, rec, soon
+}
+
+// placeholderFixtureFacts is placeholderFixture that also returns the
+// collection's facts and folder, for the checks against genmint.yaml.
+func placeholderFixtureFacts(t *testing.T) (*published, *pin.Record, []byte, pin.MetadataFacts, string) {
 	t.Helper()
 	f := newFixture(t, 3, false)
 	var b bytes.Buffer
@@ -193,7 +216,75 @@ func placeholderFixture(t *testing.T) (*published, *pin.Record, []byte) {
 	if err != nil || rec.PlaceholderURI == "" {
 		t.Fatalf("pin record %+v, %v", rec, err)
 	}
-	return publish(t, car, rec), rec, b.Bytes()
+	return publish(t, car, rec), rec, b.Bytes(), coll, f.dir
+}
+
+// Before the reveal, in the collection's folder, the placeholder metadata
+// and image are re-derived from genmint.yaml's reveal.placeholder: each
+// field changed in the spec (or the image file changed) fails the
+// placeholder link naming it.
+func TestPlaceholderAgainstSpec(t *testing.T) {
+	p, rec, _, facts, dir := placeholderFixtureFacts(t)
+	run := func(t *testing.T, facts pin.MetadataFacts) *Report {
+		t.Helper()
+		r, err := Run(context.Background(), Options{Content: p.mem, Chain: placeholderChain(rec.PlaceholderURI, 3), Pin: rec, Facts: &facts, Dir: dir, Concurrency: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	if r := run(t, facts); !r.OK || r.Revealed == nil || *r.Revealed {
+		t.Fatalf("placeholder as genmint.yaml gives it: %v", r.Failures())
+	}
+	ph := func(edit func(*pin.Placeholder)) pin.MetadataFacts {
+		f := facts
+		c := *facts.Placeholder
+		edit(&c)
+		f.Placeholder = &c
+		return f
+	}
+	licensed := facts
+	licensed.License, licensed.LicenseURL = "CC0-1.0", "https://creativecommons.org/publicdomain/zero/1.0/"
+	noReveal := facts
+	noReveal.Placeholder = nil
+	for _, tc := range []struct {
+		name, check string
+		facts       pin.MetadataFacts
+	}{
+		{"name", "name", ph(func(c *pin.Placeholder) { c.Name = "Unveiled" })},
+		{"description", "description", ph(func(c *pin.Placeholder) { c.Description = "" })},
+		{"image URI", "image", ph(func(c *pin.Placeholder) { c.Image = "https://example.org/soon.png" })},
+		{"image file of another kind", "image", ph(func(c *pin.Placeholder) { c.Image = "art/soon.gif" })},
+		{"licence", "license", licensed},
+		{"no reveal in the spec", "reveal.placeholder", noReveal},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := run(t, tc.facts)
+			var fs []Failure
+			for _, f := range r.Failures() {
+				if f.Link == LinkPlaceholder {
+					fs = append(fs, f)
+				}
+			}
+			if r.OK || len(fs) != 3 || fs[0].Check != tc.check || !strings.Contains(fs[0].Message, "genmint.yaml") {
+				t.Fatalf("want every token's placeholder to fail on %s, got %v", tc.check, r.Failures())
+			}
+		})
+	}
+
+	t.Run("image file changed", func(t *testing.T) {
+		var b bytes.Buffer
+		if err := png.Encode(&b, image.NewGray(image.Rect(0, 0, 9, 9))); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "art", "soon.png"), b.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		fs := run(t, facts).Failures()
+		if len(fs) == 0 || fs[0].Link != LinkPlaceholder || fs[0].Check != "image" || !strings.Contains(fs[0].String(), "art/soon.png") {
+			t.Fatalf("want the placeholder image to fail against art/soon.png, got %v", fs)
+		}
+	})
 }
 
 // placeholderChain is a contract showing the placeholder baseURI base.
@@ -353,11 +444,21 @@ func TestContractURIBroken(t *testing.T) {
 	t.Run("licence not the contract's", func(t *testing.T) {
 		p := publish(t, carPath, rec)
 		// The contract's getLicenseName says CC0-1.0; the contract metadata
-		// states no licence (its license_url agrees: none).
+		// and the tokens state no licence (their license_url agrees: none).
 		ch := &contractChain{fakeChain: newFakeChain(p.base, 3), contractURI: rec.ContractURI, license: chain.License{Name: "CC0-1.0"}}
-		fl := mustFailOnly(t, Options{Content: p.mem, Chain: ch}, 0, LinkContractURI, "license", "getLicenseName")
-		if fl.Expected != "CC0-1.0" {
-			t.Fatalf("expected %q", fl.Expected)
+		r, err := Run(context.Background(), Options{Content: p.mem, Chain: ch})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var links []Link
+		for _, fl := range r.Failures() {
+			if fl.Check != "license" || fl.Expected != "CC0-1.0" || !strings.Contains(fl.String(), "getLicenseName") {
+				t.Fatalf("want the licence failures naming getLicenseName, got %s", fl)
+			}
+			links = append(links, fl.Link)
+		}
+		if r.OK || !slices.Equal(links, []Link{LinkChain, LinkContractURI}) {
+			t.Fatalf("want the tokens' and contractURI's licence to fail, got %v", r.Failures())
 		}
 		// The contract metadata names a licence URL the contract does not.
 		uri := edited(t, p, func(m map[string]any) {

@@ -96,6 +96,7 @@ type TokenResult struct {
 	AnimationCID  string `json:"animation_cid,omitempty"`
 	ImageSHA256   string `json:"image_sha256,omitempty"`
 	ContentSHA256 string `json:"content_sha256,omitempty"` // the provenance hash the image embeds
+	License       string `json:"license,omitempty"`        // the licence's name the metadata and the image state
 	LicenseURL    string `json:"license_url,omitempty"`    // the licence the metadata and the image state
 	ERC7007       string `json:"erc7007,omitempty"`        // what the ERC-7007 check found, when it ran
 	// ContentCredentials is what the C2PA check found, when it ran.
@@ -130,6 +131,11 @@ type Report struct {
 	// deployed code (an immutable), so it cannot have changed since the
 	// deployment.
 	ProvenanceFixed bool `json:"provenance_fixed,omitempty"`
+	// CodeMatchesSource: the contract's runtime code is GenmintCollection
+	// as this genmint compiles it from its Solidity source, byte for byte
+	// but for the immutables the deployment writes (an older genmint's
+	// contract does not match; its commitment is still checked by PUSH32).
+	CodeMatchesSource bool `json:"code_matches_source,omitempty"`
 	// Commitment is CommitmentPending for a collection not revealed yet,
 	// checked without its pin record: the commitment is set and fixed, and
 	// the content it binds is checked once revealed.
@@ -188,6 +194,9 @@ func (r *Report) Summary() string {
 				s = strings.TrimSuffix(s, ")") + "; commitment pending: provenanceHash() " + r.ProvenanceHash
 				if r.ProvenanceFixed {
 					s += " is fixed in the contract's code"
+				}
+				if r.CodeMatchesSource {
+					s += " (GenmintCollection as compiled from genmint's source)"
 				}
 				s += ", recomputed from the content by verify after the reveal)"
 			}

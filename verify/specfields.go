@@ -1,17 +1,27 @@
 package verify
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
+	"io"
 	"math/big"
+	"path"
+	"path/filepath"
 	"strconv"
+	"strings"
 
+	"github.com/ipfs/go-cid"
+
+	"github.com/genmint/genmint/internal/collpath"
 	"github.com/genmint/genmint/pin"
 )
 
 // This file checks the token metadata fields genmint.yaml decides rather
 // than the item (issue 12's richer metadata and licence): each numeric
 // trait's display_type and max_value, background_color, license and
-// license_url. Without the collection's facts (a collector's check) only
+// license_url; and, before the reveal, the placeholder metadata and image
+// against reveal.placeholder. Without the collection's facts (a collector's check) only
 // what holds for any genmint collection is checked: a numeric trait's value
 // is a number, at most its max_value.
 
@@ -110,4 +120,70 @@ func sameNumber(a, b string) bool {
 		return a == b
 	}
 	return x.Cmp(y) == 0
+}
+
+// placeholderFacts checks the placeholder metadata's fields against
+// genmint.yaml's reveal.placeholder, when the collection's facts are known.
+func (t *tokenRun) placeholderFacts(md *pin.PlaceholderMetadata) error {
+	f := t.v.o.Facts
+	if f == nil {
+		return nil
+	}
+	ph := f.Placeholder
+	if ph == nil {
+		return t.fail(LinkPlaceholder, "reveal.placeholder", "the contract shows a placeholder, but genmint.yaml has no reveal.placeholder", "reveal.placeholder in genmint.yaml", "none", fixSpecChanged)
+	}
+	name := ph.Name
+	if name == "" {
+		name = f.Name
+	}
+	if name == "" && t.v.o.Dir != "" {
+		name = filepath.Base(t.v.o.Dir)
+	}
+	for _, d := range []struct{ field, spec, want, got string }{
+		{"name", "reveal.placeholder.name", name, md.Name},
+		{"description", "reveal.placeholder.description", ph.Description, md.Description},
+		{"license", "license", f.License, md.License},
+		{"license_url", "license", f.LicenseURL, md.LicenseURL},
+	} {
+		if d.field == "name" && d.want == "" {
+			continue // the folder's name, unknown without the folder
+		}
+		if d.want != d.got {
+			return t.fail(LinkPlaceholder, d.field, "the placeholder metadata's "+d.field+" is not the one genmint.yaml's "+d.spec+" gives", orNone(d.want), orNone(d.got), fixSpecChanged)
+		}
+	}
+	return nil
+}
+
+// placeholderImage checks the placeholder metadata's image against
+// genmint.yaml's reveal.placeholder.image: the same URI, or a file of the
+// collection whose bytes re-derive to the CID served (got).
+func (t *tokenRun) placeholderImage(ctx context.Context, uri string, got cid.Cid) error {
+	f := t.v.o.Facts
+	if f == nil || f.Placeholder == nil || f.Placeholder.Image == "" {
+		return nil
+	}
+	spec := f.Placeholder.Image
+	if collpath.IsURI(spec) {
+		if uri != spec {
+			return t.fail(LinkPlaceholder, "image", "the placeholder metadata's image is not genmint.yaml's reveal.placeholder.image", spec, uri, fixSpecChanged)
+		}
+		return nil
+	}
+	if want := "placeholder" + strings.ToLower(path.Ext(spec)); !got.Defined() || path.Base(uri) != want {
+		return t.fail(LinkPlaceholder, "image", "the placeholder metadata's image does not name genmint.yaml's reveal.placeholder.image", "ipfs://<CID>/"+want, uri, fixSpecChanged)
+	}
+	if t.v.o.Dir == "" {
+		return nil
+	}
+	want, err := t.v.deriveCID(ctx, func() (io.ReadCloser, error) { return collpath.Open(t.v.o.Dir, spec) })
+	if err != nil {
+		return fmt.Errorf("reveal.placeholder.image %s: %w: restore it or fix reveal.placeholder.image in genmint.yaml", spec, err)
+	}
+	if !want.Equals(got) {
+		return t.fail(LinkPlaceholder, "image", "the placeholder image served is not the bytes of genmint.yaml's "+spec, want.String(), got.String(),
+			spec+" changed since the collection was pinned: restore it, or pin again ('genmint pin') and deploy with the placeholder baseURI it prints")
+	}
+	return nil
 }

@@ -352,7 +352,7 @@ func (t *tokenRun) provenance(ctx context.Context, md *pin.TokenMetadata, img []
 		return nil, t.fail(LinkProvenance, "license", "the image's licence is not the one the metadata states", md.License+" "+md.LicenseURL, name+" "+url,
 			"the licence changed after generation: regenerate the images or restore the spec's license, then 'genmint pin'")
 	}
-	t.res.LicenseURL = md.LicenseURL
+	t.res.License, t.res.LicenseURL = md.License, md.LicenseURL
 	return rec, nil
 }
 
@@ -571,27 +571,34 @@ func (t *tokenRun) placeholder(ctx context.Context, uri string, root cid.Cid, na
 		return err
 	}
 	t.v.phMu.Lock()
-	seen, license := t.v.phCID, t.v.phLicenseURL
+	seen, license, licenseURL := t.v.phCID, t.v.phLicense, t.v.phLicenseURL
 	t.v.phMu.Unlock()
 	if seen.Defined() {
 		if !c.Equals(seen) {
 			return t.fail(LinkPlaceholder, "same", "the placeholder folder holds another file for this token than for the others", seen.String(), c.String(), fixRepin)
 		}
-		t.res.LicenseURL = license
+		t.res.License, t.res.LicenseURL = license, licenseURL
 		return nil
 	}
 	var md pin.PlaceholderMetadata
 	if err := json.Unmarshal(data, &md); err != nil || md.Name == "" || md.Image == "" {
 		return t.fail(LinkPlaceholder, "json", "the placeholder metadata is not JSON with a name and an image", "{name, image, …}", strings.TrimSpace(string(data)), fixRepin)
 	}
+	if err := t.placeholderFacts(&md); err != nil {
+		return err
+	}
+	var image cid.Cid
 	if iroot, iname, err := parseIPFSURI(md.Image); err == nil {
-		if _, _, err := t.file(ctx, LinkPlaceholder, "placeholder image", iroot, iname, cid.Undef, t.v.o.MaxFileBytes); err != nil {
+		if _, image, err = t.file(ctx, LinkPlaceholder, "placeholder image", iroot, iname, cid.Undef, t.v.o.MaxFileBytes); err != nil {
 			return err
 		}
 	}
+	if err := t.placeholderImage(ctx, md.Image, image); err != nil {
+		return err
+	}
 	t.v.phMu.Lock()
-	t.v.phCID, t.v.phLicenseURL = c, md.LicenseURL
+	t.v.phCID, t.v.phLicense, t.v.phLicenseURL = c, md.License, md.LicenseURL
 	t.v.phMu.Unlock()
-	t.res.LicenseURL = md.LicenseURL // the licence the token states until the reveal
+	t.res.License, t.res.LicenseURL = md.License, md.LicenseURL // the licence the token states until the reveal
 	return nil
 }

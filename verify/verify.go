@@ -229,6 +229,7 @@ type verifier struct {
 	// checked in full (every token's must be the same file).
 	phMu         sync.Mutex
 	phCID        cid.Cid
+	phLicense    string
 	phLicenseURL string
 	// tokenURI returns token id's URI when there is no chain; nil means
 	// from the pin record (byID).

@@ -2,22 +2,23 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
 
-	"github.com/genmint/genmint/cmd/cmdutil"
-	"github.com/genmint/genmint/cmd/root"
 	"github.com/genmint/genmint/internal/testenv"
 )
 
 // TestUploadSecretsAppearNowhere runs `genmint pin` against a remote Kubo
 // (bearer token through --ipfs-api-auth-env) and an S3 service
-// (AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN), each with a unique canary secret, through the
+// (AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN), each with a unique canary secret (the
+// Kubo RPC's URL carries one in its path, as a hosted RPC's may), through the
 // failures users meet — a refused token (401), refused credentials (403),
 // a wrong CID, 503s until the retries run out — and then successfully,
 // with and without --json. No canary may appear in stdout, stderr, the
@@ -30,9 +31,37 @@ func TestUploadSecretsAppearNowhere(t *testing.T) {
 		s3Canary   = "canary-s3-secret-b72d04"
 		jwtCanary  = "canary-pinata-jwt-e51b8f"
 		stsCanary  = "canary-aws-session-token-0c7e"
+		pathCanary = "canary-rpc-path-key-9d2e61"
 	)
-	canaries := []string{kuboCanary, s3Canary, jwtCanary, stsCanary}
+	canaries := []string{kuboCanary, s3Canary, jwtCanary, stsCanary, pathCanary}
 	remote := testenv.StartKubo(t, testenv.WithKuboAPIAuth("bearer:"+kuboCanary))
+	// A hosted RPC whose key is in the path (https://host/KEY/api/v0/…):
+	// a front that serves the remote node under /KEY only, and can answer
+	// 503s or a broken HTTP response (whose error quotes the request URL).
+	remoteURL, err := url.Parse(remote.API)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var frontMode atomic.Value
+	frontMode.Store("")
+	toRemote := http.StripPrefix("/"+pathCanary, httputil.NewSingleHostReverseProxy(remoteURL))
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch frontMode.Load() {
+		case "503":
+			w.Header().Set("Retry-After", "0.01")
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		case "garbage":
+			conn, _, err := http.NewResponseController(w).Hijack()
+			if err == nil {
+				conn.Write([]byte("NOT HTTP\r\n\r\n"))
+				conn.Close()
+			}
+			return
+		}
+		toRemote.ServeHTTP(w, r)
+	}))
+	t.Cleanup(front.Close)
 	srv := testenv.StartS3(t, testenv.StartKubo(t))
 	var unavailable atomic.Bool
 	inner := srv.Config.Handler
@@ -44,26 +73,17 @@ func TestUploadSecretsAppearNowhere(t *testing.T) {
 		}
 		inner.ServeHTTP(w, r)
 	})
-	dir := t.TempDir()
 	spec := "name: Canary\nsymbol: CNR\ncount: 2\nseed: 9\nprovider:\n  name: procedural\n  params: {width: 64, height: 64}\nprompt: \"{{.palette}} rings\"\ntraits:\n  palette: [ocean, ember]\n"
-	if err := os.WriteFile(filepath.Join(dir, "genmint.yaml"), []byte(spec), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	env := map[string]string{"AWS_ACCESS_KEY_ID": testenv.S3AccessKey, "AWS_SECRET_ACCESS_KEY": s3Canary, "PINATA_JWT": jwtCanary, "AWS_SESSION_TOKEN": stsCanary}
-	var all bytes.Buffer
+	p := generatedInProcess(t, spec, map[string]string{"AWS_ACCESS_KEY_ID": testenv.S3AccessKey, "AWS_SECRET_ACCESS_KEY": s3Canary, "PINATA_JWT": jwtCanary, "AWS_SESSION_TOKEN": stsCanary})
+	dir, env, all := p.dir, p.env, &p.all
 	run := func(wantOK bool, args ...string) {
 		t.Helper()
-		io, _, out, errOut := cmdutil.Test()
-		f := &cmdutil.Factory{IO: io, Getenv: func(k string) string { return env[k] }, Now: cmdutil.Clock(func(string) string { return "" })}
-		code := root.Run(context.Background(), f, append([]string{"-C", dir}, args...))
-		all.WriteString(out.String() + errOut.String())
-		if (code == 0) != wantOK {
+		if code, out, errOut := p.run(args...); (code == 0) != wantOK {
 			t.Fatalf("%v: exit %d\n%s%s", args, code, out, errOut)
 		}
 	}
-	run(true, "generate", "--keep-all")
 	s3 := []string{"pin", "--upload", "s3://" + testenv.S3Bucket + "/drop", "--s3-endpoint", srv.URL}
-	kubo := []string{"pin", "--ipfs-api", remote.API, "--ipfs-api-auth-env", "KUBO_AUTH"}
+	kubo := []string{"pin", "--ipfs-api", front.URL + "/" + pathCanary + "/", "--ipfs-api-auth-env", "KUBO_AUTH"}
 	for _, json := range []string{"", "--json"} {
 		with := func(args []string) []string {
 			if json == "" {
@@ -86,13 +106,24 @@ func TestUploadSecretsAppearNowhere(t *testing.T) {
 			run(false, append([]string{"-q"}, s3...)...)
 			unavailable.Store(false)
 		}
-		// Accepted.
+		// Accepted, after a node that answers 503 until the retries run
+		// out and one whose answer is not HTTP.
 		env["KUBO_AUTH"] = "Bearer " + kuboCanary
+		for _, mode := range []string{"503", "garbage"} {
+			frontMode.Store(mode)
+			run(false, with(kubo)...)
+		}
+		frontMode.Store("")
 		run(true, with(kubo)...)
 		run(true, with(s3)...)
 	}
 	run(true, "status")
 	run(true, "verify", "--local")
+	// verify reads through the same node (refused: it sends no token).
+	run(false, "verify", "--ipfs-api", front.URL+"/"+pathCanary)
+	if !strings.Contains(all.String(), "kubo "+front.URL+"/…") {
+		t.Errorf("the node is not shown as kubo %s/…:\n%s", front.URL, all.String())
+	}
 
 	for _, c := range canaries {
 		if strings.Contains(all.String(), c) {
@@ -100,7 +131,7 @@ func TestUploadSecretsAppearNowhere(t *testing.T) {
 		}
 	}
 	files := 0
-	err := filepath.Walk(dir, func(p string, fi os.FileInfo, err error) error {
+	err = filepath.Walk(dir, func(p string, fi os.FileInfo, err error) error {
 		if err != nil || fi.IsDir() {
 			return err
 		}

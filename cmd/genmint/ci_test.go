@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,9 +9,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/ethereum/go-ethereum/common"
-	"github.com/ethereum/go-ethereum/ethclient"
 
 	"github.com/genmint/genmint/internal/testenv"
 	"github.com/genmint/genmint/mint/wallet"
@@ -86,7 +82,7 @@ func TestCIStep(t *testing.T) {
 	if code != 2 || !strings.Contains(out, "genmint.yaml mints on 'devnet', not 'base': no --yes") || !strings.Contains(out, "pass --yes") {
 		t.Fatalf("another network configured: exit %d\n%s", code, out)
 	}
-	if n := nonce(t, an.URL, owner.Address); n != 0 {
+	if n := nonceOf(t, an.URL, owner.Address); n != 0 {
 		t.Fatalf("%d transactions sent without --yes", n)
 	}
 
@@ -106,19 +102,4 @@ func TestCIStep(t *testing.T) {
 		t.Fatalf("the step's default pin destination: %v", err)
 	}
 	noSecrets(t, clone, keyHex(owner), []byte(out), raw)
-}
-
-// nonce is how many transactions addr has sent on the node at rpc.
-func nonce(t *testing.T, rpc string, addr common.Address) uint64 {
-	t.Helper()
-	cl, err := ethclient.Dial(rpc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
-	n, err := cl.NonceAt(context.Background(), addr, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return n
 }

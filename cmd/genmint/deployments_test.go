@@ -8,28 +8,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/ethclient"
 
 	"github.com/genmint/genmint/internal/testenv"
 	"github.com/genmint/genmint/mint/chain"
 	"github.com/genmint/genmint/state"
 )
-
-// nonceOf reads account's nonce on the node at url.
-func nonceOf(t *testing.T, url string, account common.Address) uint64 {
-	t.Helper()
-	cl, err := ethclient.Dial(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
-	n, err := cl.NonceAt(context.Background(), account, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return n
-}
 
 // TestMintRefusesSecondDeployment: with the state database lost, the
 // collection re-pinned and `genmint mint` run again, deployments/local.json
@@ -38,11 +22,8 @@ func nonceOf(t *testing.T, url string, account common.Address) uint64 {
 func TestMintRefusesSecondDeployment(t *testing.T) {
 	an := testenv.StartAnvil(t)
 	owner := an.Accounts[2]
-	ksDir, pwFile := keystore(t, keyHex(owner))
 	dir := pinnedCollection(t, 3, "")
-	if code, _, stderr := run(t, mintCmd(dir, an.URL, owner.Address, ksDir, pwFile)); code != 0 {
-		t.Fatalf("mint: exit %d\n%s", code, stderr)
-	}
+	ksDir, pwFile := mintAs(t, dir, an, owner)
 	first := deploymentOf(t, dir)
 
 	// The state database is lost; the items are generated, kept and
@@ -182,11 +163,8 @@ func TestMintRefusesTamperedPinRecord(t *testing.T) {
 func TestRepairRebuildsMintRecords(t *testing.T) {
 	an := testenv.StartAnvil(t)
 	owner := an.Accounts[5]
-	ksDir, pwFile := keystore(t, keyHex(owner))
 	dir := pinnedCollection(t, 3, "max_supply: 10\n")
-	if code, _, stderr := run(t, mintCmd(dir, an.URL, owner.Address, ksDir, pwFile)); code != 0 {
-		t.Fatalf("mint: exit %d\n%s", code, stderr)
-	}
+	ksDir, pwFile := mintAs(t, dir, an, owner)
 	grow(t, dir, 3, 4)
 	if code, _, stderr := run(t, mintCmd(dir, an.URL, owner.Address, ksDir, pwFile)); code != 0 {
 		t.Fatalf("mint 4: exit %d\n%s", code, stderr)

@@ -6,13 +6,10 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"net"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/genmint/genmint/cmd/cmdutil"
-	"github.com/genmint/genmint/cmd/root"
 	"github.com/genmint/genmint/internal/testenv"
 	"github.com/genmint/genmint/state"
 )
@@ -22,7 +19,6 @@ import (
 // back through the node and compares them with the files on disk.
 func TestPinToKuboEndToEnd(t *testing.T) {
 	kubo := testenv.StartKubo(t)
-	dir := t.TempDir()
 	spec := `name: Kubo E2E
 symbol: KUBO
 count: 3
@@ -34,18 +30,8 @@ prompt: "{{.palette}} rings"
 traits:
   palette: [ocean, ember, forest]
 `
-	if err := os.WriteFile(filepath.Join(dir, "genmint.yaml"), []byte(spec), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	run := func(args ...string) (cmdutil.ExitCode, string, string) {
-		io, _, out, errOut := cmdutil.Test()
-		f := &cmdutil.Factory{IO: io, Getenv: func(string) string { return "" }, Now: cmdutil.Clock(func(string) string { return "" })}
-		code := root.Run(context.Background(), f, append([]string{"-C", dir}, args...))
-		return code, out.String(), errOut.String()
-	}
-	if code, out, errOut := run("generate", "--keep-all"); code != 0 {
-		t.Fatalf("generate: %d %s %s", code, out, errOut)
-	}
+	p := generatedInProcess(t, spec, nil)
+	dir, run := p.dir, p.run
 
 	// A dead node: one line naming the address and the fixes.
 	l, _ := net.Listen("tcp", "127.0.0.1:0")

@@ -63,10 +63,11 @@ erc7007: true
 }
 
 // generateAndPin runs the real `generate --keep-all` and `pin --car
-// dir/c.car` in dir, failing the test on a non-zero exit.
-func generateAndPin(t *testing.T, dir string) {
+// dir/c.car` (with pinArgs, such as another destination) in dir, failing
+// the test on a non-zero exit.
+func generateAndPin(t *testing.T, dir string, pinArgs ...string) {
 	t.Helper()
-	for _, args := range [][]string{{"generate", "--keep-all", "-q"}, {"pin", "--car", filepath.Join(dir, "c.car"), "-q"}} {
+	for _, args := range [][]string{{"generate", "--keep-all", "-q"}, append([]string{"pin", "--car", filepath.Join(dir, "c.car"), "-q"}, pinArgs...)} {
 		if out, err := genmint(dir, args...).CombinedOutput(); err != nil {
 			t.Fatalf("genmint %v: %v\n%s", args, err, out)
 		}
@@ -101,6 +102,33 @@ func mintCmd(dir, rpc string, account common.Address, ksDir, pwFile string, extr
 	cmd := genmint(dir, args...)
 	cmd.Env = append(cmd.Env, "CI=true")
 	return cmd
+}
+
+// mintAs imports owner's key into a fresh keystore and runs the real
+// `genmint mint` in dir as owner, failing the test on a non-zero exit; it
+// returns the keystore and the passphrase file for the commands after it.
+func mintAs(t *testing.T, dir string, an *testenv.AnvilNode, owner testenv.Account) (ksDir, pwFile string) {
+	t.Helper()
+	ksDir, pwFile = keystore(t, keyHex(owner))
+	if code, stdout, stderr := run(t, mintCmd(dir, an.URL, owner.Address, ksDir, pwFile)); code != 0 {
+		t.Fatalf("mint: exit %d\n%s%s", code, stdout, stderr)
+	}
+	return ksDir, pwFile
+}
+
+// nonceOf reads account's nonce on the node at url.
+func nonceOf(t *testing.T, url string, account common.Address) uint64 {
+	t.Helper()
+	cl, err := ethclient.Dial(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	n, err := cl.NonceAt(context.Background(), account, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
 
 // noSecrets checks outputs and the state database's files for the
@@ -400,16 +428,10 @@ func TestMintWithEthersKeystore(t *testing.T) {
 	if err != nil {
 		t.Fatalf("mint: %v\n%s", err, mintOut)
 	}
-	ctx := context.Background()
-	db, err := state.Open(ctx, dir, state.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	st, _ := mint.ReadStatus(ctx, db)
+	_, st, _ := latestPin(t, dir)
 	cl, _ := ethclient.Dial(an.URL)
 	defer cl.Close()
-	info, err := chain.Open(cl, st.Deployment.Contract).Info(ctx)
+	info, err := chain.Open(cl, st.Deployment.Contract).Info(context.Background())
 	if err != nil || info.Owner != acct.Address || info.TotalSupply != 5 {
 		t.Fatalf("collection signed by the ethers key: %+v, %v", info, err)
 	}
@@ -478,17 +500,11 @@ func TestMintKilledWhilePending(t *testing.T) {
 	}
 	cl, _ := ethclient.Dial(an.URL)
 	defer cl.Close()
-	ctx := context.Background()
-	if n, _ := cl.NonceAt(ctx, owner.Address, nil); n != 1 {
+	if n := nonceOf(t, an.URL, owner.Address); n != 1 {
 		t.Fatalf("account nonce %d, want 1", n)
 	}
-	db, err := state.Open(ctx, dir, state.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	st, _ := mint.ReadStatus(ctx, db)
-	head, _ := cl.BlockNumber(ctx)
+	_, st, _ := latestPin(t, dir)
+	head, _ := cl.BlockNumber(context.Background())
 	if len(st.Tokens) != 4 || st.Deployment == nil || head < st.Deployment.Block+1 {
 		t.Fatalf("tokens %d, deployment %+v, head %d", len(st.Tokens), st.Deployment, head)
 	}
@@ -502,10 +518,7 @@ func TestMintMoreItemsLater(t *testing.T) {
 	an := testenv.StartAnvil(t)
 	owner := an.Accounts[0]
 	dir := pinnedCollection(t, 3, "max_supply: 10\n")
-	ksDir, pwFile := keystore(t, keyHex(owner))
-	if out, err := mintCmd(dir, an.URL, owner.Address, ksDir, pwFile).CombinedOutput(); err != nil {
-		t.Fatalf("first mint: %v\n%s", err, out)
-	}
+	ksDir, pwFile := mintAs(t, dir, an, owner)
 	specPath := filepath.Join(dir, "genmint.yaml")
 	b, _ := os.ReadFile(specPath)
 	if err := os.WriteFile(specPath, []byte(strings.Replace(string(b), "count: 3", "count: 5", 1)), 0o644); err != nil {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io/fs"
 	"os"
@@ -12,7 +11,6 @@ import (
 	"testing"
 
 	"github.com/genmint/genmint/cmd/cmdutil"
-	"github.com/genmint/genmint/cmd/root"
 	"github.com/genmint/genmint/internal/testenv"
 )
 
@@ -24,23 +22,9 @@ import (
 // output and no file of the collection (state included).
 func TestPinUploadPinata(t *testing.T) {
 	srv := testenv.StartPinata(t)
-	dir := t.TempDir()
 	spec := "name: Upload\nsymbol: UPL\ncount: 2\nseed: 6\nprovider:\n  name: procedural\n  params: {width: 48, height: 48}\nprompt: \"{{.palette}} rings\"\ntraits:\n  palette: [ocean, ember]\n"
-	if err := os.WriteFile(filepath.Join(dir, "genmint.yaml"), []byte(spec), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	env := map[string]string{"PINATA_JWT": "wrong-" + testenv.PinataJWT}
-	var all bytes.Buffer
-	run := func(args ...string) (cmdutil.ExitCode, string, string) {
-		io, _, out, errOut := cmdutil.Test()
-		f := &cmdutil.Factory{IO: io, Getenv: func(k string) string { return env[k] }, Now: cmdutil.Clock(func(string) string { return "" })}
-		code := root.Run(context.Background(), f, append([]string{"-C", dir}, args...))
-		all.WriteString(out.String() + errOut.String())
-		return code, out.String(), errOut.String()
-	}
-	if code, out, errOut := run("generate", "--keep-all"); code != 0 {
-		t.Fatalf("generate: %d %s %s", code, out, errOut)
-	}
+	p := generatedInProcess(t, spec, map[string]string{"PINATA_JWT": "wrong-" + testenv.PinataJWT})
+	dir, env, run := p.dir, p.env, p.run
 	upload := []string{"pin", "--upload", "pinata", "--pinata-api", srv.URL + "/v3"}
 
 	code, _, errOut := run(upload...)
@@ -74,7 +58,7 @@ func TestPinUploadPinata(t *testing.T) {
 	if n, _ := srv.Counts(); code != 0 || n != 5 || !strings.Contains(out, "genmint verify --gateway") {
 		t.Fatalf("re-run: exit %d, %d uploads in all\n%s\n%s", code, n, out, errOut)
 	}
-	if strings.Contains(all.String(), testenv.PinataJWT) {
+	if strings.Contains(p.all.String(), testenv.PinataJWT) {
 		t.Fatal("the token is in genmint's output")
 	}
 	err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {

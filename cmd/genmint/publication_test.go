@@ -8,9 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ethereum/go-ethereum/common"
-	"github.com/ethereum/go-ethereum/ethclient"
-
 	"github.com/genmint/genmint/internal/testenv"
 	"github.com/genmint/genmint/pin"
 	"github.com/genmint/genmint/state"
@@ -44,21 +41,6 @@ func unconfirm(t *testing.T, dir string) *pin.Record {
 		t.Fatalf("no destination recorded the metadata root of run %d", rec.ID)
 	}
 	return rec
-}
-
-// sent is the number of transactions account has sent on the node.
-func sent(t *testing.T, rpc string, account common.Address) uint64 {
-	t.Helper()
-	cl, err := ethclient.Dial(rpc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
-	n, err := cl.NonceAt(context.Background(), account, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return n
 }
 
 // errorLine is the one line of stderr that reports the error ("" unless
@@ -98,7 +80,7 @@ func TestMintRefusesUnconfirmedBaseURI(t *testing.T) {
 			t.Fatalf("%v on an unconfirmed root: exit %d\nstdout: %s\nstderr: %s", cmd.Args[3:5], code, out, errOut)
 		}
 	}
-	if n := sent(t, an.URL, owner.Address); n != 0 {
+	if n := nonceOf(t, an.URL, owner.Address); n != 0 {
 		t.Fatalf("mint refused but sent %d transactions", n)
 	}
 
@@ -110,7 +92,7 @@ func TestMintRefusesUnconfirmedBaseURI(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "Minted 3 tokens") || !strings.Contains(errOut, carOnlyNote) || !strings.Contains(errOut, "publishing them is your responsibility") {
 		t.Fatalf("mint after pin --car: exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
 	}
-	if n := sent(t, an.URL, owner.Address); n == 0 {
+	if n := nonceOf(t, an.URL, owner.Address); n == 0 {
 		t.Fatal("mint reported success but sent nothing")
 	}
 }
@@ -139,12 +121,9 @@ func TestRevealRefusesUnconfirmedBaseURI(t *testing.T) {
 	an := testenv.StartAnvil(t)
 	owner := an.Accounts[9]
 	dir := revealCollection(t, 2, nil)
-	ksDir, pwFile := keystore(t, keyHex(owner))
-	if code, out, errOut := outputs(mintCmd(dir, an.URL, owner.Address, ksDir, pwFile)); code != 0 {
-		t.Fatalf("mint: exit %d\n%s\n%s", code, out, errOut)
-	}
+	ksDir, pwFile := mintAs(t, dir, an, owner)
 	unconfirm(t, dir)
-	before := sent(t, an.URL, owner.Address)
+	before := nonceOf(t, an.URL, owner.Address)
 
 	reveal := ownerCmd(dir, an.URL, owner.Address, ksDir, pwFile, "reveal", "--yes")
 	reveal.Env = append(reveal.Env, "IPFS_API=http://127.0.0.1:1", "IPFS_PATH="+t.TempDir())
@@ -153,7 +132,7 @@ func TestRevealRefusesUnconfirmedBaseURI(t *testing.T) {
 	if code == 0 || !strings.Contains(line, "needs pinning before the reveal") || !strings.Contains(line, "--car") {
 		t.Fatalf("reveal of an unconfirmed root: exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
 	}
-	if n := sent(t, an.URL, owner.Address); n != before {
+	if n := nonceOf(t, an.URL, owner.Address); n != before {
 		t.Fatalf("reveal refused but sent %d transactions", n-before)
 	}
 
@@ -161,7 +140,7 @@ func TestRevealRefusesUnconfirmedBaseURI(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "Revealed: every token") || !strings.Contains(errOut, carOnlyNote) {
 		t.Fatalf("reveal --car: exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
 	}
-	if n := sent(t, an.URL, owner.Address); n != before+1 {
+	if n := nonceOf(t, an.URL, owner.Address); n != before+1 {
 		t.Fatalf("reveal sent %d transactions, want 1 setBaseURI", n-before)
 	}
 }

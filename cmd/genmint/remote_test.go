@@ -2,14 +2,12 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/genmint/genmint/cmd/cmdutil"
-	"github.com/genmint/genmint/cmd/root"
 	"github.com/genmint/genmint/internal/testenv"
 )
 
@@ -21,23 +19,9 @@ import (
 func TestPinToRemoteKuboWithToken(t *testing.T) {
 	const token = "cmd-remote-token-90ab3e"
 	remote := testenv.StartKubo(t, testenv.WithKuboAPIAuth("bearer:"+token))
-	dir := t.TempDir()
 	spec := "name: Remote\nsymbol: RMT\ncount: 2\nseed: 3\nprovider:\n  name: procedural\n  params: {width: 64, height: 64}\nprompt: \"{{.palette}} rings\"\ntraits:\n  palette: [ocean, ember]\n"
-	if err := os.WriteFile(filepath.Join(dir, "genmint.yaml"), []byte(spec), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	env := map[string]string{}
-	var all bytes.Buffer
-	run := func(args ...string) (cmdutil.ExitCode, string, string) {
-		io, _, out, errOut := cmdutil.Test()
-		f := &cmdutil.Factory{IO: io, Getenv: func(k string) string { return env[k] }, Now: cmdutil.Clock(func(string) string { return "" })}
-		code := root.Run(context.Background(), f, append([]string{"-C", dir}, args...))
-		all.WriteString(out.String() + errOut.String())
-		return code, out.String(), errOut.String()
-	}
-	if code, out, errOut := run("generate", "--keep-all"); code != 0 {
-		t.Fatalf("generate: %d %s %s", code, out, errOut)
-	}
+	p := generatedInProcess(t, spec, nil)
+	dir, env, run := p.dir, p.env, p.run
 
 	env["KUBO_AUTH"] = "Bearer not-" + token
 	code, _, errOut := run("pin", "--ipfs-api", remote.API, "--ipfs-api-auth-env", "KUBO_AUTH")
@@ -85,7 +69,7 @@ func TestPinToRemoteKuboWithToken(t *testing.T) {
 		t.Fatalf("repair of a lost state.db: %d %s %s", code, out, errOut)
 	}
 
-	if strings.Contains(all.String(), token) {
+	if strings.Contains(p.all.String(), token) {
 		t.Fatal("the token is in genmint's output")
 	}
 	err := filepath.Walk(dir, func(p string, fi os.FileInfo, err error) error {

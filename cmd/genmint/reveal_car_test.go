@@ -5,22 +5,16 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
-	"math/big"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/ethereum/go-ethereum/common"
-	"github.com/ethereum/go-ethereum/ethclient"
 	"github.com/ipfs/go-cid"
 
 	"github.com/genmint/genmint/internal/testenv"
 	"github.com/genmint/genmint/mint"
-	"github.com/genmint/genmint/mint/chain"
 	"github.com/genmint/genmint/pin"
-	"github.com/genmint/genmint/provenance/merkle"
 	"github.com/genmint/genmint/state"
 	"github.com/genmint/genmint/verify"
 )
@@ -62,15 +56,8 @@ func sha256Hex(b []byte) string {
 func TestRevealCAR(t *testing.T) {
 	an := testenv.StartAnvil(t)
 	owner := an.Accounts[0]
-	dir := revealCollection(t, revealN, nil)
-	ksDir, pwFile := keystore(t, keyHex(owner))
-	if out, err := mintCmd(dir, an.URL, owner.Address, ksDir, pwFile).CombinedOutput(); err != nil {
-		t.Fatalf("mint: %v\n%s", err, out)
-	}
-	rec, st, items := latestPin(t, dir)
-	if rec.PlaceholderURI == "" || st.Record == nil || st.Record.PlaceholderURI != rec.PlaceholderURI {
-		t.Fatalf("pin record %+v, deployment record %+v", rec, st.Record)
-	}
+	m := mintReveal(t, an, owner, nil)
+	dir, rec := m.dir, m.rec
 	for _, p := range rec.Pinned {
 		if !strings.HasPrefix(p.Destination, "car ") {
 			t.Fatalf("pinned to %s, want the CAR file only", p.Destination)
@@ -81,59 +68,29 @@ func TestRevealCAR(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer car.Close()
-	ctx := context.Background()
-	cl, err := ethclient.Dial(an.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
-	c := chain.Open(cl, st.Deployment.Contract)
+	cat := func(uri string) []byte { return carCat(t, car, uri) }
 
 	// Before the reveal: every tokenURI is the placeholder, in the CAR.
 	soon, err := os.ReadFile(filepath.Join(dir, "art", "soon.png"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var placeholder []byte
-	for id := 1; id <= revealN; id++ {
-		uri, err := c.TokenURI(ctx, uint64(id))
-		if err != nil || uri != fmt.Sprintf("%s%d", rec.PlaceholderURI, id) {
-			t.Fatalf("tokenURI(%d) = %s, %v", id, uri, err)
-		}
-		got := carCat(t, car, uri)
-		if placeholder == nil {
-			var md pin.TokenMetadata
-			if err := json.Unmarshal(got, &md); err != nil || md.Name != "Veiled Glyph" || md.Description != "Revealed when the drop ends." {
-				t.Fatalf("token %d's placeholder: %+v, %v\n%s", id, md, err, got)
-			}
-			if img := carCat(t, car, md.Image); sha256Hex(img) != sha256Hex(soon) {
-				t.Fatalf("the placeholder's image %s is not art/soon.png", md.Image)
-			}
-			placeholder = got
-		}
-		if string(got) != string(placeholder) || strings.Contains(string(got), rec.Roots.Images) {
-			t.Fatalf("token %d resolves to\n%s", id, got)
-		}
+	placeholder := m.placeholderTokens(t, cat)
+	var md pin.TokenMetadata
+	if err := json.Unmarshal(placeholder, &md); err != nil || md.Name != "Veiled Glyph" || md.Description != "Revealed when the drop ends." {
+		t.Fatalf("the placeholder: %+v, %v\n%s", md, err, placeholder)
+	}
+	if img := cat(md.Image); sha256Hex(img) != sha256Hex(soon) {
+		t.Fatalf("the placeholder's image %s is not art/soon.png", md.Image)
 	}
 
 	// verify, from the CAR alone: the placeholder and the commitment.
-	verifyCAR := func() verify.Report {
-		t.Helper()
-		v := genmint(dir, "verify", "--car", filepath.Join(dir, "c.car"), "--json")
-		v.Env = append(v.Env, "ETH_RPC_URL="+an.URL)
-		out, err := v.Output()
-		var rep verify.Report
-		if err != nil || json.Unmarshal(out, &rep) != nil || !rep.OK || rep.Revealed == nil || rep.Verified != revealN || rep.ProvenanceTokens != revealN || rep.ProvenanceHash != rep.ProvenanceRecomputed {
-			t.Fatalf("verify --car: %v\n%.2000s", err, out)
-		}
-		return rep
-	}
-	if rep := verifyCAR(); *rep.Revealed || rep.PlaceholderURI != rec.PlaceholderURI {
+	if rep := m.verifyReport(t, an.URL, "--car", filepath.Join(dir, "c.car")); *rep.Revealed || rep.PlaceholderURI != rec.PlaceholderURI {
 		t.Fatalf("verify --car before the reveal: revealed %v, placeholder %s", *rep.Revealed, rep.PlaceholderURI)
 	}
 
 	// The reveal, with nothing to pin: the folder matches the CAR.
-	out, err := ownerCmd(dir, an.URL, owner.Address, ksDir, pwFile, "reveal", "--yes", "--json").Output()
+	out, err := ownerCmd(dir, an.URL, owner.Address, m.ksDir, m.pwFile, "reveal", "--yes", "--json").Output()
 	var res struct {
 		Revealed     bool            `json:"revealed"`
 		BaseURI      string          `json:"base_uri"`
@@ -143,62 +100,27 @@ func TestRevealCAR(t *testing.T) {
 	if err != nil || json.Unmarshal(out, &res) != nil || !res.Revealed || res.BaseURI != rec.BaseURI || res.Pinned != nil || len(res.Transactions) != 1 {
 		t.Fatalf("reveal: %v\n%s", err, out)
 	}
-	rc, err := cl.TransactionReceipt(ctx, res.Transactions[0].Hash)
-	if err != nil || rc.Status != 1 {
-		t.Fatalf("reveal receipt: %v", err)
-	}
-	var ranges []string
-	for _, l := range rc.Logs {
-		if l.Address == st.Deployment.Contract && l.Topics[0] == batchMetadataUpdate {
-			from, to := new(big.Int).SetBytes(l.Data[:32]), new(big.Int).SetBytes(l.Data[32:64])
-			ranges = append(ranges, from.String()+".."+to.String())
-			if from.Uint64() > 1 || to.Cmp(big.NewInt(revealN)) < 0 {
-				t.Fatalf("BatchMetadataUpdate(%s, %s) does not cover 1..%d", from, to, revealN)
-			}
-		}
-	}
-	if len(ranges) != 1 {
-		t.Fatalf("BatchMetadataUpdate events %v, want one", ranges)
-	}
+	m.revealedIn(t, res.Transactions[0].Hash)
 
 	// After it: every tokenURI resolves in the CAR to the real metadata,
 	// whose image is the item's final image, byte for byte.
 	byID := map[int]state.Item{}
-	for _, it := range items {
+	for _, it := range m.items {
 		byID[it.ID] = it
 	}
-	if len(rec.Items) != revealN {
-		t.Fatalf("%d items pinned", len(rec.Items))
-	}
-	for _, it := range rec.Items {
-		uri, err := c.TokenURI(ctx, uint64(it.ID))
-		if err != nil || uri != it.TokenURI || !strings.HasPrefix(uri, rec.BaseURI) {
-			t.Fatalf("tokenURI(%d) after the reveal = %s, %v", it.ID, uri, err)
-		}
-		var md pin.TokenMetadata
-		if err := json.Unmarshal(carCat(t, car, uri), &md); err != nil || md.Properties.Image.CID != it.ImageCID || md.Name == "Veiled Glyph" {
-			t.Fatalf("token %d's metadata after the reveal: %+v, %v", it.ID, md, err)
-		}
-		if got, want := sha256Hex(carCat(t, car, md.Image)), byID[it.ID].Final.SHA256; want == "" || got != want {
+	m.revealedTokens(t, cat, func(it pin.ItemCIDs, md pin.TokenMetadata) {
+		if got, want := sha256Hex(cat(md.Image)), byID[it.ID].Final.SHA256; want == "" || got != want {
 			t.Fatalf("token %d's image %s: sha256 %s, the final image's %s", it.ID, md.Image, got, want)
 		}
-	}
-	leaves, err := mint.Leaves(rec, items)
-	if err != nil {
-		t.Fatal(err)
-	}
-	root, _ := merkle.Root(leaves)
-	if h, err := c.ProvenanceHash(ctx); err != nil || h != common.Hash(root) {
-		t.Fatalf("provenanceHash() = %s, recomputed %s (%v)", h.Hex(), root.Hex(), err)
-	}
-
-	if rep := verifyCAR(); !*rep.Revealed || rep.ProvenanceRecomputed != root.Hex() {
+	})
+	root := m.provenanceCommitted(t)
+	if rep := m.verifyReport(t, an.URL, "--car", filepath.Join(dir, "c.car")); !*rep.Revealed || rep.ProvenanceRecomputed != root {
 		t.Fatalf("verify --car after the reveal: revealed %v, recomputed %s", *rep.Revealed, rep.ProvenanceRecomputed)
 	}
 
 	// Frozen: every setter and mintBatch revert with their custom error.
-	if out, err := ownerCmd(dir, an.URL, owner.Address, ksDir, pwFile, "freeze", "--yes").CombinedOutput(); err != nil {
+	if out, err := ownerCmd(dir, an.URL, owner.Address, m.ksDir, m.pwFile, "freeze", "--yes").CombinedOutput(); err != nil {
 		t.Fatalf("freeze: %v\n%s", err, out)
 	}
-	frozenReverts(t, c, an, owner)
+	frozenReverts(t, m.c, an, owner)
 }

@@ -79,14 +79,10 @@ reveal:
 			t.Fatal(err)
 		}
 	}
-	pinArgs := []string{"pin", "--car", filepath.Join(dir, "c.car"), "-q"}
 	if k != nil {
-		pinArgs = append(pinArgs, "--ipfs-api", k.APIAddr)
-	}
-	for _, args := range [][]string{{"generate", "--keep-all", "-q"}, pinArgs} {
-		if out, err := genmint(dir, args...).CombinedOutput(); err != nil {
-			t.Fatalf("genmint %v: %v\n%s", args, err, out)
-		}
+		generateAndPin(t, dir, "--ipfs-api", k.APIAddr)
+	} else {
+		generateAndPin(t, dir)
 	}
 	return dir
 }
@@ -166,6 +162,137 @@ func frozenReverts(t *testing.T, c *chain.Contract, an *testenv.AnvilNode, owner
 
 var batchMetadataUpdate = crypto.Keccak256Hash([]byte("BatchMetadataUpdate(uint256,uint256)"))
 
+// mintedReveal is a reveal collection of revealN items minted on anvil and
+// not revealed yet, with what the reveal tests read about it.
+type mintedReveal struct {
+	dir, ksDir, pwFile string
+	rec                *pin.Record
+	st                 *mint.Status
+	items              []state.Item
+	cl                 *ethclient.Client
+	c                  *chain.Contract
+}
+
+// mintReveal makes a reveal collection of revealN items (pinned to k when
+// set, and to dir/c.car), mints it on an as owner with the real command,
+// and checks that the deployment record holds the pin run's placeholder.
+func mintReveal(t *testing.T, an *testenv.AnvilNode, owner testenv.Account, k *testenv.KuboDaemon) *mintedReveal {
+	t.Helper()
+	m := &mintedReveal{dir: revealCollection(t, revealN, k)}
+	m.ksDir, m.pwFile = mintAs(t, m.dir, an, owner)
+	m.rec, m.st, m.items = latestPin(t, m.dir)
+	if m.rec.PlaceholderURI == "" || m.st.Record == nil || m.st.Record.PlaceholderURI != m.rec.PlaceholderURI {
+		t.Fatalf("pin record %+v, deployment record %+v", m.rec, m.st.Record)
+	}
+	cl, err := ethclient.Dial(an.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cl.Close)
+	m.cl, m.c = cl, chain.Open(cl, m.st.Deployment.Contract)
+	return m
+}
+
+// placeholderTokens checks, before the reveal, that every tokenURI is the
+// placeholder's and resolves (through cat) to one and the same placeholder
+// document, which names no real image; it returns that document.
+func (m *mintedReveal) placeholderTokens(t *testing.T, cat func(uri string) []byte) []byte {
+	t.Helper()
+	var placeholder []byte
+	for id := 1; id <= revealN; id++ {
+		uri, err := m.c.TokenURI(context.Background(), uint64(id))
+		if err != nil || uri != fmt.Sprintf("%s%d", m.rec.PlaceholderURI, id) {
+			t.Fatalf("tokenURI(%d) = %s, %v", id, uri, err)
+		}
+		got := cat(uri)
+		if placeholder == nil {
+			placeholder = got
+		}
+		if !bytes.Equal(got, placeholder) || bytes.Contains(got, []byte(m.rec.Roots.Images)) {
+			t.Fatalf("token %d resolves to\n%s", id, got)
+		}
+	}
+	return placeholder
+}
+
+// revealedIn checks the reveal transaction tx: it succeeded and the
+// collection emitted exactly one BatchMetadataUpdate, covering 1..revealN.
+func (m *mintedReveal) revealedIn(t *testing.T, tx common.Hash) {
+	t.Helper()
+	rc, err := m.cl.TransactionReceipt(context.Background(), tx)
+	if err != nil || rc.Status != 1 {
+		t.Fatalf("reveal receipt: %v", err)
+	}
+	var ranges []string
+	for _, l := range rc.Logs {
+		if l.Address == m.st.Deployment.Contract && l.Topics[0] == batchMetadataUpdate {
+			from, to := new(big.Int).SetBytes(l.Data[:32]), new(big.Int).SetBytes(l.Data[32:64])
+			ranges = append(ranges, from.String()+".."+to.String())
+			if from.Uint64() > 1 || to.Cmp(big.NewInt(revealN)) < 0 {
+				t.Fatalf("BatchMetadataUpdate(%s, %s) does not cover 1..%d", from, to, revealN)
+			}
+		}
+	}
+	if len(ranges) != 1 {
+		t.Fatalf("BatchMetadataUpdate events %v, want one", ranges)
+	}
+}
+
+// revealedTokens checks, after the reveal, that every item's tokenURI is
+// its pinned one under the real baseURI and resolves (through cat) to its
+// real metadata, which names the item's image CID; each item and its
+// metadata are then given to more, for the caller's own checks.
+func (m *mintedReveal) revealedTokens(t *testing.T, cat func(uri string) []byte, more func(it pin.ItemCIDs, md pin.TokenMetadata)) {
+	t.Helper()
+	if len(m.rec.Items) != revealN {
+		t.Fatalf("%d items pinned", len(m.rec.Items))
+	}
+	for _, it := range m.rec.Items {
+		uri, err := m.c.TokenURI(context.Background(), uint64(it.ID))
+		if err != nil || uri != it.TokenURI || !strings.HasPrefix(uri, m.rec.BaseURI) {
+			t.Fatalf("tokenURI(%d) after the reveal = %s, %v", it.ID, uri, err)
+		}
+		var md pin.TokenMetadata
+		if err := json.Unmarshal(cat(uri), &md); err != nil || md.Properties.Image.CID != it.ImageCID || md.Name == "Veiled Glyph" {
+			t.Fatalf("token %d's metadata after the reveal: %+v, %v", it.ID, md, err)
+		}
+		if more != nil {
+			more(it, md)
+		}
+	}
+}
+
+// provenanceCommitted checks that provenanceHash() on chain is the root
+// recomputed from the folder's records, and returns that root.
+func (m *mintedReveal) provenanceCommitted(t *testing.T) string {
+	t.Helper()
+	leaves, err := mint.Leaves(m.rec, m.items)
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, _ := merkle.Root(leaves)
+	if h, err := m.c.ProvenanceHash(context.Background()); err != nil || h != common.Hash(root) {
+		t.Fatalf("provenanceHash() = %s, recomputed %s (%v)", h.Hex(), root.Hex(), err)
+	}
+	return root.Hex()
+}
+
+// verifyReport runs `genmint verify --json` with the chain at rpc and the
+// blocks read through from (--ipfs-api ADDR, --car FILE), and checks that
+// it passed over revealN tokens with the commitment recomputed.
+func (m *mintedReveal) verifyReport(t *testing.T, rpc string, from ...string) verify.Report {
+	t.Helper()
+	v := genmint(m.dir, append(append([]string{"verify"}, from...), "--json")...)
+	v.Env = append(v.Env, "ETH_RPC_URL="+rpc)
+	out, err := v.Output()
+	var rep verify.Report
+	if err != nil || json.Unmarshal(out, &rep) != nil || !rep.OK || rep.Revealed == nil || rep.Verified != revealN || rep.ProvenanceTokens != revealN ||
+		rep.ProvenanceHash == "" || rep.ProvenanceHash != rep.ProvenanceRecomputed {
+		t.Fatalf("verify %v: %v\n%.2000s", from, err, out)
+	}
+	return rep
+}
+
 // TestRevealAnvilKubo: a collection with a placeholder is pinned to Kubo,
 // deployed on anvil with every tokenURI resolving to the placeholder
 // through Kubo; freeze is refused before the reveal; verify checks the
@@ -176,60 +303,26 @@ func TestRevealAnvilKubo(t *testing.T) {
 	an := testenv.StartAnvil(t)
 	k := testenv.StartKubo(t)
 	owner := an.Accounts[0]
-	dir := revealCollection(t, revealN, k)
-	ksDir, pwFile := keystore(t, keyHex(owner))
-	if out, err := mintCmd(dir, an.URL, owner.Address, ksDir, pwFile).CombinedOutput(); err != nil {
-		t.Fatalf("mint: %v\n%s", err, out)
-	}
-	rec, st, items := latestPin(t, dir)
-	if rec.PlaceholderURI == "" || st.Record == nil || st.Record.PlaceholderURI != rec.PlaceholderURI {
-		t.Fatalf("pin record %+v, deployment record %+v", rec, st.Record)
-	}
+	m := mintReveal(t, an, owner, k)
+	dir, ksDir, pwFile, rec, cl := m.dir, m.ksDir, m.pwFile, m.rec, m.cl
 	ctx := context.Background()
-	cl, err := ethclient.Dial(an.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
-	c := chain.Open(cl, st.Deployment.Contract)
+	cat := func(uri string) []byte { return []byte(kuboCat(t, k, uri)) }
 
 	// Before the reveal: every tokenURI is the placeholder, through Kubo.
-	var placeholder string
-	for id := 1; id <= revealN; id++ {
-		uri, err := c.TokenURI(ctx, uint64(id))
-		if err != nil || uri != fmt.Sprintf("%s%d", rec.PlaceholderURI, id) {
-			t.Fatalf("tokenURI(%d) = %s, %v", id, uri, err)
-		}
-		got := kuboCat(t, k, uri)
-		if placeholder == "" {
-			placeholder = got
-		}
-		if got != placeholder || !strings.Contains(got, `"name": "Veiled Glyph"`) || strings.Contains(got, rec.Roots.Images) {
-			t.Fatalf("token %d resolves to\n%s", id, got)
-		}
+	if placeholder := m.placeholderTokens(t, cat); !strings.Contains(string(placeholder), `"name": "Veiled Glyph"`) {
+		t.Fatalf("the placeholder:\n%s", placeholder)
 	}
 	code, stdout, _ := run(t, genmint(dir, "status", "--json", "--rpc", an.URL))
 	if code != 0 || !strings.Contains(stdout, `"revealed": false`) {
 		t.Fatalf("status before the reveal: %d\n%s", code, stdout)
 	}
-	verifyJSON := func() verify.Report {
-		t.Helper()
-		v := genmint(dir, "verify", "--ipfs-api", k.APIAddr, "--json")
-		v.Env = append(v.Env, "ETH_RPC_URL="+an.URL)
-		out, err := v.Output()
-		var rep verify.Report
-		if err != nil || json.Unmarshal(out, &rep) != nil || !rep.OK || rep.Revealed == nil || rep.ProvenanceHash == "" || rep.ProvenanceHash != rep.ProvenanceRecomputed {
-			t.Fatalf("verify: %v\n%s", err, out)
-		}
-		return rep
-	}
-	if rep := verifyJSON(); *rep.Revealed || rep.PlaceholderURI != rec.PlaceholderURI || rep.Verified != revealN || rep.ProvenanceTokens != revealN {
+	if rep := m.verifyReport(t, an.URL, "--ipfs-api", k.APIAddr); *rep.Revealed || rep.PlaceholderURI != rec.PlaceholderURI {
 		t.Fatalf("verify before the reveal: %+v", rep)
 	}
 	// A collector, with the contract address alone: the placeholder is
 	// checked, and the commitment is set and fixed in the code, pending.
 	collector := t.TempDir()
-	code, stdout, stderr := run(t, genmint(collector, "verify", "--rpc", an.URL, "--contract", st.Deployment.Contract.Hex(), "--ipfs-api", k.APIAddr))
+	code, stdout, stderr := run(t, genmint(collector, "verify", "--rpc", an.URL, "--contract", m.st.Deployment.Contract.Hex(), "--ipfs-api", k.APIAddr))
 	if code != 0 || !strings.Contains(stdout, fmt.Sprintf("verified %d of %d tokens: chain → placeholder (not revealed", revealN, revealN)) ||
 		!strings.Contains(stdout, "commitment pending: provenanceHash() 0x") || !strings.Contains(stdout, "is fixed in the contract's code") {
 		t.Fatalf("collector's verify before the reveal: %d\n%s%s", code, stdout, stderr)
@@ -264,42 +357,10 @@ func TestRevealAnvilKubo(t *testing.T) {
 		t.Fatalf("reveal: %v\n%s", err, out)
 	}
 	noSecrets(t, dir, keyHex(owner), out)
-	rc, err := cl.TransactionReceipt(ctx, res.Transactions[0].Hash)
-	if err != nil || rc.Status != 1 {
-		t.Fatalf("reveal receipt: %v", err)
-	}
-	events := 0
-	for _, l := range rc.Logs {
-		if l.Address == st.Deployment.Contract && l.Topics[0] == batchMetadataUpdate {
-			events++
-			from, to := new(big.Int).SetBytes(l.Data[:32]), new(big.Int).SetBytes(l.Data[32:64])
-			if from.Uint64() > 1 || to.Cmp(big.NewInt(revealN)) < 0 {
-				t.Fatalf("BatchMetadataUpdate(%s, %s) does not cover 1..%d", from, to, revealN)
-			}
-		}
-	}
-	if events != 1 {
-		t.Fatalf("%d BatchMetadataUpdate events", events)
-	}
-	for _, it := range rec.Items {
-		uri, err := c.TokenURI(ctx, uint64(it.ID))
-		if err != nil || uri != it.TokenURI {
-			t.Fatalf("tokenURI(%d) after the reveal = %s, %v", it.ID, uri, err)
-		}
-		var md pin.TokenMetadata
-		if err := json.Unmarshal([]byte(kuboCat(t, k, uri)), &md); err != nil || md.Properties.Image.CID != it.ImageCID {
-			t.Fatalf("token %d's metadata after the reveal: %+v, %v", it.ID, md.Properties.Image, err)
-		}
-	}
-	leaves, err := mint.Leaves(rec, items)
-	if err != nil {
-		t.Fatal(err)
-	}
-	root, _ := merkle.Root(leaves)
-	if h, err := c.ProvenanceHash(ctx); err != nil || h != common.Hash(root) {
-		t.Fatalf("provenanceHash() = %s, recomputed %s (%v)", h.Hex(), root.Hex(), err)
-	}
-	if rep := verifyJSON(); !*rep.Revealed || rep.Verified != revealN || rep.ProvenanceRecomputed != root.Hex() {
+	m.revealedIn(t, res.Transactions[0].Hash)
+	m.revealedTokens(t, cat, nil)
+	root := m.provenanceCommitted(t)
+	if rep := m.verifyReport(t, an.URL, "--ipfs-api", k.APIAddr); !*rep.Revealed || rep.ProvenanceRecomputed != root {
 		t.Fatalf("verify after the reveal: %+v", rep)
 	}
 	if code, stdout, _ := run(t, genmint(dir, "status", "--json")); code != 0 || !strings.Contains(stdout, `"revealed": true`) {
@@ -341,7 +402,7 @@ func TestRevealAnvilKubo(t *testing.T) {
 	if out, err := ownerCmd(dir, an.URL, owner.Address, ksDir, pwFile, "freeze", "--yes").CombinedOutput(); err != nil {
 		t.Fatalf("freeze after the reveal: %v\n%s", err, out)
 	}
-	frozenReverts(t, c, an, owner)
+	frozenReverts(t, m.c, an, owner)
 }
 
 // TestRevealKilledAtEachCrashPoint SIGKILLs `genmint reveal` at each crash
@@ -370,10 +431,7 @@ func TestRevealKilledAtEachCrashPoint(t *testing.T) {
 			if out, err := exec.Command("cp", "-a", base, dir).CombinedOutput(); err != nil {
 				t.Fatalf("cp: %v %s", err, out)
 			}
-			ksDir, pwFile := keystore(t, keyHex(owner))
-			if out, err := mintCmd(dir, an.URL, owner.Address, ksDir, pwFile).CombinedOutput(); err != nil {
-				t.Fatalf("mint: %v\n%s", err, out)
-			}
+			ksDir, pwFile := mintAs(t, dir, an, owner)
 			rec, st, _ := latestPin(t, dir)
 			killed := ownerCmd(dir, an.URL, owner.Address, ksDir, pwFile, "reveal", "--yes")
 			killed.Env = append(killed.Env, cmdutil.CrashEnv+"="+string(point)+":1")
@@ -446,10 +504,7 @@ func TestRevealPinsWhenNeeded(t *testing.T) {
 	an := testenv.StartAnvil(t)
 	owner := an.Accounts[6]
 	dir := revealCollection(t, 3, nil)
-	ksDir, pwFile := keystore(t, keyHex(owner))
-	if out, err := mintCmd(dir, an.URL, owner.Address, ksDir, pwFile).CombinedOutput(); err != nil {
-		t.Fatalf("mint: %v\n%s", err, out)
-	}
+	ksDir, pwFile := mintAs(t, dir, an, owner)
 	before, _, _ := latestPin(t, dir)
 	specPath := filepath.Join(dir, "genmint.yaml")
 	b, _ := os.ReadFile(specPath)

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -10,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/genmint/genmint/cmd/cmdutil"
-	"github.com/genmint/genmint/cmd/root"
 	"github.com/genmint/genmint/internal/testenv"
 	"github.com/genmint/genmint/state"
 )
@@ -24,23 +21,9 @@ import (
 func TestPinUploadS3LostStateUploadsNothing(t *testing.T) {
 	kubo := testenv.StartKubo(t)
 	srv := testenv.StartS3(t, kubo)
-	dir := t.TempDir()
 	spec := "name: Upload\nsymbol: UPL\ncount: 2\nseed: 5\nprovider:\n  name: procedural\n  params: {width: 64, height: 64}\nprompt: \"{{.palette}} rings\"\ntraits:\n  palette: [ocean, ember]\n"
-	if err := os.WriteFile(filepath.Join(dir, "genmint.yaml"), []byte(spec), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	env := map[string]string{"AWS_ACCESS_KEY_ID": testenv.S3AccessKey, "AWS_SECRET_ACCESS_KEY": testenv.S3SecretKey}
-	var all bytes.Buffer
-	run := func(args ...string) (cmdutil.ExitCode, string, string) {
-		io, _, out, errOut := cmdutil.Test()
-		f := &cmdutil.Factory{IO: io, Getenv: func(k string) string { return env[k] }, Now: cmdutil.Clock(func(string) string { return "" })}
-		code := root.Run(context.Background(), f, append([]string{"-C", dir}, args...))
-		all.WriteString(out.String() + errOut.String())
-		return code, out.String(), errOut.String()
-	}
-	if code, out, errOut := run("generate", "--keep-all"); code != 0 {
-		t.Fatalf("generate: %d %s %s", code, out, errOut)
-	}
+	p := generatedInProcess(t, spec, map[string]string{"AWS_ACCESS_KEY_ID": testenv.S3AccessKey, "AWS_SECRET_ACCESS_KEY": testenv.S3SecretKey})
+	dir, env, run := p.dir, p.env, p.run
 	upload := []string{"pin", "--upload", "s3://" + testenv.S3Bucket + "/drop", "--s3-endpoint", srv.URL}
 
 	// Refused credentials: exit 2 naming the variables, never their values.
@@ -106,7 +89,29 @@ func TestPinUploadS3LostStateUploadsNothing(t *testing.T) {
 	if code, out, errOut := run("mint", "--dry-run"); code != 0 || !strings.Contains(out, "Dry run on an in-process chain") {
 		t.Fatalf("mint --dry-run after a lost state.db: %d %s %s", code, out, errOut)
 	}
-	if strings.Contains(all.String(), testenv.S3SecretKey) {
+	// The metadata object is deleted at the service: pin says so in one
+	// line, uploads it once again, lists the old entry as gone; a re-run
+	// sends and says nothing.
+	srv.Delete("drop/" + meta + ".car")
+	srv.Reset()
+	code, out, errOut = run(append(upload, "--json")...)
+	var again struct {
+		Gone []struct{ Key, Root string } `json:"gone"`
+	}
+	if err := json.Unmarshal([]byte(out), &again); code != 0 || err != nil {
+		t.Fatalf("pin after the object was deleted: %d %v %s %s", code, err, out, errOut)
+	}
+	_, puts, _ = srv.Counts()
+	if len(puts) != 1 || puts["drop/"+meta+".car"] != 1 || len(again.Gone) != 1 || again.Gone[0].Root != "metadata" ||
+		!strings.Contains(errOut, "uploads/s3.json records metadata at drop/"+meta+".car, uploaded ") || !strings.Contains(errOut, "no longer has it: uploading again") {
+		t.Fatalf("pin after the object was deleted: puts %v, gone %+v, stderr:\n%s", puts, again.Gone, errOut)
+	}
+	srv.Reset()
+	code, _, errOut = run(upload...)
+	if parts, puts, n := srv.Counts(); code != 0 || n != 0 || len(parts)+len(puts) != 0 || strings.Contains(errOut, "no longer has it") {
+		t.Fatalf("re-run: exit %d, %d bytes sent, stderr:\n%s", code, n, errOut)
+	}
+	if strings.Contains(p.all.String(), testenv.S3SecretKey) {
 		t.Fatal("the secret key is in genmint's output")
 	}
 }

@@ -255,6 +255,8 @@ func (o *PinOptions) progress() func(pin.Event) {
 			o.line("%-10s sending %s CAR to %s", e.Root, cmdutil.Bytes(int64(e.Total)), e.Destination)
 		case pin.EventAlreadyThere:
 			o.line("%-10s already on %s", e.Root, e.Destination)
+		case pin.EventGone:
+			o.line("%s", e.Note)
 		}
 	}
 }

@@ -315,6 +315,9 @@ func printReport(io *cmdutil.IOStreams, rep *Report) {
 	if n := len(rep.Pin.Restored); n > 0 {
 		fmt.Fprintf(w, "Upload records restored from uploads/: %d, each confirmed by its service.\n", n)
 	}
+	for _, g := range rep.Pin.Gone {
+		fmt.Fprintf(w, "  %s\n", g.Note)
+	}
 	for _, u := range rep.UploadsUnchecked {
 		fmt.Fprintf(w, "  uploads/ lists %s: not checked\n", u)
 	}

@@ -40,3 +40,36 @@ func Secrets(s string, secrets ...string) string {
 	}
 	return s
 }
+
+// URLIn returns err with the URL raw, wherever its text spells it (as
+// given, or with its path escaped as a request prints it), replaced by
+// URL(raw): an HTTP client's *url.Error quotes the whole URL of the
+// request, path and query included. errors.Is and errors.As still see err.
+// raw with nothing to hide, or a nil err, gives err itself.
+func URLIn(err error, raw string) error {
+	shown := URL(raw)
+	u, perr := url.Parse(raw)
+	if err == nil || perr != nil || shown == strings.TrimRight(raw, "/") {
+		return err
+	}
+	msg := err.Error()
+	out := msg
+	for _, s := range []string{raw, strings.TrimRight(raw, "/"), u.Scheme + "://" + u.Host + u.EscapedPath()} {
+		if len(s) > len(u.Scheme+"://"+u.Host) {
+			out = strings.ReplaceAll(out, s, shown)
+		}
+	}
+	if out == msg {
+		return err
+	}
+	return &shownError{msg: out, err: err}
+}
+
+// shownError is an error with another text; it unwraps to the original.
+type shownError struct {
+	msg string
+	err error
+}
+
+func (e *shownError) Error() string { return e.msg }
+func (e *shownError) Unwrap() error { return e.err }

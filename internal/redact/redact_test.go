@@ -1,6 +1,12 @@
 package redact
 
-import "testing"
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"testing"
+)
 
 // TestURL holds the cases of the two redactors it replaced (mint's and
 // verify's): they agreed on every URL and differed only in the words for
@@ -47,5 +53,30 @@ func TestSecrets(t *testing.T) {
 		if got := Secrets(tc.in, tc.secrets...); got != tc.want {
 			t.Errorf("Secrets(%q, %q) = %q, want %q", tc.in, tc.secrets, got, tc.want)
 		}
+	}
+}
+
+// TestURLIn hides a base URL's path wherever an error's text spells it, as
+// an HTTP client's *url.Error does for every request under it, and keeps
+// the error's chain.
+func TestURLIn(t *testing.T) {
+	inner := &url.Error{Op: "Post", URL: "https://rpc.example/api/KEY%20X/api/v0/add?arg=1", Err: io.ErrUnexpectedEOF}
+	err := fmt.Errorf("kubo: add: %w", inner)
+	got := URLIn(err, "https://rpc.example/api/KEY X")
+	if want := `kubo: add: Post "https://rpc.example/…/api/v0/add?arg=1": unexpected EOF`; got.Error() != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+	var ue *url.Error
+	if !errors.As(got, &ue) || !errors.Is(got, io.ErrUnexpectedEOF) {
+		t.Errorf("the chain is lost: %#v", got)
+	}
+	// Nothing to hide: the same error.
+	for _, raw := range []string{"http://127.0.0.1:5001", "http://127.0.0.1:5001/"} {
+		if e := URLIn(err, raw); e != err {
+			t.Errorf("URLIn(err, %q) = %v, want err itself", raw, e)
+		}
+	}
+	if URLIn(nil, "https://rpc.example/api/KEY") != nil {
+		t.Error("URLIn(nil) is not nil")
 	}
 }

@@ -232,6 +232,15 @@ func (s *S3Server) SecurityTokens() map[string]int {
 	return out
 }
 
+// Delete removes the object at key, as a user deleting it at the service
+// (in its web console) would.
+func (s *S3Server) Delete(key string) {
+	s.t.Helper()
+	if _, err := s.backend.DeleteObject(S3Bucket, key); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
 // ReportWrongCID makes the server report c as every CAR's root CID.
 func (s *S3Server) ReportWrongCID(c string) {
 	s.mu.Lock()
@@ -273,9 +282,15 @@ func (s *S3Server) Resets() int {
 
 func (s *S3Server) cutMidBody(w http.ResponseWriter, r *http.Request) {
 	io.CopyN(io.Discard, r.Body, r.ContentLength/2)
+	resetConn(s.t, w)
+}
+
+// resetConn closes a request's connection with a TCP reset, answering
+// nothing: a connection cut in the middle of a request.
+func resetConn(t testing.TB, w http.ResponseWriter) {
 	conn, _, err := http.NewResponseController(w).Hijack()
 	if err != nil {
-		s.t.Errorf("cut the connection: %v", err)
+		t.Errorf("cut the connection: %v", err)
 		return
 	}
 	if tc, ok := conn.(*net.TCPConn); ok {

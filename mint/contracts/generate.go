@@ -15,6 +15,8 @@
 //	go generate ./mint/contracts
 //
 // TestArtifactsMatchSource recompiles and fails if any committed file differs.
+// GenmintCollection() embeds the runtime bytecode and its immutables' spans,
+// for verify to recognise a deployed collection's code.
 package contracts
 
 //go:generate go run ./gen

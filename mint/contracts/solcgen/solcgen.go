@@ -15,7 +15,8 @@
 //     checked out.
 //  2. Run `node solcjs --standard-json` with that input on stdin.
 //  3. Turn the output into artifact files (ABI JSON, creation and runtime
-//     bytecode hex, storage layout) and abigen v2 bindings.
+//     bytecode hex, storage layout, where each immutable sits in the runtime
+//     bytecode) and abigen v2 bindings.
 //
 // Generate returns every file it would write, keyed by repository-relative
 // path, so `go generate` writes them and TestArtifactsMatchSource compares them
@@ -36,6 +37,8 @@ import (
 	"strings"
 
 	"github.com/ethereum/go-ethereum/accounts/abi/abigen"
+
+	"github.com/genmint/genmint/mint/contracts"
 )
 
 // Pinned compiler settings. Changing any of them changes every artifact.
@@ -95,6 +98,10 @@ type Contract struct {
 	Bin        string          // creation bytecode, hex without 0x
 	BinRuntime string          // deployed bytecode, hex without 0x
 	Storage    json.RawMessage // storage layout
+	// Immutables maps each immutable variable's name to where the
+	// deployment writes its value in the runtime bytecode (BinRuntime
+	// holds zeros there).
+	Immutables map[string][]contracts.Span
 }
 
 // Result is everything one compile produced.
@@ -201,7 +208,10 @@ func BuildInput(root string) ([]byte, error) {
 			Optimizer:  stdOptimizer{Enabled: true, Runs: OptimizerRuns},
 			Metadata:   stdMetadata{BytecodeHash: "none", AppendCBOR: true},
 			OutputSelection: map[string]map[string][]string{
-				"*": {"*": {"abi", "evm.bytecode.object", "evm.deployedBytecode.object", "storageLayout"}},
+				"*": {
+					"*": {"abi", "evm.bytecode.object", "evm.deployedBytecode.object", "evm.deployedBytecode.immutableReferences", "storageLayout"},
+					"":  {"ast"}, // names the immutables' AST ids
+				},
 			},
 		},
 	}
@@ -308,10 +318,51 @@ type stdOutput struct {
 		ABI json.RawMessage `json:"abi"`
 		EVM struct {
 			Bytecode         struct{ Object string } `json:"bytecode"`
-			DeployedBytecode struct{ Object string } `json:"deployedBytecode"`
+			DeployedBytecode struct {
+				Object              string
+				ImmutableReferences map[string][]contracts.Span `json:"immutableReferences"`
+			} `json:"deployedBytecode"`
 		} `json:"evm"`
 		StorageLayout json.RawMessage `json:"storageLayout"`
 	} `json:"contracts"`
+	Sources map[string]struct {
+		AST json.RawMessage `json:"ast"`
+	} `json:"sources"`
+}
+
+// immutableNames maps the AST id of every immutable state variable the
+// sources declare to its name.
+func immutableNames(out *stdOutput) (map[string]string, error) {
+	names := map[string]string{}
+	var walk func(v any)
+	walk = func(v any) {
+		switch n := v.(type) {
+		case map[string]any:
+			if n["nodeType"] == "VariableDeclaration" && n["mutability"] == "immutable" {
+				if id, ok := n["id"].(float64); ok {
+					names[fmt.Sprint(int64(id))], _ = n["name"].(string)
+				}
+			}
+			for _, c := range n {
+				walk(c)
+			}
+		case []any:
+			for _, c := range n {
+				walk(c)
+			}
+		}
+	}
+	for unit, src := range out.Sources {
+		if len(src.AST) == 0 {
+			continue
+		}
+		var ast any
+		if err := json.Unmarshal(src.AST, &ast); err != nil {
+			return nil, fmt.Errorf("%s AST: %w", unit, err)
+		}
+		walk(ast)
+	}
+	return names, nil
 }
 
 func parseOutput(raw []byte) (*Result, error) {
@@ -339,11 +390,15 @@ func parseOutput(raw []byte) (*Result, error) {
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("solc: %s", strings.Join(errs, "\n"))
 	}
-	for unit, contracts := range out.Contracts {
+	immutables, err := immutableNames(&out)
+	if err != nil {
+		return nil, err
+	}
+	for unit, byName := range out.Contracts {
 		if !isOwnUnit(unit) {
 			continue
 		}
-		for name, c := range contracts {
+		for name, c := range byName {
 			if c.EVM.Bytecode.Object == "" {
 				continue // an interface or abstract contract
 			}
@@ -354,6 +409,16 @@ func parseOutput(raw []byte) (*Result, error) {
 				Name: name, Source: unit, ABI: c.ABI,
 				Bin: c.EVM.Bytecode.Object, BinRuntime: c.EVM.DeployedBytecode.Object,
 				Storage: c.StorageLayout,
+			}
+			for id, spans := range c.EVM.DeployedBytecode.ImmutableReferences {
+				n := immutables[id]
+				if n == "" {
+					return nil, fmt.Errorf("%s: solc names no immutable with AST id %s", name, id)
+				}
+				if res.Contracts[name].Immutables == nil {
+					res.Contracts[name].Immutables = map[string][]contracts.Span{}
+				}
+				res.Contracts[name].Immutables[n] = spans
 			}
 		}
 	}
@@ -393,6 +458,13 @@ func (r *Result) render() error {
 				return fmt.Errorf("%s storage layout: %w", name, err)
 			}
 			r.Files[ArtifactsDir+"/"+name+".storage.json"] = layout
+		}
+		if len(c.Immutables) > 0 {
+			b, err := json.MarshalIndent(c.Immutables, "", "  ") // keys sorted
+			if err != nil {
+				return err
+			}
+			r.Files[ArtifactsDir+"/"+name+".immutables.json"] = append(b, '\n')
 		}
 	}
 	var abis, bins []string
