@@ -153,32 +153,27 @@ func slicesEq(got []string, want ...string) bool {
 // says so, uploads that root once (a new file id), moves the old entry to
 // the gone list, and a re-run sends nothing.
 func TestPinataDeletedFileIsUploadedAgain(t *testing.T) {
-	psrv := newPinataServer(t)
-	p := testPinata(t, psrv, pinataJWT, 16<<10)
+	psrv := testenv.StartPinata(t)
+	p := testPinata(t, psrv, testenv.PinataJWT, 16<<10)
 	dir, db := newCollection(t, 3, 64)
 	ctx := context.Background()
 	var gone goneNotes
 	run := func() (*Result, int) {
 		t.Helper()
-		psrv.mu.Lock()
-		psrv.uploads = 0
-		psrv.mu.Unlock()
+		psrv.Reset()
 		res, err := Run(ctx, Options{Dir: dir, DB: db, Collection: testCollection, Services: []CARService{p}, Progress: gone.progress})
 		if err != nil {
 			t.Fatal(err)
 		}
-		psrv.mu.Lock()
-		defer psrv.mu.Unlock()
-		return res, psrv.uploads
+		uploads, _ := psrv.Counts()
+		return res, uploads
 	}
 	res, _ := run()
 	old := entryFor(readLedger(t, dir, "pinata").Uploads, RootMetadata)
 	if old == nil {
 		t.Fatalf("no metadata upload recorded: %+v", readLedger(t, dir, "pinata"))
 	}
-	psrv.mu.Lock()
-	delete(psrv.files, old.Key)
-	psrv.mu.Unlock()
+	psrv.Delete(old.Key)
 
 	res2, uploads := run()
 	notes := gone.take()
@@ -206,7 +201,7 @@ func TestPinataDeletedFileIsUploadedAgain(t *testing.T) {
 func TestUploadLookupFailureIsNotGone(t *testing.T) {
 	kubo := testenv.StartKubo(t)
 	srv := testenv.StartS3(t, kubo)
-	psrv := newPinataServer(t)
+	psrv := testenv.StartPinata(t)
 	var failS3, failPinata atomic.Int32 // requests left to fail
 	var s3Key, pinataID atomic.Value
 	s3Key.Store("")
@@ -226,7 +221,7 @@ func TestUploadLookupFailureIsNotGone(t *testing.T) {
 		}
 		inner.ServeHTTP(w, r)
 	})
-	s3, p := testS3(t, front.URL, 16<<10), testPinata(t, psrv, pinataJWT, 16<<10)
+	s3, p := testS3(t, front.URL, 16<<10), testPinata(t, psrv, testenv.PinataJWT, 16<<10)
 	dir, db := newCollection(t, 3, 64)
 	ctx := context.Background()
 	if _, err := Run(ctx, Options{Dir: dir, DB: db, Collection: testCollection, Services: []CARService{s3, p}}); err != nil {
@@ -236,18 +231,15 @@ func TestUploadLookupFailureIsNotGone(t *testing.T) {
 	pinataID.Store(entryFor(readLedger(t, dir, "pinata").Uploads, RootMetadata).Key)
 	wrote := func() (int64, int) {
 		_, _, n := srv.Counts()
-		psrv.mu.Lock()
-		defer psrv.mu.Unlock()
-		return n, psrv.uploads
+		uploads, _ := psrv.Counts()
+		return n, uploads
 	}
 
 	for _, svc := range []CARService{s3, p} {
 		failS3.Store(int32(testRetry.Attempts))
 		failPinata.Store(int32(testRetry.Attempts))
 		srv.Reset()
-		psrv.mu.Lock()
-		psrv.uploads = 0
-		psrv.mu.Unlock()
+		psrv.Reset()
 		var gone goneNotes
 		_, err := Run(ctx, Options{Dir: dir, DB: db, Collection: testCollection, Services: []CARService{svc}, Progress: gone.progress})
 		if err == nil || !strings.Contains(err.Error(), "gave up after 3 tries") {

@@ -131,6 +131,14 @@ func (s *PinataServer) Reset() {
 	s.uploads, s.bytes = 0, 0
 }
 
+// Delete removes the file with id, as a user deleting it in Pinata's app:
+// it answers 404 from then on.
+func (s *PinataServer) Delete(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.files, id)
+}
+
 // CIDs are the CIDs of the files imported (failed imports left out).
 func (s *PinataServer) CIDs() []string {
 	s.mu.Lock()
