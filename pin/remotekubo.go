@@ -161,20 +161,22 @@ func IsRemoteKubo(addr string) bool {
 
 // RemoteKubo publishes to a Kubo RPC API that does not share this
 // machine's disk — a node behind API.Authorizations, or a hosted
-// Kubo-compatible RPC. (Filebase's, the README's example, is documented at
-// https://filebase.com/docs/ipfs/rpc-api: base URL https://rpc.filebase.io,
-// every call a POST with "Authorization: Bearer <token>", the token made
-// per bucket in its Access Keys console; version, dag/import and pin/ls are
-// among its endpoints. genmint's tests use a real Kubo, not that service.)
-// Instead of one `add` per file, it streams the whole
+// Kubo-compatible RPC. Instead of one `add` per file, it streams the whole
 // run as one CAR through `dag/import` with the roots pinned, built from the
 // blocks genmint computes locally, so the node stores exactly genmint's
 // CIDs; then it asks the node, with `pin/ls`, that every root is pinned.
+// Run records each root it confirms in uploads/kubo.json (KuboService).
 //
 // It is a Committer: Pin only queues a root (and returns the CID genmint
 // computed, not yet confirmed); Commit sends the CAR and confirms each root,
 // so Run records nothing as pinned until the node says so. The import is
 // idempotent, so Commit retries it whole under the one retry policy.
+//
+// Filebase's hosted RPC, the README's example, is documented at
+// https://filebase.com/docs/ipfs/rpc-api: base URL https://rpc.filebase.io,
+// every call a POST with "Authorization: Bearer <token>", the token made per
+// bucket in its Access Keys console; version, dag/import and pin/ls are
+// among its endpoints. genmint's tests use a real Kubo, not that service.
 type RemoteKubo struct {
 	k   *Kubo
 	pol RetryPolicy
