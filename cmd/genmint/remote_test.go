@@ -64,6 +64,11 @@ func TestPinToRemoteKuboWithToken(t *testing.T) {
 	if err := os.Remove(filepath.Join(dir, ".genmint", "state.db")); err != nil {
 		t.Fatal(err)
 	}
+	// Without --ipfs-api, the node uploads/kubo.json names is said unchecked.
+	host := strings.TrimPrefix(remote.API, "http://")
+	if code, out, errOut := run("repair"); code != 0 || !strings.Contains(out, "uploads/ lists kubo http://"+host+" (give --ipfs-api URL") {
+		t.Fatalf("repair without --ipfs-api: %d %s %s", code, out, errOut)
+	}
 	if code, out, errOut := run("repair", "--ipfs-api", remote.API, "--ipfs-api-auth-env", "KUBO_AUTH"); code != 0 ||
 		!strings.Contains(out, "Pin records rebuilt") || !strings.Contains(out, "Upload records restored from uploads/: 5") {
 		t.Fatalf("repair of a lost state.db: %d %s %s", code, out, errOut)

@@ -190,6 +190,21 @@ func repairRun(ctx context.Context, o *RepairOptions) error {
 	if ro.Services, rep.UploadsUnchecked, err = pin.RecordedServices(o.Dir, o.Getenv); err != nil {
 		return cmdutil.PinError(err)
 	}
+	// A remote Kubo's pins are asked only at the node --ipfs-api names (the
+	// file keeps its scheme and host, not a path that may hold a key).
+	if o.IPFSAPI == "" {
+		ups, err := pin.ReadUploads(o.Dir, pin.KuboService)
+		if err != nil {
+			return cmdutil.PinError(err)
+		}
+		seen := map[string]bool{}
+		for _, u := range ups {
+			if !seen[u.Destination] {
+				seen[u.Destination] = true
+				rep.UploadsUnchecked = append(rep.UploadsUnchecked, u.Destination+" (give --ipfs-api URL, and --ipfs-api-auth-env NAME, to ask it)")
+			}
+		}
+	}
 	if rep.Pin, err = pin.Rebuild(ctx, ro); err != nil {
 		return cmdutil.PinError(err)
 	}
