@@ -139,6 +139,21 @@ func (s *PinataServer) Delete(id string) {
 	delete(s.files, id)
 }
 
+// DeleteCID removes every file Pinata reports as c, as a user deleting
+// them in Pinata's app, and says how many there were.
+func (s *PinataServer) DeleteCID(c string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for id, f := range s.files {
+		if f.cid == c {
+			delete(s.files, id)
+			n++
+		}
+	}
+	return n
+}
+
 // CIDs are the CIDs of the files imported (failed imports left out).
 func (s *PinataServer) CIDs() []string {
 	s.mu.Lock()
