@@ -140,6 +140,10 @@ type Kubo struct {
 	addr, url, host string
 	sh              *shell.Shell
 	version         string // as reported by Version, once asked
+	// timeout, when set, replaces callTimeout's default (tests); base is
+	// the HTTP transport below the RPC client.
+	timeout time.Duration
+	base    *http.Transport
 
 	mu      sync.Mutex
 	nodeDir *struct {
@@ -169,6 +173,7 @@ func NewKuboAuth(addr string, auth KuboAuth) (*Kubo, error) {
 		DialContext:         (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
 		MaxIdleConnsPerHost: 4,
 		IdleConnTimeout:     90 * time.Second,
+		TLSHandshakeTimeout: kuboTLSHandshakeTimeout,
 		// A CAR import sends the collection through one request: write it
 		// in large pieces, not 4 KiB (the default) or 32 KiB ones.
 		WriteBufferSize: 256 << 10,
@@ -176,12 +181,12 @@ func NewKuboAuth(addr string, auth KuboAuth) (*Kubo, error) {
 	// Requests go to u, path included; everything shown or stored names
 	// the node by its label, which keeps only scheme and host.
 	label := redact.URL(u)
-	client := &http.Client{Transport: kuboOnly{&rpcTransport{base: base, addr: label, auth: auth}}}
+	client := &http.Client{Transport: KuboAuthTransport(base, u, auth)}
 	pu, err := url.Parse(u)
 	if err != nil {
 		return nil, fmt.Errorf("kubo API address %s: %w", label, err)
 	}
-	return &Kubo{addr: label, url: u, host: pu.Host, sh: shell.NewShellWithClient(u, client)}, nil
+	return &Kubo{addr: label, url: u, host: pu.Host, sh: shell.NewShellWithClient(u, client), base: base}, nil
 }
 
 // Addr is how the node is shown: its API URL without the path (a hosted
@@ -194,7 +199,7 @@ func (k *Kubo) Destination() string { return "kubo " + k.addr }
 // Version asks the node for its version; it is the reachability check.
 func (k *Kubo) Version(ctx context.Context) (string, error) {
 	var out struct{ Version string }
-	if err := k.sh.Request("version").Exec(ctx, &out); err != nil {
+	if err := k.exec(ctx, "version", k.sh.Request("version"), &out); err != nil {
 		return "", k.wrap("version", err)
 	}
 	k.mu.Lock()
@@ -216,7 +221,7 @@ func (k *Kubo) Origins(ctx context.Context) ([]string, error) {
 		ID        string
 		Addresses []string
 	}
-	if err := k.sh.Request("id").Exec(ctx, &out); err != nil {
+	if err := k.exec(ctx, "id", k.sh.Request("id"), &out); err != nil {
 		return nil, k.wrap("id", err)
 	}
 	var origins []string
@@ -235,7 +240,7 @@ func (k *Kubo) Pinned(ctx context.Context, c cid.Cid) (bool, error) {
 	var out struct {
 		Keys map[string]struct{ Type string }
 	}
-	err := k.sh.Request("pin/ls", c.String()).Option("type", "recursive").Exec(ctx, &out)
+	err := k.exec(ctx, "pin/ls", k.sh.Request("pin/ls", c.String()).Option("type", "recursive"), &out)
 	if err != nil {
 		var se *shell.Error
 		if errors.As(err, &se) && strings.Contains(se.Message, "not pinned") {
@@ -243,8 +248,14 @@ func (k *Kubo) Pinned(ctx context.Context, c cid.Cid) (bool, error) {
 		}
 		return false, k.wrap("pin/ls", err)
 	}
-	_, ok := out.Keys[c.String()]
-	return ok, nil
+	if _, ok := out.Keys[c.String()]; ok {
+		return true, nil
+	}
+	for other := range out.Keys {
+		return false, fmt.Errorf("%w: kubo at %s answered pin/ls for genmint's %s with the pin %s: nothing was marked pinned",
+			ErrCIDMismatch, k.addr, c, other)
+	}
+	return false, nil
 }
 
 // Pin implements Pinner: add the root with every import parameter given
@@ -387,7 +398,7 @@ func (k *Kubo) directorySettings(ctx context.Context) (int, string, error) {
 	}
 	// Kubo's own defaults, which also hold for nodes too old to know these keys.
 	threshold, estimation := 256<<10, "links"
-	if err := k.sh.Request("config/show").Exec(ctx, &cfg); err != nil {
+	if err := k.exec(ctx, "config/show", k.sh.Request("config/show"), &cfg); err != nil {
 		var se *shell.Error
 		if errors.As(err, &se) {
 			// An API that forbids reading the config: assume the defaults;
@@ -425,6 +436,10 @@ func (k *Kubo) wrap(cmd string, err error) error {
 	var auth *AuthRefusedError
 	if errors.As(err, &auth) {
 		return auth
+	}
+	var redir *RedirectError
+	if errors.As(err, &redir) {
+		return redir
 	}
 	var temp *TemporaryError
 	if errors.As(err, &temp) {

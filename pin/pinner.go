@@ -96,7 +96,8 @@ type Committer interface {
 //     bytes to stream (for progress) before computing; the stream lives
 //     until Commit or Abort.
 //   - Run asks Pinned, before computing, about the roots its last
-//     completed run and its newest recorded run name; a root the
+//     completed run and its newest recorded run name (and, for a remote
+//     Kubo, those uploads/kubo.json records there); a root the
 //     destination already holds is not streamed.
 //   - Between blocks (Run computing roots the destination holds) the
 //     stream may stay open with nothing to send: that is not a stall.

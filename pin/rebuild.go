@@ -103,6 +103,14 @@ func Rebuild(ctx context.Context, o RebuildOptions) (*RebuildReport, error) {
 		rep.Restored = append(rep.Restored, back...)
 		o.Pinners = append(slices.Clone(o.Pinners), up)
 	}
+	// A remote Kubo's pins uploads/kubo.json records, each confirmed by pin/ls.
+	for _, p := range o.Pinners {
+		back, err := restoreKubo(ctx, led, p)
+		if err != nil {
+			return nil, err
+		}
+		rep.Restored = append(rep.Restored, back...)
+	}
 	ok, err := checkRecorded(ctx, o, rep)
 	if err != nil || ok {
 		return rep, err

@@ -9,11 +9,13 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/ipfs/go-cid"
 
+	"github.com/genmint/genmint/internal/redact"
 	"github.com/genmint/genmint/internal/retry"
 	"github.com/genmint/genmint/internal/usage"
 )
@@ -49,26 +51,55 @@ func (e *AuthRefusedError) Error() string {
 // Unwrap makes the error both ErrAuthRefused and a usage error.
 func (e *AuthRefusedError) Unwrap() []error { return []error{ErrAuthRefused, usage.Err} }
 
-// rpcTransport adds the Authorization header to every request to a Kubo
-// RPC API and turns the answers go-ipfs-api cannot tell apart (its errors
-// lose the status code) into typed errors: 401/403 into *AuthRefusedError,
-// 429/502/503/504 into *TemporaryError with the server's Retry-After.
+// rpcTransport adds the Authorization header to each request for the
+// configured RPC API's origin (scheme, host and port) — never to another
+// one, should a request get there — and turns the answers go-ipfs-api
+// cannot tell apart (its errors lose the status code) into typed errors:
+// 401/403 into *AuthRefusedError, 429/502/503/504 into *TemporaryError with
+// the server's Retry-After.
 type rpcTransport struct {
-	base http.RoundTripper
-	addr string
-	auth KuboAuth
+	base   http.RoundTripper
+	addr   string
+	origin string // scheme://host[:port] of the API, where the header goes
+	auth   KuboAuth
+}
+
+// KuboAuthTransport wraps next for the Kubo RPC API at addr (as
+// NormalizeKuboAPI returns it) the way genmint's own client is: auth's
+// header sent to that origin alone, redirects refused (*RedirectError),
+// 401/403 as *AuthRefusedError naming auth.Env, 429/502/503/504 as
+// *TemporaryError, and answers no Kubo gives as *NotKuboError. Its errors
+// name the API by its label (redact.URL), never by its path.
+func KuboAuthTransport(next http.RoundTripper, addr string, auth KuboAuth) http.RoundTripper {
+	rt := &rpcTransport{base: next, addr: redact.URL(addr), auth: auth}
+	if u, err := url.Parse(addr); err == nil {
+		rt.origin = origin(u)
+	}
+	return kuboOnly{rt}
 }
 
 func (t *rpcTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if t.auth.Header != "" {
+	if t.auth.Header != "" || req.Header.Get("Authorization") != "" {
 		req = req.Clone(req.Context())
-		req.Header.Set("Authorization", t.auth.Header)
+		req.Header.Del("Authorization")
+		if t.auth.Header != "" && origin(req.URL) == t.origin {
+			req.Header.Set("Authorization", t.auth.Header)
+		}
 	}
 	resp, err := t.base.RoundTrip(req)
 	if err != nil {
 		return nil, err
 	}
 	switch resp.StatusCode {
+	case http.StatusMovedPermanently, http.StatusFound, http.StatusSeeOther, http.StatusTemporaryRedirect, http.StatusPermanentRedirect:
+		// Refused here, whatever the client's CheckRedirect says (go-ipfs-api
+		// refuses redirects too, in a message that names no fix).
+		to := "another address"
+		if loc, err := resp.Location(); err == nil {
+			to = redact.URL(loc.String())
+		}
+		drain(resp)
+		return nil, &RedirectError{Addr: t.addr, Status: resp.StatusCode, To: to}
 	case http.StatusUnauthorized, http.StatusForbidden:
 		drain(resp)
 		return nil, &AuthRefusedError{Addr: t.addr, Env: t.auth.Env, Status: resp.StatusCode}
@@ -80,6 +111,32 @@ func (t *rpcTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	return resp, nil
 }
+
+// origin is a URL's scheme://host[:port], lower case.
+func origin(u *url.URL) string {
+	return strings.ToLower(u.Scheme + "://" + u.Host)
+}
+
+// ErrRedirected matches a Kubo RPC API answering with a redirect, which
+// genmint does not follow (see RedirectError).
+var ErrRedirected = errors.New("answered with a redirect")
+
+// RedirectError is a Kubo RPC API answering a redirect (3xx with a
+// Location). A Kubo RPC API never redirects, and genmint's Authorization
+// header is meant for --ipfs-api alone, so nothing is sent where it points.
+// It is a usage error.
+type RedirectError struct {
+	Addr   string // the RPC API, as configured
+	Status int
+	To     string // where it pointed, shown without what may be a key
+}
+
+func (e *RedirectError) Error() string {
+	return fmt.Sprintf("kubo at %s %s (HTTP %d to %s), which genmint does not follow: the Authorization header is for --ipfs-api alone; pass the address of the RPC API itself as --ipfs-api", e.Addr, ErrRedirected, e.Status, e.To)
+}
+
+// Unwrap makes the error both ErrRedirected and a usage error.
+func (e *RedirectError) Unwrap() []error { return []error{ErrRedirected, usage.Err} }
 
 func drain(resp *http.Response) {
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
@@ -108,11 +165,18 @@ func IsRemoteKubo(addr string) bool {
 // run as one CAR through `dag/import` with the roots pinned, built from the
 // blocks genmint computes locally, so the node stores exactly genmint's
 // CIDs; then it asks the node, with `pin/ls`, that every root is pinned.
+// Run records each root it confirms in uploads/kubo.json (KuboService).
 //
 // It is a Committer: Pin only queues a root (and returns the CID genmint
 // computed, not yet confirmed); Commit sends the CAR and confirms each root,
 // so Run records nothing as pinned until the node says so. The import is
 // idempotent, so Commit retries it whole under the one retry policy.
+//
+// Filebase's hosted RPC, the README's example, is documented at
+// https://filebase.com/docs/ipfs/rpc-api: base URL https://rpc.filebase.io,
+// every call a POST with "Authorization: Bearer <token>", the token made per
+// bucket in its Access Keys console; version, dag/import and pin/ls are
+// among its endpoints. genmint's tests use a real Kubo, not that service.
 type RemoteKubo struct {
 	k   *Kubo
 	pol RetryPolicy
@@ -253,7 +317,8 @@ func (r *RemoteKubo) Commit(ctx context.Context) error {
 			return err
 		}
 		if !ok {
-			return fmt.Errorf("%w: kubo at %s imported the CAR but does not list %s (%s) as pinned: nothing was marked pinned",
+			// (A pin listed under another CID is Pinned's error, naming both.)
+			return fmt.Errorf("%w: kubo at %s reported %s (%s) imported with its pin, but pin/ls does not list it as pinned: nothing was marked pinned",
 				ErrCIDMismatch, r.k.Addr(), root.CID, root.Name)
 		}
 	}

@@ -228,27 +228,36 @@ func (d *dagImport) wait(roots []Root) error {
 		return d.err
 	}
 	addr := d.r.k.Addr()
-	want := map[string]bool{}
+	want := map[string]string{} // CID → root name, until reported
 	for _, root := range roots {
-		want[root.CID.String()] = true
+		want[root.CID.String()] = root.Name
 	}
+	var other []string // reported roots genmint did not compute
 	for _, line := range d.lines {
-		if !want[line.CID] {
-			return fmt.Errorf("%w: kubo at %s reported root %s, which is not one genmint computed", ErrCIDMismatch, addr, line.CID)
+		if _, ok := want[line.CID]; !ok {
+			other = append(other, line.CID)
+			continue
 		}
 		if line.PinError != "" {
 			return fmt.Errorf("kubo at %s could not pin %s: %s", addr, line.CID, line.PinError)
 		}
 		delete(want, line.CID)
 	}
-	if len(want) > 0 {
-		var missing []string
-		for c := range want {
-			missing = append(missing, c)
-		}
-		return fmt.Errorf("%w: kubo at %s did not report root(s) %s after the import", ErrCIDMismatch, addr, strings.Join(missing, ", "))
+	if len(other) == 0 && len(want) == 0 {
+		return nil
 	}
-	return nil
+	// The computed roots it did not report, in the run's order.
+	var missing []string
+	for _, root := range roots {
+		if name, ok := want[root.CID.String()]; ok {
+			missing = append(missing, fmt.Sprintf("%s (%s)", root.CID, name))
+		}
+	}
+	if len(other) > 0 {
+		return fmt.Errorf("%w: kubo at %s reported root %s after the import where genmint computed %s: nothing was marked pinned",
+			ErrCIDMismatch, addr, strings.Join(other, ", "), strings.Join(missing, ", "))
+	}
+	return fmt.Errorf("%w: kubo at %s did not report root(s) %s after the import: nothing was marked pinned", ErrCIDMismatch, addr, strings.Join(missing, ", "))
 }
 
 // kuboStream is a run's blocks going to the node while Run computes them:

@@ -222,8 +222,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	// while steps 1–3 compute them, so the files are read once; nothing is
 	// pinned there before step 5 commits it.
 	var streams *runStreams
+	led := &ledger{dir: o.Dir, db: o.DB}
 	if !o.DryRun {
-		if streams, err = openStreams(ctx, o.DB, o.Pinners, lay.fileBytes); err != nil {
+		if streams, err = openStreams(ctx, led, o.Pinners, lay.fileBytes); err != nil {
 			return nil, err
 		}
 		defer streams.abort() // a no-op once committed
@@ -269,7 +270,6 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		pinners = append(slices.Clone(pinners), car)
 	}
 	if len(o.Services) > 0 {
-		led := &ledger{dir: o.Dir, db: o.DB}
 		var goneMu sync.Mutex // Pinned runs for several roots at once
 		carDir := filepath.Join(o.Dir, state.Dir, "uploads")
 		keep := make([]cid.Cid, len(roots))
@@ -324,6 +324,19 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			return nil, err
 		}
 		res.Destinations = append(res.Destinations, dr)
+		// A remote Kubo's confirmed roots go in uploads/kubo.json too.
+		if rk := asRemoteKubo(p); rk != nil {
+			back, err := recordKubo(ctx, led, rk, roots, dr)
+			res.Restored = append(res.Restored, back...)
+			if err != nil {
+				return nil, err
+			}
+			ups, err := kuboUploads(o.Dir, rk.UploadsDestination(), roots)
+			if err != nil {
+				return nil, err
+			}
+			res.Uploads = append(res.Uploads, ups...)
+		}
 	}
 
 	for _, svc := range o.Services {
@@ -535,12 +548,16 @@ func (e *streamError) Error() string { return fmt.Sprintf("%s: %v", e.dest, e.er
 func (e *streamError) Unwrap() error { return e.err }
 
 // openStreams starts a stream at each Streamer among pinners, after asking
-// it (through the retry wrapper) which roots it already pins of the last
-// completed run and of the newest run recorded (one that stopped after this
-// destination took its roots, at a later destination): those are not
-// streamed, so a re-run that changes nothing sends nothing.
+// it (through the retry wrapper) which roots it already pins, of the last
+// completed run, of the newest run recorded (one that stopped after this
+// destination took its roots, at a later destination) and, for a remote
+// Kubo, those uploads/kubo.json and pin_uploads record there (a fresh
+// runner or a lost state.db has only the file): those are not streamed, so
+// a re-run that changes nothing sends nothing. A recorded root the run then
+// computes differently is sent at Commit, its blocks read again.
 // fileBytes(name) estimates a root's bytes, for progress.
-func openStreams(ctx context.Context, db *state.DB, pinners []Pinner, fileBytes func(root string) int64) (*runStreams, error) {
+func openStreams(ctx context.Context, led *ledger, pinners []Pinner, fileBytes func(root string) int64) (*runStreams, error) {
+	db := led.db
 	rs := &runStreams{}
 	var known map[string][]cid.Cid // root name → the CIDs recorded for it
 	for _, p := range pinners {
@@ -554,9 +571,16 @@ func openStreams(ctx context.Context, db *state.DB, pinners []Pinner, fileBytes 
 				return nil, err
 			}
 		}
+		var recorded map[string][]string
+		if rk := asRemoteKubo(p); rk != nil {
+			var err error
+			if recorded, err = recordedKubo(ctx, led, rk.UploadsDestination()); err != nil {
+				return nil, err
+			}
+		}
 		have := map[string]bool{}
-		for name, cids := range known {
-			for _, k := range cids {
+		for _, name := range []string{RootImages, RootOriginals, RootProvenance, RootMetadata, RootContract, RootPlaceholderImage, RootPlaceholder} {
+			for _, k := range recordedCandidates(known[name], recorded[name]) {
 				ok, err := p.Pinned(ctx, k)
 				if err != nil {
 					return nil, err

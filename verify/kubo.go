@@ -38,16 +38,22 @@ var _ Content = (*Kubo)(nil)
 // NewKubo returns a Content for the Kubo RPC API at addr (a multiaddr,
 // host:port or URL). It does not contact the node; call Check.
 func NewKubo(addr string) (*Kubo, error) {
+	return NewKuboAuth(addr, pin.KuboAuth{})
+}
+
+// NewKuboAuth is NewKubo for an RPC API behind API.Authorizations: auth's
+// header goes to that API alone, and a refusal names auth.Env.
+func NewKuboAuth(addr string, auth pin.KuboAuth) (*Kubo, error) {
 	u, err := pin.NormalizeKuboAPI(addr)
 	if err != nil {
 		return nil, err
 	}
-	client := &http.Client{Transport: pin.KuboTransport(&http.Transport{
+	client := &http.Client{Transport: pin.KuboAuthTransport(&http.Transport{
 		Proxy:               http.ProxyFromEnvironment,
 		DialContext:         (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
 		MaxIdleConnsPerHost: 8,
 		IdleConnTimeout:     90 * time.Second,
-	})}
+	}, u, auth)}
 	pu, err := url.Parse(u)
 	if err != nil {
 		return nil, fmt.Errorf("kubo API address %s: %w", redact.URL(u), err)
@@ -122,6 +128,14 @@ func (k *Kubo) wrap(what string, err error) error {
 	var nk *pin.NotKuboError
 	if errors.As(err, &nk) {
 		return usage.Errorf("--ipfs-api %s %v", k.addr, nk)
+	}
+	var auth *pin.AuthRefusedError
+	if errors.As(err, &auth) {
+		return auth
+	}
+	var redir *pin.RedirectError
+	if errors.As(err, &redir) {
+		return redir
 	}
 	var se *shell.Error
 	if errors.As(err, &se) {

@@ -21,6 +21,9 @@ type ContentOptions struct {
 	// `genmint pin` does (IPFS_API, the local repo's api file,
 	// 127.0.0.1:5001).
 	CAR, Gateway, IPFSAPI string
+	// IPFSAuth is the Authorization header for IPFSAPI (its value read from
+	// the variable named by --ipfs-api-auth-env), or zero.
+	IPFSAuth pin.KuboAuth
 	// Getenv reads the environment (default os.Getenv).
 	Getenv func(string) string
 	// Retry wraps a gateway (zero: DefaultRetry).
@@ -48,7 +51,7 @@ func OpenContent(ctx context.Context, o ContentOptions) (Content, error) {
 	if err != nil {
 		return nil, usage.Errorf("%v (from %s)", err, source)
 	}
-	k, err := NewKubo(addr)
+	k, err := NewKuboAuth(addr, o.IPFSAuth)
 	if err != nil {
 		return nil, usage.Errorf("%v", err)
 	}

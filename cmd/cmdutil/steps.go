@@ -44,6 +44,20 @@ func PinError(err error) error {
 	return err
 }
 
+// KuboAuth reads the Authorization header for --ipfs-api from the
+// variable --ipfs-api-auth-env names (env; "" is no header). An empty
+// variable is a usage error naming it; the value is never shown.
+func KuboAuth(getenv func(string) string, env string) (pin.KuboAuth, error) {
+	if env == "" {
+		return pin.KuboAuth{}, nil
+	}
+	auth := pin.KuboAuth{Header: strings.TrimSpace(getenv(env)), Env: env}
+	if auth.Header == "" {
+		return auth, UsageError("the environment variable %s is empty: put the whole Authorization header value in it ('Bearer …' or 'Basic …')", env)
+	}
+	return auth, nil
+}
+
 // PrintPinned writes what a pin run did: where the items went (or that a
 // dry run uploaded nothing), the baseURI and the contractURI.
 func PrintPinned(w io.Writer, res *pin.Result) {

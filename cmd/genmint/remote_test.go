@@ -14,7 +14,8 @@ import (
 // TestPinToRemoteKuboWithToken runs `genmint pin --ipfs-api URL
 // --ipfs-api-auth-env NAME` against a second, real Kubo behind
 // API.Authorizations: a refused token is exit 2 naming the variable; the
-// right one publishes; the token is in no output and no file.
+// right one publishes; `genmint repair` takes the same flag (a lost item
+// folder, a lost state.db); the token is in no output and no file.
 func TestPinToRemoteKuboWithToken(t *testing.T) {
 	const token = "cmd-remote-token-90ab3e"
 	remote := testenv.StartKubo(t, testenv.WithKuboAPIAuth("bearer:"+token))
@@ -45,6 +46,34 @@ func TestPinToRemoteKuboWithToken(t *testing.T) {
 			}
 		}
 	}
+
+	// repair takes the same flag: an item folder lost is restored from the
+	// remote node, then, state.db lost, the pin record and the upload
+	// records of uploads/kubo.json come back, each confirmed by the node.
+	if err := os.RemoveAll(filepath.Join(dir, "items", "0001")); err != nil {
+		t.Fatal(err)
+	}
+	env["KUBO_AUTH"] = "Bearer not-" + token
+	if code, _, errOut := run("repair", "--ipfs-api", remote.API, "--ipfs-api-auth-env", "KUBO_AUTH"); code != cmdutil.ExitUsage || !strings.Contains(errOut, "KUBO_AUTH") {
+		t.Fatalf("repair with a refused token: exit %d, %q", code, errOut)
+	}
+	env["KUBO_AUTH"] = "Bearer " + token
+	if code, out, errOut := run("repair", "--ipfs-api", remote.API, "--ipfs-api-auth-env", "KUBO_AUTH"); code != 0 || !strings.Contains(out, "item 0001 (pinned) lost its files: restored from the pin") {
+		t.Fatalf("repair of a lost item: %d %s %s", code, out, errOut)
+	}
+	if err := os.Remove(filepath.Join(dir, ".genmint", "state.db")); err != nil {
+		t.Fatal(err)
+	}
+	// Without --ipfs-api, the node uploads/kubo.json names is said unchecked.
+	host := strings.TrimPrefix(remote.API, "http://")
+	if code, out, errOut := run("repair"); code != 0 || !strings.Contains(out, "uploads/ lists kubo http://"+host+" (give --ipfs-api URL") {
+		t.Fatalf("repair without --ipfs-api: %d %s %s", code, out, errOut)
+	}
+	if code, out, errOut := run("repair", "--ipfs-api", remote.API, "--ipfs-api-auth-env", "KUBO_AUTH"); code != 0 ||
+		!strings.Contains(out, "Pin records rebuilt") || !strings.Contains(out, "Upload records restored from uploads/: 5") {
+		t.Fatalf("repair of a lost state.db: %d %s %s", code, out, errOut)
+	}
+
 	if strings.Contains(p.all.String(), token) {
 		t.Fatal("the token is in genmint's output")
 	}

@@ -157,12 +157,9 @@ func pinRun(ctx context.Context, o *PinOptions) error {
 				return cmdutil.UsageError("the environment variable %s is empty: put the pinning service's token in it", o.ServiceTokenEnv)
 			}
 		}
-		var auth pin.KuboAuth
-		if o.IPFSAPIAuthEnv != "" {
-			auth = pin.KuboAuth{Header: strings.TrimSpace(o.Getenv(o.IPFSAPIAuthEnv)), Env: o.IPFSAPIAuthEnv}
-			if auth.Header == "" {
-				return cmdutil.UsageError("the environment variable %s is empty: put the whole Authorization header value in it ('Bearer …' or 'Basic …')", o.IPFSAPIAuthEnv)
-			}
+		auth, err := cmdutil.KuboAuth(o.Getenv, o.IPFSAPIAuthEnv)
+		if err != nil {
+			return err
 		}
 		dest, err := pin.OpenDestinations(ctx, pin.DestinationOptions{IPFSAPI: o.IPFSAPI, IPFSAuth: auth, CAR: o.CAR, NoNode: o.Upload != "",
 			PinningService: o.PinningService, PinningServiceToken: token, Getenv: o.Getenv})

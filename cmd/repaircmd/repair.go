@@ -31,7 +31,10 @@ type RepairOptions struct {
 	Getenv func(string) string
 
 	IPFSAPI string
-	CAR     string
+	// IPFSAPIAuthEnv names the variable holding the whole Authorization
+	// header value for IPFSAPI, as for `genmint pin`.
+	IPFSAPIAuthEnv string
+	CAR            string
 	// RPC, when set, is a node the mint records are rebuilt from (with
 	// deployments/<network>.json).
 	RPC string
@@ -53,7 +56,9 @@ read: the request (spend) journal, curation decisions and variants, the
 mint journal and the pin records. A pin record counts only when every CID
 recomputed from the verified folders matches it; without one, the CIDs are
 recomputed and looked for where they were pinned: give --ipfs-api ADDR (a
-Kubo node) or --car FILE (the CAR file 'genmint pin --car' wrote); the upload
+Kubo node; --ipfs-api-auth-env NAME for one behind API.Authorizations, as
+for 'genmint pin', whose uploads/kubo.json records are then put back) or
+--car FILE (the CAR file 'genmint pin --car' wrote); the upload
 services uploads/<service>.json names are asked too, with the credentials
 the environment holds (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY or
 AWS_PROFILE; PINATA_JWT), and each upload they confirm is recorded again. The same
@@ -71,10 +76,14 @@ transactions that minted them are adopted, and their items become minted, so
 		Example: `  genmint repair                       # after a lost or damaged state.db
   genmint repair --car collection.car  # and rebuild the pin record from the CAR file
   genmint repair --ipfs-api /ip4/127.0.0.1/tcp/5001
+  KUBO_AUTH="Bearer …" genmint repair --ipfs-api https://rpc.example.com --ipfs-api-auth-env KUBO_AUTH
   genmint repair --car collection.car --rpc http://127.0.0.1:8545  # and the mint records`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.JSON, opts.Dir, opts.Now, opts.Getenv = f.JSON, f.Dir, f.Now, f.Getenv
+			if opts.IPFSAPIAuthEnv != "" && opts.IPFSAPI == "" {
+				return cmdutil.UsageError("--ipfs-api-auth-env names the header for the node given by --ipfs-api URL: add --ipfs-api")
+			}
 			if runF != nil {
 				return runF(opts)
 			}
@@ -84,6 +93,7 @@ transactions that minted them are adopted, and their items become minted, so
 	fl := cmd.Flags()
 	fl.BoolVar(&opts.Force, "force", false, "rebuild even though the database opens fine (it is moved aside first, its journals carried over)")
 	fl.StringVar(&opts.IPFSAPI, "ipfs-api", "", "a Kubo RPC `address` to ask whether the recomputed roots are pinned there")
+	fl.StringVar(&opts.IPFSAPIAuthEnv, "ipfs-api-auth-env", "", "the environment variable `NAME` holding the whole Authorization header value for --ipfs-api ('Bearer …' or 'Basic …')")
 	fl.StringVar(&opts.RPC, "rpc", "", "rebuild the mint records from deployments/<network>.json and the node at this JSON-RPC `URL`")
 	fl.StringVar(&opts.CAR, "car", "", "a CAR `file` 'genmint pin --car' wrote, to check the recomputed roots against (read only)")
 	return cmd
@@ -165,7 +175,11 @@ func repairRun(ctx context.Context, o *RepairOptions) error {
 	// 3b. Pin records, recomputed from the items and checked at the destinations.
 	ro := pin.RebuildOptions{Dir: o.Dir, DB: db, Collection: pin.MetadataFactsFromSpec(s), CAR: o.CAR}
 	if o.IPFSAPI != "" {
-		dest, err := pin.OpenDestinations(ctx, pin.DestinationOptions{IPFSAPI: o.IPFSAPI, Getenv: o.Getenv})
+		auth, err := cmdutil.KuboAuth(o.Getenv, o.IPFSAPIAuthEnv)
+		if err != nil {
+			return err
+		}
+		dest, err := pin.OpenDestinations(ctx, pin.DestinationOptions{IPFSAPI: o.IPFSAPI, IPFSAuth: auth, Getenv: o.Getenv})
 		if err != nil {
 			return cmdutil.PinError(err)
 		}
@@ -175,6 +189,21 @@ func repairRun(ctx context.Context, o *RepairOptions) error {
 	// environment holds: what they confirm is recorded again.
 	if ro.Services, rep.UploadsUnchecked, err = pin.RecordedServices(o.Dir, o.Getenv); err != nil {
 		return cmdutil.PinError(err)
+	}
+	// A remote Kubo's pins are asked only at the node --ipfs-api names (the
+	// file keeps its scheme and host, not a path that may hold a key).
+	if o.IPFSAPI == "" {
+		ups, err := pin.ReadUploads(o.Dir, pin.KuboService)
+		if err != nil {
+			return cmdutil.PinError(err)
+		}
+		seen := map[string]bool{}
+		for _, u := range ups {
+			if !seen[u.Destination] {
+				seen[u.Destination] = true
+				rep.UploadsUnchecked = append(rep.UploadsUnchecked, u.Destination+" (give --ipfs-api URL, and --ipfs-api-auth-env NAME, to ask it)")
+			}
+		}
 	}
 	if rep.Pin, err = pin.Rebuild(ctx, ro); err != nil {
 		return cmdutil.PinError(err)
@@ -228,7 +257,11 @@ func restore(ctx context.Context, o *RepairOptions, db *state.DB, rep *Report) e
 	if err != nil {
 		return err
 	}
-	src, err := verify.OpenContent(ctx, verify.ContentOptions{CAR: o.CAR, IPFSAPI: o.IPFSAPI, Getenv: o.Getenv})
+	auth, err := cmdutil.KuboAuth(o.Getenv, o.IPFSAPIAuthEnv)
+	if err != nil {
+		return err
+	}
+	src, err := verify.OpenContent(ctx, verify.ContentOptions{CAR: o.CAR, IPFSAPI: o.IPFSAPI, IPFSAuth: auth, Getenv: o.Getenv})
 	if err != nil {
 		return cmdutil.AsUsage(err)
 	}
