@@ -157,6 +157,54 @@ func writeBenchCAR(path string, size int64, seed byte) (cid.Cid, error) {
 	return first, f.Close()
 }
 
+// TestS3HashingCARsChecksBlocks: the benchmark's stand-in confirms a CAR's
+// root only when every block re-hashes to its CID; one flipped byte and the
+// upload is never confirmed.
+func TestS3HashingCARsChecksBlocks(t *testing.T) {
+	ctx := context.Background()
+	srv := testenv.StartS3HashingCARs(t)
+	s, err := NewS3(S3Options{Endpoint: srv.URL, Bucket: testenv.S3Bucket, AccessKey: testenv.S3AccessKey, SecretKey: testenv.S3SecretKey,
+		PartSize: MinS3PartSize, Retry: testRetry})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "blocks.car")
+	root, err := writeBenchCAR(path, 7<<20, 3) // multipart: two parts
+	if err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Upload(ctx, root, "images", CAROnDisk{Path: path, Size: fi.Size()})
+	if err != nil || got.CID != root.String() {
+		t.Fatalf("upload of a sound CAR: %+v, %v; want %s confirmed", got, err, root)
+	}
+	srv.Delete(s.key(root))
+
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A byte of the last block's data (the file ends with it).
+	if _, err := f.WriteAt([]byte{0xff ^ lastByte(t, path)}, fi.Size()-1); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	if got, err := s.Upload(ctx, root, "images", CAROnDisk{Path: path, Size: fi.Size()}); err == nil || !strings.Contains(err.Error(), "no x-amz-meta-cid") {
+		t.Fatalf("upload of a CAR with a corrupt block: %+v, %v; want no CID confirmed", got, err)
+	}
+}
+
+func lastByte(t *testing.T, path string) byte {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b[len(b)-1]
+}
+
 // BenchmarkS3UploadPeakRSS publishes a CAR of GENMINT_BENCH_CAR_MB (default
 // 2048) MiB and one of a tenth of that to S3 the way `genmint pin --upload
 // s3://…` does for one root (TestS3UploadChildProcess), each in its own
