@@ -215,10 +215,11 @@ func lastByte(t *testing.T, path string) byte {
 // measured. It answers x-amz-meta-cid without a Kubo node
 // (StartS3HashingCARs: the CAR's root, once every stored block re-hashes to
 // its CID). StartS3's import into Kubo was measured at 42 s for a 512 MiB
-// CAR (upload included, 2026-12-06); at 2 GiB the import, done inside the
-// client's HeadObject, would outlast that request's one-minute timeout,
-// and the server would hold a second copy of the object in memory. What is
-// measured is genmint's memory, not the server's.
+// CAR (upload included, 2026-12-06); at 2 GiB the import (about four
+// times that, inside the client's HeadObject) would risk that request's
+// one-minute timeout, and the server would hold a second copy of the
+// object in memory. What is measured is genmint's memory, not the
+// server's.
 //
 //	go test ./pin -run '^$' -bench S3UploadPeakRSS -benchtime 1x
 func BenchmarkS3UploadPeakRSS(b *testing.B) {
