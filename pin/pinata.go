@@ -18,8 +18,11 @@ import (
 
 	"github.com/ipfs/go-cid"
 
+	"github.com/genmint/genmint/internal/fsatomic"
 	"github.com/genmint/genmint/internal/neterr"
+	"github.com/genmint/genmint/internal/redact"
 	"github.com/genmint/genmint/internal/retry"
+	"github.com/genmint/genmint/internal/termtext"
 	"github.com/genmint/genmint/internal/usage"
 )
 
@@ -68,8 +71,8 @@ import (
 // shape of error bodies (read as {"error": …} when JSON, else as text,
 // shortened); how a failed CAR import shows in the API (only the webhook
 // is documented: here a file that disappears while its CID is pending is a
-// failed import, and one still pending when the retry policy runs out is
-// an error that records nothing); what Upload-Cid holds for an asynchronous
+// failed import, and one still pending after ImportWait of its size is an
+// error that records nothing); how long an import takes; what Upload-Cid holds for an asynchronous
 // CAR import (when it is not a CID, the file is found by its name among
 // the pending ones); and which error a free plan gets for car=true.
 const (
@@ -87,9 +90,10 @@ type PinataOptions struct {
 	// SingleLimit is the largest single-request upload (default
 	// PinataSingleLimit); ChunkSize the TUS chunk (default 45 MiB).
 	SingleLimit, ChunkSize int64
-	// Poll is the wait between checks of an upload's CID (default 2 s);
-	// Retry the one retry policy (zero: DefaultRetry), which also bounds
-	// how long an upload may stay without a CID.
+	// Poll is the first wait between checks of an upload's CID (default
+	// 2 s; the waits double up to 30 s, for ImportWait of the CAR's size);
+	// Retry the one retry policy (zero: DefaultRetry), whose Sleep those
+	// waits go through.
 	Poll  time.Duration
 	Retry RetryPolicy
 	// StateDir holds each unfinished TUS upload's URL (<cid>.tus), so a
@@ -188,6 +192,29 @@ func (p *Pinata) pendingUpload(ctx context.Context, c cid.Cid) (*pinataFile, err
 
 func pending(f pinataFile) bool { return f.CID == "" || f.CID == "pending" }
 
+// accepted returns the file Pinata holds under the name of c's CAR, imported
+// or still pending, or nil. It is asked before an upload is tried again: a
+// request whose body was sent and whose answer was lost (a connection
+// reset, a 5xx, a timeout) may have been accepted, and a second upload
+// would be paid twice. The name is asked twice, because the List Files
+// documentation does not say whether a list by name includes the files
+// whose CID is still pending.
+func (p *Pinata) accepted(ctx context.Context, c cid.Cid) (*pinataFile, error) {
+	name := "name=" + url.QueryEscape(carName(c))
+	for _, q := range []string{name, name + "&cidPending=true"} {
+		files, err := p.list(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range files {
+			if f.Name == carName(c) {
+				return &f, nil
+			}
+		}
+	}
+	return nil, nil
+}
+
 // Find implements CARService: the public files with this CID; else an
 // upload of c's CAR that Pinata is still importing (left by a killed run),
 // waited for rather than paid for twice.
@@ -215,7 +242,7 @@ func (p *Pinata) Find(ctx context.Context, c cid.Cid, known *Upload) (*Upload, e
 	if err != nil || f == nil {
 		return nil, err
 	}
-	done, err := p.wait(ctx, *f)
+	done, err := p.wait(ctx, *f, f.Size)
 	if errors.Is(err, ErrPinataImportFailed) {
 		return nil, nil // that upload failed: upload again
 	}
@@ -230,32 +257,32 @@ func (p *Pinata) Find(ctx context.Context, c cid.Cid, known *Upload) (*Upload, e
 var ErrPinataImportFailed = errors.New("the CAR import failed")
 
 // wait polls the file until Pinata reports its CID: a CAR import is
-// asynchronous. A file that disappears meanwhile failed to import; one
-// still pending when the retry policy runs out is an error too. Either way
-// nothing is recorded, and a re-run asks again.
-func (p *Pinata) wait(ctx context.Context, f pinataFile) (pinataFile, error) {
-	err := retry.Do(ctx, p.o.Retry, func(int) error {
+// asynchronous, and takes longer the larger the CAR (n bytes), so the
+// checks go on for ImportWait(n), less and less often. A file that
+// disappears meanwhile failed to import; one still pending at the end is
+// an error too. Either way nothing is recorded, and a re-run asks again
+// (and finds a pending file by its name).
+func (p *Pinata) wait(ctx context.Context, f pinataFile, n int64) (pinataFile, error) {
+	done, err := awaitImport(ctx, p.o.Retry, p.o.Poll, n, func() (bool, error) {
 		if !pending(f) {
-			return nil
-		}
-		if err := retry.Sleep(ctx, p.o.Poll); err != nil {
-			return err
+			return true, nil
 		}
 		var out struct{ Data pinataFile }
 		err := p.do(ctx, http.MethodGet, p.o.API+"/files/public/"+url.PathEscape(f.ID), nil, "", 0, &out)
 		if isHTTPStatus(err, http.StatusNotFound) {
-			return fmt.Errorf("%s: %w: Pinata dropped file %s (%s) before it had a CID (Pinata reports why by webhook and in its app; CAR uploads need a paid plan, the public network and one root)",
+			return false, fmt.Errorf("%s: %w: Pinata dropped file %s (%s) before it had a CID (Pinata reports why by webhook and in its app; CAR uploads need a paid plan, the public network and one root)",
 				p.Destination(), ErrPinataImportFailed, f.ID, f.Name)
 		}
 		if err != nil {
-			return err
+			return false, err
 		}
 		f = out.Data
-		if pending(f) {
-			return &TemporaryError{Err: fmt.Errorf("%s: file %s (%s) is still pending: Pinata has not finished importing the CAR; re-run later to check again", p.Destination(), f.ID, f.Name)}
-		}
-		return nil
+		return !pending(f), nil
 	})
+	if err == nil && !done {
+		err = &TemporaryError{Err: fmt.Errorf("%s: file %s (%s) is still pending after %s: Pinata has not finished importing the CAR; re-run later to check again (the upload is found by its name, not sent again)",
+			p.Destination(), f.ID, f.Name, ImportWait(n).Round(time.Second))}
+	}
 	return f, err
 }
 
@@ -273,7 +300,7 @@ func (p *Pinata) Upload(ctx context.Context, c cid.Cid, name string, car CAROnDi
 	if err != nil {
 		return nil, err
 	}
-	if f, err = p.wait(ctx, f); err != nil {
+	if f, err = p.wait(ctx, f, car.Size); err != nil {
 		return nil, err
 	}
 	u := p.upload(f)
@@ -286,7 +313,18 @@ func (p *Pinata) Upload(ctx context.Context, c cid.Cid, name string, car CAROnDi
 
 func (p *Pinata) single(ctx context.Context, c cid.Cid, name string, car CAROnDisk) (pinataFile, error) {
 	var out struct{ Data pinataFile }
-	err := retry.Do(ctx, p.o.Retry, func(int) error {
+	err := retry.Do(ctx, p.o.Retry, func(try int) error {
+		if try > 1 {
+			// The last try may have been accepted: wait for that file
+			// rather than pay for a second upload.
+			f, err := p.accepted(ctx, c)
+			if err != nil || f != nil {
+				if f != nil {
+					out.Data = *f
+				}
+				return err
+			}
+		}
 		fh, err := os.Open(car.Path)
 		if err != nil {
 			return err
@@ -346,7 +384,17 @@ func (p *Pinata) tus(ctx context.Context, c cid.Cid, name string, car CAROnDisk)
 		b64 := func(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
 		meta := "filename " + b64(carName(c)) + ",filetype " + b64("application/vnd.ipld.car") + ",network " + b64("public") + ",car " + b64("true")
 		h := http.Header{}
-		err := retry.Do(ctx, p.o.Retry, func(int) error {
+		var done *pinataFile
+		err := retry.Do(ctx, p.o.Retry, func(try int) error {
+			if try > 1 {
+				// As for a single request: an answer lost is not a
+				// request refused; Pinata may hold the file already.
+				f, err := p.accepted(ctx, c)
+				if err != nil || f != nil {
+					done = f
+					return err
+				}
+			}
 			req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.o.Uploads+"/files", nil)
 			if err != nil {
 				return err
@@ -359,6 +407,9 @@ func (p *Pinata) tus(ctx context.Context, c cid.Cid, name string, car CAROnDisk)
 		if err != nil {
 			return pinataFile{}, err
 		}
+		if done != nil {
+			return *done, nil
+		}
 		l, err := url.Parse(h.Get("Location"))
 		if err != nil || h.Get("Location") == "" {
 			return pinataFile{}, fmt.Errorf("%s: the TUS upload was created without a Location", p.Destination())
@@ -366,8 +417,17 @@ func (p *Pinata) tus(ctx context.Context, c cid.Cid, name string, car CAROnDisk)
 		base, _ := url.Parse(p.o.Uploads + "/files")
 		loc = base.ResolveReference(l).String()
 		if mark != "" {
-			_ = os.MkdirAll(p.o.StateDir, 0o755)
-			_ = os.WriteFile(mark, []byte(loc+"\n"), 0o644)
+			// The mark is what lets a killed run resume instead of paying
+			// again: written whole or not at all, and an upload that
+			// cannot be marked is not begun.
+			err := os.MkdirAll(p.o.StateDir, 0o755)
+			if err == nil {
+				err = fsatomic.WriteFile(mark, []byte(loc+"\n"), 0o644)
+			}
+			if err != nil {
+				_ = p.deleteTUS(ctx, loc)
+				return pinataFile{}, fmt.Errorf("record the TUS upload of %s, so that a re-run resumes it: %w", name, err)
+			}
 		}
 	}
 	fh, err := os.Open(car.Path)
@@ -405,6 +465,16 @@ func (p *Pinata) tus(ctx context.Context, c cid.Cid, name string, car CAROnDisk)
 			defer end()
 			return p.doTUS(ctx, http.MethodPatch, loc, body, n, offset, &h)
 		})
+		if err != nil && ctx.Err() == nil && !IsTemporary(err) {
+			// Refused for good: a re-run could not resume it. Terminate it
+			// (TUS termination) so nothing half-stored is left behind.
+			if mark != "" {
+				err = errors.Join(err, p.terminate(ctx, mark))
+			} else {
+				err = errors.Join(err, p.deleteTUS(ctx, loc))
+			}
+			return pinataFile{}, fmt.Errorf("%w (the TUS upload was terminated)", err)
+		}
 		if err != nil {
 			return pinataFile{}, fmt.Errorf("%w (the upload is kept: re-run to resume from byte %d)", err, offset)
 		}
@@ -444,6 +514,13 @@ func (p *Pinata) tus(ctx context.Context, c cid.Cid, name string, car CAROnDisk)
 		f = &files[0]
 	}
 	return *f, nil
+}
+
+// deleteTUS terminates the TUS upload at loc (the TUS termination
+// extension), under the retry policy, even once ctx has ended.
+func (p *Pinata) deleteTUS(ctx context.Context, loc string) error {
+	ctx = context.WithoutCancel(ctx)
+	return retry.Do(ctx, p.o.Retry, func(int) error { return p.doTUS(ctx, http.MethodDelete, loc, nil, 0, 0, nil) })
 }
 
 func (p *Pinata) doTUS(ctx context.Context, method, loc string, body io.Reader, n, offset int64, h *http.Header) error {
@@ -530,22 +607,21 @@ func (p *Pinata) send(req *http.Request, n int64, out any, h *http.Header) error
 		return nil
 	}
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<10))
-	msg := strings.TrimSpace(string(b))
+	msg := string(b)
 	var e struct {
 		Error any `json:"error"`
 	}
 	if json.Unmarshal(b, &e) == nil && e.Error != nil {
 		msg = fmt.Sprint(e.Error)
 	}
+	// One line, shortened, safe for a terminal, whatever Pinata sent.
+	msg = termtext.Line(oneLine(redact.Secrets(msg, p.o.JWT)))
 	switch {
 	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
 		return usage.Errorf("%s refused the JWT in PINATA_JWT (HTTP %d): put a valid key's JWT (with files:write) in PINATA_JWT", p.Destination(), resp.StatusCode)
 	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
 		return &TemporaryError{StatusCode: resp.StatusCode, RetryAfter: retry.After(resp.Header, time.Now()),
 			Err: fmt.Errorf("%s answered %s", p.Destination(), resp.Status)}
-	}
-	if len(msg) > 300 {
-		msg = msg[:300] + "…"
 	}
 	hint := ""
 	if req.Method == http.MethodPost || req.Method == http.MethodPatch {

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/ipfs/go-cid"
 
@@ -264,10 +265,17 @@ func failureReason(raw []byte) string {
 	return " " + f.Error.Reason
 }
 
+// oneLine is a server's text on one line (runs of white space, line
+// breaks included, made one space), cut after 200 bytes at a character's
+// start.
 func oneLine(s string) string {
 	s = strings.Join(strings.Fields(s), " ")
 	if len(s) > 200 {
-		s = s[:200] + "…"
+		cut := 200
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut] + "…"
 	}
 	return s
 }

@@ -137,6 +137,10 @@ type Result struct {
 	// uploads/<service>.json (it had lost them), each confirmed again by
 	// its service first.
 	Restored []Upload `json:"restored,omitempty"`
+	// Aborted are the unfinished uploads of roots the collection no longer
+	// has (an interrupted run, an item regenerated since) that this run
+	// ended so that they stop billing (Sweeper).
+	Aborted []string `json:"aborted,omitempty"`
 	// Gone are the uploads uploads/<service>.json recorded that their
 	// service no longer holds: moved to the file's "gone" list, and
 	// uploaded again when they are this run's roots (then in Uploads).
@@ -288,6 +292,19 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 				return nil, err
 			}
 			res.Restored = append(res.Restored, back...)
+			// Unfinished uploads of roots no longer the collection's would
+			// never be resumed: end them.
+			if sw, ok := svc.(Sweeper); ok {
+				keep := make([]cid.Cid, len(roots))
+				for i, r := range roots {
+					keep[i] = r.CID
+				}
+				ended, err := sw.Sweep(ctx, keep)
+				res.Aborted = append(res.Aborted, ended...)
+				if err != nil {
+					return nil, err
+				}
+			}
 			pinners = append(slices.Clone(pinners), up)
 		}
 	}

@@ -57,8 +57,13 @@ type S3Options struct {
 	// PartSize is the multipart part size (default DefaultS3PartSize; at
 	// least MinS3PartSize against a real service).
 	PartSize int64
-	// Retry is the one retry policy (zero: DefaultRetry).
+	// Retry is the one retry policy (zero: DefaultRetry); the waits for a
+	// CAR's import go through its Sleep too.
 	Retry RetryPolicy
+	// Poll is the first wait between two HeadObject requests while the
+	// service imports a CAR (default 2 s; the waits double up to 30 s, for
+	// ImportWait of the CAR's size).
+	Poll time.Duration
 	// Sent, when set, hears the bytes of a CAR confirmed sent so far (parts
 	// already on the service count at once).
 	Sent SentFunc
@@ -136,6 +141,9 @@ func NewS3(o S3Options) (*S3, error) {
 	if o.Timeout == nil {
 		o.Timeout = BodyTimeout
 	}
+	if o.Poll <= 0 {
+		o.Poll = 2 * time.Second
+	}
 	var creds *credentials.Credentials
 	switch {
 	case o.AccessKey != "" && o.SecretKey != "":
@@ -189,29 +197,65 @@ func (s *S3) key(c cid.Cid) string {
 }
 
 // Find implements CARService: HeadObject on the root's key, or on the key
-// the uploads ledger recorded for it.
+// the uploads ledger recorded for it. An object without x-amz-meta-cid yet
+// is one the service is still importing (a run killed right after its
+// upload): it is waited for as after an upload, never sent again.
 func (s *S3) Find(ctx context.Context, c cid.Cid, known *Upload) (*Upload, error) {
 	key := s.key(c)
 	if known != nil && known.Key != "" {
 		key = known.Key
 	}
+	info, err := s.head(ctx, key)
+	if err != nil || info == nil {
+		return nil, err
+	}
+	if info.Metadata.Get("X-Amz-Meta-Cid") == "" {
+		return s.awaitCID(ctx, key, info.Size)
+	}
+	return s.found(key, info), nil
+}
+
+// head is HeadObject on key, or nil when there is no such object.
+func (s *S3) head(ctx context.Context, key string) (*minio.ObjectInfo, error) {
 	var info minio.ObjectInfo
 	err := s.do(ctx, 0, "head "+key, func(ctx context.Context) (err error) {
 		info, err = s.core.StatObject(ctx, s.o.Bucket, key, minio.StatObjectOptions{})
 		return err
 	})
+	if isNotFound(err) {
+		return nil, nil
+	}
 	if err != nil {
-		if isNotFound(err) {
-			return nil, nil
-		}
 		return nil, err
 	}
-	got := info.Metadata.Get("X-Amz-Meta-Cid")
-	if got == "" {
-		// Stored but not imported (a plain object, or no CAR import).
-		return nil, fmt.Errorf("%s holds %s but reports no x-amz-meta-cid: it did not import the CAR; delete the object and re-run", s.Destination(), key)
+	return &info, nil
+}
+
+func (s *S3) found(key string, info *minio.ObjectInfo) *Upload {
+	return &Upload{Service: s.Service(), Destination: s.Destination(), Key: key, CID: info.Metadata.Get("X-Amz-Meta-Cid"),
+		Bytes: info.Size, At: info.LastModified.UTC()}
+}
+
+// awaitCID asks HeadObject for key's x-amz-meta-cid until the service has
+// imported the CAR (n bytes): for ImportWait(n), less and less often.
+func (s *S3) awaitCID(ctx context.Context, key string, n int64) (*Upload, error) {
+	var info *minio.ObjectInfo
+	done, err := awaitImport(ctx, s.o.Retry, s.o.Poll, n, func() (bool, error) {
+		var err error
+		info, err = s.head(ctx, key)
+		return info != nil && info.Metadata.Get("X-Amz-Meta-Cid") != "", err
+	})
+	switch {
+	case err != nil:
+		return nil, err
+	case done:
+		return s.found(key, info), nil
+	case info == nil:
+		return nil, &TemporaryError{Err: fmt.Errorf("%s: %s is not there after the upload: re-run to ask again", s.Destination(), key)}
 	}
-	return &Upload{Service: s.Service(), Destination: s.Destination(), Key: key, CID: got, Bytes: info.Size, At: info.LastModified.UTC()}, nil
+	// Stored, never imported in all that time: a plain bucket.
+	return nil, fmt.Errorf("%s holds %s but reports no x-amz-meta-cid after %s: the bucket does not import CARs; use a bucket that does (Filebase: an IPFS bucket) with --upload, or re-run later if the service is only slow",
+		s.Destination(), key, ImportWait(n).Round(time.Second))
 }
 
 func isNotFound(err error) bool {
@@ -249,20 +293,9 @@ func (s *S3) Upload(ctx context.Context, c cid.Cid, name string, car CAROnDisk) 
 	if err != nil {
 		return nil, err
 	}
-	var found *Upload
-	// The import may take a moment after the upload: HeadObject until the
-	// CID appears (a missing one is retried under the same policy).
-	err = retry.Do(ctx, s.o.Retry, func(int) error {
-		var ferr error
-		found, ferr = s.Find(ctx, c, nil)
-		if ferr == nil && found == nil {
-			return &TemporaryError{Err: fmt.Errorf("%s: %s is not there after the upload", s.Destination(), key)}
-		}
-		if ferr != nil && strings.Contains(ferr.Error(), "no x-amz-meta-cid") {
-			return &TemporaryError{Err: ferr}
-		}
-		return ferr
-	})
+	// The import may take a while after the upload, the longer the larger
+	// the CAR: HeadObject until the CID appears.
+	found, err := s.awaitCID(ctx, key, car.Size)
 	if err != nil {
 		return nil, err
 	}

@@ -158,15 +158,17 @@ func TestS3PermanentFailureAbortsMultipart(t *testing.T) {
 // A part the server never answers ends at its request's timeout (sized to
 // the body; a tiny one here) with a clear error, retried under the one
 // policy; the completed parts stay on the service and the error says that
-// re-running resumes.
+// re-running resumes. Only the last part stalls, and only its size gets the
+// tiny timeout: the healthy parts keep the real one, so a loaded machine
+// cannot time them out.
 func TestS3StalledPartTimesOut(t *testing.T) {
 	srv := testenv.StartS3(t, nil)
-	const key, partSize, size = "stall.car", 64 << 10, 2*64<<10 + 7
+	const key, partSize, lastPart, size = "stall.car", 64 << 10, 777, 2*64<<10 + 777
 	release := make(chan struct{})
 	var mu sync.Mutex
 	stalled := 0
 	front := s3Front(t, srv, func(w http.ResponseWriter, r *http.Request) bool {
-		if r.Method != http.MethodPut || r.URL.Query().Get("partNumber") != "2" {
+		if r.Method != http.MethodPut || r.URL.Query().Get("partNumber") != "3" {
 			return false
 		}
 		mu.Lock()
@@ -186,22 +188,22 @@ func TestS3StalledPartTimesOut(t *testing.T) {
 			mu.Lock()
 			sized = append(sized, n)
 			mu.Unlock()
-			if n == 0 {
-				return time.Minute // the small requests: never the ones stalled
+			if n == lastPart {
+				return 200 * time.Millisecond // the stalled part only
 			}
-			return 200 * time.Millisecond
+			return BodyTimeout(n)
 		}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	err = s.multipart(context.Background(), key, randomCAR(t, size), size, minio.PutObjectOptions{})
-	if err == nil || !strings.Contains(err.Error(), "part 2 of "+key+": timed out") || !strings.Contains(err.Error(), "gave up after 2 tries") ||
+	if err == nil || !strings.Contains(err.Error(), "part 3 of "+key+": timed out") || !strings.Contains(err.Error(), "gave up after 2 tries") ||
 		!strings.Contains(err.Error(), "re-run to resume") {
 		t.Fatalf("a stalled part: %v", err)
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	if stalled != 2 || !slices.Contains(sized, int64(partSize)) {
+	if stalled != 2 || !slices.Contains(sized, int64(lastPart)) {
 		t.Fatalf("stalled tries %d, timeouts sized for %v", stalled, sized)
 	}
 }

@@ -22,9 +22,9 @@ import (
 // failures users meet — a refused token (401), refused credentials (403),
 // a wrong CID, 503s until the retries run out — and then successfully,
 // with and without --json. No canary may appear in stdout, stderr, the
-// state database's bytes or any file of the collection. (Pinata's JWT is
-// checked the same way in pin's TestPinataJWTAppearsNowhere: its endpoint
-// cannot be pointed at a stand-in from the command line.)
+// state database's bytes or any file of the collection. Pinata's JWT is
+// a canary refused (401) by the stand-in --pinata-api points at, then the
+// stand-in's own JWT, accepted, is looked for the same way.
 func TestUploadSecretsAppearNowhere(t *testing.T) {
 	const (
 		kuboCanary = "canary-kubo-bearer-3f9a1c"
@@ -33,7 +33,7 @@ func TestUploadSecretsAppearNowhere(t *testing.T) {
 		stsCanary  = "canary-aws-session-token-0c7e"
 		pathCanary = "canary-rpc-path-key-9d2e61"
 	)
-	canaries := []string{kuboCanary, s3Canary, jwtCanary, stsCanary, pathCanary}
+	canaries := []string{kuboCanary, s3Canary, jwtCanary, stsCanary, pathCanary, testenv.PinataJWT}
 	remote := testenv.StartKubo(t, testenv.WithKuboAPIAuth("bearer:"+kuboCanary))
 	// A hosted RPC whose key is in the path (https://host/KEY/api/v0/…):
 	// a front that serves the remote node under /KEY only, and can answer
@@ -63,6 +63,7 @@ func TestUploadSecretsAppearNowhere(t *testing.T) {
 	}))
 	t.Cleanup(front.Close)
 	srv := testenv.StartS3(t, testenv.StartKubo(t))
+	srv.UseSecret(s3Canary) // signatures are checked: the canary is the secret
 	var unavailable atomic.Bool
 	inner := srv.Config.Handler
 	srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -82,6 +83,8 @@ func TestUploadSecretsAppearNowhere(t *testing.T) {
 			t.Fatalf("%v: exit %d\n%s%s", args, code, out, errOut)
 		}
 	}
+	psrv := testenv.StartPinata(t)
+	pinata := []string{"pin", "--upload", "pinata", "--pinata-api", psrv.URL + "/v3"}
 	s3 := []string{"pin", "--upload", "s3://" + testenv.S3Bucket + "/drop", "--s3-endpoint", srv.URL}
 	kubo := []string{"pin", "--ipfs-api", front.URL + "/" + pathCanary + "/", "--ipfs-api-auth-env", "KUBO_AUTH"}
 	for _, json := range []string{"", "--json"} {
@@ -98,10 +101,23 @@ func TestUploadSecretsAppearNowhere(t *testing.T) {
 		env["AWS_ACCESS_KEY_ID"] = "AKIDUNKNOWN"
 		run(false, with(s3)...)
 		env["AWS_ACCESS_KEY_ID"] = testenv.S3AccessKey
+		env["PINATA_JWT"] = jwtCanary
+		run(false, with(pinata)...)
+		env["PINATA_JWT"] = testenv.PinataJWT
 		srv.ReportWrongCID("bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy")
 		run(false, with(s3)...)
 		srv.ReportWrongCID("")
 		if json == "" {
+			// Pinata reports a wrong CID for what it imports; the user
+			// then deletes the files the errors name there (one per root
+			// whose upload had begun). (With --json everything is at
+			// Pinata already: nothing is imported again.)
+			psrv.ReportWrongCID("bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy")
+			run(false, with(pinata)...)
+			psrv.ReportWrongCID("")
+			if psrv.DeleteCID("bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy") == 0 {
+				t.Fatal("the wrong CID's files are not at the stand-in")
+			}
 			unavailable.Store(true)
 			run(false, append([]string{"-q"}, s3...)...)
 			unavailable.Store(false)
@@ -116,6 +132,7 @@ func TestUploadSecretsAppearNowhere(t *testing.T) {
 		frontMode.Store("")
 		run(true, with(kubo)...)
 		run(true, with(s3)...)
+		run(true, with(pinata)...)
 	}
 	run(true, "status")
 	run(true, "verify", "--local")

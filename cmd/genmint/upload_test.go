@@ -33,9 +33,21 @@ func TestPinUploadS3LostStateUploadsNothing(t *testing.T) {
 		t.Fatalf("wrong credentials: exit %d %q", code, errOut)
 	}
 	env["AWS_ACCESS_KEY_ID"] = testenv.S3AccessKey
+	// The right key with a wrong secret: the server checks the SigV4
+	// signature; one line, exit 2, naming the variable, never the value.
+	const wrongSecret = "wrong-secret-3f8b1e"
+	env["AWS_SECRET_ACCESS_KEY"] = wrongSecret
+	code, out, errOut := run(upload...)
+	lines := strings.Split(strings.TrimSpace(errOut), "\n")
+	last := lines[len(lines)-1] // after the progress lines: the error, whole
+	if code != cmdutil.ExitUsage || !strings.HasPrefix(last, "genmint: ") || !strings.Contains(last, "SignatureDoesNotMatch") ||
+		!strings.Contains(last, "AWS_SECRET_ACCESS_KEY") || strings.Contains(out+errOut, wrongSecret) {
+		t.Fatalf("wrong secret: exit %d %q", code, errOut)
+	}
+	env["AWS_SECRET_ACCESS_KEY"] = testenv.S3SecretKey
 	srv.Reset()
 
-	code, out, errOut := run(append(upload, "--json")...)
+	code, out, errOut = run(append(upload, "--json")...)
 	if code != 0 {
 		t.Fatalf("pin --upload: %d %s %s", code, out, errOut)
 	}

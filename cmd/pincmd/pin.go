@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/dustin/go-humanize/english"
 	"github.com/spf13/cobra"
 
 	"github.com/genmint/genmint/cmd/cmdutil"
@@ -190,6 +191,10 @@ func pinRun(ctx context.Context, o *PinOptions) error {
 		return cmdutil.PrintJSON(o.IO.Out, res)
 	}
 	cmdutil.PrintPinned(o.IO.Out, res)
+	if n := len(res.Aborted); n > 0 && !o.Quiet {
+		fmt.Fprintf(o.IO.Out, "Aborted %s of roots this collection no longer has, so they stop billing: %s.\n",
+			english.Plural(n, "unfinished upload", ""), strings.Join(res.Aborted, "; "))
+	}
 	if n := len(res.Restored); n > 0 && !o.Quiet {
 		fmt.Fprintf(o.IO.Out, "Restored %d upload records from %s/ into the state, each confirmed by its service.\n", n, pin.UploadsDir)
 	}

@@ -83,7 +83,9 @@ func (e *ExhaustedError) Error() string {
 func (e *ExhaustedError) Unwrap() error { return e.Err }
 
 // Do calls f (with the 1-based try number) until it succeeds, fails with an
-// error that is not a *TemporaryError (returned as it is), ctx ends (the
+// error that is not a *TemporaryError or that wraps an *ExhaustedError (an
+// inner Do gave up: returned as it is, so nested loops never multiply their
+// tries), ctx ends (the
 // error wraps ctx.Err()), a Retry-After is longer than MaxRetryAfter, or the
 // tries run out: then, when there were more than one, an *ExhaustedError
 // wrapping f's last error.
@@ -106,6 +108,12 @@ func Do(ctx context.Context, pol Policy, f func(try int) error) error {
 		}
 		var te *TemporaryError
 		if !errors.As(err, &te) {
+			return err
+		}
+		if errors.As(err, new(*ExhaustedError)) {
+			// An inner loop (a request retried inside an operation that is
+			// retried too) already spent its tries: trying the whole again
+			// would multiply them, minutes of tries for one fault.
 			return err
 		}
 		if try >= attempts {

@@ -170,3 +170,35 @@ func TestCancel(t *testing.T) {
 		t.Fatalf("already wrapped: %v", err)
 	}
 }
+
+// A Do inside a Do: when the inner loop runs out of tries, the outer one
+// stops too, rather than running the inner one again (4×4 tries of one
+// fault). An inner fault that is temporary but not exhausted (one try) is
+// still retried by the outer loop.
+func TestExhaustedInnerLoopIsFinal(t *testing.T) {
+	nosleep := func(context.Context, time.Duration) error { return nil }
+	pol := Policy{Attempts: 4, Sleep: nosleep}
+	calls, outer := 0, 0
+	err := Do(context.Background(), pol, func(int) error {
+		outer++
+		return Do(context.Background(), pol, func(int) error {
+			calls++
+			return &TemporaryError{Err: errors.New("503")}
+		})
+	})
+	var ex *ExhaustedError
+	if !errors.As(err, &ex) || ex.Tries != 4 || calls != 4 || outer != 1 || !IsTemporary(err) {
+		t.Fatalf("nested: %d requests in %d outer tries, err %v; want 4 requests in 1", calls, outer, err)
+	}
+	calls, outer = 0, 0
+	err = Do(context.Background(), pol, func(int) error {
+		outer++
+		return Do(context.Background(), Policy{Attempts: 1}, func(int) error {
+			calls++
+			return &TemporaryError{Err: errors.New("503")}
+		})
+	})
+	if !errors.As(err, &ex) || calls != 4 || outer != 4 {
+		t.Fatalf("one try inside: %d requests in %d outer tries, err %v; want 4 in 4", calls, outer, err)
+	}
+}

@@ -45,7 +45,9 @@ const PinataJWT = "eyJhbGciOiJIUzI1NiJ9.genmint-cli-test-pinata-jwt-7c3e"
 // import (FailImports, a broken CAR, no car=true) is accepted first and then
 // dropped: the file answers 404 on the next read. The last TUS PATCH
 // answers 204, with Upload-Cid only after NameCIDOnTUS (Pinata's SDK reads
-// it; for an asynchronous CAR import it is undocumented). Any other token
+// it; for an asynchronous CAR import it is undocumented). DELETE on an
+// unfinished TUS upload ends it (204; the TUS protocol's termination
+// extension, which Pinata does not document either way). Any other token
 // is answered 401; Throttle answers 429 with Retry-After.
 type PinataServer struct {
 	*httptest.Server
@@ -64,6 +66,7 @@ type PinataServer struct {
 	lastMeta     string                 // the last TUS Upload-Metadata header
 	lastForm     map[string]string      // the last multipart form's values
 	nextID       int
+	terminated   []string // TUS uploads ended with DELETE, by id
 }
 
 type pinataFile struct {
@@ -87,6 +90,8 @@ func StartPinata(t testing.TB) *PinataServer {
 			s.tusHead(w, r)
 		case r.Method == http.MethodPatch:
 			s.tusPatch(w, r)
+		case r.Method == http.MethodDelete:
+			s.tusDelete(w, r)
 		case r.Method == http.MethodGet && r.PathValue("id") == "public":
 			s.list(w, r)
 		default:
@@ -137,6 +142,21 @@ func (s *PinataServer) Delete(id string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	delete(s.files, id)
+}
+
+// DeleteCID removes every file Pinata reports as c, as a user deleting
+// them in Pinata's app, and says how many there were.
+func (s *PinataServer) DeleteCID(c string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for id, f := range s.files {
+		if f.cid == c {
+			delete(s.files, id)
+			n++
+		}
+	}
+	return n
 }
 
 // CIDs are the CIDs of the files imported (failed imports left out).
@@ -206,6 +226,28 @@ func (s *PinataServer) LastTUSMetadata() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.lastMeta
+}
+
+// Terminated are the ids of the TUS uploads ended with DELETE.
+func (s *PinataServer) Terminated() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.terminated...)
+}
+
+// tusDelete ends an unfinished TUS upload (TUS termination).
+func (s *PinataServer) tusDelete(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	id := r.PathValue("id")
+	if _, ok := s.tus[id]; !ok {
+		http.NotFound(w, r)
+		return
+	}
+	delete(s.tus, id)
+	s.terminated = append(s.terminated, id)
+	w.Header().Set("Tus-Resumable", "1.0.0")
+	w.WriteHeader(http.StatusNoContent)
 }
 
 func (s *PinataServer) newID() string {

@@ -31,6 +31,8 @@ const (
 // HeadObject/GetObject answer the root CID in x-amz-meta-cid. The CID is
 // computed by importing the stored bytes into a real Kubo (dag/import),
 // never taken from the client: an x-amz-meta-cid genmint sends is dropped.
+// Every request's SigV4 signature is checked (checkSigV4) against
+// S3AccessKey and S3SecretKey, so a wrong secret is refused as S3 does.
 type S3Server struct {
 	*httptest.Server
 	t       testing.TB
@@ -49,6 +51,7 @@ type S3Server struct {
 	reset     int                            // connections cut mid-part so far
 	throttled int                            // answer this many requests with 429 + Retry-After first
 	tokens    map[string]int                 // X-Amz-Security-Token values received, per value
+	secret    string                         // the secret signatures are checked with (S3SecretKey)
 }
 
 // StartS3 serves a fresh in-memory S3 with the bucket S3Bucket, whose CAR
@@ -61,16 +64,19 @@ func StartS3(t testing.TB, kubo *KuboDaemon) *S3Server {
 		t.Fatal(err)
 	}
 	fake := gofakes3.New(be)
-	s := &S3Server{t: t, kubo: kubo, backend: be, parts: map[string][]int{}, puts: map[string]int{}, cids: map[string]string{}, resets: map[string]int{}, tokens: map[string]int{}}
+	s := &S3Server{t: t, kubo: kubo, backend: be, parts: map[string][]int{}, puts: map[string]int{}, cids: map[string]string{}, resets: map[string]int{}, tokens: map[string]int{}, secret: S3SecretKey}
 	inner := fake.Server()
 	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		r.Header.Del("X-Amz-Meta-Cid") // never trust what the client says the CID is
-		// gofakes3 checks no signature; the wrapper at least refuses an
-		// unknown access key, as S3 does (403 InvalidAccessKeyId).
-		if !strings.Contains(r.Header.Get("Authorization"), "Credential="+S3AccessKey+"/") {
+		// gofakes3 checks no signature: the wrapper checks SigV4 itself,
+		// as S3 does (403 InvalidAccessKeyId, SignatureDoesNotMatch).
+		s.mu.Lock()
+		secret := s.secret
+		s.mu.Unlock()
+		if code, msg := checkSigV4(r, S3AccessKey, secret); code != "" {
 			w.Header().Set("Content-Type", "application/xml")
 			w.WriteHeader(http.StatusForbidden)
-			fmt.Fprint(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>InvalidAccessKeyId</Code><Message>The AWS Access Key Id you provided does not exist in our records.</Message></Error>`)
+			fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>%s</Code><Message>%s</Message></Error>`, code, msg)
 			return
 		}
 		bucket, key, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
@@ -283,6 +289,14 @@ func (s *S3Server) SecurityTokens() map[string]int {
 		out[k] = v
 	}
 	return out
+}
+
+// UseSecret makes the server check signatures with secret instead of
+// S3SecretKey (a test that must not know the secret's value in advance).
+func (s *S3Server) UseSecret(secret string) {
+	s.mu.Lock()
+	s.secret = secret
+	s.mu.Unlock()
 }
 
 // Delete removes the object at key, as a user deleting it at the service
