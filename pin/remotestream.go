@@ -88,9 +88,19 @@ func (r *RemoteKubo) startImport(ctx context.Context, names []string, total int6
 		entries[i] = files.FileEntry(name, files.NewReaderFile(takenReader{pr, d.watch}))
 	}
 	body := files.NewMultiFileReader(files.NewSliceDirectory(entries), true, false)
+	// A request ended early (a stall, the answer limit, the run's end)
+	// closes the pipes: the HTTP transport may be waiting to read a section
+	// the writer will never write, and it ends the request only once that
+	// read returns.
+	stopClosing := context.AfterFunc(ctx, func() {
+		for _, pw := range d.pw {
+			pw.CloseWithError(context.Cause(ctx))
+		}
+	})
 	go func() {
 		defer close(d.done)
 		d.err = d.send(body)
+		stopClosing()
 		d.watch.stop()
 		d.stopAnswer()
 		// No writer may wait on a pipe nobody reads any more.
