@@ -308,18 +308,24 @@ func TestRemoteKuboIdleStreamIsNotAStall(t *testing.T) {
 	}
 	before := p.requests.Load()
 	idle := 0
+	var gone goneNotes
 	res, err = Run(ctx, Options{Dir: dir, DB: db, Collection: testCollection, Pinners: []Pinner{rk},
 		Progress: func(e Event) {
 			if e.Kind == EventComputed && e.Root != RootImages {
 				clk.Advance(30 * time.Minute) // each root the node has takes half an hour to read
 				idle++
 			}
+			gone.progress(e)
 		}})
 	if err != nil {
 		t.Fatalf("a stream idle while genmint computes what the node has: %v", err)
 	}
 	if n := p.requests.Load() - before; n != 1 || idle != 4 || !slices.Equal(res.Destinations[0].Pinned, []string{RootImages}) {
 		t.Fatalf("%d dag/import requests (want the one stream), %d idle roots, %+v", n, idle, res.Destinations)
+	}
+	// The node no longer pinned the images it was recorded holding: said once.
+	if notes := gone.take(); len(notes) != 1 || !strings.HasPrefix(notes[0], rk.Destination()+" was recorded holding images ("+res.Roots.Images+")") {
+		t.Fatalf("said %q", notes)
 	}
 }
 
@@ -348,5 +354,52 @@ func TestRemoteKuboReRunWithEverythingPinnedSendsNothing(t *testing.T) {
 		if n, b := p.requests.Load()-before, p.bytes.Load()-bytesBefore; n != 0 || b != 0 || len(res.Destinations[0].Already) != 5 {
 			t.Fatalf("re-run %s: %d dag/import requests, %d bytes; %+v", name, n, b, res.Destinations)
 		}
+	}
+}
+
+// ctxReader gives nothing until ctx ends, then ctx's error.
+type ctxReader struct{ ctx context.Context }
+
+func (r ctxReader) Read([]byte) (int, error) {
+	<-r.ctx.Done()
+	return 0, r.ctx.Err()
+}
+
+// The run is cancelled (Ctrl-C) while the transport waits for the next
+// bytes of the body and genmint waits on a file: Commit returns the
+// cancellation instead of waiting for a request that waits for it. (A hang
+// here ends at go test's -timeout, with the goroutines.)
+func TestRemoteKuboImportCancelledMidBodyEnds(t *testing.T) {
+	k := testenv.StartKubo(t)
+	p := newImportProxy(t, k.API, nil)
+	rk := remoteKuboVia(t, p.URL, testRetry, newFakeClock())
+	first := make([]byte, 3<<20)
+	_, _ = rand.NewChaCha8([32]byte{9}).Read(first)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	// The file gives 3 MiB, then nothing until the run is cancelled.
+	root := Root{Name: RootContract, Profile: unixfs.DefaultProfile, Size: uint64(len(first)),
+		File: func() (io.ReadCloser, error) {
+			return io.NopCloser(io.MultiReader(bytes.NewReader(first), ctxReader{ctx})), nil
+		}}
+	var err error
+	if root.CID, _, err = unixfs.ImportFile(ctx, bytesOpener(first), root.Profile, unixfs.ImportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rk.Pin(ctx, root); err != nil {
+		t.Fatal(err)
+	}
+	var sent atomic.Int64
+	rk.Sent = func(_ string, n, _ int64) { sent.Store(n) }
+	done := make(chan error, 1)
+	go func() { done <- rk.Commit(ctx) }()
+	// The 3 MiB went through the pipe (the rest waits in genmint's buffer)
+	// and reached the node: the transport waits to read more.
+	for sent.Load() < 3<<20 || p.bytes.Load() < sent.Load() {
+		time.Sleep(time.Millisecond)
+	}
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("a cancelled import: %v", err)
 	}
 }

@@ -79,7 +79,7 @@ func (r *RemoteKubo) startImport(ctx context.Context, names []string, total int6
 	}
 	d := &dagImport{r: r, ctx: ctx, cancel: cancel, total: total, done: make(chan struct{})}
 	d.watch = &stallWatch{clk: r.clock(), stall: stall, onStall: func() {
-		cancel(fmt.Errorf("the connection took no bytes for %s", stall))
+		cancel(fmt.Errorf("the connection took no bytes for %s: check the network and the node, then re-run", stall))
 	}}
 	entries := make([]files.DirEntry, len(names))
 	for i, name := range names {
@@ -88,9 +88,19 @@ func (r *RemoteKubo) startImport(ctx context.Context, names []string, total int6
 		entries[i] = files.FileEntry(name, files.NewReaderFile(takenReader{pr, d.watch}))
 	}
 	body := files.NewMultiFileReader(files.NewSliceDirectory(entries), true, false)
+	// A request ended early (a stall, the answer limit, the run's end)
+	// closes the pipes: the HTTP transport may be waiting to read a section
+	// the writer will never write, and it ends the request only once that
+	// read returns.
+	stopClosing := context.AfterFunc(ctx, func() {
+		for _, pw := range d.pw {
+			pw.CloseWithError(context.Cause(ctx))
+		}
+	})
 	go func() {
 		defer close(d.done)
 		d.err = d.send(body)
+		stopClosing()
 		d.watch.stop()
 		d.stopAnswer()
 		// No writer may wait on a pipe nobody reads any more.
@@ -177,7 +187,8 @@ func (d *dagImport) closeSection(i int) {
 		d.watch.mu.Lock()
 		if !d.over {
 			d.answer = d.watch.clk.AfterFunc(limit, func() {
-				d.cancel(fmt.Errorf("no answer %s after the last of %s was sent", limit, humanize.IBytes(uint64(sent))))
+				d.cancel(fmt.Errorf("no answer %s after the last of %s was sent: the node may still be pinning; re-run later (what it pinned is not sent again)",
+					limit, humanize.IBytes(uint64(sent))))
 			})
 		}
 		d.watch.mu.Unlock()
