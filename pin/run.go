@@ -281,10 +281,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			return nil, err
 		}
 		for _, svc := range o.Services {
-			up := &uploader{svc: svc, ledger: led, dir: carDir, again: true, roots: map[string]bool{}}
-			for _, r := range roots {
-				up.roots[r.CID.String()] = true
-			}
+			up := runUploader(svc, led, carDir, keep)
 			up.begin = func(root string, size int64) {
 				progress(Event{Kind: EventSending, Root: root, Destination: svc.Destination(), Total: int(size)})
 			}

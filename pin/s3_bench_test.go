@@ -72,8 +72,7 @@ func TestS3UploadChildProcess(t *testing.T) {
 	}
 
 	// Run's uploader for the service, and pinOne's Pinned then Pin.
-	up := &uploader{svc: svc, ledger: &ledger{dir: dir, db: db}, dir: filepath.Join(dir, state.Dir, "uploads"), again: true,
-		roots: map[string]bool{root.String(): true}}
+	up := runUploader(svc, &ledger{dir: dir, db: db}, filepath.Join(dir, state.Dir, "uploads"), []cid.Cid{root})
 	if back, err := up.restore(ctx); err != nil || len(back) != 0 {
 		t.Fatalf("restore: %v, %d restored from a new collection", err, len(back))
 	}

@@ -607,3 +607,14 @@ func orKey(key, car string) string {
 	}
 	return car
 }
+
+// runUploader is the uploader a run uses for svc: CARs written to carDir,
+// uploads the service no longer holds sent again when they are one of
+// roots (the run's).
+func runUploader(svc CARService, led *ledger, carDir string, roots []cid.Cid) *uploader {
+	up := &uploader{svc: svc, ledger: led, dir: carDir, again: true, roots: map[string]bool{}}
+	for _, c := range roots {
+		up.roots[c.String()] = true
+	}
+	return up
+}
