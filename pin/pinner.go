@@ -98,8 +98,9 @@ type Committer interface {
 //   - Run asks Pinned, before computing, about the roots its last run
 //     recorded; a root the destination already holds is not streamed.
 //   - PutBlock takes every block of each root to stream, in the order the
-//     importer makes them (children before parents), from one goroutine.
-//     Nothing is pinned by it. It returns an error only when the stream
+//     importer makes them (children before parents), from one goroutine,
+//     and may not keep b's bytes once it returns (the importer reads the
+//     next chunks into them). Nothing is pinned by it. It returns an error only when the stream
 //     cannot succeed (a refused Authorization); a fault worth retrying is
 //     kept for Commit, which then sends the roots again in a second pass.
 //   - Streamed says every block of root c was given to PutBlock: a Pin of
