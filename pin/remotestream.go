@@ -1,7 +1,6 @@
 package pin
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -18,7 +17,8 @@ import (
 )
 
 // This file is the remote Kubo's dag/import request: a body of one or more
-// CAR sections (multipart files), each written through a pipe as it is made.
+// CAR sections (multipart files), each written through a pipe (bufPipe) as
+// it is made.
 //
 // Kubo (core/commands/dag/import.go, v0.42) reads the files of one request
 // in order, collects the roots named in every CAR header, and pins them
@@ -33,17 +33,23 @@ import (
 // meets it should report the request's own error.
 var errImportEnded = errors.New("kubo ended the dag/import request")
 
+// The pipe of each section holds up to importPieces pieces of importPiece
+// bytes: room for genmint to work ahead of the transport by a few MiB.
+const (
+	importPiece  = 1 << 20
+	importPieces = 8
+)
+
 // dagImport is one dag/import request in flight.
 type dagImport struct {
 	r        *RemoteKubo
 	ctx      context.Context
 	cancel   context.CancelCauseFunc
-	pr       []*io.PipeReader
-	pw       []*io.PipeWriter
+	pipes    []*bufPipe
 	watchdog *time.Timer
 	stall    time.Duration
 
-	// Written by the one goroutine writing the sections.
+	// Written by the one goroutine writing the sections (bufPipe.queued).
 	sent, total int64
 
 	done  chan struct{}
@@ -58,7 +64,8 @@ type importedRoot struct {
 
 // startImport sends a dag/import request (roots pinned) whose body is one
 // CAR section per name, in order; write them with writer and close each
-// with closeSection, then wait.
+// with closeSection, then wait. Progress (Sent, the stall watchdog) counts
+// the bytes handed to the transport's side of each pipe.
 func (r *RemoteKubo) startImport(ctx context.Context, names []string, total int64) *dagImport {
 	ctx, cancel := context.WithCancelCause(ctx)
 	stall := r.Stall
@@ -69,9 +76,9 @@ func (r *RemoteKubo) startImport(ctx context.Context, names []string, total int6
 	d.watchdog = time.AfterFunc(stall, func() { cancel(fmt.Errorf("no progress for %s", stall)) })
 	entries := make([]files.DirEntry, len(names))
 	for i, name := range names {
-		pr, pw := io.Pipe()
-		d.pr, d.pw = append(d.pr, pr), append(d.pw, pw)
-		entries[i] = files.FileEntry(name, files.NewReaderFile(pr))
+		p := newBufPipe(importPieces, importPiece, d.queued)
+		d.pipes = append(d.pipes, p)
+		entries[i] = files.FileEntry(name, files.NewReaderFile(p))
 	}
 	body := files.NewMultiFileReader(files.NewSliceDirectory(entries), true, false)
 	go func() {
@@ -79,8 +86,8 @@ func (r *RemoteKubo) startImport(ctx context.Context, names []string, total int6
 		defer d.watchdog.Stop()
 		d.err = d.send(body)
 		// No writer may wait on a pipe nobody reads any more.
-		for _, pr := range d.pr {
-			pr.CloseWithError(errImportEnded)
+		for _, p := range d.pipes {
+			p.CloseWithError(errImportEnded)
 		}
 	}()
 	return d
@@ -130,29 +137,21 @@ func (d *dagImport) classify(err error) error {
 	return d.r.k.wrap("dag/import", err)
 }
 
-// writer writes section i, counting the bytes for Sent and the watchdog.
-func (d *dagImport) writer(i int) io.Writer { return sectionWriter{d: d, i: i} }
+// writer writes section i.
+func (d *dagImport) writer(i int) io.Writer { return d.pipes[i] }
 
-type sectionWriter struct {
-	d *dagImport
-	i int
-}
-
-func (w sectionWriter) Write(p []byte) (int, error) {
-	d := w.d
-	n, err := d.pw[w.i].Write(p)
-	if n > 0 {
-		d.sent += int64(n)
-		d.watchdog.Reset(d.stall)
-		if d.r.Sent != nil {
-			d.r.Sent("collection.car", d.sent, d.total)
-		}
+// queued counts a piece of a section handed to the transport's side of its
+// pipe, for Sent and the watchdog (a pipe that stays full is a stall).
+func (d *dagImport) queued(n int) {
+	d.sent += int64(n)
+	d.watchdog.Reset(d.stall)
+	if d.r.Sent != nil {
+		d.r.Sent("collection.car", d.sent, d.total)
 	}
-	return n, err
 }
 
 // closeSection ends section i: the next one, or the end of the body.
-func (d *dagImport) closeSection(i int) { d.pw[i].Close() }
+func (d *dagImport) closeSection(i int) error { return d.pipes[i].Close() }
 
 // writeFailed turns a writer's error into the run's: the request's own
 // error when the request ended (it explains the writer's), or err itself,
@@ -174,8 +173,8 @@ func (d *dagImport) writeFailed(err error) error {
 // abort ends the request with nothing pinned; safe to call again.
 func (d *dagImport) abort() {
 	d.cancel(nil)
-	for _, pw := range d.pw {
-		pw.CloseWithError(context.Canceled)
+	for _, p := range d.pipes {
+		p.CloseWithError(context.Canceled)
 	}
 	<-d.done
 }
@@ -216,7 +215,6 @@ type kuboStream struct {
 	ctx      context.Context // the run's, from StartStream
 	estimate int64           // bytes, for progress
 	imp      *dagImport      // nil until the first block
-	buf      *bufio.Writer
 	car      storage.WritableCar
 	streamed map[cid.Cid]bool
 	// err is the first failure; the stream is then dead, and Commit sends
@@ -249,10 +247,8 @@ func (r *RemoteKubo) PutBlock(ctx context.Context, b blocks.Block) error {
 	}
 	if s.err == nil && s.imp == nil {
 		s.imp = r.startImport(s.ctx, []string{"blocks.car", "roots.car"}, s.estimate)
-		// One MiB at a time through the pipe, not three writes per block.
-		s.buf = bufio.NewWriterSize(s.imp.writer(0), 1<<20)
 		// An empty root list is written as [] (go-car writes nil as null).
-		s.car, s.err = storage.NewWritable(s.buf, []cid.Cid{}, carv2.WriteAsCarV1(true))
+		s.car, s.err = storage.NewWritable(s.imp.writer(0), []cid.Cid{}, carv2.WriteAsCarV1(true))
 		if s.err != nil {
 			s.imp.abort()
 		}
@@ -284,12 +280,11 @@ func (s *kuboStream) finish(roots []Root) error {
 	d := s.imp
 	err := s.car.Finalize()
 	if err == nil {
-		err = s.buf.Flush()
+		err = d.closeSection(0)
 	}
 	if err != nil {
 		return d.writeFailed(err)
 	}
-	d.closeSection(0)
 	header := make([]cid.Cid, len(roots))
 	var rest []Root
 	d.total = 0
@@ -300,14 +295,12 @@ func (s *kuboStream) finish(roots []Root) error {
 			rest = append(rest, r)
 		}
 	}
-	bw := bufio.NewWriterSize(d.writer(1), 1<<20)
-	err = writeCAR(d.ctx, bw, header, rest)
+	err = writeCAR(d.ctx, d.writer(1), header, rest)
 	if err == nil {
-		err = bw.Flush()
+		err = d.closeSection(1)
 	}
 	if err != nil {
 		return d.writeFailed(err)
 	}
-	d.closeSection(1)
 	return d.wait(roots)
 }
