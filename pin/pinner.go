@@ -102,8 +102,9 @@ type Committer interface {
 //   - Between blocks (Run computing roots the destination holds) the
 //     stream may stay open with nothing to send: that is not a stall.
 //   - PutBlock takes every block of each root to stream, in the order the
-//     importer makes them (children before parents), from one goroutine.
-//     Nothing is pinned by it. It returns an error only when the stream
+//     importer makes them (children before parents), from one goroutine,
+//     and may not keep b's bytes once it returns (the importer reads the
+//     next chunks into them). Nothing is pinned by it. It returns an error only when the stream
 //     cannot succeed (a refused Authorization); a fault worth retrying is
 //     kept for Commit, which then sends the roots again in a second pass.
 //   - Streamed says every block of root c was given to PutBlock: a Pin of

@@ -1,7 +1,6 @@
 package pin
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -349,15 +348,12 @@ func (r *RemoteKubo) importCAR(ctx context.Context, roots []Root) error {
 		total += int64(root.Size)
 	}
 	d := r.startImport(ctx, []string{"collection.car"}, total)
-	// One MiB at a time through the pipe, not three writes per block.
-	bw := bufio.NewWriterSize(d.writer(0), 1<<20)
-	err := WriteCAR(d.ctx, bw, roots)
+	err := WriteCAR(d.ctx, d.writer(0), roots)
 	if err == nil {
-		err = bw.Flush()
+		err = d.closeSection(0)
 	}
 	if err != nil {
 		return d.writeFailed(err)
 	}
-	d.closeSection(0)
 	return d.wait(roots)
 }

@@ -1,7 +1,6 @@
 package pin
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -20,7 +19,8 @@ import (
 )
 
 // This file is the remote Kubo's dag/import request: a body of one or more
-// CAR sections (multipart files), each written through a pipe as it is made.
+// CAR sections (multipart files), each written through a pipe (bufPipe) as
+// it is made.
 //
 // Kubo (core/commands/dag/import.go, v0.42) reads the files of one request
 // in order, collects the roots named in every CAR header, and pins them
@@ -34,6 +34,13 @@ import (
 // errImportEnded closes the pipes once the request is over: a writer that
 // meets it should report the request's own error.
 var errImportEnded = errors.New("kubo ended the dag/import request")
+
+// The pipe of each section holds up to importPieces pieces of importPiece
+// bytes: room for genmint to work ahead of the transport by a few MiB.
+const (
+	importPiece  = 1 << 20
+	importPieces = 8
+)
 
 // dagImport is one dag/import request in flight.
 //
@@ -49,8 +56,7 @@ type dagImport struct {
 	r      *RemoteKubo
 	ctx    context.Context
 	cancel context.CancelCauseFunc
-	pr     []*io.PipeReader
-	pw     []*io.PipeWriter
+	pipes  []*bufPipe
 	watch  *stallWatch
 	answer timer // armed by the last section's close, under watch.mu
 	over   bool  // the request ended, under watch.mu
@@ -83,9 +89,9 @@ func (r *RemoteKubo) startImport(ctx context.Context, names []string, total int6
 	}}
 	entries := make([]files.DirEntry, len(names))
 	for i, name := range names {
-		pr, pw := io.Pipe()
-		d.pr, d.pw = append(d.pr, pr), append(d.pw, pw)
-		entries[i] = files.FileEntry(name, files.NewReaderFile(takenReader{pr, d.watch}))
+		p := newBufPipe(importPieces, importPiece, nil)
+		d.pipes = append(d.pipes, p)
+		entries[i] = files.FileEntry(name, files.NewReaderFile(takenReader{p, d.watch}))
 	}
 	body := files.NewMultiFileReader(files.NewSliceDirectory(entries), true, false)
 	// A request ended early (a stall, the answer limit, the run's end)
@@ -93,8 +99,8 @@ func (r *RemoteKubo) startImport(ctx context.Context, names []string, total int6
 	// the writer will never write, and it ends the request only once that
 	// read returns.
 	stopClosing := context.AfterFunc(ctx, func() {
-		for _, pw := range d.pw {
-			pw.CloseWithError(context.Cause(ctx))
+		for _, p := range d.pipes {
+			p.CloseWithError(context.Cause(ctx))
 		}
 	})
 	go func() {
@@ -104,8 +110,8 @@ func (r *RemoteKubo) startImport(ctx context.Context, names []string, total int6
 		d.watch.stop()
 		d.stopAnswer()
 		// No writer may wait on a pipe nobody reads any more.
-		for _, pr := range d.pr {
-			pr.CloseWithError(errImportEnded)
+		for _, p := range d.pipes {
+			p.CloseWithError(errImportEnded)
 		}
 	}()
 	return d
@@ -166,7 +172,7 @@ type sectionWriter struct {
 func (w sectionWriter) Write(p []byte) (int, error) {
 	d := w.d
 	d.watch.begin()
-	n, err := d.pw[w.i].Write(p)
+	n, err := d.pipes[w.i].Write(p)
 	d.watch.end()
 	if n > 0 {
 		d.sent += int64(n)
@@ -180,8 +186,8 @@ func (w sectionWriter) Write(p []byte) (int, error) {
 // closeSection ends section i: the next one, or the end of the body. After
 // the last one, the node has Answer(bytes sent) to answer; the limit is
 // armed before the close, so it runs from before the node can see the end.
-func (d *dagImport) closeSection(i int) {
-	if i == len(d.pw)-1 {
+func (d *dagImport) closeSection(i int) error {
+	if i == len(d.pipes)-1 {
 		limit := d.r.answerTimeout(d.sent)
 		sent := d.sent
 		d.watch.mu.Lock()
@@ -193,7 +199,7 @@ func (d *dagImport) closeSection(i int) {
 		}
 		d.watch.mu.Unlock()
 	}
-	d.pw[i].Close()
+	return d.pipes[i].Close()
 }
 
 // stopAnswer ends the answer limit once the request is over.
@@ -226,8 +232,8 @@ func (d *dagImport) writeFailed(err error) error {
 // abort ends the request with nothing pinned; safe to call again.
 func (d *dagImport) abort() {
 	d.cancel(nil)
-	for _, pw := range d.pw {
-		pw.CloseWithError(context.Canceled)
+	for _, p := range d.pipes {
+		p.CloseWithError(context.Canceled)
 	}
 	<-d.done
 }
@@ -277,7 +283,6 @@ type kuboStream struct {
 	ctx      context.Context // the run's, from StartStream
 	estimate int64           // bytes, for progress
 	imp      *dagImport      // nil until the first block
-	buf      *bufio.Writer
 	car      storage.WritableCar
 	streamed map[cid.Cid]bool
 	// err is the first failure; the stream is then dead, and Commit sends
@@ -310,10 +315,8 @@ func (r *RemoteKubo) PutBlock(ctx context.Context, b blocks.Block) error {
 	}
 	if s.err == nil && s.imp == nil {
 		s.imp = r.startImport(s.ctx, []string{"blocks.car", "roots.car"}, s.estimate)
-		// One MiB at a time through the pipe, not three writes per block.
-		s.buf = bufio.NewWriterSize(s.imp.writer(0), 1<<20)
 		// An empty root list is written as [] (go-car writes nil as null).
-		s.car, s.err = storage.NewWritable(s.buf, []cid.Cid{}, carv2.WriteAsCarV1(true))
+		s.car, s.err = storage.NewWritable(s.imp.writer(0), []cid.Cid{}, carv2.WriteAsCarV1(true))
 		if s.err != nil {
 			s.imp.abort()
 		}
@@ -345,12 +348,11 @@ func (s *kuboStream) finish(roots []Root) error {
 	d := s.imp
 	err := s.car.Finalize()
 	if err == nil {
-		err = s.buf.Flush()
+		err = d.closeSection(0)
 	}
 	if err != nil {
 		return d.writeFailed(err)
 	}
-	d.closeSection(0)
 	header := make([]cid.Cid, len(roots))
 	var rest []Root
 	d.total = 0
@@ -361,15 +363,13 @@ func (s *kuboStream) finish(roots []Root) error {
 			rest = append(rest, r)
 		}
 	}
-	bw := bufio.NewWriterSize(d.writer(1), 1<<20)
-	err = writeCAR(d.ctx, bw, header, rest)
+	err = writeCAR(d.ctx, d.writer(1), header, rest)
 	if err == nil {
-		err = bw.Flush()
+		err = d.closeSection(1)
 	}
 	if err != nil {
 		return d.writeFailed(err)
 	}
-	d.closeSection(1)
 	return d.wait(roots)
 }
 
@@ -452,7 +452,7 @@ func (w *stallWatch) stop() {
 
 // takenReader is a section's pipe as the HTTP transport reads it.
 type takenReader struct {
-	r *io.PipeReader
+	r io.Reader
 	w *stallWatch
 }
 

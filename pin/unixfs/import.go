@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	chunker "github.com/ipfs/boxo/chunker"
+	"github.com/ipfs/boxo/ipld/merkledag"
 	"github.com/ipfs/boxo/ipld/unixfs/importer/balanced"
 	ihelper "github.com/ipfs/boxo/ipld/unixfs/importer/helpers"
 	uio "github.com/ipfs/boxo/ipld/unixfs/io"
@@ -109,6 +110,8 @@ type Imported struct {
 type ImportOptions struct {
 	// Put receives every block in the order the importer makes them
 	// (children before parents). Nil discards them: a dry run only hashes.
+	// Put must not keep a block's bytes (b.RawData()) after it returns:
+	// the importer reads the next chunks of the files into them.
 	Put func(ctx context.Context, b blocks.Block) error
 	// Entry, when set, is told about every file and directory below the
 	// root, children before their directory.
@@ -163,6 +166,7 @@ type importer struct {
 	p     Profile
 	dserv *sinkDAG
 	opts  ImportOptions
+	bufs  *chunkBufs // nil: chunks are not recycled
 }
 
 func newImporter(p Profile, opts ImportOptions) (*importer, error) {
@@ -172,7 +176,14 @@ func newImporter(p Profile, opts ImportOptions) (*importer, error) {
 	if _, err := p.cidBuilder(); err != nil {
 		return nil, err
 	}
-	return &importer{p: p, dserv: &sinkDAG{put: opts.Put}, opts: opts}, nil
+	b := &importer{p: p, opts: opts}
+	if p.RawLeaves {
+		// A raw leaf's bytes are its chunk: once the leaf has been put,
+		// the chunk's buffer can take the next one.
+		b.bufs = newChunkBufs(int(p.ChunkSize), max(opts.Parallel, 1))
+	}
+	b.dserv = &sinkDAG{put: opts.Put, bufs: b.bufs}
+	return b, nil
 }
 
 func (b *importer) file(ctx context.Context, p string, open func() (io.ReadCloser, error)) (ipld.Node, error) {
@@ -193,7 +204,7 @@ func (b *importer) file(ctx context.Context, p string, open func() (io.ReadClose
 	}
 	var spl chunker.Splitter
 	if size >= 0 {
-		spl = &sizedSplitter{r: r, chunk: b.p.ChunkSize, left: size}
+		spl = &sizedSplitter{r: r, chunk: b.p.ChunkSize, left: size, bufs: b.bufs}
 	} else if spl, err = chunker.FromString(r, b.p.Chunker()); err != nil {
 		return nil, err
 	}
@@ -307,6 +318,7 @@ type lookahead struct {
 	results []chan fileResult
 	blocks  []chan blocks.Block // per file, when Put is set
 	put     func(ctx context.Context, b blocks.Block) error
+	bufs    *chunkBufs // where the chunks of put blocks go back
 	slots   chan struct{}
 	cancel  context.CancelFunc
 }
@@ -318,7 +330,7 @@ func (b *importer) readAhead(ctx context.Context, p string, entries []Entry) *lo
 		return nil
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	la := &lookahead{results: make([]chan fileResult, len(entries)), slots: make(chan struct{}, 2*b.opts.Parallel), cancel: cancel, put: b.opts.Put}
+	la := &lookahead{results: make([]chan fileResult, len(entries)), slots: make(chan struct{}, 2*b.opts.Parallel), cancel: cancel, put: b.opts.Put, bufs: b.bufs}
 	if la.put != nil {
 		la.blocks = make([]chan blocks.Block, len(entries))
 	}
@@ -346,7 +358,8 @@ func (b *importer) readAhead(ctx context.Context, p string, entries []Entry) *lo
 				if la.put != nil {
 					ch := la.blocks[i]
 					defer close(ch)
-					fb = &importer{p: b.p, opts: b.opts, dserv: &sinkDAG{put: func(ctx context.Context, blk blocks.Block) error {
+					// The caller puts these blocks, then recycles their chunks (take).
+					fb = &importer{p: b.p, opts: b.opts, bufs: b.bufs, dserv: &sinkDAG{put: func(ctx context.Context, blk blocks.Block) error {
 						select {
 						case ch <- blk:
 							return nil
@@ -376,6 +389,7 @@ func (la *lookahead) take(ctx context.Context, i int) (ipld.Node, error) {
 			if err := la.put(ctx, blk); err != nil {
 				return nil, err
 			}
+			la.bufs.release(blk)
 		}
 	}
 	r := <-la.results[i]
@@ -425,8 +439,10 @@ func (n *knownNode) Size() (uint64, error) { return n.size, nil }
 
 // sinkDAG is a write-only DAGService: blocks go to put (or nowhere), reads
 // find nothing. Building a directory or file from scratch never reads back.
+// Once put returns, a raw leaf's chunk goes back to bufs (when set).
 type sinkDAG struct {
-	put func(ctx context.Context, b blocks.Block) error
+	put  func(ctx context.Context, b blocks.Block) error
+	bufs *chunkBufs
 }
 
 func (s *sinkDAG) Get(context.Context, cid.Cid) (ipld.Node, error) { return nil, ipld.ErrNotFound{} }
@@ -441,10 +457,15 @@ func (s *sinkDAG) GetMany(_ context.Context, cids []cid.Cid) <-chan *ipld.NodeOp
 }
 
 func (s *sinkDAG) Add(ctx context.Context, n ipld.Node) error {
-	if _, known := n.(*knownNode); known || s.put == nil {
+	if _, known := n.(*knownNode); known {
 		return nil
 	}
-	return s.put(ctx, n)
+	var err error
+	if s.put != nil {
+		err = s.put(ctx, n)
+	}
+	s.bufs.release(n)
+	return err
 }
 
 func (s *sinkDAG) AddMany(ctx context.Context, ns []ipld.Node) error {
@@ -472,17 +493,68 @@ func (c *ctxReader) Read(p []byte) (int, error) {
 	return c.r.Read(p)
 }
 
+// chunkBufs recycles the chunk buffers of one import (raw leaves only: a
+// raw leaf's bytes are its chunk, and nothing but Put reads them). A chunk
+// is read into a buffer of the chunk size taken from here, becomes a raw
+// leaf, and comes back once the leaf has been put (release): the import
+// reads its files through a few buffers instead of allocating (and
+// collecting) one per chunk, which cost about as much CPU as hashing.
+// Safe for concurrent use; holds at most a few dozen buffers.
+type chunkBufs struct {
+	size int
+	free chan []byte
+}
+
+func newChunkBufs(size, parallel int) *chunkBufs {
+	// Enough for the lookahead: 2×parallel files in flight, each with up
+	// to heldBlocks blocks waiting, one being made and one being read.
+	return &chunkBufs{size: size, free: make(chan []byte, 2*parallel*(heldBlocks+2))}
+}
+
+// get returns a buffer of n bytes (n ≤ the chunk size).
+func (c *chunkBufs) get(n int) []byte {
+	if c == nil || n == 0 {
+		return make([]byte, n)
+	}
+	select {
+	case b := <-c.free:
+		return b[:n]
+	default:
+		return make([]byte, n, c.size)
+	}
+}
+
+// release takes back the chunk of a raw leaf once it has been put; other
+// nodes' bytes are their own encoding, and are left alone.
+func (c *chunkBufs) release(n blocks.Block) {
+	if c == nil {
+		return
+	}
+	raw, ok := n.(*merkledag.RawNode)
+	if !ok {
+		return
+	}
+	if b := raw.RawData(); cap(b) == c.size {
+		select {
+		case c.free <- b[:0]:
+		default: // enough kept
+		}
+	}
+}
+
 // sizedSplitter is the fixed-size chunker for a file whose size is known:
-// it reads each chunk into a buffer of exactly its size, where boxo's reads
-// every chunk into a pooled chunk-size buffer and copies a short last chunk
-// out of it (for files smaller than a chunk, most of them, that is an extra
-// copy and 1 MiB of garbage per file). The chunks are the same: full chunks,
-// then a short one, read until the reader says EOF (the size is a hint: a
-// file that grew or shrank since is chunked as read).
+// it reads each chunk straight into a buffer of its size (recycled through
+// bufs with raw leaves), where boxo's reads every chunk into a pooled
+// chunk-size buffer and copies a short last chunk out of it (for files
+// smaller than a chunk, most of them, that is an extra copy and 1 MiB of
+// garbage per file). The chunks are the same: full chunks, then a short
+// one, read until the reader says EOF (the size is a hint: a file that grew
+// or shrank since is chunked as read).
 type sizedSplitter struct {
 	r     io.Reader
 	chunk int64
-	left  int64 // bytes the file should still hold
+	left  int64      // bytes the file should still hold
+	bufs  *chunkBufs // where chunk buffers come from (nil: allocated)
 	err   error
 }
 
@@ -492,7 +564,7 @@ func (s *sizedSplitter) NextBytes() ([]byte, error) {
 	if s.err != nil {
 		return nil, s.err
 	}
-	buf := make([]byte, min(s.chunk, max(s.left, 0)))
+	buf := s.bufs.get(int(min(s.chunk, max(s.left, 0))))
 	n, err := io.ReadFull(s.r, buf)
 	if err == nil && int64(n) < s.chunk {
 		// The expected end of the file: make sure (the reader must say EOF).

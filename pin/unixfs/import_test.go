@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -275,4 +277,55 @@ func dirOf(p string) string {
 		return p[:i]
 	}
 	return ""
+}
+
+// Files read from disk go through a few recycled chunk buffers: an import
+// that puts every block allocates far less than the files hold (at most a
+// dozen 1 MiB buffers are in flight here), and every
+// block Put receives still hashes to its CID (no buffer was reused before
+// its block was put). The CIDs are those of an import without Put.
+func TestChunkBuffersAreRecycled(t *testing.T) {
+	dir := t.TempDir()
+	d := &unixfs.Dir{}
+	var total int
+	for i := range 160 {
+		n := 300 << 10 // one chunk, like most images
+		if i%32 == 5 {
+			n = 2<<20 + 12345 // three chunks
+		}
+		p := filepath.Join(dir, fmt.Sprintf("%02d.bin", i))
+		if err := os.WriteFile(p, unixfstest.RandBytes(uint64(i), n), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		d.AddPath(filepath.Base(p), p)
+		total += n
+	}
+	want, _, err := unixfs.ImportDir(context.Background(), d, unixfs.DefaultProfile, unixfs.ImportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, parallel := range []int{1, 2} {
+		var bad []string
+		put := func(_ context.Context, b blocks.Block) error {
+			if c, err := b.Cid().Prefix().Sum(b.RawData()); err != nil || !c.Equals(b.Cid()) {
+				bad = append(bad, b.Cid().String())
+			}
+			return nil
+		}
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		got, _, err := unixfs.ImportDir(context.Background(), d, unixfs.DefaultProfile, unixfs.ImportOptions{Put: put, Parallel: parallel})
+		runtime.ReadMemStats(&after)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !got.Equals(want) || len(bad) > 0 {
+			t.Fatalf("parallel %d: root %s, want %s; blocks whose bytes do not hash to their CID: %v", parallel, got, want, bad)
+		}
+		alloc := after.TotalAlloc - before.TotalAlloc
+		t.Logf("parallel %d: %d bytes allocated for %d bytes of files", parallel, alloc, total)
+		if alloc > uint64(total)/4 {
+			t.Fatalf("parallel %d: the import allocated %d bytes for %d bytes of files: chunk buffers are not recycled", parallel, alloc, total)
+		}
+	}
 }
