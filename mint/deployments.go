@@ -13,6 +13,7 @@ import (
 	"github.com/ethereum/go-ethereum/ethclient"
 
 	"github.com/genmint/genmint/internal/fsatomic"
+	"github.com/genmint/genmint/internal/neterr"
 	"github.com/genmint/genmint/state"
 )
 
@@ -130,6 +131,9 @@ func CheckDeploymentAt(ctx context.Context, rawURL, shown string, rec *Deploymen
 	defer cl.Close()
 	id, err := cl.ChainID(ctx)
 	if err != nil {
+		if ce, ok := neterr.CertURL(neterr.RPCNode, rawURL, err); ok {
+			return ce
+		}
 		return fmt.Errorf("cannot reach the node at %s: check --rpc and that the node is running", shown)
 	}
 	if id.Uint64() != rec.ChainID {

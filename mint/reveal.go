@@ -8,6 +8,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/ethclient"
 
+	"github.com/genmint/genmint/internal/neterr"
 	"github.com/genmint/genmint/mint/chain"
 	"github.com/genmint/genmint/pin"
 	"github.com/genmint/genmint/provenance/merkle"
@@ -170,6 +171,9 @@ func RevealedAt(ctx context.Context, rawURL, shown string, rec *DeploymentRecord
 	defer cl.Close()
 	info, err := chain.Open(cl, rec.Address).Info(ctx)
 	if err != nil {
+		if ce, ok := neterr.CertURL(neterr.RPCNode, rawURL, err); ok {
+			return false, ce
+		}
 		return false, fmt.Errorf("read collection %s at %s: %w", rec.Address.Hex(), shown, err)
 	}
 	return rec.IsRevealed(info.BaseURI), nil

@@ -168,16 +168,10 @@ func NewKuboAuth(addr string, auth KuboAuth) (*Kubo, error) {
 	if err != nil {
 		return nil, err
 	}
-	base := &http.Transport{
-		Proxy:               http.ProxyFromEnvironment, // never used for loopback
-		DialContext:         (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-		MaxIdleConnsPerHost: 4,
-		IdleConnTimeout:     90 * time.Second,
-		TLSHandshakeTimeout: kuboTLSHandshakeTimeout,
-		// A CAR import sends the collection through one request: write it
-		// in large pieces, not 4 KiB (the default) or 32 KiB ones.
-		WriteBufferSize: 256 << 10,
-	}
+	base := NewKuboHTTPTransport()
+	// A CAR import sends the collection through one request: write it in
+	// large pieces, not 4 KiB (the default) or 32 KiB ones.
+	base.WriteBufferSize = 256 << 10
 	// Requests go to u, path included; everything shown or stored names
 	// the node by its label, which keeps only scheme and host.
 	label := redact.URL(u)

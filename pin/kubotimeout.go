@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"time"
 
 	shell "github.com/ipfs/go-ipfs-api"
@@ -17,6 +18,22 @@ import (
 // collection: add is bounded by the node's pace, dag/import by its stall
 // watchdog (RemoteKubo.Stall), never by a cap that large collections hit.
 const kuboTLSHandshakeTimeout = 10 * time.Second
+
+// NewKuboHTTPTransport is the HTTP transport under every Kubo RPC client
+// genmint makes (pin's, verify's; wrap it with KuboAuthTransport): the
+// dial and the TLS handshake are bounded (10 s each), so an https:// RPC
+// API that accepts the connection and never finishes the handshake fails
+// the request instead of hanging it; the proxy comes from the environment
+// (never used for loopback). Callers may tune the idle pool and buffers.
+func NewKuboHTTPTransport() *http.Transport {
+	return &http.Transport{
+		Proxy:               http.ProxyFromEnvironment,
+		DialContext:         (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		MaxIdleConnsPerHost: 4,
+		IdleConnTimeout:     90 * time.Second,
+		TLSHandshakeTimeout: kuboTLSHandshakeTimeout,
+	}
+}
 
 // errNoAnswer is the cause of a small call's context when its timeout ends it.
 var errNoAnswer = errors.New("no answer")

@@ -4,11 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 
 	"github.com/ipfs/go-cid"
 	shell "github.com/ipfs/go-ipfs-api"
@@ -31,6 +29,7 @@ type Kubo struct {
 	// hosted RPC may carry a key (redact.URL); url is where requests go.
 	addr, url, host string
 	sh              *shell.Shell
+	base            *http.Transport // under sh's client
 }
 
 var _ Content = (*Kubo)(nil)
@@ -48,17 +47,16 @@ func NewKuboAuth(addr string, auth pin.KuboAuth) (*Kubo, error) {
 	if err != nil {
 		return nil, err
 	}
-	client := &http.Client{Transport: pin.KuboAuthTransport(&http.Transport{
-		Proxy:               http.ProxyFromEnvironment,
-		DialContext:         (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-		MaxIdleConnsPerHost: 8,
-		IdleConnTimeout:     90 * time.Second,
-	}, u, auth)}
+	// pin's transport (dial and TLS handshake bounded), with a larger idle
+	// pool for verify's concurrent reads.
+	base := pin.NewKuboHTTPTransport()
+	base.MaxIdleConnsPerHost = 8
+	client := &http.Client{Transport: pin.KuboAuthTransport(base, u, auth)}
 	pu, err := url.Parse(u)
 	if err != nil {
 		return nil, fmt.Errorf("kubo API address %s: %w", redact.URL(u), err)
 	}
-	return &Kubo{addr: redact.URL(u), url: u, host: pu.Host, sh: shell.NewShellWithClient(u, client)}, nil
+	return &Kubo{addr: redact.URL(u), url: u, host: pu.Host, sh: shell.NewShellWithClient(u, client), base: base}, nil
 }
 
 // Source implements Content.

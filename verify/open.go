@@ -72,6 +72,9 @@ func DialChain(ctx context.Context, rpcURL, contract string) (*ContractChain, er
 	shown := redact.URL(rpcURL)
 	cl, err := ethclient.DialContext(ctx, rpcURL)
 	if err != nil {
+		if ce, ok := neterr.CertURL(neterr.RPCNode, rpcURL, err); ok {
+			return nil, ce
+		}
 		return nil, usage.Errorf("--rpc %s: %v", shown, bareError(err))
 	}
 	id, err := cl.ChainID(ctx)
@@ -79,6 +82,9 @@ func DialChain(ctx context.Context, rpcURL, contract string) (*ContractChain, er
 		cl.Close()
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
+		}
+		if ce, ok := neterr.CertURL(neterr.RPCNode, rpcURL, err); ok {
+			return nil, ce
 		}
 		if reason, ok := neterr.Unreachable(err); ok {
 			return nil, unavailable(err, "cannot reach the chain at %s (%s): check --rpc", shown, reason)

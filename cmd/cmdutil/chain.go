@@ -55,6 +55,9 @@ func Connect(ctx context.Context, dial func(context.Context, string) (mint.Backe
 	defer cancel()
 	b, closeFn, err := dial(pctx, rpc)
 	if err != nil {
+		if ce, ok := neterr.CertURL(neterr.RPCNode, rpc, err); ok {
+			return nil, nil, AsUsage(ce)
+		}
 		return nil, nil, AsUsage(fmt.Errorf("bad --rpc %s: %v", where, ScrubURL(err, rpc)))
 	}
 	id, err := b.ChainID(pctx)
@@ -62,6 +65,9 @@ func Connect(ctx context.Context, dial func(context.Context, string) (mint.Backe
 		closeFn()
 		if ctx.Err() != nil {
 			return nil, nil, ctx.Err()
+		}
+		if ce, ok := neterr.CertURL(neterr.RPCNode, rpc, err); ok {
+			return nil, nil, AsUsage(ce)
 		}
 		if why, ok := neterr.NotJSONRPC(err); ok {
 			return nil, nil, UsageError("--rpc %s is not an Ethereum JSON-RPC endpoint: %s: pass a node's RPC URL (anvil and geth listen on http://127.0.0.1:8545)", where, why)

@@ -136,8 +136,21 @@ func TestUploadSecretsAppearNowhere(t *testing.T) {
 	}
 	run(true, "status")
 	run(true, "verify", "--local")
-	// verify reads through the same node (refused: it sends no token).
-	run(false, "verify", "--ipfs-api", front.URL+"/"+pathCanary)
+	// verify reads through the same node: refused without the token and
+	// with a wrong one (exit 2 naming the flag, then the variable), and
+	// every token re-derived through it with the right one.
+	verifyKubo := []string{"verify", "--ipfs-api", front.URL + "/" + pathCanary}
+	if code, out, errOut := p.run(verifyKubo...); code != 2 || !strings.Contains(out+errOut, "--ipfs-api-auth-env") {
+		t.Fatalf("verify without the token: exit %d, want 2 naming --ipfs-api-auth-env\n%s%s", code, out, errOut)
+	}
+	verifyKubo = append(verifyKubo, "--ipfs-api-auth-env", "KUBO_AUTH")
+	env["KUBO_AUTH"] = "Bearer " + kuboCanary + "-wrong"
+	if code, out, errOut := p.run(verifyKubo...); code != 2 || !strings.Contains(out+errOut, "KUBO_AUTH") {
+		t.Fatalf("verify with a wrong token: exit %d, want 2 naming KUBO_AUTH\n%s%s", code, out, errOut)
+	}
+	env["KUBO_AUTH"] = "Bearer " + kuboCanary
+	run(true, verifyKubo...)
+	run(true, append(verifyKubo, "--json")...)
 	if !strings.Contains(all.String(), "kubo "+front.URL+"/…") {
 		t.Errorf("the node is not shown as kubo %s/…:\n%s", front.URL, all.String())
 	}

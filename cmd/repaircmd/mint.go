@@ -10,6 +10,7 @@ import (
 	"github.com/ethereum/go-ethereum/ethclient"
 
 	"github.com/genmint/genmint/cmd/cmdutil"
+	"github.com/genmint/genmint/internal/neterr"
 	"github.com/genmint/genmint/internal/redact"
 	"github.com/genmint/genmint/mint"
 	"github.com/genmint/genmint/spec"
@@ -28,6 +29,9 @@ func rebuildMint(ctx context.Context, o *RepairOptions, s *spec.Spec, db *state.
 	}
 	defer cl.Close()
 	if _, err := cl.ChainID(dctx); err != nil {
+		if ce, ok := neterr.CertURL(neterr.RPCNode, o.RPC, err); ok {
+			return nil, cmdutil.AsUsage(ce)
+		}
 		return nil, fmt.Errorf("cannot reach the node at %s: check --rpc and that the node is running", shown)
 	}
 	rep, err := mint.Rebuild(ctx, mint.RebuildOptions{DB: db, Dir: o.Dir, Network: s.Network, Backend: cl, Node: shown})

@@ -48,16 +48,19 @@ type VerifyOptions struct {
 	// verify.OpenContent: --car, --gateway, else a Kubo node).
 	Content func(ctx context.Context) (verify.Content, error)
 
-	Local       bool
-	RPC         string
-	Contract    string
-	IPFSAPI     string
-	Gateway     string
-	CAR         string
-	Only        []int
-	Concurrency int
-	RequireAIGC bool
-	Timeout     time.Duration
+	Local    bool
+	RPC      string
+	Contract string
+	IPFSAPI  string
+	// IPFSAPIAuthEnv names the variable holding the whole Authorization
+	// header value for IPFSAPI (a Kubo behind API.Authorizations), as pin's.
+	IPFSAPIAuthEnv string
+	Gateway        string
+	CAR            string
+	Only           []int
+	Concurrency    int
+	RequireAIGC    bool
+	Timeout        time.Duration
 }
 
 // NewCmdVerify builds `genmint verify`.
@@ -79,7 +82,11 @@ func NewCmdVerify(f *cmdutil.Factory, runF func(*VerifyOptions) error) *cobra.Co
 	opts.Chain = func(ctx context.Context) (verify.Chain, error) { return verify.DialChain(ctx, opts.RPC, opts.Contract) }
 	opts.CheckDeployment = func(ctx context.Context, db *state.DB) (string, error) { return checkDeployment(ctx, opts, db) }
 	opts.Content = func(ctx context.Context) (verify.Content, error) {
-		return verify.OpenContent(ctx, verify.ContentOptions{CAR: opts.CAR, Gateway: opts.Gateway, IPFSAPI: opts.IPFSAPI, Getenv: opts.Getenv})
+		auth, err := cmdutil.KuboAuth(opts.Getenv, opts.IPFSAPIAuthEnv)
+		if err != nil {
+			return nil, err
+		}
+		return verify.OpenContent(ctx, verify.ContentOptions{CAR: opts.CAR, Gateway: opts.Gateway, IPFSAPI: opts.IPFSAPI, IPFSAuth: auth, Getenv: opts.Getenv})
 	}
 	var only string
 	cmd := &cobra.Command{
@@ -94,7 +101,8 @@ embedded provenance against its record and the metadata against both. In
 the collection's folder, tokenURIs must also be the pinned baseURI.
 
 IPFS bytes come from a Kubo node (--ipfs-api, else $IPFS_API, else
-~/.ipfs/api, else 127.0.0.1:5001), an HTTP gateway (--gateway URL), or the
+~/.ipfs/api, else 127.0.0.1:5001; --ipfs-api-auth-env NAME for one behind
+API.Authorizations, as for pin), an HTTP gateway (--gateway URL), or the
 CAR file 'genmint pin --car' wrote (--car FILE, no node needed). Without
 --rpc and --contract, verify checks the pinned collection from the pin
 record. --local checks the folder alone, with no chain and no network:
@@ -108,6 +116,7 @@ go to stdout. Exit codes: 0 everything verified, 4 a check failed, 1 a
 source could not be used (nothing was decided), 2 bad flags.`,
 		Example: `  genmint verify --rpc https://sepolia.example --contract 0xAbc… --gateway https://ipfs.io
   genmint verify --car collection.car          # the pinned collection, no node
+  KUBO_AUTH="Bearer …" genmint verify --ipfs-api https://rpc.example.com --ipfs-api-auth-env KUBO_AUTH
   genmint verify --local                       # the folder alone, offline
   genmint verify --only 1-10 --json            # a stable report document`,
 		Args: cobra.NoArgs,
@@ -131,6 +140,8 @@ source could not be used (nothing was decided), 2 bad flags.`,
 				return cmdutil.UsageError("--local reads no chain and no network: drop --rpc, --contract, --ipfs-api, --gateway, --car and --erc7007")
 			case sources > 1:
 				return cmdutil.UsageError("read IPFS from one source: give one of --ipfs-api, --gateway and --car")
+			case opts.IPFSAPIAuthEnv != "" && opts.IPFSAPI == "":
+				return cmdutil.UsageError("--ipfs-api-auth-env names the header for the node given by --ipfs-api URL: add --ipfs-api")
 			case opts.Concurrency < 0 || opts.Timeout < 0:
 				return cmdutil.UsageError("--concurrency and --timeout must not be negative")
 			}
@@ -145,6 +156,7 @@ source could not be used (nothing was decided), 2 bad flags.`,
 	fl.StringVar(&opts.RPC, "rpc", "", "the chain's JSON-RPC `URL` (alias --rpc-url)")
 	fl.StringVar(&opts.Contract, "contract", "", "the collection contract's `address`")
 	fl.StringVar(&opts.IPFSAPI, "ipfs-api", "", "read IPFS through this Kubo RPC `address` (multiaddr or URL)")
+	fl.StringVar(&opts.IPFSAPIAuthEnv, "ipfs-api-auth-env", "", "the environment variable `NAME` holding the whole Authorization header value for --ipfs-api ('Bearer …' or 'Basic …')")
 	fl.StringVar(&opts.Gateway, "gateway", "", "read IPFS through this HTTP gateway `URL` (path style, e.g. https://ipfs.io)")
 	fl.StringVar(&opts.CAR, "car", "", "read IPFS from this CAR `file` (as 'genmint pin --car' wrote it)")
 	fl.StringVar(&only, "only", "", "only these token `IDS`, e.g. 3,7-9")

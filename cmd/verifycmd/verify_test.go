@@ -30,6 +30,11 @@ func TestParsing(t *testing.T) {
 		{args: []string{"--local", "--car", "c.car"}, wantErr: "--local reads no chain and no network"},
 		{args: []string{"--local", "--rpc", "http://x"}, wantErr: "--local reads no chain and no network"},
 		{args: []string{"--car", "c.car", "--gateway", "https://ipfs.io"}, wantErr: "give one of --ipfs-api, --gateway and --car"},
+		{args: []string{"--ipfs-api", "https://rpc.example", "--ipfs-api-auth-env", "KUBO_AUTH"},
+			check: func(o *VerifyOptions) bool {
+				return o.IPFSAPI == "https://rpc.example" && o.IPFSAPIAuthEnv == "KUBO_AUTH"
+			}},
+		{args: []string{"--ipfs-api-auth-env", "KUBO_AUTH"}, wantErr: "--ipfs-api-auth-env names the header for the node given by --ipfs-api URL"},
 		{args: []string{"--only", "3-1"}, wantErr: "--only: bad item ids"},
 		{args: []string{"-j", "-1"}, wantErr: "must not be negative"},
 		{args: []string{"extra"}, wantErr: "unknown command"},

@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"net/url"
 
 	"github.com/genmint/genmint/internal/usage"
 )
@@ -44,6 +45,20 @@ func (e *CertError) Error() string {
 
 // Unwrap makes the error both a usage error and the x509 error.
 func (e *CertError) Unwrap() []error { return []error{usage.Err, e.Err} }
+
+// RPCNode is what a refused certificate of a JSON-RPC endpoint (--rpc)
+// names: "JSON-RPC node at host: its TLS certificate …".
+const RPCNode = "JSON-RPC node"
+
+// CertURL is Cert for a request to rawURL: the host is taken from the URL,
+// and only the host is shown (its path or query may hold a key).
+func CertURL(what, rawURL string, err error) (*CertError, bool) {
+	host := "the address given"
+	if u, perr := url.Parse(rawURL); perr == nil && u.Host != "" {
+		host = u.Host
+	}
+	return Cert(what, host, err)
+}
 
 // Cert reports whether err means the TLS certificate of host (host[:port])
 // was refused, and returns the one-line error to show for it (what names

@@ -61,6 +61,11 @@ func TestCert(t *testing.T) {
 		}
 	}
 
+	// CertURL names the URL's host alone, never its path.
+	if ce, ok := CertURL(RPCNode, srv.URL+"/v3/SECRETKEY", untrusted); !ok || !strings.HasPrefix(ce.Error(), "JSON-RPC node at "+host+": its TLS certificate") || strings.Contains(ce.Error(), "SECRETKEY") {
+		t.Errorf("CertURL: %v, %v", ce, ok)
+	}
+
 	// Not a certificate: a refused connection, a timeout.
 	for _, err := range []error{get(&http.Client{Transport: &http.Transport{}, Timeout: time.Nanosecond}), errors.New("HTTP 500")} {
 		if _, ok := Cert("kubo", host, err); ok {
