@@ -5,9 +5,11 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/ipfs/go-cid"
 
@@ -102,10 +104,28 @@ func newLayout(dir string, items []state.Item, c MetadataFacts, p unixfs.Profile
 				li.originalSize = fi.Size()
 			}
 		}
-		if err := li.loadAnimation(); err != nil {
+		lay.items = append(lay.items, li)
+	}
+	// Each item's animation, from its provenance record, read on every
+	// core: with 1,000 items this was the serial time before the first
+	// block could go to a remote node. (The records are not kept: read
+	// again for the metadata, memory stays flat in the collection's size.)
+	// The first item's error, in the items' order, is the one returned.
+	errs := make([]error, len(lay.items))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(lay.items)) {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < len(lay.items); i = int(next.Add(1) - 1) {
+				errs[i] = lay.items[i].loadAnimation()
+			}
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
 			return nil, err
 		}
-		lay.items = append(lay.items, li)
 	}
 	for _, p := range []struct{ field, spec, name string }{
 		{"image", c.Image, "collection"},
