@@ -1,10 +1,6 @@
 package main
 
 import (
-	"encoding/pem"
-	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -42,24 +38,8 @@ func TestPinUploadOverTLS(t *testing.T) {
 			func(front string) []string { return []string{"--upload", "pinata", "--pinata-api", front + "/v3"} }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			u, err := url.Parse(tc.backend)
-			if err != nil {
-				t.Fatal(err)
-			}
-			front := httptest.NewTLSServer(httputil.NewSingleHostReverseProxy(u))
-			t.Cleanup(front.Close)
-			certFile := filepath.Join(t.TempDir(), "ca.pem")
-			if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: front.Certificate().Raw}), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			dir := t.TempDir()
-			spec := "name: Upload TLS\nsymbol: UTLS\ncount: 2\nseed: 8\nprovider:\n  name: procedural\n  params: {width: 48, height: 48}\nprompt: \"{{.palette}} rings\"\ntraits:\n  palette: [ocean, ember]\n"
-			if err := os.WriteFile(filepath.Join(dir, "genmint.yaml"), []byte(spec), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			if out, err := genmint(dir, "generate", "--keep-all", "-q").CombinedOutput(); err != nil {
-				t.Fatalf("generate: %v\n%s", err, out)
-			}
+			front, certFile := privateCAFront(t, tc.backend)
+			dir := keptTLSCollection(t, "Upload TLS", 8)
 			pinCmd := func(caFile string) (int, string, string) {
 				cmd := genmint(dir, append([]string{"pin"}, tc.args(front.URL)...)...)
 				cmd.Env = append(cmd.Env, append(tc.env, "SSL_CERT_DIR="+t.TempDir(), "SSL_CERT_FILE="+caFile)...)
