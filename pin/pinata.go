@@ -615,7 +615,7 @@ func (p *Pinata) send(req *http.Request, n int64, out any, h *http.Header) error
 		msg = fmt.Sprint(e.Error)
 	}
 	// One line, shortened, safe for a terminal, whatever Pinata sent.
-	msg = termtext.Line(oneLine(redact.Secrets(msg, p.o.JWT)))
+	msg = termtext.Line(termtext.Collapse(redact.Secrets(msg, p.o.JWT), serverTextMax))
 	switch {
 	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
 		return usage.Errorf("%s refused the JWT in PINATA_JWT (HTTP %d): put a valid key's JWT (with files:write) in PINATA_JWT", p.Destination(), resp.StatusCode)

@@ -11,13 +11,13 @@ import (
 	"net/url"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/ipfs/go-cid"
 
 	"github.com/genmint/genmint/internal/neterr"
 	"github.com/genmint/genmint/internal/redact"
 	"github.com/genmint/genmint/internal/retry"
+	"github.com/genmint/genmint/internal/termtext"
 )
 
 // ErrRemotePinFailed matches a pin the remote service reports as failed.
@@ -248,6 +248,10 @@ func (s *PinningService) do(ctx context.Context, method, path string, body []byt
 	return fmt.Errorf("pinning service %s: %s: HTTP %d%s", s.base, op, resp.StatusCode, reason)
 }
 
+// serverTextMax is how many characters of a service's error text go into
+// an error message.
+const serverTextMax = 200
+
 // failureReason formats the API's Failure body ({"error":{"reason","details"}}).
 func failureReason(raw []byte) string {
 	var f struct {
@@ -260,24 +264,9 @@ func failureReason(raw []byte) string {
 		return ""
 	}
 	if f.Error.Details != "" {
-		return fmt.Sprintf(" %s: %s", f.Error.Reason, oneLine(f.Error.Details))
+		return fmt.Sprintf(" %s: %s", f.Error.Reason, termtext.Collapse(f.Error.Details, serverTextMax))
 	}
 	return " " + f.Error.Reason
-}
-
-// oneLine is a server's text on one line (runs of white space, line
-// breaks included, made one space), cut after 200 bytes at a character's
-// start.
-func oneLine(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if len(s) > 200 {
-		cut := 200
-		for cut > 0 && !utf8.RuneStart(s[cut]) {
-			cut--
-		}
-		s = s[:cut] + "…"
-	}
-	return s
 }
 
 // scrub removes the token from an error's text, in case a transport ever
