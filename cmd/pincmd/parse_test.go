@@ -20,6 +20,7 @@ func TestParsePinataAPI(t *testing.T) {
 		{args: []string{"--pinata-api", "https://pinata.example/v3"}, err: "--pinata-api is for --upload pinata"},
 		{args: []string{"--upload", "s3://b", "--pinata-api", "https://pinata.example/v3"}, err: "--pinata-api is for --upload pinata"},
 		{args: []string{"--upload", "pinata", "--pinata-api", "pinata.example"}, err: "want the v3 API's URL"},
+		{args: []string{"--upload", "pinata", "--pinata-api", "ftp://pinata.example/KEY-IN-PATH"}, err: "--pinata-api ftp://pinata.example/…: want"},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			io, _, _, _ := cmdutil.Test()

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/genmint/genmint/cmd/cmdutil"
+	"github.com/genmint/genmint/internal/redact"
 	"github.com/genmint/genmint/pin"
 	"github.com/genmint/genmint/spec"
 	"github.com/genmint/genmint/state"
@@ -96,7 +97,7 @@ Re-running pins nothing new and changes no CID.`,
 					return cmdutil.UsageError("--pinata-api is for --upload pinata")
 				}
 				if u, err := url.Parse(opts.PinataAPI); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-					return cmdutil.UsageError("--pinata-api %q: want the v3 API's URL, https://host[/v3]", opts.PinataAPI)
+					return cmdutil.UsageError("--pinata-api %s: want the v3 API's URL, https://host[/v3]", redact.URL(opts.PinataAPI))
 				}
 			}
 			if opts.IPFSAPIAuthEnv != "" && opts.IPFSAPI == "" {
