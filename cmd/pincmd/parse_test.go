@@ -43,3 +43,39 @@ func TestParsePinataAPI(t *testing.T) {
 		})
 	}
 }
+
+// --s3-endpoint is host-only: a path (which S3 clients drop) is refused,
+// naming where the bucket and prefix go, without quoting the path.
+func TestParseS3EndpointRefusesAPath(t *testing.T) {
+	for _, tc := range []struct {
+		endpoint string
+		err      string
+	}{
+		{endpoint: "https://s3.filebase.com"},
+		{endpoint: "https://s3.filebase.com/"},
+		{endpoint: "http://127.0.0.1:9000"},
+		{endpoint: "https://s3.example.com/my-bucket/KEY-IN-PATH", err: "--s3-endpoint https://s3.example.com/… has a path: S3 endpoints are host-only (https://host[:port]); put the bucket and prefix in --upload s3://BUCKET/PREFIX"},
+		{endpoint: "https://s3.example.com?x=1", err: "S3 endpoints are host-only"},
+	} {
+		t.Run(tc.endpoint, func(t *testing.T) {
+			io, _, _, _ := cmdutil.Test()
+			f := &cmdutil.Factory{IO: io, Dir: ".", Getenv: func(string) string { return "" }}
+			var got *PinOptions
+			cmd := NewCmdPin(f, func(o *PinOptions) error { got = o; return nil })
+			cmd.SetArgs([]string{"--upload", "s3://bucket/prefix", "--s3-endpoint", tc.endpoint})
+			cmd.SetOut(io.ErrOut)
+			cmd.SetErr(io.ErrOut)
+			err := cmd.Execute()
+			if tc.err == "" {
+				if err != nil || got == nil || got.S3Endpoint != tc.endpoint {
+					t.Fatalf("err %v, options %+v", err, got)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.err) || strings.Contains(err.Error(), "KEY-IN-PATH") ||
+				strings.Contains(err.Error(), "\n") || cmdutil.CodeOf(err) != cmdutil.ExitUsage || got != nil {
+				t.Fatalf("err = %v (exit %d), want one-line usage error %q", err, cmdutil.CodeOf(err), tc.err)
+			}
+		})
+	}
+}
