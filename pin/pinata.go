@@ -107,7 +107,12 @@ type PinataOptions struct {
 // Pinata uploads each root's CAR to Pinata's public IPFS network with the
 // v3 Files API, and counts it only when the CID Pinata reports is the
 // local root.
-type Pinata struct{ o PinataOptions }
+type Pinata struct {
+	o PinataOptions
+	// label is how messages, the pin record and uploads/pinata.json name
+	// the API (PinataLabel): never a path that may hold a key.
+	label string
+}
 
 var _ CARService = (*Pinata)(nil)
 
@@ -138,14 +143,41 @@ func NewPinata(o PinataOptions) (*Pinata, error) {
 	if o.Client == nil {
 		o.Client = &http.Client{}
 	}
-	return &Pinata{o: o}, nil
+	return &Pinata{o: o, label: PinataLabel(o.API)}, nil
 }
 
 // Service implements CARService.
 func (p *Pinata) Service() string { return "pinata" }
 
 // Destination implements CARService.
-func (p *Pinata) Destination() string { return "pinata " + p.o.API }
+func (p *Pinata) Destination() string { return p.label }
+
+// PinataLabel names the Pinata-compatible API at api: "pinata " and its
+// scheme and host, with its path only when that is none or Pinata's own
+// /v3 (so the default, https://api.pinata.cloud/v3, is named as before and
+// genmint repair can open it again); any other path, where a key may sit,
+// is shown as "/…" (redact.URL). An uploads/pinata.json entry written with
+// the full URL before is read under this label (readUploadsFile).
+func PinataLabel(api string) string {
+	u, err := url.Parse(strings.TrimRight(api, "/"))
+	if err == nil && u.Host != "" && u.User == nil && u.RawQuery == "" && u.Fragment == "" && (u.Path == "" || u.Path == "/v3") {
+		return "pinata " + u.Scheme + "://" + u.Host + u.Path
+	}
+	return "pinata " + redact.URL(api)
+}
+
+// shownPath is the path of a request to Pinata for a message: below an API
+// whose path the label hides, only the part after it.
+func (p *Pinata) shownPath(u *url.URL) string {
+	if strings.HasSuffix(p.label, "/…") {
+		for _, base := range []string{p.o.API, p.o.Uploads} {
+			if b, err := url.Parse(base); err == nil && b.Host == u.Host && b.Path != "" && strings.HasPrefix(u.Path, b.Path) {
+				return "…" + strings.TrimPrefix(u.Path, b.Path)
+			}
+		}
+	}
+	return u.Path
+}
 
 type pinataFile struct {
 	ID      string    `json:"id"`
@@ -591,7 +623,8 @@ func (p *Pinata) send(req *http.Request, n int64, out any, h *http.Header) error
 		if req.Context().Err() != nil && errors.Is(err, context.DeadlineExceeded) {
 			return &TemporaryError{Err: fmt.Errorf("%s: %s timed out", p.Destination(), req.Method)}
 		}
-		return &TemporaryError{Err: fmt.Errorf("%s: %s: %v", p.Destination(), req.Method, err)}
+		// The client's error quotes the request's URL, the API's path too.
+		return &TemporaryError{Err: fmt.Errorf("%s: %s: %v", p.Destination(), req.Method, redact.URLIn(redact.URLIn(err, p.o.API), p.o.Uploads))}
 	}
 	defer resp.Body.Close()
 	if h != nil {
@@ -602,7 +635,7 @@ func (p *Pinata) send(req *http.Request, n int64, out any, h *http.Header) error
 			return nil
 		}
 		if err := json.NewDecoder(io.LimitReader(resp.Body, 8<<20)).Decode(out); err != nil {
-			return fmt.Errorf("%s: %s answered garbage: %v", p.Destination(), req.URL.Path, err)
+			return fmt.Errorf("%s: %s answered garbage: %v", p.Destination(), p.shownPath(req.URL), err)
 		}
 		return nil
 	}
@@ -615,7 +648,7 @@ func (p *Pinata) send(req *http.Request, n int64, out any, h *http.Header) error
 		msg = fmt.Sprint(e.Error)
 	}
 	// One line, shortened, safe for a terminal, whatever Pinata sent.
-	msg = termtext.Line(oneLine(redact.Secrets(msg, p.o.JWT)))
+	msg = termtext.Line(termtext.Collapse(redact.Secrets(msg, p.o.JWT), serverTextMax))
 	switch {
 	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
 		return usage.Errorf("%s refused the JWT in PINATA_JWT (HTTP %d): put a valid key's JWT (with files:write) in PINATA_JWT", p.Destination(), resp.StatusCode)
@@ -627,5 +660,5 @@ func (p *Pinata) send(req *http.Request, n int64, out any, h *http.Header) error
 	if req.Method == http.MethodPost || req.Method == http.MethodPatch {
 		hint = " (Pinata takes CAR uploads on paid plans only, on the public network, with one root)"
 	}
-	return &pinataStatusError{status: resp.StatusCode, msg: fmt.Sprintf("%s: %s %s answered %s: %s%s", p.Destination(), req.Method, req.URL.Path, resp.Status, msg, hint)}
+	return &pinataStatusError{status: resp.StatusCode, msg: fmt.Sprintf("%s: %s %s answered %s: %s%s", p.Destination(), req.Method, p.shownPath(req.URL), resp.Status, msg, hint)}
 }

@@ -4,7 +4,12 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -223,5 +228,96 @@ func TestPinataTUSConnectionResetResumesFromServerOffset(t *testing.T) {
 	}
 	if rollbacks != 1 {
 		t.Fatalf("%d rollbacks in the progress, want 1: %v", rollbacks, reports)
+	}
+}
+
+// TestPinataLabelHidesTheAPIPath: an API URL with a key in its path is
+// where requests go, but the label (printed, in pin records and in
+// uploads/pinata.json) shows scheme://host/… only. An uploads file written
+// before, naming the full URL, still matches: a re-run uploads nothing and
+// keeps one entry per root, rewritten without the path.
+func TestPinataLabelHidesTheAPIPath(t *testing.T) {
+	const key = "pinata-path-key-0123456789"
+	srv := testenv.StartPinata(t)
+	target, err := url.Parse(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var paths []string
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		paths = append(paths, r.URL.Path)
+		mu.Unlock()
+		http.StripPrefix("/k/"+key, httputil.NewSingleHostReverseProxy(target)).ServeHTTP(w, r)
+	}))
+	defer proxy.Close()
+	api := proxy.URL + "/k/" + key + "/v3"
+	mk := func() *Pinata {
+		return testPinata(t, srv, pinataJWT, 16<<10, func(o *PinataOptions) { o.API, o.Uploads = api, api })
+	}
+	if d := mk().Destination(); d != "pinata "+proxy.URL+"/…" {
+		t.Fatalf("Destination = %q", d)
+	}
+	if d := PinataLabel(DefaultPinataAPI); d != "pinata "+DefaultPinataAPI {
+		t.Fatalf("the default API's label changed: %q (existing uploads files would not match)", d)
+	}
+	dir, db := newCollection(t, 2, 64)
+	ctx := context.Background()
+	res, err := Run(ctx, Options{Dir: dir, DB: db, Collection: testCollection, Services: []CARService{mk()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	if len(paths) == 0 || !strings.HasPrefix(paths[0], "/k/"+key+"/v3/") {
+		t.Fatalf("requests went to %q, want under /k/%s/v3", paths, key)
+	}
+	mu.Unlock()
+	file := UploadsFile(dir, "pinata")
+	b, err := os.ReadFile(file)
+	if err != nil || strings.Contains(string(b), key) || len(res.Uploads) == 0 {
+		t.Fatalf("uploads/pinata.json holds the path's key or nothing (%v):\n%s", err, b)
+	}
+	if out := fmt.Sprintf("%+v", res); strings.Contains(out, key) {
+		t.Fatalf("the result shows the key: %s", out)
+	}
+
+	// The file as an older genmint wrote it: labelled with the full URL.
+	old := strings.ReplaceAll(string(b), `"pinata `+proxy.URL+`/…"`, `"pinata `+api+`"`)
+	if old == string(b) {
+		t.Fatalf("no entry labelled %q in\n%s", "pinata "+proxy.URL+"/…", b)
+	}
+	if err := os.WriteFile(file, []byte(old), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, table := range []string{"pin_uploads", "pin_roots"} {
+		if _, err := db.SQL().Exec(`UPDATE `+table+` SET destination = ? WHERE destination = ?`, "pinata "+api, "pinata "+proxy.URL+"/…"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	srv.Reset()
+	if _, err := Run(ctx, Options{Dir: dir, DB: db, Collection: testCollection, Services: []CARService{mk()}}); err != nil {
+		t.Fatal(err)
+	}
+	if ups, n := srv.Counts(); ups != 0 || n != 0 {
+		t.Fatalf("re-run over the old file uploaded %d CARs (%d bytes)", ups, n)
+	}
+	ups, err := ReadUploads(dir, "pinata")
+	if err != nil || len(ups) != len(res.Uploads) {
+		t.Fatalf("entries after the re-run: %v %+v, want the %d there were", err, ups, len(res.Uploads))
+	}
+	for _, u := range ups {
+		if u.Destination != "pinata "+proxy.URL+"/…" {
+			t.Errorf("entry %+v: destination not today's label", u)
+		}
+	}
+	if b, _ := os.ReadFile(file); strings.Contains(string(b), key) {
+		t.Errorf("uploads/pinata.json still names the old label:\n%s", b)
+	}
+	for _, table := range []string{"pin_uploads", "pin_roots"} {
+		var n int
+		if err := db.SQL().QueryRow(`SELECT count(*) FROM `+table+` WHERE destination LIKE ?`, "%"+key+"%").Scan(&n); err != nil || n != 0 {
+			t.Errorf("%s: %d rows still name the old label (%v)", table, n, err)
+		}
 	}
 }

@@ -11,13 +11,13 @@ import (
 	"net/url"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/ipfs/go-cid"
 
 	"github.com/genmint/genmint/internal/neterr"
 	"github.com/genmint/genmint/internal/redact"
 	"github.com/genmint/genmint/internal/retry"
+	"github.com/genmint/genmint/internal/termtext"
 )
 
 // ErrRemotePinFailed matches a pin the remote service reports as failed.
@@ -41,7 +41,11 @@ var ErrRemoteAuth = errors.New("pinning service refused the access token")
 // for the same CID and follows that one, so retries and re-runs never
 // create duplicate pin requests.
 type PinningService struct {
+	// base is where requests go; label is how messages, the pin record
+	// and --json name the service: scheme and host only (redact.URL), as
+	// a key may sit in the path.
 	base    string
+	label   string
 	token   string
 	origins []string
 	poll    time.Duration
@@ -72,7 +76,7 @@ type PinningServiceOptions struct {
 func NewPinningService(endpoint, token string, o PinningServiceOptions) (*PinningService, error) {
 	u, err := url.Parse(endpoint)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("pinning service URL %q: want https://host/path", endpoint)
+		return nil, fmt.Errorf("pinning service URL %s: want https://host/path", redact.URL(endpoint))
 	}
 	if token == "" {
 		return nil, errors.New("pinning service: empty access token")
@@ -84,14 +88,15 @@ func NewPinningService(endpoint, token string, o PinningServiceOptions) (*Pinnin
 		o.Client = &http.Client{Timeout: 60 * time.Second}
 	}
 	u.User = nil
+	base := strings.TrimRight(u.String(), "/")
 	return &PinningService{
-		base: strings.TrimRight(u.String(), "/"), token: token, origins: o.Origins,
+		base: base, label: redact.URL(base), token: token, origins: o.Origins,
 		poll: o.Poll, client: o.Client, meta: o.Meta, status: o.Status,
 	}, nil
 }
 
 // Destination implements Pinner.
-func (s *PinningService) Destination() string { return "pinning-service " + s.base }
+func (s *PinningService) Destination() string { return "pinning-service " + s.label }
 
 // PinStatus is the API's PinStatus object.
 type PinStatus struct {
@@ -144,7 +149,7 @@ func (s *PinningService) Pin(ctx context.Context, r Root) (cid.Cid, error) {
 		case "pinned":
 			got, err := cid.Decode(st.Pin.CID)
 			if err != nil {
-				return cid.Undef, fmt.Errorf("pinning service %s: pinned %q: %w", s.base, st.Pin.CID, err)
+				return cid.Undef, fmt.Errorf("pinning service %s: pinned %q: %w", s.label, st.Pin.CID, err)
 			}
 			return got, nil
 		case "failed":
@@ -157,10 +162,10 @@ func (s *PinningService) Pin(ctx context.Context, r Root) (cid.Cid, error) {
 				ErrRemotePinFailed, r.CID, r.Name, st.RequestID, detail)
 		case "queued", "pinning":
 		default:
-			return cid.Undef, fmt.Errorf("pinning service %s: unknown status %q for request %s", s.base, st.Status, st.RequestID)
+			return cid.Undef, fmt.Errorf("pinning service %s: unknown status %q for request %s", s.label, st.Status, st.RequestID)
 		}
 		if st.RequestID == "" {
-			return cid.Undef, fmt.Errorf("pinning service %s: status %s without a request id", s.base, st.Status)
+			return cid.Undef, fmt.Errorf("pinning service %s: status %s without a request id", s.label, st.Status)
 		}
 		if err := retry.Sleep(ctx, s.poll); err != nil {
 			return cid.Undef, err
@@ -212,41 +217,45 @@ func (s *PinningService) do(ctx context.Context, method, path string, body []byt
 	resp, err := s.client.Do(req)
 	if err != nil {
 		if ctx.Err() != nil {
-			return fmt.Errorf("pinning service %s: %s: %w", s.base, op, ctx.Err())
+			return fmt.Errorf("pinning service %s: %s: %w", s.label, op, ctx.Err())
 		}
 		if ce, ok := neterr.Cert("pinning service", req.URL.Host, err); ok {
 			return ce // not temporary: no try will trust it
 		}
 		if reason, ok := neterr.Unreachable(err); ok {
-			return fmt.Errorf("cannot reach pinning service %s (%s): check --pinning-service", s.base, reason)
+			return fmt.Errorf("cannot reach pinning service %s (%s): check --pinning-service", s.label, reason)
 		}
 		// Resets and timeouts mid-request are worth another try.
-		return &TemporaryError{Err: fmt.Errorf("pinning service %s: %s: %w", s.base, op, scrub(err, s.token))}
+		return &TemporaryError{Err: fmt.Errorf("pinning service %s: %s: %w", s.label, op, redact.URLIn(scrub(err, s.token), s.base))}
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
 	if err != nil {
-		return &TemporaryError{Err: fmt.Errorf("pinning service %s: %s: reading answer: %w", s.base, op, err), StatusCode: resp.StatusCode}
+		return &TemporaryError{Err: fmt.Errorf("pinning service %s: %s: reading answer: %w", s.label, op, err), StatusCode: resp.StatusCode}
 	}
 	if resp.StatusCode == want || (resp.StatusCode/100 == 2 && want/100 == 2) {
 		if err := json.Unmarshal(raw, out); err != nil {
-			return fmt.Errorf("pinning service %s: %s: answer is not the API's JSON (%v): is --pinning-service the API endpoint?", s.base, op, err)
+			return fmt.Errorf("pinning service %s: %s: answer is not the API's JSON (%v): is --pinning-service the API endpoint?", s.label, op, err)
 		}
 		return nil
 	}
 	reason := failureReason(raw)
 	switch {
 	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
-		return fmt.Errorf("%w (%s %d%s): check the token in the variable named by --pinning-service-token-env", ErrRemoteAuth, s.base, resp.StatusCode, reason)
+		return fmt.Errorf("%w (%s %d%s): check the token in the variable named by --pinning-service-token-env", ErrRemoteAuth, s.label, resp.StatusCode, reason)
 	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
 		return &TemporaryError{
-			Err:        fmt.Errorf("pinning service %s: %s: HTTP %d%s", s.base, op, resp.StatusCode, reason),
+			Err:        fmt.Errorf("pinning service %s: %s: HTTP %d%s", s.label, op, resp.StatusCode, reason),
 			StatusCode: resp.StatusCode,
 			RetryAfter: retry.After(resp.Header, time.Now()),
 		}
 	}
-	return fmt.Errorf("pinning service %s: %s: HTTP %d%s", s.base, op, resp.StatusCode, reason)
+	return fmt.Errorf("pinning service %s: %s: HTTP %d%s", s.label, op, resp.StatusCode, reason)
 }
+
+// serverTextMax is how many characters of a service's error text go into
+// an error message.
+const serverTextMax = 200
 
 // failureReason formats the API's Failure body ({"error":{"reason","details"}}).
 func failureReason(raw []byte) string {
@@ -260,24 +269,9 @@ func failureReason(raw []byte) string {
 		return ""
 	}
 	if f.Error.Details != "" {
-		return fmt.Sprintf(" %s: %s", f.Error.Reason, oneLine(f.Error.Details))
+		return fmt.Sprintf(" %s: %s", f.Error.Reason, termtext.Collapse(f.Error.Details, serverTextMax))
 	}
 	return " " + f.Error.Reason
-}
-
-// oneLine is a server's text on one line (runs of white space, line
-// breaks included, made one space), cut after 200 bytes at a character's
-// start.
-func oneLine(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if len(s) > 200 {
-		cut := 200
-		for cut > 0 && !utf8.RuneStart(s[cut]) {
-			cut--
-		}
-		s = s[:cut] + "…"
-	}
-	return s
 }
 
 // scrub removes the token from an error's text, in case a transport ever

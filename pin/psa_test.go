@@ -339,8 +339,46 @@ func TestNewPinningServiceChecksInputs(t *testing.T) {
 		t.Error("accepted empty token")
 	}
 	p, err := NewPinningService("https://user:pw@api.example.com/psa/", psaToken, PinningServiceOptions{})
-	if err != nil || p.Destination() != "pinning-service https://api.example.com/psa" {
+	if err != nil || p.Destination() != "pinning-service https://api.example.com/…" {
 		t.Fatalf("%v %v", p, err)
+	}
+	if _, err := NewPinningService("ftp://host/psa/KEY-IN-PATH", psaToken, PinningServiceOptions{}); err == nil || strings.Contains(err.Error(), "KEY-IN-PATH") {
+		t.Errorf("refusal quotes the path: %v", err)
+	}
+}
+
+// TestPinningServiceLabelHidesThePath: a key in the endpoint's path is
+// where requests go, but not in the destination label (printed, stored)
+// nor in an error the HTTP client wrote quoting the request's URL.
+func TestPinningServiceLabelHidesThePath(t *testing.T) {
+	const key = "psa-path-key-0123456789"
+	var got []string
+	var mu sync.Mutex
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		got = append(got, r.URL.Path)
+		mu.Unlock()
+		conn, _, err := w.(http.Hijacker).Hijack()
+		if err == nil {
+			conn.Close() // the client sees EOF and quotes the URL
+		}
+	}))
+	defer srv.Close()
+	p, err := NewPinningService(srv.URL+"/k/"+key, psaToken, PinningServiceOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := p.Destination(); d != "pinning-service "+srv.URL+"/…" {
+		t.Errorf("Destination = %q", d)
+	}
+	_, err = p.Pinned(context.Background(), testCID(t, "root"))
+	if err == nil || strings.Contains(err.Error(), key) || !strings.Contains(err.Error(), srv.URL+"/…") {
+		t.Errorf("err = %v, want it without the path's key, naming %s/…", err, srv.URL)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got) == 0 || got[0] != "/k/"+key+"/pins" {
+		t.Errorf("requests went to %q, want /k/%s/pins", got, key)
 	}
 }
 

@@ -93,6 +93,9 @@ func Rebuild(ctx context.Context, o RebuildOptions) (*RebuildReport, error) {
 	// The upload records first: each confirmed by its service, or an error
 	// (a CID the service reports differently) before anything is rebuilt.
 	led := &ledger{dir: o.Dir, db: o.DB}
+	if err := led.relabel(ctx); err != nil {
+		return nil, err
+	}
 	for _, svc := range o.Services {
 		up := &uploader{svc: svc, ledger: led}
 		up.gone = func(u Upload, note string) { rep.Gone = append(rep.Gone, GoneNote{Upload: u, Note: note}) }

@@ -224,6 +224,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	var streams *runStreams
 	led := &ledger{dir: o.Dir, db: o.DB}
 	if !o.DryRun {
+		if err := led.relabel(ctx); err != nil {
+			return nil, err
+		}
 		if streams, err = openStreams(ctx, led, o.Pinners, lay.fileBytes); err != nil {
 			return nil, err
 		}

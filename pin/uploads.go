@@ -181,7 +181,68 @@ func readUploadsFile(dir, service string) (uploadsFile, error) {
 	if err := json.Unmarshal(b, &f); err != nil {
 		return uploadsFile{}, fmt.Errorf("%s: %w: fix or remove the file (the service is asked again either way)", UploadsFile(dir, service), err)
 	}
+	relabel(&f)
 	return f, nil
+}
+
+// relabel renames, in f, the destinations written before their label hid
+// the API's path (a Pinata entry naming its --pinata-api URL in full) to
+// today's label, so that they still match (no second upload); it returns
+// each old label with its new one.
+func relabel(f *uploadsFile) map[string]string {
+	renamed := map[string]string{}
+	if f.Service != "pinata" {
+		return renamed
+	}
+	to := func(d *string) {
+		if api, ok := strings.CutPrefix(*d, "pinata "); ok {
+			if l := PinataLabel(api); l != *d {
+				renamed[*d], *d = l, l
+			}
+		}
+	}
+	for i := range f.Uploads {
+		to(&f.Uploads[i].Destination)
+	}
+	for i := range f.Gone {
+		to(&f.Gone[i].Destination)
+	}
+	return renamed
+}
+
+// relabel rewrites uploads/pinata.json and the state database's rows
+// under today's labels (see relabel) once, before a run reads them, so
+// the old label, which may hold a key, leaves the file.
+func (l *ledger) relabel(ctx context.Context) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b, err := os.ReadFile(UploadsFile(l.dir, "pinata"))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	var f uploadsFile
+	if json.Unmarshal(b, &f) != nil {
+		return nil // readUploadsFile names the problem
+	}
+	f.Service = "pinata"
+	renamed := relabel(&f)
+	if len(renamed) == 0 {
+		return nil
+	}
+	if err := writeUploadsFile(l.dir, f); err != nil {
+		return err
+	}
+	for from, to := range renamed {
+		for _, table := range []string{"pin_uploads", "pin_roots"} {
+			if _, err := l.db.SQL().ExecContext(ctx, `UPDATE OR IGNORE `+table+` SET destination = ? WHERE destination = ?`, to, from); err != nil {
+				return fmt.Errorf("relabel %s: %w", table, err)
+			}
+		}
+	}
+	return nil
 }
 
 // writeUploadsFile writes f, its uploads in a stable order.
@@ -572,6 +633,8 @@ func RecordedServices(dir string, getenv func(string) string) (svcs []CARService
 			switch {
 			case kind == "s3" && service == "s3":
 				svc, oerr = recordedS3(base, getenv)
+			case kind == "pinata" && service == "pinata" && strings.HasSuffix(base, "/…"):
+				oerr = errors.New("its API's path is not recorded: run 'genmint pin --upload pinata --pinata-api URL' again")
 			case kind == "pinata" && service == "pinata":
 				svc, oerr = NewPinata(PinataOptions{JWT: strings.TrimSpace(getenv("PINATA_JWT")), API: base, Uploads: DefaultPinataUploads})
 			default:

@@ -32,8 +32,10 @@ func TestUploadSecretsAppearNowhere(t *testing.T) {
 		jwtCanary  = "canary-pinata-jwt-e51b8f"
 		stsCanary  = "canary-aws-session-token-0c7e"
 		pathCanary = "canary-rpc-path-key-9d2e61"
+		// A Pinata-compatible API with a key in its path (--pinata-api).
+		pinataPathCanary = "canary-pinata-path-key-4b7c20"
 	)
-	canaries := []string{kuboCanary, s3Canary, jwtCanary, stsCanary, pathCanary, testenv.PinataJWT}
+	canaries := []string{kuboCanary, s3Canary, jwtCanary, stsCanary, pathCanary, pinataPathCanary, testenv.PinataJWT}
 	remote := testenv.StartKubo(t, testenv.WithKuboAPIAuth("bearer:"+kuboCanary))
 	// A hosted RPC whose key is in the path (https://host/KEY/api/v0/…):
 	// a front that serves the remote node under /KEY only, and can answer
@@ -84,7 +86,13 @@ func TestUploadSecretsAppearNowhere(t *testing.T) {
 		}
 	}
 	psrv := testenv.StartPinata(t)
-	pinata := []string{"pin", "--upload", "pinata", "--pinata-api", psrv.URL + "/v3"}
+	psrvURL, err := url.Parse(psrv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pfront := httptest.NewServer(http.StripPrefix("/"+pinataPathCanary, httputil.NewSingleHostReverseProxy(psrvURL)))
+	t.Cleanup(pfront.Close)
+	pinata := []string{"pin", "--upload", "pinata", "--pinata-api", pfront.URL + "/" + pinataPathCanary + "/v3"}
 	s3 := []string{"pin", "--upload", "s3://" + testenv.S3Bucket + "/drop", "--s3-endpoint", srv.URL}
 	kubo := []string{"pin", "--ipfs-api", front.URL + "/" + pathCanary + "/", "--ipfs-api-auth-env", "KUBO_AUTH"}
 	for _, json := range []string{"", "--json"} {
@@ -153,6 +161,9 @@ func TestUploadSecretsAppearNowhere(t *testing.T) {
 	run(true, append(verifyKubo, "--json")...)
 	if !strings.Contains(all.String(), "kubo "+front.URL+"/…") {
 		t.Errorf("the node is not shown as kubo %s/…:\n%s", front.URL, all.String())
+	}
+	if !strings.Contains(all.String(), "pinata "+pfront.URL+"/…") {
+		t.Errorf("Pinata is not shown as pinata %s/…:\n%s", pfront.URL, all.String())
 	}
 
 	for _, c := range canaries {

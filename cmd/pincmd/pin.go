@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/genmint/genmint/cmd/cmdutil"
+	"github.com/genmint/genmint/internal/redact"
 	"github.com/genmint/genmint/pin"
 	"github.com/genmint/genmint/spec"
 	"github.com/genmint/genmint/state"
@@ -91,12 +92,19 @@ Re-running pins nothing new and changes no CID.`,
 			if opts.S3Endpoint != "" && !strings.HasPrefix(opts.Upload, "s3://") {
 				return cmdutil.UsageError("--s3-endpoint is for --upload s3://BUCKET[/PREFIX]")
 			}
+			if opts.S3Endpoint != "" {
+				// minio-go keeps only the host: a path would be dropped
+				// without a word, and the bucket looked for elsewhere.
+				if u, err := url.Parse(opts.S3Endpoint); err == nil && u.Host != "" && (strings.Trim(u.Path, "/") != "" || u.RawQuery != "") {
+					return cmdutil.UsageError("--s3-endpoint %s has a path: S3 endpoints are host-only (https://host[:port]); put the bucket and prefix in --upload s3://BUCKET/PREFIX", redact.URL(opts.S3Endpoint))
+				}
+			}
 			if opts.PinataAPI != "" {
 				if opts.Upload != "pinata" {
 					return cmdutil.UsageError("--pinata-api is for --upload pinata")
 				}
 				if u, err := url.Parse(opts.PinataAPI); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-					return cmdutil.UsageError("--pinata-api %q: want the v3 API's URL, https://host[/v3]", opts.PinataAPI)
+					return cmdutil.UsageError("--pinata-api %s: want the v3 API's URL, https://host[/v3]", redact.URL(opts.PinataAPI))
 				}
 			}
 			if opts.IPFSAPIAuthEnv != "" && opts.IPFSAPI == "" {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/genmint/genmint/generate"
 	"github.com/genmint/genmint/internal/fsatomic"
+	"github.com/genmint/genmint/internal/termtext"
 	"github.com/genmint/genmint/postprocess"
 	"github.com/genmint/genmint/provenance"
 	"github.com/genmint/genmint/provenance/c2pa"
@@ -143,7 +144,7 @@ func (r *runner) do(ctx context.Context, j job) error {
 }
 
 func (r *runner) fail(ctx context.Context, id int, ie *errItem, d time.Duration) error {
-	if err := r.o.DB.Fail(context.WithoutCancel(ctx), id, ie.status, oneLine(ie.err.Error())); err != nil {
+	if err := r.o.DB.Fail(context.WithoutCancel(ctx), id, ie.status, termtext.Collapse(ie.err.Error(), 0)); err != nil {
 		return err
 	}
 	outcome := OutcomeFailed
@@ -152,10 +153,6 @@ func (r *runner) fail(ctx context.Context, id int, ie *errItem, d time.Duration)
 	}
 	r.event(Event{ID: id, Outcome: outcome, Err: ie.err, Duration: d})
 	return nil
-}
-
-func oneLine(s string) string {
-	return strings.Join(strings.Fields(s), " ")
 }
 
 // ask makes the provider request (every attempt journalled), then stores

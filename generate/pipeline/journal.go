@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/genmint/genmint/generate"
+	"github.com/genmint/genmint/internal/termtext"
 	"github.com/genmint/genmint/state"
 )
 
@@ -54,7 +55,7 @@ func (j journal) Begin(ctx context.Context, req generate.Request, attempt int) (
 			r.answered(req.Item, a)
 			return
 		}
-		outcome, msg := state.RequestFailed, oneLine(err.Error())
+		outcome, msg := state.RequestFailed, termtext.Collapse(err.Error(), 0)
 		switch {
 		case ctx.Err() != nil:
 			outcome = state.RequestCancelled

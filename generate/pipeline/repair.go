@@ -13,6 +13,7 @@ import (
 	"github.com/genmint/genmint/generate"
 	"github.com/genmint/genmint/internal/collpath"
 	"github.com/genmint/genmint/internal/mediatype"
+	"github.com/genmint/genmint/internal/termtext"
 	"github.com/genmint/genmint/postprocess"
 	"github.com/genmint/genmint/provenance"
 	"github.com/genmint/genmint/spec"
@@ -91,7 +92,7 @@ func repairBatch(ctx context.Context, s *spec.Spec, db *state.DB, plan []spec.It
 		if cur, ok := done[it.ID]; ok {
 			rep.Recorded++
 			if _, err := os.Stat(filepath.Join(s.Dir, filepath.FromSlash(cur.Final.Path))); err != nil {
-				rep.Missing = append(rep.Missing, ItemError{ID: it.ID, Status: cur.Status, Error: oneLine(err.Error())})
+				rep.Missing = append(rep.Missing, ItemError{ID: it.ID, Status: cur.Status, Error: termtext.Collapse(err.Error(), 0)})
 			}
 			continue
 		}
@@ -107,7 +108,7 @@ func repairBatch(ctx context.Context, s *spec.Spec, db *state.DB, plan []spec.It
 		if !errors.As(err, &skip) {
 			return err
 		}
-		rep.Skipped = append(rep.Skipped, ItemError{ID: it.ID, Status: state.Pending, Error: oneLine(skip.err.Error())})
+		rep.Skipped = append(rep.Skipped, ItemError{ID: it.ID, Status: state.Pending, Error: termtext.Collapse(skip.err.Error(), 0)})
 	}
 	return nil
 }

@@ -91,6 +91,27 @@ func unsafeRune(r rune) bool {
 	return false
 }
 
+// Collapse puts text from outside genmint (a server's error body, an
+// error's text) on one line: every run of white space, line breaks and tabs
+// included, becomes one space, with none at either end. When limit > 0 and
+// more than limit characters are left, it keeps the first limit and adds "…";
+// it never splits a character. Other control characters are kept (JSON
+// and state keep the text as sent): show the result through Line.
+func Collapse(s string, limit int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if limit <= 0 || len(s) <= limit {
+		return s // at most limit bytes, so at most limit characters
+	}
+	n := 0
+	for i := range s {
+		if n == limit {
+			return s[:i] + "…"
+		}
+		n++
+	}
+	return s
+}
+
 // Width is the number of terminal columns s takes, not counting the ANSI
 // escape sequences genmint itself adds for colour.
 func Width(s string) int { return ansi.StringWidth(s) }

@@ -120,3 +120,25 @@ func FuzzLine(f *testing.F) {
 		}
 	})
 }
+
+func TestCollapse(t *testing.T) {
+	for _, c := range []struct {
+		in    string
+		limit int
+		want  string
+	}{
+		{"  bad key\n\tretry later \r\n", 0, "bad key retry later"},
+		{"abcdef", 6, "abcdef"},
+		{"abcdefg", 6, "abcdef…"},
+		{"ééééé", 3, "ééé…"},            // characters, not bytes
+		{"ééé", 3, "ééé"},               // 6 bytes, 3 characters: not cut
+		{"a\u2028b\u00a0c", 0, "a b c"}, // Unicode white space too
+		{"x\x1b[31my", 0, "x\x1b[31my"}, // other controls kept, for Line
+		{strings.Repeat("a", 500), 0, strings.Repeat("a", 500)},
+	} {
+		got := Collapse(c.in, c.limit)
+		if got != c.want || !utf8.ValidString(got) {
+			t.Errorf("Collapse(%q, %d) = %q, want %q", c.in, c.limit, got, c.want)
+		}
+	}
+}

@@ -11,11 +11,11 @@ import (
 	"strings"
 	"syscall"
 	"time"
-	"unicode/utf8"
 
 	"github.com/genmint/genmint/generate"
 	"github.com/genmint/genmint/internal/redact"
 	"github.com/genmint/genmint/internal/retry"
+	"github.com/genmint/genmint/internal/termtext"
 )
 
 // Body size caps. A JSON answer can carry a base64 image (4/3 of its size);
@@ -192,10 +192,5 @@ func Transport(err error) error {
 func Snippet(b []byte, secrets ...string) string {
 	s := strings.ToValidUTF8(string(b), "�")
 	s = redact.Secrets(s, secrets...)
-	s = strings.Join(strings.Fields(s), " ")
-	if utf8.RuneCountInString(s) > 300 {
-		r := []rune(s)
-		s = string(r[:300]) + "…"
-	}
-	return s
+	return termtext.Collapse(s, 300)
 }
