@@ -180,6 +180,39 @@ func TestRunKuboAnvil(t *testing.T) {
 	noSecrets(t, dir, keyHex(owner), []byte(stderr))
 }
 
+// TestRunRemoteKuboWithToken: `genmint run --ipfs-api URL
+// --ipfs-api-auth-env NAME` pins to a Kubo behind API.Authorizations and
+// verifies through it with the same header; a refused token is exit 2
+// naming the variable before anything is spent; the token is in no output
+// and no file.
+func TestRunRemoteKuboWithToken(t *testing.T) {
+	const token = "cmd-run-remote-token-5e21"
+	an := testenv.StartAnvil(t)
+	kubo := testenv.StartKubo(t, testenv.WithKuboAPIAuth("bearer:"+token))
+	owner := an.Accounts[0]
+	ksDir, pwFile := keystore(t, keyHex(owner))
+	home := t.TempDir()
+	dir := newRunCollection(t, 2)
+	args := []string{"--keep-all", "--ipfs-api", kubo.API, "--ipfs-api-auth-env", "KUBO_AUTH", "--rpc", an.URL, "--account", owner.Address.Hex(),
+		"--keystore", ksDir, "--password-file", pwFile, "--max-fee-gwei", "50"}
+
+	code, refused, stderr := genmintRun(t, dir, home, []string{"KUBO_AUTH=Bearer not-" + token}, args...)
+	if code != 2 || refused.Mint != nil || !strings.Contains(stderr, "KUBO_AUTH") {
+		t.Fatalf("refused token: exit %d %+v\n%s", code, refused, stderr)
+	}
+	code, doc, stderr := genmintRun(t, dir, home, []string{"KUBO_AUTH=Bearer " + token}, args...)
+	if code != 0 || doc.Mint == nil || doc.Mint.Minted != 2 || doc.Verify == nil || !doc.Verify.OK || doc.Verify.Verified != 2 {
+		t.Fatalf("exit %d: %+v\n%s", code, doc, stderr)
+	}
+	if out := kubo.IPFS(t, "cat", strings.TrimPrefix(doc.Pin.BaseURI, "ipfs://")+"2"); !strings.Contains(out, `"name"`) {
+		t.Fatalf("token 2's metadata from the node: %s", out)
+	}
+	if strings.Contains(stderr, token) {
+		t.Fatal("the token is in genmint's output")
+	}
+	noSecrets(t, dir, token, []byte(stderr))
+}
+
 // TestRunCARWithCastKeystore: through --car, with the key made by `cast
 // wallet import deployer` in ~/.foundry/keystores and named the way Foundry
 // users name it: --rpc-url, ETH_KEYSTORE_ACCOUNT and ETH_PASSWORD.

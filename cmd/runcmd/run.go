@@ -41,6 +41,7 @@ type RunOptions struct {
 	Keep        []int
 	// pin
 	IPFSAPI         string
+	IPFSAPIAuthEnv  string // the variable holding the Authorization header for IPFSAPI
 	CAR             string
 	PinningService  string
 	ServiceTokenEnv string
@@ -70,7 +71,8 @@ func NewCmdRun(f *cmdutil.Factory, runF func(*RunOptions) error) *cobra.Command 
   2. decide    by the policy given: --keep-all, --keep-starred or --keep IDS
                (as 'genmint curate'). Without one, items not yet decided stay
                out: the run says how many;
-  3. pin       the kept items (as 'genmint pin': --ipfs-api, --car,
+  3. pin       the kept items (as 'genmint pin': --ipfs-api, with
+               --ipfs-api-auth-env NAME for a Kubo behind a token, --car,
                --pinning-service);
   4. mint      them (as 'genmint mint': --rpc/--rpc-url or $ETH_RPC_URL,
                --account, --keystore, --password-file/--password-env,
@@ -133,6 +135,7 @@ interrupted (everything finished is kept: re-run to resume).`,
 	fl.BoolVar(&opts.KeepStarred, "keep-starred", false, "keep the starred items not decided yet")
 	fl.StringVar(&keep, "keep", "", "keep these `IDS`, e.g. 1-20,25")
 	fl.StringVar(&opts.IPFSAPI, "ipfs-api", "", "pin to this Kubo RPC `address` (multiaddr or URL)")
+	fl.StringVar(&opts.IPFSAPIAuthEnv, "ipfs-api-auth-env", "", "the environment variable `NAME` holding the whole Authorization header value for --ipfs-api ('Bearer …' or 'Basic …'), for pin and verify")
 	fl.StringVar(&opts.CAR, "car", "", "write every block to this CAR `file` (no node needed)")
 	fl.StringVar(&opts.PinningService, "pinning-service", "", "also pin the roots on this Pinning Service API `URL`")
 	fl.StringVar(&opts.ServiceTokenEnv, "pinning-service-token-env", "", "the environment variable `NAME` holding the pinning service's token")
@@ -165,6 +168,8 @@ func (o *RunOptions) check() error {
 		return cmdutil.UsageError("--pinning-service needs --pinning-service-token-env NAME: the environment variable holding its access token")
 	case o.CAR != "" && o.IPFSAPI != "":
 		return cmdutil.UsageError("pin to one place: give --ipfs-api or --car, not both")
+	case o.IPFSAPIAuthEnv != "" && o.IPFSAPI == "":
+		return cmdutil.UsageError("--ipfs-api-auth-env names the header for the node given by --ipfs-api URL: add --ipfs-api")
 	case wallet.LooksLikePrivateKey(o.Account):
 		return cmdutil.UsageError("--account takes a keystore account (a name, an address or a key file); that looks like a private key: never put one on the command line")
 	}
@@ -304,7 +309,11 @@ func (r *runner) run(ctx context.Context) error {
 			return cmdutil.UsageError("the environment variable %s is empty: put the pinning service's token in it", o.ServiceTokenEnv)
 		}
 	}
-	dest, err := pin.OpenDestinations(ctx, pin.DestinationOptions{IPFSAPI: o.IPFSAPI, CAR: o.CAR,
+	auth, err := cmdutil.KuboAuth(f.Getenv, o.IPFSAPIAuthEnv)
+	if err != nil {
+		return err
+	}
+	dest, err := pin.OpenDestinations(ctx, pin.DestinationOptions{IPFSAPI: o.IPFSAPI, IPFSAuth: auth, CAR: o.CAR,
 		PinningService: o.PinningService, PinningServiceToken: token, Getenv: f.Getenv})
 	if err != nil {
 		return cmdutil.PinError(err)
@@ -519,7 +528,11 @@ func (r *runner) verify(ctx context.Context, ch verify.Chain) error {
 	if err != nil {
 		return err
 	}
-	content, err := verify.OpenContent(ctx, verify.ContentOptions{CAR: o.CAR, IPFSAPI: o.IPFSAPI, Getenv: f.Getenv})
+	auth, err := cmdutil.KuboAuth(f.Getenv, o.IPFSAPIAuthEnv)
+	if err != nil {
+		return err
+	}
+	content, err := verify.OpenContent(ctx, verify.ContentOptions{CAR: o.CAR, IPFSAPI: o.IPFSAPI, IPFSAuth: auth, Getenv: f.Getenv})
 	if err != nil {
 		return err
 	}
