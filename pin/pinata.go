@@ -210,7 +210,13 @@ func (p *Pinata) list(ctx context.Context, query string) ([]pinataFile, error) {
 // pendingUpload returns the file Pinata is still importing for c's CAR,
 // or nil.
 func (p *Pinata) pendingUpload(ctx context.Context, c cid.Cid) (*pinataFile, error) {
-	files, err := p.list(ctx, "name="+url.QueryEscape(carName(c))+"&cidPending=true")
+	return p.named(ctx, c, "&cidPending=true")
+}
+
+// named returns the first file Pinata lists under the name of c's CAR
+// (the list query narrowed by extra), or nil.
+func (p *Pinata) named(ctx context.Context, c cid.Cid, extra string) (*pinataFile, error) {
+	files, err := p.list(ctx, "name="+url.QueryEscape(carName(c))+extra)
 	if err != nil {
 		return nil, err
 	}
@@ -232,19 +238,10 @@ func pending(f pinataFile) bool { return f.CID == "" || f.CID == "pending" }
 // documentation does not say whether a list by name includes the files
 // whose CID is still pending.
 func (p *Pinata) accepted(ctx context.Context, c cid.Cid) (*pinataFile, error) {
-	name := "name=" + url.QueryEscape(carName(c))
-	for _, q := range []string{name, name + "&cidPending=true"} {
-		files, err := p.list(ctx, q)
-		if err != nil {
-			return nil, err
-		}
-		for _, f := range files {
-			if f.Name == carName(c) {
-				return &f, nil
-			}
-		}
+	if f, err := p.named(ctx, c, ""); f != nil || err != nil {
+		return f, err
 	}
-	return nil, nil
+	return p.pendingUpload(ctx, c)
 }
 
 // Find implements CARService: the public files with this CID; else an
