@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -141,21 +140,7 @@ func TestKuboSmallCallsTimeOut(t *testing.T) {
 // handshake timeout (here made small) ends the call, even with a long
 // per-request timeout.
 func TestKuboTLSHandshakeTimesOut(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		for {
-			conn, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			defer conn.Close() // held open, silent
-		}
-	}()
-	k, err := NewKuboAuth("https://"+ln.Addr().String(), KuboAuth{Header: "Bearer " + remoteToken, Env: "REMOTE_KUBO_AUTH"})
+	k, err := NewKuboAuth("https://"+testenv.SilentListener(t), KuboAuth{Header: "Bearer " + remoteToken, Env: "REMOTE_KUBO_AUTH"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,11 +2,11 @@ package verify
 
 import (
 	"context"
-	"net"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/genmint/genmint/internal/testenv"
 	"github.com/genmint/genmint/pin"
 )
 
@@ -15,21 +15,7 @@ import (
 // against a fresh pin transport, then shortened here), so Check fails
 // naming the handshake instead of hanging until the context ends.
 func TestKuboTLSHandshakeBounded(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		for {
-			conn, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			defer conn.Close() // held open, silent
-		}
-	}()
-	k, err := NewKuboAuth("https://"+ln.Addr().String(), pin.KuboAuth{Header: "Bearer verify-handshake", Env: "KUBO_AUTH"})
+	k, err := NewKuboAuth("https://"+testenv.SilentListener(t), pin.KuboAuth{Header: "Bearer verify-handshake", Env: "KUBO_AUTH"})
 	if err != nil {
 		t.Fatal(err)
 	}
