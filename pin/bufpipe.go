@@ -26,17 +26,14 @@ type bufPipe struct {
 	r            []byte      // the rest of the piece being read (reader's)
 	rpiece       []byte      // that piece, to give back (reader's)
 	closed       bool        // Close was called (writer's)
-	// queued, when set, hears each piece as the writer hands it over
-	// (on the writer's goroutine).
-	queued func(n int)
 
 	once sync.Once
 	done chan struct{} // closed by CloseWithError
 	err  error         // set before done closes
 }
 
-func newBufPipe(pieces, size int, queued func(n int)) *bufPipe {
-	return &bufPipe{size: size, pieces: pieces, queued: queued,
+func newBufPipe(pieces, size int) *bufPipe {
+	return &bufPipe{size: size, pieces: pieces,
 		free: make(chan []byte, pieces), full: make(chan []byte, pieces), done: make(chan struct{})}
 }
 
@@ -78,9 +75,6 @@ func (p *bufPipe) send() error {
 	case p.full <- p.w:
 	case <-p.done:
 		return p.err
-	}
-	if p.queued != nil {
-		p.queued(len(p.w))
 	}
 	p.w = nil
 	return nil

@@ -89,7 +89,7 @@ func (r *RemoteKubo) startImport(ctx context.Context, names []string, total int6
 	}}
 	entries := make([]files.DirEntry, len(names))
 	for i, name := range names {
-		p := newBufPipe(importPieces, importPiece, nil)
+		p := newBufPipe(importPieces, importPiece)
 		d.pipes = append(d.pipes, p)
 		entries[i] = files.FileEntry(name, files.NewReaderFile(takenReader{p, d.watch}))
 	}
