@@ -7,6 +7,8 @@ import (
 	"os"
 	"strings"
 
+	"github.com/spf13/pflag"
+
 	"github.com/genmint/genmint/internal/usage"
 	"github.com/genmint/genmint/pin"
 	"github.com/genmint/genmint/templates"
@@ -42,6 +44,21 @@ func PinError(err error) error {
 		return AsUsage(err)
 	}
 	return err
+}
+
+// RegisterKuboAuth registers --ipfs-api-auth-env NAME into env; also ends
+// the flag's help (", for pin and verify").
+func RegisterKuboAuth(fs *pflag.FlagSet, env *string, also string) {
+	fs.StringVar(env, "ipfs-api-auth-env", "", "the environment variable `NAME` holding the whole Authorization header value for --ipfs-api ('Bearer …' or 'Basic …')"+also)
+}
+
+// CheckKuboAuth refuses --ipfs-api-auth-env without the --ipfs-api it is
+// the header for.
+func CheckKuboAuth(api, env string) error {
+	if env != "" && api == "" {
+		return UsageError("--ipfs-api-auth-env names the header for the node given by --ipfs-api URL: add --ipfs-api")
+	}
+	return nil
 }
 
 // KuboAuth reads the Authorization header for --ipfs-api from the

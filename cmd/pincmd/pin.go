@@ -107,8 +107,8 @@ Re-running pins nothing new and changes no CID.`,
 					return cmdutil.UsageError("--pinata-api %s: want the v3 API's URL, https://host[/v3]", redact.URL(opts.PinataAPI))
 				}
 			}
-			if opts.IPFSAPIAuthEnv != "" && opts.IPFSAPI == "" {
-				return cmdutil.UsageError("--ipfs-api-auth-env names the header for the node given by --ipfs-api URL: add --ipfs-api")
+			if err := cmdutil.CheckKuboAuth(opts.IPFSAPI, opts.IPFSAPIAuthEnv); err != nil {
+				return err
 			}
 			if opts.PinningService != "" && opts.ServiceTokenEnv == "" {
 				return cmdutil.UsageError("--pinning-service needs --pinning-service-token-env NAME: the environment variable holding its access token")
@@ -121,7 +121,7 @@ Re-running pins nothing new and changes no CID.`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&opts.IPFSAPI, "ipfs-api", "", "Kubo RPC `address` (multiaddr or URL)")
-	fl.StringVar(&opts.IPFSAPIAuthEnv, "ipfs-api-auth-env", "", "the environment variable `NAME` holding the whole Authorization header value for --ipfs-api ('Bearer …' or 'Basic …')")
+	cmdutil.RegisterKuboAuth(fl, &opts.IPFSAPIAuthEnv, "")
 	fl.StringVar(&opts.CAR, "car", "", "write every block to this CAR `file` (no node needed)")
 	fl.StringVar(&opts.Upload, "upload", "", "upload each root's CAR to `s3://BUCKET[/PREFIX]` (S3 with CAR import, e.g. Filebase; credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY [AWS_SESSION_TOKEN] or AWS_PROFILE) or to pinata (JWT from PINATA_JWT)")
 	fl.StringVar(&opts.S3Endpoint, "s3-endpoint", "", "the S3-compatible service's `URL` for --upload s3:// (default "+pin.DefaultS3Endpoint+")")

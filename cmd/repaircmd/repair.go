@@ -81,8 +81,8 @@ transactions that minted them are adopted, and their items become minted, so
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.JSON, opts.Dir, opts.Now, opts.Getenv = f.JSON, f.Dir, f.Now, f.Getenv
-			if opts.IPFSAPIAuthEnv != "" && opts.IPFSAPI == "" {
-				return cmdutil.UsageError("--ipfs-api-auth-env names the header for the node given by --ipfs-api URL: add --ipfs-api")
+			if err := cmdutil.CheckKuboAuth(opts.IPFSAPI, opts.IPFSAPIAuthEnv); err != nil {
+				return err
 			}
 			if runF != nil {
 				return runF(opts)
@@ -93,7 +93,7 @@ transactions that minted them are adopted, and their items become minted, so
 	fl := cmd.Flags()
 	fl.BoolVar(&opts.Force, "force", false, "rebuild even though the database opens fine (it is moved aside first, its journals carried over)")
 	fl.StringVar(&opts.IPFSAPI, "ipfs-api", "", "a Kubo RPC `address` to ask whether the recomputed roots are pinned there")
-	fl.StringVar(&opts.IPFSAPIAuthEnv, "ipfs-api-auth-env", "", "the environment variable `NAME` holding the whole Authorization header value for --ipfs-api ('Bearer …' or 'Basic …')")
+	cmdutil.RegisterKuboAuth(fl, &opts.IPFSAPIAuthEnv, "")
 	fl.StringVar(&opts.RPC, "rpc", "", "rebuild the mint records from deployments/<network>.json and the node at this JSON-RPC `URL`")
 	fl.StringVar(&opts.CAR, "car", "", "a CAR `file` 'genmint pin --car' wrote, to check the recomputed roots against (read only)")
 	return cmd

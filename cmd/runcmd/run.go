@@ -135,7 +135,7 @@ interrupted (everything finished is kept: re-run to resume).`,
 	fl.BoolVar(&opts.KeepStarred, "keep-starred", false, "keep the starred items not decided yet")
 	fl.StringVar(&keep, "keep", "", "keep these `IDS`, e.g. 1-20,25")
 	fl.StringVar(&opts.IPFSAPI, "ipfs-api", "", "pin to this Kubo RPC `address` (multiaddr or URL)")
-	fl.StringVar(&opts.IPFSAPIAuthEnv, "ipfs-api-auth-env", "", "the environment variable `NAME` holding the whole Authorization header value for --ipfs-api ('Bearer …' or 'Basic …'), for pin and verify")
+	cmdutil.RegisterKuboAuth(fl, &opts.IPFSAPIAuthEnv, ", for pin and verify")
 	fl.StringVar(&opts.CAR, "car", "", "write every block to this CAR `file` (no node needed)")
 	fl.StringVar(&opts.PinningService, "pinning-service", "", "also pin the roots on this Pinning Service API `URL`")
 	fl.StringVar(&opts.ServiceTokenEnv, "pinning-service-token-env", "", "the environment variable `NAME` holding the pinning service's token")
@@ -159,6 +159,7 @@ func (o *RunOptions) check() error {
 			policies++
 		}
 	}
+	authErr := cmdutil.CheckKuboAuth(o.IPFSAPI, o.IPFSAPIAuthEnv)
 	switch {
 	case policies > 1:
 		return cmdutil.UsageError("give one decision policy: --keep-all, --keep-starred or --keep IDS")
@@ -168,8 +169,8 @@ func (o *RunOptions) check() error {
 		return cmdutil.UsageError("--pinning-service needs --pinning-service-token-env NAME: the environment variable holding its access token")
 	case o.CAR != "" && o.IPFSAPI != "":
 		return cmdutil.UsageError("pin to one place: give --ipfs-api or --car, not both")
-	case o.IPFSAPIAuthEnv != "" && o.IPFSAPI == "":
-		return cmdutil.UsageError("--ipfs-api-auth-env names the header for the node given by --ipfs-api URL: add --ipfs-api")
+	case authErr != nil:
+		return authErr
 	case wallet.LooksLikePrivateKey(o.Account):
 		return cmdutil.UsageError("--account takes a keystore account (a name, an address or a key file); that looks like a private key: never put one on the command line")
 	}

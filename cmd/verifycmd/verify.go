@@ -135,13 +135,14 @@ source could not be used (nothing was decided), 2 bad flags.`,
 					sources++
 				}
 			}
+			authErr := cmdutil.CheckKuboAuth(opts.IPFSAPI, opts.IPFSAPIAuthEnv)
 			switch {
 			case opts.Local && (opts.RPC != "" || opts.Contract != "" || sources > 0 || opts.RequireAIGC):
 				return cmdutil.UsageError("--local reads no chain and no network: drop --rpc, --contract, --ipfs-api, --gateway, --car and --erc7007")
 			case sources > 1:
 				return cmdutil.UsageError("read IPFS from one source: give one of --ipfs-api, --gateway and --car")
-			case opts.IPFSAPIAuthEnv != "" && opts.IPFSAPI == "":
-				return cmdutil.UsageError("--ipfs-api-auth-env names the header for the node given by --ipfs-api URL: add --ipfs-api")
+			case authErr != nil:
+				return authErr
 			case opts.Concurrency < 0 || opts.Timeout < 0:
 				return cmdutil.UsageError("--concurrency and --timeout must not be negative")
 			}
@@ -156,7 +157,7 @@ source could not be used (nothing was decided), 2 bad flags.`,
 	fl.StringVar(&opts.RPC, "rpc", "", "the chain's JSON-RPC `URL` (alias --rpc-url)")
 	fl.StringVar(&opts.Contract, "contract", "", "the collection contract's `address`")
 	fl.StringVar(&opts.IPFSAPI, "ipfs-api", "", "read IPFS through this Kubo RPC `address` (multiaddr or URL)")
-	fl.StringVar(&opts.IPFSAPIAuthEnv, "ipfs-api-auth-env", "", "the environment variable `NAME` holding the whole Authorization header value for --ipfs-api ('Bearer …' or 'Basic …')")
+	cmdutil.RegisterKuboAuth(fl, &opts.IPFSAPIAuthEnv, "")
 	fl.StringVar(&opts.Gateway, "gateway", "", "read IPFS through this HTTP gateway `URL` (path style, e.g. https://ipfs.io)")
 	fl.StringVar(&opts.CAR, "car", "", "read IPFS from this CAR `file` (as 'genmint pin --car' wrote it)")
 	fl.StringVar(&only, "only", "", "only these token `IDS`, e.g. 3,7-9")
