@@ -1,22 +1,25 @@
 package pin
 
 import (
+	"errors"
 	"io"
 	"sync"
 )
 
 // bufPipe is an in-memory pipe with room for a few pieces: Write copies
 // into the piece being filled and returns at once while a piece is free;
-// Read hands the filled pieces to the reader in order. A dag/import body
-// goes through one: genmint reads, hashes and encodes the next blocks while
-// the HTTP transport still sends the last ones. (Through an io.Pipe each
-// side waited for the other: Write returns only once the reader has taken
-// every byte, so the transport sat idle while genmint worked, and genmint
-// while the transport wrote; measured, each waited about half the time.)
+// Read or WriteTo hands the filled pieces to the reader in order. A
+// dag/import body goes through one: genmint reads, hashes and encodes the
+// next blocks while the HTTP transport still sends the last ones. (Through
+// an io.Pipe each side waited for the other: Write returns only once the
+// reader has taken every byte, so the transport sat idle while genmint
+// worked, and genmint while the transport wrote; measured, each waited
+// about half the time.)
 //
-// One goroutine writes (Write, Close) and one reads; CloseWithError may be
-// called from anywhere, any number of times: the first error wins, and both
-// sides then get it. At most pieces×size bytes are held.
+// One goroutine writes (Write, Close) and one reads (Read, WriteTo);
+// CloseWithError may be called from anywhere, any number of times: the
+// first error wins, and both sides then get it. At most pieces×size bytes
+// are held.
 type bufPipe struct {
 	size, pieces int
 	made         int         // pieces allocated so far (writer's)
@@ -106,27 +109,68 @@ func (p *bufPipe) CloseWithError(err error) {
 // Read reads what the writer handed over, io.EOF after Close, or the error
 // CloseWithError gave.
 func (p *bufPipe) Read(b []byte) (int, error) {
-	if len(p.r) == 0 {
-		if p.rpiece != nil {
-			p.free <- p.rpiece[:0] // never blocks: free holds every piece
-			p.rpiece = nil
-		}
-		select {
-		case <-p.done:
-			return 0, p.err
-		default:
-		}
-		select {
-		case piece, ok := <-p.full:
-			if !ok {
-				return 0, io.EOF
-			}
-			p.r, p.rpiece = piece, piece
-		case <-p.done:
-			return 0, p.err
-		}
+	if err := p.next(); err != nil {
+		return 0, err
 	}
 	n := copy(b, p.r)
 	p.r = p.r[n:]
 	return n, nil
+}
+
+// next makes p.r the rest of a filled piece, waiting for one when the
+// last is used up.
+func (p *bufPipe) next() error {
+	if len(p.r) > 0 {
+		return nil
+	}
+	if p.rpiece != nil {
+		p.free <- p.rpiece[:0] // never blocks: free holds every piece
+		p.rpiece = nil
+	}
+	select {
+	case <-p.done:
+		return p.err
+	default:
+	}
+	select {
+	case piece, ok := <-p.full:
+		if !ok {
+			return io.EOF
+		}
+		p.r, p.rpiece = piece, piece
+		return nil
+	case <-p.done:
+		return p.err
+	}
+}
+
+// writeToMax is the most WriteTo hands w at once.
+const writeToMax = 256 << 10
+
+// WriteTo writes what is left to w as the pieces fill, each straight from
+// the piece (Read would copy it into the reader's buffer first), in writes
+// of at most writeToMax bytes, calling took after each; it returns at
+// io.EOF. (The HTTP transport copies a request body through WriteTo when
+// it has one: a 1 MiB piece then leaves in a few large writes instead of
+// 32 KiB at a time, each a system call.)
+func (p *bufPipe) WriteTo(w io.Writer, took func()) (int64, error) {
+	var total int64
+	for {
+		if err := p.next(); err != nil {
+			if errors.Is(err, io.EOF) {
+				return total, nil
+			}
+			return total, err
+		}
+		b := p.r[:min(len(p.r), writeToMax)]
+		n, err := w.Write(b)
+		p.r = p.r[n:]
+		total += int64(n)
+		if n > 0 && took != nil {
+			took()
+		}
+		if err != nil {
+			return total, err
+		}
+	}
 }

@@ -4,7 +4,11 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"mime"
+	"mime/multipart"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/genmint/genmint/pin/unixfs/unixfstest"
 )
@@ -72,5 +76,137 @@ func TestBufPipeCloseWithError(t *testing.T) {
 	}
 	if _, err := p.Write([]byte("x")); !errors.Is(err, stop) {
 		t.Fatalf("write after: %v, want %v", err, stop)
+	}
+}
+
+// WriteTo hands w the pieces as they fill, in order, none larger than
+// writeToMax, and tells took after each; after a Read has taken part of a
+// piece (the HTTP transport's one-byte probe), it goes on from there.
+func TestBufPipeWriteTo(t *testing.T) {
+	data := unixfstest.RandBytes(8, 3*writeToMax+12_345)
+	p := newBufPipe(3, writeToMax+1000) // pieces larger than one write
+	go func() {
+		for rest := data; len(rest) > 0; {
+			k := min(len(rest), 70_001)
+			if _, err := p.Write(rest[:k]); err != nil {
+				return
+			}
+			rest = rest[k:]
+		}
+		p.Close()
+	}()
+	first := make([]byte, 1)
+	if n, err := p.Read(first); n != 1 || err != nil {
+		t.Fatalf("probe read: %d, %v", n, err)
+	}
+	var w sizesWriter
+	took := 0
+	n, err := p.WriteTo(&w, func() { took++ })
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := append(first, w.buf.Bytes()...)
+	if n != int64(len(data)-1) || !bytes.Equal(got, data) {
+		t.Fatalf("WriteTo returned %d and delivered %d bytes (equal: %v), want %d", n, len(got), bytes.Equal(got, data), len(data))
+	}
+	for _, size := range w.sizes {
+		if size > writeToMax {
+			t.Fatalf("a write of %d bytes, more than %d", size, writeToMax)
+		}
+	}
+	if took != len(w.sizes) {
+		t.Fatalf("took called %d times for %d writes", took, len(w.sizes))
+	}
+}
+
+// A writer that fails ends WriteTo with its error; a pipe closed with an
+// error ends it with that one.
+func TestBufPipeWriteToErrors(t *testing.T) {
+	p := newBufPipe(2, 10)
+	if _, err := p.Write([]byte("0123456789abc")); err != nil {
+		t.Fatal(err)
+	}
+	broken := errors.New("connection reset")
+	if _, err := p.WriteTo(failingWriter{broken}, nil); !errors.Is(err, broken) {
+		t.Fatalf("WriteTo into a failing writer: %v, want %v", err, broken)
+	}
+	stop := errors.New("stopped")
+	p.CloseWithError(stop)
+	if _, err := p.WriteTo(io.Discard, nil); !errors.Is(err, stop) {
+		t.Fatalf("WriteTo after CloseWithError: %v, want %v", err, stop)
+	}
+}
+
+type sizesWriter struct {
+	buf   bytes.Buffer
+	sizes []int
+}
+
+func (w *sizesWriter) Write(p []byte) (int, error) {
+	w.sizes = append(w.sizes, len(p))
+	return w.buf.Write(p)
+}
+
+type failingWriter struct{ err error }
+
+func (w failingWriter) Write([]byte) (int, error) { return 0, w.err }
+
+// The dag/import body is the multipart/form-data `ipfs dag import` sends
+// (one application/octet-stream file part per section, in order), whether
+// the transport reads it or has it write itself (after a one-byte probe,
+// as net/http does), and the stall watch hears the section bytes taken.
+func TestImportBodyFraming(t *testing.T) {
+	for _, mode := range []string{"Read", "WriteTo"} {
+		t.Run(mode, func(t *testing.T) {
+			sections := [][]byte{unixfstest.RandBytes(9, 300_000), []byte("roots")}
+			pipes := []*bufPipe{newBufPipe(2, 64<<10), newBufPipe(2, 64<<10)}
+			watch := &stallWatch{clk: realClock{}, stall: time.Hour, onStall: func() {}}
+			body := newImportBody([]string{"blocks.car", "roots.car"}, pipes, watch)
+			go func() {
+				for i, p := range pipes {
+					p.Write(sections[i])
+					p.Close()
+				}
+			}()
+			var wire bytes.Buffer
+			probe := make([]byte, 1)
+			if n, err := body.Read(probe); n != 1 || err != nil {
+				t.Fatalf("probe: %d, %v", n, err)
+			}
+			wire.Write(probe)
+			var err error
+			if mode == "Read" {
+				_, err = io.CopyBuffer(&wire, struct{ io.Reader }{body}, make([]byte, 777))
+			} else {
+				_, err = body.WriteTo(&wire)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, params, err := mime.ParseMediaType(body.contentType)
+			if err != nil || !strings.HasPrefix(body.contentType, "multipart/form-data;") {
+				t.Fatalf("content type %q: %v", body.contentType, err)
+			}
+			mr := multipart.NewReader(&wire, params["boundary"])
+			for i, name := range []string{"blocks.car", "roots.car"} {
+				part, err := mr.NextPart()
+				if err != nil {
+					t.Fatalf("part %d: %v", i, err)
+				}
+				if part.FormName() != "file" || part.FileName() != name || part.Header.Get("Content-Type") != "application/octet-stream" {
+					t.Fatalf("part %d: form name %q, file name %q, type %q", i, part.FormName(), part.FileName(), part.Header.Get("Content-Type"))
+				}
+				got, err := io.ReadAll(part)
+				if err != nil || !bytes.Equal(got, sections[i]) {
+					t.Fatalf("part %d: %d bytes (equal: %v), %v", i, len(got), bytes.Equal(got, sections[i]), err)
+				}
+			}
+			if _, err := mr.NextPart(); !errors.Is(err, io.EOF) {
+				t.Fatalf("after the last part: %v", err)
+			}
+			if watch.last.IsZero() {
+				t.Fatal("the stall watch heard no bytes taken")
+			}
+		})
 	}
 }

@@ -169,9 +169,6 @@ func NewKuboAuth(addr string, auth KuboAuth) (*Kubo, error) {
 		return nil, err
 	}
 	base := NewKuboHTTPTransport()
-	// A CAR import sends the collection through one request: write it in
-	// large pieces, not 4 KiB (the default) or 32 KiB ones.
-	base.WriteBufferSize = 256 << 10
 	// Requests go to u, path included; everything shown or stored names
 	// the node by its label, which keeps only scheme and host.
 	label := redact.URL(u)

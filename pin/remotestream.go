@@ -1,17 +1,20 @@
 package pin
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"mime/multipart"
+	"net/textproto"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/dustin/go-humanize"
-	files "github.com/ipfs/boxo/files"
 	blocks "github.com/ipfs/go-block-format"
 	"github.com/ipfs/go-cid"
 	carv2 "github.com/ipld/go-car/v2"
@@ -87,13 +90,10 @@ func (r *RemoteKubo) startImport(ctx context.Context, names []string, total int6
 	d.watch = &stallWatch{clk: r.clock(), stall: stall, onStall: func() {
 		cancel(fmt.Errorf("the connection took no bytes for %s: check the network and the node, then re-run", stall))
 	}}
-	entries := make([]files.DirEntry, len(names))
-	for i, name := range names {
-		p := newBufPipe(importPieces, importPiece)
-		d.pipes = append(d.pipes, p)
-		entries[i] = files.FileEntry(name, files.NewReaderFile(takenReader{p, d.watch}))
+	for range names {
+		d.pipes = append(d.pipes, newBufPipe(importPieces, importPiece))
 	}
-	body := files.NewMultiFileReader(files.NewSliceDirectory(entries), true, false)
+	body := newImportBody(names, d.pipes, d.watch)
 	// A request ended early (a stall, the answer limit, the run's end)
 	// closes the pipes: the HTTP transport may be waiting to read a section
 	// the writer will never write, and it ends the request only once that
@@ -117,12 +117,13 @@ func (r *RemoteKubo) startImport(ctx context.Context, names []string, total int6
 	return d
 }
 
-func (d *dagImport) send(body io.Reader) error {
+func (d *dagImport) send(body *importBody) error {
 	k := d.r.k
 	resp, err := k.sh.Request("dag/import").
 		Option("pin-roots", true).
 		Option("stats", true).
 		Option("allow-big-block", false).
+		Header("Content-Type", body.contentType).
 		Body(body).Send(d.ctx)
 	if err != nil {
 		return d.classify(err)
@@ -450,18 +451,93 @@ func (w *stallWatch) stop() {
 	w.armed = false
 }
 
-// takenReader is a section's pipe as the HTTP transport reads it.
-type takenReader struct {
-	r io.Reader
-	w *stallWatch
+// importBody is a dag/import request's body: multipart/form-data, one file
+// part per section (named as given, application/octet-stream, the framing
+// boxo's MultiFileReader gives `ipfs dag import`), each part's bytes
+// taken from its section's pipe as they come. The HTTP transport copies it
+// with WriteTo, straight from the pipe's pieces; Read serves the rest (the
+// transport first reads one byte, to see whether a body is empty). Every
+// byte the transport takes from a section tells the stall watch.
+type importBody struct {
+	contentType string
+	segs        []bodySegment // what is left, in order
+	watch       *stallWatch
 }
 
-func (t takenReader) Read(p []byte) (int, error) {
-	n, err := t.r.Read(p)
-	if n > 0 {
-		t.w.took()
+// bodySegment is either framing (the part headers, the closing boundary)
+// or a section's pipe.
+type bodySegment struct {
+	b    []byte
+	pipe *bufPipe
+}
+
+func newImportBody(names []string, pipes []*bufPipe, watch *stallWatch) *importBody {
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	body := &importBody{contentType: mw.FormDataContentType(), watch: watch}
+	for i, name := range names {
+		h := textproto.MIMEHeader{}
+		h.Set("Content-Disposition", fmt.Sprintf(`form-data; name="file"; filename="%s"`, url.QueryEscape(name)))
+		h.Set("Content-Type", "application/octet-stream")
+		_, _ = mw.CreatePart(h) // writes to buf: no error
+		body.segs = append(body.segs, bodySegment{b: bytes.Clone(buf.Bytes())}, bodySegment{pipe: pipes[i]})
+		buf.Reset()
 	}
-	return n, err
+	_ = mw.Close()
+	body.segs = append(body.segs, bodySegment{b: buf.Bytes()})
+	return body
+}
+
+func (b *importBody) Read(p []byte) (int, error) {
+	for len(b.segs) > 0 {
+		s := &b.segs[0]
+		if s.pipe == nil {
+			if len(s.b) == 0 {
+				b.segs = b.segs[1:]
+				continue
+			}
+			n := copy(p, s.b)
+			s.b = s.b[n:]
+			return n, nil
+		}
+		n, err := s.pipe.Read(p)
+		if n > 0 {
+			b.watch.took()
+		}
+		if errors.Is(err, io.EOF) {
+			b.segs = b.segs[1:]
+			if n == 0 {
+				continue
+			}
+			err = nil
+		}
+		return n, err
+	}
+	return 0, io.EOF
+}
+
+// WriteTo implements io.WriterTo.
+func (b *importBody) WriteTo(w io.Writer) (int64, error) {
+	var total int64
+	for len(b.segs) > 0 {
+		s := &b.segs[0]
+		var n int64
+		var err error
+		if s.pipe == nil {
+			var k int
+			k, err = w.Write(s.b)
+			s.b = s.b[k:]
+			n = int64(k)
+		} else {
+			n, err = s.pipe.WriteTo(w, b.watch.took)
+		}
+		total += n
+		if err != nil {
+			return total, err
+		}
+		b.segs = b.segs[1:]
+	}
+	return total, nil
 }
 
 // clock is the time the import's limits read; tests set a fake one
