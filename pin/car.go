@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"sync"
 
 	blocks "github.com/ipfs/go-block-format"
 	"github.com/ipfs/go-cid"
@@ -33,6 +34,7 @@ type CARFile struct {
 	path  string
 	roots []cid.Cid
 
+	mu       sync.Mutex       // Pinned may be called for several roots at once
 	existing map[cid.Cid]bool // blocks of a complete file already at path with the same roots
 	checked  bool
 
@@ -68,6 +70,8 @@ func (c *CARFile) Destination() string { return "car " + c.path }
 // Pinned implements Pinner: a complete CAR with the same roots is already
 // at the path and holds c. (A file with other roots is replaced on Commit.)
 func (c *CARFile) Pinned(ctx context.Context, k cid.Cid) (bool, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	if !c.checked {
 		c.checked = true
 		c.existing = readCompleteCAR(c.path, c.roots)
@@ -191,7 +195,9 @@ func (c *CARFile) Commit(ctx context.Context) error {
 		_ = d.Sync()
 		d.Close()
 	}
+	c.mu.Lock()
 	c.checked = false
+	c.mu.Unlock()
 	return nil
 }
 

@@ -54,8 +54,9 @@ type Root struct {
 //     returns the root CID the destination computed or holds. It never
 //     decides CIDs: the caller compares the returned CID with Root.CID.
 //   - Pin and Pinned are safe to call concurrently for different roots
-//     (Run pins a run's independent roots side by side), except on a
-//     Committer, which Run drives one root at a time.
+//     (Run pins a run's independent roots side by side), except Pin on a
+//     Committer, which Run drives one root at a time (it asks a
+//     Committer's Pinned for every root at once).
 //   - Pin and Pinned are idempotent: pinning a root that is already pinned
 //     changes nothing and is cheap; a Pin cut short (kill -9, Ctrl-C, a
 //     dropped connection) leaves nothing that a later Pin of the same root

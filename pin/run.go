@@ -250,6 +250,18 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		return nil, err
 	}
 
+	// A destination that takes its roots in order and commits them (a
+	// remote Kubo, a CAR file) is asked which it has already for every
+	// root at once, while the run is recorded: asking only reads.
+	askCtx, stopAsking := context.WithCancel(ctx)
+	defer stopAsking()
+	asked := map[Pinner]*pinnedAnswers{}
+	for _, p := range o.Pinners {
+		if _, ok := p.(Committer); ok {
+			asked[p] = askPinned(askCtx, p, roots)
+		}
+	}
+
 	// Step 4: record before uploading.
 	rec := &Record{Profile: o.Profile, ItemIDs: lay.ids(), Roots: res.Roots, BaseURI: res.BaseURI, ContractURI: res.ContractURI, PlaceholderURI: res.PlaceholderURI, Items: res.Items}
 	runID, err := saveRun(context.WithoutCancel(ctx), o.DB, rec)
@@ -319,7 +331,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		}
 	}
 	for _, p := range pinners {
-		dr, err := pinAll(ctx, o.DB, runID, p, roots, lay, progress, o.Concurrency)
+		dr, err := pinAll(ctx, o.DB, runID, p, roots, lay, progress, o.Concurrency, asked[p])
 		if err != nil {
 			return nil, err
 		}
@@ -375,33 +387,45 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 
 // pinAll pins every root at one destination: several at once (roots are
 // independent and their CIDs known), or one after another into a
-// Committer, which is then committed.
-func pinAll(ctx context.Context, db *state.DB, runID int64, p Pinner, roots []Root, lay *layout, progress func(Event), parallel int) (DestinationResult, error) {
+// Committer, which is then committed; a Committer's answers to "do you
+// have it?" come from asked (nil: asked here), all asked at once.
+func pinAll(ctx context.Context, db *state.DB, runID int64, p Pinner, roots []Root, lay *layout, progress func(Event), parallel int, asked *pinnedAnswers) (DestinationResult, error) {
 	dest := p.Destination()
 	dr := DestinationResult{Destination: dest, Pinned: []string{}, Already: []string{}}
 	committer, buffered := p.(Committer)
-	if buffered || parallel < 1 {
-		parallel = 1
-	}
 	already := make([]bool, len(roots))
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(parallel)
-	for i, r := range roots {
-		g.Go(func() error {
-			var err error
-			already[i], err = pinOne(gctx, db, runID, p, r, lay, progress, !buffered)
-			return err
-		})
-	}
-	if err := g.Wait(); err != nil {
-		if buffered {
-			committer.Abort()
-		}
-		return dr, err
-	}
 	if buffered {
-		if err := committer.Commit(ctx); err != nil {
+		if asked == nil {
+			asked = askPinned(ctx, p, roots)
+		}
+		have, err := asked.wait()
+		for i, r := range roots {
+			if err != nil {
+				break
+			}
+			already[i], err = pinGiven(ctx, db, runID, p, r, have[i], lay, progress, false)
+		}
+		if err == nil {
+			err = committer.Commit(ctx)
+		}
+		if err != nil {
 			committer.Abort()
+			return dr, err
+		}
+	} else {
+		g, gctx := errgroup.WithContext(ctx)
+		g.SetLimit(max(parallel, 1))
+		for i, r := range roots {
+			g.Go(func() error {
+				ok, err := p.Pinned(gctx, r.CID)
+				if err != nil {
+					return err
+				}
+				already[i], err = pinGiven(gctx, db, runID, p, r, ok, lay, progress, true)
+				return err
+			})
+		}
+		if err := g.Wait(); err != nil {
 			return dr, err
 		}
 	}
@@ -420,15 +444,42 @@ func pinAll(ctx context.Context, db *state.DB, runID int64, p Pinner, roots []Ro
 	return dr, nil
 }
 
-// pinOne pins one root unless the destination has it, checking every CID
-// the destination reports against the local ones.
-func pinOne(ctx context.Context, db *state.DB, runID int64, p Pinner, r Root, lay *layout, progress func(Event), record bool) (already bool, err error) {
+// pinnedAnswers are a destination's answers, root by root, to whether it
+// has each already (Pinner.Pinned), asked all at once.
+type pinnedAnswers struct {
+	done chan struct{}
+	have []bool
+	err  error // the first failure
+}
+
+func askPinned(ctx context.Context, p Pinner, roots []Root) *pinnedAnswers {
+	a := &pinnedAnswers{done: make(chan struct{}), have: make([]bool, len(roots))}
+	go func() {
+		defer close(a.done)
+		g, gctx := errgroup.WithContext(ctx)
+		for i, r := range roots {
+			g.Go(func() (err error) {
+				a.have[i], err = p.Pinned(gctx, r.CID)
+				return err
+			})
+		}
+		a.err = g.Wait()
+	}()
+	return a
+}
+
+func (a *pinnedAnswers) wait() ([]bool, error) {
+	<-a.done
+	return a.have, a.err
+}
+
+// pinGiven pins one root unless the destination has it (have, its answer
+// to Pinned), checking every CID the destination reports against the
+// local ones; record saves the pin at once (a Committer's is saved once
+// committed).
+func pinGiven(ctx context.Context, db *state.DB, runID int64, p Pinner, r Root, have bool, lay *layout, progress func(Event), record bool) (already bool, err error) {
 	dest := p.Destination()
-	ok, err := p.Pinned(ctx, r.CID)
-	if err != nil {
-		return false, err
-	}
-	if ok {
+	if have {
 		progress(Event{Kind: EventAlreadyThere, Root: r.Name, Destination: dest, CID: r.CID.String()})
 		return true, savePinned(context.WithoutCancel(ctx), db, runID, dest, r.Name, r.CID.String())
 	}
@@ -578,17 +629,30 @@ func openStreams(ctx context.Context, led *ledger, pinners []Pinner, fileBytes f
 				return nil, err
 			}
 		}
+		// Each root's candidates in turn, the roots at once: the node
+		// answers each in a round trip, and the run waits for all.
+		names := []string{RootImages, RootOriginals, RootProvenance, RootMetadata, RootContract, RootPlaceholderImage, RootPlaceholder}
+		found := make([]bool, len(names))
+		g, gctx := errgroup.WithContext(ctx)
+		for i, name := range names {
+			g.Go(func() error {
+				for _, k := range recordedCandidates(known[name], recorded[name]) {
+					ok, err := p.Pinned(gctx, k)
+					if err != nil || ok {
+						found[i] = ok
+						return err
+					}
+				}
+				return nil
+			})
+		}
+		if err := g.Wait(); err != nil {
+			return nil, err
+		}
 		have := map[string]bool{}
-		for _, name := range []string{RootImages, RootOriginals, RootProvenance, RootMetadata, RootContract, RootPlaceholderImage, RootPlaceholder} {
-			for _, k := range recordedCandidates(known[name], recorded[name]) {
-				ok, err := p.Pinned(ctx, k)
-				if err != nil {
-					return nil, err
-				}
-				if ok {
-					have[name] = true
-					break
-				}
+		for i, name := range names {
+			if found[i] {
+				have[name] = true
 			}
 		}
 		var estimate int64
@@ -607,17 +671,21 @@ func openStreams(ctx context.Context, led *ledger, pinners []Pinner, fileBytes f
 // newest run recorded, by root name.
 func recordedRoots(ctx context.Context, db *state.DB) (map[string][]cid.Cid, error) {
 	known := map[string][]cid.Cid{}
-	for _, read := range []func(context.Context, *state.DB) (*Record, error){Latest, newestRun} {
-		rec, err := read(ctx, db)
+	for _, run := range []func(context.Context, *state.DB) (int64, error){latestRunID, newestRunID} {
+		id, err := run(ctx, db)
 		if errors.Is(err, ErrNoPinRun) {
 			continue
 		}
 		if err != nil {
 			return nil, err
 		}
-		for name, c := range map[string]string{RootImages: rec.Roots.Images, RootOriginals: rec.Roots.Originals,
-			RootProvenance: rec.Roots.Provenance, RootMetadata: rec.Roots.Metadata, RootContract: rec.Roots.Contract,
-			RootPlaceholderImage: rec.Roots.PlaceholderImage, RootPlaceholder: rec.Roots.Placeholder} {
+		roots, err := runRoots(ctx, db, id)
+		if err != nil {
+			return nil, err
+		}
+		for name, c := range map[string]string{RootImages: roots.Images, RootOriginals: roots.Originals,
+			RootProvenance: roots.Provenance, RootMetadata: roots.Metadata, RootContract: roots.Contract,
+			RootPlaceholderImage: roots.PlaceholderImage, RootPlaceholder: roots.Placeholder} {
 			k, err := cid.Decode(c)
 			if err != nil || slices.ContainsFunc(known[name], k.Equals) {
 				continue // none recorded, or the same

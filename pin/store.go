@@ -139,13 +139,9 @@ func Latest(ctx context.Context, db *state.DB) (*Record, error) {
 	if err := Migrate(ctx, db); err != nil {
 		return nil, err
 	}
-	var id int64
-	err := db.SQL().QueryRowContext(ctx, `SELECT id FROM pin_runs WHERE completed_at <> '' ORDER BY completed_at DESC, id DESC LIMIT 1`).Scan(&id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, ErrNoPinRun
-	}
+	id, err := latestRunID(ctx, db)
 	if err != nil {
-		return nil, fmt.Errorf("read pin runs: %w", err)
+		return nil, err
 	}
 	return readRun(ctx, db.SQL(), id)
 }
@@ -153,15 +149,46 @@ func Latest(ctx context.Context, db *state.DB) (*Record, error) {
 // newestRun reads the most recently recorded run, complete or not (a run
 // records its CIDs before any upload), or returns ErrNoPinRun.
 func newestRun(ctx context.Context, db *state.DB) (*Record, error) {
-	var id int64
-	err := db.SQL().QueryRowContext(ctx, `SELECT id FROM pin_runs ORDER BY id DESC LIMIT 1`).Scan(&id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, ErrNoPinRun
-	}
+	id, err := newestRunID(ctx, db)
 	if err != nil {
-		return nil, fmt.Errorf("read pin runs: %w", err)
+		return nil, err
 	}
 	return readRun(ctx, db.SQL(), id)
+}
+
+// latestRunID is the id of the last completed run, or ErrNoPinRun.
+func latestRunID(ctx context.Context, db *state.DB) (int64, error) {
+	return runID(ctx, db, `SELECT id FROM pin_runs WHERE completed_at <> '' ORDER BY completed_at DESC, id DESC LIMIT 1`)
+}
+
+// newestRunID is the id of the run recorded last, or ErrNoPinRun.
+func newestRunID(ctx context.Context, db *state.DB) (int64, error) {
+	return runID(ctx, db, `SELECT id FROM pin_runs ORDER BY id DESC LIMIT 1`)
+}
+
+func runID(ctx context.Context, db *state.DB, query string) (int64, error) {
+	var id int64
+	err := db.SQL().QueryRowContext(ctx, query).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, ErrNoPinRun
+	}
+	if err != nil {
+		return 0, fmt.Errorf("read pin runs: %w", err)
+	}
+	return id, nil
+}
+
+// runRoots reads the root CIDs of run id, not its items.
+func runRoots(ctx context.Context, db *state.DB, id int64) (Roots, error) {
+	var r Roots
+	err := db.SQL().QueryRowContext(ctx, `SELECT images_cid, originals_cid, provenance_cid, metadata_cid, contract_cid,
+			placeholder_image_cid, placeholder_cid
+		FROM pin_runs WHERE id = ?`, id).Scan(&r.Images, &r.Originals, &r.Provenance, &r.Metadata, &r.Contract,
+		&r.PlaceholderImage, &r.Placeholder)
+	if err != nil {
+		return r, fmt.Errorf("read pin run %d: %w", id, err)
+	}
+	return r, nil
 }
 
 // ReadRun reads one run by id.
