@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/genmint/genmint/pin/unixfs"
@@ -261,6 +262,29 @@ func readRun(ctx context.Context, q querier, id int64) (*Record, error) {
 	return r, prow.Err()
 }
 
+// itemRowsPerInsert is how many pin_items rows one INSERT writes (12
+// parameters each, well under SQLite's limit of 32,766).
+const itemRowsPerInsert = 100
+
+// insertItemsSQL writes n rows of pin_items, or updates those the run has.
+func insertItemsSQL(n int) string {
+	var b strings.Builder
+	b.WriteString(`INSERT INTO pin_items(run_id, item_id, image_name, image_cid, original_name,
+			original_cid, provenance_name, provenance_cid, metadata_cid, token_uri, animation_name, animation_cid) VALUES `)
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+	}
+	b.WriteString(` ON CONFLICT(run_id, item_id) DO UPDATE SET image_name = excluded.image_name, image_cid = excluded.image_cid,
+			original_name = excluded.original_name, original_cid = excluded.original_cid,
+			provenance_name = excluded.provenance_name, provenance_cid = excluded.provenance_cid,
+			metadata_cid = excluded.metadata_cid, token_uri = excluded.token_uri,
+			animation_name = excluded.animation_name, animation_cid = excluded.animation_cid`)
+	return b.String()
+}
+
 // saveRun records a run's CIDs before anything is uploaded, in one
 // transaction, and returns its id. The same roots under the same profile
 // are the same run: a re-run finds it instead of adding another.
@@ -289,22 +313,17 @@ func saveRun(ctx context.Context, db *state.DB, r *Record) (int64, error) {
 		} else if err != nil {
 			return fmt.Errorf("record pin run: %w", err)
 		}
-		stmt, err := tx.PrepareContext(ctx, `INSERT INTO pin_items(run_id, item_id, image_name, image_cid, original_name,
-				original_cid, provenance_name, provenance_cid, metadata_cid, token_uri, animation_name, animation_cid)
-			VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT(run_id, item_id) DO UPDATE SET image_name = excluded.image_name, image_cid = excluded.image_cid,
-				original_name = excluded.original_name, original_cid = excluded.original_cid,
-				provenance_name = excluded.provenance_name, provenance_cid = excluded.provenance_cid,
-				metadata_cid = excluded.metadata_cid, token_uri = excluded.token_uri,
-				animation_name = excluded.animation_name, animation_cid = excluded.animation_cid`)
-		if err != nil {
-			return err
-		}
-		defer stmt.Close()
-		for _, it := range r.Items {
-			if _, err := stmt.ExecContext(ctx, id, it.ID, it.ImageName, it.ImageCID, it.OriginalName, it.OriginalCID,
-				it.ProvenanceName, it.ProvenanceCID, it.MetadataCID, it.TokenURI, it.AnimationName, it.AnimationCID); err != nil {
-				return fmt.Errorf("record CIDs of item %d: %w", it.ID, err)
+		// Many rows per statement: one statement per item was most of
+		// the time between a run's last block and its upload.
+		for start := 0; start < len(r.Items); start += itemRowsPerInsert {
+			batch := r.Items[start:min(start+itemRowsPerInsert, len(r.Items))]
+			args := make([]any, 0, 12*len(batch))
+			for _, it := range batch {
+				args = append(args, id, it.ID, it.ImageName, it.ImageCID, it.OriginalName, it.OriginalCID,
+					it.ProvenanceName, it.ProvenanceCID, it.MetadataCID, it.TokenURI, it.AnimationName, it.AnimationCID)
+			}
+			if _, err := tx.ExecContext(ctx, insertItemsSQL(len(batch)), args...); err != nil {
+				return fmt.Errorf("record CIDs of items %d to %d: %w", batch[0].ID, batch[len(batch)-1].ID, err)
 			}
 		}
 		return nil
