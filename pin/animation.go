@@ -28,13 +28,15 @@ type layoutAnim struct {
 	cid        cid.Cid
 }
 
-// loadAnimation reads the animation the item's provenance record names,
-// if any, and checks the file is there with the recorded size.
-func (li *layoutItem) loadAnimation() error {
+// loadRecord reads the item's provenance record once: it keeps what the
+// token's metadata takes from it (recordFacts), and the animation it
+// names, if any, checking the file is there with the recorded size.
+func (li *layoutItem) loadRecord() error {
 	rec, err := readRecord(li)
 	if err != nil {
 		return err
 	}
+	li.facts = factsOf(rec)
 	a := rec.Content.Animation
 	if a == nil {
 		return nil

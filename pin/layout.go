@@ -58,6 +58,7 @@ type layoutItem struct {
 	finalSize, originalSize   int64
 	finalMedia, originalMedia string
 	anim                      *layoutAnim // nil: the item has no animation (animation.go)
+	facts                     recordFacts // from the provenance record (loadRecord)
 }
 
 func newLayout(dir string, items []state.Item, c MetadataFacts, p unixfs.Profile) (*layout, error) {
@@ -106,18 +107,20 @@ func newLayout(dir string, items []state.Item, c MetadataFacts, p unixfs.Profile
 		}
 		lay.items = append(lay.items, li)
 	}
-	// Each item's animation, from its provenance record, read on every
-	// core: with 1,000 items this was the serial time before the first
-	// block could go to a remote node. (The records are not kept: read
-	// again for the metadata, memory stays flat in the collection's size.)
-	// The first item's error, in the items' order, is the one returned.
+	// Each item's provenance record, read on every core: with 1,000 items
+	// this was the serial time before the first block could go to a
+	// remote node. The record is not kept, only its animation and the few
+	// facts the token's metadata shows (a reading during the metadata step
+	// was most of that step's time, when nothing was left for a remote
+	// node to take). The first item's error, in the items' order, is the
+	// one returned.
 	errs := make([]error, len(lay.items))
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	for range min(runtime.GOMAXPROCS(0), len(lay.items)) {
 		wg.Go(func() {
 			for i := int(next.Add(1) - 1); i < len(lay.items); i = int(next.Add(1) - 1) {
-				errs[i] = lay.items[i].loadAnimation()
+				errs[i] = lay.items[i].loadRecord()
 			}
 		})
 	}

@@ -22,22 +22,37 @@ import (
 
 func ipfsURI(root cid.Cid, name string) string { return "ipfs://" + root.String() + "/" + name }
 
-// tokenJSON builds one token's metadata file from the state, the provenance
-// record on disk and the CIDs computed so far.
-func (lay *layout) tokenJSON(li *layoutItem) ([]byte, error) {
-	rec, err := readRecord(li)
-	if err != nil {
-		return nil, err
-	}
-	images, originals, provs := lay.roots[RootImages], lay.roots[RootOriginals], lay.roots[RootProvenance]
+// recordFacts are what a token's metadata shows of the item's provenance
+// record.
+type recordFacts struct {
+	provider, model, modelVersion string
+	prompt, revisedPrompt         string
+	seed                          uint64 // the actual seed, else the one requested
+	reproducible                  bool
+	digitalSourceType, creator    string
+	schema, contentSHA256         string
+}
+
+func factsOf(rec *provenance.Record) recordFacts {
 	c := rec.Content
 	seed := uint64(c.Seed.Requested)
 	if c.Seed.Actual != nil {
 		seed = *c.Seed.Actual
 	}
+	return recordFacts{provider: c.Provider, model: c.Model, modelVersion: c.ModelVersion,
+		prompt: c.Prompt, revisedPrompt: c.RevisedPrompt, seed: seed, reproducible: c.Reproducible,
+		digitalSourceType: c.DigitalSourceType, creator: c.Creator,
+		schema: rec.Schema, contentSHA256: rec.ContentSHA256}
+}
+
+// tokenJSON builds one token's metadata file from the state, the facts of
+// the provenance record newLayout read and the CIDs computed so far.
+func (lay *layout) tokenJSON(li *layoutItem) ([]byte, error) {
+	images, originals, provs := lay.roots[RootImages], lay.roots[RootOriginals], lay.roots[RootProvenance]
+	c := li.facts
 	prompt := li.it.Prompt
 	if prompt == "" {
-		prompt = c.Prompt
+		prompt = c.prompt
 	}
 	md := TokenMetadata{
 		Name:            tokenName(lay.coll, li.it.ID),
@@ -50,27 +65,28 @@ func (lay *layout) tokenJSON(li *layoutItem) ([]byte, error) {
 		BackgroundColor: lay.coll.BackgroundColor,
 		Properties: TokenProperties{
 			Generation: Generation{
-				Provider:          c.Provider,
-				Model:             c.Model,
-				ModelVersion:      c.ModelVersion,
+				Provider:          c.provider,
+				Model:             c.model,
+				ModelVersion:      c.modelVersion,
 				Prompt:            prompt,
-				RevisedPrompt:     c.RevisedPrompt,
+				RevisedPrompt:     c.revisedPrompt,
 				NegativePrompt:    li.it.NegativePrompt,
-				Seed:              seed,
+				Seed:              c.seed,
 				SeedRequested:     li.it.Seed,
-				Reproducible:      c.Reproducible,
-				DigitalSourceType: c.DigitalSourceType,
+				Reproducible:      c.reproducible,
+				DigitalSourceType: c.digitalSourceType,
 			},
 			Image: FileRef{URI: ipfsURI(images, li.imageName), CID: li.imageCID.String(),
 				SHA256: li.finalSHA, MediaType: li.finalMedia},
 			Original: FileRef{URI: ipfsURI(originals, li.originalName), CID: li.originalCID.String(),
 				SHA256: li.originalSHA, MediaType: li.originalMedia},
 			Provenance: ProvenanceRef{URI: ipfsURI(provs, li.provName), CID: li.provCID.String(),
-				Schema: rec.Schema, ContentSHA256: rec.ContentSHA256},
-			Creator: firstNonEmpty(c.Creator, lay.coll.Creator),
+				Schema: c.schema, ContentSHA256: c.contentSHA256},
+			Creator: firstNonEmpty(c.creator, lay.coll.Creator),
 		},
 	}
 	lay.addAnimation(&md, li)
+	var err error
 	if md.Properties.ContentCredentials, err = contentCredentials(li.finalPath); err != nil {
 		return nil, fmt.Errorf("item %d: %w", li.it.ID, err)
 	}
