@@ -215,6 +215,14 @@ func (k *KuboDaemon) Stop() {
 	}
 }
 
+// PID is the daemon's process id.
+func (k *KuboDaemon) PID() int {
+	if k.cmd == nil || k.cmd.Process == nil {
+		return 0
+	}
+	return k.cmd.Process.Pid
+}
+
 // Output returns what the daemon printed so far.
 func (k *KuboDaemon) Output() string {
 	k.mu.Lock()
