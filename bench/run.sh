@@ -109,14 +109,14 @@ if [[ $what == all || $what == pin ]]; then
 	bench "pin 1,000 items to Kubo ÷ ipfs add -r of the same files, same node, same run" ./pin 'PinVsIPFSAdd' 1x
 	check "pin ÷ ipfs add" "$(metric 'PinVsIPFSAdd' pin/ipfs-add)" '<=' 1.2 "ipfs add $(metric 'PinVsIPFSAdd' ipfs-add-s/op) s, pin $(metric 'PinVsIPFSAdd' pin-s/op) s"
 	# Issue 16: the collection's 1,000 items, to a Kubo behind API.Authorizations.
-	# The target is for the node on CPUs of its own, as a remote node is; the
-	# same with every CPU shared is printed beside it, without a target
-	# (genmint's SHA-256 of every block then takes CPU from the node).
+	# The issue's target (1.1) is for the node on CPUs of its own, as a remote
+	# node is; with every CPU shared, genmint's SHA-256 of every block takes
+	# CPU from the node, and genmint's own target (1.25) keeps that in check.
 	GENMINT_BENCH_ITEMS=1000 bench "pin 1,000 items to a remote Kubo (bearer token): CIDs + one CAR through dag/import + pin checks ÷ ipfs dag import of the same CAR through the same API, same run" \
 		./pin 'RemoteCARImportVsDagImport' 1x
 	own='RemoteCARImportVsDagImport/node-own-cpus' shared='RemoteCARImportVsDagImport/shared-cpus'
 	check "remote CAR import ÷ ipfs dag import, node on its own CPUs" "$(metric "$own" genmint/dag-import)" '<=' 1.1 "ipfs dag import $(metric "$own" dag-import-s/op) s, genmint $(metric "$own" genmint-s/op) s"
-	echo "  remote CAR import ÷ ipfs dag import, every CPU shared: $(metric "$shared" genmint/dag-import) (ipfs dag import $(metric "$shared" dag-import-s/op) s, genmint $(metric "$shared" genmint-s/op) s; CPU: genmint $(metric "$shared" genmint-cpu-s/op) s, the CLI $(metric "$shared" cli-cpu-s/op) s; no target)"
+	check "remote CAR import ÷ ipfs dag import, every CPU shared" "$(metric "$shared" genmint/dag-import)" '<=' 1.25 "ipfs dag import $(metric "$shared" dag-import-s/op) s, genmint $(metric "$shared" genmint-s/op) s; CPU: genmint $(metric "$shared" genmint-cpu-s/op) s, the CLI $(metric "$shared" cli-cpu-s/op) s"
 fi
 
 if [[ $what == all || $what == s3 ]]; then

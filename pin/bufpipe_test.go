@@ -6,9 +6,10 @@ import (
 	"io"
 	"mime"
 	"mime/multipart"
-	"strings"
 	"testing"
 	"time"
+
+	files "github.com/ipfs/boxo/files"
 
 	"github.com/genmint/genmint/pin/unixfs/unixfstest"
 )
@@ -81,7 +82,7 @@ func TestBufPipeCloseWithError(t *testing.T) {
 
 // WriteTo hands w the pieces as they fill, in order, none larger than
 // writeToMax, and tells took after each; after a Read has taken part of a
-// piece (the HTTP transport's one-byte probe), it goes on from there.
+// piece, it goes on from there.
 func TestBufPipeWriteTo(t *testing.T) {
 	data := unixfstest.RandBytes(8, 3*writeToMax+12_345)
 	p := newBufPipe(3, writeToMax+1000) // pieces larger than one write
@@ -152,9 +153,10 @@ type failingWriter struct{ err error }
 func (w failingWriter) Write([]byte) (int, error) { return 0, w.err }
 
 // The dag/import body is the multipart/form-data `ipfs dag import` sends
-// (one application/octet-stream file part per section, in order), whether
-// the transport reads it or has it write itself (after a one-byte probe,
-// as net/http does), and the stall watch hears the section bytes taken.
+// (one application/octet-stream file part per section, in order), as
+// Kubo's own parser (boxo's files.NewFileFromPartReader) reads it, whether
+// the transport reads it or has it write itself, and the stall watch hears
+// the section bytes taken.
 func TestImportBodyFraming(t *testing.T) {
 	for _, mode := range []string{"Read", "WriteTo"} {
 		t.Run(mode, func(t *testing.T) {
@@ -169,11 +171,6 @@ func TestImportBodyFraming(t *testing.T) {
 				}
 			}()
 			var wire bytes.Buffer
-			probe := make([]byte, 1)
-			if n, err := body.Read(probe); n != 1 || err != nil {
-				t.Fatalf("probe: %d, %v", n, err)
-			}
-			wire.Write(probe)
 			var err error
 			if mode == "Read" {
 				_, err = io.CopyBuffer(&wire, struct{ io.Reader }{body}, make([]byte, 777))
@@ -183,26 +180,30 @@ func TestImportBodyFraming(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, params, err := mime.ParseMediaType(body.contentType)
-			if err != nil || !strings.HasPrefix(body.contentType, "multipart/form-data;") {
+			mt, params, err := mime.ParseMediaType(body.contentType)
+			if err != nil {
 				t.Fatalf("content type %q: %v", body.contentType, err)
 			}
-			mr := multipart.NewReader(&wire, params["boundary"])
+			dir, err := files.NewFileFromPartReader(multipart.NewReader(&wire, params["boundary"]), mt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			it := dir.Entries()
 			for i, name := range []string{"blocks.car", "roots.car"} {
-				part, err := mr.NextPart()
-				if err != nil {
-					t.Fatalf("part %d: %v", i, err)
+				if !it.Next() {
+					t.Fatalf("part %d: %v", i, it.Err())
 				}
-				if part.FormName() != "file" || part.FileName() != name || part.Header.Get("Content-Type") != "application/octet-stream" {
-					t.Fatalf("part %d: form name %q, file name %q, type %q", i, part.FormName(), part.FileName(), part.Header.Get("Content-Type"))
+				f := files.ToFile(it.Node())
+				if it.Name() != name || f == nil {
+					t.Fatalf("part %d: %q, a file: %v", i, it.Name(), f != nil)
 				}
-				got, err := io.ReadAll(part)
+				got, err := io.ReadAll(f)
 				if err != nil || !bytes.Equal(got, sections[i]) {
 					t.Fatalf("part %d: %d bytes (equal: %v), %v", i, len(got), bytes.Equal(got, sections[i]), err)
 				}
 			}
-			if _, err := mr.NextPart(); !errors.Is(err, io.EOF) {
-				t.Fatalf("after the last part: %v", err)
+			if more := it.Next(); more || it.Err() != nil {
+				t.Fatalf("after the last part: another part %v, error %v", more, it.Err())
 			}
 			if watch.last.IsZero() {
 				t.Fatal("the stall watch heard no bytes taken")

@@ -169,6 +169,11 @@ func NewKuboAuth(addr string, auth KuboAuth) (*Kubo, error) {
 		return nil, err
 	}
 	base := NewKuboHTTPTransport()
+	// A request body's chunk leaves in one write: a dag/import's (at most
+	// writeToMax, from importBody.WriteTo) or an add's (32 KiB, read by
+	// the transport), its chunked framing included; with the default
+	// 4 KiB, each took three system calls.
+	base.WriteBufferSize = writeToMax + 1<<10
 	// Requests go to u, path included; everything shown or stored names
 	// the node by its label, which keeps only scheme and host.
 	label := redact.URL(u)

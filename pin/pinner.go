@@ -109,7 +109,11 @@ type Committer interface {
 //     cannot succeed (a refused Authorization); a fault worth retrying is
 //     kept for Commit, which then sends the roots again in a second pass.
 //   - Streamed says every block of root c was given to PutBlock: a Pin of
-//     c that follows need not read its files again.
+//     c that follows need not read its files again. Carried reports it
+//     while the stream is alive (nothing failed since): Run then asks
+//     Pinned about c before Commit only when the state records the
+//     destination holding c (a root streamed anyway is pinned by the
+//     import whether the node had it or not, and confirmed after it).
 //   - Pin queues roots as for any Committer; Commit pins them (sending the
 //     blocks of roots not streamed), Abort ends the stream with nothing
 //     pinned and is safe to call at any time, more than once.
@@ -119,6 +123,7 @@ type Streamer interface {
 	StartStream(ctx context.Context, estimate int64)
 	PutBlock(ctx context.Context, b blocks.Block) error
 	Streamed(c cid.Cid)
+	Carried(c cid.Cid) bool
 }
 
 // asStreamer finds a Streamer below the retry wrapper, or returns nil.

@@ -232,19 +232,8 @@ func (r *RemoteKubo) Kubo() *Kubo { return r.k }
 // Destination implements Pinner.
 func (r *RemoteKubo) Destination() string { return r.k.Destination() }
 
-// Pinned implements Pinner: a recursive pin of c on the node. A root the
-// run's stream carried is not asked about: its blocks are sent, nothing is
-// pinned before Commit's roots CAR, which pins it whether or not the node
-// had it, and pin/ls then confirms it; asking the node while it imports
-// the stream only held that CAR back.
+// Pinned implements Pinner: a recursive pin of c on the node.
 func (r *RemoteKubo) Pinned(ctx context.Context, c cid.Cid) (bool, error) {
-	r.mu.Lock()
-	s := r.stream
-	carried := s != nil && s.err == nil && s.imp != nil && s.streamed[c]
-	r.mu.Unlock()
-	if carried {
-		return false, nil
-	}
 	return r.k.Pinned(ctx, c)
 }
 
@@ -320,29 +309,18 @@ func (r *RemoteKubo) Commit(ctx context.Context) error {
 			return fmt.Errorf("dag import to %s: %w", r.k.Addr(), err)
 		}
 	}
-	// Every root confirmed, all asked at once; the first failure in the
-	// roots' order is the one returned.
-	errs := make([]error, len(roots))
-	var wg sync.WaitGroup
-	for i, root := range roots {
-		wg.Go(func() {
-			var ok bool
-			err := retry.Do(ctx, r.pol, func(int) (err error) { ok, err = r.k.Pinned(ctx, root.CID); return err })
-			if err == nil && !ok {
-				// (A pin listed under another CID is Pinned's error, naming both.)
-				err = fmt.Errorf("%w: kubo at %s reported %s (%s) imported with its pin, but pin/ls does not list it as pinned: nothing was marked pinned",
-					ErrCIDMismatch, r.k.Addr(), root.CID, root.Name)
-			}
-			errs[i] = err
-		})
-	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return err
+	// Every root confirmed, all asked at once.
+	return forEach(len(roots), len(roots), func(i int) error {
+		root := roots[i]
+		var ok bool
+		err := retry.Do(ctx, r.pol, func(int) (err error) { ok, err = r.k.Pinned(ctx, root.CID); return err })
+		if err == nil && !ok {
+			// (A pin listed under another CID is Pinned's error, naming both.)
+			err = fmt.Errorf("%w: kubo at %s reported %s (%s) imported with its pin, but pin/ls does not list it as pinned: nothing was marked pinned",
+				ErrCIDMismatch, r.k.Addr(), root.CID, root.Name)
 		}
-	}
-	return nil
+		return err
+	})
 }
 
 // unpinned returns the roots the node does not pin.

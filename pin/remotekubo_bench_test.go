@@ -6,7 +6,9 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -30,18 +32,25 @@ import (
 //     node and its client do on two machines. This measures what a remote
 //     destination costs: whether genmint keeps the node as busy as dag
 //     import of a ready CAR does, and what it adds before and after.
-//   - shared-cpus, reported without a target: everything on every CPU.
-//     genmint's own work (the SHA-256 of every block, which is how it knows
-//     the CIDs it accepts, about 0.5 s per 600 MB here) then takes CPU from
-//     the node, where the CLI only reads a CAR that is ready; the
-//     genmint-cpu-s and cli-cpu-s figures show the difference.
+//   - shared-cpus: everything on every CPU. genmint's own work (the
+//     SHA-256 of every block, which is how it knows the CIDs it accepts,
+//     about 0.5 s per 600 MB here) then takes CPU from the node, where the
+//     CLI only reads a CAR that is ready; the genmint-cpu-s and cli-cpu-s
+//     figures show the difference. Its target, at most 1.25, is genmint's
+//     own, against its CPU time growing unseen (measured: 1.12).
 //
 // Each import goes into a fresh node (started outside the timing), so no
 // import finds another's blocks or its garbage. A first import of each side
 // is not counted: on this machine the first import measured was 30% faster
-// than every later one, whichever side ran it. Then GENMINT_BENCH_ROUNDS
-// (default 4) rounds, alternating which side goes first (ABBA), and the
-// ratio is of the sums.
+// than every later one, whichever side ran it (measured with dag import on
+// both sides: 1.85, 2.03, 2.59, 2.73 s, then level; the node's own CPU
+// time grew alike, 2.6 to 4.3 s, with a fresh node each time, so the
+// machine, not the node, slows under sustained load). Then
+// GENMINT_BENCH_ROUNDS (default 6) rounds, each one import of each side
+// back to back, alternating which goes first (ABBA). The ratio is the
+// median of the rounds' ratios: on this shared virtual machine a round's
+// ratio swung 0.96–1.08 within one run, and a round the host slowed
+// weighs no more than another (the ratio of the sums is reported too).
 //
 //	go test ./pin -run '^$' -bench RemoteCARImportVsDagImport -benchtime 1x
 func BenchmarkRemoteCARImportVsDagImport(b *testing.B) {
@@ -53,7 +62,7 @@ func BenchmarkRemoteCARImportVsDagImport(b *testing.B) {
 	if _, err := Run(ctx, Options{Dir: dir, DB: db, Collection: testCollection, CAR: carPath}); err != nil {
 		b.Fatal(err)
 	}
-	rounds := 4
+	rounds := 6
 	if v, err := strconv.Atoi(os.Getenv("GENMINT_BENCH_ROUNDS")); err == nil && v > 0 {
 		rounds = v
 	}
@@ -79,7 +88,7 @@ func BenchmarkRemoteCARImportVsDagImport(b *testing.B) {
 		benchRemoteImport(b, dir, n, db, carPath, rounds, node, 1.1)
 	})
 	b.Run("shared-cpus", func(b *testing.B) {
-		benchRemoteImport(b, dir, n, db, carPath, rounds, nil, 0)
+		benchRemoteImport(b, dir, n, db, carPath, rounds, nil, 1.25)
 	})
 }
 
@@ -92,12 +101,11 @@ func benchRemoteImport(b *testing.B, dir string, n int, db *state.DB, carPath st
 	fresh := func() *testenv.KuboDaemon {
 		b.StopTimer()
 		defer b.StartTimer()
-		k := testenv.StartKubo(b, testenv.WithKuboAPIAuth("bearer:"+token))
+		opts := []testenv.KuboOption{testenv.WithKuboAPIAuth("bearer:" + token)}
 		if nodeCPUs != nil {
-			if err := testenv.SetCPUs(k.PID(), nodeCPUs); err != nil {
-				b.Fatal(err)
-			}
+			opts = append(opts, testenv.WithKuboCPUs(nodeCPUs...))
 		}
+		k := testenv.StartKubo(b, opts...)
 		syscall.Sync() // the last import's files are on disk, not written during this one
 		return k
 	}
@@ -126,6 +134,9 @@ func benchRemoteImport(b *testing.B, dir string, n int, db *state.DB, carPath st
 	ours := func() time.Duration {
 		k := fresh()
 		defer done(k)
+		b.StopTimer()
+		initial := strings.Fields(k.IPFS(b, "pin", "ls", "--type=recursive", "--quiet"))
+		b.StartTimer()
 		start, cpu := time.Now(), testenv.ProcessCPU()
 		d, err := OpenDestinations(ctx, DestinationOptions{IPFSAPI: k.API, IPFSAuth: auth})
 		if err != nil {
@@ -137,8 +148,19 @@ func benchRemoteImport(b *testing.B, dir string, n int, db *state.DB, carPath st
 		}
 		took := time.Since(start)
 		ourCPU += testenv.ProcessCPU() - cpu
-		if len(res.Destinations[0].Pinned) != 5 {
-			b.Fatalf("the node was not empty: %+v", res.Destinations[0])
+		b.StopTimer()
+		defer b.StartTimer()
+		var pins []string // besides the node's own (ipfs init pins an empty folder)
+		for _, c := range strings.Fields(k.IPFS(b, "pin", "ls", "--type=recursive", "--quiet")) {
+			if !slices.Contains(initial, c) {
+				pins = append(pins, c)
+			}
+		}
+		slices.Sort(pins)
+		want := []string{res.Roots.Images, res.Roots.Originals, res.Roots.Provenance, res.Roots.Metadata, res.Roots.Contract}
+		slices.Sort(want)
+		if !slices.Equal(pins, want) {
+			b.Fatalf("the node pins %v after the run, want its 5 roots %v", pins, want)
 		}
 		return took
 	}
@@ -147,20 +169,29 @@ func benchRemoteImport(b *testing.B, dir string, n int, db *state.DB, carPath st
 	ours()
 	cliCPU, ourCPU = 0, 0
 	var tRef, tOurs time.Duration
+	var ratios []float64 // each round's
 	b.ResetTimer()
 	for i := 0; i < b.N*rounds; i++ {
+		var r, o time.Duration
 		if i%2 == 0 { // ABBA: each side goes first in half the rounds
-			tRef += ref()
-			tOurs += ours()
+			r = ref()
+			o = ours()
 		} else {
-			tOurs += ours()
-			tRef += ref()
+			o = ours()
+			r = ref()
 		}
+		tRef, tOurs = tRef+r, tOurs+o
+		ratios = append(ratios, o.Seconds()/r.Seconds())
 	}
 	b.StopTimer()
 	ops := float64(b.N * rounds)
-	ratio := float64(tOurs) / float64(tRef)
+	slices.Sort(ratios)
+	ratio := ratios[len(ratios)/2]
+	if len(ratios)%2 == 0 {
+		ratio = (ratios[len(ratios)/2-1] + ratio) / 2
+	}
 	b.ReportMetric(ratio, "genmint/dag-import")
+	b.ReportMetric(float64(tOurs)/float64(tRef), "sum-ratio")
 	b.ReportMetric(tOurs.Seconds()/ops, "genmint-s/op")
 	b.ReportMetric(tRef.Seconds()/ops, "dag-import-s/op")
 	b.ReportMetric(ourCPU.Seconds()/ops, "genmint-cpu-s/op")
@@ -170,11 +201,11 @@ func benchRemoteImport(b *testing.B, dir string, n int, db *state.DB, carPath st
 		where = fmt.Sprintf("node on CPUs %v, client on the others", nodeCPUs)
 	}
 	if target > 0 {
-		goal = fmt.Sprintf("target <= %.1f", target)
+		goal = fmt.Sprintf("target <= %g", target)
 	}
-	fmt.Fprintf(os.Stderr, "remote Kubo, %d items (512x512 PNG), %s, %d rounds each: genmint %.2fs (CIDs + CAR + dag/import + pin checks; %.2f s CPU), ipfs dag import of the CAR: %.2fs (CLI %.2f s CPU), ratio %.3f (%s)\n",
-		n, where, int(ops), tOurs.Seconds()/ops, ourCPU.Seconds()/ops, tRef.Seconds()/ops, cliCPU.Seconds()/ops, ratio, goal)
+	fmt.Fprintf(os.Stderr, "remote Kubo, %d items (512x512 PNG), %s, %d rounds each: genmint %.2fs (CIDs + CAR + dag/import + pin checks; %.2f s CPU), ipfs dag import of the CAR: %.2fs (CLI %.2f s CPU), ratio %.3f, the median of the rounds' %.3f (of the sums: %.3f; %s)\n",
+		n, where, int(ops), tOurs.Seconds()/ops, ourCPU.Seconds()/ops, tRef.Seconds()/ops, cliCPU.Seconds()/ops, ratio, ratios, float64(tOurs)/float64(tRef), goal)
 	if target > 0 && ratio > target {
-		b.Errorf("genmint took %.3fx the time of ipfs dag import (target <= %.1f)", ratio, target)
+		b.Errorf("genmint took %.3fx the time of ipfs dag import (target <= %g)", ratio, target)
 	}
 }

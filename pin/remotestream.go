@@ -333,6 +333,14 @@ func (r *RemoteKubo) PutBlock(ctx context.Context, b blocks.Block) error {
 	return nil
 }
 
+// Carried implements Streamer.
+func (r *RemoteKubo) Carried(c cid.Cid) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	s := r.stream
+	return s != nil && s.err == nil && s.imp != nil && s.streamed[c]
+}
+
 // Streamed implements Streamer.
 func (r *RemoteKubo) Streamed(c cid.Cid) {
 	r.mu.Lock()
@@ -455,9 +463,9 @@ func (w *stallWatch) stop() {
 // part per section (named as given, application/octet-stream, the framing
 // boxo's MultiFileReader gives `ipfs dag import`), each part's bytes
 // taken from its section's pipe as they come. The HTTP transport copies it
-// with WriteTo, straight from the pipe's pieces; Read serves the rest (the
-// transport first reads one byte, to see whether a body is empty). Every
-// byte the transport takes from a section tells the stall watch.
+// with WriteTo, straight from the pipe's pieces (Read serves a reader that
+// does not). Every byte the transport takes from a section tells the stall
+// watch.
 type importBody struct {
 	contentType string
 	segs        []bodySegment // what is left, in order

@@ -227,7 +227,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		if err := led.relabel(ctx); err != nil {
 			return nil, err
 		}
-		if streams, err = openStreams(ctx, led, o.Pinners, lay.fileBytes); err != nil {
+		if streams, err = openStreams(ctx, led, o.Pinners, lay.fileBytes, o.Concurrency); err != nil {
 			return nil, err
 		}
 		defer streams.abort() // a no-op once committed
@@ -254,11 +254,16 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	// remote Kubo, a CAR file) is asked which it has already for every
 	// root at once, while the run is recorded: asking only reads.
 	askCtx, stopAsking := context.WithCancel(ctx)
-	defer stopAsking()
 	asked := map[Pinner]*pinnedAnswers{}
+	defer func() { // nothing asks on once Run has returned
+		stopAsking()
+		for _, a := range asked {
+			<-a.done
+		}
+	}()
 	for _, p := range o.Pinners {
 		if _, ok := p.(Committer); ok {
-			asked[p] = askPinned(askCtx, p, roots)
+			asked[p] = askPinned(askCtx, o.DB, p, roots, o.Concurrency)
 		}
 	}
 
@@ -396,7 +401,7 @@ func pinAll(ctx context.Context, db *state.DB, runID int64, p Pinner, roots []Ro
 	already := make([]bool, len(roots))
 	if buffered {
 		if asked == nil {
-			asked = askPinned(ctx, p, roots)
+			asked = askPinned(ctx, db, p, roots, parallel)
 		}
 		have, err := asked.wait()
 		for i, r := range roots {
@@ -445,27 +450,59 @@ func pinAll(ctx context.Context, db *state.DB, runID int64, p Pinner, roots []Ro
 }
 
 // pinnedAnswers are a destination's answers, root by root, to whether it
-// has each already (Pinner.Pinned), asked all at once.
+// has each already (Pinner.Pinned), asked at once.
 type pinnedAnswers struct {
 	done chan struct{}
 	have []bool
-	err  error // the first failure
+	err  error // the first failure in the roots' order
 }
 
-func askPinned(ctx context.Context, p Pinner, roots []Root) *pinnedAnswers {
+// askPinned asks p about roots, up to limit at once. A root p's stream
+// carried is asked about only when the state records p holding it (to
+// tell "already there" from "gone"): otherwise the import pins it either
+// way and confirms it after, and asking a node busy with that import would
+// only hold the roots CAR back.
+func askPinned(ctx context.Context, db *state.DB, p Pinner, roots []Root, limit int) *pinnedAnswers {
 	a := &pinnedAnswers{done: make(chan struct{}), have: make([]bool, len(roots))}
+	s := asStreamer(p)
 	go func() {
 		defer close(a.done)
-		g, gctx := errgroup.WithContext(ctx)
-		for i, r := range roots {
-			g.Go(func() (err error) {
-				a.have[i], err = p.Pinned(gctx, r.CID)
-				return err
-			})
-		}
-		a.err = g.Wait()
+		a.err = forEach(len(roots), limit, func(i int) (err error) {
+			c := roots[i].CID
+			if s != nil && s.Carried(c) {
+				recorded, err := pinRecorded(ctx, db, p.Destination(), c.String())
+				if err != nil || !recorded {
+					return err
+				}
+			}
+			a.have[i], err = p.Pinned(ctx, c)
+			return err
+		})
 	}()
 	return a
+}
+
+// forEach runs f(0) … f(n-1), up to limit at once, each to its end (one
+// failing cancels none of the others), and returns the first error in
+// that order.
+func forEach(n, limit int, f func(i int) error) error {
+	errs := make([]error, n)
+	slots := make(chan struct{}, max(limit, 1))
+	var wg sync.WaitGroup
+	for i := range n {
+		slots <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-slots }()
+			errs[i] = f(i)
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (a *pinnedAnswers) wait() ([]bool, error) {
@@ -606,8 +643,9 @@ func (e *streamError) Unwrap() error { return e.err }
 // runner or a lost state.db has only the file): those are not streamed, so
 // a re-run that changes nothing sends nothing. A recorded root the run then
 // computes differently is sent at Commit, its blocks read again.
-// fileBytes(name) estimates a root's bytes, for progress.
-func openStreams(ctx context.Context, led *ledger, pinners []Pinner, fileBytes func(root string) int64) (*runStreams, error) {
+// fileBytes(name) estimates a root's bytes, for progress; limit bounds
+// the questions asked at once.
+func openStreams(ctx context.Context, led *ledger, pinners []Pinner, fileBytes func(root string) int64, limit int) (*runStreams, error) {
 	db := led.db
 	rs := &runStreams{}
 	var known map[string][]cid.Cid // root name → the CIDs recorded for it
@@ -629,24 +667,21 @@ func openStreams(ctx context.Context, led *ledger, pinners []Pinner, fileBytes f
 				return nil, err
 			}
 		}
-		// Each root's candidates in turn, the roots at once: the node
+		// Each root's candidates in turn, several roots at once: the node
 		// answers each in a round trip, and the run waits for all.
 		names := []string{RootImages, RootOriginals, RootProvenance, RootMetadata, RootContract, RootPlaceholderImage, RootPlaceholder}
 		found := make([]bool, len(names))
-		g, gctx := errgroup.WithContext(ctx)
-		for i, name := range names {
-			g.Go(func() error {
-				for _, k := range recordedCandidates(known[name], recorded[name]) {
-					ok, err := p.Pinned(gctx, k)
-					if err != nil || ok {
-						found[i] = ok
-						return err
-					}
+		err := forEach(len(names), limit, func(i int) error {
+			for _, k := range recordedCandidates(known[names[i]], recorded[names[i]]) {
+				ok, err := p.Pinned(ctx, k)
+				if err != nil || ok {
+					found[i] = ok
+					return err
 				}
-				return nil
-			})
-		}
-		if err := g.Wait(); err != nil {
+			}
+			return nil
+		})
+		if err != nil {
 			return nil, err
 		}
 		have := map[string]bool{}

@@ -344,6 +344,16 @@ func savePinned(ctx context.Context, db *state.DB, runID int64, destination, roo
 	})
 }
 
+// pinRecorded reports whether the state records destination holding c.
+func pinRecorded(ctx context.Context, db *state.DB, destination, c string) (bool, error) {
+	var n int
+	err := db.SQL().QueryRowContext(ctx, `SELECT count(*) FROM pin_roots WHERE destination = ? AND cid = ?`, destination, c).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("read the pins of %s at %s: %w", c, destination, err)
+	}
+	return n > 0, nil
+}
+
 // forgetPinned deletes every record (of any run) that destination holds c:
 // asked, it said it does not. It returns when the last of them was
 // recorded (the zero time: there was none).

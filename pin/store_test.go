@@ -23,16 +23,24 @@ func TestSaveRunManyItems(t *testing.T) {
 	}
 	n := 2*itemRowsPerInsert + 7
 	rec := &Record{Roots: Roots{Images: "bafyimages", Metadata: "bafymeta", Contract: "bafycontract"}}
+	// Every column its own value, so that a column written into another
+	// shows.
+	item := func(i int, v string) ItemCIDs {
+		f := func(col string) string { return fmt.Sprintf("%s-%d-%s", col, i, v) }
+		return ItemCIDs{ID: i, ImageName: f("image_name"), ImageCID: f("image_cid"), OriginalName: f("original_name"),
+			OriginalCID: f("original_cid"), ProvenanceName: f("provenance_name"), ProvenanceCID: f("provenance_cid"),
+			MetadataCID: f("metadata_cid"), TokenURI: f("token_uri"), AnimationName: f("animation_name"), AnimationCID: f("animation_cid")}
+	}
 	for i := 1; i <= n; i++ {
 		rec.ItemIDs = append(rec.ItemIDs, i)
-		rec.Items = append(rec.Items, ItemCIDs{ID: i, ImageName: fmt.Sprintf("%d.png", i), ImageCID: fmt.Sprintf("bafyimage%d", i), TokenURI: fmt.Sprintf("ipfs://bafymeta/%d", i)})
+		rec.Items = append(rec.Items, item(i, "first"))
 	}
 	id, err := saveRun(ctx, db, rec)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i := range rec.Items {
-		rec.Items[i].ImageCID += "-again"
+		rec.Items[i] = item(i+1, "again") // every column changed
 	}
 	again, err := saveRun(ctx, db, rec)
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -46,6 +47,14 @@ type kuboSettings struct {
 	profiles []string
 	config   [][2]string // key, JSON value
 	auth     string      // "bearer:SECRET" or "basic:USER:PASS"
+	cpus     []int       // the CPUs the daemon runs on (nil: any)
+}
+
+// WithKuboCPUs runs the daemon on cpus only, with GOMAXPROCS set to match
+// (a benchmark gives a node and its client CPUs of their own, as on two
+// machines).
+func WithKuboCPUs(cpus ...int) KuboOption {
+	return func(s *kuboSettings) { s.cpus = cpus }
 }
 
 // WithKuboProfiles applies further Kubo configuration profiles at init, after
@@ -115,6 +124,9 @@ func StartKubo(t testing.TB, opts ...KuboOption) *KuboDaemon {
 
 	k.cmd = exec.Command(bin, "daemon", "--offline")
 	k.cmd.Env = k.env()
+	if s.cpus != nil {
+		k.cmd.Env = append(k.cmd.Env, "GOMAXPROCS="+strconv.Itoa(len(s.cpus)))
+	}
 	ownProcessGroup(k.cmd)
 	pr, pw := io.Pipe()
 	k.cmd.Stdout = pw
@@ -191,6 +203,12 @@ func StartKubo(t testing.TB, opts ...KuboOption) *KuboDaemon {
 			t.Fatalf("ipfs API %s does not answer /api/v0/id: %v\n%s", k.API, err, k.Output())
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+	if s.cpus != nil {
+		// Every thread it has; those it starts later inherit it.
+		if err := SetCPUs(k.PID(), s.cpus); err != nil {
+			t.Fatal(err)
+		}
 	}
 	return k
 }
