@@ -482,6 +482,11 @@ func askPinned(ctx context.Context, db *state.DB, p Pinner, roots []Root, limit 
 	return a
 }
 
+func (a *pinnedAnswers) wait() ([]bool, error) {
+	<-a.done
+	return a.have, a.err
+}
+
 // forEach runs f(0) … f(n-1), up to limit at once, each to its end (one
 // failing cancels none of the others), and returns the first error in
 // that order.
@@ -503,11 +508,6 @@ func forEach(n, limit int, f func(i int) error) error {
 		}
 	}
 	return nil
-}
-
-func (a *pinnedAnswers) wait() ([]bool, error) {
-	<-a.done
-	return a.have, a.err
 }
 
 // pinGiven pins one root unless the destination has it (have, its answer
